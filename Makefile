@@ -1,0 +1,45 @@
+# One command to run the CRM, one to test it. Both create the virtualenv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test lint format schema migrations bench install clean
+
+$(BIN)/crm: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(BIN)/crm
+
+install: $(BIN)/crm
+
+## make run: SQLite + embedded Redis, migrations applied, API + one worker, GraphiQL URL printed
+run: install
+	PORT=$(PORT) $(BIN)/crm dev
+
+## make test: the whole suite (SQLite + embedded Redis unless TEST_DATABASE_URL / TEST_REDIS_URL)
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## make schema: regenerate schema.graphql from the code
+schema: install
+	$(BIN)/crm export-schema
+
+## make migrations: write a migration for model changes (commit it)
+migrations: install
+	DATABASE_URL=sqlite:///tmp/crm-makemigrations.sqlite3 $(BIN)/tortoise -c crm.db.TORTOISE_ORM makemigrations
+
+bench: install
+	$(BIN)/python -m bench.nested_read
+
+clean:
+	rm -rf $(VENV) crm.sqlite3* crm-redis.db* .pytest_cache

@@ -1,0 +1,48 @@
+"""People: users and workspaces."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.core.errors import UserError
+from api.core.node import Node
+from api.core.types import model_is_type_of
+from models import User as UserModel
+from models import Workspace as WorkspaceModel
+from models.enums import Role as RoleEnum
+
+Role = strawberry.enum(RoleEnum, name="Role")
+
+
+@strawberry.type
+class User(Node):
+    name: str
+    email: str
+    role: Role
+    timezone: str = strawberry.field(
+        description="IANA time zone name, e.g. Asia/Shanghai; reminders and reports use it."
+    )
+    is_type_of = model_is_type_of(UserModel)
+
+
+@strawberry.type
+class Workspace(Node):
+    name: str
+    timezone: str
+    default_currency: str = strawberry.field(
+        description="ISO 4217 code used when a product or deal names no currency."
+    )
+    is_type_of = model_is_type_of(WorkspaceModel)
+
+
+@strawberry.type
+class AuthPayload:
+    token: str | None
+    user: User | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class ApiKeyPayload:
+    secret: str | None = strawberry.field(description="Shown once; only a hash is stored.")
+    errors: list[UserError]

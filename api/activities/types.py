@@ -1,0 +1,110 @@
+"""Activities (calls, visits, meetings…) and the reminders they schedule."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from api.accounts.types import User
+from api.context import Info
+from api.core.errors import UserError
+from api.core.node import Node
+from api.core.types import model_is_type_of
+from api.customers.types import Contact, Customer
+from models import Activity as ActivityModel
+from models import Reminder as ReminderModel
+from models.enums import ActivityKind as ActivityKindEnum
+from models.enums import ReminderStatus as ReminderStatusEnum
+
+if TYPE_CHECKING:
+    from api.sales.types import Opportunity
+
+ActivityKind = strawberry.enum(ActivityKindEnum, name="ActivityKind")
+ReminderStatus = strawberry.enum(ReminderStatusEnum, name="ReminderStatus")
+OpportunityType = Annotated["Opportunity", strawberry.lazy("api.sales.types")]
+
+
+@strawberry.type(
+    description="One contact with a customer: who, when, what was said, and when to follow up."
+)
+class Activity(Node):
+    kind: ActivityKind
+    occurred_at: datetime
+    content: str = strawberry.field(
+        description="What was discussed and how the customer responded."
+    )
+    next_follow_up_at: datetime | None
+    created_at: datetime
+    is_type_of = model_is_type_of(ActivityModel)
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer:
+        return await info.context.loaders.customer_by_id.load(self.customer_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def contact(self, info: Info) -> Contact | None:
+        contact_id = self.contact_id  # type: ignore[attr-defined]
+        return (
+            None
+            if contact_id is None
+            else await info.context.loaders.contact_by_id.load(contact_id)
+        )
+
+    @strawberry.field
+    async def opportunity(self, info: Info) -> OpportunityType | None:
+        opportunity_id = self.opportunity_id  # type: ignore[attr-defined]
+        if opportunity_id is None:
+            return None
+        return await info.context.loaders.opportunity_by_id.load(opportunity_id)
+
+    @strawberry.field
+    async def author(self, info: Info) -> User | None:
+        author_id = self.author_id  # type: ignore[attr-defined]
+        return None if author_id is None else await info.context.loaders.user_by_id.load(author_id)
+
+    @strawberry.field(description="The follow-up reminder this activity scheduled, if any.")
+    async def reminder(self, info: Info) -> Reminder | None:
+        if self.next_follow_up_at is None:
+            return None
+        reminders = await info.context.loaders.reminders_by_activity.load(self.pk)  # type: ignore[attr-defined]
+        return reminders[0] if reminders else None
+
+
+@strawberry.type
+class Reminder(Node):
+    due_at: datetime
+    status: ReminderStatus
+    note: str | None
+    sent_at: datetime | None
+    is_type_of = model_is_type_of(ReminderModel)
+
+    @strawberry.field(description="The salesperson to remind.")
+    async def user(self, info: Info) -> User:
+        return await info.context.loaders.user_by_id.load(self.user_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer:
+        return await info.context.loaders.customer_by_id.load(self.customer_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def activity(self, info: Info) -> Activity | None:
+        activity_id = self.activity_id  # type: ignore[attr-defined]
+        return (
+            None
+            if activity_id is None
+            else await info.context.loaders.activity_by_id.load(activity_id)
+        )
+
+
+@strawberry.type
+class ActivityPayload:
+    activity: Activity | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class ReminderPayload:
+    reminder: Reminder | None
+    errors: list[UserError]

@@ -1,0 +1,92 @@
+"""The Starlette application: GraphQL over HTTP and WebSocket, health checks, lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from arq.connections import ArqRedis, create_pool
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from tortoise.connection import connections
+from tortoise.contrib.starlette import RegisterTortoise
+
+from api.graphql_view import CRMGraphQL
+from api.schema import build_schema
+from crm.db import tortoise_config
+from crm.redis import arq_settings, redis_url
+from crm.settings import Settings, get_settings
+from domain.accounts import Authenticator
+
+log = logging.getLogger("crm.api")
+
+
+async def healthz(_: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Ready when the database and Redis both answer; otherwise 503 naming what is down."""
+    checks: dict[str, str] = {}
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as error:  # any failure means "not ready", whatever the driver raised
+        checks["database"] = f"unavailable: {type(error).__name__}"
+    try:
+        redis: ArqRedis = request.app.state.redis
+        await redis.ping()
+        checks["redis"] = "ok"
+    except Exception as error:
+        checks["redis"] = f"unavailable: {type(error).__name__}"
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    authenticator = Authenticator(settings.secret_key, timedelta(hours=settings.session_ttl_hours))
+    graphql = CRMGraphQL(
+        build_schema(settings),
+        authenticator=authenticator,
+        graphql_ide="graphiql" if settings.graphiql else None,
+        allow_queries_via_get=False,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            app.state.redis = await create_pool(
+                arq_settings(redis_url(settings.redis_url, settings.embedded_redis_path))
+            )
+            try:
+                yield
+            finally:
+                await app.state.redis.aclose()
+
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type"],
+            )
+        )
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )

@@ -1,0 +1,53 @@
+"""The per-request context: who is asking, their loaders, and shared resources."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.types import Info as StrawberryInfo
+
+from api.core.errors import unauthenticated
+from api.core.loaders import Loaders
+from domain.accounts import Authenticator
+from domain.viewer import Viewer
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket
+    response: Response | WebSocket | None
+    authenticator: Authenticator
+    viewer: Viewer | None = None
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    # Set by Strawberry from the WebSocket `connection_init` payload.
+    connection_params: dict[str, Any] | None = None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.viewer)
+
+    def set_viewer(self, viewer: Viewer | None) -> None:
+        self.viewer = viewer
+        self.loaders = Loaders(viewer)
+
+    def require_viewer(self) -> Viewer:
+        if self.viewer is None:
+            raise unauthenticated()
+        return self.viewer
+
+
+Info = StrawberryInfo[Context, None]
+
+
+def bearer_token(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None

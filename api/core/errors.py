@@ -1,0 +1,44 @@
+"""How failures reach clients: typed `UserError`s in payloads, or unmasked client errors.
+
+Anything else raised in a resolver is masked as "Unexpected error" with the
+request id, and logged with its traceback (see `api.schema`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+
+from domain.errors import DomainError
+from domain.errors import ErrorCode as DomainErrorCode
+
+ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode")
+
+
+@strawberry.type(
+    description="A problem with the input of a mutation, for the client to show next to the field."
+)
+class UserError:
+    field: str | None = strawberry.field(
+        description='The input field at fault, as a dotted path (e.g. "input.email"); '
+        "null when it concerns the whole input."
+    )
+    message: str
+    code: ErrorCode
+
+
+def user_errors(error: DomainError) -> list[UserError]:
+    return [UserError(field=p.field, message=p.message, code=p.code) for p in error.problems]
+
+
+class ClientError(GraphQLError):
+    """A top-level error that is the client's to fix (bad paging, no token); never masked."""
+
+    def __init__(self, message: str, code: str, **extensions: Any) -> None:
+        super().__init__(message, extensions={"code": code, **extensions})
+
+
+def unauthenticated() -> ClientError:
+    return ClientError("Sign in first: send Authorization: Bearer <token>.", "UNAUTHENTICATED")

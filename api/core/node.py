@@ -1,0 +1,67 @@
+"""The Relay `Node` interface and `node(id:)` resolution, scoped to the viewer's workspace."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+
+from api.core.ids import from_global_id, to_global_id
+
+if TYPE_CHECKING:
+    from api.context import Info
+
+
+@strawberry.interface(description="An object with an opaque global id.")
+class Node:
+    @strawberry.field(
+        description="Opaque global id: the same string works in node(id:) and in every id argument."
+    )
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id(type(self).__name__, self.pk))  # type: ignore[attr-defined]
+
+
+# GraphQL type name -> name of the by-id loader on `Loaders` that fetches it.
+NODE_LOADERS: dict[str, str] = {
+    "User": "user_by_id",
+    "Customer": "customer_by_id",
+    "Contact": "contact_by_id",
+    "Activity": "activity_by_id",
+    "Reminder": "reminder_by_id",
+    "Opportunity": "opportunity_by_id",
+    "Pipeline": "pipeline_by_id",
+    "Stage": "stage_by_id",
+    "Product": "product_by_id",
+}
+
+
+async def resolve_node(info: Info, global_id: str) -> Any | None:
+    """Any node of the viewer's workspace by global id; anything else is simply null."""
+    info.context.require_viewer()
+    try:
+        type_name, pk = from_global_id(global_id)
+    except ValueError:
+        return None
+    if type_name == "Workspace":
+        viewer = info.context.require_viewer()
+        from models import Workspace
+
+        return await Workspace.get_or_none(id=pk) if pk == viewer.workspace_id else None
+    loader_name = NODE_LOADERS.get(type_name)
+    if loader_name is None:
+        return await _resolve_special(info, type_name, pk)
+    node = await getattr(info.context.loaders, loader_name).load(pk)
+    if type_name == "Reminder" and node is not None:
+        viewer = info.context.require_viewer()
+        if not viewer.sees_everyone and node.user_id != viewer.user_id:
+            return None
+    return node
+
+
+async def _resolve_special(info: Info, type_name: str, pk: int) -> Any | None:
+    if type_name == "ImportJob":
+        from models import ImportJob
+
+        viewer = info.context.require_viewer()
+        return await ImportJob.get_or_none(id=pk, workspace_id=viewer.workspace_id)
+    return None

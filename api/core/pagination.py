@@ -1,0 +1,289 @@
+"""Relay connections: keyset pagination for root lists, windowed pages for nested ones.
+
+Root lists (`customers`, `opportunities`…) page by keyset: the cursor holds the
+sort value and the id of an edge, so pages stay right while rows are added.
+Nullable sort keys sort last in both directions on both databases.
+
+Nested lists (a customer's contacts…) are loaded for many parents at once by
+`api.core.windows`; their cursors are positions inside one parent's list.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from tortoise import fields as tortoise_fields
+from tortoise.expressions import Q, RawSQL
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from api.core.errors import ClientError
+from crm.settings import get_settings
+
+NodeT = TypeVar("NodeT")
+DEFAULT_PAGE_SIZE = 20
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        # Counted only when asked for: a client paging through a list rarely needs it.
+        return await self._count()
+
+
+def _constant(value: int) -> Callable[[], Awaitable[int]]:
+    async def count() -> int:
+        return value
+
+    return count
+
+
+def make_connection(
+    nodes: Sequence[Any],
+    cursors: Sequence[str],
+    *,
+    has_next: bool,
+    has_previous: bool,
+    count: int | Callable[[], Awaitable[int]],
+) -> Connection[Any]:
+    edges = [Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=has_previous,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        ),
+        _count=_constant(count) if isinstance(count, int) else count,
+    )
+
+
+def page_size(value: int | None, argument: str) -> int | None:
+    """Validates `first`/`last`; above the configured maximum is refused, not silently cut."""
+    if value is None:
+        return None
+    maximum = get_settings().max_page_size
+    if value < 0:
+        raise ClientError(f"`{argument}` must not be negative.", "BAD_PAGINATION")
+    if value > maximum:
+        raise ClientError(
+            f"`{argument}` may be at most {maximum}; page through longer lists with cursors.",
+            "BAD_PAGINATION",
+            maximum=maximum,
+        )
+    return value
+
+
+def _encode(payload: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+
+
+def _decode(cursor: str) -> Any:
+    try:
+        return json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:
+        raise ClientError("That cursor is not one this API gave out.", "BAD_CURSOR") from None
+
+
+# ---------------------------------------------------------------- keyset pagination
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A sort key (a model field) with the primary key as tie-breaker, in the same direction."""
+
+    field: str
+    descending: bool = False
+
+    def _meta_field(self, model: type[Model]) -> tortoise_fields.Field:
+        return model._meta.fields_map[self.field]
+
+    def nullable(self, model: type[Model]) -> bool:
+        return self.field != "id" and self._meta_field(model).null
+
+    def dump(self, model: type[Model], value: Any) -> Any:
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        return value
+
+    def load(self, model: type[Model], value: Any) -> Any:
+        if value is None:
+            return None
+        meta_field = self._meta_field(model)
+        try:
+            if isinstance(meta_field, tortoise_fields.DatetimeField):
+                return datetime.fromisoformat(value)
+            if isinstance(meta_field, tortoise_fields.DateField):
+                return date.fromisoformat(value)
+            if isinstance(meta_field, tortoise_fields.FloatField):
+                return float(value)
+            if isinstance(meta_field, tortoise_fields.IntField):
+                return int(value)
+        except (TypeError, ValueError):
+            raise ClientError("That cursor is not one this API gave out.", "BAD_CURSOR") from None
+        return str(value)
+
+
+def _cursor_for(model: type[Model], ordering: Ordering, node: Model) -> str:
+    return _encode([ordering.field, ordering.dump(model, getattr(node, ordering.field)), node.pk])
+
+
+def _cursor_position(model: type[Model], ordering: Ordering, cursor: str) -> tuple[Any, int]:
+    payload = _decode(cursor)
+    if not (isinstance(payload, list) and len(payload) == 3 and payload[0] == ordering.field):
+        raise ClientError(
+            "That cursor belongs to another ordering; start again without it.", "BAD_CURSOR"
+        )
+    if not isinstance(payload[2], int):
+        raise ClientError("That cursor is not one this API gave out.", "BAD_CURSOR")
+    return ordering.load(model, payload[1]), payload[2]
+
+
+def _beyond(model: type[Model], ordering: Ordering, value: Any, pk: int, forward: bool) -> Q:
+    """Rows strictly after (forward) or before the position (value, pk) in the ordering.
+
+    The ordering is: non-null values in the requested direction, then nulls, with
+    the primary key breaking ties in the same direction as the sort key.
+    """
+    ascending = ordering.descending is not forward
+    op = "gt" if ascending else "lt"
+    f = ordering.field
+    if f == "id":
+        return Q(**{f"id__{op}": pk})
+    if not ordering.nullable(model):
+        return Q(**{f"{f}__{op}": value}) | Q(**{f: value, f"id__{op}": pk})
+    if forward:
+        if value is None:
+            return Q(**{f"{f}__isnull": True, f"id__{op}": pk})
+        return (
+            Q(**{f"{f}__{op}": value})
+            | Q(**{f: value, f"id__{op}": pk})
+            | Q(**{f"{f}__isnull": True})
+        )
+    if value is None:
+        return Q(**{f"{f}__isnull": False}) | Q(**{f"{f}__isnull": True, f"id__{op}": pk})
+    return Q(**{f"{f}__{op}": value}) | Q(**{f: value, f"id__{op}": pk})
+
+
+def _ordered(queryset: QuerySet, model: type[Model], ordering: Ordering, reverse: bool) -> QuerySet:
+    descending = ordering.descending is not reverse
+    sign = "-" if descending else ""
+    if ordering.field == "id":
+        return queryset.order_by(f"{sign}id")
+    if ordering.nullable(model):
+        # Nulls last whatever the direction, identically on PostgreSQL and SQLite.
+        column = model._meta.fields_map[ordering.field].source_field or ordering.field
+        flag = RawSQL(f'CASE WHEN "{model._meta.db_table}"."{column}" IS NULL THEN 1 ELSE 0 END')
+        queryset = queryset.annotate(_sort_nulls=flag)
+        nulls = "-_sort_nulls" if reverse else "_sort_nulls"
+        return queryset.order_by(nulls, f"{sign}{ordering.field}", f"{sign}id")
+    return queryset.order_by(f"{sign}{ordering.field}", f"{sign}id")
+
+
+async def paginate(
+    queryset: QuerySet,
+    ordering: Ordering,
+    *,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[Any]:
+    """One page of `queryset` in `ordering`: one SELECT, plus a COUNT if totalCount is asked."""
+    first, last = page_size(first, "first"), page_size(last, "last")
+    if first is not None and last is not None:
+        raise ClientError("Pass `first` or `last`, not both.", "BAD_PAGINATION")
+    model = queryset.model
+    counted = queryset
+    page = queryset
+    if after is not None:
+        page = page.filter(
+            _beyond(model, ordering, *_cursor_position(model, ordering, after), True)
+        )
+    if before is not None:
+        page = page.filter(
+            _beyond(model, ordering, *_cursor_position(model, ordering, before), False)
+        )
+    backwards = last is not None
+    size = last if backwards else (first if first is not None else DEFAULT_PAGE_SIZE)
+    rows = list(await _ordered(page, model, ordering, reverse=backwards).limit(size + 1))
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    cursors = [_cursor_for(model, ordering, row) for row in rows]
+    return make_connection(
+        rows,
+        cursors,
+        # Without a cursor on the other side we know only that nothing lies beyond it.
+        has_next=more if not backwards else before is not None,
+        has_previous=more if backwards else after is not None,
+        count=counted.count,
+    )
+
+
+# ---------------------------------------------------------------- positional cursors
+
+
+def offset_cursor(position: int) -> str:
+    return _encode(["#", position])
+
+
+def offset_from_cursor(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    payload = _decode(cursor)
+    if not (
+        isinstance(payload, list)
+        and len(payload) == 2
+        and payload[0] == "#"
+        and isinstance(payload[1], int)
+        and payload[1] >= 0
+    ):
+        raise ClientError("That cursor is not one this API gave out.", "BAD_CURSOR")
+    return payload[1] + 1
+
+
+async def child_connection(
+    loader: Any, parent_id: int, first: int | None, after: str | None, extra: Any = None
+) -> Connection[Any]:
+    """A nested connection served by a page loader (see `api.core.loaders._pages`)."""
+    limit = page_size(first, "first")
+    offset = offset_from_cursor(after)
+    page = await loader.load(
+        (parent_id, DEFAULT_PAGE_SIZE if limit is None else limit, offset, extra)
+    )
+    cursors = [offset_cursor(page.offset + index) for index in range(len(page.rows))]
+    return make_connection(
+        page.rows,
+        cursors,
+        has_next=page.has_more,
+        has_previous=page.offset > 0,
+        count=page.total,
+    )

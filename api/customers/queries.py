@@ -1,0 +1,46 @@
+"""Reading customers: one by id, or a filtered, ordered, paged list."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from api.core.ids import from_global_id
+from api.core.pagination import Connection, paginate
+from api.customers.filters import CustomerFilter, CustomerOrder, customer_ordering, filter_customers
+from api.customers.types import Customer
+
+
+@strawberry.type
+class CustomerQueries:
+    @strawberry.field
+    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+        info.context.require_viewer()
+        try:
+            type_name, pk = from_global_id(id)
+        except ValueError:
+            return None
+        if type_name != "Customer":
+            return None
+        return await info.context.loaders.customer_by_id.load(pk)
+
+    @strawberry.field
+    async def customers(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: CustomerFilter | None = None,
+        order_by: CustomerOrder | None = None,
+    ) -> Connection[Customer]:
+        viewer = info.context.require_viewer()
+        return await paginate(
+            filter_customers(viewer, filter),
+            customer_ordering(order_by),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )

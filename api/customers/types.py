@@ -1,0 +1,131 @@
+"""Customers (companies or people) and their contacts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.accounts.types import User
+from api.context import Info
+from api.core.node import Node
+from api.core.pagination import Connection, child_connection
+from api.core.types import model_is_type_of
+from models import Contact as ContactModel
+from models import Customer as CustomerModel
+from models.enums import CustomerKind as CustomerKindEnum
+
+if TYPE_CHECKING:
+    from api.activities.types import Activity
+    from api.sales.types import Opportunity, OpportunityStatus
+
+CustomerKind = strawberry.enum(
+    CustomerKindEnum,
+    name="CustomerKind",
+    description="A company or organisation (B2B), or an individual (B2C).",
+)
+
+ActivityType = Annotated["Activity", strawberry.lazy("api.activities.types")]
+OpportunityType = Annotated["Opportunity", strawberry.lazy("api.sales.types")]
+OpportunityStatusType = Annotated["OpportunityStatus", strawberry.lazy("api.sales.types")]
+
+
+@strawberry.type
+class ScoreComponent:
+    key: str = strawberry.field(
+        description='Stable machine name, e.g. "recency", "frequency", "pipeline", "profile".'
+    )
+    label: str
+    points: float = strawberry.field(description="Points this component adds to the score.")
+    reason: str = strawberry.field(description="Why, in words a salesperson understands.")
+
+
+@strawberry.type
+class Customer(Node):
+    name: str
+    kind: CustomerKind
+    phone: str | None
+    email: str | None
+    website: str | None
+    industry: str | None
+    lead_source: str | None
+    tags: list[str]
+    external_id: str | None = strawberry.field(
+        description="The integrator's own id for this customer; unique in a workspace."
+    )
+    custom_fields: JSON
+    score: float | None = strawberry.field(description="0 to 100; null until first scored.")
+    scored_at: datetime | None
+    last_activity_at: datetime | None
+    next_follow_up_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    is_type_of = model_is_type_of(CustomerModel)
+
+    @strawberry.field
+    async def owner(self, info: Info) -> User | None:
+        owner_id = self.owner_id  # type: ignore[attr-defined]
+        return None if owner_id is None else await info.context.loaders.user_by_id.load(owner_id)
+
+    @strawberry.field
+    def score_breakdown(self) -> list[ScoreComponent]:
+        return [ScoreComponent(**component) for component in self.score_breakdown]  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def contacts(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Contact]:
+        return await child_connection(
+            info.context.loaders.contacts_by_customer, self.pk, first, after
+        )  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Newest first.")
+    async def activities(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ActivityType]:
+        return await child_connection(
+            info.context.loaders.activities_by_customer, self.pk, first, after
+        )  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def opportunities(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: OpportunityStatusType | None = None,
+    ) -> Connection[OpportunityType]:
+        return await child_connection(
+            info.context.loaders.opportunities_by_customer,
+            self.pk,  # type: ignore[attr-defined]
+            first,
+            after,
+            status.value if status is not None else None,
+        )
+
+
+@strawberry.type
+class Contact(Node):
+    name: str
+    title: str | None
+    phone: str | None
+    email: str | None
+    is_primary: bool
+    notes: str | None
+    created_at: datetime
+    updated_at: datetime
+    is_type_of = model_is_type_of(ContactModel)
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer:
+        return await info.context.loaders.customer_by_id.load(self.customer_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Newest first.")
+    async def activities(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ActivityType]:
+        return await child_connection(
+            info.context.loaders.activities_by_contact, self.pk, first, after
+        )  # type: ignore[attr-defined]

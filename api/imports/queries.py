@@ -1,0 +1,33 @@
+"""Reading import jobs."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from api.core.ids import from_global_id
+from api.core.pagination import Connection, Ordering, paginate
+from api.imports.types import ImportJob
+from models import ImportJob as ImportJobModel
+
+
+@strawberry.type
+class ImportQueries:
+    @strawberry.field
+    async def import_job(self, info: Info, id: strawberry.ID) -> ImportJob | None:
+        viewer = info.context.require_viewer()
+        try:
+            type_name, pk = from_global_id(id)
+        except ValueError:
+            return None
+        if type_name != "ImportJob":
+            return None
+        return await ImportJobModel.get_or_none(id=pk, workspace_id=viewer.workspace_id)
+
+    @strawberry.field(description="Newest first.")
+    async def import_jobs(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ImportJob]:
+        viewer = info.context.require_viewer()
+        jobs = ImportJobModel.filter(workspace_id=viewer.workspace_id)
+        return await paginate(jobs, Ordering("id", descending=True), first=first, after=after)

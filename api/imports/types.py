@@ -1,0 +1,64 @@
+"""Import jobs as clients read them (starting imports arrives with the workers)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from api.accounts.types import User
+from api.context import Info
+from api.core.node import Node
+from api.core.pagination import Connection, Ordering, paginate
+from api.core.types import model_is_type_of
+from models import ImportJob as ImportJobModel
+from models import ImportRowError as ImportRowErrorModel
+from models.enums import ImportFormat as ImportFormatEnum
+from models.enums import ImportKind as ImportKindEnum
+from models.enums import ImportMode as ImportModeEnum
+from models.enums import ImportStatus as ImportStatusEnum
+
+ImportKind = strawberry.enum(ImportKindEnum, name="ImportKind")
+ImportFormat = strawberry.enum(ImportFormatEnum, name="ImportFormat")
+ImportMode = strawberry.enum(ImportModeEnum, name="ImportMode")
+ImportStatus = strawberry.enum(ImportStatusEnum, name="ImportStatus")
+
+
+@strawberry.type
+class ImportRowError:
+    row: int = strawberry.field(
+        description="1-based data row number in the file (header excluded), or index+1 in rows."
+    )
+    field: str | None
+    message: str
+    is_type_of = model_is_type_of(ImportRowErrorModel)
+
+
+@strawberry.type
+class ImportJob(Node):
+    kind: ImportKind
+    format: ImportFormat
+    mode: ImportMode
+    status: ImportStatus
+    total_rows: int | None
+    processed_rows: int
+    created_count: int
+    updated_count: int
+    skipped_count: int
+    failed_count: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    is_type_of = model_is_type_of(ImportJobModel)
+
+    @strawberry.field
+    async def created_by(self, info: Info) -> User | None:
+        user_id = self.created_by_id  # type: ignore[attr-defined]
+        return None if user_id is None else await info.context.loaders.user_by_id.load(user_id)
+
+    @strawberry.field
+    async def errors(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ImportRowError]:
+        rows = ImportRowErrorModel.filter(job_id=self.pk)  # type: ignore[attr-defined]
+        return await paginate(rows, Ordering("row"), first=first, after=after)

@@ -1,0 +1,88 @@
+"""Reading pipelines, products and opportunities."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from tortoise.expressions import Q
+
+from api.context import Info
+from api.core.ids import decode_id
+from api.core.pagination import Connection, Ordering, paginate
+from api.sales.types import Opportunity, OpportunityStatus, Pipeline, Product
+from domain.errors import DomainError
+from models import Opportunity as OpportunityModel
+from models import Pipeline as PipelineModel
+from models import Product as ProductModel
+
+
+@strawberry.input
+class OpportunityFilter:
+    pipeline_id: strawberry.ID | None = None
+    stage_id: strawberry.ID | None = None
+    status: OpportunityStatus | None = None
+    owner_id: strawberry.ID | None = None
+    customer_id: strawberry.ID | None = None
+    expected_close_before: date | None = None
+
+
+_ID_FILTERS = (
+    ("pipeline_id", "Pipeline"),
+    ("stage_id", "Stage"),
+    ("owner_id", "User"),
+    ("customer_id", "Customer"),
+)
+
+
+@strawberry.type
+class SalesQueries:
+    @strawberry.field(description="The workspace's pipelines, the default one first.")
+    async def pipelines(self, info: Info) -> list[Pipeline]:
+        viewer = info.context.require_viewer()
+        return await PipelineModel.filter(workspace_id=viewer.workspace_id).order_by(
+            "-is_default", "id"
+        )
+
+    @strawberry.field(description="Products by name; `search` matches name and SKU.")
+    async def products(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        search: str | None = None,
+    ) -> Connection[Product]:
+        viewer = info.context.require_viewer()
+        query = ProductModel.filter(workspace_id=viewer.workspace_id)
+        if search and search.strip():
+            text = search.strip()
+            query = query.filter(Q(name__icontains=text) | Q(sku__icontains=text))
+        return await paginate(query, Ordering("name"), first=first, after=after)
+
+    @strawberry.field(description="Most recently changed first.")
+    async def opportunities(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: OpportunityFilter | None = None,
+    ) -> Connection[Opportunity]:
+        viewer = info.context.require_viewer()
+        query = OpportunityModel.filter(workspace_id=viewer.workspace_id)
+        if filter is not None:
+            for attribute, type_name in _ID_FILTERS:
+                global_id = getattr(filter, attribute)
+                if global_id is None:
+                    continue
+                try:
+                    pk = decode_id(global_id, type_name, f"filter.{attribute}")
+                except DomainError:
+                    pk = 0  # a foreign or malformed id matches nothing
+                query = query.filter(**{attribute: pk})
+            if filter.status is not None:
+                query = query.filter(status=filter.status)
+            if filter.expected_close_before is not None:
+                query = query.filter(expected_close_date__lte=filter.expected_close_before)
+        return await paginate(
+            query, Ordering("updated_at", descending=True), first=first, after=after
+        )

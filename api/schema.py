@@ -1,0 +1,107 @@
+"""The GraphQL schema: every domain's queries and mutations, with the safety limits."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from starlette.websockets import WebSocket
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.tools import merge_types
+
+from api.accounts.mutations import AccountMutations
+from api.accounts.queries import AccountQueries
+from api.activities.mutations import ActivityMutations
+from api.activities.queries import ActivityQueries
+from api.context import Info
+from api.core.errors import ClientError
+from api.core.node import Node, resolve_node
+from api.customers.mutations import CustomerMutations
+from api.customers.queries import CustomerQueries
+from api.imports.queries import ImportQueries
+from api.sales.mutations import SalesMutations
+from api.sales.queries import SalesQueries
+from crm.settings import Settings
+
+log = logging.getLogger("crm.api")
+
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+
+Query = merge_types(
+    "Query",
+    (NodeQueries, AccountQueries, CustomerQueries, SalesQueries, ActivityQueries, ImportQueries),
+)
+Mutation = merge_types(
+    "Mutation", (AccountMutations, CustomerMutations, ActivityMutations, SalesMutations)
+)
+
+
+def _is_client_error(error: GraphQLError) -> bool:
+    # Parse and validation errors have no original error; ours are ClientErrors.
+    original = error.original_error
+    return original is None or isinstance(original, ClientError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Unexpected errors reach the client as "Unexpected error" with a request id to quote."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda error: not _is_client_error(error))
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request_id = getattr(self.execution_context.context, "request_id", None)
+        log.error(
+            "unexpected error in %s (request %s)",
+            ".".join(str(p) for p in error.path or []),
+            request_id,
+            exc_info=error.original_error,
+        )
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL", "requestId": request_id}
+        masked.message = "Unexpected error."
+        return masked
+
+
+class FreshLoadersPerOperation(SchemaExtension):
+    """A WebSocket context lives as long as its socket; loaders must not outlive an operation."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(getattr(context, "request", None), WebSocket):
+            context.set_viewer(context.viewer)
+        yield
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    extensions: list = [FreshLoadersPerOperation, MaskUnexpectedErrors]
+    if settings is not None:
+        depth, tokens, aliases = (
+            settings.max_query_depth,
+            settings.max_query_tokens,
+            settings.max_query_aliases,
+        )
+        # Factories, not instances: Strawberry builds fresh extensions per operation.
+        extensions += [
+            lambda: QueryDepthLimiter(max_depth=depth),
+            lambda: MaxTokensLimiter(max_token_count=tokens),
+            lambda: MaxAliasesLimiter(max_alias_count=aliases),
+        ]
+        if not settings.introspection:
+            extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)

@@ -1,0 +1,141 @@
+"""The `crm` command: run, migrate, seed and inspect the CRM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from crm.settings import ConfigError, get_settings
+
+log = logging.getLogger("crm")
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=get_settings().log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def cmd_migrate(_: argparse.Namespace) -> None:
+    from crm.migrations import apply_migrations
+
+    asyncio.run(apply_migrations())
+    print("migrations applied")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level=get_settings().log_level.lower(),
+        proxy_headers=True,
+    )
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from arq.worker import check_health, run_worker
+
+    from workers.settings import WORKERS, redis_settings
+
+    worker_class = WORKERS[args.queue]
+    if args.check:
+        # Exit 0 when a worker of this queue reported health recently (docker healthcheck).
+        probe = type("Probe", (worker_class,), {"redis_settings": redis_settings()})
+        sys.exit(check_health(probe))
+    run_worker(worker_class, redis_settings=redis_settings())
+
+
+def cmd_export_schema(args: argparse.Namespace) -> None:
+    from api.schema import build_schema
+
+    Path(args.output).write_text(build_schema().as_str() + "\n", encoding="utf-8")
+    print(f"wrote {args.output}")
+
+
+def cmd_seed(args: argparse.Namespace) -> None:
+    from crm.seed import seed
+
+    email = asyncio.run(seed(email=args.email, password=args.password))
+    print(f"demo workspace ready: sign in as {email} / {args.password}")
+
+
+def cmd_dev(args: argparse.Namespace) -> None:
+    """SQLite + embedded Redis, migrations applied, the API and one worker, GraphiQL printed."""
+    from crm.migrations import apply_migrations
+    from crm.redis import publish_url_to_children, start_embedded_redis
+
+    settings = get_settings()
+    asyncio.run(apply_migrations())
+    url = settings.redis_url or start_embedded_redis(settings.embedded_redis_path)
+    publish_url_to_children(url)
+    worker = subprocess.Popen([sys.executable, "-m", "crm.cli", "worker"], env=os.environ.copy())
+    print(f"\n  CRM is running: GraphiQL at http://{args.host}:{args.port}/graphql\n", flush=True)
+    try:
+        cmd_serve(args)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crm", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    port = int(os.environ.get("PORT", "8000"))
+
+    dev = commands.add_parser("dev", help="run API + worker on SQLite and an embedded Redis")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=port)
+    dev.set_defaults(handler=cmd_dev)
+
+    serve = commands.add_parser("serve", help="run the API server (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=port)
+    serve.set_defaults(handler=cmd_serve)
+
+    worker = commands.add_parser("worker", help="run an arq worker")
+    worker.add_argument("--queue", default="default", choices=["default"])
+    worker.add_argument("--check", action="store_true", help="exit 0 if a worker is healthy")
+    worker.set_defaults(handler=cmd_worker)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(
+        handler=cmd_migrate
+    )
+
+    export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
+    export.add_argument("--output", default="schema.graphql")
+    export.set_defaults(handler=cmd_export_schema)
+
+    seed = commands.add_parser("seed", help="create a demo workspace with realistic data")
+    seed.add_argument("--email", default="demo@example.com")
+    seed.add_argument("--password", default="demo-password")
+    seed.set_defaults(handler=cmd_seed)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        get_settings()
+    except ConfigError as error:
+        print(error.code, file=sys.stderr)
+        sys.exit(2)
+    _configure_logging()
+    args.handler(args)
+
+
+if __name__ == "__main__":
+    main()

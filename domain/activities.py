@@ -1,0 +1,168 @@
+"""Follow-ups: logging what happened with a customer, and the reminders that come of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.transactions import in_transaction
+
+from domain.errors import ErrorCode, Problems, not_found
+from domain.validation import clean_text
+from domain.viewer import Viewer
+from models import Activity, Contact, Customer, Opportunity, Reminder
+from models.enums import ActivityKind, ReminderStatus
+
+MAX_CONTENT_LENGTH = 20_000
+
+
+@dataclass
+class ActivityData:
+    customer_id: int
+    kind: ActivityKind
+    content: str
+    contact_id: int | None = None
+    opportunity_id: int | None = None
+    occurred_at: datetime | None = None
+    next_follow_up_at: datetime | None = None
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """Clients may send instants without an offset; those are taken as UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+async def log_activity(viewer: Viewer, data: ActivityData) -> Activity:
+    """Records an activity; with `next_follow_up_at` it schedules the author's next reminder.
+
+    The author's earlier pending follow-up for the customer is cancelled: a rep
+    has one next step per customer, the latest one they planned.
+    """
+    problems = Problems()
+    customer = await Customer.get_or_none(id=data.customer_id, workspace_id=viewer.workspace_id)
+    if customer is None:
+        problems.add("input.customerId", "Customer not found.", ErrorCode.NOT_FOUND)
+    if (
+        data.contact_id is not None
+        and not await Contact.filter(
+            id=data.contact_id, workspace_id=viewer.workspace_id, customer_id=data.customer_id
+        ).exists()
+    ):
+        problems.add("input.contactId", "Contact not found for this customer.", ErrorCode.NOT_FOUND)
+    if (
+        data.opportunity_id is not None
+        and not await Opportunity.filter(
+            id=data.opportunity_id, workspace_id=viewer.workspace_id, customer_id=data.customer_id
+        ).exists()
+    ):
+        problems.add(
+            "input.opportunityId", "Opportunity not found for this customer.", ErrorCode.NOT_FOUND
+        )
+    content = clean_text(data.content)
+    if not content:
+        problems.add("input.content", "Say what happened.", ErrorCode.REQUIRED)
+    elif len(content) > MAX_CONTENT_LENGTH:
+        problems.add("input.content", f"At most {MAX_CONTENT_LENGTH} characters.")
+    occurred_at = as_utc(data.occurred_at) or datetime.now(UTC)
+    follow_up = as_utc(data.next_follow_up_at)
+    if follow_up is not None and follow_up <= occurred_at:
+        problems.add("input.nextFollowUpAt", "The follow-up must come after the activity.")
+    remind_user_id = viewer.user_id or (customer.owner_id if customer else None)
+    if follow_up is not None and remind_user_id is None:
+        problems.add(
+            "input.nextFollowUpAt",
+            "Nobody to remind: give the customer an owner or log the activity as a user.",
+        )
+    problems.raise_if_any()
+    assert customer is not None
+
+    async with in_transaction():
+        activity = await Activity.create(
+            workspace_id=viewer.workspace_id,
+            customer_id=customer.id,
+            contact_id=data.contact_id,
+            opportunity_id=data.opportunity_id,
+            author_id=viewer.user_id,
+            kind=data.kind,
+            occurred_at=occurred_at,
+            content=content,
+            next_follow_up_at=follow_up,
+        )
+        if follow_up is not None:
+            await Reminder.filter(
+                customer_id=customer.id, user_id=remind_user_id, status=ReminderStatus.PENDING
+            ).update(status=ReminderStatus.CANCELLED)
+            await Reminder.create(
+                workspace_id=viewer.workspace_id,
+                user_id=remind_user_id,
+                customer_id=customer.id,
+                activity_id=activity.id,
+                due_at=follow_up,
+                note=content[:500],
+            )
+        last = customer.last_activity_at
+        customer.last_activity_at = occurred_at if last is None else max(last, occurred_at)
+        customer.next_follow_up_at = await _earliest_pending_follow_up(customer.id)
+        await customer.save(update_fields=["last_activity_at", "next_follow_up_at", "updated_at"])
+    return activity
+
+
+async def _earliest_pending_follow_up(customer_id: int) -> datetime | None:
+    """A customer's next follow-up is the soonest reminder anyone still has pending for it."""
+    return await (
+        Reminder.filter(customer_id=customer_id, status=ReminderStatus.PENDING)
+        .order_by("due_at")
+        .first()
+        .values_list("due_at", flat=True)
+    )
+
+
+async def _refresh_customer_follow_up(customer_id: int) -> None:
+    due = await _earliest_pending_follow_up(customer_id)
+    await Customer.filter(id=customer_id).update(next_follow_up_at=due)
+
+
+async def get_reminder(viewer: Viewer, reminder_id: int) -> Reminder:
+    """Reps reach only their own reminders; managers and admins reach the team's."""
+    query = Reminder.filter(id=reminder_id, workspace_id=viewer.workspace_id)
+    if not viewer.sees_everyone:
+        query = query.filter(user_id=viewer.user_id)
+    reminder = await query.first()
+    if reminder is None:
+        raise not_found("id", "Reminder")
+    return reminder
+
+
+async def dismiss_reminder(viewer: Viewer, reminder_id: int) -> Reminder:
+    reminder = await get_reminder(viewer, reminder_id)
+    if reminder.status == ReminderStatus.CANCELLED:
+        problems = Problems()
+        problems.add("id", "This reminder was replaced by a later follow-up.", ErrorCode.CONFLICT)
+        problems.raise_if_any()
+    if reminder.status != ReminderStatus.DISMISSED:
+        async with in_transaction():
+            reminder.status = ReminderStatus.DISMISSED
+            await reminder.save(update_fields=["status", "updated_at"])
+            await _refresh_customer_follow_up(reminder.customer_id)
+    return reminder
+
+
+async def snooze_reminder(viewer: Viewer, reminder_id: int, until: datetime) -> Reminder:
+    reminder = await get_reminder(viewer, reminder_id)
+    problems = Problems()
+    until_utc = as_utc(until)
+    assert until_utc is not None
+    if until_utc <= datetime.now(UTC):
+        problems.add("until", "Snooze until a time in the future.")
+    if reminder.status == ReminderStatus.CANCELLED:
+        problems.add("id", "This reminder was replaced by a later follow-up.", ErrorCode.CONFLICT)
+    problems.raise_if_any()
+    async with in_transaction():
+        reminder.due_at = until_utc
+        reminder.status = ReminderStatus.PENDING
+        reminder.sent_at = None
+        await reminder.save(update_fields=["due_at", "status", "sent_at", "updated_at"])
+        await _refresh_customer_follow_up(reminder.customer_id)
+    return reminder

@@ -1,0 +1,275 @@
+"""Customers and their contacts: creating, changing and removing them, with clean data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domain.errors import DomainError, ErrorCode, Problems, not_found
+from domain.validation import (
+    check_custom_fields,
+    check_email,
+    check_name,
+    check_optional,
+    check_phone,
+    check_tags,
+)
+from domain.viewer import Viewer
+from models import Contact, Customer, User
+from models.enums import CustomerKind
+
+
+@dataclass
+class ContactData:
+    name: str | None
+    title: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    is_primary: bool | None = None
+    notes: str | None = None
+
+
+@dataclass
+class CustomerData:
+    name: str | None
+    kind: CustomerKind = CustomerKind.COMPANY
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    industry: str | None = None
+    lead_source: str | None = None
+    tags: list[str] | None = None
+    external_id: str | None = None
+    owner_id: int | None = None
+    custom_fields: dict[str, Any] | None = None
+    contacts: list[ContactData] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- shared checks
+
+
+def tags_index(tags: list[str]) -> str:
+    return "".join(f"\n{tag}" for tag in tags) + "\n" if tags else ""
+
+
+_CUSTOMER_TEXT_LIMITS = {"website": 500, "industry": 100, "lead_source": 100, "external_id": 200}
+_API_NAMES = {"lead_source": "leadSource", "external_id": "externalId", "owner_id": "ownerId"}
+
+
+def _api(name: str) -> str:
+    return _API_NAMES.get(name, name)
+
+
+def _clean_customer_fields(problems: Problems, prefix: str, values: dict[str, Any]) -> dict:
+    """Validates the customer fields present in `values`; returns model attributes to set."""
+    clean: dict[str, Any] = {}
+    for name, value in values.items():
+        path = f"{prefix}.{_api(name)}"
+        if name == "name":
+            clean["name"] = check_name(problems, path, value)
+        elif name == "kind":
+            if value is None:
+                problems.add(path, "Must not be null.", ErrorCode.REQUIRED)
+            else:
+                clean["kind"] = value
+        elif name == "phone":
+            clean["phone"], clean["phone_normalized"] = check_phone(problems, path, value)
+        elif name == "email":
+            clean["email"] = check_email(problems, path, value)
+        elif name == "tags":
+            clean["tags"] = check_tags(problems, path, value)
+            clean["tags_index"] = tags_index(clean["tags"])
+        elif name == "custom_fields":
+            clean["custom_fields"] = check_custom_fields(problems, path, value)
+        elif name == "owner_id":
+            clean["owner_id"] = value
+        elif name in _CUSTOMER_TEXT_LIMITS:
+            clean[name] = check_optional(problems, path, value, _CUSTOMER_TEXT_LIMITS[name])
+    return clean
+
+
+def _clean_contact_fields(problems: Problems, prefix: str, values: dict[str, Any]) -> dict:
+    clean: dict[str, Any] = {}
+    for name, value in values.items():
+        path = f"{prefix}.{'isPrimary' if name == 'is_primary' else name}"
+        if name == "name":
+            clean["name"] = check_name(problems, path, value)
+        elif name == "phone":
+            clean["phone"], clean["phone_normalized"] = check_phone(problems, path, value)
+        elif name == "email":
+            clean["email"] = check_email(problems, path, value)
+        elif name == "title":
+            clean["title"] = check_optional(problems, path, value, 200)
+        elif name == "notes":
+            clean["notes"] = check_optional(problems, path, value, 10_000)
+        elif name == "is_primary":
+            clean["is_primary"] = bool(value)
+    return clean
+
+
+async def _check_owner(problems: Problems, path: str, viewer: Viewer, owner_id: int | None) -> None:
+    if (
+        owner_id is not None
+        and not await User.filter(id=owner_id, workspace_id=viewer.workspace_id).exists()
+    ):
+        problems.add(path, "User not found.", ErrorCode.NOT_FOUND)
+
+
+async def _check_external_id_free(
+    problems: Problems, path: str, viewer: Viewer, external_id: str | None, exclude_id: int | None
+) -> None:
+    if external_id is None:
+        return
+    query = Customer.filter(workspace_id=viewer.workspace_id, external_id=external_id)
+    if exclude_id is not None:
+        query = query.exclude(id=exclude_id)
+    if await query.exists():
+        problems.add(
+            path, f"Another customer already has external id “{external_id}”.", ErrorCode.DUPLICATE
+        )
+
+
+def _duplicate_external_id(external_id: str | None) -> DomainError:
+    return DomainError.single(
+        "input.externalId",
+        f"Another customer already has external id “{external_id}”.",
+        ErrorCode.DUPLICATE,
+    )
+
+
+# ---------------------------------------------------------------- customers
+
+
+async def get_customer(viewer: Viewer, customer_id: int, field: str = "id") -> Customer:
+    customer = await Customer.get_or_none(id=customer_id, workspace_id=viewer.workspace_id)
+    if customer is None:
+        raise not_found(field, "Customer")
+    return customer
+
+
+async def create_customer(viewer: Viewer, data: CustomerData) -> Customer:
+    problems = Problems()
+    values = {k: v for k, v in vars(data).items() if k != "contacts"}
+    clean = _clean_customer_fields(problems, "input", values)
+    contacts = [
+        _clean_contact_fields(problems, f"input.contacts.{i}", vars(contact))
+        for i, contact in enumerate(data.contacts)
+    ]
+    _settle_primary(contacts)
+    await _check_owner(problems, "input.ownerId", viewer, data.owner_id)
+    await _check_external_id_free(problems, "input.externalId", viewer, clean["external_id"], None)
+    problems.raise_if_any()
+    if clean.get("owner_id") is None and viewer.user_id is not None:
+        # Whoever types a customer in looks after it until someone says otherwise.
+        clean["owner_id"] = viewer.user_id
+    try:
+        async with in_transaction():
+            customer = await Customer.create(workspace_id=viewer.workspace_id, **clean)
+            if contacts:
+                await Contact.bulk_create(
+                    [
+                        Contact(workspace_id=viewer.workspace_id, customer_id=customer.id, **c)
+                        for c in contacts
+                    ]
+                )
+    except IntegrityError:
+        raise _duplicate_external_id(clean["external_id"]) from None
+    return customer
+
+
+def _settle_primary(contacts: list[dict[str, Any]]) -> None:
+    """Exactly one contact created with a customer is primary: the first flagged, else the first."""
+    flagged = [c for c in contacts if c.get("is_primary")]
+    for contact in contacts:
+        contact["is_primary"] = False
+    if contacts:
+        (flagged[0] if flagged else contacts[0])["is_primary"] = True
+
+
+async def update_customer(viewer: Viewer, customer_id: int, changes: dict[str, Any]) -> Customer:
+    customer = await get_customer(viewer, customer_id)
+    problems = Problems()
+    clean = _clean_customer_fields(problems, "input", changes)
+    if "owner_id" in changes:
+        await _check_owner(problems, "input.ownerId", viewer, changes["owner_id"])
+    if "external_id" in clean:
+        await _check_external_id_free(
+            problems, "input.externalId", viewer, clean["external_id"], customer.id
+        )
+    problems.raise_if_any()
+    if not clean:
+        return customer
+    customer.update_from_dict(clean)
+    try:
+        await customer.save(update_fields=[*clean, "updated_at"])
+    except IntegrityError:
+        raise _duplicate_external_id(clean.get("external_id")) from None
+    return customer
+
+
+async def delete_customer(viewer: Viewer, customer_id: int) -> int:
+    """Deletes the customer with its contacts, activities, reminders and opportunities."""
+    customer = await get_customer(viewer, customer_id)
+    await customer.delete()
+    return customer_id
+
+
+# ---------------------------------------------------------------- contacts
+
+
+async def get_contact(viewer: Viewer, contact_id: int, field: str = "id") -> Contact:
+    contact = await Contact.get_or_none(id=contact_id, workspace_id=viewer.workspace_id)
+    if contact is None:
+        raise not_found(field, "Contact")
+    return contact
+
+
+async def _make_only_primary(contact: Contact) -> None:
+    await (
+        Contact.filter(customer_id=contact.customer_id, is_primary=True)
+        .exclude(id=contact.id)
+        .update(is_primary=False)
+    )
+
+
+async def create_contact(viewer: Viewer, customer_id: int, data: ContactData) -> Contact:
+    customer = await get_customer(viewer, customer_id, "input.customerId")
+    problems = Problems()
+    clean = _clean_contact_fields(problems, "input", vars(data))
+    problems.raise_if_any()
+    async with in_transaction():
+        has_contacts = await Contact.filter(customer_id=customer.id).exists()
+        # A customer's first contact is its primary one unless the caller says otherwise.
+        if data.is_primary is None:
+            clean["is_primary"] = not has_contacts
+        contact = await Contact.create(
+            workspace_id=viewer.workspace_id, customer_id=customer.id, **clean
+        )
+        if contact.is_primary:
+            await _make_only_primary(contact)
+        await Customer.filter(id=customer.id).update(updated_at=contact.created_at)
+    return contact
+
+
+async def update_contact(viewer: Viewer, contact_id: int, changes: dict[str, Any]) -> Contact:
+    contact = await get_contact(viewer, contact_id)
+    problems = Problems()
+    clean = _clean_contact_fields(problems, "input", changes)
+    problems.raise_if_any()
+    if not clean:
+        return contact
+    contact.update_from_dict(clean)
+    async with in_transaction():
+        await contact.save(update_fields=[*clean, "updated_at"])
+        if clean.get("is_primary"):
+            await _make_only_primary(contact)
+    return contact
+
+
+async def delete_contact(viewer: Viewer, contact_id: int) -> int:
+    contact = await get_contact(viewer, contact_id)
+    await contact.delete()
+    return contact_id

@@ -1,0 +1,280 @@
+"""Opportunities: deals for a customer, priced by quoted lines, weighted by their stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from domain.errors import ErrorCode, Problems, not_found
+from domain.pipelines import default_pipeline
+from domain.validation import (
+    check_currency,
+    check_custom_fields,
+    check_money,
+    check_name,
+)
+from domain.viewer import Viewer
+from models import Customer, LineItem, Opportunity, Product, Stage, StageChange, User, Workspace
+from models.enums import OpportunityStatus, StageKind
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+@dataclass
+class LineItemData:
+    quantity: Decimal
+    product_id: int | None = None
+    name: str | None = None
+    unit_price: Decimal | None = None
+    discount: Decimal | None = None
+
+
+@dataclass
+class OpportunityData:
+    customer_id: int
+    name: str
+    pipeline_id: int | None = None
+    stage_id: int | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    expected_close_date: date | None = None
+    owner_id: int | None = None
+    line_items: list[LineItemData] | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+def line_total(quantity: Decimal, unit_price: Decimal, discount: Decimal) -> Decimal:
+    gross = quantity * unit_price
+    return (gross * (HUNDRED - discount) / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def effective_probability(opportunity: Opportunity, stage: Stage) -> int:
+    if opportunity.probability_override is not None:
+        return opportunity.probability_override
+    return stage.probability
+
+
+def weighted_amount(opportunity: Opportunity, stage: Stage) -> Decimal:
+    probability = Decimal(effective_probability(opportunity, stage))
+    return (Decimal(opportunity.amount) * probability / HUNDRED).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
+
+
+def status_for(stage: Stage) -> OpportunityStatus:
+    return {
+        StageKind.OPEN: OpportunityStatus.OPEN,
+        StageKind.WON: OpportunityStatus.WON,
+        StageKind.LOST: OpportunityStatus.LOST,
+    }[stage.kind]
+
+
+async def _build_line_items(
+    problems: Problems, viewer: Viewer, items: list[LineItemData], currency: str | None
+) -> tuple[list[LineItem], str | None]:
+    """Prices the lines; returns unsaved LineItems and the currency their products imply."""
+    product_ids = {item.product_id for item in items if item.product_id is not None}
+    products = {
+        p.id: p for p in await Product.filter(id__in=product_ids, workspace_id=viewer.workspace_id)
+    }
+    lines: list[LineItem] = []
+    for index, item in enumerate(items):
+        path = f"input.lineItems.{index}"
+        product = products.get(item.product_id) if item.product_id is not None else None
+        if item.product_id is not None and product is None:
+            problems.add(f"{path}.productId", "Product not found.", ErrorCode.NOT_FOUND)
+            continue
+        name = (item.name or "").strip() or (product.name if product else "")
+        if not name:
+            problems.add(f"{path}.name", "Name the line or pick a product.", ErrorCode.REQUIRED)
+        quantity = Decimal(item.quantity)
+        if not quantity.is_finite() or quantity <= 0:
+            problems.add(f"{path}.quantity", "Must be more than zero.")
+            continue
+        if item.unit_price is None and product is None:
+            problems.add(
+                f"{path}.unitPrice", "Give a unit price or pick a product.", ErrorCode.REQUIRED
+            )
+            continue
+        price = check_money(
+            problems,
+            f"{path}.unitPrice",
+            item.unit_price if item.unit_price is not None else product.unit_price,
+        )
+        discount = Decimal(item.discount) if item.discount is not None else Decimal(0)
+        if not discount.is_finite() or not 0 <= discount <= 100:
+            problems.add(f"{path}.discount", "A discount is a percentage from 0 to 100.")
+            continue
+        if product is not None:
+            if currency is None:
+                currency = product.currency
+            elif product.currency != currency:
+                problems.add(
+                    f"{path}.productId",
+                    f"This product is priced in {product.currency}, the deal in {currency}.",
+                )
+        if price is None:
+            continue
+        discount = discount.quantize(CENT)
+        lines.append(
+            LineItem(
+                workspace_id=viewer.workspace_id,
+                product_id=product.id if product else None,
+                name=name,
+                quantity=quantity,
+                unit_price=price,
+                discount=discount,
+                total=line_total(quantity, price, discount),
+                position=index,
+            )
+        )
+    return lines, currency
+
+
+async def _check_owner(problems: Problems, viewer: Viewer, owner_id: int | None) -> None:
+    if (
+        owner_id is not None
+        and not await User.filter(id=owner_id, workspace_id=viewer.workspace_id).exists()
+    ):
+        problems.add("input.ownerId", "User not found.", ErrorCode.NOT_FOUND)
+
+
+async def _resolve_stage(
+    problems: Problems, viewer: Viewer, pipeline_id: int | None, stage_id: int | None
+) -> Stage | None:
+    if stage_id is not None:
+        stage = await Stage.get_or_none(id=stage_id, workspace_id=viewer.workspace_id)
+        if stage is None or (pipeline_id is not None and stage.pipeline_id != pipeline_id):
+            problems.add("input.stageId", "Stage not found in this pipeline.", ErrorCode.NOT_FOUND)
+            return None
+        return stage
+    if pipeline_id is None:
+        pipeline = await default_pipeline(viewer.workspace_id)
+        if pipeline is None:
+            problems.add("input.pipelineId", "The workspace has no pipeline.", ErrorCode.REQUIRED)
+            return None
+        pipeline_id = pipeline.id
+    stage = (
+        await Stage.filter(
+            pipeline_id=pipeline_id, workspace_id=viewer.workspace_id, kind=StageKind.OPEN
+        )
+        .order_by("position")
+        .first()
+    )
+    if stage is None:
+        problems.add("input.pipelineId", "Pipeline not found.", ErrorCode.NOT_FOUND)
+    return stage
+
+
+async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportunity:
+    problems = Problems()
+    customer = await Customer.get_or_none(id=data.customer_id, workspace_id=viewer.workspace_id)
+    if customer is None:
+        problems.add("input.customerId", "Customer not found.", ErrorCode.NOT_FOUND)
+    name = check_name(problems, "input.name", data.name)
+    stage = await _resolve_stage(problems, viewer, data.pipeline_id, data.stage_id)
+    await _check_owner(problems, viewer, data.owner_id)
+    custom_fields = check_custom_fields(problems, "input.customFields", data.custom_fields)
+    currency = (
+        check_currency(problems, "input.currency", data.currency, "XXX") if data.currency else None
+    )
+    lines, currency = await _build_line_items(problems, viewer, data.line_items or [], currency)
+    amount = check_money(problems, "input.amount", data.amount)
+    problems.raise_if_any()
+    assert customer is not None and stage is not None
+    if currency is None:
+        currency = (await Workspace.get(id=viewer.workspace_id)).default_currency
+    if lines:
+        amount = sum((line.total for line in lines), Decimal(0))
+    now = datetime.now(UTC)
+    status = status_for(stage)
+    async with in_transaction():
+        opportunity = await Opportunity.create(
+            workspace_id=viewer.workspace_id,
+            customer_id=customer.id,
+            pipeline_id=stage.pipeline_id,
+            stage_id=stage.id,
+            name=name,
+            status=status,
+            amount=amount or Decimal(0),
+            currency=currency,
+            expected_close_date=data.expected_close_date,
+            owner_id=data.owner_id or viewer.user_id or customer.owner_id,
+            custom_fields=custom_fields,
+            stage_entered_at=now,
+            closed_at=None if status == OpportunityStatus.OPEN else now,
+        )
+        for line in lines:
+            line.opportunity_id = opportunity.id
+        await LineItem.bulk_create(lines)
+        await StageChange.create(
+            workspace_id=viewer.workspace_id,
+            opportunity_id=opportunity.id,
+            from_stage_id=None,
+            to_stage_id=stage.id,
+            changed_at=now,
+            changed_by_id=viewer.user_id,
+        )
+    return opportunity
+
+
+async def update_opportunity(
+    viewer: Viewer, opportunity_id: int, changes: dict[str, Any]
+) -> Opportunity:
+    opportunity = await Opportunity.get_or_none(id=opportunity_id, workspace_id=viewer.workspace_id)
+    if opportunity is None:
+        raise not_found("id", "Opportunity")
+    problems = Problems()
+    updates: dict[str, Any] = {}
+    if "name" in changes:
+        updates["name"] = check_name(problems, "input.name", changes["name"])
+    if "currency" in changes:
+        updates["currency"] = check_currency(
+            problems, "input.currency", changes["currency"], opportunity.currency
+        )
+    if "probability" in changes:
+        probability = changes["probability"]
+        if probability is not None and not 0 <= probability <= 100:
+            problems.add("input.probability", "A probability is a percentage from 0 to 100.")
+        updates["probability_override"] = probability
+    if "expected_close_date" in changes:
+        updates["expected_close_date"] = changes["expected_close_date"]
+    if "owner_id" in changes:
+        await _check_owner(problems, viewer, changes["owner_id"])
+        updates["owner_id"] = changes["owner_id"]
+    if "custom_fields" in changes:
+        updates["custom_fields"] = check_custom_fields(
+            problems, "input.customFields", changes["custom_fields"]
+        )
+    if "amount" in changes:
+        updates["amount"] = check_money(problems, "input.amount", changes["amount"]) or Decimal(0)
+    lines: list[LineItem] | None = None
+    if changes.get("line_items") is not None:
+        currency = updates.get("currency", opportunity.currency)
+        lines, _ = await _build_line_items(problems, viewer, changes["line_items"], currency)
+    if (
+        lines is None
+        and "amount" in updates
+        and await LineItem.filter(opportunity_id=opportunity.id).exists()
+    ):
+        problems.add("input.amount", "The amount is the sum of the line items.", ErrorCode.CONFLICT)
+    problems.raise_if_any()
+
+    async with in_transaction():
+        if lines is not None:
+            # The lines given replace the quote; with no lines the amount is typed by hand.
+            await LineItem.filter(opportunity_id=opportunity.id).delete()
+            for line in lines:
+                line.opportunity_id = opportunity.id
+            await LineItem.bulk_create(lines)
+            if lines:
+                updates["amount"] = sum((line.total for line in lines), Decimal(0))
+        if updates:
+            opportunity.update_from_dict(updates)
+            await opportunity.save(update_fields=[*updates, "updated_at"])
+    return opportunity

@@ -1,0 +1,153 @@
+"""Field-level rules shared by every write path (API mutations and imports alike)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from domain.errors import ErrorCode, Problems
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE_CHARS = re.compile(r"^\+?[\d\s\-().]+$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def normalize_phone(raw: str | None) -> str | None:
+    """The national number, digits only, for matching and search.
+
+    "+86 138-0013-8000", "0086 13800138000" and "13800138000" all give
+    "13800138000"; "+1 (415) 555-0100" gives "4155550100". A bare 11-digit
+    number starting with 1 is a Chinese mobile number and is kept whole.
+    """
+    if raw is None:
+        return None
+    text = raw.strip()
+    digits = re.sub(r"\D", "", text)
+    if not digits:
+        return None
+    international = text.startswith("+") or digits.startswith("00")
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if international:
+        for code in ("86", "1"):
+            if digits.startswith(code) and len(digits) > len(code) + 6:
+                return digits[len(code) :]
+        return digits
+    if digits.startswith("86") and len(digits) == 13:
+        return digits[2:]
+    return digits
+
+
+def phone_search_key(query: str) -> str | None:
+    """What a search string must contain to be worth matching against normalized phones."""
+    digits = normalize_phone(query)
+    return digits if digits and len(digits) >= 3 else None
+
+
+def clean_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def check_name(problems: Problems, field: str, value: str | None, *, max_length: int = 200) -> str:
+    name = clean_text(value)
+    if not name:
+        problems.add(field, "Must not be blank.", ErrorCode.REQUIRED)
+        return ""
+    if len(name) > max_length:
+        problems.add(field, f"At most {max_length} characters.")
+    return name
+
+
+def check_email(problems: Problems, field: str, value: str | None) -> str | None:
+    email = clean_text(value)
+    if email is None:
+        return None
+    if len(email) > 254 or not _EMAIL.match(email):
+        problems.add(field, f"“{email}” is not a valid e-mail address.")
+        return None
+    return email.lower()
+
+
+def check_phone(problems: Problems, field: str, value: str | None) -> tuple[str | None, str | None]:
+    """Returns (phone as typed, normalized phone)."""
+    phone = clean_text(value)
+    if phone is None:
+        return None, None
+    digits = re.sub(r"\D", "", phone)
+    if not _PHONE_CHARS.match(phone) or not 5 <= len(digits) <= 20:
+        problems.add(field, f"“{phone}” is not a valid phone number.")
+        return None, None
+    return phone, normalize_phone(phone)
+
+
+def check_optional(
+    problems: Problems, field: str, value: str | None, max_length: int
+) -> str | None:
+    text = clean_text(value)
+    if text is not None and len(text) > max_length:
+        problems.add(field, f"At most {max_length} characters.")
+    return text
+
+
+def check_tags(problems: Problems, field: str, tags: list[str] | None) -> list[str]:
+    cleaned: list[str] = []
+    for tag in tags or []:
+        tag = " ".join(tag.split())  # one line, single spaces: tags are labels
+        if not tag:
+            continue
+        if len(tag) > 50:
+            problems.add(field, f"Tag “{tag[:20]}…” is longer than 50 characters.")
+        elif tag not in cleaned:
+            cleaned.append(tag)
+    return cleaned
+
+
+def check_timezone(problems: Problems, field: str, value: str | None, default: str) -> str:
+    name = clean_text(value) or default
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.add(field, f"“{name}” is not an IANA time zone (e.g. Asia/Shanghai).")
+        return default
+    if name not in available_timezones() and name != "UTC":
+        problems.add(field, f"“{name}” is not an IANA time zone (e.g. Asia/Shanghai).")
+        return default
+    return name
+
+
+def check_currency(problems: Problems, field: str, value: str | None, default: str) -> str:
+    code = (clean_text(value) or default).upper()
+    if not _CURRENCY.match(code):
+        problems.add(field, f"“{code}” is not a three-letter ISO 4217 currency code.")
+        return default
+    return code
+
+
+def check_custom_fields(problems: Problems, field: str, value: object) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.add(field, "Must be an object of field keys to values.")
+        return {}
+    return value
+
+
+def check_money(problems: Problems, field: str, value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        problems.add(field, "Must be a number.")
+        return None
+    if not amount.is_finite() or amount < 0:
+        problems.add(field, "Must be zero or more.")
+        return None
+    if abs(amount) >= Decimal(10) ** 16:
+        problems.add(field, "Is too large.")
+        return None
+    return amount.quantize(Decimal("0.01"))

@@ -1,0 +1,26 @@
+"""Who is acting: the workspace every read and write is scoped to, and with which role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.errors import forbidden
+from models.enums import Role
+
+
+@dataclass(frozen=True)
+class Viewer:
+    workspace_id: int
+    role: Role
+    # A session acts as a user; an API key acts in the workspace with no user.
+    user_id: int | None = None
+    api_key_id: int | None = None
+
+    def require_role(self, minimum: Role, action: str) -> None:
+        if not self.role.at_least(minimum):
+            raise forbidden(f"Only {minimum.value} or above may {action}.")
+
+    @property
+    def sees_everyone(self) -> bool:
+        """Managers and admins see the whole team's reminders; reps see their own."""
+        return self.role.at_least(Role.MANAGER)

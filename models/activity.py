@@ -1,0 +1,70 @@
+"""The follow-up aggregate: activities logged with customers and the reminders they schedule."""
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from models.enums import ActivityKind, ReminderStatus
+
+
+class Activity(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace = fields.ForeignKeyField(
+        "models.Workspace", related_name="activities", on_delete=fields.CASCADE
+    )
+    customer = fields.ForeignKeyField(
+        "models.Customer", related_name="activities", on_delete=fields.CASCADE
+    )
+    contact = fields.ForeignKeyField(
+        "models.Contact", related_name="activities", null=True, on_delete=fields.SET_NULL
+    )
+    opportunity = fields.ForeignKeyField(
+        "models.Opportunity", related_name="activities", null=True, on_delete=fields.SET_NULL
+    )
+    author = fields.ForeignKeyField(
+        "models.User", related_name="activities", null=True, on_delete=fields.SET_NULL
+    )
+    kind = fields.CharEnumField(ActivityKind, max_length=16)
+    occurred_at = fields.DatetimeField()
+    content = fields.TextField()
+    next_follow_up_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "activity"
+        # "Newest first" per parent: each child connection walks one of these.
+        indexes = (
+            Index(fields=("customer_id", "occurred_at", "id")),
+            Index(fields=("contact_id", "occurred_at", "id")),
+            Index(fields=("opportunity_id", "occurred_at", "id")),
+        )
+
+
+class Reminder(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace = fields.ForeignKeyField(
+        "models.Workspace", related_name="reminders", on_delete=fields.CASCADE
+    )
+    user = fields.ForeignKeyField("models.User", related_name="reminders", on_delete=fields.CASCADE)
+    customer = fields.ForeignKeyField(
+        "models.Customer", related_name="reminders", on_delete=fields.CASCADE
+    )
+    activity = fields.ForeignKeyField(
+        "models.Activity", related_name="reminders", null=True, on_delete=fields.SET_NULL
+    )
+    due_at = fields.DatetimeField()
+    status = fields.CharEnumField(ReminderStatus, max_length=16, default=ReminderStatus.PENDING)
+    note = fields.TextField(null=True)
+    sent_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "reminder"
+        indexes = (
+            # The dispatcher's scan: due pending reminders, oldest first.
+            Index(fields=("status", "due_at")),
+            Index(fields=("workspace_id", "user_id", "status", "due_at")),
+            Index(fields=("customer_id", "user_id", "status")),
+            Index(fields=("activity_id",)),
+        )

@@ -1,0 +1,77 @@
+"""The customer aggregate: a customer (company or person) and its contacts."""
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from models.enums import CustomerKind
+
+
+class Customer(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace = fields.ForeignKeyField(
+        "models.Workspace", related_name="customers", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200)
+    kind = fields.CharEnumField(CustomerKind, max_length=16, default=CustomerKind.COMPANY)
+    phone = fields.CharField(max_length=40, null=True)
+    # Digits only, country code stripped: what matching and phone search compare.
+    phone_normalized = fields.CharField(max_length=32, null=True, db_index=True)
+    email = fields.CharField(max_length=254, null=True, db_index=True)
+    website = fields.CharField(max_length=500, null=True)
+    industry = fields.CharField(max_length=100, null=True)
+    lead_source = fields.CharField(max_length=100, null=True)
+    tags = fields.JSONField(default=list)
+    # The tags again as "\ntag\n…": a portable exact-tag filter (LIKE) on both databases.
+    tags_index = fields.TextField(default="")
+    external_id = fields.CharField(max_length=200, null=True)
+    owner = fields.ForeignKeyField(
+        "models.User", related_name="owned_customers", null=True, on_delete=fields.SET_NULL
+    )
+    custom_fields = fields.JSONField(default=dict)
+    score = fields.FloatField(null=True)
+    score_breakdown = fields.JSONField(default=list)
+    scored_at = fields.DatetimeField(null=True)
+    last_activity_at = fields.DatetimeField(null=True)
+    next_follow_up_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "customer"
+        unique_together = (("workspace", "external_id"),)
+        # One index per filter and ordering the API offers, each led by the tenant.
+        indexes = (
+            Index(fields=("workspace_id", "name", "id")),
+            Index(fields=("workspace_id", "created_at", "id")),
+            Index(fields=("workspace_id", "updated_at", "id")),
+            Index(fields=("workspace_id", "score", "id")),
+            Index(fields=("workspace_id", "last_activity_at", "id")),
+            Index(fields=("workspace_id", "next_follow_up_at", "id")),
+            Index(fields=("workspace_id", "owner_id", "id")),
+            Index(fields=("workspace_id", "lead_source")),
+            Index(fields=("workspace_id", "kind")),
+        )
+
+
+class Contact(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace = fields.ForeignKeyField(
+        "models.Workspace", related_name="contacts", on_delete=fields.CASCADE
+    )
+    customer = fields.ForeignKeyField(
+        "models.Customer", related_name="contacts", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200)
+    title = fields.CharField(max_length=200, null=True)
+    phone = fields.CharField(max_length=40, null=True)
+    phone_normalized = fields.CharField(max_length=32, null=True, db_index=True)
+    email = fields.CharField(max_length=254, null=True, db_index=True)
+    is_primary = fields.BooleanField(default=False)
+    notes = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "contact"
+        indexes = (Index(fields=("customer_id", "is_primary", "id")),)

@@ -1,0 +1,53 @@
+"""The import aggregate: a job that brings rows into the CRM, and its row-level errors."""
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from models.enums import ImportFormat, ImportKind, ImportMode, ImportStatus
+
+
+class ImportJob(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace = fields.ForeignKeyField(
+        "models.Workspace", related_name="import_jobs", on_delete=fields.CASCADE
+    )
+    created_by = fields.ForeignKeyField(
+        "models.User", related_name="import_jobs", null=True, on_delete=fields.SET_NULL
+    )
+    kind = fields.CharEnumField(ImportKind, max_length=16)
+    format = fields.CharEnumField(ImportFormat, max_length=8)
+    mode = fields.CharEnumField(ImportMode, max_length=8, default=ImportMode.UPSERT)
+    status = fields.CharEnumField(ImportStatus, max_length=16, default=ImportStatus.QUEUED)
+    mapping = fields.JSONField(null=True)
+    match_on = fields.JSONField(default=list)
+    idempotency_key = fields.CharField(max_length=200, null=True)
+    file_name = fields.CharField(max_length=500, null=True)
+    total_rows = fields.IntField(null=True)
+    processed_rows = fields.IntField(default=0)
+    created_count = fields.IntField(default=0)
+    updated_count = fields.IntField(default=0)
+    skipped_count = fields.IntField(default=0)
+    failed_count = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    started_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "import_job"
+        unique_together = (("workspace", "idempotency_key"),)
+        indexes = (Index(fields=("workspace_id", "created_at", "id")), Index(fields=("status",)))
+
+
+class ImportRowError(Model):
+    id = fields.BigIntField(primary_key=True)
+    job = fields.ForeignKeyField(
+        "models.ImportJob", related_name="errors", on_delete=fields.CASCADE
+    )
+    row = fields.IntField()
+    field = fields.CharField(max_length=200, null=True)
+    message = fields.TextField()
+
+    class Meta:
+        table = "import_row_error"
+        indexes = (Index(fields=("job_id", "row", "id")),)

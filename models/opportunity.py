@@ -1,0 +1,121 @@
+"""The opportunity aggregate: a deal, its quoted lines, checklist state and stage history."""
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from models.enums import OpportunityStatus
+
+
+class Opportunity(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace = fields.ForeignKeyField(
+        "models.Workspace", related_name="opportunities", on_delete=fields.CASCADE
+    )
+    customer = fields.ForeignKeyField(
+        "models.Customer", related_name="opportunities", on_delete=fields.CASCADE
+    )
+    pipeline = fields.ForeignKeyField(
+        "models.Pipeline", related_name="opportunities", on_delete=fields.RESTRICT
+    )
+    stage = fields.ForeignKeyField(
+        "models.Stage", related_name="opportunities", on_delete=fields.RESTRICT
+    )
+    name = fields.CharField(max_length=200)
+    status = fields.CharEnumField(OpportunityStatus, max_length=8, default=OpportunityStatus.OPEN)
+    amount = fields.DecimalField(max_digits=18, decimal_places=2, default=0)
+    currency = fields.CharField(max_length=3)
+    # Null: the stage's probability applies.
+    probability_override = fields.IntField(null=True)
+    expected_close_date = fields.DateField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+    lost_reason = fields.TextField(null=True)
+    owner = fields.ForeignKeyField(
+        "models.User", related_name="opportunities", null=True, on_delete=fields.SET_NULL
+    )
+    custom_fields = fields.JSONField(default=dict)
+    stage_entered_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "opportunity"
+        indexes = (
+            Index(fields=("workspace_id", "updated_at", "id")),
+            Index(fields=("workspace_id", "pipeline_id", "stage_id")),
+            Index(fields=("workspace_id", "status")),
+            Index(fields=("workspace_id", "owner_id")),
+            Index(fields=("workspace_id", "expected_close_date")),
+            Index(fields=("customer_id", "id")),
+        )
+
+
+class LineItem(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace = fields.ForeignKeyField(
+        "models.Workspace", related_name="line_items", on_delete=fields.CASCADE
+    )
+    opportunity = fields.ForeignKeyField(
+        "models.Opportunity", related_name="line_items", on_delete=fields.CASCADE
+    )
+    product = fields.ForeignKeyField(
+        "models.Product", related_name="line_items", null=True, on_delete=fields.SET_NULL
+    )
+    name = fields.CharField(max_length=200)
+    quantity = fields.DecimalField(max_digits=16, decimal_places=4)
+    unit_price = fields.DecimalField(max_digits=16, decimal_places=2)
+    discount = fields.DecimalField(max_digits=5, decimal_places=2, default=0)
+    total = fields.DecimalField(max_digits=18, decimal_places=2)
+    position = fields.IntField(default=0)
+
+    class Meta:
+        table = "line_item"
+        indexes = (Index(fields=("opportunity_id", "position")),)
+
+
+class OpportunityChecklistState(Model):
+    """Whether one checklist item of a stage is done for one opportunity."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace = fields.ForeignKeyField(
+        "models.Workspace", related_name="checklist_states", on_delete=fields.CASCADE
+    )
+    opportunity = fields.ForeignKeyField(
+        "models.Opportunity", related_name="checklist_states", on_delete=fields.CASCADE
+    )
+    item = fields.ForeignKeyField(
+        "models.ChecklistItem", related_name="states", on_delete=fields.CASCADE
+    )
+    done = fields.BooleanField(default=False)
+    done_at = fields.DatetimeField(null=True)
+    done_by = fields.ForeignKeyField(
+        "models.User", related_name="checked_items", null=True, on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "opportunity_checklist_state"
+        unique_together = (("opportunity", "item"),)
+
+
+class StageChange(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace = fields.ForeignKeyField(
+        "models.Workspace", related_name="stage_changes", on_delete=fields.CASCADE
+    )
+    opportunity = fields.ForeignKeyField(
+        "models.Opportunity", related_name="stage_changes", on_delete=fields.CASCADE
+    )
+    from_stage = fields.ForeignKeyField(
+        "models.Stage", related_name="changes_from", null=True, on_delete=fields.SET_NULL
+    )
+    to_stage = fields.ForeignKeyField(
+        "models.Stage", related_name="changes_to", on_delete=fields.CASCADE
+    )
+    changed_at = fields.DatetimeField()
+    changed_by = fields.ForeignKeyField(
+        "models.User", related_name="stage_changes", null=True, on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "stage_change"
+        indexes = (Index(fields=("opportunity_id", "changed_at")),)

@@ -1,0 +1,57 @@
+"""The sales-process aggregate: pipelines, their stages and each stage's checklist."""
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from models.enums import StageKind
+
+
+class Pipeline(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace = fields.ForeignKeyField(
+        "models.Workspace", related_name="pipelines", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200)
+    is_default = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "pipeline"
+
+
+class Stage(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace = fields.ForeignKeyField(
+        "models.Workspace", related_name="stages", on_delete=fields.CASCADE
+    )
+    pipeline = fields.ForeignKeyField(
+        "models.Pipeline", related_name="stages", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200)
+    position = fields.IntField()
+    probability = fields.IntField()
+    kind = fields.CharEnumField(StageKind, max_length=8, default=StageKind.OPEN)
+    # Idle days after which an opportunity in this stage is "rotting"; null: never.
+    rotting_days = fields.IntField(null=True)
+
+    class Meta:
+        table = "stage"
+        indexes = (Index(fields=("pipeline_id", "position")),)
+
+
+class ChecklistItem(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace = fields.ForeignKeyField(
+        "models.Workspace", related_name="checklist_items", on_delete=fields.CASCADE
+    )
+    stage = fields.ForeignKeyField(
+        "models.Stage", related_name="checklist", on_delete=fields.CASCADE
+    )
+    title = fields.CharField(max_length=300)
+    required = fields.BooleanField(default=False)
+    position = fields.IntField(default=0)
+
+    class Meta:
+        table = "checklist_item"
+        indexes = (Index(fields=("stage_id", "position")),)

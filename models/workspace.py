@@ -1,0 +1,58 @@
+"""The tenancy aggregate: a workspace, its users and its integrators' API keys."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import Role
+
+
+class Workspace(Model):
+    id = fields.BigIntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    timezone = fields.CharField(max_length=64, default="UTC")
+    default_currency = fields.CharField(max_length=3, default="CNY")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "workspace"
+
+
+class User(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace = fields.ForeignKeyField(
+        "models.Workspace", related_name="users", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200)
+    # Stored lower-cased: sign-in is by e-mail alone, so it is unique across workspaces.
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    role = fields.CharEnumField(Role, max_length=16, default=Role.REP)
+    timezone = fields.CharField(max_length=64, default="UTC")
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app_user"
+
+
+class ApiKey(Model):
+    """An integrator's credential. Only a SHA-256 of the secret is kept."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace = fields.ForeignKeyField(
+        "models.Workspace", related_name="api_keys", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200)
+    # The public half of the token, used to find the row without scanning hashes.
+    prefix = fields.CharField(max_length=16, unique=True)
+    secret_hash = fields.CharField(max_length=64)
+    role = fields.CharEnumField(Role, max_length=16, default=Role.REP)
+    created_by = fields.ForeignKeyField(
+        "models.User", related_name="api_keys", null=True, on_delete=fields.SET_NULL
+    )
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "api_key"
