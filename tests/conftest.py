@@ -20,6 +20,7 @@ from urllib.parse import urlparse, urlunparse
 import httpx
 import pytest
 import uvicorn
+from arq import ArqRedis, create_pool
 
 from tests.helpers import Account, GraphQL
 
@@ -107,3 +108,45 @@ async def gql(client: httpx.AsyncClient) -> GraphQL:
 async def workspace(gql: GraphQL) -> Account:
     """A fresh workspace with its ADMIN signed in."""
     return await gql.sign_up()
+
+
+@pytest.fixture
+async def arq_redis(server: str) -> AsyncIterator[ArqRedis]:
+    """An arq pool on the suite's Redis (the server's, or the embedded one)."""
+    from workers.settings import redis_settings
+
+    pool = await create_pool(redis_settings())
+    yield pool
+    await pool.aclose()
+
+
+@pytest.fixture
+def queue_name() -> str:
+    # Suites may share one Redis server: each test gets a queue nobody else reads.
+    return f"crm:test:{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def run_worker(arq_redis: ArqRedis, queue_name: str):
+    """Runs a real arq worker (DefaultWorker's functions) in burst mode on `queue_name`."""
+    from arq.worker import Worker
+
+    from workers.settings import DefaultWorker
+
+    async def run(**overrides: object) -> Worker:
+        worker = Worker(
+            functions=DefaultWorker.functions,
+            redis_pool=arq_redis,
+            queue_name=queue_name,
+            burst=True,
+            poll_delay=0.05,
+            handle_signals=False,
+            **overrides,
+        )
+        try:
+            await worker.main()
+        finally:
+            await worker.close()
+        return worker
+
+    return run
