@@ -24,3 +24,6 @@ class Viewer:
     def sees_everyone(self) -> bool:
         """Managers and admins see the whole team's reminders; reps see their own."""
         return self.role.at_least(Role.MANAGER)
+
+    def may_see_reminders_of(self, user_id: int) -> bool:
+        return self.sees_everyone or user_id == self.user_id

@@ -6,6 +6,7 @@ import strawberry
 
 from api.accounts.types import User, Workspace
 from api.context import Info
+from api.core.errors import ClientError
 from models import Workspace as WorkspaceModel
 
 
@@ -15,8 +16,6 @@ class AccountQueries:
     async def viewer(self, info: Info) -> User:
         viewer = info.context.require_viewer()
         if viewer.user_id is None:
-            from api.core.errors import ClientError
-
             raise ClientError("An API key acts for a workspace, not a user.", "NO_USER")
         return await info.context.loaders.user_by_id.load(viewer.user_id)
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 
 from api.core.ids import from_global_id, to_global_id
+from models import ImportJob, Workspace
 
 if TYPE_CHECKING:
     from api.context import Info
@@ -37,31 +38,23 @@ NODE_LOADERS: dict[str, str] = {
 
 async def resolve_node(info: Info, global_id: str) -> Any | None:
     """Any node of the viewer's workspace by global id; anything else is simply null."""
-    info.context.require_viewer()
+    viewer = info.context.require_viewer()
     try:
         type_name, pk = from_global_id(global_id)
     except ValueError:
         return None
     if type_name == "Workspace":
-        viewer = info.context.require_viewer()
-        from models import Workspace
-
         return await Workspace.get_or_none(id=pk) if pk == viewer.workspace_id else None
+    if type_name == "ImportJob":
+        return await ImportJob.get_or_none(id=pk, workspace_id=viewer.workspace_id)
     loader_name = NODE_LOADERS.get(type_name)
     if loader_name is None:
-        return await _resolve_special(info, type_name, pk)
+        return None
     node = await getattr(info.context.loaders, loader_name).load(pk)
-    if type_name == "Reminder" and node is not None:
-        viewer = info.context.require_viewer()
-        if not viewer.sees_everyone and node.user_id != viewer.user_id:
-            return None
+    if (
+        type_name == "Reminder"
+        and node is not None
+        and not viewer.may_see_reminders_of(node.user_id)
+    ):
+        return None
     return node
-
-
-async def _resolve_special(info: Info, type_name: str, pk: int) -> Any | None:
-    if type_name == "ImportJob":
-        from models import ImportJob
-
-        viewer = info.context.require_viewer()
-        return await ImportJob.get_or_none(id=pk, workspace_id=viewer.workspace_id)
-    return None
