@@ -210,7 +210,6 @@ async def run(customers: int, page: int, rounds: int) -> None:
     )
     if created:
         import asyncpg
-
         from tortoise import Tortoise
 
         await Tortoise.close_connections()
