@@ -90,8 +90,10 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         first = error.errors()[0]
-        variable = str(first["loc"][0]).upper() if first["loc"] else "configuration"
-        raise ConfigError(f"crm: invalid {variable}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        if not first["loc"]:  # a rule across variables; its message names them
+            raise ConfigError(f"crm: invalid configuration: {message}") from None
+        raise ConfigError(f"crm: invalid {str(first['loc'][0]).upper()}: {message}") from None
 
 
 @lru_cache(maxsize=1)
