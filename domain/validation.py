@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from domain.errors import ErrorCode, Problems
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE_CHARS = re.compile(r"^\+?[\d\s\-().]+$")
+_PHONE_CHARS = re.compile(r"^\+?[0-9\s\-().]+$")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+
+
+def _ascii_phone(raw: str) -> str:
+    # Chinese input methods often type full-width digits (１３８…) and plus signs (＋).
+    return unicodedata.normalize("NFKC", raw).strip()
+
+
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
@@ -22,8 +31,8 @@ def normalize_phone(raw: str | None) -> str | None:
     """
     if raw is None:
         return None
-    text = raw.strip()
-    digits = re.sub(r"\D", "", text)
+    text = _ascii_phone(raw)
+    digits = _NOT_DIGIT.sub("", text)
     if not digits:
         return None
     international = text.startswith("+") or digits.startswith("00")
@@ -77,7 +86,8 @@ def check_phone(problems: Problems, field: str, value: str | None) -> tuple[str 
     phone = clean_text(value)
     if phone is None:
         return None, None
-    digits = re.sub(r"\D", "", phone)
+    phone = _ascii_phone(phone)
+    digits = _NOT_DIGIT.sub("", phone)
     if not _PHONE_CHARS.match(phone) or not 5 <= len(digits) <= 20:
         problems.add(field, f"“{phone}” is not a valid phone number.")
         return None, None
