@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from crm.settings import get_settings
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.pipelines import create_default_pipeline
 from domain.validation import check_email, check_name, check_timezone
@@ -21,19 +22,24 @@ from domain.viewer import Viewer
 from models import ApiKey, User, Workspace
 from models.enums import Role
 
-_hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so that a miss costs as long as a hit.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 API_KEY_PREFIX = "crm_"
 MIN_PASSWORD_LENGTH = 8
 # An API key's last use is recorded at most this often, not on every request.
 _LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
-@dataclass(frozen=True)
-class Session:
-    user: User
-    token: str
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    if get_settings().crm_env == "test":
+        # The suite signs up hundreds of users; only there are the cheapest parameters fine.
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher()
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Verified against when the e-mail is unknown, so that a miss costs as long as a hit.
+    return _hasher().hash("not-a-real-password")
 
 
 class Authenticator:
@@ -110,7 +116,7 @@ async def sign_up(
                 workspace=workspace,
                 name=name,
                 email=clean_email,
-                password_hash=_hasher.hash(password),
+                password_hash=_hasher().hash(password),
                 role=Role.ADMIN,
                 timezone=tz,
             )
@@ -126,13 +132,13 @@ async def sign_up(
 async def log_in(email: str, password: str) -> User:
     user = await User.get_or_none(email=(email or "").strip().lower(), is_active=True)
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher().verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         user = None
     if user is None:
         raise DomainError.single(None, "Wrong e-mail or password.", ErrorCode.INVALID)
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher().hash(password)
         await user.save(update_fields=["password_hash"])
     return user
 
@@ -157,7 +163,7 @@ async def invite_user(viewer: Viewer, *, name: str, email: str, password: str, r
             workspace_id=viewer.workspace_id,
             name=name,
             email=clean_email,
-            password_hash=_hasher.hash(password),
+            password_hash=_hasher().hash(password),
             role=role,
             timezone=workspace.timezone,
         )

@@ -23,6 +23,10 @@ from models.enums import OpportunityStatus, StageKind
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
+QUANTITY_STEP = Decimal("0.0001")
+# What the columns hold: 12 integer digits of quantity, 16 of an amount.
+MAX_QUANTITY = Decimal(10) ** 12
+MAX_AMOUNT = Decimal(10) ** 16
 
 
 @dataclass
@@ -74,6 +78,36 @@ def status_for(stage: Stage) -> OpportunityStatus:
     }[stage.kind]
 
 
+def _price_line(
+    problems: Problems, path: str, item: LineItemData, product: Product | None
+) -> tuple[Decimal, Decimal, Decimal] | None:
+    """(quantity, unit price, discount) as they will be stored, or None with problems added."""
+    # Round as the columns store them first, so every check and total sees the stored values.
+    quantity = Decimal(item.quantity)
+    if quantity.is_finite():
+        quantity = quantity.quantize(QUANTITY_STEP, rounding=ROUND_HALF_UP)
+    if not quantity.is_finite() or quantity <= 0:
+        problems.add(f"{path}.quantity", "Must be more than zero.")
+        return None
+    if quantity >= MAX_QUANTITY:
+        problems.add(f"{path}.quantity", "Is too large.")
+        return None
+    if item.unit_price is None and product is None:
+        problems.add(
+            f"{path}.unitPrice", "Give a unit price or pick a product.", ErrorCode.REQUIRED
+        )
+        return None
+    unit_price = item.unit_price if item.unit_price is not None else product.unit_price
+    price = check_money(problems, f"{path}.unitPrice", unit_price)
+    discount = Decimal(item.discount) if item.discount is not None else Decimal(0)
+    if not discount.is_finite() or not 0 <= discount <= 100:
+        problems.add(f"{path}.discount", "A discount is a percentage from 0 to 100.")
+        return None
+    if price is None:
+        return None
+    return quantity, price, discount.quantize(CENT)
+
+
 async def _build_line_items(
     problems: Problems, viewer: Viewer, items: list[LineItemData], currency: str | None
 ) -> tuple[list[LineItem], str | None]:
@@ -92,24 +126,6 @@ async def _build_line_items(
         name = (item.name or "").strip() or (product.name if product else "")
         if not name:
             problems.add(f"{path}.name", "Name the line or pick a product.", ErrorCode.REQUIRED)
-        quantity = Decimal(item.quantity)
-        if not quantity.is_finite() or quantity <= 0:
-            problems.add(f"{path}.quantity", "Must be more than zero.")
-            continue
-        if item.unit_price is None and product is None:
-            problems.add(
-                f"{path}.unitPrice", "Give a unit price or pick a product.", ErrorCode.REQUIRED
-            )
-            continue
-        price = check_money(
-            problems,
-            f"{path}.unitPrice",
-            item.unit_price if item.unit_price is not None else product.unit_price,
-        )
-        discount = Decimal(item.discount) if item.discount is not None else Decimal(0)
-        if not discount.is_finite() or not 0 <= discount <= 100:
-            problems.add(f"{path}.discount", "A discount is a percentage from 0 to 100.")
-            continue
         if product is not None:
             if currency is None:
                 currency = product.currency
@@ -118,9 +134,14 @@ async def _build_line_items(
                     f"{path}.productId",
                     f"This product is priced in {product.currency}, the deal in {currency}.",
                 )
-        if price is None:
+        priced = _price_line(problems, path, item, product)
+        if priced is None:
             continue
-        discount = discount.quantize(CENT)
+        quantity, price, discount = priced
+        total = line_total(quantity, price, discount)
+        if total >= MAX_AMOUNT:
+            problems.add(f"{path}.quantity", "This line's total is too large.")
+            continue
         lines.append(
             LineItem(
                 workspace_id=viewer.workspace_id,
@@ -129,11 +150,28 @@ async def _build_line_items(
                 quantity=quantity,
                 unit_price=price,
                 discount=discount,
-                total=line_total(quantity, price, discount),
+                total=total,
                 position=index,
             )
         )
+    if sum((line.total for line in lines), Decimal(0)) >= MAX_AMOUNT:
+        problems.add("input.lineItems", "The quote's total is too large.")
     return lines, currency
+
+
+async def _check_lines_priced_in(problems: Problems, opportunity_id: int, currency: str) -> None:
+    """A deal quoted in products stays in their currency unless its lines change with it."""
+    other = (
+        await LineItem.filter(opportunity_id=opportunity_id, product_id__not_isnull=True)
+        .exclude(product__currency=currency)
+        .values_list("product__currency", flat=True)
+    )
+    if other:
+        problems.add(
+            "input.currency",
+            f"The deal is quoted in products priced in {other[0]}; change its lines too.",
+            ErrorCode.CONFLICT,
+        )
 
 
 async def _check_owner(problems: Problems, viewer: Viewer, owner_id: int | None) -> None:
@@ -237,6 +275,8 @@ async def update_opportunity(
         updates["currency"] = check_currency(
             problems, "input.currency", changes["currency"], opportunity.currency
         )
+        if changes.get("line_items") is None:
+            await _check_lines_priced_in(problems, opportunity.id, updates["currency"])
     if "probability" in changes:
         probability = changes["probability"]
         if probability is not None and not 0 <= probability <= 100:

@@ -160,4 +160,5 @@ def check_money(problems: Problems, field: str, value: Decimal | None) -> Decima
     if abs(amount) >= Decimal(10) ** 16:
         problems.add(field, "Is too large.")
         return None
-    return amount.quantize(Decimal("0.01"))
+    # "-0" is zero: store and show it as 0.00 on every database.
+    return abs(amount).quantize(Decimal("0.01"))

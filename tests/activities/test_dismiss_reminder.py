@@ -1,0 +1,175 @@
+"""dismissReminder: done with a follow-up; the customer's next follow-up moves on."""
+
+from datetime import UTC, datetime, timedelta
+
+from models import Reminder
+from models.enums import ReminderStatus
+from tests.activities.factories import create_customer, instant, invite, iso, log_activity, pk
+from tests.helpers import Account, GraphQL
+
+DISMISS_REMINDER = """
+mutation($id: ID!) {
+  dismissReminder(id: $id) {
+    reminder { id status dueAt customer { id nextFollowUpAt } }
+    errors { field message code }
+  }
+}
+"""
+CUSTOMER = """
+query($id: ID!) { customer(id: $id) { nextFollowUpAt } }
+"""
+
+DAY = datetime(2031, 7, 7, 1, 0, tzinfo=UTC)
+
+
+async def _plan(gql: GraphQL, account: Account, customer_id: str, days: int) -> str:
+    activity = await log_activity(
+        gql,
+        account,
+        customer_id,
+        occurredAt=iso(DAY),
+        nextFollowUpAt=iso(DAY + timedelta(days=days)),
+    )
+    return activity["reminder"]["id"]
+
+
+async def test_dismissing_clears_the_customers_next_follow_up(gql: GraphQL, workspace):
+    # given
+    customer = await create_customer(gql, workspace)
+    reminder = await _plan(gql, workspace, customer["id"], 2)
+
+    # when
+    result = await gql.execute(DISMISS_REMINDER, {"id": reminder}, workspace.token)
+
+    # then
+    payload = result.ok()["dismissReminder"]
+    assert payload["errors"] == []
+    assert payload["reminder"]["id"] == reminder
+    assert payload["reminder"]["status"] == "DISMISSED"
+    assert payload["reminder"]["customer"]["nextFollowUpAt"] is None
+    assert (await Reminder.get(id=pk(reminder))).status == ReminderStatus.DISMISSED
+
+
+async def test_dismissing_moves_the_next_follow_up_to_the_next_pending_one(gql: GraphQL, workspace):
+    # given: the rep follows up on day 2, the admin on day 6
+    rep = await invite(gql, workspace, "REP")
+    customer = await create_customer(gql, workspace)
+    reps = await _plan(gql, rep, customer["id"], 2)
+    await _plan(gql, workspace, customer["id"], 6)
+
+    # when
+    result = await gql.execute(DISMISS_REMINDER, {"id": reps}, rep.token)
+
+    # then
+    assert result.ok()["dismissReminder"]["errors"] == []
+    stored = (await gql.execute(CUSTOMER, {"id": customer["id"]}, workspace.token)).ok()
+    assert instant(stored["customer"]["nextFollowUpAt"]) == DAY + timedelta(days=6)
+
+
+async def test_a_sent_reminder_can_be_dismissed(gql: GraphQL, workspace):
+    # given: the worker has sent it
+    customer = await create_customer(gql, workspace)
+    reminder = await _plan(gql, workspace, customer["id"], 2)
+    await Reminder.filter(id=pk(reminder)).update(
+        status=ReminderStatus.SENT, sent_at=datetime.now(UTC)
+    )
+
+    # when
+    result = await gql.execute(DISMISS_REMINDER, {"id": reminder}, workspace.token)
+
+    # then
+    payload = result.ok()["dismissReminder"]
+    assert payload["errors"] == []
+    assert payload["reminder"]["status"] == "DISMISSED"
+
+
+async def test_dismissing_twice_is_harmless(gql: GraphQL, workspace):
+    # given
+    customer = await create_customer(gql, workspace)
+    reminder = await _plan(gql, workspace, customer["id"], 2)
+    await gql.execute(DISMISS_REMINDER, {"id": reminder}, workspace.token)
+
+    # when
+    result = await gql.execute(DISMISS_REMINDER, {"id": reminder}, workspace.token)
+
+    # then
+    payload = result.ok()["dismissReminder"]
+    assert payload["errors"] == []
+    assert payload["reminder"]["status"] == "DISMISSED"
+
+
+async def test_a_rep_cannot_dismiss_another_users_reminder(gql: GraphQL, workspace):
+    # given
+    rep = await invite(gql, workspace, "REP")
+    customer = await create_customer(gql, workspace)
+    admins = await _plan(gql, workspace, customer["id"], 2)
+
+    # when
+    result = await gql.execute(DISMISS_REMINDER, {"id": admins}, rep.token)
+
+    # then
+    payload = result.ok()["dismissReminder"]
+    assert payload["reminder"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("id", "NOT_FOUND")]
+    assert (await Reminder.get(id=pk(admins))).status == ReminderStatus.PENDING
+
+
+async def test_a_manager_may_dismiss_a_reps_reminder(gql: GraphQL, workspace):
+    # given
+    manager = await invite(gql, workspace, "MANAGER")
+    rep = await invite(gql, workspace, "REP")
+    customer = await create_customer(gql, workspace)
+    reps = await _plan(gql, rep, customer["id"], 2)
+
+    # when
+    result = await gql.execute(DISMISS_REMINDER, {"id": reps}, manager.token)
+
+    # then
+    payload = result.ok()["dismissReminder"]
+    assert payload["errors"] == []
+    assert payload["reminder"]["status"] == "DISMISSED"
+
+
+async def test_a_cancelled_reminder_cannot_be_dismissed(gql: GraphQL, workspace):
+    # given: replaced by a later follow-up for the same customer
+    customer = await create_customer(gql, workspace)
+    replaced = await _plan(gql, workspace, customer["id"], 2)
+    await _plan(gql, workspace, customer["id"], 4)
+
+    # when
+    result = await gql.execute(DISMISS_REMINDER, {"id": replaced}, workspace.token)
+
+    # then
+    payload = result.ok()["dismissReminder"]
+    assert payload["reminder"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("id", "CONFLICT")]
+    assert (await Reminder.get(id=pk(replaced))).status == ReminderStatus.CANCELLED
+    stored = (await gql.execute(CUSTOMER, {"id": customer["id"]}, workspace.token)).ok()
+    assert instant(stored["customer"]["nextFollowUpAt"]) == DAY + timedelta(days=4)
+
+
+async def test_another_workspaces_reminder_is_not_found(gql: GraphQL, workspace):
+    # given
+    stranger = await gql.sign_up()
+    customer = await create_customer(gql, stranger)
+    foreign = await _plan(gql, stranger, customer["id"], 2)
+
+    # when
+    result = await gql.execute(DISMISS_REMINDER, {"id": foreign}, workspace.token)
+
+    # then
+    payload = result.ok()["dismissReminder"]
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("id", "NOT_FOUND")]
+    assert (await Reminder.get(id=pk(foreign))).status == ReminderStatus.PENDING
+
+
+async def test_an_id_of_another_type_is_not_found(gql: GraphQL, workspace):
+    # given
+    customer = await create_customer(gql, workspace)
+
+    # when
+    result = await gql.execute(DISMISS_REMINDER, {"id": customer["id"]}, workspace.token)
+
+    # then
+    payload = result.ok()["dismissReminder"]
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("id", "NOT_FOUND")]

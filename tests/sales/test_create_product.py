@@ -1,0 +1,101 @@
+"""createProduct: the catalogue an opportunity quotes from."""
+
+from tests.helpers import GraphQL
+
+CREATE_PRODUCT = """
+mutation($input: ProductInput!) {
+  createProduct(input: $input) {
+    product { id name sku unitPrice currency active }
+    errors { field message code }
+  }
+}
+"""
+
+
+async def _create(gql: GraphQL, token: str, **fields):
+    result = await gql.execute(CREATE_PRODUCT, {"input": fields}, token)
+    return result.ok()["createProduct"]
+
+
+async def test_create_product(gql: GraphQL, workspace):
+    # when
+    payload = await _create(
+        gql, workspace.token, name=" CRM 专业版 ", sku="CRM-PRO", unitPrice="1200", currency="usd"
+    )
+
+    # then
+    assert payload["errors"] == []
+    product = payload["product"]
+    assert product["name"] == "CRM 专业版"
+    assert product["sku"] == "CRM-PRO"
+    assert product["unitPrice"] == "1200.00"
+    assert product["currency"] == "USD"
+    assert product["active"] is True
+
+
+async def test_currency_defaults_to_the_workspace_currency(gql: GraphQL, workspace):
+    # when
+    payload = await _create(gql, workspace.token, name="实施服务", unitPrice="99.99")
+
+    # then
+    assert payload["errors"] == []
+    assert payload["product"]["currency"] == "CNY"
+    assert payload["product"]["unitPrice"] == "99.99"
+    assert payload["product"]["sku"] is None
+
+
+async def test_duplicate_sku_is_refused(gql: GraphQL, workspace):
+    # given
+    await _create(gql, workspace.token, name="A", sku="SKU-1", unitPrice="1")
+
+    # when
+    payload = await _create(gql, workspace.token, name="B", sku="SKU-1", unitPrice="2")
+
+    # then
+    assert payload["product"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("input.sku", "DUPLICATE")]
+
+
+async def test_the_same_sku_in_another_workspace_is_fine(gql: GraphQL, workspace):
+    # given
+    other = await gql.sign_up()
+    await _create(gql, other.token, name="A", sku="SKU-SHARED", unitPrice="1")
+
+    # when
+    payload = await _create(gql, workspace.token, name="A", sku="SKU-SHARED", unitPrice="1")
+
+    # then
+    assert payload["errors"] == []
+
+
+async def test_products_without_sku_do_not_clash(gql: GraphQL, workspace):
+    # given
+    await _create(gql, workspace.token, name="A", unitPrice="1")
+
+    # when
+    payload = await _create(gql, workspace.token, name="B", sku="  ", unitPrice="1")
+
+    # then
+    assert payload["errors"] == []
+    assert payload["product"]["sku"] is None
+
+
+async def test_negative_price_is_invalid(gql: GraphQL, workspace):
+    # when
+    payload = await _create(gql, workspace.token, name="A", unitPrice="-0.01")
+
+    # then
+    assert payload["product"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("input.unitPrice", "INVALID")]
+
+
+async def test_blank_name_and_bad_currency_are_reported_together(gql: GraphQL, workspace):
+    # when
+    payload = await _create(gql, workspace.token, name=" ", unitPrice="1", currency="RMB1")
+
+    # then
+    assert payload["product"] is None
+    assert sorted((e["field"], e["code"]) for e in payload["errors"]) == [
+        ("input.currency", "INVALID"),
+        ("input.name", "REQUIRED"),
+    ]
