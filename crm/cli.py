@@ -30,9 +30,16 @@ def cmd_migrate(_: argparse.Namespace) -> None:
     print("migrations applied")
 
 
+def _exit_cleanly_on_sigterm() -> None:
+    """After a graceful shutdown uvicorn re-raises SIGTERM; exiting through Python (not the
+    default handler) still runs `finally` blocks and atexit hooks (the worker, embedded Redis)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    _exit_cleanly_on_sigterm()
     uvicorn.run(
         "api.app:create_app",
         factory=True,

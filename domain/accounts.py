@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from crm.settings import get_settings
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.pipelines import create_default_pipeline
-from domain.validation import check_email, check_name, check_timezone
+from domain.validation import check_email, check_name, check_timezone, clean_text
 from domain.viewer import Viewer
 from models import ApiKey, User, Workspace
 from models.enums import Role
@@ -130,7 +130,7 @@ async def sign_up(
 
 
 async def log_in(email: str, password: str) -> User:
-    user = await User.get_or_none(email=(email or "").strip().lower(), is_active=True)
+    user = await User.get_or_none(email=(clean_text(email) or "").lower(), is_active=True)
     try:
         _hasher().verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):

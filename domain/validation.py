@@ -54,10 +54,20 @@ def phone_search_key(query: str) -> str | None:
     return digits if digits and len(digits) >= 3 else None
 
 
+# C0 controls but tab and newline, and DEL: pasted garbage that no database should see
+# (PostgreSQL refuses NUL in text outright).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def strip_controls(value: str) -> str:
+    return _CONTROL_CHARACTERS.sub("", value)
+
+
 def clean_text(value: str | None) -> str | None:
+    """Text as stored: control characters dropped, surrounding blanks trimmed, "" as None."""
     if value is None:
         return None
-    value = value.strip()
+    value = strip_controls(value).strip()
     return value or None
 
 
@@ -106,7 +116,7 @@ def check_optional(
 def check_tags(problems: Problems, field: str, tags: list[str] | None) -> list[str]:
     cleaned: list[str] = []
     for tag in tags or []:
-        tag = " ".join(tag.split())  # one line, single spaces: tags are labels
+        tag = " ".join(strip_controls(tag).split())  # one line, single spaces: tags are labels
         if not tag:
             continue
         if len(tag) > 50:
@@ -143,7 +153,20 @@ def check_custom_fields(problems: Problems, field: str, value: object) -> dict:
     if not isinstance(value, dict):
         problems.add(field, "Must be an object of field keys to values.")
         return {}
+    if _holds_nul(value):
+        problems.add(field, "Must not contain NUL characters.")
+        return {}
     return value
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def check_money(problems: Problems, field: str, value: Decimal | None) -> Decimal | None:

@@ -21,12 +21,14 @@ QUEUES = {"default": DEFAULT_QUEUE}
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    await Tortoise.init(config=tortoise_config())
+    # Keep the context: arq runs shutdown in another task, where the ORM's context-local
+    # state is not visible, and SQLite's thread would otherwise keep the process alive.
+    ctx["tortoise"] = await Tortoise.init(config=tortoise_config())
     log.info("worker ready")
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    await Tortoise.close_connections()
+    await ctx["tortoise"].close_connections()
 
 
 class DefaultWorker:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -104,11 +105,15 @@ def _encode(payload: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
 
 
+def _bad_cursor() -> ClientError:
+    return ClientError("That cursor is not one this API gave out.", "BAD_CURSOR")
+
+
 def _decode(cursor: str) -> Any:
     try:
         return json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError:
-        raise ClientError("That cursor is not one this API gave out.", "BAD_CURSOR") from None
+        raise _bad_cursor() from None
 
 
 # ---------------------------------------------------------------- keyset pagination
@@ -133,6 +138,7 @@ class Ordering:
         return value
 
     def load(self, model: type[Model], value: Any) -> Any:
+        """The sort value a cursor holds, refused unless it is one this API could have written."""
         if value is None:
             return None
         meta_field = self._meta_field(model)
@@ -142,12 +148,17 @@ class Ordering:
             if isinstance(meta_field, tortoise_fields.DateField):
                 return date.fromisoformat(value)
             if isinstance(meta_field, tortoise_fields.FloatField):
-                return float(value)
-            if isinstance(meta_field, tortoise_fields.IntField):
-                return int(value)
+                number = float(value)
+                if math.isfinite(number):
+                    return number
+            elif isinstance(meta_field, tortoise_fields.IntField):
+                if isinstance(value, int) and abs(value) < 2**63:
+                    return value
+            elif isinstance(value, str) and "\x00" not in value:
+                return value
         except (TypeError, ValueError):
-            raise ClientError("That cursor is not one this API gave out.", "BAD_CURSOR") from None
-        return str(value)
+            pass
+        raise _bad_cursor()
 
 
 def _cursor_for(model: type[Model], ordering: Ordering, node: Model) -> str:
@@ -160,8 +171,8 @@ def _cursor_position(model: type[Model], ordering: Ordering, cursor: str) -> tup
         raise ClientError(
             "That cursor belongs to another ordering; start again without it.", "BAD_CURSOR"
         )
-    if not isinstance(payload[2], int):
-        raise ClientError("That cursor is not one this API gave out.", "BAD_CURSOR")
+    if not isinstance(payload[2], int) or not 0 < payload[2] < 2**63:
+        raise _bad_cursor()
     return ordering.load(model, payload[1]), payload[2]
 
 
@@ -264,9 +275,9 @@ def offset_from_cursor(cursor: str | None) -> int:
         and len(payload) == 2
         and payload[0] == "#"
         and isinstance(payload[1], int)
-        and payload[1] >= 0
+        and 0 <= payload[1] < 2**31
     ):
-        raise ClientError("That cursor is not one this API gave out.", "BAD_CURSOR")
+        raise _bad_cursor()
     return payload[1] + 1
 
 

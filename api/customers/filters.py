@@ -14,8 +14,8 @@ from api.core.pagination import Ordering
 from api.customers.types import CustomerKind
 from domain.activities import as_utc
 from domain.customers import tags_index
-from domain.errors import DomainError
-from domain.validation import phone_search_key
+from domain.errors import DomainError, Problems
+from domain.validation import check_tags, clean_text, phone_search_key
 from domain.viewer import Viewer
 from models import Contact, Customer
 from models.enums import CustomerKind as CustomerKindEnum
@@ -75,7 +75,7 @@ def customer_ordering(order: CustomerOrder | None) -> Ordering:
 
 
 def _search(viewer: Viewer, text: str) -> Q | None:
-    text = text.strip()
+    text = clean_text(text) or ""
     if not text:
         return None
     matches = Q(name__icontains=text) | Q(email__icontains=text) | Q(external_id__icontains=text)
@@ -106,9 +106,9 @@ def filter_customers(viewer: Viewer, flt: CustomerFilter | None) -> QuerySet[Cus
             owner = 0  # no row has id 0: a foreign or malformed id matches nothing
         query = query.filter(owner_id=owner)
     if flt.lead_source is not None:
-        query = query.filter(lead_source=flt.lead_source)
-    if flt.tag:
-        query = query.filter(tags_index__contains=tags_index([flt.tag.strip()]))
+        query = query.filter(lead_source=clean_text(flt.lead_source))
+    if flt.tag and (tag := check_tags(Problems(), "filter.tag", [flt.tag])):
+        query = query.filter(tags_index__contains=tags_index(tag))
     if flt.min_score is not None:
         query = query.filter(score__gte=flt.min_score)
     if flt.follow_up_due_before is not None:

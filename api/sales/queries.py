@@ -12,6 +12,7 @@ from api.core.ids import decode_id
 from api.core.pagination import Connection, Ordering, paginate
 from api.sales.types import Opportunity, OpportunityStatus, Pipeline, Product
 from domain.errors import DomainError
+from domain.validation import clean_text
 from models import Opportunity as OpportunityModel
 from models import Pipeline as PipelineModel
 from models import Product as ProductModel
@@ -54,8 +55,7 @@ class SalesQueries:
     ) -> Connection[Product]:
         viewer = info.context.require_viewer()
         query = ProductModel.filter(workspace_id=viewer.workspace_id)
-        if search and search.strip():
-            text = search.strip()
+        if text := clean_text(search):
             query = query.filter(Q(name__icontains=text) | Q(sku__icontains=text))
         return await paginate(query, Ordering("name"), first=first, after=after)
 

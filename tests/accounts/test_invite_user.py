@@ -1,0 +1,183 @@
+"""inviteUser: managers and admins add colleagues to their own workspace, never above their role."""
+
+import uuid
+
+import pytest
+
+from tests.helpers import Account, GraphQL
+
+INVITE_USER = """
+mutation Invite($name: String!, $email: String!, $password: String!, $role: Role!) {
+  inviteUser(name: $name, email: $email, password: $password, role: $role) {
+    token
+    user { id name email role }
+    errors { field message code }
+  }
+}
+"""
+INVITE_WITH_DEFAULT_ROLE = """
+mutation Invite($email: String!) {
+  inviteUser(name: "Rep", email: $email, password: "rep password") {
+    user { role }
+    errors { field code }
+  }
+}
+"""
+LOGIN = """
+mutation Login($email: String!, $password: String!) {
+  login(email: $email, password: $password) { token errors { field code } }
+}
+"""
+VIEWER = "{ viewer { id email role } workspace { id name } }"
+PASSWORD = "colleague password"
+
+
+def _email() -> str:
+    return f"invitee-{uuid.uuid4().hex[:10]}@example.com"
+
+
+async def _invite(gql: GraphQL, token: str, role: str, email: str | None = None) -> dict:
+    variables = {"name": "同事", "email": email or _email(), "password": PASSWORD, "role": role}
+    return (await gql.execute(INVITE_USER, variables, token)).ok()["inviteUser"]
+
+
+async def _member(gql: GraphQL, admin: Account, role: str) -> Account:
+    payload = await _invite(gql, admin.token, role)
+    assert payload["errors"] == [], payload["errors"]
+    email = payload["user"]["email"]
+    login = (await gql.execute(LOGIN, {"email": email, "password": PASSWORD})).ok()["login"]
+    return Account(login["token"], payload["user"]["id"], email, PASSWORD)
+
+
+@pytest.mark.parametrize("role", ["MANAGER", "REP", "ADMIN"])
+async def test_admin_invites_any_role(gql: GraphQL, workspace: Account, role: str):
+    # given / when
+    payload = await _invite(gql, workspace.token, role)
+
+    # then
+    assert payload["errors"] == []
+    assert payload["user"]["role"] == role
+    assert payload["token"] is None  # the invitee signs in with their own password
+
+
+async def test_role_defaults_to_rep(gql: GraphQL, workspace: Account):
+    # given / when
+    payload = (
+        await gql.execute(INVITE_WITH_DEFAULT_ROLE, {"email": _email()}, workspace.token)
+    ).ok()["inviteUser"]
+
+    # then
+    assert payload == {"user": {"role": "REP"}, "errors": []}
+
+
+async def test_invitee_logs_in_to_the_same_workspace(gql: GraphQL, workspace: Account):
+    # given
+    admin_view = (await gql.execute(VIEWER, token=workspace.token)).ok()
+    invited = await _invite(gql, workspace.token, "MANAGER")
+
+    # when
+    login = (
+        await gql.execute(LOGIN, {"email": invited["user"]["email"], "password": PASSWORD})
+    ).ok()["login"]
+    invitee_view = (await gql.execute(VIEWER, token=login["token"])).ok()
+
+    # then
+    assert login["errors"] == []
+    assert invitee_view["viewer"] == {
+        "id": invited["user"]["id"],
+        "email": invited["user"]["email"],
+        "role": "MANAGER",
+    }
+    assert invitee_view["workspace"] == admin_view["workspace"]
+
+
+async def test_rep_cannot_invite(gql: GraphQL, workspace: Account):
+    # given
+    rep = await _member(gql, workspace, "REP")
+    email = _email()
+
+    # when
+    payload = await _invite(gql, rep.token, "REP", email)
+
+    # then
+    assert payload["user"] is None
+    assert [e["code"] for e in payload["errors"]] == ["FORBIDDEN"]
+    login = (await gql.execute(LOGIN, {"email": email, "password": PASSWORD})).ok()["login"]
+    assert login["token"] is None
+
+
+async def test_manager_invites_reps_and_managers(gql: GraphQL, workspace: Account):
+    # given
+    manager = await _member(gql, workspace, "MANAGER")
+
+    # when
+    rep = await _invite(gql, manager.token, "REP")
+    peer = await _invite(gql, manager.token, "MANAGER")
+
+    # then
+    assert rep["errors"] == [] and rep["user"]["role"] == "REP"
+    assert peer["errors"] == [] and peer["user"]["role"] == "MANAGER"
+
+
+async def test_manager_cannot_grant_admin(gql: GraphQL, workspace: Account):
+    # given
+    manager = await _member(gql, workspace, "MANAGER")
+    email = _email()
+
+    # when
+    payload = await _invite(gql, manager.token, "ADMIN", email)
+
+    # then
+    assert payload["user"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("role", "FORBIDDEN")]
+    login = (await gql.execute(LOGIN, {"email": email, "password": PASSWORD})).ok()["login"]
+    assert login["token"] is None
+
+
+async def test_invite_of_an_existing_email_is_duplicate(gql: GraphQL, workspace: Account):
+    # given: an e-mail already used, in another workspace and in another case
+    other = await gql.sign_up()
+
+    # when
+    payload = await _invite(gql, workspace.token, "REP", other.email.upper())
+
+    # then
+    assert payload["user"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("email", "DUPLICATE")]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "code"),
+    [
+        pytest.param({"email": "not-an-email"}, "email", "INVALID", id="invalid-email"),
+        pytest.param({"email": " "}, "email", "REQUIRED", id="blank-email"),
+        pytest.param({"password": "short"}, "password", "INVALID", id="short-password"),
+        pytest.param({"name": " "}, "name", "REQUIRED", id="blank-name"),
+    ],
+)
+async def test_bad_invite_input_is_a_user_error(
+    gql: GraphQL, workspace: Account, overrides: dict[str, str], field: str, code: str
+):
+    # given
+    variables = {"name": "同事", "email": _email(), "password": PASSWORD, "role": "REP"}
+
+    # when
+    payload = (await gql.execute(INVITE_USER, variables | overrides, workspace.token)).ok()[
+        "inviteUser"
+    ]
+
+    # then
+    assert payload["user"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [(field, code)]
+
+
+async def test_invite_needs_a_signed_in_user(gql: GraphQL):
+    # given
+    variables = {"name": "同事", "email": _email(), "password": PASSWORD, "role": "REP"}
+
+    # when
+    result = await gql.execute(INVITE_USER, variables)
+
+    # then
+    assert result.data is None
+    assert result.errors[0]["extensions"]["code"] == "UNAUTHENTICATED"

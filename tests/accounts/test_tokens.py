@@ -1,0 +1,161 @@
+"""Bearer tokens: only an unexpired session signed with the server's key stands for a user."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from api.core.ids import from_global_id
+from domain.accounts import Authenticator
+from models import User
+from tests.helpers import Account, GraphQL
+
+VIEWER = "{ viewer { id email } }"
+# What the suite's server signs with (tests/conftest.py) and the salt of domain/accounts.py.
+SECRET_KEY = "test-secret-key"
+SALT = "crm.session"
+SESSION_TTL = timedelta(hours=24 * 14)
+
+
+def _user_pk(account: Account) -> int:
+    return from_global_id(account.user_id)[1]
+
+
+def _signed_at(timestamp: int, secret_key: str = SECRET_KEY) -> URLSafeTimedSerializer:
+    class Signer(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return timestamp
+
+    return URLSafeTimedSerializer(secret_key, salt=SALT, signer=Signer)
+
+
+def _assert_unauthenticated(result) -> None:
+    assert result.data is None
+    assert [e["extensions"]["code"] for e in result.errors] == ["UNAUTHENTICATED"]
+
+
+async def test_session_token_signed_like_the_server_is_accepted(gql: GraphQL, workspace: Account):
+    # given: the control for the forged tokens below, built the same way
+    token = _signed_at(int(time.time())).dumps({"u": _user_pk(workspace)})
+
+    # when
+    result = await gql.execute(VIEWER, token=token)
+
+    # then
+    assert result.ok()["viewer"]["id"] == workspace.user_id
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["garbage", "a.b.c", "crm_", "crm_nope", "crm_abc_def", "Bearer"],
+)
+async def test_garbage_token_is_unauthenticated(gql: GraphQL, token: str):
+    # given / when
+    result = await gql.execute(VIEWER, token=token)
+
+    # then
+    _assert_unauthenticated(result)
+
+
+async def test_token_for_another_user_id_is_refused(gql: GraphQL, workspace: Account):
+    # given: a genuine token whose payload is swapped for another user's, signature kept
+    other = await gql.sign_up()
+    genuine = workspace.token
+    forged_payload = _signed_at(int(time.time())).dumps({"u": _user_pk(other)}).split(".")[0]
+    tampered = ".".join([forged_payload, *genuine.split(".")[1:]])
+
+    # when
+    result = await gql.execute(VIEWER, token=tampered)
+
+    # then
+    _assert_unauthenticated(result)
+
+
+async def test_token_with_altered_signature_is_refused(gql: GraphQL, workspace: Account):
+    # given
+    payload, timestamp, signature = workspace.token.split(".")
+    altered = signature[:5] + ("A" if signature[5] != "A" else "B") + signature[6:]
+
+    # when
+    result = await gql.execute(VIEWER, token=f"{payload}.{timestamp}.{altered}")
+
+    # then
+    _assert_unauthenticated(result)
+
+
+async def test_token_signed_with_another_key_is_refused(gql: GraphQL, workspace: Account):
+    # given
+    token = _signed_at(int(time.time()), "not-the-server-key").dumps({"u": _user_pk(workspace)})
+
+    # when
+    result = await gql.execute(VIEWER, token=token)
+
+    # then
+    _assert_unauthenticated(result)
+
+
+async def test_expired_token_is_refused(gql: GraphQL, workspace: Account):
+    # given: signed just longer ago than a session lasts
+    issued = int(time.time() - SESSION_TTL.total_seconds() - 60)
+    token = _signed_at(issued).dumps({"u": _user_pk(workspace)})
+
+    # when
+    result = await gql.execute(VIEWER, token=token)
+
+    # then
+    _assert_unauthenticated(result)
+
+
+async def test_authenticator_refuses_tokens_older_than_its_ttl(workspace: Account):
+    # given: an authenticator whose sessions last one minute
+    authenticator = Authenticator(SECRET_KEY, timedelta(minutes=1))
+    user = await User.get(id=_user_pk(workspace))
+    fresh = authenticator.issue(user)
+    stale = _signed_at(int(time.time()) - 61).dumps({"u": user.id})
+
+    # when
+    fresh_viewer = await authenticator.viewer_for(fresh)
+    stale_viewer = await authenticator.viewer_for(stale)
+
+    # then
+    assert fresh_viewer is not None
+    assert fresh_viewer.user_id == user.id
+    assert fresh_viewer.workspace_id == user.workspace_id
+    assert stale_viewer is None
+
+
+async def test_deactivated_user_token_is_refused(gql: GraphQL):
+    # given
+    account = await gql.sign_up()
+    await User.filter(id=_user_pk(account)).update(is_active=False)
+
+    # when
+    result = await gql.execute(VIEWER, token=account.token)
+
+    # then
+    _assert_unauthenticated(result)
+
+
+async def test_authorization_needs_the_bearer_scheme(client, workspace: Account):
+    # given
+    headers = {"Authorization": f"Token {workspace.token}"}
+
+    # when
+    response = await client.post("/graphql", json={"query": VIEWER}, headers=headers)
+
+    # then
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_bearer_scheme_is_case_insensitive(client, workspace: Account):
+    # given
+    headers = {"Authorization": f"bearer {workspace.token}"}
+
+    # when
+    response = await client.post("/graphql", json={"query": VIEWER}, headers=headers)
+
+    # then
+    assert response.json()["data"]["viewer"]["id"] == workspace.user_id

@@ -1,0 +1,56 @@
+"""A bad configuration value stops the `crm` command with one line naming the variable."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.ops.processes import crm_env, run_crm
+
+BAD_VALUES = [
+    pytest.param({"MAX_PAGE_SIZE": "abc"}, "MAX_PAGE_SIZE", id="not-a-number"),
+    pytest.param({"MAX_PAGE_SIZE": "0"}, "MAX_PAGE_SIZE", id="page-size-below-one"),
+    pytest.param({"MAX_QUERY_DEPTH": "1"}, "MAX_QUERY_DEPTH", id="depth-below-two"),
+    pytest.param({"DATABASE_URL": "mysql://x"}, "DATABASE_URL", id="unknown-database"),
+    pytest.param({"REDIS_URL": "http://cache:6379"}, "REDIS_URL", id="unknown-redis"),
+    pytest.param({"CRM_ENV": "staging"}, "CRM_ENV", id="unknown-environment"),
+    pytest.param({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL", id="unknown-log-level"),
+    pytest.param({"ALLOW_SIGNUP": "perhaps"}, "ALLOW_SIGNUP", id="not-a-boolean"),
+    pytest.param(
+        {"CRM_ENV": "production", "SECRET_KEY": None}, "SECRET_KEY", id="production-no-secret"
+    ),
+    pytest.param(
+        {"CRM_ENV": "production", "SECRET_KEY": ""}, "SECRET_KEY", id="production-empty-secret"
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "variable"), BAD_VALUES)
+def test_bad_value_exits_with_one_line_naming_the_variable(
+    tmp_path: Path, overrides: dict[str, str | None], variable: str
+):
+    # given
+    output = tmp_path / "schema.graphql"
+
+    # when
+    done = run_crm("export-schema", "--output", str(output), env=crm_env(**overrides))
+
+    # then
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert variable in lines[0]
+    assert "Traceback" not in done.stderr + done.stdout
+    assert not output.exists()
+
+
+def test_good_configuration_runs_the_command(tmp_path: Path):
+    # given: the same command with valid values, so the failures above are the values' doing
+    output = tmp_path / "schema.graphql"
+    env = crm_env(MAX_PAGE_SIZE="50", CRM_ENV="production", SECRET_KEY="s3cret", LOG_LEVEL="debug")
+
+    # when
+    done = run_crm("export-schema", "--output", str(output), env=env)
+
+    # then
+    assert done.returncode == 0, done.stderr
+    assert output.exists()

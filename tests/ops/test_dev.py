@@ -1,0 +1,138 @@
+"""`crm dev`: the zero-setup run starts, serves, and stops with everything it started."""
+
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.ops.processes import (
+    CRM,
+    START_TIMEOUT,
+    STOP_TIMEOUT,
+    children_of,
+    crm_env,
+    embedded_redis_under,
+    environ_of,
+    free_port,
+    is_running,
+    kill_quietly,
+    pids_with_cmdline_containing,
+    wait_for_http,
+    wait_until_gone,
+)
+
+SIGN_UP = """
+mutation($email: String!) {
+  signUp(workspaceName: "Dev", name: "Dev", email: $email, password: "correct horse") {
+    token errors { field message code }
+  }
+}
+"""
+VIEWER = "{ viewer { email } }"
+
+
+def _wait_for_output(path: Path, text: str, process: subprocess.Popen[bytes]) -> str:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        output = path.read_text(errors="replace")
+        if text in output:
+            return output
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} not printed; output: {path.read_text(errors='replace')}")
+
+
+def _let_the_worker_settle(stderr: Path) -> None:
+    """Waits (briefly) until the worker is ready and has run its start-up job.
+
+    A dev server that has run for a while has a worker with an open database
+    connection; stopping one that has not yet opened it would test less.
+    """
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        log = stderr.read_text(errors="replace")
+        ready = log.find("worker ready")
+        if ready >= 0 and "← cron:dispatch_due_reminders" in log[ready:]:
+            return
+        time.sleep(0.1)
+
+
+def _worker_of(process: subprocess.Popen[bytes]) -> int:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        for child in children_of(process.pid):
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            if b"worker" in cmdline:
+                return child
+        time.sleep(0.1)
+    raise AssertionError("crm dev started no worker process")
+
+
+@pytest.mark.parametrize(
+    "stop_signal",
+    [pytest.param(signal.SIGINT, id="SIGINT"), pytest.param(signal.SIGTERM, id="SIGTERM")],
+)
+def test_dev_serves_on_sqlite_and_embedded_redis_and_stops_cleanly(
+    tmp_path: Path, stop_signal: int
+):
+    # given: an empty directory and no DATABASE_URL / REDIS_URL: the zero-setup run
+    port = free_port()
+    env = crm_env(DATABASE_URL=None, REDIS_URL=None, EMBEDDED_REDIS_PATH=None, PORT=None)
+    stdout, stderr = tmp_path / "dev.out", tmp_path / "dev.err"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(
+            [*CRM, "dev", "--port", str(port)], cwd=tmp_path, env=env, stdout=out, stderr=err
+        )
+    started: list[int] = []
+    try:
+        # when it comes up
+        base = f"http://127.0.0.1:{port}"
+        health = wait_for_http(f"{base}/healthz", process, START_TIMEOUT)
+        printed = _wait_for_output(stdout, f"{base}/graphql", process)
+        worker = _worker_of(process)
+        redis_socket = environ_of(worker)["REDIS_URL"].removeprefix("unix://")
+        embedded_redis = pids_with_cmdline_containing(redis_socket)
+        started = [process.pid, worker, *embedded_redis]
+
+        # then it serves GraphQL on its own SQLite file and embedded Redis
+        assert health.json() == {"status": "ok"}
+        assert "GraphiQL" in printed
+        assert (tmp_path / "crm.sqlite3").exists()
+        assert httpx.get(f"{base}/readyz", timeout=5).json()["redis"] == "ok"
+        email = f"dev-{uuid.uuid4().hex[:8]}@example.com"
+        signed_up = httpx.post(
+            f"{base}/graphql", json={"query": SIGN_UP, "variables": {"email": email}}, timeout=30
+        ).json()["data"]["signUp"]
+        assert signed_up["errors"] == []
+        viewer = httpx.post(
+            f"{base}/graphql",
+            json={"query": VIEWER},
+            headers={"Authorization": f"Bearer {signed_up['token']}"},
+            timeout=30,
+        ).json()
+        assert viewer == {"data": {"viewer": {"email": email}}}
+        assert is_running(worker)
+        assert embedded_redis, "no embedded Redis server serves the worker's REDIS_URL"
+        _let_the_worker_settle(stderr)
+
+        # when it is interrupted (Ctrl+C) or stopped (docker stop, systemd)
+        process.send_signal(stop_signal)
+
+        # then the API, its worker and its embedded Redis all exit, promptly
+        roles = {process.pid: "crm dev", worker: "its worker"}
+        roles.update((pid, "its embedded Redis") for pid in embedded_redis)
+        left = wait_until_gone(list(roles), STOP_TIMEOUT)
+        assert left == [], f"still running {STOP_TIMEOUT}s after {stop_signal.name}: " + ", ".join(
+            roles[pid] for pid in left
+        )
+    finally:
+        for pid in [*children_of(process.pid), *started, *embedded_redis_under(tmp_path)]:
+            kill_quietly(pid)
+        if process.poll() is None:
+            process.kill()
+        process.wait()
