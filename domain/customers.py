@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -227,6 +228,11 @@ async def get_contact(viewer: Viewer, contact_id: int, field: str = "id") -> Con
     return contact
 
 
+async def _touch(customer_id: int) -> None:
+    """A change to a contact is a change to its customer, for clients syncing by updatedSince."""
+    await Customer.filter(id=customer_id).update(updated_at=datetime.now(UTC))
+
+
 async def _make_only_primary(contact: Contact) -> None:
     await (
         Contact.filter(customer_id=contact.customer_id, is_primary=True)
@@ -250,7 +256,7 @@ async def create_contact(viewer: Viewer, customer_id: int, data: ContactData) ->
         )
         if contact.is_primary:
             await _make_only_primary(contact)
-        await Customer.filter(id=customer.id).update(updated_at=contact.created_at)
+        await _touch(customer.id)
     return contact
 
 
@@ -266,10 +272,18 @@ async def update_contact(viewer: Viewer, contact_id: int, changes: dict[str, Any
         await contact.save(update_fields=[*clean, "updated_at"])
         if clean.get("is_primary"):
             await _make_only_primary(contact)
+        await _touch(contact.customer_id)
     return contact
 
 
 async def delete_contact(viewer: Viewer, contact_id: int) -> int:
     contact = await get_contact(viewer, contact_id)
-    await contact.delete()
+    async with in_transaction():
+        await contact.delete()
+        if contact.is_primary:
+            # A customer with contacts always has a primary one: the oldest takes over.
+            successor = await Contact.filter(customer_id=contact.customer_id).order_by("id").first()
+            if successor is not None:
+                await Contact.filter(id=successor.id).update(is_primary=True)
+        await _touch(contact.customer_id)
     return contact_id
