@@ -20,6 +20,9 @@ def normalize_db_url(url: str) -> str:
 
 def tortoise_config(db_url: str | None = None) -> dict[str, Any]:
     url = normalize_db_url(db_url or get_settings().database_url)
+    if url.startswith("sqlite://"):
+        # LIKE is case-sensitive on PostgreSQL; make SQLite agree (the exact tag filter).
+        url += ("&" if "?" in url else "?") + "case_sensitive_like=ON"
     return {
         "connections": {"default": url},
         "apps": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -34,6 +35,18 @@ def _hasher() -> PasswordHasher:
         # The suite signs up hundreds of users; only there are the cheapest parameters fine.
         return PasswordHasher.from_parameters(profiles.CHEAPEST)
     return PasswordHasher()
+
+
+async def hash_password(password: str) -> str:
+    # Argon2 is deliberately slow (~0.4 s): off the event loop, so other requests go on.
+    return await asyncio.to_thread(_hasher().hash, password)
+
+
+async def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return await asyncio.to_thread(_hasher().verify, password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 @lru_cache(maxsize=1)
@@ -109,6 +122,7 @@ async def sign_up(
     tz = check_timezone(problems, "timezone", timezone, "UTC")
     await _ensure_email_free(problems, "email", clean_email)
     problems.raise_if_any()
+    password_hash = await hash_password(password)  # before the transaction, not inside it
     try:
         async with in_transaction():
             workspace = await Workspace.create(name=workspace_name, timezone=tz)
@@ -116,7 +130,7 @@ async def sign_up(
                 workspace=workspace,
                 name=name,
                 email=clean_email,
-                password_hash=_hasher().hash(password),
+                password_hash=password_hash,
                 role=Role.ADMIN,
                 timezone=tz,
             )
@@ -131,14 +145,11 @@ async def sign_up(
 
 async def log_in(email: str, password: str) -> User:
     user = await User.get_or_none(email=(clean_text(email) or "").lower(), is_active=True)
-    try:
-        _hasher().verify(user.password_hash if user else _dummy_hash(), password)
-    except (VerificationError, InvalidHashError):
-        user = None
-    if user is None:
+    stored = user.password_hash if user else _dummy_hash()
+    if not await _password_matches(stored, password) or user is None:
         raise DomainError.single(None, "Wrong e-mail or password.", ErrorCode.INVALID)
     if _hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher().hash(password)
+        user.password_hash = await hash_password(password)
         await user.save(update_fields=["password_hash"])
     return user
 
@@ -163,7 +174,7 @@ async def invite_user(viewer: Viewer, *, name: str, email: str, password: str, r
             workspace_id=viewer.workspace_id,
             name=name,
             email=clean_email,
-            password_hash=_hasher().hash(password),
+            password_hash=await hash_password(password),
             role=role,
             timezone=workspace.timezone,
         )

@@ -57,7 +57,12 @@ def tags_index(tags: list[str]) -> str:
 
 
 _CUSTOMER_TEXT_LIMITS = {"website": 500, "industry": 100, "lead_source": 100, "external_id": 200}
-_API_NAMES = {"lead_source": "leadSource", "external_id": "externalId", "owner_id": "ownerId"}
+_API_NAMES = {
+    "lead_source": "leadSource",
+    "external_id": "externalId",
+    "owner_id": "ownerId",
+    "custom_fields": "customFields",
+}
 
 
 def _api(name: str) -> str:

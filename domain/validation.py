@@ -98,7 +98,8 @@ def check_phone(problems: Problems, field: str, value: str | None) -> tuple[str 
         return None, None
     phone = _ascii_phone(phone)
     digits = _NOT_DIGIT.sub("", phone)
-    if not _PHONE_CHARS.match(phone) or not 5 <= len(digits) <= 20:
+    # 40: what the phone columns hold, however many separators surround the digits.
+    if not _PHONE_CHARS.match(phone) or not 5 <= len(digits) <= 20 or len(phone) > 40:
         problems.add(field, f"“{phone}” is not a valid phone number.")
         return None, None
     return phone, normalize_phone(phone)

@@ -126,6 +126,11 @@ class Ordering:
     field: str
     descending: bool = False
 
+    @property
+    def key(self) -> str:
+        """What a cursor records of the ordering: the field and the direction."""
+        return f"-{self.field}" if self.descending else self.field
+
     def _meta_field(self, model: type[Model]) -> tortoise_fields.Field:
         return model._meta.fields_map[self.field]
 
@@ -140,7 +145,9 @@ class Ordering:
     def load(self, model: type[Model], value: Any) -> Any:
         """The sort value a cursor holds, refused unless it is one this API could have written."""
         if value is None:
-            return None
+            if self.nullable(model):
+                return None
+            raise _bad_cursor()
         meta_field = self._meta_field(model)
         try:
             if isinstance(meta_field, tortoise_fields.DatetimeField):
@@ -162,12 +169,12 @@ class Ordering:
 
 
 def _cursor_for(model: type[Model], ordering: Ordering, node: Model) -> str:
-    return _encode([ordering.field, ordering.dump(model, getattr(node, ordering.field)), node.pk])
+    return _encode([ordering.key, ordering.dump(model, getattr(node, ordering.field)), node.pk])
 
 
 def _cursor_position(model: type[Model], ordering: Ordering, cursor: str) -> tuple[Any, int]:
     payload = _decode(cursor)
-    if not (isinstance(payload, list) and len(payload) == 3 and payload[0] == ordering.field):
+    if not (isinstance(payload, list) and len(payload) == 3 and payload[0] == ordering.key):
         raise ClientError(
             "That cursor belongs to another ordering; start again without it.", "BAD_CURSOR"
         )
