@@ -10,6 +10,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.errors import DomainError, ErrorCode, Problems, not_found
+from domain.members import check_member
 from domain.validation import (
     check_custom_fields,
     check_email,
@@ -19,7 +20,7 @@ from domain.validation import (
     check_tags,
 )
 from domain.viewer import Viewer
-from models import Contact, Customer, User
+from models import Contact, Customer
 from models.enums import CustomerKind
 
 
@@ -116,14 +117,6 @@ def _clean_contact_fields(problems: Problems, prefix: str, values: dict[str, Any
     return clean
 
 
-async def _check_owner(problems: Problems, path: str, viewer: Viewer, owner_id: int | None) -> None:
-    if (
-        owner_id is not None
-        and not await User.filter(id=owner_id, workspace_id=viewer.workspace_id).exists()
-    ):
-        problems.add(path, "User not found.", ErrorCode.NOT_FOUND)
-
-
 async def _check_external_id_free(
     problems: Problems, path: str, viewer: Viewer, external_id: str | None, exclude_id: int | None
 ) -> None:
@@ -165,7 +158,7 @@ async def create_customer(viewer: Viewer, data: CustomerData) -> Customer:
         for i, contact in enumerate(data.contacts)
     ]
     _settle_primary(contacts)
-    await _check_owner(problems, "input.ownerId", viewer, data.owner_id)
+    await check_member(problems, "input.ownerId", viewer, data.owner_id)
     await _check_external_id_free(problems, "input.externalId", viewer, clean["external_id"], None)
     problems.raise_if_any()
     if clean.get("owner_id") is None and viewer.user_id is not None:
@@ -200,7 +193,7 @@ async def update_customer(viewer: Viewer, customer_id: int, changes: dict[str, A
     problems = Problems()
     clean = _clean_customer_fields(problems, "input", changes)
     if "owner_id" in changes:
-        await _check_owner(problems, "input.ownerId", viewer, changes["owner_id"])
+        await check_member(problems, "input.ownerId", viewer, changes["owner_id"])
     if "external_id" in clean:
         await _check_external_id_free(
             problems, "input.externalId", viewer, clean["external_id"], customer.id

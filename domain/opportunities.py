@@ -10,6 +10,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from domain.errors import ErrorCode, Problems, not_found
+from domain.members import check_member
 from domain.pipelines import default_pipeline
 from domain.validation import (
     check_currency,
@@ -18,7 +19,7 @@ from domain.validation import (
     check_name,
 )
 from domain.viewer import Viewer
-from models import Customer, LineItem, Opportunity, Product, Stage, StageChange, User, Workspace
+from models import Customer, LineItem, Opportunity, Product, Stage, StageChange, Workspace
 from models.enums import OpportunityStatus, StageKind
 
 CENT = Decimal("0.01")
@@ -174,14 +175,6 @@ async def _check_lines_priced_in(problems: Problems, opportunity_id: int, curren
         )
 
 
-async def _check_owner(problems: Problems, viewer: Viewer, owner_id: int | None) -> None:
-    if (
-        owner_id is not None
-        and not await User.filter(id=owner_id, workspace_id=viewer.workspace_id).exists()
-    ):
-        problems.add("input.ownerId", "User not found.", ErrorCode.NOT_FOUND)
-
-
 async def _resolve_stage(
     problems: Problems, viewer: Viewer, pipeline_id: int | None, stage_id: int | None
 ) -> Stage | None:
@@ -216,7 +209,7 @@ async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportuni
         problems.add("input.customerId", "Customer not found.", ErrorCode.NOT_FOUND)
     name = check_name(problems, "input.name", data.name)
     stage = await _resolve_stage(problems, viewer, data.pipeline_id, data.stage_id)
-    await _check_owner(problems, viewer, data.owner_id)
+    await check_member(problems, "input.ownerId", viewer, data.owner_id)
     custom_fields = check_custom_fields(problems, "input.customFields", data.custom_fields)
     currency = (
         check_currency(problems, "input.currency", data.currency, "XXX") if data.currency else None
@@ -285,7 +278,7 @@ async def update_opportunity(
     if "expected_close_date" in changes:
         updates["expected_close_date"] = changes["expected_close_date"]
     if "owner_id" in changes:
-        await _check_owner(problems, viewer, changes["owner_id"])
+        await check_member(problems, "input.ownerId", viewer, changes["owner_id"])
         updates["owner_id"] = changes["owner_id"]
     if "custom_fields" in changes:
         updates["custom_fields"] = check_custom_fields(
