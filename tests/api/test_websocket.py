@@ -33,7 +33,10 @@ async def _socket(server: str) -> AsyncIterator[ClientConnection]:
 
 
 async def _receive(ws: ClientConnection) -> dict[str, Any]:
-    return json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+    frame = await asyncio.wait_for(ws.recv(), TIMEOUT)
+    # GraphQL WebSocket clients (graphql-ws) read text frames only.
+    assert isinstance(frame, str), frame
+    return json.loads(frame)
 
 
 async def _init(ws: ClientConnection, payload: dict[str, Any] | None = None) -> dict[str, Any]:

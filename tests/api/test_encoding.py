@@ -1,0 +1,24 @@
+"""Responses carry Chinese text as UTF-8, not as \\uXXXX escapes."""
+
+import httpx
+
+from tests.helpers import Account
+
+CREATE_CUSTOMER = """
+mutation { createCustomer(input: {name: "上海云帆科技有限公司"}) { customer { name } errors { message } } }
+"""
+
+
+async def test_chinese_text_is_sent_as_utf8(client: httpx.AsyncClient, workspace: Account):
+    # when
+    response = await client.post(
+        "/graphql",
+        json={"query": CREATE_CUSTOMER},
+        headers={"Authorization": f"Bearer {workspace.token}"},
+    )
+
+    # then
+    assert response.headers["content-type"].startswith("application/json")
+    assert "上海云帆科技有限公司".encode() in response.content
+    assert b"\\u4e0a" not in response.content
+    assert response.json()["data"]["createCustomer"]["customer"]["name"] == "上海云帆科技有限公司"
