@@ -1,6 +1,7 @@
 """Tortoise models, one module per aggregate. Every row belongs to a workspace."""
 
 from models.activity import Activity, Reminder
+from models.custom_fields import CustomFieldDefinition
 from models.customer import Contact, Customer
 from models.imports import ImportJob, ImportRowError
 from models.opportunity import LineItem, Opportunity, OpportunityChecklistState, StageChange
@@ -13,6 +14,7 @@ __all__ = [
     "ApiKey",
     "ChecklistItem",
     "Contact",
+    "CustomFieldDefinition",
     "Customer",
     "ImportJob",
     "ImportRowError",

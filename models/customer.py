@@ -69,6 +69,8 @@ class Contact(Model):
     email = fields.CharField(max_length=254, null=True, db_index=True)
     is_primary = fields.BooleanField(default=False)
     notes = fields.TextField(null=True)
+    # db_default: rows from before custom fields existed get {} when the column is added.
+    custom_fields = fields.JSONField(default=dict, db_default="{}")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

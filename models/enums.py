@@ -78,3 +78,18 @@ class ImportStatus(StrEnum):
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
+
+
+class CustomFieldEntity(StrEnum):
+    CUSTOMER = "CUSTOMER"
+    CONTACT = "CONTACT"
+    OPPORTUNITY = "OPPORTUNITY"
+
+
+class CustomFieldType(StrEnum):
+    TEXT = "TEXT"
+    NUMBER = "NUMBER"
+    DATE = "DATE"
+    BOOLEAN = "BOOLEAN"
+    SELECT = "SELECT"
+    MULTI_SELECT = "MULTI_SELECT"

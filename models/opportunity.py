@@ -35,6 +35,8 @@ class Opportunity(Model):
     )
     custom_fields = fields.JSONField(default=dict)
     stage_entered_at = fields.DatetimeField(null=True)
+    # The last activity logged on the deal: with the stage change, what "idle" is measured from.
+    last_activity_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -1,0 +1,35 @@
+"""The committed migrations describe the models exactly: `make migrations` would add nothing."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PENDING_CHANGES = """
+import asyncio, sys
+from tortoise.cli.cli import tortoise_cli_context
+from tortoise.migrations.autodetector import MigrationAutodetector
+from crm.db import tortoise_config
+
+async def main():
+    config = tortoise_config(sys.argv[1])
+    async with tortoise_cli_context(config) as ctx:
+        writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+    for writer in writers:
+        print(writer.name, [type(op).__name__ for op in writer.operations])
+
+asyncio.run(main())
+"""
+
+
+def test_models_and_migrations_agree(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-c", PENDING_CHANGES, f"sqlite://{tmp_path / 'detect.sqlite3'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "", f"run `make migrations` and commit: {result.stdout}"
