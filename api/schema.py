@@ -30,6 +30,7 @@ from api.customers.mutations import CustomerMutations
 from api.customers.queries import CustomerQueries
 from api.imports.queries import ImportQueries
 from api.sales.mutations import SalesMutations
+from api.sales.pipeline_mutations import PipelineMutations
 from api.sales.queries import SalesQueries
 from crm.settings import Settings
 
@@ -48,7 +49,8 @@ Query = merge_types(
     (NodeQueries, AccountQueries, CustomerQueries, SalesQueries, ActivityQueries, ImportQueries),
 )
 Mutation = merge_types(
-    "Mutation", (AccountMutations, CustomerMutations, ActivityMutations, SalesMutations)
+    "Mutation",
+    (AccountMutations, CustomerMutations, ActivityMutations, SalesMutations, PipelineMutations),
 )
 
 

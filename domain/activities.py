@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domain.errors import ErrorCode, Problems, not_found
@@ -102,11 +103,22 @@ async def log_activity(viewer: Viewer, data: ActivityData) -> Activity:
                 due_at=follow_up,
                 note=content[:500],
             )
+        if data.opportunity_id is not None:
+            await _note_deal_activity(data.opportunity_id, occurred_at)
         last = customer.last_activity_at
         customer.last_activity_at = occurred_at if last is None else max(last, occurred_at)
         customer.next_follow_up_at = await _earliest_pending_follow_up(customer.id)
         await customer.save(update_fields=["last_activity_at", "next_follow_up_at", "updated_at"])
     return activity
+
+
+async def _note_deal_activity(opportunity_id: int, occurred_at: datetime) -> None:
+    """A deal worked on is not idle: its last activity is what rotting is measured from."""
+    await (
+        Opportunity.filter(id=opportunity_id)
+        .filter(Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=occurred_at))
+        .update(last_activity_at=occurred_at)
+    )
 
 
 async def _earliest_pending_follow_up(customer_id: int) -> datetime | None:

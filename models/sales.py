@@ -34,6 +34,8 @@ class Stage(Model):
     kind = fields.CharEnumField(StageKind, max_length=8, default=StageKind.OPEN)
     # Idle days after which an opportunity in this stage is "rotting"; null: never.
     rotting_days = fields.IntField(null=True)
+    # A removed stage is archived, not deleted: the stage history of deals still points at it.
+    archived_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "stage"

@@ -46,14 +46,18 @@ def _by_id(model: type[Model], workspace_id: int) -> DataLoader[int, Any]:
 
 
 def _all_by(
-    model: type[Model], column: str, workspace_id: int, order: Sequence[str] = ("id",)
+    model: type[Model],
+    column: str,
+    workspace_id: int,
+    order: Sequence[str] = ("id",),
+    **conditions: Any,
 ) -> DataLoader[int, list[Any]]:
     """Every child of each parent: for short lists (a pipeline's stages, a deal's lines)."""
 
     async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
         grouped: dict[int, list[Any]] = defaultdict(list)
         rows = await model.filter(
-            **{f"{column}__in": parent_ids}, workspace_id=workspace_id
+            **{f"{column}__in": parent_ids}, workspace_id=workspace_id, **conditions
         ).order_by(*order)
         for row in rows:
             grouped[getattr(row, column)].append(row)
@@ -115,7 +119,10 @@ class Loaders:
         self.product_by_id = _by_id(Product, ws)
         self.reminder_by_id = _by_id(Reminder, ws)
         self.activity_by_id = _by_id(Activity, ws)
-        self.stages_by_pipeline = _all_by(Stage, "pipeline_id", ws, ("position", "id"))
+        # Live stages only: removed ones are archived but still named by deals' history.
+        self.stages_by_pipeline = _all_by(
+            Stage, "pipeline_id", ws, ("position", "id"), archived_at=None
+        )
         self.checklist_by_stage = _all_by(ChecklistItem, "stage_id", ws, ("position", "id"))
         self.line_items_by_opportunity = _all_by(LineItem, "opportunity_id", ws, ("position", "id"))
         self.checklist_states_by_opportunity = _all_by(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import Enum
 
 import strawberry
 from tortoise.expressions import Q
@@ -10,6 +11,7 @@ from tortoise.expressions import Q
 from api.context import Info
 from api.core.ids import decode_id
 from api.core.pagination import Connection, Ordering, paginate
+from api.customers.filters import OrderDirection
 from api.sales.types import Opportunity, OpportunityStatus, Pipeline, Product
 from domain.errors import DomainError
 from domain.validation import clean_text
@@ -36,6 +38,20 @@ _ID_FILTERS = (
 )
 
 
+@strawberry.enum
+class OpportunityOrderField(Enum):
+    AMOUNT = "amount"
+    EXPECTED_CLOSE_DATE = "expected_close_date"
+    UPDATED_AT = "updated_at"
+    CREATED_AT = "created_at"
+
+
+@strawberry.input
+class OpportunityOrder:
+    field: OpportunityOrderField
+    direction: OrderDirection
+
+
 @strawberry.type
 class SalesQueries:
     @strawberry.field(description="The workspace's pipelines, the default one first.")
@@ -59,13 +75,16 @@ class SalesQueries:
             query = query.filter(Q(name__icontains=text) | Q(sku__icontains=text))
         return await paginate(query, Ordering("name"), first=first, after=after)
 
-    @strawberry.field(description="Most recently changed first.")
+    @strawberry.field(description="Most recently changed first, unless `orderBy` says otherwise.")
     async def opportunities(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
         filter: OpportunityFilter | None = None,
+        order_by: OpportunityOrder | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Opportunity]:
         viewer = info.context.require_viewer()
         query = OpportunityModel.filter(workspace_id=viewer.workspace_id)
@@ -83,6 +102,11 @@ class SalesQueries:
                 query = query.filter(status=filter.status)
             if filter.expected_close_before is not None:
                 query = query.filter(expected_close_date__lte=filter.expected_close_before)
-        return await paginate(
-            query, Ordering("updated_at", descending=True), first=first, after=after
+        ordering = (
+            Ordering("updated_at", descending=True)
+            if order_by is None
+            else Ordering(
+                order_by.field.value, descending=order_by.direction == OrderDirection.DESC
+            )
         )
+        return await paginate(query, ordering, first=first, after=after, last=last, before=before)

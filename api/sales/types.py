@@ -18,6 +18,7 @@ from api.core.pagination import Connection, child_connection
 from api.core.types import model_is_type_of
 from api.customers.types import Customer
 from domain.opportunities import effective_probability, weighted_amount
+from domain.stages import days_in_stage, is_rotting
 from models import ChecklistItem as ChecklistItemModel
 from models import LineItem as LineItemModel
 from models import Opportunity as OpportunityModel
@@ -208,6 +209,18 @@ class Opportunity(Node):
                 )
             )
         return result
+
+    @strawberry.field(description="Whole days since the opportunity entered its stage.")
+    def days_in_stage(self) -> int:
+        return days_in_stage(self)  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description="Open, and idle (no stage move, no activity) for at least the stage's "
+        "rotting days."
+    )
+    async def is_rotting(self, info: Info) -> bool:
+        stage = await info.context.loaders.stage_by_id.load(self.stage_id)  # type: ignore[attr-defined]
+        return is_rotting(self, stage)  # type: ignore[arg-type]
 
     @strawberry.field(description="Every stage the opportunity entered, oldest first.")
     async def stage_history(self, info: Info) -> list[StageChange]:

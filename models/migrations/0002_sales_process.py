@@ -39,4 +39,9 @@ class Migration(migrations.Migration):
             name='last_activity_at',
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
+        ops.AddField(
+            model_name='Stage',
+            name='archived_at',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
     ]
