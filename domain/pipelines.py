@@ -320,7 +320,9 @@ async def reorder_stages(viewer: Viewer, pipeline_id: int, stage_ids: list[int])
     stages = {stage.id: stage for stage in await live_stages(pipeline.id)}
     if sorted(stage_ids) != sorted(stages):
         raise DomainError.single(
-            "stageIds", "List every stage of the pipeline exactly once, in the new order."
+            "stageIds",
+            "List every stage of the pipeline exactly once, in the new order.",
+            ErrorCode.INVALID,
         )
     async with in_transaction():
         await _renumber([stages[i] for i in stage_ids])
@@ -357,15 +359,15 @@ async def remove_stage(viewer: Viewer, stage_id: int, move_to_id: int | None) ->
 
 
 async def _move_all(viewer: Viewer, source: Stage, target: Stage, now: datetime) -> None:
-    """Moves every opportunity of `source` to `target`, recording each move in its history."""
+    """Moves every opportunity of `source` to `target`, recording each move in its history.
+
+    Status, close date and lost reason follow the same rule as a single move
+    (`domain.stages.move_opportunity`): see `closing_fields`.
+    """
     moved = await Opportunity.filter(stage_id=source.id).values_list("id", flat=True)
-    status = status_for(target.kind)
+    fields = closing_fields(source.kind, target.kind, now)
     await Opportunity.filter(stage_id=source.id).update(
-        stage_id=target.id,
-        status=status,
-        stage_entered_at=now,
-        closed_at=None if status == OpportunityStatus.OPEN else now,
-        updated_at=now,
+        stage_id=target.id, stage_entered_at=now, updated_at=now, **fields
     )
     await StageChange.bulk_create(
         [
@@ -380,6 +382,24 @@ async def _move_all(viewer: Viewer, source: Stage, target: Stage, now: datetime)
             for opportunity_id in moved
         ]
     )
+
+
+def closing_fields(source: StageKind, target: StageKind, now: datetime) -> dict[str, Any]:
+    """What a move from a `source`-kind stage to a `target`-kind stage does to a deal's closing.
+
+    Into an OPEN stage: reopened (no close date, no lost reason). From an open stage into
+    WON or LOST: closed now. Between closed stages the deal keeps its close date; it keeps
+    its lost reason only while it stays lost. Fields left out are left as they are.
+    """
+    status = status_for(target)
+    if status == OpportunityStatus.OPEN:
+        return {"status": status, "closed_at": None, "lost_reason": None}
+    fields: dict[str, Any] = {"status": status}
+    if source == StageKind.OPEN:
+        fields["closed_at"] = now
+    if status != OpportunityStatus.LOST:
+        fields["lost_reason"] = None
+    return fields
 
 
 # ---------------------------------------------------------------- checklists

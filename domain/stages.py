@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from domain.errors import DomainError, ErrorCode, Problems, not_found
-from domain.pipelines import status_for
+from domain.pipelines import closing_fields
 from domain.validation import check_optional
 from domain.viewer import Viewer
 from models import ChecklistItem, Opportunity, OpportunityChecklistState, Stage, StageChange
@@ -28,7 +29,7 @@ async def missing_required_items(opportunity: Opportunity, stage: Stage) -> list
     )
     return list(
         await ChecklistItem.filter(stage_id=stage.id, required=True)
-        .exclude(id__in=done)
+        .exclude(id__in=Subquery(done))
         .order_by("position", "id")
         .values_list("title", flat=True)
     )
@@ -68,15 +69,10 @@ async def move_opportunity(
             ErrorCode.CONFLICT,
         )
     now = datetime.now(UTC)
-    status = status_for(target.kind)
-    opportunity.stage_id = target.id
-    opportunity.status = status
-    opportunity.stage_entered_at = now
-    if status == OpportunityStatus.OPEN:
-        opportunity.closed_at = None
-    elif current.kind == StageKind.OPEN or opportunity.closed_at is None:
-        opportunity.closed_at = now
-    opportunity.lost_reason = reason if status == OpportunityStatus.LOST else None
+    changes = closing_fields(current.kind, target.kind, now)
+    if target.kind == StageKind.LOST:
+        changes["lost_reason"] = reason
+    opportunity.update_from_dict({"stage_id": target.id, "stage_entered_at": now, **changes})
     async with in_transaction():
         await opportunity.save(
             update_fields=[

@@ -16,6 +16,7 @@ import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -140,6 +141,8 @@ class Ordering:
     def dump(self, model: type[Model], value: Any) -> Any:
         if isinstance(value, datetime | date):
             return value.isoformat()
+        if isinstance(value, Decimal):
+            return str(value)
         return value
 
     def load(self, model: type[Model], value: Any) -> Any:
@@ -154,7 +157,11 @@ class Ordering:
                 return datetime.fromisoformat(value)
             if isinstance(meta_field, tortoise_fields.DateField):
                 return date.fromisoformat(value)
-            if isinstance(meta_field, tortoise_fields.FloatField):
+            if isinstance(meta_field, tortoise_fields.DecimalField):
+                amount = Decimal(value) if isinstance(value, str) else None
+                if amount is not None and amount.is_finite():
+                    return amount
+            elif isinstance(meta_field, tortoise_fields.FloatField):
                 number = float(value)
                 if math.isfinite(number):
                     return number
@@ -163,7 +170,7 @@ class Ordering:
                     return value
             elif isinstance(value, str) and "\x00" not in value:
                 return value
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, InvalidOperation):
             pass
         raise _bad_cursor()
 
