@@ -26,12 +26,15 @@ from api.activities.queries import ActivityQueries
 from api.context import Info
 from api.core.errors import ClientError
 from api.core.node import Node, resolve_node
+from api.custom_fields.mutations import CustomFieldMutations
+from api.custom_fields.queries import CustomFieldQueries
 from api.customers.mutations import CustomerMutations
 from api.customers.queries import CustomerQueries
 from api.imports.queries import ImportQueries
 from api.sales.mutations import SalesMutations
 from api.sales.pipeline_mutations import PipelineMutations
 from api.sales.queries import SalesQueries
+from api.sales.reports import ReportQueries
 from crm.settings import Settings
 
 log = logging.getLogger("crm.api")
@@ -46,11 +49,27 @@ class NodeQueries:
 
 Query = merge_types(
     "Query",
-    (NodeQueries, AccountQueries, CustomerQueries, SalesQueries, ActivityQueries, ImportQueries),
+    (
+        NodeQueries,
+        AccountQueries,
+        CustomerQueries,
+        SalesQueries,
+        ActivityQueries,
+        ImportQueries,
+        ReportQueries,
+        CustomFieldQueries,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (AccountMutations, CustomerMutations, ActivityMutations, SalesMutations, PipelineMutations),
+    (
+        AccountMutations,
+        CustomerMutations,
+        ActivityMutations,
+        SalesMutations,
+        PipelineMutations,
+        CustomFieldMutations,
+    ),
 )
 
 

@@ -9,10 +9,10 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.errors import DomainError, ErrorCode, Problems, not_found
 from domain.members import check_member
 from domain.validation import (
-    check_custom_fields,
     check_email,
     check_name,
     check_optional,
@@ -21,7 +21,7 @@ from domain.validation import (
 )
 from domain.viewer import Viewer
 from models import Contact, Customer
-from models.enums import CustomerKind
+from models.enums import CustomerKind, CustomFieldEntity
 
 
 @dataclass
@@ -32,6 +32,7 @@ class ContactData:
     email: str | None = None
     is_primary: bool | None = None
     notes: str | None = None
+    custom_fields: dict[str, Any] | None = None
 
 
 @dataclass
@@ -71,7 +72,10 @@ def _api(name: str) -> str:
 
 
 def _clean_customer_fields(problems: Problems, prefix: str, values: dict[str, Any]) -> dict:
-    """Validates the customer fields present in `values`; returns model attributes to set."""
+    """Validates the customer fields present in `values`; returns model attributes to set.
+
+    Custom fields are checked apart, against the definitions (`_clean_custom`).
+    """
     clean: dict[str, Any] = {}
     for name, value in values.items():
         path = f"{prefix}.{_api(name)}"
@@ -89,8 +93,6 @@ def _clean_customer_fields(problems: Problems, prefix: str, values: dict[str, An
         elif name == "tags":
             clean["tags"] = check_tags(problems, path, value)
             clean["tags_index"] = tags_index(clean["tags"])
-        elif name == "custom_fields":
-            clean["custom_fields"] = check_custom_fields(problems, path, value)
         elif name == "owner_id":
             clean["owner_id"] = value
         elif name in _CUSTOMER_TEXT_LIMITS:
@@ -99,6 +101,7 @@ def _clean_customer_fields(problems: Problems, prefix: str, values: dict[str, An
 
 
 def _clean_contact_fields(problems: Problems, prefix: str, values: dict[str, Any]) -> dict:
+    """As `_clean_customer_fields`, for a contact's fields."""
     clean: dict[str, Any] = {}
     for name, value in values.items():
         path = f"{prefix}.{'isPrimary' if name == 'is_primary' else name}"
@@ -115,6 +118,31 @@ def _clean_contact_fields(problems: Problems, prefix: str, values: dict[str, Any
         elif name == "is_primary":
             clean["is_primary"] = bool(value)
     return clean
+
+
+async def _clean_custom(
+    problems: Problems,
+    viewer: Viewer,
+    entity: CustomFieldEntity,
+    clean: dict[str, Any],
+    values: dict[str, Any],
+    prefix: str,
+    *,
+    existing: dict | None = None,
+    definitions: Definitions | None = None,
+) -> None:
+    """Checks `values["custom_fields"]` (on update only when sent) into `clean`."""
+    if existing is not None and "custom_fields" not in values:
+        return
+    clean["custom_fields"] = await clean_custom_fields(
+        problems,
+        viewer,
+        entity,
+        values.get("custom_fields"),
+        existing=existing,
+        path=f"{prefix}.customFields",
+        definitions=definitions,
+    )
 
 
 async def _check_external_id_free(
@@ -153,10 +181,29 @@ async def create_customer(viewer: Viewer, data: CustomerData) -> Customer:
     problems = Problems()
     values = {k: v for k, v in vars(data).items() if k != "contacts"}
     clean = _clean_customer_fields(problems, "input", values)
-    contacts = [
-        _clean_contact_fields(problems, f"input.contacts.{i}", vars(contact))
-        for i, contact in enumerate(data.contacts)
-    ]
+    definitions = await load_definitions(viewer)  # the customer's and its contacts'
+    await _clean_custom(
+        problems,
+        viewer,
+        CustomFieldEntity.CUSTOMER,
+        clean,
+        values,
+        "input",
+        definitions=definitions,
+    )
+    contacts = []
+    for i, contact in enumerate(data.contacts):
+        prefix = f"input.contacts.{i}"
+        contacts.append(_clean_contact_fields(problems, prefix, vars(contact)))
+        await _clean_custom(
+            problems,
+            viewer,
+            CustomFieldEntity.CONTACT,
+            contacts[-1],
+            vars(contact),
+            prefix,
+            definitions=definitions,
+        )
     _settle_primary(contacts)
     await check_member(problems, "input.ownerId", viewer, data.owner_id)
     await _check_external_id_free(problems, "input.externalId", viewer, clean["external_id"], None)
@@ -192,6 +239,15 @@ async def update_customer(viewer: Viewer, customer_id: int, changes: dict[str, A
     customer = await get_customer(viewer, customer_id)
     problems = Problems()
     clean = _clean_customer_fields(problems, "input", changes)
+    await _clean_custom(
+        problems,
+        viewer,
+        CustomFieldEntity.CUSTOMER,
+        clean,
+        changes,
+        "input",
+        existing=customer.custom_fields,
+    )
     if "owner_id" in changes:
         await check_member(problems, "input.ownerId", viewer, changes["owner_id"])
     if "external_id" in clean:
@@ -243,6 +299,7 @@ async def create_contact(viewer: Viewer, customer_id: int, data: ContactData) ->
     customer = await get_customer(viewer, customer_id, "input.customerId")
     problems = Problems()
     clean = _clean_contact_fields(problems, "input", vars(data))
+    await _clean_custom(problems, viewer, CustomFieldEntity.CONTACT, clean, vars(data), "input")
     problems.raise_if_any()
     async with in_transaction():
         has_contacts = await Contact.filter(customer_id=customer.id).exists()
@@ -262,6 +319,15 @@ async def update_contact(viewer: Viewer, contact_id: int, changes: dict[str, Any
     contact = await get_contact(viewer, contact_id)
     problems = Problems()
     clean = _clean_contact_fields(problems, "input", changes)
+    await _clean_custom(
+        problems,
+        viewer,
+        CustomFieldEntity.CONTACT,
+        clean,
+        changes,
+        "input",
+        existing=contact.custom_fields,
+    )
     problems.raise_if_any()
     if not clean:
         return contact

@@ -9,18 +9,18 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from domain.custom_fields import clean_custom_fields
 from domain.errors import ErrorCode, Problems, not_found
 from domain.members import check_member
 from domain.pipelines import default_pipeline
 from domain.validation import (
     check_currency,
-    check_custom_fields,
     check_money,
     check_name,
 )
 from domain.viewer import Viewer
 from models import Customer, LineItem, Opportunity, Product, Stage, StageChange, Workspace
-from models.enums import OpportunityStatus, StageKind
+from models.enums import CustomFieldEntity, OpportunityStatus, StageKind
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -179,7 +179,9 @@ async def _resolve_stage(
     problems: Problems, viewer: Viewer, pipeline_id: int | None, stage_id: int | None
 ) -> Stage | None:
     if stage_id is not None:
-        stage = await Stage.get_or_none(id=stage_id, workspace_id=viewer.workspace_id)
+        stage = await Stage.get_or_none(
+            id=stage_id, workspace_id=viewer.workspace_id, archived_at=None
+        )
         if stage is None or (pipeline_id is not None and stage.pipeline_id != pipeline_id):
             problems.add("input.stageId", "Stage not found in this pipeline.", ErrorCode.NOT_FOUND)
             return None
@@ -192,7 +194,10 @@ async def _resolve_stage(
         pipeline_id = pipeline.id
     stage = (
         await Stage.filter(
-            pipeline_id=pipeline_id, workspace_id=viewer.workspace_id, kind=StageKind.OPEN
+            pipeline_id=pipeline_id,
+            workspace_id=viewer.workspace_id,
+            kind=StageKind.OPEN,
+            archived_at=None,
         )
         .order_by("position")
         .first()
@@ -210,7 +215,14 @@ async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportuni
     name = check_name(problems, "input.name", data.name)
     stage = await _resolve_stage(problems, viewer, data.pipeline_id, data.stage_id)
     await check_member(problems, "input.ownerId", viewer, data.owner_id)
-    custom_fields = check_custom_fields(problems, "input.customFields", data.custom_fields)
+    custom_fields = await clean_custom_fields(
+        problems,
+        viewer,
+        CustomFieldEntity.OPPORTUNITY,
+        data.custom_fields,
+        existing=None,
+        path="input.customFields",
+    )
     currency = (
         check_currency(problems, "input.currency", data.currency, "XXX") if data.currency else None
     )
@@ -281,8 +293,13 @@ async def update_opportunity(
         await check_member(problems, "input.ownerId", viewer, changes["owner_id"])
         updates["owner_id"] = changes["owner_id"]
     if "custom_fields" in changes:
-        updates["custom_fields"] = check_custom_fields(
-            problems, "input.customFields", changes["custom_fields"]
+        updates["custom_fields"] = await clean_custom_fields(
+            problems,
+            viewer,
+            CustomFieldEntity.OPPORTUNITY,
+            changes["custom_fields"],
+            existing=opportunity.custom_fields,
+            path="input.customFields",
         )
     if "amount" in changes:
         updates["amount"] = check_money(problems, "input.amount", changes["amount"]) or Decimal(0)

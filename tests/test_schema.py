@@ -10,14 +10,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # Parts of the contract that later issues deliver; each leaves this list when it lands.
 NOT_YET_BUILT = {
     "Upload",
-    "StageReport",
-    "PipelineReport",
     "ColumnMapping",
     "StartImportInput",
     "ImportJobPayload",
     "QueuedPayload",
     "Subscription",
-    "Query.pipelineReport",
     "Mutation.startImport",
     "Mutation.cancelImport",
     "Mutation.recomputeScores",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 
 from api.core.ids import from_global_id, to_global_id
-from models import ImportJob, Workspace
+from models import CustomFieldDefinition, ImportJob, Workspace
 
 if TYPE_CHECKING:
     from api.context import Info
@@ -47,6 +47,8 @@ async def resolve_node(info: Info, global_id: str) -> Any | None:
         return await Workspace.get_or_none(id=pk) if pk == viewer.workspace_id else None
     if type_name == "ImportJob":
         return await ImportJob.get_or_none(id=pk, workspace_id=viewer.workspace_id)
+    if type_name == "CustomFieldDefinition":
+        return await CustomFieldDefinition.get_or_none(id=pk, workspace_id=viewer.workspace_id)
     loader_name = NODE_LOADERS.get(type_name)
     if loader_name is None:
         return None

@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry.scalars import JSON
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
@@ -13,12 +14,23 @@ from api.core.ids import decode_id
 from api.core.pagination import Ordering
 from api.customers.types import CustomerKind
 from domain.activities import as_utc
+from domain.custom_fields import filter_by_custom_field
 from domain.customers import tags_index
 from domain.errors import DomainError, Problems
 from domain.validation import check_tags, clean_text, phone_search_key
 from domain.viewer import Viewer
 from models import Contact, Customer
 from models.enums import CustomerKind as CustomerKindEnum
+from models.enums import CustomFieldEntity
+
+
+@strawberry.input(description="A condition on one of the customers' custom fields.")
+class CustomFieldFilter:
+    key: str
+    value: JSON = strawberry.field(
+        description="The value the field must hold; a MULTI_SELECT field must hold this option "
+        "among others. An undefined key, or a value the field cannot hold, matches nothing."
+    )
 
 
 @strawberry.input
@@ -41,6 +53,7 @@ class CustomerFilter:
         default=None,
         description="Customers changed at or after this instant (for clients that sync).",
     )
+    custom_field: CustomFieldFilter | None = None
 
 
 @strawberry.enum
@@ -92,7 +105,7 @@ def _search(viewer: Viewer, text: str) -> Q | None:
     return matches | Q(id__in=Subquery(contacts))
 
 
-def filter_customers(viewer: Viewer, flt: CustomerFilter | None) -> QuerySet[Customer]:
+async def filter_customers(viewer: Viewer, flt: CustomerFilter | None) -> QuerySet[Customer]:
     """The viewer's customers matching every filter given; an unknown owner id matches none."""
     query = Customer.filter(workspace_id=viewer.workspace_id)
     if flt is None:
@@ -117,4 +130,8 @@ def filter_customers(viewer: Viewer, flt: CustomerFilter | None) -> QuerySet[Cus
         query = query.filter(next_follow_up_at__lte=as_utc(flt.follow_up_due_before))
     if flt.updated_since is not None:
         query = query.filter(updated_at__gte=as_utc(flt.updated_since))
+    if flt.custom_field is not None:
+        query = await filter_by_custom_field(
+            query, viewer, CustomFieldEntity.CUSTOMER, flt.custom_field.key, flt.custom_field.value
+        )
     return query

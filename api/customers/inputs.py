@@ -31,6 +31,7 @@ class ContactFields:
     email: str | None = None
     is_primary: bool | None = None
     notes: str | None = None
+    custom_fields: JSON | None = None
 
     def to_data(self) -> ContactData:
         return ContactData(**vars(self))
@@ -92,6 +93,7 @@ class ContactInput:
     email: str | None = None
     is_primary: bool | None = None
     notes: str | None = None
+    custom_fields: JSON | None = None
 
     def to_data(self) -> ContactData:
         return ContactData(**{k: v for k, v in vars(self).items() if k != "customer_id"})
@@ -105,6 +107,7 @@ class ContactPatch:
     email: str | None = strawberry.UNSET
     is_primary: bool | None = strawberry.UNSET
     notes: str | None = strawberry.UNSET
+    custom_fields: JSON | None = strawberry.UNSET
 
     def to_changes(self) -> dict[str, Any]:
         return set_fields(self)

@@ -37,7 +37,7 @@ class CustomerQueries:
     ) -> Connection[Customer]:
         viewer = info.context.require_viewer()
         return await paginate(
-            filter_customers(viewer, filter),
+            await filter_customers(viewer, filter),
             customer_ordering(order_by),
             first=first,
             after=after,

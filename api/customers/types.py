@@ -114,6 +114,7 @@ class Contact(Node):
     email: str | None
     is_primary: bool
     notes: str | None
+    custom_fields: JSON
     created_at: datetime
     updated_at: datetime
     is_type_of = model_is_type_of(ContactModel)

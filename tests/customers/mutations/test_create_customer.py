@@ -4,6 +4,7 @@ import asyncio
 
 from api.core.ids import to_global_id
 from models import Contact, Customer
+from tests.custom_fields.support import define
 from tests.customers.support import create_customer, new_colleague, pk, workspace_pk
 from tests.helpers import GraphQL
 
@@ -33,6 +34,8 @@ def problems(payload: dict) -> list[tuple[str, str]]:
 
 async def test_create_customer_returns_every_field_given(gql: GraphQL, workspace):
     # given
+    await define(gql, workspace, "CUSTOMER", "region")
+    await define(gql, workspace, "CUSTOMER", "employees", "NUMBER")
     customer_input = {
         "name": "  上海云帆科技有限公司 ",
         "kind": "COMPANY",

@@ -2,10 +2,13 @@
 
 from datetime import datetime
 
+import pytest
+
 from api.core.ids import to_global_id
 from models import Contact, Customer
+from tests.custom_fields.support import define
 from tests.customers.support import create_customer, new_colleague, pk
-from tests.helpers import GraphQL
+from tests.helpers import Account, GraphQL
 
 UPDATE_CUSTOMER = """
 mutation UpdateCustomer($id: ID!, $input: CustomerPatch!) {
@@ -45,6 +48,15 @@ FULL = {
     "externalId": "ERP-0001",
     "customFields": {"region": "华东"},
 }
+
+
+@pytest.fixture
+async def workspace(gql: GraphQL) -> Account:
+    """A fresh workspace with the custom fields that FULL and the patches fill in."""
+    account = await gql.sign_up()
+    await define(gql, account, "CUSTOMER", "region")
+    await define(gql, account, "CUSTOMER", "birthday", "DATE")
+    return account
 
 
 def problems(payload: dict) -> list[tuple[str, str]]:
@@ -115,7 +127,7 @@ async def test_every_field_can_be_changed(gql: GraphQL, workspace):
     assert customer["tags"] == ["个人"]
     assert customer["externalId"] == "CRM-9"
     assert customer["owner"] == {"id": colleague_id}
-    assert customer["customFields"] == {"birthday": "1990-01-01"}
+    assert customer["customFields"] == {"region": "华东", "birthday": "1990-01-01"}  # merged
     assert await read(gql, workspace.token, customer_id) == customer
 
 

@@ -1,0 +1,24 @@
+"""Reading custom field definitions: every user may, so that clients can render forms."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from api.custom_fields.types import CustomFieldDefinition, CustomFieldEntity
+from domain import custom_fields
+from models.enums import CustomFieldEntity as CustomFieldEntityEnum
+
+
+@strawberry.type
+class CustomFieldQueries:
+    @strawberry.field(
+        description="The workspace's custom fields, of one entity or of all, ordered by entity "
+        "(CUSTOMER, CONTACT, OPPORTUNITY), then position."
+    )
+    async def custom_field_definitions(
+        self, info: Info, entity: CustomFieldEntity | None = None
+    ) -> list[CustomFieldDefinition]:
+        viewer = info.context.require_viewer()
+        wanted = None if entity is None else CustomFieldEntityEnum(entity.value)
+        return await custom_fields.list_definitions(viewer, wanted)

@@ -1,0 +1,434 @@
+"""The pipeline report: where the money stands, how deals move, who wins them.
+
+Everything is computed by the database with aggregates and window functions, so
+the report costs the same fixed number of statements however many deals there are.
+One report covers one currency: amounts of different currencies are never summed.
+
+Money is aggregated in integer cents. PostgreSQL's numeric is exact; SQLite stores
+amounts as text, which is read as a double and rounded to whole cents, exact for
+amounts below about 2 × 10¹³. A weighted amount is rounded to the cent per deal
+(half up, as `domain.opportunities.weighted_amount` does) before it is summed.
+
+Instants on SQLite are ISO-8601 text that may carry any UTC offset, so they are
+compared and subtracted through julianday() (millisecond precision); PostgreSQL
+compares its timestamptz columns directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from domain.errors import DomainError, ErrorCode, Problems, not_found
+from domain.pipelines import default_pipeline
+from domain.validation import check_currency, clean_text
+from domain.viewer import Viewer
+from models import Opportunity, Pipeline, Stage, Workspace
+from models.enums import OpportunityStatus, StageKind
+
+DEFAULT_PERIOD = timedelta(days=90)
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+DAY_DIGITS = 2  # averages of days are rounded to hundredths of a day
+
+
+@dataclass(frozen=True)
+class StageReportData:
+    stage: Stage
+    open_count: int
+    open_amount: Decimal
+    weighted_amount: Decimal
+    entered_count: int
+    converted_count: int
+    conversion_rate: float
+    average_days_in_stage: float | None
+
+
+@dataclass(frozen=True)
+class ForecastMonthData:
+    month: str
+    open_count: int
+    amount: Decimal
+    weighted_amount: Decimal
+
+
+@dataclass(frozen=True)
+class OwnerReportData:
+    owner_id: int | None
+    open_count: int
+    open_amount: Decimal
+    won_count: int
+    won_amount: Decimal
+    lost_count: int
+    lost_amount: Decimal
+    win_rate: float | None
+
+
+@dataclass(frozen=True)
+class PipelineReportData:
+    pipeline: Pipeline
+    currency: str
+    currencies: list[str]
+    start: datetime
+    end: datetime
+    stages: list[StageReportData]
+    open_count: int
+    open_amount: Decimal
+    weighted_amount: Decimal
+    won_count: int
+    won_amount: Decimal
+    lost_count: int
+    lost_amount: Decimal
+    win_rate: float | None
+    average_days_to_close: float | None
+    forecast: list[ForecastMonthData]
+    owners: list[OwnerReportData]
+
+
+class _Sql:
+    """Bound values and the fragments that differ between PostgreSQL and SQLite."""
+
+    def __init__(self, dialect: str) -> None:
+        self.postgres = dialect == "postgres"
+        self.values: list[Any] = []
+
+    def bind(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}" if self.postgres else "?"
+
+    def instant(self, column: str) -> str:
+        """A timestamp column as something that compares and orders by instant."""
+        return column if self.postgres else f"julianday({column})"
+
+    def bind_instant(self, value: datetime) -> str:
+        placeholder = self.bind(value)
+        return placeholder if self.postgres else f"julianday({placeholder})"
+
+    def within(self, column: str, start: datetime, end: datetime) -> str:
+        return (
+            f"{self.instant(column)} >= {self.bind_instant(start)} "
+            f"AND {self.instant(column)} <= {self.bind_instant(end)}"
+        )
+
+    def days(self, later: str, earlier: str) -> str:
+        if self.postgres:
+            return f"EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0"
+        return f"(julianday({later}) - julianday({earlier}))"
+
+    def month(self, column: str) -> str:
+        if self.postgres:
+            return f"to_char({column}, 'YYYY-MM')"
+        return f"strftime('%Y-%m', {column})"
+
+    def cents(self, amount: str) -> str:
+        if self.postgres:
+            return f"({amount} * 100)"
+        return f"CAST(ROUND(CAST({amount} AS REAL) * 100) AS INTEGER)"
+
+    def weighted_cents(self, amount: str, probability: str) -> str:
+        """amount × probability / 100, rounded half up to the cent, in cents."""
+        if self.postgres:
+            return f"ROUND({amount} * {probability})"
+        # Amounts are never negative, so integer division after + 50 rounds half up.
+        return f"(({self.cents(amount)} * {probability} + 50) / 100)"
+
+
+def _money(cents: Any) -> Decimal:
+    if cents is None:
+        return Decimal("0.00")
+    value = Decimal(cents) if isinstance(cents, int | Decimal) else Decimal(str(cents))
+    return (value / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _days(value: Any) -> float | None:
+    return None if value is None else round(float(value), DAY_DIGITS)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _aware(moment: datetime) -> datetime:
+    """A datetime without an offset is taken as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def report_period(
+    start: datetime | None, end: datetime | None, now: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """[start, end], both included: by default the 90 days up to now."""
+    end = _aware(end) if end is not None else (now or datetime.now(UTC))
+    start = _aware(start) if start is not None else end - DEFAULT_PERIOD
+    if start > end:
+        raise DomainError.single(
+            "from", "The period must not start after it ends.", ErrorCode.INVALID
+        )
+    return start, end
+
+
+async def _pipeline(viewer: Viewer, pipeline_id: int | None) -> Pipeline:
+    if pipeline_id is None:
+        pipeline = await default_pipeline(viewer.workspace_id)
+    else:
+        pipeline = await Pipeline.get_or_none(id=pipeline_id, workspace_id=viewer.workspace_id)
+    if pipeline is None:
+        raise not_found("pipelineId", "Pipeline")
+    return pipeline
+
+
+async def _currency(viewer: Viewer, currency: str | None) -> str:
+    if clean_text(currency) is None:
+        return (await Workspace.get(id=viewer.workspace_id)).default_currency
+    problems = Problems()
+    code = check_currency(problems, "currency", currency, "XXX")
+    problems.raise_if_any()
+    return code
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The deals a report covers: one workspace, one pipeline, one currency."""
+
+    workspace_id: int
+    pipeline_id: int
+    currency: str
+
+    def where(self, sql: _Sql, alias: str = "o") -> str:
+        return (
+            f"{alias}.workspace_id = {sql.bind(self.workspace_id)} "
+            f"AND {alias}.pipeline_id = {sql.bind(self.pipeline_id)} "
+            f"AND {alias}.currency = {sql.bind(self.currency)}"
+        )
+
+
+async def _rows(sql: _Sql, statement: str) -> list[dict[str, Any]]:
+    return await Opportunity._meta.db.execute_query_dict(statement, sql.values)
+
+
+def _new_sql() -> _Sql:
+    return _Sql(Opportunity._meta.db.capabilities.dialect)
+
+
+async def _open_by_stage(scope: _Scope) -> dict[int, dict[str, Any]]:
+    """Deals open now, per stage: count, amount and weighted amount (in cents)."""
+    sql = _new_sql()
+    probability = "COALESCE(o.probability_override, s.probability)"
+    statement = (
+        f"SELECT o.stage_id AS stage_id, COUNT(*) AS open_count, "
+        f"SUM({sql.cents('o.amount')}) AS amount_cents, "
+        f"SUM({sql.weighted_cents('o.amount', probability)}) AS weighted_cents "
+        f"FROM opportunity o JOIN stage s ON s.id = o.stage_id "
+        f"WHERE {scope.where(sql)} AND o.status = {sql.bind(OpportunityStatus.OPEN.value)} "
+        f"GROUP BY o.stage_id"
+    )
+    return {row["stage_id"]: row for row in await _rows(sql, statement)}
+
+
+async def _stage_history(
+    scope: _Scope, start: datetime, end: datetime
+) -> dict[int, dict[str, Any]]:
+    """Per stage, over the entries into it within the period: how many deals entered,
+    how many of them went on to a later stage that is not a LOST one (or to a WON
+    stage), and the mean length of those stays that have ended.
+
+    A stay runs from a stage change to the deal's next one (LEAD over the deal's
+    changes in time order, then id); "later" goes by the stages' current positions.
+    """
+    sql = _new_sql()
+    ordered = f"ORDER BY {sql.instant('c.changed_at')}, c.id"
+    # Placeholders are written in the order they appear in the text ("?" on SQLite).
+    statement = (
+        "WITH changes AS ("
+        "SELECT c.id, c.opportunity_id, c.to_stage_id, c.changed_at, "
+        f"LEAD(c.changed_at) OVER (PARTITION BY c.opportunity_id {ordered}) AS left_at, "
+        f"ROW_NUMBER() OVER (PARTITION BY c.opportunity_id {ordered}) AS seq "
+        "FROM stage_change c JOIN opportunity o ON o.id = c.opportunity_id "
+        f"WHERE c.workspace_id = {sql.bind(scope.workspace_id)} "
+        f"AND o.workspace_id = {sql.bind(scope.workspace_id)} "
+        f"AND o.currency = {sql.bind(scope.currency)} "
+        # Only the deals that ever entered one of this pipeline's stages.
+        "AND c.opportunity_id IN (SELECT x.opportunity_id FROM stage_change x "
+        "JOIN stage xs ON xs.id = x.to_stage_id "
+        f"WHERE x.workspace_id = {sql.bind(scope.workspace_id)} "
+        f"AND xs.pipeline_id = {sql.bind(scope.pipeline_id)})"
+        "), entries AS ("
+        "SELECT e.opportunity_id, e.to_stage_id, e.changed_at, e.left_at, "
+        "CASE WHEN EXISTS (SELECT 1 FROM changes later "
+        "JOIN stage ls ON ls.id = later.to_stage_id "
+        "WHERE later.opportunity_id = e.opportunity_id AND later.seq > e.seq "
+        "AND ls.pipeline_id = s.pipeline_id AND ls.id <> s.id "
+        f"AND (ls.kind = {sql.bind(StageKind.WON.value)} "
+        f"OR (ls.position > s.position AND ls.kind <> {sql.bind(StageKind.LOST.value)}))"
+        ") THEN 1 ELSE 0 END AS converted "
+        "FROM changes e JOIN stage s ON s.id = e.to_stage_id "
+        f"WHERE s.workspace_id = {sql.bind(scope.workspace_id)} "
+        f"AND s.pipeline_id = {sql.bind(scope.pipeline_id)} "
+        f"AND {sql.within('e.changed_at', start, end)}"
+        ") "
+        "SELECT to_stage_id AS stage_id, "
+        "COUNT(DISTINCT opportunity_id) AS entered_count, "
+        "COUNT(DISTINCT CASE WHEN converted = 1 THEN opportunity_id END) AS converted_count, "
+        f"AVG(CASE WHEN left_at IS NOT NULL THEN {sql.days('left_at', 'changed_at')} END) "
+        "AS average_days "
+        "FROM entries GROUP BY to_stage_id"
+    )
+    return {row["stage_id"]: row for row in await _rows(sql, statement)}
+
+
+async def _closed(scope: _Scope, start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
+    """Deals won and lost within the period: count, amount, mean days from creation."""
+    sql = _new_sql()
+    statement = (
+        f"SELECT o.status AS status, COUNT(*) AS closed_count, "
+        f"SUM({sql.cents('o.amount')}) AS amount_cents, "
+        f"AVG({sql.days('o.closed_at', 'o.created_at')}) AS average_days "
+        f"FROM opportunity o WHERE {scope.where(sql)} "
+        f"AND o.status IN ({sql.bind(OpportunityStatus.WON.value)}, "
+        f"{sql.bind(OpportunityStatus.LOST.value)}) "
+        f"AND {sql.within('o.closed_at', start, end)} "
+        f"GROUP BY o.status"
+    )
+    return {row["status"]: row for row in await _rows(sql, statement)}
+
+
+async def _forecast(scope: _Scope) -> list[ForecastMonthData]:
+    """Open deals by the month they are expected to close (deals without a date left out)."""
+    sql = _new_sql()
+    probability = "COALESCE(o.probability_override, s.probability)"
+    statement = (
+        f"SELECT {sql.month('o.expected_close_date')} AS month, COUNT(*) AS open_count, "
+        f"SUM({sql.cents('o.amount')}) AS amount_cents, "
+        f"SUM({sql.weighted_cents('o.amount', probability)}) AS weighted_cents "
+        f"FROM opportunity o JOIN stage s ON s.id = o.stage_id "
+        f"WHERE {scope.where(sql)} AND o.status = {sql.bind(OpportunityStatus.OPEN.value)} "
+        f"AND o.expected_close_date IS NOT NULL "
+        f"GROUP BY 1 ORDER BY 1"
+    )
+    return [
+        ForecastMonthData(
+            month=row["month"],
+            open_count=int(row["open_count"]),
+            amount=_money(row["amount_cents"]),
+            weighted_amount=_money(row["weighted_cents"]),
+        )
+        for row in await _rows(sql, statement)
+    ]
+
+
+async def _owners(scope: _Scope, start: datetime, end: datetime) -> list[OwnerReportData]:
+    """Per owner (null: unowned), deals open now and deals closed within the period."""
+    sql = _new_sql()
+    cents = sql.cents("o.amount")
+
+    def when(status: OpportunityStatus, then: str) -> str:
+        return f"SUM(CASE WHEN o.status = {sql.bind(status.value)} THEN {then} ELSE 0 END)"
+
+    statement = (
+        f"SELECT o.owner_id AS owner_id, "
+        f"{when(OpportunityStatus.OPEN, '1')} AS open_count, "
+        f"{when(OpportunityStatus.OPEN, cents)} AS open_cents, "
+        f"{when(OpportunityStatus.WON, '1')} AS won_count, "
+        f"{when(OpportunityStatus.WON, cents)} AS won_cents, "
+        f"{when(OpportunityStatus.LOST, '1')} AS lost_count, "
+        f"{when(OpportunityStatus.LOST, cents)} AS lost_cents "
+        f"FROM opportunity o WHERE {scope.where(sql)} "
+        f"AND (o.status = {sql.bind(OpportunityStatus.OPEN.value)} "
+        f"OR (o.status IN ({sql.bind(OpportunityStatus.WON.value)}, "
+        f"{sql.bind(OpportunityStatus.LOST.value)}) "
+        f"AND {sql.within('o.closed_at', start, end)})) "
+        f"GROUP BY o.owner_id"
+    )
+    owners = []
+    for row in await _rows(sql, statement):
+        won, lost = int(row["won_count"]), int(row["lost_count"])
+        owners.append(
+            OwnerReportData(
+                owner_id=row["owner_id"],
+                open_count=int(row["open_count"]),
+                open_amount=_money(row["open_cents"]),
+                won_count=won,
+                won_amount=_money(row["won_cents"]),
+                lost_count=lost,
+                lost_amount=_money(row["lost_cents"]),
+                win_rate=_rate(won, won + lost),
+            )
+        )
+    # The biggest winners first, then the biggest open books; the unowned last.
+    owners.sort(key=lambda o: (-o.won_amount, -o.open_amount, o.owner_id is None, o.owner_id or 0))
+    return owners
+
+
+async def _currencies(scope: _Scope) -> list[str]:
+    return list(
+        await Opportunity.filter(workspace_id=scope.workspace_id, pipeline_id=scope.pipeline_id)
+        .distinct()
+        .order_by("currency")
+        .values_list("currency", flat=True)
+    )
+
+
+async def pipeline_report(
+    viewer: Viewer,
+    pipeline_id: int | None,
+    start: datetime | None,
+    end: datetime | None,
+    currency: str | None = None,
+) -> PipelineReportData:
+    """The report on one pipeline in one currency (default: the workspace's) over
+    [start, end] (default: the 90 days up to now). Open counts and amounts are as of
+    now; conversion and stays go by stage entries, won and lost by closing time, within
+    the period. A fixed number of statements, whatever the number of deals."""
+    start, end = report_period(start, end)
+    pipeline = await _pipeline(viewer, pipeline_id)
+    scope = _Scope(viewer.workspace_id, pipeline.id, await _currency(viewer, currency))
+    stages = await Stage.filter(
+        workspace_id=viewer.workspace_id, pipeline_id=pipeline.id, archived_at=None
+    ).order_by("position", "id")
+    open_rows = await _open_by_stage(scope)
+    history = await _stage_history(scope, start, end)
+    closed = await _closed(scope, start, end)
+
+    stage_reports = []
+    for stage in stages:
+        now_open = open_rows.get(stage.id, {})
+        entries = history.get(stage.id, {})
+        entered = int(entries.get("entered_count") or 0)
+        converted = int(entries.get("converted_count") or 0)
+        stage_reports.append(
+            StageReportData(
+                stage=stage,
+                open_count=int(now_open.get("open_count") or 0),
+                open_amount=_money(now_open.get("amount_cents")),
+                weighted_amount=_money(now_open.get("weighted_cents")),
+                entered_count=entered,
+                converted_count=converted,
+                conversion_rate=_rate(converted, entered) or 0.0,
+                average_days_in_stage=_days(entries.get("average_days")),
+            )
+        )
+    won = closed.get(OpportunityStatus.WON.value, {})
+    lost = closed.get(OpportunityStatus.LOST.value, {})
+    won_count = int(won.get("closed_count") or 0)
+    lost_count = int(lost.get("closed_count") or 0)
+    return PipelineReportData(
+        pipeline=pipeline,
+        currency=scope.currency,
+        currencies=await _currencies(scope),
+        start=start,
+        end=end,
+        stages=stage_reports,
+        # Every open deal of the pipeline, including any in a stage no longer live.
+        open_count=sum(int(row["open_count"]) for row in open_rows.values()),
+        open_amount=_money(sum(Decimal(str(r["amount_cents"])) for r in open_rows.values())),
+        weighted_amount=_money(sum(Decimal(str(r["weighted_cents"])) for r in open_rows.values())),
+        won_count=won_count,
+        won_amount=_money(won.get("amount_cents")),
+        lost_count=lost_count,
+        lost_amount=_money(lost.get("amount_cents")),
+        win_rate=_rate(won_count, won_count + lost_count),
+        average_days_to_close=_days(won.get("average_days")),
+        forecast=await _forecast(scope),
+        owners=await _owners(scope, start, end),
+    )
