@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from domain.custom_fields import clean_custom_fields
 from domain.errors import ErrorCode, Problems, not_found
 from domain.members import check_member
-from domain.pipelines import default_pipeline
+from domain.pipelines import default_pipeline, status_for
 from domain.validation import (
     check_currency,
     check_money,
@@ -69,14 +69,6 @@ def weighted_amount(opportunity: Opportunity, stage: Stage) -> Decimal:
     return (Decimal(opportunity.amount) * probability / HUNDRED).quantize(
         CENT, rounding=ROUND_HALF_UP
     )
-
-
-def status_for(stage: Stage) -> OpportunityStatus:
-    return {
-        StageKind.OPEN: OpportunityStatus.OPEN,
-        StageKind.WON: OpportunityStatus.WON,
-        StageKind.LOST: OpportunityStatus.LOST,
-    }[stage.kind]
 
 
 def _price_line(
@@ -235,7 +227,7 @@ async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportuni
     if lines:
         amount = sum((line.total for line in lines), Decimal(0))
     now = datetime.now(UTC)
-    status = status_for(stage)
+    status = status_for(stage.kind)
     async with in_transaction():
         opportunity = await Opportunity.create(
             workspace_id=viewer.workspace_id,
