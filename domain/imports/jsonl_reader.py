@@ -1,0 +1,79 @@
+"""JSON Lines: one customer object per line, as integrations and exports produce them."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from domain.imports.rows import RawRow, Row, RowProblem, clean_cell
+
+# A customer fits in far less; a longer line is a wrong file, and reading it whole
+# would let one line take all the memory.
+MAX_LINE_BYTES = 1024 * 1024
+
+
+def read_jsonl(source: bytes | BinaryIO) -> Iterator[Row]:
+    """Yields (line number, values) for each non-blank line; a bad line is a RowProblem.
+
+    Nested objects flatten to dotted keys ({"contact": {"name": …}} → "contact.name"),
+    lists of plain values join with ", ", and every value becomes text, as in a CSV.
+    """
+    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    row_number = 0
+    while line := stream.readline(MAX_LINE_BYTES + 1):
+        row_number += 1
+        if row_number == 1:
+            line = line.removeprefix(codecs.BOM_UTF8)
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            _skip_rest_of_line(stream)
+            yield row_number, RowProblem("The line is longer than 1 MB.")
+            continue
+        if not line.strip():
+            continue
+        yield row_number, _parse_line(line)
+
+
+def _parse_line(line: bytes) -> RawRow | RowProblem:
+    try:
+        value = json.loads(line.rstrip(b"\r\n").decode("utf-8"))
+    except UnicodeDecodeError:
+        return RowProblem("Not UTF-8 text.")
+    except json.JSONDecodeError as error:
+        return RowProblem(f"Not valid JSON: {error.msg} (column {error.colno}).")
+    if not isinstance(value, dict):
+        return RowProblem("Not a JSON object.")
+    values: RawRow = {}
+    _flatten(values, "", value)
+    return values
+
+
+def _flatten(into: RawRow, prefix: str, value: dict) -> None:
+    for key, item in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(item, dict):
+            _flatten(into, f"{name}.", item)
+        else:
+            into[name] = _text(item)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        if all(isinstance(item, str | int | float) for item in value):
+            return clean_cell(", ".join(str(item) for item in value))
+        return json.dumps(value, ensure_ascii=False)
+    return clean_cell(str(value))
+
+
+def _skip_rest_of_line(stream: BinaryIO) -> None:
+    while chunk := stream.readline(MAX_LINE_BYTES):
+        if chunk.endswith(b"\n"):
+            return

@@ -1,0 +1,79 @@
+"""What every reader yields, and the errors it raises, whatever the file format."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+RawRow = dict[str, str | None]
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (wrong format, bad encoding, zip bomb, no header).
+
+    The message is meant for the person who uploaded the file.
+    """
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One row could not be read; the import records it and goes on with the next row."""
+
+    message: str
+
+
+# Readers yield (row number, values): the number is 1-based, the header excluded, so the
+# caller can report "row 3: …" without knowing the format.
+Row = tuple[int, RawRow | RowProblem]
+
+
+def header_names(cells: Sequence[str | None]) -> list[str]:
+    """The header row as unique column names; a blank header becomes "Column N".
+
+    Two columns with one name are refused: a mapping names columns, and the second one's
+    values would silently overwrite the first's.
+    """
+    cleaned = [clean_cell(cell) for cell in cells]
+    # Trailing blank headers are padding from spreadsheets, not columns.
+    while cleaned and cleaned[-1] is None:
+        cleaned.pop()
+    names: list[str] = []
+    for position, cell in enumerate(cleaned, start=1):
+        name = cell or f"Column {position}"
+        if name in names:
+            raise ImportFileError(f"The header has two columns named “{name}”; rename one.")
+        names.append(name)
+    return names
+
+
+def clean_cell(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def is_blank(cells: Iterable[str | None]) -> bool:
+    return all(clean_cell(cell) is None for cell in cells)
+
+
+def pair_with_header(header: list[str], cells: Sequence[str | None]) -> RawRow | RowProblem:
+    """Cells by column name; missing trailing cells are None, extra non-blank ones a problem."""
+    extra = cells[len(header) :]
+    if not is_blank(extra):
+        return RowProblem(f"The row has {len(cells)} cells but the header only {len(header)}.")
+    values: RawRow = dict.fromkeys(header)
+    for name, cell in zip(header, cells, strict=False):
+        values[name] = clean_cell(cell)
+    return values
+
+
+def number_rows(header: list[str], records: Iterator[Sequence[str | None]]) -> Iterator[Row]:
+    """Pairs each record after the header with its row number, skipping blank records.
+
+    Blank records still count, so "row N" stays in step with the file the user looks at.
+    """
+    for row_number, cells in enumerate(records, start=1):
+        if is_blank(cells):
+            continue
+        yield row_number, pair_with_header(header, cells)

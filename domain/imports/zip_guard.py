@@ -1,0 +1,58 @@
+"""Refuses zip archives (XLSX files) that would unpack into far more than they weigh."""
+
+from __future__ import annotations
+
+import zipfile
+from typing import BinaryIO
+
+from domain.imports.rows import ImportFileError
+
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+# Small members may compress absurdly well (a sheet of one repeated value) and still
+# cannot hurt; the ratio is only checked where the size could matter.
+_RATIO_CHECKED_FROM = 1024 * 1024
+
+
+def check_zip_sizes(
+    stream: BinaryIO,
+    *,
+    max_uncompressed: int = MAX_UNCOMPRESSED_BYTES,
+    max_ratio: int = MAX_COMPRESSION_RATIO,
+) -> None:
+    """Reads only the zip's central directory; raises ImportFileError for a likely bomb.
+
+    The declared sizes are trustworthy enough: zipfile stops decompressing a member at
+    its declared size, so a member cannot unpack into more than the directory says.
+    """
+    start = stream.tell()
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile as error:
+        raise ImportFileError("The file is not a valid .xlsx workbook (a zip archive).") from error
+    finally:
+        stream.seek(start)
+
+    total = sum(member.file_size for member in members)
+    if total > max_uncompressed:
+        raise ImportFileError(
+            f"The workbook unpacks to {total // (1024 * 1024)} MB, more than the "
+            f"{max_uncompressed // (1024 * 1024)} MB an import accepts; split it into "
+            "smaller files."
+        )
+    compressed = sum(member.compress_size for member in members)
+    if total >= _RATIO_CHECKED_FROM and total > max_ratio * max(compressed, 1):
+        raise _too_compressed(max_ratio)
+    for member in members:
+        if member.file_size >= _RATIO_CHECKED_FROM and member.file_size > max_ratio * max(
+            member.compress_size, 1
+        ):
+            raise _too_compressed(max_ratio)
+
+
+def _too_compressed(max_ratio: int) -> ImportFileError:
+    return ImportFileError(
+        f"The workbook is compressed more than {max_ratio}:1, which real spreadsheets "
+        "never are; it was refused as a possible zip bomb."
+    )

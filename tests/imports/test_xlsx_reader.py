@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from datetime import date, datetime
+
+import openpyxl
+import openpyxl.xml
+import pytest
+
+from domain.imports.rows import ImportFileError
+from domain.imports.xlsx_reader import cell_text, read_xlsx
+from domain.imports.zip_guard import check_zip_sizes
+
+
+def _workbook_bytes() -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "客户"
+    sheet.append([])  # a title row left empty: the header is the first non-empty row
+    sheet.append(["客户名称", "电话", "联系人电话", "签约日期", "备注", "活跃"])
+    sheet.append(["北京星辰科技", 13800138000.0, 13900139000, date(2024, 5, 1), "  首单  ", None])
+    sheet.append([None, None, None, None, None, None])
+    sheet.append(["上海浦江", "021-55550100", None, datetime(2024, 6, 2, 9, 30), 12.5, True])
+    other = workbook.create_sheet("线索")
+    other.append(["name"])
+    other.append(["Acme"])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_reads_the_first_sheet_as_text():
+    # when
+    rows = list(read_xlsx(_workbook_bytes()))
+
+    # then
+    assert rows == [
+        (
+            1,
+            {
+                "客户名称": "北京星辰科技",
+                "电话": "13800138000",
+                "联系人电话": "13900139000",
+                "签约日期": "2024-05-01",
+                "备注": "首单",
+                "活跃": None,
+            },
+        ),
+        (
+            3,
+            {
+                "客户名称": "上海浦江",
+                "电话": "021-55550100",
+                "联系人电话": None,
+                "签约日期": "2024-06-02 09:30:00",
+                "备注": "12.5",
+                "活跃": "TRUE",
+            },
+        ),
+    ]
+
+
+def test_a_cell_beyond_the_header_is_a_row_problem():
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["name"])
+    workbook.active.append(["Acme", "stray"])
+    out = io.BytesIO()
+    workbook.save(out)
+
+    [(number, problem)] = list(read_xlsx(out.getvalue()))
+
+    assert number == 1
+    assert problem.message == "The row has 2 cells but the header only 1."
+
+
+def test_reads_a_sheet_by_name():
+    assert list(read_xlsx(_workbook_bytes(), sheet="线索")) == [(1, {"name": "Acme"})]
+
+
+def test_a_missing_sheet_names_the_ones_there_are():
+    with pytest.raises(ImportFileError, match="no sheet “Sheet9” \\(it has: 客户、线索\\)"):
+        list(read_xlsx(_workbook_bytes(), sheet="Sheet9"))
+
+
+def test_cell_values_become_the_text_a_user_typed():
+    assert cell_text(13800138000.0) == "13800138000"
+    assert cell_text(3.25) == "3.25"
+    assert cell_text(datetime(2024, 5, 1)) == "2024-05-01"
+    assert cell_text(date(2024, 5, 1)) == "2024-05-01"
+    assert cell_text(False) == "FALSE"
+    assert cell_text("   ") is None
+
+
+def test_openpyxl_parses_through_defusedxml():
+    # openpyxl switches to defusedxml only when it can import it; the dependency is declared.
+    assert openpyxl.xml.DEFUSEDXML is True
+
+
+def _zip_bomb(uncompressed_mb: int) -> bytes:
+    """An xlsx-looking archive whose one sheet unpacks to `uncompressed_mb` MB of zeros.
+
+    It has no workbook.xml: had openpyxl parsed it, the error would say "not readable".
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            chunk = b"\0" * (1024 * 1024)
+            for _ in range(uncompressed_mb):
+                member.write(chunk)
+    return out.getvalue()
+
+
+def test_refuses_a_zip_bomb_before_parsing_it():
+    # given: 64 MB of zeros squeezed into some 60 KB
+    bomb = _zip_bomb(64)
+    assert len(bomb) < 200 * 1024
+
+    # when / then
+    with pytest.raises(ImportFileError, match="possible zip bomb"):
+        list(read_xlsx(bomb))
+
+
+def test_refuses_a_workbook_that_unpacks_beyond_the_size_limit():
+    # given: an archive of incompressible data, so only the size can refuse it
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", os.urandom(3 * 1024 * 1024))
+
+    # when / then
+    with pytest.raises(ImportFileError, match="unpacks to 3 MB, more than the 2 MB"):
+        check_zip_sizes(out, max_uncompressed=2 * 1024 * 1024)
+
+
+def test_a_real_workbook_passes_the_zip_checks():
+    stream = io.BytesIO(_workbook_bytes())
+
+    check_zip_sizes(stream)
+
+    assert stream.tell() == 0  # the stream is rewound for openpyxl
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04 not really a zip", b"name,phone\n"])
+def test_refuses_a_file_that_is_not_a_workbook(data):
+    with pytest.raises(ImportFileError, match=r"not a valid \.xlsx"):
+        list(read_xlsx(data))
+
+
+def test_refuses_a_zip_that_is_not_a_workbook():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+
+    with pytest.raises(ImportFileError, match=r"not a readable \.xlsx"):
+        list(read_xlsx(out.getvalue()))
