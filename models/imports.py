@@ -23,6 +23,18 @@ class ImportJob(Model):
     match_on = fields.JSONField(default=list)
     idempotency_key = fields.CharField(max_length=200, null=True)
     file_name = fields.CharField(max_length=500, null=True)
+    # The uploaded bytes (JSON rows are kept as JSON Lines), so any worker on any machine
+    # can read them: Redis only says that there is work, never what it is.
+    payload = fields.BinaryField(null=True)
+    sheet = fields.CharField(max_length=200, null=True)
+    # Rows numbered below this are committed: a worker resuming the job starts here.
+    next_row = fields.IntField(default=1, db_default=1)
+    heartbeat_at = fields.DatetimeField(null=True)
+    cancel_requested_at = fields.DatetimeField(null=True)
+    # Columns of the file that map to no field: reported once for the job, not per row.
+    unmapped_columns = fields.JSONField(default=list, db_default="[]")
+    # Why the whole file could not be imported (unreadable, not a spreadsheet…).
+    failure = fields.TextField(null=True)
     total_rows = fields.IntField(null=True)
     processed_rows = fields.IntField(default=0)
     created_count = fields.IntField(default=0)
@@ -47,6 +59,8 @@ class ImportRowError(Model):
     row = fields.IntField()
     field = fields.CharField(max_length=200, null=True)
     message = fields.TextField()
+    # The row as it was in the file, for the downloadable report of failed rows.
+    values = fields.JSONField(null=True)
 
     class Meta:
         table = "import_row_error"
