@@ -51,16 +51,16 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
-    from arq.worker import check_health, run_worker
+    from arq.worker import check_health
 
-    from workers.settings import WORKERS, redis_settings
+    from workers.settings import WORKERS, build_worker, redis_settings
 
     worker_class = WORKERS[args.queue]
     if args.check:
         # Exit 0 when a worker of this queue reported health recently (docker healthcheck).
         probe = type("Probe", (worker_class,), {"redis_settings": redis_settings()})
         sys.exit(check_health(probe))
-    run_worker(worker_class, redis_settings=redis_settings())
+    build_worker(args.queue).run()
 
 
 def cmd_export_schema(args: argparse.Namespace) -> None:
@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     worker = commands.add_parser("worker", help="run an arq worker")
-    worker.add_argument("--queue", default="default", choices=["default"])
+    worker.add_argument("--queue", default="default", choices=["default", "imports"])
     worker.add_argument("--check", action="store_true", help="exit 0 if a worker is healthy")
     worker.set_defaults(handler=cmd_worker)
 

@@ -71,7 +71,7 @@ def _api(name: str) -> str:
     return _API_NAMES.get(name, name)
 
 
-def _clean_customer_fields(problems: Problems, prefix: str, values: dict[str, Any]) -> dict:
+def clean_customer_fields(problems: Problems, prefix: str, values: dict[str, Any]) -> dict:
     """Validates the customer fields present in `values`; returns model attributes to set.
 
     Custom fields are checked apart, against the definitions (`_clean_custom`).
@@ -100,8 +100,8 @@ def _clean_customer_fields(problems: Problems, prefix: str, values: dict[str, An
     return clean
 
 
-def _clean_contact_fields(problems: Problems, prefix: str, values: dict[str, Any]) -> dict:
-    """As `_clean_customer_fields`, for a contact's fields."""
+def clean_contact_fields(problems: Problems, prefix: str, values: dict[str, Any]) -> dict:
+    """As `clean_customer_fields`, for a contact's fields."""
     clean: dict[str, Any] = {}
     for name, value in values.items():
         path = f"{prefix}.{'isPrimary' if name == 'is_primary' else name}"
@@ -180,7 +180,7 @@ async def get_customer(viewer: Viewer, customer_id: int, field: str = "id") -> C
 async def create_customer(viewer: Viewer, data: CustomerData) -> Customer:
     problems = Problems()
     values = {k: v for k, v in vars(data).items() if k != "contacts"}
-    clean = _clean_customer_fields(problems, "input", values)
+    clean = clean_customer_fields(problems, "input", values)
     definitions = await load_definitions(viewer)  # the customer's and its contacts'
     await _clean_custom(
         problems,
@@ -194,7 +194,7 @@ async def create_customer(viewer: Viewer, data: CustomerData) -> Customer:
     contacts = []
     for i, contact in enumerate(data.contacts):
         prefix = f"input.contacts.{i}"
-        contacts.append(_clean_contact_fields(problems, prefix, vars(contact)))
+        contacts.append(clean_contact_fields(problems, prefix, vars(contact)))
         await _clean_custom(
             problems,
             viewer,
@@ -238,7 +238,7 @@ def _settle_primary(contacts: list[dict[str, Any]]) -> None:
 async def update_customer(viewer: Viewer, customer_id: int, changes: dict[str, Any]) -> Customer:
     customer = await get_customer(viewer, customer_id)
     problems = Problems()
-    clean = _clean_customer_fields(problems, "input", changes)
+    clean = clean_customer_fields(problems, "input", changes)
     await _clean_custom(
         problems,
         viewer,
@@ -298,7 +298,7 @@ async def _make_only_primary(contact: Contact) -> None:
 async def create_contact(viewer: Viewer, customer_id: int, data: ContactData) -> Contact:
     customer = await get_customer(viewer, customer_id, "input.customerId")
     problems = Problems()
-    clean = _clean_contact_fields(problems, "input", vars(data))
+    clean = clean_contact_fields(problems, "input", vars(data))
     await _clean_custom(problems, viewer, CustomFieldEntity.CONTACT, clean, vars(data), "input")
     problems.raise_if_any()
     async with in_transaction():
@@ -318,7 +318,7 @@ async def create_contact(viewer: Viewer, customer_id: int, data: ContactData) ->
 async def update_contact(viewer: Viewer, contact_id: int, changes: dict[str, Any]) -> Contact:
     contact = await get_contact(viewer, contact_id)
     problems = Problems()
-    clean = _clean_contact_fields(problems, "input", changes)
+    clean = clean_contact_fields(problems, "input", changes)
     await _clean_custom(
         problems,
         viewer,

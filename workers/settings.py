@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from signal import Signals
 from typing import Any, ClassVar
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
+from arq.worker import Worker, get_kwargs
 from tortoise import Tortoise
 
 from crm.db import tortoise_config
 from crm.redis import arq_settings, redis_url
 from crm.settings import get_settings
+from workers.imports import IMPORTS_QUEUE, run_import_job, sweep_imports
+from workers.imports import TIMEOUT as IMPORT_TIMEOUT
 from workers.jobs import dispatch_due_reminders
 
 log = logging.getLogger("crm.worker")
 
 DEFAULT_QUEUE = "crm:default"
-QUEUES = {"default": DEFAULT_QUEUE}
+QUEUES = {"default": DEFAULT_QUEUE, "imports": IMPORTS_QUEUE}
 
 
 async def startup(ctx: dict[str, Any]) -> None:
     # Keep the context: arq runs shutdown in another task, where the ORM's context-local
     # state is not visible, and SQLite's thread would otherwise keep the process alive.
     ctx["tortoise"] = await Tortoise.init(config=tortoise_config())
+    # Set on SIGTERM. arq hands each job a copy of ctx, so jobs share this one object.
+    ctx["shutdown"] = asyncio.Event()
     log.info("worker ready")
 
 
@@ -43,7 +50,36 @@ class DefaultWorker:
     max_jobs = 10
 
 
-WORKERS: dict[str, type] = {"default": DefaultWorker}
+class ImportWorker:
+    """Import jobs, and the sweeper that re-nudges imports whose nudge or worker was lost."""
+
+    queue_name = IMPORTS_QUEUE
+    # keep_result=0: a finished import's arq id is free again, so it can be re-nudged.
+    functions: ClassVar = [func(run_import_job, keep_result=0, timeout=IMPORT_TIMEOUT)]
+    cron_jobs: ClassVar = [cron(sweep_imports, second=30, unique=True, run_at_startup=True)]
+    on_startup = startup
+    on_shutdown = shutdown
+    health_check_interval = 30
+    max_jobs = 2
+    # On SIGTERM a running import finishes its chunk, checkpoints and goes back to the queue.
+    job_completion_wait = 60
+
+
+WORKERS: dict[str, type] = {"default": DefaultWorker, "imports": ImportWorker}
+
+
+class CRMWorker(Worker):
+    """arq's worker, telling running jobs (through ctx["shutdown"]) that a shutdown began."""
+
+    def handle_sig_wait_for_completion(self, signum: Signals) -> None:
+        if "shutdown" in self.ctx:
+            self.ctx["shutdown"].set()
+        super().handle_sig_wait_for_completion(signum)
+
+
+def build_worker(queue: str, **overrides: Any) -> CRMWorker:
+    settings = WORKERS[queue]
+    return CRMWorker(**{**get_kwargs(settings), "redis_settings": redis_settings(), **overrides})
 
 
 def redis_settings() -> RedisSettings:

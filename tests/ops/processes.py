@@ -128,13 +128,18 @@ def kill_quietly(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float) -> httpx.Response:
+def wait_for_http(
+    url: str, process: subprocess.Popen[bytes], timeout: float, stderr: Path | None = None
+) -> httpx.Response:
     """GETs `url` until it answers 200 (or the process dies, or `timeout` passes)."""
     deadline = time.monotonic() + timeout
     last: object = None
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the process exited with {process.returncode} before {url}")
+            said = stderr.read_text(errors="replace")[-3000:] if stderr else ""
+            raise AssertionError(
+                f"the process exited with {process.returncode} before {url}\n{said}"
+            )
         try:
             response = httpx.get(url, timeout=2)
             if response.status_code == 200:

@@ -92,7 +92,7 @@ def test_dev_serves_on_sqlite_and_embedded_redis_and_stops_cleanly(
     try:
         # when it comes up
         base = f"http://127.0.0.1:{port}"
-        health = wait_for_http(f"{base}/healthz", process, START_TIMEOUT)
+        health = wait_for_http(f"{base}/healthz", process, START_TIMEOUT, stderr)
         printed = _wait_for_output(stdout, f"{base}/graphql", process)
         worker = _worker_of(process)
         redis_socket = environ_of(worker)["REDIS_URL"].removeprefix("unix://")

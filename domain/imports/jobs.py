@@ -1,0 +1,181 @@
+"""Import jobs as the database holds them: starting one, cancelling one, claiming one.
+
+The job row is the truth about an import; a message in Redis only tells some worker
+to look at it. Claiming is a conditional UPDATE whose row count says who won, so two
+workers never run one job, and a job whose worker died (stale heartbeat) is taken over.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+
+from domain.errors import DomainError, ErrorCode, Problems, not_found
+from domain.imports.mapping import is_known_field
+from domain.imports.readers import detect_format
+from domain.imports.rows import ImportFileError
+from domain.validation import clean_text
+from domain.viewer import Viewer
+from models import ImportJob
+from models.enums import ImportFormat, ImportKind, ImportMode, ImportStatus
+
+MAX_ROWS_PER_CALL = 10_000
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+MATCH_FIELDS = ("externalId", "email", "phone", "name")
+DEFAULT_MATCH_ON = ["externalId", "email", "phone"]
+# A running job whose heartbeat is older than this has lost its worker.
+STALE_AFTER = timedelta(seconds=60)
+FINISHED = (ImportStatus.COMPLETED, ImportStatus.FAILED, ImportStatus.CANCELLED)
+
+
+@dataclass
+class ImportRequest:
+    kind: ImportKind
+    mode: ImportMode = ImportMode.UPSERT
+    file: bytes | None = None
+    file_name: str | None = None
+    rows: list[Any] | None = None
+    mapping: list[tuple[str, str | None]] | None = None
+    match_on: list[str] | None = None
+    idempotency_key: str | None = None
+    sheet: str | None = None
+
+
+def _payload(
+    problems: Problems, request: ImportRequest, max_bytes: int
+) -> tuple[bytes, ImportFormat]:
+    if (request.file is None) == (request.rows is None):
+        problems.add("input", "Send exactly one of `file` and `rows`.", ErrorCode.REQUIRED)
+        return b"", ImportFormat.CSV
+    if request.rows is not None:
+        if len(request.rows) > MAX_ROWS_PER_CALL:
+            problems.add(
+                "input.rows",
+                f"At most {MAX_ROWS_PER_CALL:,} rows per call; upload larger lists as a file.",
+            )
+        bad = next((i for i, row in enumerate(request.rows) if not isinstance(row, dict)), None)
+        if bad is not None:
+            problems.add(f"input.rows.{bad}", "Each row is a JSON object of column to value.")
+        # Kept as JSON Lines: the same reader then serves rows and uploaded files.
+        text = "\n".join(json.dumps(row, ensure_ascii=False) for row in request.rows)
+        return text.encode(), ImportFormat.JSONL
+    data = request.file or b""
+    if len(data) > max_bytes:
+        problems.add("input.file", f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+        return b"", ImportFormat.CSV
+    if not data.strip():
+        problems.add("input.file", "The file is empty.", ErrorCode.REQUIRED)
+        return b"", ImportFormat.CSV
+    try:
+        detected = detect_format(request.file_name or "file", data[:512])
+    except ImportFileError as error:
+        problems.add("input.file", str(error))
+        return b"", ImportFormat.CSV
+    return data, ImportFormat(detected.value.upper())
+
+
+def _match_on(problems: Problems, match_on: list[str] | None) -> list[str]:
+    fields = list(dict.fromkeys(match_on if match_on is not None else DEFAULT_MATCH_ON))
+    for index, field in enumerate(fields):
+        if field not in MATCH_FIELDS:
+            problems.add(
+                f"input.matchOn.{index}",
+                f"“{field}” cannot identify a record; use {', '.join(MATCH_FIELDS)}.",
+            )
+    return fields
+
+
+async def start_import(
+    viewer: Viewer, request: ImportRequest, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[ImportJob, bool]:
+    """Stores the rows and a QUEUED job; returns (job, created). The same idempotency key
+    in the same workspace returns the first job instead of starting a second one."""
+    key = clean_text(request.idempotency_key)
+    if key is not None:
+        existing = await ImportJob.get_or_none(
+            workspace_id=viewer.workspace_id, idempotency_key=key
+        )
+        if existing is not None:
+            return existing, False
+    problems = Problems()
+    payload, fmt = _payload(problems, request, max_bytes)
+    match_on = _match_on(problems, request.match_on)
+    for index, (_, field) in enumerate(request.mapping or []):
+        if field is not None and not is_known_field(field):
+            problems.add(
+                f"input.mapping.{index}.field", f"“{field}” is not a field to import into."
+            )
+    problems.raise_if_any()
+    try:
+        job = await ImportJob.create(
+            workspace_id=viewer.workspace_id,
+            created_by_id=viewer.user_id,
+            kind=request.kind,
+            format=fmt,
+            mode=request.mode,
+            mapping=[list(pair) for pair in request.mapping]
+            if request.mapping is not None
+            else None,
+            match_on=match_on,
+            idempotency_key=key,
+            file_name=clean_text(request.file_name),
+            payload=payload,
+            sheet=clean_text(request.sheet),
+        )
+    except IntegrityError:
+        # The same key raced in from another request: the first job wins.
+        return await ImportJob.get(workspace_id=viewer.workspace_id, idempotency_key=key), False
+    return job, True
+
+
+async def cancel_import(viewer: Viewer, job_id: int) -> ImportJob:
+    """A queued job is cancelled at once; a running one stops at its next chunk boundary,
+    keeping every row it committed."""
+    job = await ImportJob.get_or_none(id=job_id, workspace_id=viewer.workspace_id)
+    if job is None:
+        raise not_found("id", "Import job")
+    if job.status in FINISHED:
+        raise DomainError.single(
+            "id", f"The import is already {job.status.value}.", ErrorCode.CONFLICT
+        )
+    now = datetime.now(UTC)
+    cancelled = await ImportJob.filter(id=job.id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.CANCELLED, cancel_requested_at=now, finished_at=now
+    )
+    if not cancelled:
+        await ImportJob.filter(id=job.id).update(cancel_requested_at=now)
+    return await ImportJob.get(id=job.id)
+
+
+async def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> ImportJob | None:
+    """Takes the job for this worker if it is queued or its worker stopped beating."""
+    now = datetime.now(UTC)
+    won = await ImportJob.filter(
+        Q(status=ImportStatus.QUEUED)
+        | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=now - stale_after)
+        | Q(status=ImportStatus.RUNNING, heartbeat_at__isnull=True),
+        id=job_id,
+    ).update(status=ImportStatus.RUNNING, heartbeat_at=now)
+    if not won:
+        return None
+    await ImportJob.filter(id=job_id, started_at__isnull=True).update(started_at=now)
+    return await ImportJob.get(id=job_id)
+
+
+async def unfinished_job_ids(*, stale_after: timedelta = STALE_AFTER) -> list[int]:
+    """Jobs the database says need a worker: queued, or running without a live worker."""
+    now = datetime.now(UTC)
+    return list(
+        await ImportJob.filter(
+            Q(status=ImportStatus.QUEUED)
+            | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=now - stale_after)
+            | Q(status=ImportStatus.RUNNING, heartbeat_at__isnull=True)
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )

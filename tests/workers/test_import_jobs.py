@@ -1,0 +1,211 @@
+"""Customer imports run by a real arq worker: exact counts, row errors, resumable chunks."""
+
+from arq import ArqRedis
+from arq.worker import Worker
+
+from api.core.ids import from_global_id
+from domain.imports.jobs import ImportRequest, cancel_import, start_import, unfinished_job_ids
+from domain.imports.runner import run_import
+from domain.viewer import Viewer
+from models import Customer, ImportJob, ImportRowError, User
+from models.enums import ImportKind, ImportMode, ImportStatus
+from tests.helpers import Account
+from workers.imports import IMPORTS_QUEUE, import_job_id, run_import_job, sweep_imports
+
+GB18030_CSV = (
+    "客户名称,电话,邮箱,类型,标签\n"
+    "北京星辰科技有限公司,+86 138-0013-8000,info@xingchen.cn,企业,重点客户、VIP\n"
+    "坏电话公司,call me,bad@x.cn,企业,\n"
+    "上海浦江贸易,021-55550100,,公司,\n"
+    ",13700001111,noname@x.cn,个人,\n"
+    "王小明,13700002222,not-an-email,个人,老客户\n"
+).encode("gb18030")
+
+
+async def _admin(account: Account) -> Viewer:
+    user = await User.get(id=from_global_id(account.user_id)[1])
+    return Viewer(workspace_id=user.workspace_id, role=user.role, user_id=user.id)
+
+
+async def _run_on_worker(arq_redis: ArqRedis, queue_name: str, job: ImportJob) -> Worker:
+    await arq_redis.enqueue_job("run_import_job", job.id, _queue_name=queue_name)
+    worker = Worker(
+        functions=[run_import_job],
+        redis_pool=arq_redis,
+        queue_name=queue_name,
+        burst=True,
+        poll_delay=0.05,
+        handle_signals=False,
+    )
+    await worker.main()
+    return worker
+
+
+async def test_a_gb18030_csv_with_bad_rows_lands_every_good_row(
+    workspace: Account, arq_redis: ArqRedis, queue_name: str
+):
+    # given
+    viewer = await _admin(workspace)
+    job, created = await start_import(
+        viewer,
+        ImportRequest(kind=ImportKind.CUSTOMERS, file=GB18030_CSV, file_name="客户.csv"),
+    )
+    assert created and job.status == ImportStatus.QUEUED
+
+    # when
+    worker = await _run_on_worker(arq_redis, queue_name, job)
+
+    # then
+    assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
+    done = await ImportJob.get(id=job.id)
+    assert done.status == ImportStatus.COMPLETED
+    assert (done.processed_rows, done.created_count, done.failed_count) == (5, 2, 3)
+    errors = await ImportRowError.filter(job_id=job.id).order_by("row")
+    assert [(e.row, e.field) for e in errors] == [(2, "phone"), (4, "name"), (5, "email")]
+    assert errors[0].values["客户名称"] == "坏电话公司"
+    names = (
+        await Customer.filter(workspace_id=viewer.workspace_id)
+        .order_by("id")
+        .values_list("name", flat=True)
+    )
+    assert names == ["北京星辰科技有限公司", "上海浦江贸易"]
+
+
+async def test_the_same_file_again_as_upsert_creates_nothing(workspace: Account):
+    # given: the file imported once
+    viewer = await _admin(workspace)
+    first, _ = await start_import(
+        viewer, ImportRequest(kind=ImportKind.CUSTOMERS, file=GB18030_CSV, file_name="a.csv")
+    )
+    assert await run_import(first.id) == ImportStatus.COMPLETED
+
+    # when: again, matched on phone
+    again, _ = await start_import(
+        viewer,
+        ImportRequest(
+            kind=ImportKind.CUSTOMERS,
+            mode=ImportMode.UPSERT,
+            file=GB18030_CSV,
+            file_name="a.csv",
+            match_on=["phone"],
+        ),
+    )
+    assert await run_import(again.id) == ImportStatus.COMPLETED
+
+    # then
+    done = await ImportJob.get(id=again.id)
+    assert (done.created_count, done.updated_count, done.failed_count) == (0, 2, 3)
+    assert await Customer.filter(workspace_id=viewer.workspace_id).count() == 2
+
+
+async def test_json_rows_match_on_external_id(workspace: Account):
+    # given
+    viewer = await _admin(workspace)
+    rows = [{"externalId": f"ERP-{i}", "name": f"客户 {i}"} for i in range(5)]
+    job, _ = await start_import(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=rows))
+    await run_import(job.id)
+
+    # when: the ERP sends the same ids with new names
+    renamed = [{"externalId": f"ERP-{i}", "name": f"新名字 {i}"} for i in range(5)]
+    job2, _ = await start_import(
+        viewer,
+        ImportRequest(kind=ImportKind.CUSTOMERS, rows=renamed, match_on=["externalId"]),
+    )
+    await run_import(job2.id)
+
+    # then
+    done = await ImportJob.get(id=job2.id)
+    assert (done.created_count, done.updated_count) == (0, 5)
+    names = await Customer.filter(workspace_id=viewer.workspace_id).order_by("external_id")
+    assert [c.name for c in names] == [f"新名字 {i}" for i in range(5)]
+
+
+async def test_the_same_idempotency_key_returns_the_same_job(workspace: Account):
+    viewer = await _admin(workspace)
+    request = ImportRequest(
+        kind=ImportKind.CUSTOMERS, rows=[{"name": "一次"}], idempotency_key="nightly-2026-11-29"
+    )
+    first, created_first = await start_import(viewer, request)
+    second, created_second = await start_import(viewer, request)
+    assert (created_first, created_second) == (True, False)
+    assert first.id == second.id
+
+
+async def test_a_worker_stopping_between_chunks_loses_and_repeats_nothing(workspace: Account):
+    # given: 25 rows, 10 per chunk, and a worker told to stop after its first chunk
+    viewer = await _admin(workspace)
+    rows = [{"name": f"客户 {i:02d}", "phone": f"1380000{i:04d}"} for i in range(25)]
+    job, _ = await start_import(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=rows))
+
+    # when
+    status = await run_import(job.id, chunk_size=10, should_stop=lambda: True)
+
+    # then: the job went back to the queue at its checkpoint …
+    assert status == ImportStatus.QUEUED
+    paused = await ImportJob.get(id=job.id)
+    assert (paused.status, paused.next_row, paused.processed_rows) == (ImportStatus.QUEUED, 11, 10)
+    assert job.id in await unfinished_job_ids()
+
+    # … and another worker finishes it with exact counts
+    assert await run_import(job.id, chunk_size=10) == ImportStatus.COMPLETED
+    done = await ImportJob.get(id=job.id)
+    assert (done.processed_rows, done.created_count, done.total_rows) == (25, 25, 25)
+    assert await Customer.filter(workspace_id=viewer.workspace_id).count() == 25
+
+
+async def test_cancel_stops_at_the_next_chunk_and_keeps_what_was_committed(workspace: Account):
+    # given: a running job of three chunks, cancelled by its owner after the first one
+    viewer = await _admin(workspace)
+    rows = [{"name": f"客户 {i:02d}"} for i in range(30)]
+    job, _ = await start_import(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=rows))
+    seen: list[tuple[ImportStatus, int]] = []
+
+    async def cancel_after_first_chunk(progress: ImportJob) -> None:
+        seen.append((progress.status, progress.processed_rows))
+        if len(seen) == 1:
+            requested = await cancel_import(viewer, job.id)
+            assert requested.status == ImportStatus.RUNNING  # stops at the chunk boundary
+
+    # when
+    status = await run_import(job.id, chunk_size=10, on_progress=cancel_after_first_chunk)
+
+    # then
+    assert status == ImportStatus.CANCELLED
+    assert seen == [(ImportStatus.RUNNING, 10), (ImportStatus.CANCELLED, 10)]
+    done = await ImportJob.get(id=job.id)
+    assert (done.status, done.processed_rows) == (ImportStatus.CANCELLED, 10)
+    assert await Customer.filter(workspace_id=viewer.workspace_id).count() == 10
+
+
+async def test_a_queued_job_is_cancelled_at_once(workspace: Account):
+    viewer = await _admin(workspace)
+    job, _ = await start_import(
+        viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "x"}])
+    )
+
+    cancelled = await cancel_import(viewer, job.id)
+
+    assert cancelled.status == ImportStatus.CANCELLED
+    assert await run_import(job.id) is None  # no worker takes a cancelled job
+    assert await Customer.filter(workspace_id=viewer.workspace_id).count() == 0
+
+
+async def test_the_sweeper_nudges_unfinished_imports_once(workspace: Account, arq_redis: ArqRedis):
+    # given: a queued import whose nudge was lost
+    viewer = await _admin(workspace)
+    job, _ = await start_import(
+        viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "x"}])
+    )
+
+    # when: the sweeper runs twice
+    await sweep_imports({"redis": arq_redis})
+    await sweep_imports({"redis": arq_redis})
+
+    # then: exactly one arq job waits for it on the imports queue
+    queued = await arq_redis.queued_jobs(queue_name=IMPORTS_QUEUE)
+    mine = [j for j in queued if j.job_id == import_job_id(job.id, 1)]
+    assert len(mine) == 1
+    # Leave the shared queue as we found it: no worker of this suite reads it.
+    for queued_job in await arq_redis.queued_jobs(queue_name=IMPORTS_QUEUE):
+        await arq_redis.delete(f"arq:job:{queued_job.job_id}")
+        await arq_redis.zrem(IMPORTS_QUEUE, queued_job.job_id)

@@ -1,0 +1,115 @@
+"""A real `crm worker --queue imports` process, killed or stopped in the middle of an import."""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from api.core.ids import from_global_id
+from crm.redis import redis_url
+from crm.settings import get_settings
+from domain.imports.jobs import ImportRequest, start_import
+from domain.imports.runner import run_import
+from domain.viewer import Viewer
+from models import Customer, ImportJob, User
+from models.enums import ImportKind, ImportStatus
+from tests.helpers import Account
+from tests.ops.processes import CRM, crm_env
+from workers.imports import enqueue_import
+
+ROWS = 30_000  # thirty chunks: long enough to be caught in the middle
+
+
+async def _big_import(account: Account) -> tuple[Viewer, ImportJob]:
+    user = await User.get(id=from_global_id(account.user_id)[1])
+    viewer = Viewer(workspace_id=user.workspace_id, role=user.role, user_id=user.id)
+    rows = [{"name": f"客户 {i:05d}", "phone": f"139{i:08d}"} for i in range(ROWS)]
+    # Three calls' worth of rows through the domain (the API caps one call at 10,000).
+    payload = ImportRequest(kind=ImportKind.CUSTOMERS, rows=rows[:10_000])
+    job, _ = await start_import(viewer, payload)
+    body = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows).encode()
+    await ImportJob.filter(id=job.id).update(payload=body)
+    return viewer, job
+
+
+def _start_worker(tmp_path: Path) -> subprocess.Popen[bytes]:
+    settings = get_settings()
+    env = crm_env(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=redis_url(settings.redis_url, settings.embedded_redis_path),
+    )
+    log = (tmp_path / "worker.log").open("wb")
+    return subprocess.Popen(
+        [*CRM, "worker", "--queue", "imports"], env=env, stdout=log, stderr=log, cwd=tmp_path
+    )
+
+
+async def _wait_for_progress(job_id: int, process: subprocess.Popen[bytes]) -> int:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the worker died on its own"
+        processed = (
+            await ImportJob.filter(id=job_id).first().values_list("processed_rows", flat=True)
+        )
+        if processed:
+            return processed
+        await asyncio.sleep(0.05)
+    raise AssertionError("the worker never committed a chunk")
+
+
+async def test_a_worker_killed_mid_import_loses_and_repeats_nothing(
+    workspace: Account, arq_redis, tmp_path: Path
+):
+    # given: a worker process running a 30,000-row import
+    viewer, job = await _big_import(workspace)
+    worker = _start_worker(tmp_path)
+    try:
+        await enqueue_import(arq_redis, job.id)
+        await _wait_for_progress(job.id, worker)
+
+        # when: it is killed without warning, mid-chunk
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    killed = await ImportJob.get(id=job.id)
+    assert killed.status == ImportStatus.RUNNING
+    assert killed.processed_rows < ROWS
+    assert killed.next_row == killed.processed_rows + 1  # the checkpoint is what committed
+
+    # then: another worker, seeing the dead one's heartbeat go stale, finishes with exact counts
+    assert await run_import(job.id, stale_after=timedelta(0)) == ImportStatus.COMPLETED
+    done = await ImportJob.get(id=job.id)
+    assert (done.processed_rows, done.created_count, done.failed_count) == (ROWS, ROWS, 0)
+    assert await Customer.filter(workspace_id=viewer.workspace_id).count() == ROWS
+
+
+async def test_a_worker_stopped_with_sigterm_checkpoints_and_requeues(
+    workspace: Account, arq_redis, tmp_path: Path
+):
+    # given
+    _, job = await _big_import(workspace)
+    worker = _start_worker(tmp_path)
+    try:
+        await enqueue_import(arq_redis, job.id)
+        await _wait_for_progress(job.id, worker)
+
+        # when: asked to stop, as an orchestrator does
+        worker.send_signal(signal.SIGTERM)
+        code = worker.wait(timeout=60)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+
+    # then: it finished its chunk, put the job back at its checkpoint, and exited
+    assert code == 0, (tmp_path / "worker.log").read_text(errors="replace")[-2000:]
+    stopped = await ImportJob.get(id=job.id)
+    assert stopped.status == ImportStatus.QUEUED
+    assert 0 < stopped.processed_rows < ROWS
+    assert stopped.next_row == stopped.processed_rows + 1
+    await ImportJob.filter(id=job.id).update(status=ImportStatus.CANCELLED)  # leave no work behind
