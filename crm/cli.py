@@ -77,6 +77,28 @@ def cmd_seed(args: argparse.Namespace) -> None:
     print(f"demo workspace ready: sign in as {email} / {args.password}")
 
 
+def cmd_import(args: argparse.Namespace) -> None:
+    from crm.importer import import_file
+    from models.enums import ImportKind, ImportMode
+
+    path = Path(args.file)
+    if not path.is_file():
+        sys.exit(f"crm import: no file {path}")
+    sys.exit(
+        asyncio.run(
+            import_file(
+                path.read_bytes(),
+                path.name,
+                workspace_id=args.workspace,
+                kind=ImportKind(args.kind.upper()),
+                mode=ImportMode(args.mode.upper()),
+                match_on=args.match_on.split(",") if args.match_on else None,
+                mapping=args.map,
+            )
+        )
+    )
+
+
 def cmd_dev(args: argparse.Namespace) -> None:
     """SQLite + embedded Redis, migrations applied, the API and one worker, GraphiQL printed."""
     from crm.migrations import apply_migrations
@@ -125,6 +147,21 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("--output", default="schema.graphql")
     export.set_defaults(handler=cmd_export_schema)
+
+    importer = commands.add_parser("import", help="import a CSV, XLSX or JSONL file")
+    importer.add_argument("file")
+    importer.add_argument("--workspace", type=int, required=True, help="the workspace's id")
+    importer.add_argument("--kind", default="customers", choices=["customers"])
+    importer.add_argument("--mode", default="upsert", choices=["create", "upsert", "update"])
+    importer.add_argument("--match-on", help="e.g. externalId,email,phone (the default)")
+    importer.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="map a column to a field (repeatable); COLUMN= leaves the column out",
+    )
+    importer.set_defaults(handler=cmd_import)
 
     seed = commands.add_parser("seed", help="create a demo workspace with realistic data")
     seed.add_argument("--email", default="demo@example.com")

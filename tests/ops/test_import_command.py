@@ -1,0 +1,48 @@
+"""`crm import FILE`: an operator's import, run in the process, with a summary of every row."""
+
+import subprocess
+from pathlib import Path
+
+import aiosqlite
+
+from tests.ops.processes import CRM, crm_env
+
+CSV = "客户名称,电话,邮箱,标签\n云帆科技,+86 138-0013-8000,a@yunfan.cn,重点客户\n坏行,call me,,\n"
+
+
+def _crm(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*CRM, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+async def test_import_reports_created_and_failed_rows(tmp_path: Path):
+    # given: a migrated database with a workspace, and a GB18030 file
+    env = crm_env(DATABASE_URL=f"sqlite://{tmp_path / 'crm.sqlite3'}", REDIS_URL=None)
+    assert _crm(["migrate"], env, tmp_path).returncode == 0
+    assert _crm(["seed"], env, tmp_path).returncode == 0
+    (tmp_path / "客户.csv").write_bytes(CSV.encode("gb18030"))
+
+    # when
+    result = _crm(["import", "客户.csv", "--workspace", "1", "--mode", "create"], env, tmp_path)
+
+    # then
+    assert result.returncode == 0, result.stderr
+    assert "COMPLETED: 1 created, 0 updated, 0 skipped, 1 failed" in result.stdout
+    assert "row 2 (phone): “call me” is not a valid phone number." in result.stdout
+    async with (
+        aiosqlite.connect(tmp_path / "crm.sqlite3") as db,
+        db.execute("SELECT phone_normalized FROM customer WHERE name = '云帆科技'") as cursor,
+    ):
+        assert await cursor.fetchall() == [("13800138000",)]
+
+
+async def test_import_into_a_missing_workspace_is_refused(tmp_path: Path):
+    env = crm_env(DATABASE_URL=f"sqlite://{tmp_path / 'crm.sqlite3'}", REDIS_URL=None)
+    assert _crm(["migrate"], env, tmp_path).returncode == 0
+    (tmp_path / "a.csv").write_text("name\nx\n")
+
+    result = _crm(["import", "a.csv", "--workspace", "42"], env, tmp_path)
+
+    assert result.returncode == 2
+    assert "there is no workspace 42" in result.stderr
