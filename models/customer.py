@@ -16,8 +16,8 @@ class Customer(Model):
     kind = fields.CharEnumField(CustomerKind, max_length=16, default=CustomerKind.COMPANY)
     phone = fields.CharField(max_length=40, null=True)
     # Digits only, country code stripped: what matching and phone search compare.
-    phone_normalized = fields.CharField(max_length=32, null=True, db_index=True)
-    email = fields.CharField(max_length=254, null=True, db_index=True)
+    phone_normalized = fields.CharField(max_length=32, null=True)
+    email = fields.CharField(max_length=254, null=True)
     website = fields.CharField(max_length=500, null=True)
     industry = fields.CharField(max_length=100, null=True)
     lead_source = fields.CharField(max_length=100, null=True)
@@ -51,6 +51,9 @@ class Customer(Model):
             Index(fields=("workspace_id", "owner_id", "id")),
             Index(fields=("workspace_id", "lead_source")),
             Index(fields=("workspace_id", "kind")),
+            # Matching (imports, duplicates) looks records up by these within a workspace.
+            Index(fields=("workspace_id", "phone_normalized")),
+            Index(fields=("workspace_id", "email")),
         )
 
 
@@ -65,8 +68,8 @@ class Contact(Model):
     name = fields.CharField(max_length=200)
     title = fields.CharField(max_length=200, null=True)
     phone = fields.CharField(max_length=40, null=True)
-    phone_normalized = fields.CharField(max_length=32, null=True, db_index=True)
-    email = fields.CharField(max_length=254, null=True, db_index=True)
+    phone_normalized = fields.CharField(max_length=32, null=True)
+    email = fields.CharField(max_length=254, null=True)
     is_primary = fields.BooleanField(default=False)
     notes = fields.TextField(null=True)
     # db_default: rows from before custom fields existed get {} when the column is added.
@@ -76,4 +79,8 @@ class Contact(Model):
 
     class Meta:
         table = "contact"
-        indexes = (Index(fields=("customer_id", "is_primary", "id")),)
+        indexes = (
+            Index(fields=("customer_id", "is_primary", "id")),
+            Index(fields=("workspace_id", "phone_normalized")),
+            Index(fields=("workspace_id", "email")),
+        )
