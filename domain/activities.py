@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from domain.errors import ErrorCode, Problems, not_found
+from domain.errors import DomainError, ErrorCode, Problems, forbidden, not_found
 from domain.validation import clean_text
 from domain.viewer import Viewer
 from models import Activity, Contact, Customer, Opportunity, Reminder
@@ -134,6 +135,22 @@ async def _earliest_pending_follow_up(customer_id: int) -> datetime | None:
 async def _refresh_customer_follow_up(customer_id: int) -> None:
     due = await _earliest_pending_follow_up(customer_id)
     await Customer.filter(id=customer_id).update(next_follow_up_at=due)
+
+
+def visible_reminders(viewer: Viewer, *, everyone: bool) -> QuerySet[Reminder]:
+    """The viewer's own reminders, or the whole team's for a MANAGER or ADMIN who asks."""
+    query = Reminder.filter(workspace_id=viewer.workspace_id)
+    if everyone:
+        if not viewer.sees_everyone:
+            raise forbidden("Only a MANAGER or ADMIN may see everyone's reminders.")
+        return query
+    if viewer.user_id is None:
+        raise DomainError.single(
+            "filter.allUsers",
+            "An API key has no reminders of its own; ask for allUsers.",
+            ErrorCode.INVALID,
+        )
+    return query.filter(user_id=viewer.user_id)
 
 
 async def get_reminder(viewer: Viewer, reminder_id: int) -> Reminder:

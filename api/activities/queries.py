@@ -10,8 +10,8 @@ from api.activities.types import Reminder, ReminderStatus
 from api.context import Info
 from api.core.errors import ClientError
 from api.core.pagination import Connection, Ordering, paginate
-from domain.activities import as_utc
-from models import Reminder as ReminderModel
+from domain.activities import as_utc, visible_reminders
+from domain.errors import DomainError, ErrorCode
 
 
 @strawberry.input
@@ -36,16 +36,13 @@ class ActivityQueries:
         filter: ReminderFilter | None = None,
     ) -> Connection[Reminder]:
         viewer = info.context.require_viewer()
-        query = ReminderModel.filter(workspace_id=viewer.workspace_id)
-        everyone = filter is not None and filter.all_users
-        if everyone and not viewer.sees_everyone:
-            raise ClientError("Only a MANAGER or ADMIN may see everyone's reminders.", "FORBIDDEN")
-        if not everyone:
-            if viewer.user_id is None:
-                raise ClientError(
-                    "An API key has no reminders of its own; ask for allUsers.", "NO_USER"
-                )
-            query = query.filter(user_id=viewer.user_id)
+        try:
+            query = visible_reminders(viewer, everyone=filter is not None and filter.all_users)
+        except DomainError as error:
+            # A query has no payload for user errors: the refusal is a top-level error.
+            problem = error.problems[0]
+            code = "FORBIDDEN" if problem.code == ErrorCode.FORBIDDEN else "NO_USER"
+            raise ClientError(problem.message, code) from None
         if filter is not None and filter.status is not None:
             query = query.filter(status=filter.status)
         if filter is not None and filter.due_before is not None:
