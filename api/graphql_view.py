@@ -29,12 +29,15 @@ class CRMGraphQL(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        context = Context(request=request, response=response, authenticator=self.authenticator)
+        viewer = None
         if isinstance(request, Request):
             token = bearer_token(request.headers.get("authorization"))
             if token is not None:
-                context.set_viewer(await self.authenticator.viewer_for(token))
-        return context
+                viewer = await self.authenticator.viewer_for(token)
+        # The viewer first: the context builds its loaders once, scoped to it.
+        return Context(
+            request=request, response=response, authenticator=self.authenticator, viewer=viewer
+        )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """`connection_init` carries {"authorization": "Bearer …"}; a bad token is refused."""

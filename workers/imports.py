@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from domain.imports.jobs import unfinished_job_ids
+from domain.imports.jobs import unfinished_checkpoints
 from domain.imports.runner import progress_message, run_import
 from models import ImportJob
 from models.enums import ImportStatus
@@ -71,8 +71,7 @@ async def run_import_job(ctx: dict[str, Any], job_id: int) -> str | None:
 
 async def sweep_imports(ctx: dict[str, Any]) -> int:
     """Nudges every import the database says is unfinished (lost nudge, dead worker)."""
-    ids = await unfinished_job_ids()
-    for job_id in ids:
-        job = await ImportJob.get(id=job_id)
-        await enqueue_import(ctx["redis"], job_id, job.next_row)
-    return len(ids)
+    checkpoints = await unfinished_checkpoints()
+    for job_id, next_row in checkpoints:
+        await enqueue_import(ctx["redis"], job_id, next_row)
+    return len(checkpoints)

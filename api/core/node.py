@@ -36,12 +36,15 @@ NODE_LOADERS: dict[str, str] = {
 }
 
 
-async def resolve_node(info: Info, global_id: str) -> Any | None:
-    """Any node of the viewer's workspace by global id; anything else is simply null."""
+async def resolve_node(info: Info, global_id: str, of_type: str | None = None) -> Any | None:
+    """Any node (or, with `of_type`, one of that type) of the viewer's workspace by global
+    id; anything else is simply null."""
     viewer = info.context.require_viewer()
     try:
         type_name, pk = from_global_id(global_id)
     except ValueError:
+        return None
+    if of_type is not None and type_name != of_type:
         return None
     if type_name == "Workspace":
         return await Workspace.get_or_none(id=pk) if pk == viewer.workspace_id else None

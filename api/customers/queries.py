@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
-from api.core.ids import from_global_id
+from api.core.node import resolve_node
 from api.core.pagination import Connection, paginate
 from api.customers.filters import CustomerFilter, CustomerOrder, customer_ordering, filter_customers
 from api.customers.types import Customer
@@ -15,14 +15,7 @@ from api.customers.types import Customer
 class CustomerQueries:
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
-        info.context.require_viewer()
-        try:
-            type_name, pk = from_global_id(id)
-        except ValueError:
-            return None
-        if type_name != "Customer":
-            return None
-        return await info.context.loaders.customer_by_id.load(pk)
+        return await resolve_node(info, id, "Customer")
 
     @strawberry.field
     async def customers(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
-from api.core.ids import from_global_id
+from api.core.node import resolve_node
 from api.core.pagination import Connection, Ordering, paginate
 from api.imports.types import ImportJob
 from models import ImportJob as ImportJobModel
@@ -15,14 +15,7 @@ from models import ImportJob as ImportJobModel
 class ImportQueries:
     @strawberry.field
     async def import_job(self, info: Info, id: strawberry.ID) -> ImportJob | None:
-        viewer = info.context.require_viewer()
-        try:
-            type_name, pk = from_global_id(id)
-        except ValueError:
-            return None
-        if type_name != "ImportJob":
-            return None
-        return await ImportJobModel.get_or_none(id=pk, workspace_id=viewer.workspace_id)
+        return await resolve_node(info, id, "ImportJob")
 
     @strawberry.field(description="Newest first.")
     async def import_jobs(

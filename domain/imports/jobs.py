@@ -14,6 +14,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from domain.errors import DomainError, ErrorCode, Problems, not_found
 from domain.imports.mapping import is_known_field
@@ -76,7 +77,7 @@ def _payload(
     except ImportFileError as error:
         problems.add("input.file", str(error))
         return b"", ImportFormat.CSV
-    return data, ImportFormat(detected.value.upper())
+    return data, detected
 
 
 def _match_on(problems: Problems, match_on: list[str] | None) -> list[str]:
@@ -167,15 +168,20 @@ async def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> ImportJ
     return await ImportJob.get(id=job_id)
 
 
+def _unfinished(stale_after: timedelta) -> QuerySet[ImportJob]:
+    now = datetime.now(UTC)
+    return ImportJob.filter(
+        Q(status=ImportStatus.QUEUED)
+        | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=now - stale_after)
+        | Q(status=ImportStatus.RUNNING, heartbeat_at__isnull=True)
+    ).order_by("id")
+
+
 async def unfinished_job_ids(*, stale_after: timedelta = STALE_AFTER) -> list[int]:
     """Jobs the database says need a worker: queued, or running without a live worker."""
-    now = datetime.now(UTC)
-    return list(
-        await ImportJob.filter(
-            Q(status=ImportStatus.QUEUED)
-            | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=now - stale_after)
-            | Q(status=ImportStatus.RUNNING, heartbeat_at__isnull=True)
-        )
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
+    return list(await _unfinished(stale_after).values_list("id", flat=True))
+
+
+async def unfinished_checkpoints(*, stale_after: timedelta = STALE_AFTER) -> list[tuple[int, int]]:
+    """(job id, checkpoint) of every unfinished job, in one query, for the sweeper's nudges."""
+    return [tuple(pair) for pair in await _unfinished(stale_after).values_list("id", "next_row")]

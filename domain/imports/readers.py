@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
-from enum import StrEnum
 from typing import BinaryIO
 
 from domain.imports.csv_reader import read_csv
 from domain.imports.jsonl_reader import read_jsonl
 from domain.imports.rows import ImportFileError, RawRow, Row, RowProblem
 from domain.imports.xlsx_reader import read_xlsx
+from models.enums import ImportFormat
 
 __all__ = [
     "ImportFileError",
@@ -33,12 +33,6 @@ __all__ = [
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 binary .xls (and .doc) container
-
-
-class ImportFormat(StrEnum):
-    CSV = "csv"
-    XLSX = "xlsx"
-    JSONL = "jsonl"
 
 
 def detect_format(filename: str, first_bytes: bytes) -> ImportFormat:
