@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from domain.imports.jobs import unfinished_checkpoints
+from domain.imports.jobs import unfinished_jobs
 from domain.imports.runner import progress_message, run_import
 from models import ImportJob
 from models.enums import ImportStatus
@@ -28,24 +28,52 @@ SLICE = timedelta(seconds=60)
 TIMEOUT = 120
 
 
-def import_job_id(job_id: int, next_row: int) -> str:
-    # One arq job per import and checkpoint: nudging twice for the same point is a no-op,
-    # and a continuation (a later checkpoint) is never blocked by the run that queued it.
-    return f"import:{job_id}:{next_row}"
+def import_job_id(job: ImportJob) -> str:
+    """The arq id of the nudge for the job at its checkpoint.
+
+    One arq job per import and checkpoint: nudging twice for the same point is a no-op,
+    and a continuation (a later checkpoint) is never blocked by the run that queued it.
+    The creation instant is part of it because arq's ids are global to a Redis: another
+    database sharing the Redis (a staging copy, a recreated test database) reuses job
+    numbers, and its nudge must not be mistaken for a leftover of ours.
+    """
+    return f"import:{job.id}:{_created_stamp(job.created_at)}:{job.next_row}"
 
 
-async def enqueue_import(redis: Any, job_id: int, next_row: int = 1) -> None:
+def _created_stamp(created_at: datetime) -> int:
+    return int(created_at.timestamp() * 1_000_000)
+
+
+async def enqueue_import(redis: Any, job: ImportJob) -> None:
     await redis.enqueue_job(
         "run_import_job",
-        job_id,
-        _job_id=import_job_id(job_id, next_row),
+        job.id,
+        _created_stamp(job.created_at),
+        _job_id=import_job_id(job),
         _queue_name=IMPORTS_QUEUE,
     )
 
 
-async def run_import_job(ctx: dict[str, Any], job_id: int) -> str | None:
-    """Runs or resumes an import; on shutdown the job goes back to the queue at its checkpoint."""
+async def _is_ours(job_id: int, created: int | None) -> bool:
+    """False for a nudge meant for another database's job of the same number."""
+    if created is None:
+        return True
+    created_at = await ImportJob.filter(id=job_id).first().values_list("created_at", flat=True)
+    return created_at is not None and _created_stamp(created_at) == created
+
+
+async def run_import_job(
+    ctx: dict[str, Any], job_id: int, created: int | None = None
+) -> str | None:
+    """Runs or resumes an import; on shutdown the job goes back to the queue at its checkpoint.
+
+    `created` (the job's creation instant in microseconds) identifies the job beyond its
+    number, which another database sharing this Redis may also use.
+    """
     redis = ctx["redis"]
+    if not await _is_ours(job_id, created):
+        log.warning("import %s: the nudge names another database's job; ignored", job_id)
+        return None
 
     async def publish(job: ImportJob) -> None:
         await redis.publish(progress_channel(job.id), json.dumps(progress_message(job)))
@@ -58,8 +86,7 @@ async def run_import_job(ctx: dict[str, Any], job_id: int) -> str | None:
 
     status = await run_import(job_id, should_stop=should_stop, on_progress=publish)
     if status == ImportStatus.QUEUED and not (shutdown is not None and shutdown.is_set()):
-        job = await ImportJob.get(id=job_id)
-        await enqueue_import(redis, job_id, job.next_row)
+        await enqueue_import(redis, await ImportJob.get(id=job_id))
     log.info(
         "import %s: %s",
         job_id,
@@ -71,7 +98,7 @@ async def run_import_job(ctx: dict[str, Any], job_id: int) -> str | None:
 
 async def sweep_imports(ctx: dict[str, Any]) -> int:
     """Nudges every import the database says is unfinished (lost nudge, dead worker)."""
-    checkpoints = await unfinished_checkpoints()
-    for job_id, next_row in checkpoints:
-        await enqueue_import(ctx["redis"], job_id, next_row)
-    return len(checkpoints)
+    jobs = await unfinished_jobs()
+    for job in jobs:
+        await enqueue_import(ctx["redis"], job)
+    return len(jobs)

@@ -182,6 +182,6 @@ async def unfinished_job_ids(*, stale_after: timedelta = STALE_AFTER) -> list[in
     return list(await _unfinished(stale_after).values_list("id", flat=True))
 
 
-async def unfinished_checkpoints(*, stale_after: timedelta = STALE_AFTER) -> list[tuple[int, int]]:
-    """(job id, checkpoint) of every unfinished job, in one query, for the sweeper's nudges."""
-    return [tuple(pair) for pair in await _unfinished(stale_after).values_list("id", "next_row")]
+async def unfinished_jobs(*, stale_after: timedelta = STALE_AFTER) -> list[ImportJob]:
+    """Every unfinished job with its checkpoint, in one query, for the sweeper's nudges."""
+    return list(await _unfinished(stale_after).only("id", "next_row", "created_at"))

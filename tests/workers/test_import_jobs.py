@@ -1,5 +1,7 @@
 """Customer imports run by a real arq worker: exact counts, row errors, resumable chunks."""
 
+from datetime import timedelta
+
 from arq import ArqRedis
 from arq.worker import Worker
 
@@ -10,7 +12,13 @@ from domain.viewer import Viewer
 from models import Customer, ImportJob, ImportRowError, User
 from models.enums import ImportKind, ImportMode, ImportStatus
 from tests.helpers import Account
-from workers.imports import IMPORTS_QUEUE, import_job_id, run_import_job, sweep_imports
+from workers.imports import (
+    IMPORTS_QUEUE,
+    enqueue_import,
+    import_job_id,
+    run_import_job,
+    sweep_imports,
+)
 
 GB18030_CSV = (
     "客户名称,电话,邮箱,类型,标签\n"
@@ -203,9 +211,50 @@ async def test_the_sweeper_nudges_unfinished_imports_once(workspace: Account, ar
 
     # then: exactly one arq job waits for it on the imports queue
     queued = await arq_redis.queued_jobs(queue_name=IMPORTS_QUEUE)
-    mine = [j for j in queued if j.job_id == import_job_id(job.id, 1)]
+    mine = [j for j in queued if j.job_id == import_job_id(job)]
     assert len(mine) == 1
     # Leave the shared queue as we found it: no worker of this suite reads it.
     for queued_job in await arq_redis.queued_jobs(queue_name=IMPORTS_QUEUE):
         await arq_redis.delete(f"arq:job:{queued_job.job_id}")
         await arq_redis.zrem(IMPORTS_QUEUE, queued_job.job_id)
+
+
+async def test_a_nudge_left_by_another_database_does_not_block_ours(
+    workspace: Account, arq_redis: ArqRedis
+):
+    # given: a Redis still holding a nudge for job number N of another database (a test
+    # database recreated, a staging copy sharing the Redis): same number, other job
+    viewer = await _admin(workspace)
+    job, _ = await start_import(
+        viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "x"}])
+    )
+    other = ImportJob(id=job.id, next_row=1, created_at=job.created_at - timedelta(days=1))
+    await enqueue_import(arq_redis, other)
+
+    # when: our job is nudged
+    await enqueue_import(arq_redis, job)
+
+    # then: ours is queued beside the leftover, not swallowed by it
+    queued = {j.job_id for j in await arq_redis.queued_jobs(queue_name=IMPORTS_QUEUE)}
+    assert {import_job_id(job), import_job_id(other)} <= queued
+    for job_id in (import_job_id(job), import_job_id(other)):
+        await arq_redis.delete(f"arq:job:{job_id}")
+        await arq_redis.zrem(IMPORTS_QUEUE, job_id)
+
+
+async def test_a_nudge_for_another_databases_job_of_the_same_number_runs_nothing(
+    workspace: Account, arq_redis: ArqRedis
+):
+    # given: our queued job, and a nudge naming its number with another creation instant
+    viewer = await _admin(workspace)
+    job, _ = await start_import(
+        viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "x"}])
+    )
+    stranger = int((job.created_at - timedelta(days=1)).timestamp() * 1_000_000)
+
+    # when: a worker receives it
+    outcome = await run_import_job({"redis": arq_redis}, job.id, stranger)
+
+    # then: our job is left for its own nudge
+    assert outcome is None
+    assert (await ImportJob.get(id=job.id)).status == ImportStatus.QUEUED

@@ -19,7 +19,7 @@ from models import Customer, ImportJob, User
 from models.enums import ImportKind, ImportStatus
 from tests.helpers import Account
 from tests.ops.processes import CRM, crm_env
-from workers.imports import enqueue_import
+from workers.imports import IMPORTS_QUEUE, enqueue_import
 
 ROWS = 30_000  # thirty chunks: long enough to be caught in the middle
 
@@ -61,6 +61,12 @@ async def _wait_for_progress(job_id: int, process: subprocess.Popen[bytes]) -> i
     raise AssertionError("the worker never committed a chunk")
 
 
+async def _forget_nudges(arq_redis) -> None:
+    for queued in await arq_redis.queued_jobs(queue_name=IMPORTS_QUEUE):
+        await arq_redis.delete(f"arq:job:{queued.job_id}", f"arq:in-progress:{queued.job_id}")
+        await arq_redis.zrem(IMPORTS_QUEUE, queued.job_id)
+
+
 async def test_a_worker_killed_mid_import_loses_and_repeats_nothing(
     workspace: Account, arq_redis, tmp_path: Path
 ):
@@ -68,7 +74,7 @@ async def test_a_worker_killed_mid_import_loses_and_repeats_nothing(
     viewer, job = await _big_import(workspace)
     worker = _start_worker(tmp_path)
     try:
-        await enqueue_import(arq_redis, job.id)
+        await enqueue_import(arq_redis, job)
         await _wait_for_progress(job.id, worker)
 
         # when: it is killed without warning, mid-chunk
@@ -77,6 +83,8 @@ async def test_a_worker_killed_mid_import_loses_and_repeats_nothing(
     finally:
         if worker.poll() is None:
             worker.kill()
+        # The dead worker's nudge stays queued; this suite shares the Redis, so take it away.
+        await _forget_nudges(arq_redis)
     killed = await ImportJob.get(id=job.id)
     assert killed.status == ImportStatus.RUNNING
     assert killed.processed_rows < ROWS
@@ -96,7 +104,7 @@ async def test_a_worker_stopped_with_sigterm_checkpoints_and_requeues(
     _, job = await _big_import(workspace)
     worker = _start_worker(tmp_path)
     try:
-        await enqueue_import(arq_redis, job.id)
+        await enqueue_import(arq_redis, job)
         await _wait_for_progress(job.id, worker)
 
         # when: asked to stop, as an orchestrator does
