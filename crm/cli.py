@@ -17,10 +17,10 @@ log = logging.getLogger("crm")
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(
-        level=get_settings().log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from crm.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:
@@ -100,7 +100,8 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def cmd_dev(args: argparse.Namespace) -> None:
-    """SQLite + embedded Redis, migrations applied, the API and one worker, GraphiQL printed."""
+    """SQLite + embedded Redis, migrations applied, the API and a worker per queue, GraphiQL
+    printed."""
     from crm.migrations import apply_migrations
     from crm.redis import publish_url_to_children, start_embedded_redis
 
@@ -108,16 +109,23 @@ def cmd_dev(args: argparse.Namespace) -> None:
     asyncio.run(apply_migrations())
     url = settings.redis_url or start_embedded_redis(settings.embedded_redis_path)
     publish_url_to_children(url)
-    worker = subprocess.Popen([sys.executable, "-m", "crm.cli", "worker"], env=os.environ.copy())
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "crm.cli", "worker", "--queue", queue], env=os.environ.copy()
+        )
+        for queue in ("default", "imports")
+    ]
     print(f"\n  CRM is running: GraphiQL at http://{args.host}:{args.port}/graphql\n", flush=True)
     try:
         cmd_serve(args)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     introspection: bool = True
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # json: one object per line with its context (import_job_id, workspace_id), for shippers.
+    log_format: Literal["text", "json"] = "text"
     max_page_size: int = Field(default=100, ge=1, le=1000)
     max_query_depth: int = Field(default=12, ge=2)
     max_query_tokens: int = Field(default=4000, ge=100)

@@ -8,6 +8,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+from crm.logs import log_context
 from domain.imports.jobs import unfinished_jobs
 from domain.imports.runner import progress_message, run_import
 from models import ImportJob
@@ -54,12 +55,13 @@ async def enqueue_import(redis: Any, job: ImportJob) -> None:
     )
 
 
-async def _is_ours(job_id: int, created: int | None) -> bool:
-    """False for a nudge meant for another database's job of the same number."""
-    if created is None:
-        return True
-    created_at = await ImportJob.filter(id=job_id).first().values_list("created_at", flat=True)
-    return created_at is not None and _created_stamp(created_at) == created
+async def _workspace_of(job_id: int, created: int | None) -> int | None:
+    """The job's workspace; None when the job is gone or the nudge names another
+    database's job of the same number (its creation instant differs)."""
+    found = await ImportJob.filter(id=job_id).first().values("created_at", "workspace_id")
+    if found is None or (created is not None and _created_stamp(found["created_at"]) != created):
+        return None
+    return found["workspace_id"]
 
 
 async def run_import_job(
@@ -70,10 +72,16 @@ async def run_import_job(
     `created` (the job's creation instant in microseconds) identifies the job beyond its
     number, which another database sharing this Redis may also use.
     """
-    redis = ctx["redis"]
-    if not await _is_ours(job_id, created):
-        log.warning("import %s: the nudge names another database's job; ignored", job_id)
+    workspace_id = await _workspace_of(job_id, created)
+    if workspace_id is None:
+        log.warning("import %s: no such job here; nudge ignored", job_id)
         return None
+    with log_context(import_job_id=job_id, workspace_id=workspace_id):
+        return await _run(ctx, job_id)
+
+
+async def _run(ctx: dict[str, Any], job_id: int) -> str | None:
+    redis = ctx["redis"]
 
     async def publish(job: ImportJob) -> None:
         await redis.publish(progress_channel(job.id), json.dumps(progress_message(job)))
@@ -87,12 +95,7 @@ async def run_import_job(
     status = await run_import(job_id, should_stop=should_stop, on_progress=publish)
     if status == ImportStatus.QUEUED and not (shutdown is not None and shutdown.is_set()):
         await enqueue_import(redis, await ImportJob.get(id=job_id))
-    log.info(
-        "import %s: %s",
-        job_id,
-        status.value if status else "taken by another worker",
-        extra={"import_job_id": job_id},
-    )
+    log.info("import %s: %s", job_id, status.value if status else "taken by another worker")
     return status.value if status else None
 
 

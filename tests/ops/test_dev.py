@@ -62,15 +62,19 @@ def _let_the_worker_settle(stderr: Path) -> None:
         time.sleep(0.1)
 
 
-def _worker_of(process: subprocess.Popen[bytes]) -> int:
+def _workers_of(process: subprocess.Popen[bytes]) -> dict[str, int]:
+    """queue → pid of the worker `crm dev` started for it."""
+    found: dict[str, int] = {}
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         for child in children_of(process.pid):
             cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-            if b"worker" in cmdline:
-                return child
+            if b"worker" in cmdline and b"--queue" in cmdline:
+                found[cmdline[cmdline.index(b"--queue") + 1].decode()] = child
+        if len(found) == 2:
+            return found
         time.sleep(0.1)
-    raise AssertionError("crm dev started no worker process")
+    raise AssertionError(f"crm dev started workers for {sorted(found)}, not default and imports")
 
 
 @pytest.mark.parametrize(
@@ -94,10 +98,10 @@ def test_dev_serves_on_sqlite_and_embedded_redis_and_stops_cleanly(
         base = f"http://127.0.0.1:{port}"
         health = wait_for_http(f"{base}/healthz", process, START_TIMEOUT, stderr)
         printed = _wait_for_output(stdout, f"{base}/graphql", process)
-        worker = _worker_of(process)
-        redis_socket = environ_of(worker)["REDIS_URL"].removeprefix("unix://")
+        workers = _workers_of(process)
+        redis_socket = environ_of(workers["imports"])["REDIS_URL"].removeprefix("unix://")
         embedded_redis = pids_with_cmdline_containing(redis_socket)
-        started = [process.pid, worker, *embedded_redis]
+        started = [process.pid, *workers.values(), *embedded_redis]
 
         # then it serves GraphQL on its own SQLite file and embedded Redis
         assert health.json() == {"status": "ok"}
@@ -116,15 +120,17 @@ def test_dev_serves_on_sqlite_and_embedded_redis_and_stops_cleanly(
             timeout=30,
         ).json()
         assert viewer == {"data": {"viewer": {"email": email}}}
-        assert is_running(worker)
+        assert all(is_running(worker) for worker in workers.values())
+        assert environ_of(workers["default"])["REDIS_URL"] == f"unix://{redis_socket}"
         assert embedded_redis, "no embedded Redis server serves the worker's REDIS_URL"
         _let_the_worker_settle(stderr)
 
         # when it is interrupted (Ctrl+C) or stopped (docker stop, systemd)
         process.send_signal(stop_signal)
 
-        # then the API, its worker and its embedded Redis all exit, promptly
-        roles = {process.pid: "crm dev", worker: "its worker"}
+        # then the API, its workers and its embedded Redis all exit, promptly
+        roles = {process.pid: "crm dev"}
+        roles.update((pid, f"its {queue} worker") for queue, pid in workers.items())
         roles.update((pid, "its embedded Redis") for pid in embedded_redis)
         left = wait_until_gone(list(roles), STOP_TIMEOUT)
         assert left == [], f"still running {STOP_TIMEOUT}s after {stop_signal.name}: " + ", ".join(

@@ -41,6 +41,7 @@ def _start_worker(tmp_path: Path) -> subprocess.Popen[bytes]:
     env = crm_env(
         DATABASE_URL=settings.database_url,
         REDIS_URL=redis_url(settings.redis_url, settings.embedded_redis_path),
+        LOG_FORMAT="json",
     )
     log = (tmp_path / "worker.log").open("wb")
     return subprocess.Popen(
@@ -120,4 +121,10 @@ async def test_a_worker_stopped_with_sigterm_checkpoints_and_requeues(
     assert stopped.status == ImportStatus.QUEUED
     assert 0 < stopped.processed_rows < ROWS
     assert stopped.next_row == stopped.processed_rows + 1
+    # and its log lines about the job say which job and workspace they are about
+    log = (tmp_path / "worker.log").read_text().splitlines()
+    lines = [json.loads(line) for line in log if line.startswith("{")]
+    about_the_job = [line for line in lines if line.get("import_job_id") == job.id]
+    assert about_the_job, lines
+    assert {line["workspace_id"] for line in about_the_job} == {job.workspace_id}
     await ImportJob.filter(id=job.id).update(status=ImportStatus.CANCELLED)  # leave no work behind
