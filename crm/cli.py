@@ -51,15 +51,16 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
-    from arq.worker import check_health
+    from arq.worker import check_health, get_kwargs
 
     from workers.settings import WORKERS, build_worker, redis_settings
 
     worker_class = WORKERS[args.queue]
     if args.check:
         # Exit 0 when a worker of this queue reported health recently (docker healthcheck).
-        probe = type("Probe", (worker_class,), {"redis_settings": redis_settings()})
-        sys.exit(check_health(probe))
+        # A dict, not a subclass: arq reads only a class's own __dict__, so a subclass
+        # would lose the queue name and probe arq's default queue instead.
+        sys.exit(check_health({**get_kwargs(worker_class), "redis_settings": redis_settings()}))
     build_worker(args.queue).run()
 
 

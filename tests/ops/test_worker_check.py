@@ -1,0 +1,61 @@
+"""`crm worker --check`: the health probe docker-compose runs, answered from arq's health key."""
+
+import subprocess
+import time
+from pathlib import Path
+
+from crm.redis import redis_url
+from crm.settings import get_settings
+from tests.ops.processes import (
+    CRM,
+    START_TIMEOUT,
+    crm_env,
+    embedded_redis_under,
+    kill_quietly,
+    run_crm,
+)
+
+
+def _suite_redis_env() -> dict[str, str]:
+    settings = get_settings()
+    return crm_env(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=redis_url(settings.redis_url, settings.embedded_redis_path),
+    )
+
+
+def test_check_fails_when_no_worker_has_reported(tmp_path: Path):
+    # given: a Redis no worker has ever used (a fresh embedded one)
+    env = crm_env(REDIS_URL=None, EMBEDDED_REDIS_PATH=str(tmp_path / "redis.db"))
+    try:
+        # when
+        result = run_crm("worker", "--queue", "imports", "--check", env=env, cwd=tmp_path)
+    finally:
+        for pid in embedded_redis_under(tmp_path):
+            kill_quietly(pid)
+
+    # then
+    assert result.returncode == 1, result.stdout + result.stderr
+
+
+def test_check_passes_while_a_worker_of_that_queue_runs(tmp_path: Path):
+    # given: an import worker running on the suite's Redis
+    env = _suite_redis_env()
+    with (tmp_path / "worker.log").open("wb") as log:
+        worker = subprocess.Popen(
+            [*CRM, "worker", "--queue", "imports"], env=env, stdout=log, stderr=log, cwd=tmp_path
+        )
+    try:
+        # when: the probe runs as docker's healthcheck would
+        deadline = time.monotonic() + START_TIMEOUT
+        result = run_crm("worker", "--queue", "imports", "--check", env=env, cwd=tmp_path)
+        while result.returncode != 0 and time.monotonic() < deadline:
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text(errors="replace")
+            time.sleep(0.5)
+            result = run_crm("worker", "--queue", "imports", "--check", env=env, cwd=tmp_path)
+
+        # then
+        assert result.returncode == 0, result.stdout + result.stderr
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
