@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format schema migrations bench install clean
+.PHONY: run test lint format schema migrations bench bench-imports install clean
 
 $(BIN)/crm: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ migrations: install
 
 bench: install
 	$(BIN)/python -m bench.nested_read
+
+## make bench-imports: customer imports (100k and 200k rows) beside PostgreSQL COPY, with the
+## worker's peak memory; BENCH_DATABASE_URL names the server (it makes its own database)
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+bench-imports: install
+	BENCH_DATABASE_URL='$(BENCH_DATABASE_URL)' $(BIN)/python -m bench.import_customers --rows 100000 200000
 
 clean:
 	rm -rf $(VENV) crm.sqlite3* crm-redis.db* .pytest_cache

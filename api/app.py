@@ -1,4 +1,5 @@
-"""The Starlette application: GraphQL over HTTP and WebSocket, health checks, lifespan."""
+"""The Starlette application: GraphQL over HTTP and WebSocket, import error reports, health
+checks, lifespan."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
 from api.graphql_view import CRMGraphQL
+from api.imports import downloads
 from api.schema import build_schema
 from crm.db import tortoise_config
 from crm.redis import arq_settings, redis_url
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql = CRMGraphQL(
         build_schema(settings),
         authenticator=authenticator,
+        import_max_bytes=settings.import_max_bytes,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,
     )
@@ -77,7 +80,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=["Authorization", "Content-Type"],
+                # The preflight headers let a browser send file uploads (see api.uploads).
+                allow_headers=[
+                    "Authorization",
+                    "Content-Type",
+                    "Apollo-Require-Preflight",
+                    "X-Requested-With",
+                ],
+                expose_headers=["Content-Disposition"],
             )
         )
     return Starlette(
@@ -86,6 +96,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route(
+                downloads.PATH,
+                downloads.error_report_endpoint(authenticator),
+                name=downloads.ROUTE_NAME,
+            ),
         ],
         middleware=middleware,
         lifespan=lifespan,

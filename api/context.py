@@ -14,6 +14,7 @@ from strawberry.types import Info as StrawberryInfo
 from api.core.errors import unauthenticated
 from api.core.loaders import Loaders
 from domain.accounts import Authenticator
+from domain.imports.jobs import DEFAULT_MAX_BYTES
 from domain.viewer import Viewer
 
 
@@ -24,6 +25,8 @@ class Context:
     authenticator: Authenticator
     viewer: Viewer | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    # The largest file startImport accepts (IMPORT_MAX_BYTES).
+    import_max_bytes: int = DEFAULT_MAX_BYTES
     # Set by Strawberry from the WebSocket `connection_init` payload.
     connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)

@@ -1,4 +1,5 @@
-"""Strawberry's ASGI view, taught who is calling (HTTP header or WebSocket init payload)."""
+"""Strawberry's ASGI view, taught who is calling (HTTP header or WebSocket init payload)
+and guarding file uploads (see `api.uploads`)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,38 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
+from api import uploads
 from api.context import Context, bearer_token
 from domain.accounts import Authenticator
+from domain.imports.jobs import DEFAULT_MAX_BYTES
 
 
 class CRMGraphQL(GraphQL[Context, None]):
-    def __init__(self, *args: Any, authenticator: Authenticator, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        *args: Any,
+        authenticator: Authenticator,
+        import_max_bytes: int = DEFAULT_MAX_BYTES,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, multipart_uploads_enabled=True, **kwargs)
         self.authenticator = authenticator
+        self.import_max_bytes = import_max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and uploads.is_multipart(scope):
+            refusal = uploads.refusal(scope, self.import_max_bytes)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+            receive = uploads.capped(receive, self.import_max_bytes)
+        await super().__call__(scope, receive, send)
 
     def encode_json(self, data: object) -> str:
         # Chinese text as is (sent as UTF-8): readable, and a third the size of \uXXXX escapes.
@@ -36,7 +56,11 @@ class CRMGraphQL(GraphQL[Context, None]):
                 viewer = await self.authenticator.viewer_for(token)
         # The viewer first: the context builds its loaders once, scoped to it.
         return Context(
-            request=request, response=response, authenticator=self.authenticator, viewer=viewer
+            request=request,
+            response=response,
+            authenticator=self.authenticator,
+            viewer=viewer,
+            import_max_bytes=self.import_max_bytes,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

@@ -30,7 +30,9 @@ from api.custom_fields.mutations import CustomFieldMutations
 from api.custom_fields.queries import CustomFieldQueries
 from api.customers.mutations import CustomerMutations
 from api.customers.queries import CustomerQueries
+from api.imports.mutations import ImportMutations
 from api.imports.queries import ImportQueries
+from api.imports.subscriptions import ImportSubscriptions
 from api.sales.mutations import SalesMutations
 from api.sales.pipeline_mutations import PipelineMutations
 from api.sales.queries import SalesQueries
@@ -69,8 +71,10 @@ Mutation = merge_types(
         SalesMutations,
         PipelineMutations,
         CustomFieldMutations,
+        ImportMutations,
     ),
 )
+Subscription = merge_types("Subscription", (ImportSubscriptions,))
 
 
 def _is_client_error(error: GraphQLError) -> bool:
@@ -125,4 +129,6 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ]
         if not settings.introspection:
             extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    )

@@ -160,9 +160,18 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import", help="import a CSV, XLSX or JSONL file")
     importer.add_argument("file")
     importer.add_argument("--workspace", type=int, required=True, help="the workspace's id")
-    importer.add_argument("--kind", default="customers", choices=["customers"])
+    importer.add_argument(
+        "--kind",
+        default="customers",
+        choices=["customers", "contacts", "activities", "opportunities"],
+        help="what the rows are (default: customers)",
+    )
     importer.add_argument("--mode", default="upsert", choices=["create", "upsert", "update"])
-    importer.add_argument("--match-on", help="e.g. externalId,email,phone (the default)")
+    importer.add_argument(
+        "--match-on",
+        help="fields that find an existing record, in order (customers: externalId,email,phone; "
+        "contacts: email,phone; activities: externalId,content; opportunities: externalId,name)",
+    )
     importer.add_argument(
         "--map",
         action="append",

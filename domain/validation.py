@@ -16,6 +16,8 @@ _NOT_DIGIT = re.compile(r"[^0-9]")
 
 def _ascii_phone(raw: str) -> str:
     # Chinese input methods often type full-width digits (１３８…) and plus signs (＋).
+    if raw.isascii():
+        return raw.strip()  # NFKC leaves ASCII as it is
     return unicodedata.normalize("NFKC", raw).strip()
 
 
@@ -32,7 +34,11 @@ def normalize_phone(raw: str | None) -> str | None:
     if raw is None:
         return None
     text = _ascii_phone(raw)
-    digits = _NOT_DIGIT.sub("", text)
+    return _national_number(text, _NOT_DIGIT.sub("", text))
+
+
+def _national_number(text: str, digits: str) -> str | None:
+    """`normalize_phone` of `text` as `_ascii_phone` gave it, whose digits are `digits`."""
     if not digits:
         return None
     international = text.startswith("+") or digits.startswith("00")
@@ -60,6 +66,8 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def strip_controls(value: str) -> str:
+    if value.isprintable():
+        return value  # no control character at all: the common case, without a regex
     return _CONTROL_CHARACTERS.sub("", value)
 
 
@@ -102,7 +110,7 @@ def check_phone(problems: Problems, field: str, value: str | None) -> tuple[str 
     if not _PHONE_CHARS.match(phone) or not 5 <= len(digits) <= 20 or len(phone) > 40:
         problems.add(field, f"“{phone}” is not a valid phone number.")
         return None, None
-    return phone, normalize_phone(phone)
+    return phone, _national_number(phone, digits)
 
 
 def check_optional(

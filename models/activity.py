@@ -28,10 +28,13 @@ class Activity(Model):
     occurred_at = fields.DatetimeField()
     content = fields.TextField()
     next_follow_up_at = fields.DatetimeField(null=True)
+    # An integrator's id for the activity (a call log's, an ERP's): re-imports match on it.
+    external_id = fields.CharField(max_length=200, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "activity"
+        unique_together = (("workspace", "external_id"),)
         # "Newest first" per parent: each child connection walks one of these.
         indexes = (
             Index(fields=("customer_id", "occurred_at", "id")),

@@ -15,6 +15,10 @@ class ImportJob(Model):
     created_by = fields.ForeignKeyField(
         "models.User", related_name="import_jobs", null=True, on_delete=fields.SET_NULL
     )
+    # Set when an integrator's key started the job: the import acts with the key's role.
+    api_key = fields.ForeignKeyField(
+        "models.ApiKey", related_name="import_jobs", null=True, on_delete=fields.SET_NULL
+    )
     kind = fields.CharEnumField(ImportKind, max_length=16)
     format = fields.CharEnumField(ImportFormat, max_length=8)
     mode = fields.CharEnumField(ImportMode, max_length=8, default=ImportMode.UPSERT)

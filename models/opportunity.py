@@ -37,11 +37,14 @@ class Opportunity(Model):
     stage_entered_at = fields.DatetimeField(null=True)
     # The last activity logged on the deal: with the stage change, what "idle" is measured from.
     last_activity_at = fields.DatetimeField(null=True)
+    # An integrator's id for the deal (a CRM's or ERP's): re-imports match on it.
+    external_id = fields.CharField(max_length=200, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "opportunity"
+        unique_together = (("workspace", "external_id"),)
         indexes = (
             Index(fields=("workspace_id", "updated_at", "id")),
             Index(fields=("workspace_id", "pipeline_id", "stage_id")),

@@ -75,6 +75,10 @@ class GraphQL:
         return Account(payload["token"], payload["user"]["id"], email, password)
 
 
+# COPY: how imports insert rows on PostgreSQL (domain/imports/bulk_sql.py).
+_STATEMENTS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "COPY")
+
+
 class _Counter(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -82,7 +86,7 @@ class _Counter(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if message.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")):
+        if message.lstrip().upper().startswith(_STATEMENTS):
             self.statements.append(message)
 
 

@@ -9,14 +9,8 @@ from api.schema import build_schema as build_crm_schema
 ROOT = Path(__file__).resolve().parent.parent
 # Parts of the contract that later issues deliver; each leaves this list when it lands.
 NOT_YET_BUILT = {
-    "Upload",
-    "ColumnMapping",
-    "StartImportInput",
-    "ImportJobPayload",
     "QueuedPayload",
-    "Subscription",
-    "Mutation.startImport",
-    "Mutation.cancelImport",
+    "Subscription.reminderDue",
     "Mutation.recomputeScores",
 }
 

@@ -36,6 +36,9 @@ class Activity(Node):
         description="What was discussed and how the customer responded."
     )
     next_follow_up_at: datetime | None
+    external_id: str | None = strawberry.field(
+        description="An integrator's id for the activity, unique in the workspace (imports)."
+    )
     created_at: datetime
     is_type_of = model_is_type_of(ActivityModel)
 

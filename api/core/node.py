@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 
 from api.core.ids import from_global_id, to_global_id
-from models import CustomFieldDefinition, ImportJob, Workspace
+from domain.imports.summaries import find_job
+from models import CustomFieldDefinition, Workspace
 
 if TYPE_CHECKING:
     from api.context import Info
@@ -49,7 +50,7 @@ async def resolve_node(info: Info, global_id: str, of_type: str | None = None) -
     if type_name == "Workspace":
         return await Workspace.get_or_none(id=pk) if pk == viewer.workspace_id else None
     if type_name == "ImportJob":
-        return await ImportJob.get_or_none(id=pk, workspace_id=viewer.workspace_id)
+        return await find_job(viewer, pk)  # without its file, which may be 50 MB
     if type_name == "CustomFieldDefinition":
         return await CustomFieldDefinition.get_or_none(id=pk, workspace_id=viewer.workspace_id)
     loader_name = NODE_LOADERS.get(type_name)

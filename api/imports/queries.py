@@ -8,7 +8,7 @@ from api.context import Info
 from api.core.node import resolve_node
 from api.core.pagination import Connection, Ordering, paginate
 from api.imports.types import ImportJob
-from models import ImportJob as ImportJobModel
+from domain.imports.summaries import job_summaries
 
 
 @strawberry.type
@@ -22,5 +22,5 @@ class ImportQueries:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ImportJob]:
         viewer = info.context.require_viewer()
-        jobs = ImportJobModel.filter(workspace_id=viewer.workspace_id)
+        jobs = job_summaries(workspace_id=viewer.workspace_id)
         return await paginate(jobs, Ordering("id", descending=True), first=first, after=after)

@@ -1,4 +1,4 @@
-"""Import jobs as clients read them (starting imports arrives with the workers)."""
+"""Import jobs as clients read them, and the payload of the mutations that start or stop one."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import strawberry
 
 from api.accounts.types import User
 from api.context import Info
+from api.core.errors import UserError
+from api.core.ids import to_global_id
 from api.core.node import Node
 from api.core.pagination import Connection, Ordering, paginate
 from api.core.types import model_is_type_of
+from api.imports.downloads import ROUTE_NAME as ERROR_REPORT_ROUTE
 from models import ImportJob as ImportJobModel
 from models import ImportRowError as ImportRowErrorModel
 from models.enums import ImportFormat as ImportFormatEnum
@@ -62,3 +65,25 @@ class ImportJob(Node):
     ) -> Connection[ImportRowError]:
         rows = ImportRowErrorModel.filter(job_id=self.pk)  # type: ignore[attr-defined]
         return await paginate(rows, Ordering("row"), first=first, after=after)
+
+    @strawberry.field(
+        description="The failed rows as a CSV file to fix and import again (GET it with the "
+        "same Authorization header); null while no row has failed."
+    )
+    def error_report_url(self, info: Info) -> str | None:
+        if not self.failed_count:
+            return None
+        return _report_url(info, self.pk)  # type: ignore[attr-defined]
+
+
+def _report_url(info: Info, job_id: int) -> str:
+    request = info.context.request
+    url = request.url_for(ERROR_REPORT_ROUTE, job_id=to_global_id("ImportJob", job_id))
+    # Over a WebSocket the base URL is ws(s)://; the report is fetched over HTTP(S).
+    return str(url.replace(scheme={"ws": "http", "wss": "https"}.get(url.scheme, url.scheme)))
+
+
+@strawberry.type
+class ImportJobPayload:
+    import_job: ImportJob | None
+    errors: list[UserError]

@@ -154,6 +154,9 @@ class Opportunity(Node):
     closed_at: datetime | None
     lost_reason: str | None
     custom_fields: JSON
+    external_id: str | None = strawberry.field(
+        description="An integrator's id for the deal, unique in the workspace (imports)."
+    )
     created_at: datetime
     updated_at: datetime
     is_type_of = model_is_type_of(OpportunityModel)

@@ -1,9 +1,9 @@
-"""Customer imports, first layer: uploaded bytes in, rows keyed by canonical field names out.
+"""Imports: uploaded bytes in, rows keyed by canonical field names out, applied in chunks.
 
 - `readers`: CSV / XLSX / JSONL bytes → a stream of (row number, {header: text or None}).
-- `mapping`: file headers → canonical customer fields (automatic in English and Chinese,
-  or explicit), plus the value helpers `split_tags` and `parse_kind`.
-
-Nothing here touches the database: the import job (a later layer) validates each mapped
-row with the same domain rules as the API and records row errors.
+- `mapping`: file headers → the canonical fields of each import kind (automatic in English
+  and Chinese, or explicit); `values` and `moments` type the cells a CSV cannot.
+- `jobs` and `runner`: the job in the database, run in chunks; one row applier per kind
+  (`customer_rows`, `contact_rows`, `activity_rows`, `opportunity_rows`) validates each row
+  with the same domain rules as the API and records row errors.
 """

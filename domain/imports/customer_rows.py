@@ -6,27 +6,30 @@ checked with the API's rules (`clean_customer_fields`, `clean_contact_fields`,
 land. The work costs a constant number of SQL statements per chunk, whatever its size:
 the definitions, the members (when an owner column is mapped), one lookup per match
 field, the contacts of the matched customers, one id allocation, one multi-row INSERT
-per table and one multi-row UPDATE per table.
+(COPY on PostgreSQL) per table and one multi-row UPDATE per table.
+
+It comes in two steps the runner may pull apart: `check_customer_rows` (the cells, no
+transaction needed) and `CheckedCustomerRows.apply` (matching and writing, in the
+chunk's transaction).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tortoise.functions import Lower
-from tortoise.models import Model
-
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.customers import clean_contact_fields, clean_customer_fields
-from domain.errors import ErrorCode, Problems
+from domain.errors import ErrorCode, Problem, Problems
+from domain.imports import bulk_sql
 from domain.imports.mapping import CUSTOM_FIELD_PREFIX
 from domain.imports.values import parse_kind, split_tags
 from domain.viewer import Viewer
-from models import Contact, Customer, User
+from models import Contact, Customer, CustomFieldDefinition, User
 from models.enums import CustomerKind, CustomFieldEntity, CustomFieldType, ImportMode
 
 MATCH_FIELDS = ("externalId", "email", "phone", "name")
@@ -42,6 +45,7 @@ _CUSTOMER_COLUMNS = {
     "externalId": "external_id",
 }
 _CONTACT_COLUMNS = ("name", "phone", "email", "title")
+_CONTACT_CELLS = tuple((name, f"contact.{name}") for name in _CONTACT_COLUMNS)
 _TRUE = {"true", "yes", "y", "1", "是", "对"}
 _FALSE = {"false", "no", "n", "0", "否", "不"}
 _ROW = "row"  # the prefix given to the shared checks, stripped from the paths they report
@@ -63,7 +67,7 @@ class ChunkResult:
     failed_rows: set[int] = field(default_factory=set)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Contact:
     """A contact of a customer touched by the chunk: stored (`stored`) or to be inserted."""
 
@@ -73,7 +77,7 @@ class _Contact:
     stored: int | None = None  # the stored contact's id
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Target:
     """A customer rows may match: stored (`stored`) or created by an earlier row of the chunk."""
 
@@ -86,6 +90,16 @@ class _Target:
     listed: bool = False  # a new one: in the list of customers to insert
 
 
+@dataclass(slots=True)
+class _Creation:
+    """What a row creates if it matches no customer, worked out and checked ahead."""
+
+    target: _Target  # the new customer, with its first contact
+    contact: dict[str, Any] | None  # that contact's attributes (a new contact on update)
+    problems: list[Problem]  # found before the external id is checked…
+    contact_problems: list[Problem]  # … and after it, in the order the API reports them
+
+
 @dataclass
 class _Parsed:
     number: int
@@ -94,6 +108,7 @@ class _Parsed:
     custom: dict[str, Any]  # custom field values, typed from their text
     contact: dict[str, Any]  # contact attributes from the cells present
     keys: dict[str, str]  # match field → the value compared
+    creation: _Creation = field(init=False)
 
 
 # ---------------------------------------------------------------- reading one row
@@ -137,7 +152,7 @@ def _typed_custom_value(
 def _parse(
     number: int,
     cells: dict[str, str | None],
-    definitions: Definitions,
+    defined: dict[str, CustomFieldDefinition],
     members: _Members,
 ) -> _Parsed:
     problems = Problems()
@@ -160,7 +175,6 @@ def _parse(
         if owner_id is not None:
             clean["owner_id"] = owner_id
 
-    defined = definitions.of(CustomFieldEntity.CUSTOMER)
     custom: dict[str, Any] = {}
     for name, text in present.items():
         if name.startswith(CUSTOM_FIELD_PREFIX):
@@ -172,11 +186,7 @@ def _parse(
             if value is not None:
                 custom[key] = value
 
-    contact_values = {
-        name: present[f"contact.{name}"]
-        for name in _CONTACT_COLUMNS
-        if f"contact.{name}" in present
-    }
+    contact_values = {name: present[cell] for name, cell in _CONTACT_CELLS if cell in present}
     contact = clean_contact_fields(problems, "contact", contact_values)
 
     keys: dict[str, str] = {}
@@ -216,6 +226,63 @@ class _Members:
 # ---------------------------------------------------------------- the chunk
 
 
+# Checking a chunk hands the event loop back this often (rows), so that a chunk being
+# committed meanwhile never waits long to send its next statement.
+_ROWS_BETWEEN_YIELDS = 16
+
+
+@dataclass
+class CheckedCustomerRows:
+    """A chunk's rows, every cell checked, before anything is looked up or written.
+
+    Checking needs no transaction: the runner checks the next chunk while the database
+    still writes the previous one (see `domain.imports.commits`).
+    """
+
+    viewer: Viewer
+    definitions: Definitions
+    rows: list[_Parsed]
+    wanted: dict[str, set[str]]  # match field → the values the rows give
+
+    async def apply(self, *, mode: ImportMode, match_on: list[str]) -> ChunkResult:
+        """Creates, updates or skips each row's customer; call inside a transaction."""
+        _check_match_on(match_on)
+        return await _apply(self, mode, match_on)
+
+
+def _check_match_on(match_on: list[str]) -> None:
+    unknown = [name for name in match_on if name not in MATCH_FIELDS]
+    if unknown:
+        raise ValueError(f"Cannot match customers on {unknown}; use {MATCH_FIELDS}.")
+
+
+async def check_customer_rows(
+    viewer: Viewer, rows: list[tuple[int, dict[str, str | None]]]
+) -> CheckedCustomerRows:
+    """Checks each row's cells with the API's rules (two statements at most: the custom
+    field definitions, and the members when an owner column is mapped)."""
+    wanted: dict[str, set[str]] = {name: set() for name in MATCH_FIELDS}
+    if not rows:
+        return CheckedCustomerRows(viewer, Definitions({}), [], wanted)
+    definitions = await load_definitions(viewer)
+    members = _Members([])
+    if any(cells.get("owner") is not None for _, cells in rows):
+        members = _Members(
+            await User.filter(workspace_id=viewer.workspace_id).values("id", "name", "email")
+        )
+    defined = definitions.of(CustomFieldEntity.CUSTOMER)
+    parsed = []
+    for position, (number, cells) in enumerate(rows, 1):
+        row = _parse(number, cells, defined, members)
+        row.creation = await _creation(viewer, row, definitions)
+        for name, key in row.keys.items():
+            wanted[name].add(key)
+        parsed.append(row)
+        if position % _ROWS_BETWEEN_YIELDS == 0:
+            await asyncio.sleep(0)
+    return CheckedCustomerRows(viewer, definitions, parsed, wanted)
+
+
 async def apply_customer_rows(
     viewer: Viewer,
     rows: list[tuple[int, dict[str, str | None]]],
@@ -224,33 +291,29 @@ async def apply_customer_rows(
     match_on: list[str],
 ) -> ChunkResult:
     """Creates, updates or skips each row's customer; call inside a transaction."""
-    unknown = [name for name in match_on if name not in MATCH_FIELDS]
-    if unknown:
-        raise ValueError(f"Cannot match customers on {unknown}; use {MATCH_FIELDS}.")
-    result = ChunkResult()
-    if not rows:
-        return result
-    definitions = await load_definitions(viewer)
-    members = _Members([])
-    if any(cells.get("owner") is not None for _, cells in rows):
-        members = _Members(
-            await User.filter(workspace_id=viewer.workspace_id).values("id", "name", "email")
-        )
-    parsed = [_parse(number, cells, definitions, members) for number, cells in rows]
+    _check_match_on(match_on)
+    checked = await check_customer_rows(viewer, rows)
+    return await checked.apply(mode=mode, match_on=match_on)
 
-    targets, index, by_external_id = await _load_matches(viewer, parsed, match_on)
+
+async def _apply(
+    checked: CheckedCustomerRows, mode: ImportMode, match_on: list[str]
+) -> ChunkResult:
+    viewer, definitions, parsed = checked.viewer, checked.definitions, checked.rows
+    result = ChunkResult()
+    if not parsed:
+        return result
+    targets, index, by_external_id = await _load_matches(viewer, checked.wanted, match_on)
     await _load_contacts(targets)
 
     created: list[_Target] = []
     for row in parsed:
-        target = next(
-            (
-                index[name][row.keys[name]]
-                for name in match_on
-                if name in row.keys and row.keys[name] in index[name]
-            ),
-            None,
-        )
+        target = None
+        for name in match_on:
+            key = row.keys.get(name)
+            if key is not None and key in index[name]:
+                target = index[name][key]
+                break
         if (target is None and mode == ImportMode.UPDATE) or (
             target is not None and mode == ImportMode.CREATE
         ):
@@ -258,7 +321,7 @@ async def apply_customer_rows(
             continue
         problems = row.problems  # those of the cells, then those of the create or update
         if target is None:
-            target = await _plan_create(viewer, row, problems, definitions, by_external_id)
+            target = _plan_create(row, problems, by_external_id)
         else:
             await _plan_update(viewer, row, target, problems, definitions, by_external_id)
         if problems.items:
@@ -285,49 +348,47 @@ def _fail(result: ChunkResult, number: int, problems: Problems) -> None:
         result.failures.append(RowFailure(number, _field_of(problem.field), problem.message))
 
 
+_MATCH_COLUMNS = {
+    "externalId": ('"external_id"', "TEXT"),
+    "email": ('"email"', "TEXT"),
+    "phone": ('"phone_normalized"', "TEXT"),
+    # LOWER() of the database: what the API's name search compares, on either database.
+    "name": ('LOWER("name")', "TEXT"),
+}
+
+
 async def _load_matches(
-    viewer: Viewer, parsed: list[_Parsed], match_on: list[str]
+    viewer: Viewer, wanted: dict[str, set[str]], match_on: list[str]
 ) -> tuple[dict[int, _Target], dict[str, dict[str, _Target]], dict[str, _Target]]:
     """The stored customers the rows may match or collide with: one query per field."""
-    wanted: dict[str, set[str]] = {name: set() for name in MATCH_FIELDS}
-    for row in parsed:
-        for name, key in row.keys.items():
-            wanted[name].add(key)
     lookups = {name for name in match_on if wanted[name]}
     if wanted["externalId"]:
         lookups.add("externalId")  # a new external id must not be taken
     targets: dict[int, _Target] = {}
     index: dict[str, dict[str, _Target]] = {name: {} for name in MATCH_FIELDS}
-    scope = Customer.filter(workspace_id=viewer.workspace_id)
+    db = Customer._meta.db
     for name in MATCH_FIELDS:
         if name not in lookups:
             continue
-        keys = sorted(wanted[name])
-        if name == "externalId":
-            query = scope.filter(external_id__in=keys)
-        elif name == "email":
-            query = scope.filter(email__in=keys)
-        elif name == "phone":
-            query = scope.filter(phone_normalized__in=keys)
-        else:
-            query = scope.annotate(name_lower=Lower("name")).filter(name_lower__in=keys)
-        found = await query.order_by("id").values(
-            "id", "name", "email", "phone_normalized", "external_id", "custom_fields"
+        expression, sql_type = _MATCH_COLUMNS[name]
+        found = await bulk_sql.fetch(
+            db,
+            'SELECT "id", "external_id", "email", "phone_normalized", "name", "custom_fields" '
+            f'FROM "customer" WHERE "workspace_id" = {bulk_sql.placeholder(db, 1)} '
+            f'AND {bulk_sql.any_of(db, expression, 2, sql_type)} ORDER BY "id"',
+            [viewer.workspace_id, bulk_sql.list_parameter(db, sorted(wanted[name]))],
         )
-        for customer in found:  # plain values: model objects cost more than the query
-            target = targets.get(customer["id"])
+        for pk, external_id, email, phone, customer_name, custom_fields in found:
+            target = targets.get(pk)
             if target is None:
-                custom_fields = customer["custom_fields"] or {}
                 if isinstance(custom_fields, str):
                     custom_fields = json.loads(custom_fields)
-                target = targets[customer["id"]] = _Target(
-                    {}, custom_fields, customer["external_id"], stored=customer["id"]
-                )
+                target = targets[pk] = _Target({}, custom_fields or {}, external_id, stored=pk)
             key = {
-                "externalId": customer["external_id"],
-                "email": customer["email"],
-                "phone": customer["phone_normalized"],
-                "name": (customer["name"] or "").lower(),
+                "externalId": external_id,
+                "email": email,
+                "phone": phone,
+                "name": (customer_name or "").lower(),
             }[name]
             if key is not None:
                 index[name].setdefault(key, target)  # the oldest of several
@@ -340,15 +401,15 @@ async def _load_matches(
 async def _load_contacts(targets: dict[int, _Target]) -> None:
     if not targets:
         return
-    contacts = (
-        await Contact.filter(customer_id__in=list(targets))
-        .order_by("id")
-        .values("id", "customer_id", "phone_normalized", "email")
+    db = Contact._meta.db
+    contacts = await bulk_sql.fetch(
+        db,
+        'SELECT "id", "customer_id", "phone_normalized", "email" FROM "contact" '
+        f'WHERE {bulk_sql.any_of(db, "customer_id", 1, "BIGINT")} ORDER BY "id"',
+        [bulk_sql.list_parameter(db, targets)],
     )
-    for contact in contacts:
-        targets[contact["customer_id"]].contacts.append(
-            _Contact({}, contact["phone_normalized"], contact["email"], stored=contact["id"])
-        )
+    for pk, customer_id, phone_normalized, email in contacts:
+        targets[customer_id].contacts.append(_Contact({}, phone_normalized, email, stored=pk))
 
 
 def _check_external_id(
@@ -373,49 +434,63 @@ async def _new_contact(
     if "name" not in values:
         values["name"] = ""
         problems.add("contact.name", "A new contact needs a name.", ErrorCode.REQUIRED)
-    values["custom_fields"] = await clean_custom_fields(
-        problems,
-        viewer,
-        CustomFieldEntity.CONTACT,
-        None,
-        existing=None,
-        path="contact.customFields",
-        definitions=definitions,
+    values["custom_fields"] = await _new_custom_fields(
+        problems, viewer, CustomFieldEntity.CONTACT, None, "contact.customFields", definitions
     )
     return values
 
 
-async def _plan_create(
-    viewer: Viewer,
-    row: _Parsed,
+async def _new_custom_fields(
     problems: Problems,
+    viewer: Viewer,
+    entity: CustomFieldEntity,
+    values: dict[str, Any] | None,
+    path: str,
     definitions: Definitions,
-    by_external_id: dict[str, _Target],
-) -> _Target:
+) -> dict:
+    """A new record's custom fields, as `clean_custom_fields` checks them."""
+    if not values and not definitions.of(entity):
+        return {}  # nothing given, nothing required: what the full check would find
+    return await clean_custom_fields(
+        problems, viewer, entity, values, existing=None, path=path, definitions=definitions
+    )
+
+
+async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _Creation:
+    """The customer (and contact) the row would create, with the problems that would stop it.
+
+    Worked out for every row while the chunk is checked, outside its transaction: only
+    whether the row matches a customer, and whether its external id is free, need the
+    database.
+    """
+    problems, contact_problems = Problems(), Problems()
     values = dict(row.clean)
     if "name" not in values:
         problems.add("name", "Must not be blank.", ErrorCode.REQUIRED)
     values.setdefault("kind", CustomerKind.COMPANY)
     if values.get("owner_id") is None:
         values["owner_id"] = viewer.user_id
-    values["custom_fields"] = await clean_custom_fields(
-        problems,
-        viewer,
-        CustomFieldEntity.CUSTOMER,
-        row.custom,
-        existing=None,
-        path="customFields",
-        definitions=definitions,
+    values["custom_fields"] = await _new_custom_fields(
+        problems, viewer, CustomFieldEntity.CUSTOMER, row.custom, "customFields", definitions
     )
-    _check_external_id(problems, values.get("external_id"), None, by_external_id)
     target = _Target(values, values["custom_fields"], values.get("external_id"))
+    contact = None
     if row.contact:
-        contact = await _new_contact(viewer, row.contact, problems, definitions)
-        contact["is_primary"] = True
+        contact = await _new_contact(viewer, row.contact, contact_problems, definitions)
         target.contacts.append(
             _Contact(contact, contact.get("phone_normalized"), contact.get("email"))
         )
-    return target
+    return _Creation(target, contact, problems.items, contact_problems.items)
+
+
+def _plan_create(row: _Parsed, problems: Problems, by_external_id: dict[str, _Target]) -> _Target:
+    creation = row.creation
+    problems.extend(creation.problems)
+    _check_external_id(problems, creation.target.external_id, None, by_external_id)
+    problems.extend(creation.contact_problems)
+    if creation.contact is not None:
+        creation.contact["is_primary"] = True
+    return creation.target
 
 
 async def _plan_update(
@@ -453,7 +528,8 @@ async def _plan_update(
             None,
         )
         if contact_match is None:
-            new_contact = await _new_contact(viewer, row.contact, problems, definitions)
+            new_contact = row.creation.contact
+            problems.extend(row.creation.contact_problems)
             new_contact["is_primary"] = not target.contacts
     if problems.items:
         return
@@ -481,153 +557,34 @@ async def _plan_update(
 async def _write(viewer: Viewer, created: list[_Target], matched: list[_Target]) -> None:
     db = Customer._meta.db
     now = datetime.now(UTC)
+    storing: asyncio.Task[None] | None = None
     if created:
-        ids = await _allocate_ids(db, Customer, len(created))
+        ids = await bulk_sql.allocate_ids(db, Customer, len(created))
         for pk, target in zip(ids, created, strict=True):
             target.values["id"] = pk
             target.values["workspace_id"] = viewer.workspace_id
-        await _insert_rows(db, Customer, [target.values for target in created], now)
-    new_contacts: list[dict[str, Any]] = []
-    contact_changes: dict[int, dict[str, Any]] = {}
-    for target in [*created, *matched]:
-        customer_id = target.stored or target.values["id"]
-        for contact in target.contacts:
-            if contact.stored is None:
-                contact.values["workspace_id"] = viewer.workspace_id
-                contact.values["customer_id"] = customer_id
-                new_contacts.append(contact.values)
-            elif contact.values:
-                contact_changes[contact.stored] = contact.values
+        customers = bulk_sql.new_rows(Customer, [target.values for target in created], now)
+        # The database stores the customers while the contacts are made ready.
+        storing = asyncio.create_task(bulk_sql.insert(db, customers))
+        await asyncio.sleep(0)  # the rows go out
+    try:
+        new_contacts: list[dict[str, Any]] = []
+        contact_changes: dict[int, dict[str, Any]] = {}
+        for target in [*created, *matched]:
+            customer_id = target.stored or target.values["id"]
+            for contact in target.contacts:
+                if contact.stored is None:
+                    contact.values["workspace_id"] = viewer.workspace_id
+                    contact.values["customer_id"] = customer_id
+                    new_contacts.append(contact.values)
+                elif contact.values:
+                    contact_changes[contact.stored] = contact.values
+        contacts = bulk_sql.new_rows(Contact, new_contacts, now)
+    finally:
+        if storing is not None:
+            await storing
     # A change to a contact is a change to its customer (clients sync by updatedSince).
     customer_changes = {t.stored: t.values for t in matched if t.touched and t.stored}
-    await _update_rows(db, Customer, customer_changes, now)
-    await _insert_rows(db, Contact, new_contacts, now)
-    await _update_rows(db, Contact, contact_changes, now)
-
-
-async def _allocate_ids(db: Any, model: type[Model], count: int) -> list[int]:
-    """`count` fresh primary keys, so that the rows inserted in bulk are known by id.
-
-    PostgreSQL hands them out from the table's sequence. SQLite has one writer, and the
-    chunk's transaction holds it once it has written; ids follow the largest ever given.
-    """
-    table = model._meta.db_table
-    if db.capabilities.dialect == "postgres":
-        rows = await db.execute_query_dict(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id "
-            "FROM generate_series(1, $1) ORDER BY 1",
-            [count],
-        )
-        return [row["id"] for row in rows]
-    rows = await db.execute_query_dict(
-        f'SELECT MAX(top) AS id FROM (SELECT MAX(id) AS top FROM "{table}" '
-        f"UNION ALL SELECT seq AS top FROM sqlite_sequence WHERE name = '{table}')"
-    )
-    start = (rows[0]["id"] or 0) + 1
-    return list(range(start, start + count))
-
-
-# SQLite takes at most 32766 parameters per statement; PostgreSQL gets one array per column.
-_SQLITE_PARAMETERS = 30_000
-
-
-def _sql_type(model: type[Model], name: str) -> str:
-    return model._meta.fields_map[name].get_for_dialect("postgres", "SQL_TYPE")
-
-
-def _batches(rows: list, width: int) -> list[list]:
-    size = max(1, _SQLITE_PARAMETERS // max(width, 1))
-    return [rows[start : start + size] for start in range(0, len(rows), size)]
-
-
-async def _insert_rows(
-    db: Any, model: type[Model], rows: list[dict[str, Any]], now: datetime
-) -> None:
-    """All rows in one INSERT; the fields a row does not give take the model's defaults.
-
-    Tortoise's bulk_create builds a model object per row and runs an executemany (and
-    sets no ids); this is several times faster. PostgreSQL reads the rows from one array
-    per column (`unnest`), so the statement text stays the same and is prepared once.
-    """
-    if not rows:
-        return
-    meta = model._meta
-    names = [name for name in meta.fields_db_projection if name != "id" or "id" in rows[0]]
-    defaults: dict[str, Any] = {}
-    for name in names:
-        field_object = meta.fields_map[name]
-        auto = getattr(field_object, "auto_now", False) or getattr(
-            field_object, "auto_now_add", False
-        )
-        defaults[name] = now if auto else field_object.default
-    records = []
-    for row in rows:
-        record = []
-        for name in names:
-            value = row[name] if name in row else defaults[name]
-            if callable(value):
-                value = value()
-            record.append(meta.fields_map[name].to_db_value(value, None))
-        records.append(record)
-    table = meta.db_table
-    columns = ", ".join(f'"{meta.fields_db_projection[name]}"' for name in names)
-    if db.capabilities.dialect == "postgres":
-        arrays = ", ".join(
-            f"${position}::{_sql_type(model, name)}[]" for position, name in enumerate(names, 1)
-        )
-        params = [list(column) for column in zip(*records, strict=True)]
-        await db.execute_query(
-            f'INSERT INTO "{table}" ({columns}) SELECT * FROM unnest({arrays})', params
-        )
-        return
-    for batch in _batches(records, len(names)):
-        tuples = ", ".join(f"({', '.join('?' * len(names))})" for _ in batch)
-        params = [value for record in batch for value in record]
-        await db.execute_query(f'INSERT INTO "{table}" ({columns}) VALUES {tuples}', params)
-
-
-async def _update_rows(
-    db: Any, model: type[Model], changes: dict[int, dict[str, Any]], now: datetime
-) -> None:
-    """All rows in one UPDATE, each row's columns set from its values; a NULL value keeps
-    the stored one (an import never writes NULL: blank cells are not changes)."""
-    if not changes:
-        return
-    table = model._meta.db_table
-    fields_map = model._meta.fields_map
-    columns = sorted({column for values in changes.values() for column in values})
-    names = ["id", *columns]
-    records = [
-        [pk]
-        + [
-            None
-            if values.get(column) is None
-            else fields_map[column].to_db_value(values[column], None)
-            for column in columns
-        ]
-        for pk, values in changes.items()
-    ]
-    updated_at = fields_map["updated_at"].to_db_value(now, None)
-    quoted = ", ".join(f'"{name}"' for name in names)
-    sets = ", ".join(f'"{c}" = COALESCE(v."{c}", "{table}"."{c}")' for c in columns)
-    if sets:
-        sets += ", "
-    if db.capabilities.dialect == "postgres":
-        arrays = ", ".join(
-            f"${position}::{_sql_type(model, name)}[]" for position, name in enumerate(names, 1)
-        )
-        params = [list(column) for column in zip(*records, strict=True)]
-        await db.execute_query(
-            f'UPDATE "{table}" SET {sets}"updated_at" = ${len(names) + 1}::TIMESTAMPTZ '
-            f'FROM unnest({arrays}) AS v ({quoted}) WHERE "{table}"."id" = v."id"',
-            [*params, updated_at],
-        )
-        return
-    for batch in _batches(records, len(names)):
-        tuples = ", ".join(f"({', '.join('?' * len(names))})" for _ in batch)
-        params = [value for record in batch for value in record]
-        await db.execute_query(
-            f"WITH v ({quoted}) AS (VALUES {tuples}) "
-            f'UPDATE "{table}" SET {sets}"updated_at" = ? FROM v WHERE "{table}"."id" = v."id"',
-            [*params, updated_at],
-        )
+    await bulk_sql.update_rows(db, Customer, customer_changes, now)
+    await bulk_sql.insert(db, contacts)
+    await bulk_sql.update_rows(db, Contact, contact_changes, now)

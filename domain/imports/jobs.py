@@ -17,9 +17,10 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from domain.errors import DomainError, ErrorCode, Problems, not_found
-from domain.imports.mapping import is_known_field
+from domain.imports.mapping import DEFAULT_MATCH_ON, MATCH_FIELDS, is_known_field
 from domain.imports.readers import detect_format
 from domain.imports.rows import ImportFileError
+from domain.imports.summaries import find_job, job_summaries
 from domain.validation import clean_text
 from domain.viewer import Viewer
 from models import ImportJob
@@ -27,8 +28,6 @@ from models.enums import ImportFormat, ImportKind, ImportMode, ImportStatus
 
 MAX_ROWS_PER_CALL = 10_000
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-MATCH_FIELDS = ("externalId", "email", "phone", "name")
-DEFAULT_MATCH_ON = ["externalId", "email", "phone"]
 # A running job whose heartbeat is older than this has lost its worker.
 STALE_AFTER = timedelta(seconds=60)
 FINISHED = (ImportStatus.COMPLETED, ImportStatus.FAILED, ImportStatus.CANCELLED)
@@ -40,6 +39,8 @@ class ImportRequest:
     mode: ImportMode = ImportMode.UPSERT
     file: bytes | None = None
     file_name: str | None = None
+    # Declared by the caller: read the file as this, whatever its first bytes suggest.
+    format: ImportFormat | None = None
     rows: list[Any] | None = None
     mapping: list[tuple[str, str | None]] | None = None
     match_on: list[str] | None = None
@@ -67,7 +68,7 @@ def _payload(
         return text.encode(), ImportFormat.JSONL
     data = request.file or b""
     if len(data) > max_bytes:
-        problems.add("input.file", f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+        problems.add("input.file", file_too_large(max_bytes))
         return b"", ImportFormat.CSV
     if not data.strip():
         problems.add("input.file", "The file is empty.", ErrorCode.REQUIRED)
@@ -77,16 +78,30 @@ def _payload(
     except ImportFileError as error:
         problems.add("input.file", str(error))
         return b"", ImportFormat.CSV
-    return data, detected
+    declared = request.format
+    if declared is not None and (declared == ImportFormat.XLSX) != (detected == ImportFormat.XLSX):
+        # CSV and JSON Lines are both text and may be told apart wrongly; a workbook never is.
+        problems.add(
+            "input.format",
+            f"The file is {'an XLSX workbook' if detected == ImportFormat.XLSX else 'text'}, "
+            f"not {declared.value}.",
+        )
+    return data, declared or detected
 
 
-def _match_on(problems: Problems, match_on: list[str] | None) -> list[str]:
-    fields = list(dict.fromkeys(match_on if match_on is not None else DEFAULT_MATCH_ON))
+def file_too_large(max_bytes: int) -> str:
+    """What an upload over the size limit is told (the API says it before reading the file)."""
+    return f"The file is larger than {max_bytes / (1024 * 1024):g} MB."
+
+
+def _match_on(problems: Problems, kind: ImportKind, match_on: list[str] | None) -> list[str]:
+    fields = list(dict.fromkeys(match_on if match_on is not None else DEFAULT_MATCH_ON[kind]))
+    allowed = MATCH_FIELDS[kind]
     for index, field in enumerate(fields):
-        if field not in MATCH_FIELDS:
+        if field not in allowed:
             problems.add(
                 f"input.matchOn.{index}",
-                f"“{field}” cannot identify a record; use {', '.join(MATCH_FIELDS)}.",
+                f"“{field}” cannot identify {kind.value.lower()}; use {', '.join(allowed)}.",
             )
     return fields
 
@@ -98,16 +113,16 @@ async def start_import(
     in the same workspace returns the first job instead of starting a second one."""
     key = clean_text(request.idempotency_key)
     if key is not None:
-        existing = await ImportJob.get_or_none(
+        existing = await job_summaries(
             workspace_id=viewer.workspace_id, idempotency_key=key
-        )
+        ).first()
         if existing is not None:
             return existing, False
     problems = Problems()
     payload, fmt = _payload(problems, request, max_bytes)
-    match_on = _match_on(problems, request.match_on)
+    match_on = _match_on(problems, request.kind, request.match_on)
     for index, (_, field) in enumerate(request.mapping or []):
-        if field is not None and not is_known_field(field):
+        if field is not None and not is_known_field(field, request.kind):
             problems.add(
                 f"input.mapping.{index}.field", f"“{field}” is not a field to import into."
             )
@@ -116,6 +131,7 @@ async def start_import(
         job = await ImportJob.create(
             workspace_id=viewer.workspace_id,
             created_by_id=viewer.user_id,
+            api_key_id=viewer.api_key_id,
             kind=request.kind,
             format=fmt,
             mode=request.mode,
@@ -130,14 +146,15 @@ async def start_import(
         )
     except IntegrityError:
         # The same key raced in from another request: the first job wins.
-        return await ImportJob.get(workspace_id=viewer.workspace_id, idempotency_key=key), False
+        first = job_summaries(workspace_id=viewer.workspace_id, idempotency_key=key)
+        return await first.get(), False
     return job, True
 
 
 async def cancel_import(viewer: Viewer, job_id: int) -> ImportJob:
     """A queued job is cancelled at once; a running one stops at its next chunk boundary,
     keeping every row it committed."""
-    job = await ImportJob.get_or_none(id=job_id, workspace_id=viewer.workspace_id)
+    job = await find_job(viewer, job_id)
     if job is None:
         raise not_found("id", "Import job")
     if job.status in FINISHED:
@@ -150,7 +167,7 @@ async def cancel_import(viewer: Viewer, job_id: int) -> ImportJob:
     )
     if not cancelled:
         await ImportJob.filter(id=job.id).update(cancel_requested_at=now)
-    return await ImportJob.get(id=job.id)
+    return await job_summaries(id=job.id).get()
 
 
 async def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> ImportJob | None:
@@ -165,7 +182,7 @@ async def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> ImportJ
     if not won:
         return None
     await ImportJob.filter(id=job_id, started_at__isnull=True).update(started_at=now)
-    return await ImportJob.get(id=job_id)
+    return await job_summaries(id=job_id).get()  # the file is read in slices (stored_files)
 
 
 def _unfinished(stale_after: timedelta) -> QuerySet[ImportJob]:

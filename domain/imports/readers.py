@@ -57,16 +57,25 @@ def detect_format(filename: str, first_bytes: bytes) -> ImportFormat:
 
 
 def read_rows(
-    source: bytes | BinaryIO, *, filename: str, sheet: str | None = None
+    source: bytes | BinaryIO,
+    *,
+    filename: str,
+    sheet: str | None = None,
+    format: ImportFormat | None = None,
 ) -> Iterator[Row]:
-    """The rows of any supported file; `source` is its bytes or a seekable binary file."""
-    if isinstance(source, bytes | bytearray):
-        first_bytes = bytes(source[:512])
-    else:
-        start = source.tell()
-        first_bytes = source.read(512)
-        source.seek(start)
-    match detect_format(filename, first_bytes):
+    """The rows of any supported file; `source` is its bytes or a seekable binary file.
+
+    `format` (the job's, detected or declared when it started) skips the detection.
+    """
+    if format is None:
+        if isinstance(source, bytes | bytearray):
+            first_bytes = bytes(source[:512])
+        else:
+            start = source.tell()
+            first_bytes = source.read(512)
+            source.seek(start)
+        format = detect_format(filename, first_bytes)
+    match format:
         case ImportFormat.XLSX:
             return read_xlsx(source, sheet=sheet)
         case ImportFormat.JSONL:

@@ -59,13 +59,23 @@ def is_blank(cells: Iterable[str | None]) -> bool:
 
 def pair_with_header(header: list[str], cells: Sequence[str | None]) -> RawRow | RowProblem:
     """Cells by column name; missing trailing cells are None, extra non-blank ones a problem."""
-    extra = cells[len(header) :]
-    if not is_blank(extra):
-        return RowProblem(f"The row has {len(cells)} cells but the header only {len(header)}.")
-    values: RawRow = dict.fromkeys(header)
-    for name, cell in zip(header, cells, strict=False):
-        values[name] = clean_cell(cell)
-    return values
+    return _pair(header, _cleaned(cells))
+
+
+def _cleaned(cells: Sequence[str | None]) -> list[str | None]:
+    """`clean_cell` of each cell, in one comprehension (this runs for every cell of a file)."""
+    return [(cell.strip() or None) if cell else None for cell in cells]
+
+
+def _pair(header: list[str], cleaned: list[str | None]) -> RawRow | RowProblem:
+    width = len(header)
+    if len(cleaned) > width:
+        if any(cleaned[width:]):
+            return RowProblem(f"The row has {len(cleaned)} cells but the header only {width}.")
+        del cleaned[width:]
+    elif len(cleaned) < width:
+        cleaned += [None] * (width - len(cleaned))
+    return dict(zip(header, cleaned, strict=True))
 
 
 def number_rows(header: list[str], records: Iterator[Sequence[str | None]]) -> Iterator[Row]:
@@ -74,6 +84,6 @@ def number_rows(header: list[str], records: Iterator[Sequence[str | None]]) -> I
     Blank records still count, so "row N" stays in step with the file the user looks at.
     """
     for row_number, cells in enumerate(records, start=1):
-        if is_blank(cells):
-            continue
-        yield row_number, pair_with_header(header, cells)
+        cleaned = _cleaned(cells)
+        if any(cleaned):
+            yield row_number, _pair(header, cleaned)

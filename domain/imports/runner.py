@@ -1,50 +1,71 @@
 """Running an import job: rows in chunks, each committed with the job's counters and checkpoint.
 
 A chunk's rows, its row errors, the job's counters and its checkpoint (`next_row`) are
-written in ONE transaction. Whatever instant a worker dies at, the database holds either
-all of a chunk or none of it, and the next worker starts at the checkpoint: no row is
-lost, none is applied twice.
+written in ONE transaction (`commits.py`). Whatever instant a worker dies at, the
+database holds either all of a chunk or none of it, and the next worker starts at the
+checkpoint: no row is lost, none is applied twice.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from domain.errors import DomainError
-from domain.imports.customer_rows import ChunkResult, apply_customer_rows
+from domain.imports.activity_rows import apply_activity_rows
+from domain.imports.collector import collecting_rarely
+from domain.imports.commits import (
+    Applier,
+    Checker,
+    ChunkCommits,
+    ProgressCallback,
+    TakenOver,
+    prepare_chunk,
+)
+from domain.imports.contact_rows import apply_contact_rows
+from domain.imports.customer_rows import apply_customer_rows, check_customer_rows
 from domain.imports.jobs import STALE_AFTER, claim
 from domain.imports.mapping import ColumnMapping, build_mapping
+from domain.imports.opportunity_rows import apply_opportunity_rows
 from domain.imports.readers import read_rows
 from domain.imports.rows import ImportFileError, RawRow, RowProblem
+from domain.imports.stored_files import open_stored_file
+from domain.imports.summaries import job_summaries
 from domain.viewer import Viewer
-from models import Customer, ImportJob, ImportRowError, User
+from models import ApiKey, Customer, ImportJob, User
 from models.enums import ImportKind, ImportStatus, Role
 
 CHUNK_SIZE = 1000
+# Reading the next chunk hands the event loop back this often (rows), so that the chunk
+# being committed meanwhile never waits long to send its next statement.
+_ROWS_BETWEEN_YIELDS = 50
 
-Applier = Callable[..., Awaitable[ChunkResult]]
-APPLIERS: dict[ImportKind, Applier] = {ImportKind.CUSTOMERS: apply_customer_rows}
-ProgressCallback = Callable[[ImportJob], Awaitable[None]]
+APPLIERS: dict[ImportKind, Applier] = {
+    ImportKind.CUSTOMERS: apply_customer_rows,
+    ImportKind.CONTACTS: apply_contact_rows,
+    ImportKind.ACTIVITIES: apply_activity_rows,
+    ImportKind.OPPORTUNITIES: apply_opportunity_rows,
+}
+# Kinds whose rows are checked before their chunk's transaction, while the previous
+# chunk commits; the others are checked by their applier, inside it.
+CHECKERS: dict[ImportKind, Checker] = {ImportKind.CUSTOMERS: check_customer_rows}
 
 
-class _TakenOver(Exception):
-    """Another worker claimed the job (ours looked dead): this one must stop, writing nothing."""
-
-
-async def _acting_viewer(job: ImportJob) -> Viewer:
-    """The import acts as the person who started it, with their role today."""
-    user = (
-        await User.get_or_none(id=job.created_by_id, is_active=True) if job.created_by_id else None
-    )
-    if user is None:
-        return Viewer(workspace_id=job.workspace_id, role=Role.REP)
-    return Viewer(workspace_id=job.workspace_id, role=user.role, user_id=user.id)
+async def acting_viewer(job: ImportJob) -> Viewer:
+    """The import acts as whoever started it (a person or an integrator's key) with their
+    role today; once they are deactivated or revoked, with the least role."""
+    least = Viewer(workspace_id=job.workspace_id, role=Role.REP)
+    if job.created_by_id is not None:
+        user = await User.get_or_none(id=job.created_by_id, is_active=True)
+        return least if user is None else Viewer(job.workspace_id, user.role, user_id=user.id)
+    if job.api_key_id is not None:
+        key = await ApiKey.get_or_none(id=job.api_key_id, revoked_at__isnull=True)
+        return least if key is None else Viewer(job.workspace_id, key.role, api_key_id=key.id)
+    return least
 
 
 async def _finish(job: ImportJob, status: ImportStatus, failure: str | None = None) -> None:
@@ -58,6 +79,7 @@ async def _finish(job: ImportJob, status: ImportStatus, failure: str | None = No
     )
 
 
+@collecting_rarely
 async def run_import(
     job_id: int,
     *,
@@ -80,50 +102,82 @@ async def run_import(
             job, ImportStatus.FAILED, f"{job.kind.value.title()} imports are not available yet."
         )
         return ImportStatus.FAILED
-    viewer = await _acting_viewer(job)
+    viewer = await acting_viewer(job)
+    check = CHECKERS.get(job.kind)
+    commits = ChunkCommits(job, on_progress)
+    source = await open_stored_file(job.id)
     try:
-        rows = read_rows(
-            io.BytesIO(job.payload or b""), filename=job.file_name or "file", sheet=job.sheet
-        )
-        mapping: ColumnMapping | None = None
-        chunk: list[tuple[int, RawRow | RowProblem]] = []
-        chunks_done = 0
-        for number, values in rows:
-            if mapping is None and isinstance(values, dict):
-                mapping = build_mapping(list(values), [tuple(pair) for pair in job.mapping or []])
-                if job.next_row == 1:
-                    await ImportJob.filter(id=job.id).update(
-                        unmapped_columns=mapping.unmapped_columns
+        try:
+            rows = read_rows(
+                source,
+                filename=job.file_name or "file",
+                sheet=job.sheet,
+                format=job.format,
+            )
+            mapping: ColumnMapping | None = None
+            chunk: list[tuple[int, RawRow | RowProblem]] = []
+            for number, values in rows:
+                if mapping is None and isinstance(values, dict):
+                    mapping = build_mapping(
+                        list(values), [tuple(pair) for pair in job.mapping or []], kind=job.kind
                     )
-            if number < job.next_row:
-                continue  # committed by an earlier run
-            chunk.append((number, values))
-            if len(chunk) >= chunk_size:
-                if await _stop_requested(job, on_progress):
-                    return ImportStatus.CANCELLED
-                await _commit_chunk(job, viewer, apply, mapping, chunk, on_progress)
-                chunk = []
-                chunks_done += 1
-                await _refresh_statistics(chunks_done)
-                if should_stop():
-                    await ImportJob.filter(id=job.id).update(
-                        status=ImportStatus.QUEUED, heartbeat_at=None
-                    )
-                    return ImportStatus.QUEUED
-        if chunk:
-            if await _stop_requested(job, on_progress):
-                return ImportStatus.CANCELLED
-            await _commit_chunk(job, viewer, apply, mapping, chunk, on_progress)
+                    if job.next_row == 1:
+                        await ImportJob.filter(id=job.id).update(
+                            unmapped_columns=mapping.unmapped_columns
+                        )
+                if number < job.next_row:
+                    continue  # committed by an earlier run
+                chunk.append((number, values))
+                if len(chunk) % _ROWS_BETWEEN_YIELDS == 0:
+                    await asyncio.sleep(0)  # the chunk being committed sends its next statement
+                if len(chunk) >= chunk_size:
+                    prepared = await prepare_chunk(viewer, apply, check, mapping, chunk)
+                    chunk = []
+                    if stopped := await _between_chunks(job, commits, should_stop, on_progress):
+                        return stopped
+                    await commits.start(prepared)
+            prepared = await prepare_chunk(viewer, apply, check, mapping, chunk) if chunk else None
+            if stopped := await _between_chunks(
+                job, commits, should_stop, on_progress, next_chunk=prepared is not None
+            ):
+                return stopped
+            if prepared is not None:
+                await commits.start(prepared)
+                await commits.wait()
+        except BaseException as error:
+            await commits.settle(error)
+            raise
     except (ImportFileError, DomainError) as error:
         # The file as a whole is unusable (unreadable, bad mapping): what was committed stays.
         await _finish(job, ImportStatus.FAILED, str(error))
         return ImportStatus.FAILED
-    except _TakenOver:
+    except TakenOver:
         return None
+    finally:
+        source.close()
     await _finish(job, ImportStatus.COMPLETED)
     if on_progress is not None:
-        await on_progress(await ImportJob.get(id=job.id))
+        await on_progress(await job_summaries(id=job.id).get())
     return ImportStatus.COMPLETED
+
+
+async def _between_chunks(
+    job: ImportJob,
+    commits: ChunkCommits,
+    should_stop: Callable[[], bool],
+    on_progress: ProgressCallback | None,
+    *,
+    next_chunk: bool = True,
+) -> ImportStatus | None:
+    """Waits for the chunk being committed, then stops if the worker or the owner asks to."""
+    if await commits.wait():
+        await _refresh_statistics(commits.committed)
+        if should_stop():
+            await ImportJob.filter(id=job.id).update(status=ImportStatus.QUEUED, heartbeat_at=None)
+            return ImportStatus.QUEUED
+    if next_chunk and await _stop_requested(job, on_progress):
+        return ImportStatus.CANCELLED
+    return None
 
 
 async def _refresh_statistics(chunks_done: int) -> None:
@@ -148,52 +202,8 @@ async def _stop_requested(job: ImportJob, on_progress: ProgressCallback | None) 
         return False
     await _finish(job, ImportStatus.CANCELLED)
     if on_progress is not None:
-        await on_progress(await ImportJob.get(id=job.id))
+        await on_progress(await job_summaries(id=job.id).get())
     return True
-
-
-async def _commit_chunk(
-    job: ImportJob,
-    viewer: Viewer,
-    apply: Applier,
-    mapping: ColumnMapping | None,
-    chunk: list[tuple[int, RawRow | RowProblem]],
-    on_progress: ProgressCallback | None,
-) -> None:
-    readable = [(n, v) for n, v in chunk if isinstance(v, dict)]
-    unreadable = [(n, v) for n, v in chunk if isinstance(v, RowProblem)]
-    mapped = [(n, mapping.apply(v)) for n, v in readable] if mapping is not None else []
-    raw = dict(readable)
-    async with in_transaction():
-        result = await apply(viewer, mapped, mode=job.mode, match_on=list(job.match_on))
-        errors = [
-            ImportRowError(
-                job_id=job.id, row=f.row, field=f.field, message=f.message, values=raw.get(f.row)
-            )
-            for f in result.failures
-        ] + [
-            ImportRowError(job_id=job.id, row=n, field=None, message=p.message)
-            for n, p in unreadable
-        ]
-        await ImportRowError.bulk_create(errors)
-        now = datetime.now(UTC)
-        updated = await ImportJob.filter(
-            id=job.id, status=ImportStatus.RUNNING, next_row=job.next_row
-        ).update(
-            processed_rows=F("processed_rows") + len(chunk),
-            created_count=F("created_count") + result.created,
-            updated_count=F("updated_count") + result.updated,
-            skipped_count=F("skipped_count") + result.skipped,
-            failed_count=F("failed_count") + (len(result.failed_rows) + len(unreadable)),
-            next_row=chunk[-1][0] + 1,
-            heartbeat_at=now,
-        )
-        if not updated:
-            # Our checkpoint moved under us: another worker has the job. Roll this chunk back.
-            raise _TakenOver
-    job.next_row = chunk[-1][0] + 1
-    if on_progress is not None:
-        await on_progress(await ImportJob.get(id=job.id))
 
 
 def progress_message(job: ImportJob) -> dict[str, Any]:

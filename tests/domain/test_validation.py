@@ -6,7 +6,7 @@ import pytest
 
 from domain.errors import ErrorCode, Problems
 from domain.opportunities import line_total
-from domain.validation import check_email, check_phone, check_tags, normalize_phone
+from domain.validation import check_email, check_phone, check_tags, clean_text, normalize_phone
 
 
 @pytest.mark.parametrize(
@@ -67,6 +67,38 @@ def test_tags_are_trimmed_deduplicated_and_single_line():
         "VIP",
     ]
     assert problems.items == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("北京星辰科技", "北京星辰科技"),
+        ("  plain  ", "plain"),
+        ("a\x00b\x08c\x1bd\x7fe", "abcde"),
+        ("line one\nline two\ttab", "line one\nline two\ttab"),
+        ("no\u00a0break\u3000space", "no\u00a0break\u3000space"),
+        ("\x00\x01", None),
+    ],
+)
+def test_clean_text_drops_control_characters_only(raw: str, cleaned: str | None):
+    assert clean_text(raw) == cleaned
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "+86 138-0013-8000",
+        "0086 13800138000",
+        "＋８６ １３８００１３８０００",
+        "(021) 6888-1234",
+        "+1 415.555.0100",
+    ],
+)
+def test_check_phone_normalizes_as_normalize_phone_does(raw: str):
+    problems = Problems()
+    typed, normalized = check_phone(problems, "phone", raw)
+    assert problems.items == []
+    assert normalized == normalize_phone(raw) == normalize_phone(typed)
 
 
 @pytest.mark.parametrize(

@@ -46,3 +46,30 @@ async def test_import_into_a_missing_workspace_is_refused(tmp_path: Path):
 
     assert result.returncode == 2
     assert "there is no workspace 42" in result.stderr
+
+
+async def test_import_of_another_kind_links_rows_to_their_customers(tmp_path: Path):
+    # given: the demo workspace, and a file of contacts for its customers
+    env = crm_env(DATABASE_URL=f"sqlite://{tmp_path / 'crm.sqlite3'}", REDIS_URL=None)
+    assert _crm(["migrate"], env, tmp_path).returncode == 0
+    assert _crm(["seed"], env, tmp_path).returncode == 0
+    (tmp_path / "联系人.csv").write_text(
+        "客户名称,姓名,手机\n上海云帆科技有限公司,李娜,139 1122 0000\n没有的公司,张三,13700000000\n",
+        encoding="utf-8",
+    )
+
+    # when
+    result = _crm(["import", "联系人.csv", "--workspace", "1", "--kind", "contacts"], env, tmp_path)
+
+    # then
+    assert result.returncode == 0, result.stderr
+    assert "COMPLETED: 1 created, 0 updated, 0 skipped, 1 failed" in result.stdout
+    assert "row 2 (customer.name): No customer with name “没有的公司”." in result.stdout
+    async with (
+        aiosqlite.connect(tmp_path / "crm.sqlite3") as db,
+        db.execute(
+            "SELECT customer.name FROM contact JOIN customer ON customer.id = contact.customer_id "
+            "WHERE contact.name = '李娜' AND contact.phone_normalized = '13911220000'"
+        ) as cursor,
+    ):
+        assert await cursor.fetchall() == [("上海云帆科技有限公司",)]

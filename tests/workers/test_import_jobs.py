@@ -1,16 +1,17 @@
 """Customer imports run by a real arq worker: exact counts, row errors, resumable chunks."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from arq import ArqRedis
 from arq.worker import Worker
 
 from api.core.ids import from_global_id
+from domain.accounts import create_api_key
 from domain.imports.jobs import ImportRequest, cancel_import, start_import, unfinished_job_ids
-from domain.imports.runner import run_import
+from domain.imports.runner import acting_viewer, run_import
 from domain.viewer import Viewer
-from models import Customer, ImportJob, ImportRowError, User
-from models.enums import ImportKind, ImportMode, ImportStatus
+from models import ApiKey, Customer, ImportJob, ImportRowError, User
+from models.enums import ImportKind, ImportMode, ImportStatus, Role
 from tests.helpers import Account
 from workers.imports import (
     IMPORTS_QUEUE,
@@ -258,3 +259,28 @@ async def test_a_nudge_for_another_databases_job_of_the_same_number_runs_nothing
     # then: our job is left for its own nudge
     assert outcome is None
     assert (await ImportJob.get(id=job.id)).status == ImportStatus.QUEUED
+
+
+async def test_an_import_acts_with_the_role_of_the_key_that_started_it(workspace: Account):
+    # given: an integrator's MANAGER key starts an import, and another key is revoked after
+    admin = await _admin(workspace)
+    manager_key, _ = await create_api_key(admin, name="ERP", role=Role.MANAGER)
+    revoked_key, _ = await create_api_key(admin, name="Old ERP", role=Role.MANAGER)
+    jobs = []
+    for key in (manager_key, revoked_key):
+        as_key = Viewer(workspace_id=admin.workspace_id, role=key.role, api_key_id=key.id)
+        job, _ = await start_import(
+            as_key, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "x"}])
+        )
+        jobs.append(await ImportJob.get(id=job.id))
+    await ApiKey.filter(id=revoked_key.id).update(revoked_at=datetime.now(UTC))
+
+    # when
+    acting = [await acting_viewer(job) for job in jobs]
+
+    # then: the job remembers its key; a revoked key's job runs with the least role
+    assert [job.api_key_id for job in jobs] == [manager_key.id, revoked_key.id]
+    assert [(v.role, v.api_key_id, v.user_id) for v in acting] == [
+        (Role.MANAGER, manager_key.id, None),
+        (Role.REP, None, None),
+    ]

@@ -19,7 +19,7 @@ from models import Customer, ImportJob, User
 from models.enums import ImportKind, ImportStatus
 from tests.helpers import Account
 from tests.ops.processes import CRM, crm_env
-from workers.imports import IMPORTS_QUEUE, enqueue_import
+from workers.imports import IMPORTS_QUEUE, enqueue_import, import_job_id
 
 ROWS = 30_000  # thirty chunks: long enough to be caught in the middle
 
@@ -62,10 +62,13 @@ async def _wait_for_progress(job_id: int, process: subprocess.Popen[bytes]) -> i
     raise AssertionError("the worker never committed a chunk")
 
 
-async def _forget_nudges(arq_redis) -> None:
-    for queued in await arq_redis.queued_jobs(queue_name=IMPORTS_QUEUE):
-        await arq_redis.delete(f"arq:job:{queued.job_id}", f"arq:in-progress:{queued.job_id}")
-        await arq_redis.zrem(IMPORTS_QUEUE, queued.job_id)
+async def _forget_nudges(arq_redis, job: ImportJob) -> None:
+    """Takes the job's own nudges (any checkpoint) off the imports queue other suites share."""
+    ours = import_job_id(job).rsplit(":", 1)[0] + ":"
+    for nudge in await arq_redis.zrange(IMPORTS_QUEUE, 0, -1):
+        if nudge.decode().startswith(ours):
+            await arq_redis.delete(f"arq:job:{nudge.decode()}", f"arq:in-progress:{nudge.decode()}")
+            await arq_redis.zrem(IMPORTS_QUEUE, nudge)
 
 
 async def test_a_worker_killed_mid_import_loses_and_repeats_nothing(
@@ -85,7 +88,7 @@ async def test_a_worker_killed_mid_import_loses_and_repeats_nothing(
         if worker.poll() is None:
             worker.kill()
         # The dead worker's nudge stays queued; this suite shares the Redis, so take it away.
-        await _forget_nudges(arq_redis)
+        await _forget_nudges(arq_redis, job)
     killed = await ImportJob.get(id=job.id)
     assert killed.status == ImportStatus.RUNNING
     assert killed.processed_rows < ROWS

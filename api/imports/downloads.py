@@ -1,0 +1,58 @@
+"""GET /imports/{id}/errors.csv: an import's failed rows, for the user to fix and import again.
+
+Plain HTTP rather than GraphQL, so a browser or curl saves it as a file. It takes the
+same `Authorization: Bearer <session token or API key>` as /graphql.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+
+from api.context import bearer_token
+from api.core.ids import decode_id
+from domain.accounts import Authenticator
+from domain.errors import DomainError
+from domain.imports.error_report import open_error_report
+
+ROUTE_NAME = "import_error_report"
+PATH = "/imports/{job_id}/errors.csv"
+
+
+def error_report_endpoint(authenticator: Authenticator) -> Callable[[Request], Awaitable[Response]]:
+    async def download_error_report(request: Request) -> Response:
+        token = bearer_token(request.headers.get("authorization"))
+        viewer = await authenticator.viewer_for(token) if token is not None else None
+        if viewer is None:
+            return PlainTextResponse(
+                "Sign in first: send Authorization: Bearer <token>.",
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        try:
+            job_id = decode_id(request.path_params["job_id"], "ImportJob", "id", "Import job")
+            report = await open_error_report(viewer, job_id)
+        except DomainError:
+            # Malformed, of another type or another workspace's: all simply not found.
+            return PlainTextResponse("Import job not found.", status_code=404)
+        return StreamingResponse(
+            report.chunks(),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": _attachment(report.file_name),
+                # Customer data: kept out of shared caches and the browser's.
+                "Cache-Control": "no-store",
+            },
+        )
+
+    return download_error_report
+
+
+def _attachment(file_name: str) -> str:
+    """An attachment header that keeps a Chinese file name (RFC 6266 `filename*`), with an
+    ASCII fallback for clients that read only `filename`."""
+    fallback = file_name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name)}"

@@ -1,0 +1,52 @@
+"""Starting and cancelling imports; any signed-in user or API key of the workspace may."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from api.core.ids import decode_id
+from api.core.mutations import respond
+from api.imports.inputs import StartImportInput
+from api.imports.nudges import announce_progress, nudge_import_worker
+from api.imports.types import ImportJobPayload
+from domain.imports import jobs
+from models import ImportJob
+
+
+@strawberry.type
+class ImportMutations:
+    @strawberry.mutation(
+        description="Stores the rows or the uploaded file (GraphQL multipart request spec, "
+        "with an Apollo-Require-Preflight header) as a QUEUED job that a worker runs; follow "
+        "it with importJobProgress."
+    )
+    async def start_import(self, info: Info, input: StartImportInput) -> ImportJobPayload:
+        context = info.context
+        viewer = context.require_viewer()
+
+        async def start() -> ImportJob:
+            request = await input.to_request(context.import_max_bytes)
+            job, created = await jobs.start_import(
+                viewer, request, max_bytes=context.import_max_bytes
+            )
+            if created:  # the first call with an idempotency key already nudged
+                await nudge_import_worker(context.request.app.state.redis, job)
+            return job
+
+        return await respond(ImportJobPayload, "import_job", start)
+
+    @strawberry.mutation(
+        description="A queued job stops at once; a running one after its current chunk, "
+        "keeping every row it has imported."
+    )
+    async def cancel_import(self, info: Info, id: strawberry.ID) -> ImportJobPayload:
+        context = info.context
+        viewer = context.require_viewer()
+
+        async def cancel() -> ImportJob:
+            job = await jobs.cancel_import(viewer, decode_id(id, "ImportJob", "id", "Import job"))
+            await announce_progress(context.request.app.state.redis, job)
+            return job
+
+        return await respond(ImportJobPayload, "import_job", cancel)

@@ -1,0 +1,33 @@
+"""Following an import over WebSocket (graphql-transport-ws)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+
+import strawberry
+
+from api.context import Info
+from api.core.ids import decode_id
+from api.imports.progress import job_not_found, watch_import_job
+from api.imports.types import ImportJob
+from domain.errors import DomainError
+
+
+@strawberry.type
+class ImportSubscriptions:
+    @strawberry.subscription(description="The job as it progresses; ends after the job finishes.")
+    async def import_job_progress(
+        self, info: Info, id: strawberry.ID
+    ) -> AsyncGenerator[ImportJob, None]:
+        viewer = info.context.require_viewer()
+        try:
+            job_id = decode_id(id, "ImportJob", "id")
+        except DomainError:
+            raise job_not_found() from None
+        # aclosing: when the client goes away the watcher's pubsub is closed now, not
+        # whenever the garbage collector finalizes the generator.
+        redis = info.context.request.app.state.redis
+        async with aclosing(watch_import_job(redis, viewer, job_id)) as updates:
+            async for job in updates:
+                yield job  # type: ignore[misc]

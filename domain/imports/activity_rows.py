@@ -1,0 +1,504 @@
+"""Activity imports: follow-ups logged in bulk, with what `logActivity` does for each one.
+
+Each row names its customer, and may name one of its contacts and deals. An activity
+with `nextFollowUpAt` schedules a PENDING reminder for its author (the customer's owner
+when nobody is), cancelling that person's earlier pending follow-up for the customer;
+the customers' `lastActivityAt` and `nextFollowUpAt`, and a linked deal's last activity,
+move as `logActivity` moves them. All of it is set-based: a constant number of
+statements per chunk, whatever its size.
+
+An activity is the same record as a stored one with the same `externalId`, or (match
+field "content") with the same customer, kind, occurredAt and content: importing a
+file twice logs nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from typing import Any
+
+from domain.activities import MAX_CONTENT_LENGTH
+from domain.errors import ErrorCode, Problems
+from domain.imports.bulk_sql import allocate_ids, insert_rows, update_rows
+from domain.imports.cells import Cells, check_match_on, fail, given
+from domain.imports.customer_rows import ChunkResult
+from domain.imports.exact_updates import set_columns
+from domain.imports.links import CustomerLinks, LinkedCustomer, Members
+from domain.imports.moments import parse_instant
+from domain.imports.values import parse_activity_kind
+from domain.validation import check_optional, clean_text, normalize_phone
+from domain.viewer import Viewer
+from models import Activity, Contact, Customer, Opportunity, Reminder, Workspace
+from models.enums import ActivityKind, ImportKind, ImportMode, ReminderStatus
+
+# A follow-up given as a date alone is due at the start of that working day.
+FOLLOW_UP_TIME = time(9, 0)
+_COLUMNS = (
+    "customer_id",
+    "kind",
+    "occurred_at",
+    "content",
+    "next_follow_up_at",
+    "contact_id",
+    "opportunity_id",
+    "author_id",
+    "external_id",
+)
+
+NaturalKey = tuple[int, ActivityKind, datetime, str]
+
+
+@dataclass(eq=False)
+class _Activity:
+    """A stored activity rows may match, or one created by an earlier row of the chunk."""
+
+    values: dict[str, Any]  # every column of _COLUMNS
+    stored: int | None = None
+    changed: set[str] = field(default_factory=set)  # columns changed, when stored
+    listed: bool = False  # a new one: in the list of activities to insert
+
+    def natural_key(self) -> NaturalKey:
+        v = self.values
+        return (v["customer_id"], ActivityKind(v["kind"]), v["occurred_at"], v["content"])
+
+
+@dataclass
+class _Parsed:
+    number: int
+    problems: Problems
+    customer: LinkedCustomer | None
+    present: dict[str, str]
+    values: dict[str, Any]  # the columns the cells give (customer, contact, deal: later)
+
+    def natural_key(self) -> NaturalKey | None:
+        v = self.values
+        if self.customer is None or "occurred_at" not in v or "content" not in v:
+            return None
+        kind = v.get("kind", ActivityKind.OTHER)
+        return (self.customer.id, kind, v["occurred_at"], v["content"])
+
+
+def _parse(number: int, cells: Cells, zone: str, links: CustomerLinks, members: Members) -> _Parsed:
+    problems = Problems()
+    customer = links.find(problems, cells)
+    present = given(cells)
+    values: dict[str, Any] = {}
+    kind, message = parse_activity_kind(present.get("kind"))
+    if message:
+        problems.add("kind", message)
+    elif kind is not None:
+        values["kind"] = kind
+    occurred_at, message = parse_instant(present.get("occurredAt"), zone)
+    if message:
+        problems.add("occurredAt", message)
+    elif occurred_at is not None:
+        values["occurred_at"] = occurred_at
+    follow_up, message = parse_instant(
+        present.get("nextFollowUpAt"), zone, date_only_at=FOLLOW_UP_TIME
+    )
+    if message:
+        problems.add("nextFollowUpAt", message)
+    elif follow_up is not None:
+        values["next_follow_up_at"] = follow_up
+    content = clean_text(present.get("content"))
+    if content is not None and len(content) > MAX_CONTENT_LENGTH:
+        problems.add("content", f"At most {MAX_CONTENT_LENGTH} characters.")
+    elif content is not None:
+        values["content"] = content
+    if "author" in present:
+        author_id = members.find(problems, "author", present["author"])
+        if author_id is not None:
+            values["author_id"] = author_id
+    external_id = check_optional(problems, "externalId", present.get("externalId"), 200)
+    if external_id is not None:
+        values["external_id"] = external_id
+    return _Parsed(number, problems, customer, present, values)
+
+
+class _Related:
+    """The contacts and deals of the chunk's customers, for rows that name one by text."""
+
+    def __init__(self, contacts: list[dict[str, Any]], deals: list[dict[str, Any]]) -> None:
+        self.contacts: dict[int, list[dict[str, Any]]] = {}
+        for contact in contacts:
+            self.contacts.setdefault(contact["customer_id"], []).append(contact)
+        self.deals: dict[int, list[dict[str, Any]]] = {}
+        for deal in deals:
+            self.deals.setdefault(deal["customer_id"], []).append(deal)
+        self.deal_last_activity = {deal["id"]: deal["last_activity_at"] for deal in deals}
+
+    @classmethod
+    async def load(cls, viewer: Viewer, parsed: list[_Parsed]) -> _Related:
+        ids = sorted({row.customer.id for row in parsed if row.customer is not None})
+        scope = {"workspace_id": viewer.workspace_id, "customer_id__in": ids}
+        contacts: list[dict[str, Any]] = []
+        deals: list[dict[str, Any]] = []
+        if ids and any("contact" in row.present for row in parsed):
+            contacts = (
+                await Contact.filter(**scope)
+                .order_by("id")
+                .values("id", "customer_id", "name", "phone_normalized")
+            )
+        if ids and any("opportunity" in row.present for row in parsed):
+            deals = (
+                await Opportunity.filter(**scope)
+                .order_by("id")
+                .values("id", "customer_id", "name", "last_activity_at")
+            )
+        return cls(contacts, deals)
+
+    def contact(self, problems: Problems, customer_id: int, text: str) -> int | None:
+        """The customer's contact of that name, else of that phone."""
+        candidates = self.contacts.get(customer_id, [])
+        named = [c["id"] for c in candidates if c["name"].lower() == text.lower()]
+        if len(named) > 1:
+            problems.add(
+                "contact",
+                f"Several contacts of this customer are named “{text}”: give a phone instead.",
+                ErrorCode.CONFLICT,
+            )
+            return None
+        phone = normalize_phone(text)
+        found = named or [c["id"] for c in candidates if phone and c["phone_normalized"] == phone]
+        if not found:
+            problems.add("contact", f"The customer has no contact “{text}”.", ErrorCode.NOT_FOUND)
+            return None
+        return found[0]
+
+    def deal(self, problems: Problems, customer_id: int, text: str) -> int | None:
+        """The customer's deal of that name."""
+        named = [
+            d["id"] for d in self.deals.get(customer_id, []) if d["name"].lower() == text.lower()
+        ]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            problems.add(
+                "opportunity",
+                f"Several deals of this customer are named “{text}”.",
+                ErrorCode.CONFLICT,
+            )
+        else:
+            problems.add("opportunity", f"The customer has no deal “{text}”.", ErrorCode.NOT_FOUND)
+        return None
+
+
+async def _load_matches(
+    viewer: Viewer, parsed: list[_Parsed], match_on: list[str]
+) -> tuple[dict[str, _Activity], dict[NaturalKey, _Activity]]:
+    """The stored activities rows may match: by external id (also to keep new ones free)
+    and, when matching on "content", by natural key. One query each."""
+    external_ids = sorted(
+        {row.values["external_id"] for row in parsed if "external_id" in row.values}
+    )
+    natural = [key for row in parsed if (key := row.natural_key()) is not None]
+    scope = Activity.filter(workspace_id=viewer.workspace_id)
+    found: dict[int, dict[str, Any]] = {}
+    if external_ids:
+        for activity in await scope.filter(external_id__in=external_ids).values("id", *_COLUMNS):
+            found[activity["id"]] = activity
+    if natural and "content" in match_on:
+        near = scope.filter(
+            customer_id__in=sorted({key[0] for key in natural}),
+            occurred_at__in=sorted({key[2] for key in natural}),
+        )
+        for activity in await near.values("id", *_COLUMNS):
+            found[activity["id"]] = activity
+    by_external_id: dict[str, _Activity] = {}
+    by_natural: dict[NaturalKey, _Activity] = {}
+    for pk in sorted(found):  # the oldest of several
+        values = found[pk]
+        activity = _Activity({c: values[c] for c in _COLUMNS}, stored=pk)
+        if activity.values["external_id"] is not None:
+            by_external_id[activity.values["external_id"]] = activity
+        by_natural.setdefault(activity.natural_key(), activity)
+    return by_external_id, by_natural
+
+
+@dataclass
+class _FollowUps:
+    """What the chunk does to reminders and customers, applied in one go at the end."""
+
+    reminders: list[dict[str, Any]] = field(default_factory=list)  # to insert, in order
+    reminded: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    reminder_activity: dict[int, _Activity] = field(default_factory=dict)  # id(reminder) →
+    last_activity: dict[int, datetime | None] = field(default_factory=dict)  # customer →
+    deal_last_activity: dict[int, datetime | None] = field(default_factory=dict)
+    deals_touched: set[int] = field(default_factory=set)
+
+    def schedule(
+        self, viewer: Viewer, activity: _Activity, user_id: int, due: datetime, note: str
+    ) -> None:
+        """As `logActivity`: the person's earlier pending follow-up for the customer is
+        cancelled (an earlier one of this chunk is written as cancelled)."""
+        customer_id = activity.values["customer_id"]
+        earlier = self.reminded.get((customer_id, user_id))
+        if earlier is not None:
+            earlier["status"] = ReminderStatus.CANCELLED
+        reminder = {
+            "workspace_id": viewer.workspace_id,
+            "user_id": user_id,
+            "customer_id": customer_id,
+            "due_at": due,
+            "note": note[:500],
+            "status": ReminderStatus.PENDING,
+        }
+        self.reminders.append(reminder)
+        self.reminded[(customer_id, user_id)] = reminder
+        self.reminder_activity[id(reminder)] = activity
+
+    def note_activity(self, customer: LinkedCustomer, activity: _Activity) -> None:
+        occurred = activity.values["occurred_at"]
+        last = self.last_activity.get(customer.id, customer.last_activity_at)
+        self.last_activity[customer.id] = occurred if last is None else max(last, occurred)
+
+    def note_deal(self, related: _Related, deal_id: int, occurred: datetime) -> None:
+        last = self.deal_last_activity.get(deal_id, related.deal_last_activity.get(deal_id))
+        if last is None or last < occurred:
+            self.deal_last_activity[deal_id] = occurred
+            self.deals_touched.add(deal_id)
+
+
+async def apply_activity_rows(
+    viewer: Viewer,
+    rows: list[tuple[int, Cells]],
+    *,
+    mode: ImportMode,
+    match_on: list[str],
+) -> ChunkResult:
+    """Creates, updates or skips each row's activity; call inside a transaction."""
+    check_match_on(ImportKind.ACTIVITIES, match_on)
+    result = ChunkResult()
+    if not rows:
+        return result
+    cells_list = [cells for _, cells in rows]
+    zone = await Workspace.filter(id=viewer.workspace_id).first().values_list("timezone", flat=True)
+    links = await CustomerLinks.load(viewer, cells_list)
+    members = await Members.load(viewer, cells_list, "author")
+    parsed = [_parse(number, cells, zone or "UTC", links, members) for number, cells in rows]
+    related = await _Related.load(viewer, parsed)
+    by_external_id, by_natural = await _load_matches(viewer, parsed, match_on)
+
+    created: list[_Activity] = []
+    follow_ups = _FollowUps()
+    for row in parsed:
+        if row.customer is None:
+            fail(result, row.number, row.problems)
+            continue
+        _link_related(row, related)
+        target = _match(row, match_on, by_external_id, by_natural)
+        if (target is None and mode == ImportMode.UPDATE) or (
+            target is not None and mode == ImportMode.CREATE
+        ):
+            result.skipped += 1
+            continue
+        problems = row.problems
+        if target is None:
+            target = _plan_create(viewer, row, problems)
+            changes = target.values
+        else:
+            changes = _plan_update(row, target, problems)
+        _check_external_id(problems, changes.get("external_id"), target, by_external_id)
+        remind = _reminded_user(row, target, changes, problems)
+        if problems.items:
+            fail(result, row.number, problems)
+            continue
+        is_new = target.stored is None and not target.listed
+        if is_new:
+            target.listed = True
+            created.append(target)
+            result.created += 1
+        else:
+            target.values.update(changes)
+            if target.stored is not None:
+                target.changed.update(changes)
+            result.updated += 1
+        by_natural.setdefault(target.natural_key(), target)
+        if target.values["external_id"] is not None:
+            by_external_id.setdefault(target.values["external_id"], target)
+        values = target.values
+        if remind is not None:
+            follow_ups.schedule(
+                viewer, target, remind, values["next_follow_up_at"], values["content"]
+            )
+        # What logging it moves: the customer's last activity and next follow-up, the deal's.
+        if is_new or {"occurred_at", "next_follow_up_at"} & changes.keys():
+            follow_ups.note_activity(row.customer, target)
+        if values["opportunity_id"] is not None and (
+            is_new or {"occurred_at", "opportunity_id"} & changes.keys()
+        ):
+            follow_ups.note_deal(related, values["opportunity_id"], values["occurred_at"])
+
+    await _write(viewer, created, [*by_external_id.values(), *by_natural.values()], follow_ups)
+    return result
+
+
+def _link_related(row: _Parsed, related: _Related) -> None:
+    assert row.customer is not None
+    if "contact" in row.present:
+        contact_id = related.contact(row.problems, row.customer.id, row.present["contact"])
+        if contact_id is not None:
+            row.values["contact_id"] = contact_id
+    if "opportunity" in row.present:
+        deal_id = related.deal(row.problems, row.customer.id, row.present["opportunity"])
+        if deal_id is not None:
+            row.values["opportunity_id"] = deal_id
+
+
+def _match(
+    row: _Parsed,
+    match_on: list[str],
+    by_external_id: dict[str, _Activity],
+    by_natural: dict[NaturalKey, _Activity],
+) -> _Activity | None:
+    for name in match_on:
+        if name == "externalId" and "external_id" in row.values:
+            found = by_external_id.get(row.values["external_id"])
+        elif name == "content" and (key := row.natural_key()) is not None:
+            found = by_natural.get(key)
+        else:
+            found = None
+        if found is not None:
+            return found
+    return None
+
+
+def _plan_create(viewer: Viewer, row: _Parsed, problems: Problems) -> _Activity:
+    assert row.customer is not None
+    values = dict.fromkeys(_COLUMNS) | row.values
+    values["customer_id"] = row.customer.id
+    if values["kind"] is None:
+        values["kind"] = ActivityKind.OTHER
+    if "author_id" not in row.values:
+        values["author_id"] = viewer.user_id
+    # A time is also what keeps a file imported twice from logging its activities twice.
+    _require(problems, values, "occurred_at", "occurredAt", "Say when it happened.")
+    _require(problems, values, "content", "content", "Say what happened.")
+    _check_order(problems, values["occurred_at"], values["next_follow_up_at"])
+    return _Activity(values)
+
+
+def _plan_update(row: _Parsed, target: _Activity, problems: Problems) -> dict[str, Any]:
+    assert row.customer is not None
+    if target.values["customer_id"] != row.customer.id:
+        problems.add(
+            row.customer.field,
+            "This activity belongs to another customer; an import does not move it.",
+            ErrorCode.CONFLICT,
+        )
+    changes = {
+        column: value for column, value in row.values.items() if target.values[column] != value
+    }
+    if "occurred_at" in changes or "next_follow_up_at" in changes:
+        merged = target.values | changes
+        _check_order(problems, merged["occurred_at"], merged["next_follow_up_at"])
+    return changes
+
+
+def _require(
+    problems: Problems, values: dict[str, Any], column: str, name: str, message: str
+) -> None:
+    """A missing value is REQUIRED, unless the cell's own problem was already reported."""
+    if values[column] is None and not any(p.field == name for p in problems.items):
+        problems.add(name, message, ErrorCode.REQUIRED)
+
+
+def _check_order(problems: Problems, occurred_at: datetime | None, due: datetime | None) -> None:
+    if occurred_at is not None and due is not None and due <= occurred_at:
+        problems.add("nextFollowUpAt", "The follow-up must come after the activity.")
+
+
+def _check_external_id(
+    problems: Problems,
+    external_id: str | None,
+    target: _Activity,
+    by_external_id: dict[str, _Activity],
+) -> None:
+    holder = by_external_id.get(external_id) if external_id is not None else None
+    if holder is not None and holder is not target:
+        problems.add(
+            "externalId",
+            f"Another activity already has external id “{external_id}”.",
+            ErrorCode.DUPLICATE,
+        )
+
+
+def _reminded_user(
+    row: _Parsed, target: _Activity, changes: dict[str, Any], problems: Problems
+) -> int | None:
+    """Whom a new or changed follow-up reminds: the author, else the customer's owner."""
+    if changes.get("next_follow_up_at") is None:
+        return None
+    assert row.customer is not None
+    user_id = changes.get("author_id", target.values.get("author_id")) or row.customer.owner_id
+    if user_id is None:
+        problems.add(
+            "nextFollowUpAt",
+            "Nobody to remind: give the customer an owner or the activity an author.",
+        )
+    return user_id
+
+
+async def _write(
+    viewer: Viewer, created: list[_Activity], matched: list[_Activity], follow_ups: _FollowUps
+) -> None:
+    db = Activity._meta.db
+    now = datetime.now(UTC)
+    if created:
+        for pk, activity in zip(
+            await allocate_ids(db, Activity, len(created)), created, strict=True
+        ):
+            activity.values["id"] = pk
+            activity.values["workspace_id"] = viewer.workspace_id
+        await insert_rows(db, Activity, [activity.values for activity in created], now)
+    changed = {a.stored: a for a in matched if a.stored is not None and a.changed}
+    columns = sorted({column for activity in changed.values() for column in activity.changed})
+    await set_columns(Activity, {pk: a.values for pk, a in changed.items()}, columns)
+    await _write_follow_ups(viewer, follow_ups, now)
+
+
+async def _write_follow_ups(viewer: Viewer, follow_ups: _FollowUps, now: datetime) -> None:
+    customer_ids = sorted(follow_ups.last_activity)
+    if not customer_ids:
+        return
+    pending = await Reminder.filter(
+        workspace_id=viewer.workspace_id,
+        customer_id__in=customer_ids,
+        status=ReminderStatus.PENDING,
+    ).values("id", "customer_id", "user_id", "due_at")
+    cancelled = {
+        r["id"] for r in pending if (r["customer_id"], r["user_id"]) in follow_ups.reminded
+    }
+    if cancelled:
+        await Reminder.filter(id__in=sorted(cancelled)).update(status=ReminderStatus.CANCELLED)
+    for reminder in follow_ups.reminders:
+        activity = follow_ups.reminder_activity[id(reminder)]
+        reminder["activity_id"] = activity.stored or activity.values["id"]
+    await insert_rows(Reminder._meta.db, Reminder, follow_ups.reminders, now)
+
+    # A customer's next follow-up is the soonest reminder anyone still has pending for it.
+    soonest: dict[int, datetime] = {}
+    still_pending = [r for r in pending if r["id"] not in cancelled] + [
+        r for r in follow_ups.reminders if r["status"] == ReminderStatus.PENDING
+    ]
+    for reminder in still_pending:
+        due = reminder["due_at"]
+        customer_id = reminder["customer_id"]
+        soonest[customer_id] = min(due, soonest.get(customer_id, due))
+    changes = {
+        customer_id: {
+            "last_activity_at": follow_ups.last_activity[customer_id],
+            "next_follow_up_at": soonest.get(customer_id),
+        }
+        for customer_id in customer_ids
+    }
+    await update_rows(Customer._meta.db, Customer, changes, now)
+    await set_columns(
+        Opportunity,
+        {
+            pk: {"last_activity_at": follow_ups.deal_last_activity[pk]}
+            for pk in follow_ups.deals_touched
+        },
+        ["last_activity_at"],
+    )

@@ -1,0 +1,169 @@
+"""An import's chunks committed one at a time, each with its row errors, the job's counters
+and its checkpoint in ONE transaction, guarded by the checkpoint it started from.
+
+Whatever instant a worker dies at, the database holds either all of a chunk or none of
+it. On PostgreSQL the database writes one chunk while Python reads and checks the next
+(the database works on one core, Python on the other); the next chunk's transaction
+still begins only once the previous one has committed, so its lookups see every row
+before it. SQLite has one connection: there each chunk commits before the next is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from domain.imports.customer_rows import ChunkResult
+from domain.imports.mapping import ColumnMapping
+from domain.imports.rows import RawRow, RowProblem
+from domain.imports.summaries import job_summaries
+from domain.viewer import Viewer
+from models import ImportJob, ImportRowError
+from models.enums import ImportMode, ImportStatus
+
+Applier = Callable[..., Awaitable[ChunkResult]]
+ProgressCallback = Callable[[ImportJob], Awaitable[None]]
+MappedRows = list[tuple[int, dict[str, str | None]]]
+# Preparing a chunk hands the event loop back this often (rows), so that the chunk being
+# committed meanwhile never waits long to send its next statement.
+_ROWS_BETWEEN_YIELDS = 50
+
+
+class TakenOver(Exception):
+    """Another worker claimed the job (ours looked dead): this one must stop, writing nothing."""
+
+
+class CheckedRows(Protocol):
+    """A chunk's rows checked ahead of its transaction (`customer_rows.CheckedCustomerRows`)."""
+
+    async def apply(self, *, mode: ImportMode, match_on: list[str]) -> ChunkResult: ...
+
+
+Checker = Callable[[Viewer, MappedRows], Awaitable[CheckedRows]]
+
+
+@dataclass
+class _Unchecked:
+    """The rows of a kind whose applier checks them inside the transaction."""
+
+    apply_rows: Applier
+    viewer: Viewer
+    rows: MappedRows
+
+    async def apply(self, *, mode: ImportMode, match_on: list[str]) -> ChunkResult:
+        return await self.apply_rows(self.viewer, self.rows, mode=mode, match_on=match_on)
+
+
+@dataclass
+class Chunk:
+    """A chunk ready to commit: its rows mapped (and checked, when the kind allows it)."""
+
+    rows: CheckedRows
+    raw: dict[int, RawRow]  # the file's values of each readable row, kept with its errors
+    unreadable: list[tuple[int, RowProblem]]
+    size: int
+    next_row: int  # the checkpoint once it is committed
+
+
+async def prepare_chunk(
+    viewer: Viewer,
+    apply: Applier,
+    check: Checker | None,
+    mapping: ColumnMapping | None,
+    rows: list[tuple[int, RawRow | RowProblem]],
+) -> Chunk:
+    readable = [(n, v) for n, v in rows if isinstance(v, dict)]
+    unreadable = [(n, v) for n, v in rows if isinstance(v, RowProblem)]
+    mapped = []
+    if mapping is not None:
+        for start in range(0, len(readable), _ROWS_BETWEEN_YIELDS):
+            mapped += [
+                (n, mapping.apply(v)) for n, v in readable[start : start + _ROWS_BETWEEN_YIELDS]
+            ]
+            await asyncio.sleep(0)  # the chunk being committed sends its next statement
+    checked = (
+        await check(viewer, mapped) if check is not None else _Unchecked(apply, viewer, mapped)
+    )
+    return Chunk(checked, dict(readable), unreadable, len(rows), rows[-1][0] + 1)
+
+
+async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallback | None) -> None:
+    async with in_transaction():
+        result = await chunk.rows.apply(mode=job.mode, match_on=list(job.match_on))
+        errors = [
+            ImportRowError(
+                job_id=job.id,
+                row=f.row,
+                field=f.field,
+                message=f.message,
+                values=chunk.raw.get(f.row),
+            )
+            for f in result.failures
+        ] + [
+            ImportRowError(job_id=job.id, row=n, field=None, message=p.message)
+            for n, p in chunk.unreadable
+        ]
+        await ImportRowError.bulk_create(errors)
+        now = datetime.now(UTC)
+        updated = await ImportJob.filter(
+            id=job.id, status=ImportStatus.RUNNING, next_row=job.next_row
+        ).update(
+            processed_rows=F("processed_rows") + chunk.size,
+            created_count=F("created_count") + result.created,
+            updated_count=F("updated_count") + result.updated,
+            skipped_count=F("skipped_count") + result.skipped,
+            failed_count=F("failed_count") + (len(result.failed_rows) + len(chunk.unreadable)),
+            next_row=chunk.next_row,
+            heartbeat_at=now,
+        )
+        if not updated:
+            # Our checkpoint moved under us: another worker has the job. Roll this chunk back.
+            raise TakenOver
+    job.next_row = chunk.next_row
+    if on_progress is not None:
+        await on_progress(await job_summaries(id=job.id).get())
+
+
+class ChunkCommits:
+    """At most one chunk committing while the caller reads and prepares the next one."""
+
+    def __init__(self, job: ImportJob, on_progress: ProgressCallback | None) -> None:
+        self._job = job
+        self._on_progress = on_progress
+        self._overlap = ImportJob._meta.db.capabilities.dialect == "postgres"
+        self._committing: asyncio.Task[None] | None = None
+        self.committed = 0  # chunks committed by this run
+
+    async def start(self, chunk: Chunk) -> None:
+        """Begins committing `chunk`; call `wait` before starting another."""
+        assert self._committing is None, "one chunk at a time: its lookups need the last one"
+        self._committing = asyncio.create_task(commit_chunk(self._job, chunk, self._on_progress))
+        if not self._overlap:
+            await asyncio.wait([self._committing])  # `wait` reports how it went
+
+    async def wait(self) -> bool:
+        """Waits for the chunk being committed, raising its error; False if there was none."""
+        committing, self._committing = self._committing, None
+        if committing is None:
+            return False
+        await committing
+        self.committed += 1
+        return True
+
+    async def settle(self, error: BaseException) -> None:
+        """On the way out after `error`: a chunk being committed is valid, so it finishes
+        (an error of its own, such as TakenOver, then prevails); a cancelled run cancels it."""
+        committing, self._committing = self._committing, None
+        if committing is None:
+            return
+        if isinstance(error, Exception):
+            await committing
+            return
+        committing.cancel()
+        await asyncio.gather(committing, return_exceptions=True)

@@ -1,0 +1,241 @@
+"""Contact imports: each row a contact of an existing customer, created or updated.
+
+Rows name their customer (`customer.externalId`, `customer.phone` or `customer.name`)
+and are matched against that customer's contacts only, on the `matchOn` fields (e-mail,
+phone, name), and against the contacts earlier rows of the chunk created. Values are
+checked by the API's rules (`clean_contact_fields`, `clean_custom_fields`); a customer
+keeps exactly the primary contact the API would give it. The chunk costs a constant
+number of statements: definitions, one lookup per link column, the linked customers'
+contacts, one INSERT, one UPDATE of contacts and one of their customers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
+from domain.customers import clean_contact_fields
+from domain.errors import ErrorCode, Problems
+from domain.imports.bulk_sql import insert_rows, update_rows
+from domain.imports.cells import (
+    ROW,
+    Cells,
+    check_match_on,
+    fail,
+    given,
+    typed_custom_fields,
+)
+from domain.imports.customer_rows import ChunkResult
+from domain.imports.links import CustomerLinks, LinkedCustomer
+from domain.imports.values import parse_yes_no
+from domain.viewer import Viewer
+from models import Contact, Customer
+from models.enums import CustomFieldEntity, ImportKind, ImportMode
+
+# Canonical import field → argument of `clean_contact_fields`.
+_COLUMNS = {"name": "name", "phone": "phone", "email": "email", "title": "title", "notes": "notes"}
+
+
+@dataclass(eq=False)
+class _Contact:
+    """A contact of a linked customer: stored (`stored`) or created by an earlier row."""
+
+    values: dict[str, Any]  # every attribute when new; the changes when stored
+    keys: dict[str, str]  # match field → the value compared
+    is_primary: bool
+    custom_fields: dict
+    stored: int | None = None
+
+
+@dataclass
+class _Parsed:
+    number: int
+    problems: Problems
+    customer: LinkedCustomer | None
+    clean: dict[str, Any]  # contact attributes from the cells given
+    custom: dict[str, Any]
+    keys: dict[str, str]
+
+
+def _match_keys(name: str | None, email: str | None, phone_normalized: str | None) -> dict:
+    keys = {"email": email, "phone": phone_normalized, "name": name.lower() if name else None}
+    return {field: key for field, key in keys.items() if key}
+
+
+def _parse(number: int, cells: Cells, definitions: Definitions, links: CustomerLinks) -> _Parsed:
+    problems = Problems()
+    customer = links.find(problems, cells)
+    present = given(cells)
+    values = {column: present[name] for name, column in _COLUMNS.items() if name in present}
+    clean = clean_contact_fields(problems, ROW, values)
+    primary, message = parse_yes_no(present.get("isPrimary"))
+    if message:
+        problems.add("isPrimary", message)
+    elif primary is not None:
+        clean["is_primary"] = primary
+    custom = typed_custom_fields(problems, present, definitions, CustomFieldEntity.CONTACT)
+    keys = _match_keys(clean.get("name"), clean.get("email"), clean.get("phone_normalized"))
+    return _Parsed(number, problems, customer, clean, custom, keys)
+
+
+@dataclass
+class _Book:
+    """The contacts of the chunk's customers, stored and new, in the order they came."""
+
+    by_customer: dict[int, list[_Contact]] = field(default_factory=dict)
+    touched: set[int] = field(default_factory=set)  # customers whose contacts changed
+
+    def match(self, customer_id: int, keys: dict[str, str], match_on: list[str]) -> _Contact | None:
+        contacts = self.by_customer.get(customer_id, [])
+        for name in match_on:
+            if name in keys:
+                for contact in contacts:
+                    if contact.keys.get(name) == keys[name]:
+                        return contact
+        return None
+
+    def make_only_primary(self, customer_id: int, primary: _Contact) -> None:
+        for contact in self.by_customer.get(customer_id, []):
+            if contact is not primary and contact.is_primary:
+                contact.is_primary = False
+                contact.values["is_primary"] = False
+
+
+async def _load_book(viewer: Viewer, parsed: list[_Parsed]) -> _Book:
+    book = _Book()
+    customer_ids = sorted({row.customer.id for row in parsed if row.customer is not None})
+    if not customer_ids:
+        return book
+    stored = (
+        await Contact.filter(workspace_id=viewer.workspace_id, customer_id__in=customer_ids)
+        .order_by("id")
+        .values(
+            "id", "customer_id", "name", "email", "phone_normalized", "is_primary", "custom_fields"
+        )
+    )
+    for contact in stored:
+        book.by_customer.setdefault(contact["customer_id"], []).append(
+            _Contact(
+                {},
+                _match_keys(contact["name"], contact["email"], contact["phone_normalized"]),
+                contact["is_primary"],
+                contact["custom_fields"] or {},
+                stored=contact["id"],
+            )
+        )
+    return book
+
+
+async def apply_contact_rows(
+    viewer: Viewer,
+    rows: list[tuple[int, Cells]],
+    *,
+    mode: ImportMode,
+    match_on: list[str],
+) -> ChunkResult:
+    """Creates, updates or skips each row's contact; call inside a transaction."""
+    check_match_on(ImportKind.CONTACTS, match_on)
+    result = ChunkResult()
+    if not rows:
+        return result
+    definitions = await load_definitions(viewer)
+    links = await CustomerLinks.load(viewer, [cells for _, cells in rows])
+    parsed = [_parse(number, cells, definitions, links) for number, cells in rows]
+    book = await _load_book(viewer, parsed)
+
+    created: list[_Contact] = []
+    for row in parsed:
+        if row.customer is None:
+            fail(result, row.number, row.problems)
+            continue
+        customer_id = row.customer.id
+        target = book.match(customer_id, row.keys, match_on)
+        if (target is None and mode == ImportMode.UPDATE) or (
+            target is not None and mode == ImportMode.CREATE
+        ):
+            result.skipped += 1
+            continue
+        problems = row.problems
+        if target is None:
+            target = await _plan_create(viewer, row, problems, definitions, book)
+            if problems.items:
+                fail(result, row.number, problems)
+                continue
+            target.values["customer_id"] = customer_id
+            book.by_customer.setdefault(customer_id, []).append(target)
+            created.append(target)
+            result.created += 1
+        else:
+            changes = await _plan_update(viewer, row, target, problems, definitions)
+            if problems.items:
+                fail(result, row.number, problems)
+                continue
+            target.values.update(changes)
+            target.keys.update(row.keys)
+            target.custom_fields = changes.get("custom_fields", target.custom_fields)
+            target.is_primary = changes.get("is_primary", target.is_primary)
+            result.updated += 1
+        if target.is_primary:
+            book.make_only_primary(customer_id, target)
+        book.touched.add(customer_id)
+
+    await _write(viewer, created, book)
+    return result
+
+
+async def _plan_create(
+    viewer: Viewer, row: _Parsed, problems: Problems, definitions: Definitions, book: _Book
+) -> _Contact:
+    values = dict(row.clean)
+    if "name" not in values:
+        problems.add("name", "A new contact needs a name.", ErrorCode.REQUIRED)
+    if "is_primary" not in values:
+        # A customer's first contact is its primary one unless the file says otherwise.
+        assert row.customer is not None
+        values["is_primary"] = not book.by_customer.get(row.customer.id)
+    values["custom_fields"] = await clean_custom_fields(
+        problems,
+        viewer,
+        CustomFieldEntity.CONTACT,
+        row.custom,
+        existing=None,
+        path="customFields",
+        definitions=definitions,
+    )
+    return _Contact(values, dict(row.keys), values["is_primary"], values["custom_fields"])
+
+
+async def _plan_update(
+    viewer: Viewer, row: _Parsed, target: _Contact, problems: Problems, definitions: Definitions
+) -> dict[str, Any]:
+    changes = dict(row.clean)
+    if row.custom:
+        changes["custom_fields"] = await clean_custom_fields(
+            problems,
+            viewer,
+            CustomFieldEntity.CONTACT,
+            row.custom,
+            existing=target.custom_fields,
+            path="customFields",
+            definitions=definitions,
+        )
+    return changes
+
+
+async def _write(viewer: Viewer, created: list[_Contact], book: _Book) -> None:
+    db = Contact._meta.db
+    now = datetime.now(UTC)
+    for contact in created:
+        contact.values["workspace_id"] = viewer.workspace_id
+    changes = {
+        contact.stored: contact.values
+        for contacts in book.by_customer.values()
+        for contact in contacts
+        if contact.stored is not None and contact.values
+    }
+    await insert_rows(db, Contact, [contact.values for contact in created], now)
+    await update_rows(db, Contact, changes, now)
+    # A change to a contact is a change to its customer (clients sync by updatedSince).
+    await update_rows(db, Customer, {pk: {} for pk in sorted(book.touched)}, now)

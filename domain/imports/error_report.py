@@ -1,0 +1,175 @@
+"""The downloadable report of an import's failed rows: their original cells and what was wrong.
+
+The user fixes the rows in Excel or WPS and imports the report again, so it keeps the
+file's columns in the file's order, and it is written as UTF-8 with a BOM, which Excel
+needs to read Chinese. Cells that a spreadsheet would run as a formula are defused.
+
+The report is streamed one page of errors at a time (keyset on (row, id), the order of
+the errors' index), so a job with 100,000 errors costs the memory of one page.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from pypika_tortoise import functions as sql
+from tortoise.expressions import Q
+from tortoise.functions import Function
+
+from domain.errors import not_found
+from domain.imports.readers import read_rows
+from domain.imports.rows import ImportFileError
+from domain.imports.summaries import find_job
+from domain.viewer import Viewer
+from models import ImportJob, ImportRowError
+from models.enums import ImportFormat
+
+PAGE_SIZE = 1000
+# Enough for the header line of any sane CSV or the first object of a JSON Lines file.
+HEADER_SAMPLE_BYTES = 256 * 1024
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Head(Function):
+    """The first bytes of a blob: SUBSTRING works on PostgreSQL's bytea and SQLite's BLOB."""
+
+    database_func = sql.Substring
+
+
+@dataclass
+class _FailedRow:
+    row: int
+    values: dict[str, Any] | None
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ErrorReport:
+    job: ImportJob
+    columns: list[str]
+
+    @property
+    def file_name(self) -> str:
+        name = self.job.file_name
+        stem = PurePath(name).stem if name else f"import-{self.job.id}"
+        return f"{stem}-errors.csv"
+
+    async def chunks(self, *, page_size: int = PAGE_SIZE) -> AsyncIterator[bytes]:
+        """The CSV file as UTF-8 bytes: a BOM and the header, then one chunk per page."""
+        error_column = _free_name("error", self.columns)
+        row_column = _free_name("row", [*self.columns, error_column])
+        yield codecs.BOM_UTF8 + _csv_lines([[*self.columns, error_column, row_column]])
+        pending: _FailedRow | None = None
+        async for page in _error_pages(self.job.id, page_size, "field", "message", "values"):
+            finished: list[_FailedRow] = []
+            for _, row, field_name, message, values in page:
+                # One line per failed row: its errors are consecutive in (row, id) order,
+                # though a page may end between two of them.
+                if pending is None or pending.row != row:
+                    if pending is not None:
+                        finished.append(pending)
+                    pending = _FailedRow(row, values)
+                pending.problems.append(f"{field_name}: {message}" if field_name else message)
+            if finished:
+                yield _csv_lines([self._line(failed) for failed in finished])
+        if pending is not None:
+            yield _csv_lines([self._line(pending)])
+
+    def _line(self, failed: _FailedRow) -> list[str]:
+        values = failed.values or {}
+        cells = [_cell(values.get(column)) for column in self.columns]
+        return [*cells, _cell("; ".join(failed.problems)), str(failed.row)]
+
+
+async def open_error_report(viewer: Viewer, job_id: int) -> ErrorReport:
+    """The report of a job of the viewer's workspace; another workspace's job is NOT_FOUND."""
+    job = await find_job(viewer, job_id)
+    if job is None:
+        raise not_found("id", "Import job")
+    return ErrorReport(job, await _columns(job))
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def _free_name(name: str, taken: Sequence[str]) -> str:
+    # The file may have its own "error" or "row" column; ours must not hide it.
+    while name in taken:
+        name = f"_{name}"
+    return name
+
+
+def _csv_lines(lines: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(lines)  # \r\n line ends, as Excel writes them
+    return buffer.getvalue().encode("utf-8")
+
+
+async def _error_pages(
+    job_id: int, page_size: int, *columns: str
+) -> AsyncIterator[list[tuple[Any, ...]]]:
+    """The job's errors as (id, row, *columns), page by page in (row, id) order."""
+    after: tuple[int, int] | None = None
+    while True:
+        errors = ImportRowError.filter(job_id=job_id)
+        if after is not None:
+            row, pk = after
+            errors = errors.filter(Q(row__gt=row) | Q(row=row, id__gt=pk))
+        page = await (
+            errors.order_by("row", "id").limit(page_size).values_list("id", "row", *columns)
+        )
+        if page:
+            yield page
+        if len(page) < page_size:
+            return
+        after = (page[-1][1], page[-1][0])
+
+
+async def _columns(job: ImportJob) -> list[str]:
+    """The file's header in its order (PostgreSQL's jsonb does not keep the order of the
+    stored rows' keys), then any other key of a failed row: JSON objects need not share
+    their keys, and a file whose header cannot be read again still has its rows reported."""
+    columns = dict.fromkeys(await _file_header(job))
+    if job.format == ImportFormat.JSONL or not columns:
+        async for page in _error_pages(job.id, PAGE_SIZE, "values"):
+            for *_, values in page:
+                columns.update(dict.fromkeys(values or {}))
+    return list(columns)
+
+
+async def _file_header(job: ImportJob) -> list[str]:
+    source = await _file_sample(job)
+    if not source:
+        return []
+    try:
+        for _, values in read_rows(
+            source, filename=job.file_name or "file", sheet=job.sheet, format=job.format
+        ):
+            if isinstance(values, dict):
+                return list(values)
+    except (ImportFileError, ValueError):
+        # The sample may end inside a line; the keys of the failed rows stand in.
+        pass
+    return []
+
+
+async def _file_sample(job: ImportJob) -> bytes | None:
+    jobs = ImportJob.filter(id=job.id)
+    if job.format == ImportFormat.XLSX:
+        # A workbook is a zip whose directory is at its end: it is read whole or not at all.
+        return await jobs.first().values_list("payload", flat=True)
+    head = await (
+        jobs.annotate(head=_Head("payload", 1, HEADER_SAMPLE_BYTES))
+        .first()
+        .values_list("head", flat=True)
+    )
+    return bytes(head) if head is not None else None

@@ -1,0 +1,153 @@
+"""Whom the rows of contacts, activities and deals refer to: a customer, a workspace member.
+
+Each is loaded for a whole chunk in a constant number of queries (one per link column
+the chunk uses), always within the viewer's workspace: a link never reaches another
+tenant's records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.functions import Lower
+
+from domain.errors import ErrorCode, Problems
+from domain.imports.cells import Cells
+from domain.validation import check_phone, clean_text, normalize_phone
+from domain.viewer import Viewer
+from models import Customer, User
+
+# Tried in this order for each row, with whichever of them the row gives.
+LINK_FIELDS = ("customer.externalId", "customer.phone", "customer.name")
+
+
+@dataclass
+class LinkedCustomer:
+    id: int
+    owner_id: int | None
+    last_activity_at: datetime | None
+    field: str  # the link field that found it, where a problem with the link is reported
+
+
+class CustomerLinks:
+    """The stored customers a chunk's rows name, by external id, phone or name."""
+
+    def __init__(self, customers: list[dict[str, Any]]) -> None:
+        self.by_external_id: dict[str, dict[str, Any]] = {}
+        self.by_phone: dict[str, dict[str, Any]] = {}
+        self.by_name: dict[str, list[dict[str, Any]]] = {}
+        for customer in customers:  # oldest first: of several with one phone, the oldest
+            if customer["external_id"] is not None:
+                self.by_external_id[customer["external_id"]] = customer
+            if customer["phone_normalized"] is not None:
+                self.by_phone.setdefault(customer["phone_normalized"], customer)
+            self.by_name.setdefault((customer["name"] or "").lower(), []).append(customer)
+
+    @classmethod
+    async def load(cls, viewer: Viewer, rows: list[Cells]) -> CustomerLinks:
+        external_ids: set[str] = set()
+        phones: set[str] = set()
+        names: set[str] = set()
+        for cells in rows:
+            if external_id := clean_text(cells.get("customer.externalId")):
+                external_ids.add(external_id)
+            if phone := normalize_phone(clean_text(cells.get("customer.phone"))):
+                phones.add(phone)
+            if name := clean_text(cells.get("customer.name")):
+                names.add(name.lower())
+        scope = Customer.filter(workspace_id=viewer.workspace_id)
+        queries = []
+        if external_ids:
+            queries.append(scope.filter(external_id__in=sorted(external_ids)))
+        if phones:
+            queries.append(scope.filter(phone_normalized__in=sorted(phones)))
+        if names:
+            queries.append(
+                scope.annotate(name_lower=Lower("name")).filter(name_lower__in=sorted(names))
+            )
+        found: dict[int, dict[str, Any]] = {}
+        for query in queries:
+            for customer in await query.order_by("id").values(
+                "id", "name", "phone_normalized", "external_id", "owner_id", "last_activity_at"
+            ):
+                found[customer["id"]] = customer
+        return cls([found[pk] for pk in sorted(found)])
+
+    def find(self, problems: Problems, cells: Cells) -> LinkedCustomer | None:
+        """The row's customer; None with a problem when it names none, or several."""
+        tried: list[str] = []
+        first: str | None = None
+        if external_id := clean_text(cells.get("customer.externalId")):
+            first = "customer.externalId"
+            if hit := self.by_external_id.get(external_id):
+                return self._linked(hit, first)
+            tried.append(f"external id “{external_id}”")
+        if cells.get("customer.phone") is not None:
+            first = first or "customer.phone"
+            phone, normalized = check_phone(problems, "customer.phone", cells["customer.phone"])
+            if normalized is not None and (hit := self.by_phone.get(normalized)):
+                return self._linked(hit, "customer.phone")
+            if phone is not None:
+                tried.append(f"phone “{phone}”")
+        if name := clean_text(cells.get("customer.name")):
+            first = first or "customer.name"
+            named = self.by_name.get(name.lower(), [])
+            if len(named) == 1:
+                return self._linked(named[0], "customer.name")
+            if named:
+                problems.add(
+                    "customer.name",
+                    f"{len(named)} customers are named “{name}”: "
+                    "give the customer's external id or phone instead.",
+                    ErrorCode.CONFLICT,
+                )
+                return None
+            tried.append(f"name “{name}”")
+        if first is None:
+            problems.add(
+                "customer.name",
+                "Say which customer: give its external id, phone or name.",
+                ErrorCode.REQUIRED,
+            )
+        elif tried:
+            problems.add(first, f"No customer with {' or '.join(tried)}.", ErrorCode.NOT_FOUND)
+        return None
+
+    @staticmethod
+    def _linked(customer: dict[str, Any], field: str) -> LinkedCustomer:
+        return LinkedCustomer(
+            customer["id"], customer["owner_id"], customer["last_activity_at"], field
+        )
+
+
+class Members:
+    """The workspace's users, found by e-mail or by exact name."""
+
+    def __init__(self, users: list[dict[str, Any]]) -> None:
+        self.by_email = {user["email"].lower(): user["id"] for user in users}
+        self.by_name: dict[str, list[int]] = {}
+        for user in users:
+            self.by_name.setdefault(user["name"], []).append(user["id"])
+
+    @classmethod
+    async def load(cls, viewer: Viewer, rows: list[Cells], field: str) -> Members:
+        """The members, when some row names one in `field` (else none: no query)."""
+        if not any(cells.get(field) is not None for cells in rows):
+            return cls([])
+        return cls(
+            await User.filter(workspace_id=viewer.workspace_id).values("id", "name", "email")
+        )
+
+    def find(self, problems: Problems, field: str, text: str) -> int | None:
+        if text.lower() in self.by_email:
+            return self.by_email[text.lower()]
+        found = self.by_name.get(text, [])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            problems.add(field, f"Several members are named “{text}”: give an e-mail instead.")
+        else:
+            problems.add(field, f"No member of this workspace is “{text}”.", ErrorCode.NOT_FOUND)
+        return None

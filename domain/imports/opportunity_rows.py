@@ -1,0 +1,518 @@
+"""Opportunity imports: deals created in, or moved through, their pipeline's stages.
+
+Each row names its customer, and its pipeline and stage by name (the default pipeline
+and its first open stage when it does not). A deal is created as `createOpportunity`
+creates one (its first StageChange; closed when it lands in a WON or LOST stage) and
+changed as `updateOpportunity` and `moveOpportunity` change one (a forward move waits
+for the current stage's required checklist items; the amount of a deal quoted in lines
+is their sum). Rows match stored deals, and deals earlier rows created, by `externalId`
+or by customer and name within the pipeline. A constant number of statements per chunk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
+from domain.errors import ErrorCode, Problems
+from domain.imports.bulk_sql import allocate_ids, insert_rows
+from domain.imports.cells import Cells, check_match_on, fail, given, typed_custom_fields
+from domain.imports.customer_rows import ChunkResult
+from domain.imports.exact_updates import set_columns
+from domain.imports.links import CustomerLinks, LinkedCustomer, Members
+from domain.imports.moments import parse_day
+from domain.imports.values import parse_amount, parse_percentage
+from domain.pipelines import closing_fields, status_for
+from domain.stages import is_forward
+from domain.validation import check_currency, check_money, check_name, check_optional
+from domain.viewer import Viewer
+from models import (
+    ChecklistItem,
+    LineItem,
+    Opportunity,
+    OpportunityChecklistState,
+    Pipeline,
+    Stage,
+    StageChange,
+    Workspace,
+)
+from models.enums import CustomFieldEntity, ImportKind, ImportMode, OpportunityStatus, StageKind
+
+_COLUMNS = (
+    "customer_id",
+    "pipeline_id",
+    "stage_id",
+    "name",
+    "status",
+    "amount",
+    "currency",
+    "probability_override",
+    "expected_close_date",
+    "owner_id",
+    "custom_fields",
+    "stage_entered_at",
+    "closed_at",
+    "lost_reason",
+    "external_id",
+)
+
+NameKey = tuple[int, int, str]  # customer, pipeline, name in lower case
+
+
+@dataclass(eq=False)
+class _Deal:
+    """A stored deal rows may match, or one created by an earlier row of the chunk."""
+
+    values: dict[str, Any]  # every column of _COLUMNS
+    stored: int | None = None
+    changed: set[str] = field(default_factory=set)  # columns changed, when stored
+    listed: bool = False  # a new one: in the list of deals to insert
+    done_items: set[int] = field(default_factory=set)  # its checklist items ticked off
+    line_currencies: list[str | None] = field(default_factory=list)  # one per quoted line
+
+    def name_key(self) -> NameKey:
+        v = self.values
+        return (v["customer_id"], v["pipeline_id"], v["name"].lower())
+
+
+@dataclass
+class _Parsed:
+    number: int
+    problems: Problems
+    customer: LinkedCustomer | None
+    present: dict[str, str]
+    values: dict[str, Any]  # the columns the cells give
+    custom: dict[str, Any]
+    pipeline_id: int | None  # the pipeline the row names, if any
+
+    def name_key(self, pipeline_id: int | None) -> NameKey | None:
+        if self.customer is None or pipeline_id is None or "name" not in self.values:
+            return None
+        return (self.customer.id, pipeline_id, self.values["name"].lower())
+
+
+class _SalesProcess:
+    """The workspace's pipelines and stages (archived ones too), loaded once per chunk."""
+
+    def __init__(self, pipelines: list[dict[str, Any]], stages: list[Stage]) -> None:
+        self.pipelines = pipelines
+        self.default_id = next((p["id"] for p in pipelines if p["is_default"]), None)
+        self.stages = {stage.id: stage for stage in stages}
+        self.required: dict[int, list[ChecklistItem]] = {}
+
+    @classmethod
+    async def load(cls, viewer: Viewer) -> _SalesProcess:
+        pipelines = (
+            await Pipeline.filter(workspace_id=viewer.workspace_id)
+            .order_by("id")
+            .values("id", "name", "is_default")
+        )
+        stages = await Stage.filter(workspace_id=viewer.workspace_id).order_by("position", "id")
+        return cls(pipelines, stages)
+
+    async def load_checklists(self, viewer: Viewer) -> None:
+        items = await ChecklistItem.filter(
+            workspace_id=viewer.workspace_id, required=True
+        ).order_by("position", "id")
+        for item in items:
+            self.required.setdefault(item.stage_id, []).append(item)
+
+    def pipeline(self, problems: Problems, text: str) -> int | None:
+        found = [p["id"] for p in self.pipelines if p["name"].lower() == text.lower()]
+        if not found:
+            names = ", ".join(f"“{p['name']}”" for p in self.pipelines)
+            problems.add(
+                "pipeline", f"“{text}” is not a pipeline: use {names}.", ErrorCode.NOT_FOUND
+            )
+            return None
+        return found[0]
+
+    def live(self, pipeline_id: int) -> list[Stage]:
+        return [
+            s
+            for s in self.stages.values()
+            if s.pipeline_id == pipeline_id and s.archived_at is None
+        ]
+
+    def stage(self, problems: Problems, pipeline_id: int, text: str) -> Stage | None:
+        live = self.live(pipeline_id)
+        found = next((s for s in live if s.name.lower() == text.lower()), None)
+        if found is not None:
+            return found
+        pipeline = next(p["name"] for p in self.pipelines if p["id"] == pipeline_id)
+        archived = any(
+            s.pipeline_id == pipeline_id and s.name.lower() == text.lower()
+            for s in self.stages.values()
+        )
+        what = "was removed from" if archived else "is not a stage of"
+        names = ", ".join(f"“{s.name}”" for s in live)
+        problems.add("stage", f"“{text}” {what} “{pipeline}”: use {names}.", ErrorCode.NOT_FOUND)
+        return None
+
+    def first_open(self, pipeline_id: int) -> Stage | None:
+        return next((s for s in self.live(pipeline_id) if s.kind == StageKind.OPEN), None)
+
+    def missing_items(self, deal: _Deal, stage: Stage) -> list[str]:
+        """Titles of the stage's required checklist items the deal has not done."""
+        return [
+            item.title for item in self.required.get(stage.id, []) if item.id not in deal.done_items
+        ]
+
+
+def _parse(
+    number: int,
+    cells: Cells,
+    definitions: Definitions,
+    links: CustomerLinks,
+    members: Members,
+    process: _SalesProcess,
+) -> _Parsed:
+    problems = Problems()
+    customer = links.find(problems, cells)
+    present = given(cells)
+    values: dict[str, Any] = {}
+    if "name" in present:
+        values["name"] = check_name(problems, "name", present["name"])
+    if "amount" in present:
+        amount, message = parse_amount(present["amount"])
+        if message:
+            problems.add("amount", message)
+        else:
+            values["amount"] = check_money(problems, "amount", amount)
+    if "currency" in present:
+        values["currency"] = check_currency(problems, "currency", present["currency"], "XXX")
+    if "expectedCloseDate" in present:
+        day, message = parse_day(present["expectedCloseDate"])
+        if message:
+            problems.add("expectedCloseDate", message)
+        else:
+            values["expected_close_date"] = day
+    if "probability" in present:
+        probability, message = parse_percentage(present["probability"])
+        if message is None and probability is not None and not 0 <= probability <= 100:
+            message = "A probability is a percentage from 0 to 100."
+        if message:
+            problems.add("probability", message)
+        else:
+            values["probability_override"] = probability
+    if "owner" in present:
+        owner_id = members.find(problems, "owner", present["owner"])
+        if owner_id is not None:
+            values["owner_id"] = owner_id
+    external_id = check_optional(problems, "externalId", present.get("externalId"), 200)
+    if external_id is not None:
+        values["external_id"] = external_id
+    custom = typed_custom_fields(problems, present, definitions, CustomFieldEntity.OPPORTUNITY)
+    pipeline_id = process.pipeline(problems, present["pipeline"]) if "pipeline" in present else None
+    return _Parsed(number, problems, customer, present, values, custom, pipeline_id)
+
+
+async def _load_matches(
+    viewer: Viewer, parsed: list[_Parsed], match_on: list[str]
+) -> tuple[dict[str, _Deal], dict[NameKey, _Deal]]:
+    """The stored deals rows may match: by external id (also to keep new ones free) and,
+    when matching on "name", the linked customers' deals. One query each; then what
+    the checks of an update need, for those deals only: checklist ticks, quoted lines."""
+    external_ids = sorted(
+        {row.values["external_id"] for row in parsed if "external_id" in row.values}
+    )
+    customer_ids = sorted({row.customer.id for row in parsed if row.customer is not None})
+    scope = Opportunity.filter(workspace_id=viewer.workspace_id)
+    found: dict[int, dict[str, Any]] = {}
+    if external_ids:
+        for deal in await scope.filter(external_id__in=external_ids).values("id", *_COLUMNS):
+            found[deal["id"]] = deal
+    if customer_ids and "name" in match_on:
+        for deal in await scope.filter(customer_id__in=customer_ids).values("id", *_COLUMNS):
+            found[deal["id"]] = deal
+    deals = {pk: _Deal({c: found[pk][c] for c in _COLUMNS}, stored=pk) for pk in sorted(found)}
+    if deals and any("stage" in row.present for row in parsed):
+        done = await OpportunityChecklistState.filter(
+            opportunity_id__in=list(deals), done=True
+        ).values("opportunity_id", "item_id")
+        for state in done:
+            deals[state["opportunity_id"]].done_items.add(state["item_id"])
+    if deals and any({"amount", "currency"} & row.present.keys() for row in parsed):
+        lines = await LineItem.filter(opportunity_id__in=list(deals)).values(
+            "opportunity_id", "product__currency"
+        )
+        for line in lines:
+            deals[line["opportunity_id"]].line_currencies.append(line["product__currency"])
+    by_external_id: dict[str, _Deal] = {}
+    by_name: dict[NameKey, _Deal] = {}
+    for deal in deals.values():  # oldest first: of several with one name, the oldest
+        if deal.values["external_id"] is not None:
+            by_external_id[deal.values["external_id"]] = deal
+        by_name.setdefault(deal.name_key(), deal)
+    return by_external_id, by_name
+
+
+@dataclass
+class _Chunk:
+    """What the chunk knows while it plans, and what it will write."""
+
+    viewer: Viewer
+    process: _SalesProcess
+    definitions: Definitions
+    default_currency: str
+    now: datetime
+    created: list[_Deal] = field(default_factory=list)
+    stage_changes: list[tuple[_Deal, int | None, int]] = field(default_factory=list)
+
+
+async def apply_opportunity_rows(
+    viewer: Viewer,
+    rows: list[tuple[int, Cells]],
+    *,
+    mode: ImportMode,
+    match_on: list[str],
+) -> ChunkResult:
+    """Creates, updates or skips each row's deal; call inside a transaction."""
+    check_match_on(ImportKind.OPPORTUNITIES, match_on)
+    result = ChunkResult()
+    if not rows:
+        return result
+    cells_list = [cells for _, cells in rows]
+    definitions = await load_definitions(viewer)
+    currency = (
+        await Workspace.filter(id=viewer.workspace_id)
+        .first()
+        .values_list("default_currency", flat=True)
+    )
+    links = await CustomerLinks.load(viewer, cells_list)
+    members = await Members.load(viewer, cells_list, "owner")
+    process = await _SalesProcess.load(viewer)
+    parsed = [_parse(number, cells, definitions, links, members, process) for number, cells in rows]
+    if any("stage" in row.present for row in parsed):
+        await process.load_checklists(viewer)  # what a move forward must have done
+    by_external_id, by_name = await _load_matches(viewer, parsed, match_on)
+    chunk = _Chunk(viewer, process, definitions, currency or "CNY", datetime.now(UTC))
+
+    for row in parsed:
+        if row.customer is None:
+            fail(result, row.number, row.problems)
+            continue
+        # A pipeline the row names but the workspace lacks was reported: nothing to match in.
+        pipeline_id = row.pipeline_id if "pipeline" in row.present else process.default_id
+        target = _match(row, match_on, pipeline_id, by_external_id, by_name)
+        if (target is None and mode == ImportMode.UPDATE) or (
+            target is not None and mode == ImportMode.CREATE
+        ):
+            result.skipped += 1
+            continue
+        problems = row.problems
+        moves: list[tuple[_Deal, int | None, int]] = []
+        if target is None:
+            target = await _plan_create(chunk, row, problems, pipeline_id, moves)
+            changes = target.values
+        else:
+            changes = await _plan_update(chunk, row, target, problems, moves)
+        _check_external_id(problems, changes.get("external_id"), target, by_external_id)
+        if problems.items:
+            fail(result, row.number, problems)
+            continue
+        if target.stored is None and not target.listed:
+            target.listed = True
+            chunk.created.append(target)
+            result.created += 1
+        else:
+            target.values.update(changes)
+            if target.stored is not None:
+                target.changed.update(changes)
+            result.updated += 1
+        chunk.stage_changes.extend(moves)
+        by_name.setdefault(target.name_key(), target)
+        if target.values["external_id"] is not None:
+            by_external_id.setdefault(target.values["external_id"], target)
+
+    await _write(chunk, [*by_external_id.values(), *by_name.values()])
+    return result
+
+
+def _match(
+    row: _Parsed,
+    match_on: list[str],
+    pipeline_id: int | None,
+    by_external_id: dict[str, _Deal],
+    by_name: dict[NameKey, _Deal],
+) -> _Deal | None:
+    for name in match_on:
+        if name == "externalId" and "external_id" in row.values:
+            found = by_external_id.get(row.values["external_id"])
+        elif name == "name" and (key := row.name_key(pipeline_id)) is not None:
+            found = by_name.get(key)
+        else:
+            found = None
+        if found is not None:
+            return found
+    return None
+
+
+async def _plan_create(
+    chunk: _Chunk,
+    row: _Parsed,
+    problems: Problems,
+    pipeline_id: int | None,
+    moves: list[tuple[_Deal, int | None, int]],
+) -> _Deal:
+    assert row.customer is not None
+    values = dict.fromkeys(_COLUMNS) | row.values
+    values["customer_id"] = row.customer.id
+    if "name" not in row.present:
+        problems.add("name", "Must not be blank.", ErrorCode.REQUIRED)
+        values["name"] = ""
+    stage = _stage_of(chunk, row, problems, pipeline_id)
+    if stage is None and "stage" not in row.present and pipeline_id is not None:
+        problems.add("stage", "The pipeline has no open stage.", ErrorCode.NOT_FOUND)
+    values["custom_fields"] = await clean_custom_fields(
+        problems,
+        chunk.viewer,
+        CustomFieldEntity.OPPORTUNITY,
+        row.custom,
+        existing=None,
+        path="customFields",
+        definitions=chunk.definitions,
+    )
+    if values["amount"] is None:
+        values["amount"] = Decimal(0)
+    if values["currency"] is None:
+        values["currency"] = chunk.default_currency
+    if values["owner_id"] is None:
+        values["owner_id"] = chunk.viewer.user_id or row.customer.owner_id
+    deal = _Deal(values)
+    if stage is not None:
+        status = status_for(stage.kind)
+        values.update(
+            pipeline_id=stage.pipeline_id,
+            stage_id=stage.id,
+            status=status,
+            stage_entered_at=chunk.now,
+            closed_at=None if status == OpportunityStatus.OPEN else chunk.now,
+        )
+        moves.append((deal, None, stage.id))
+    return deal
+
+
+def _stage_of(
+    chunk: _Chunk, row: _Parsed, problems: Problems, pipeline_id: int | None
+) -> Stage | None:
+    """The stage the row names in the pipeline, or for a new deal the first open one."""
+    if pipeline_id is None:
+        if "pipeline" not in row.present:
+            problems.add("pipeline", "The workspace has no pipeline.", ErrorCode.REQUIRED)
+        return None
+    if "stage" in row.present:
+        return chunk.process.stage(problems, pipeline_id, row.present["stage"])
+    return chunk.process.first_open(pipeline_id)
+
+
+async def _plan_update(
+    chunk: _Chunk,
+    row: _Parsed,
+    target: _Deal,
+    problems: Problems,
+    moves: list[tuple[_Deal, int | None, int]],
+) -> dict[str, Any]:
+    assert row.customer is not None
+    current = target.values
+    if current["customer_id"] != row.customer.id:
+        problems.add(
+            row.customer.field,
+            "This deal belongs to another customer; an import does not move it.",
+            ErrorCode.CONFLICT,
+        )
+    if row.pipeline_id is not None and row.pipeline_id != current["pipeline_id"]:
+        problems.add(
+            "pipeline",
+            "The deal is in another pipeline; an import does not move it there.",
+            ErrorCode.CONFLICT,
+        )
+    changes = {column: value for column, value in row.values.items() if current[column] != value}
+    if row.custom:
+        changes["custom_fields"] = await clean_custom_fields(
+            problems,
+            chunk.viewer,
+            CustomFieldEntity.OPPORTUNITY,
+            row.custom,
+            existing=current["custom_fields"],
+            path="customFields",
+            definitions=chunk.definitions,
+        )
+    if "amount" in changes and target.line_currencies:
+        problems.add("amount", "The amount is the sum of the line items.", ErrorCode.CONFLICT)
+    if "currency" in changes:
+        other = [c for c in target.line_currencies if c is not None and c != changes["currency"]]
+        if other:
+            problems.add(
+                "currency",
+                f"The deal is quoted in products priced in {other[0]}; change its lines too.",
+                ErrorCode.CONFLICT,
+            )
+    if "stage" in row.present:
+        stage = chunk.process.stage(problems, current["pipeline_id"], row.present["stage"])
+        if stage is not None and stage.id != current["stage_id"]:
+            changes |= _move(chunk, target, stage, problems)
+            moves.append((target, current["stage_id"], stage.id))
+    return changes
+
+
+def _move(chunk: _Chunk, deal: _Deal, target: Stage, problems: Problems) -> dict[str, Any]:
+    """The changes of a move to `target`, as `moveOpportunity` makes them."""
+    current = chunk.process.stages[deal.values["stage_id"]]
+    if is_forward(current, target) and (missing := chunk.process.missing_items(deal, current)):
+        problems.add(
+            "stage",
+            f"Finish the checklist of “{current.name}” first: {'; '.join(missing)}.",
+            ErrorCode.CONFLICT,
+        )
+    changes = closing_fields(current.kind, target.kind, chunk.now)
+    return {"stage_id": target.id, "stage_entered_at": chunk.now, **changes}
+
+
+def _check_external_id(
+    problems: Problems, external_id: str | None, target: _Deal, by_external_id: dict[str, _Deal]
+) -> None:
+    holder = by_external_id.get(external_id) if external_id is not None else None
+    if holder is not None and holder is not target:
+        problems.add(
+            "externalId",
+            f"Another deal already has external id “{external_id}”.",
+            ErrorCode.DUPLICATE,
+        )
+
+
+async def _write(chunk: _Chunk, matched: list[_Deal]) -> None:
+    db = Opportunity._meta.db
+    viewer, now = chunk.viewer, chunk.now
+    if chunk.created:
+        ids = await allocate_ids(db, Opportunity, len(chunk.created))
+        for pk, deal in zip(ids, chunk.created, strict=True):
+            deal.values["id"] = pk
+            deal.values["workspace_id"] = viewer.workspace_id
+        await insert_rows(db, Opportunity, [deal.values for deal in chunk.created], now)
+    changed = {deal.stored: deal for deal in matched if deal.stored is not None and deal.changed}
+    columns = sorted({column for deal in changed.values() for column in deal.changed})
+    await set_columns(
+        Opportunity,
+        {pk: deal.values | {"updated_at": now} for pk, deal in changed.items()},
+        [*columns, "updated_at"] if columns else [],
+    )
+    await insert_rows(
+        db,
+        StageChange,
+        [
+            {
+                "workspace_id": viewer.workspace_id,
+                "opportunity_id": deal.stored or deal.values["id"],
+                "from_stage_id": from_stage,
+                "to_stage_id": to_stage,
+                "changed_at": now,
+                "changed_by_id": viewer.user_id,
+            }
+            for deal, from_stage, to_stage in chunk.stage_changes
+        ],
+        now,
+    )

@@ -1,0 +1,110 @@
+"""The error report, page by page: one line per failed row, whatever the page boundaries."""
+
+import codecs
+import csv
+import io
+
+import pytest
+
+from api.core.ids import from_global_id
+from domain.errors import DomainError
+from domain.imports.error_report import open_error_report
+from domain.imports.jobs import ImportRequest, start_import
+from domain.imports.runner import run_import
+from domain.viewer import Viewer
+from models import ImportRowError, User
+from models.enums import ImportKind, ImportStatus
+from tests.helpers import Account, GraphQL, count_queries
+
+
+async def _viewer(account: Account) -> Viewer:
+    user = await User.get(id=from_global_id(account.user_id)[1])
+    return Viewer(workspace_id=user.workspace_id, role=user.role, user_id=user.id)
+
+
+async def _finished(viewer: Viewer, request: ImportRequest) -> int:
+    job, _ = await start_import(viewer, request)
+    assert await run_import(job.id) == ImportStatus.COMPLETED
+    return job.id
+
+
+async def _read(chunks) -> list[list[str]]:
+    body = b"".join([chunk async for chunk in chunks])
+    assert body.startswith(codecs.BOM_UTF8)
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+
+
+async def test_a_row_split_across_pages_is_still_one_line(workspace: Account):
+    # given: five errors on three rows (two, one, two), read two errors a page
+    viewer = await _viewer(workspace)
+    rows = [
+        {"客户名称": "甲", "电话": "call me", "邮箱": "bad"},
+        {"客户名称": "乙", "电话": "13800138000", "邮箱": "bad"},
+        {"客户名称": "丙", "电话": "call me too", "邮箱": "also bad"},
+    ]
+    job_id = await _finished(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=rows))
+    assert await ImportRowError.filter(job_id=job_id).count() == 5
+    report = await open_error_report(viewer, job_id)
+
+    # when
+    with count_queries() as statements:
+        lines = await _read(report.chunks(page_size=2))
+
+    # then: one statement a page, and one line a row
+    assert len(statements) == 3, statements
+    assert report.file_name == f"import-{job_id}-errors.csv"
+    assert lines[0] == ["客户名称", "电话", "邮箱", "error", "row"]
+    assert [(line[0], line[-1], len(line[3].split("; "))) for line in lines[1:]] == [
+        ("甲", "1", 2),
+        ("乙", "2", 1),
+        ("丙", "3", 2),
+    ]
+
+
+async def test_json_rows_report_every_key_any_failed_row_has(workspace: Account):
+    # given: objects that do not share their keys
+    viewer = await _viewer(workspace)
+    rows = [{"客户名称": "甲", "电话": "call me"}, {"客户名称": None, "备注": "没有名字"}]
+    job_id = await _finished(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=rows))
+
+    # when
+    report = await open_error_report(viewer, job_id)
+    lines = await _read(report.chunks())
+
+    # then
+    assert lines[0] == ["客户名称", "电话", "备注", "error", "row"]
+    assert lines[1][:3] == ["甲", "call me", ""]
+    assert lines[2][:3] == ["", "", "没有名字"]
+
+
+async def test_a_file_with_its_own_error_and_row_columns_keeps_them(workspace: Account):
+    # given
+    viewer = await _viewer(workspace)
+    content = "客户名称,电话,row,error\n甲,call me,7,旧的错误\n".encode()
+    job_id = await _finished(
+        viewer, ImportRequest(kind=ImportKind.CUSTOMERS, file=content, file_name="再导入.csv")
+    )
+
+    # when
+    report = await open_error_report(viewer, job_id)
+    lines = await _read(report.chunks())
+
+    # then
+    assert report.file_name == "再导入-errors.csv"
+    assert lines[0] == ["客户名称", "电话", "row", "error", "_error", "_row"]
+    assert lines[1][:4] == ["甲", "call me", "7", "旧的错误"]
+    assert lines[1][5] == "1"
+
+
+async def test_another_workspace_has_no_report(gql: GraphQL, workspace: Account):
+    # given
+    viewer = await _viewer(workspace)
+    job_id = await _finished(
+        viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "甲", "phone": "x"}])
+    )
+    stranger = await _viewer(await gql.sign_up())
+
+    # when / then
+    with pytest.raises(DomainError) as raised:
+        await open_error_report(stranger, job_id)
+    assert [p.code.value for p in raised.value.problems] == ["NOT_FOUND"]
