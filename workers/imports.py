@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from crm.logs import log_context
+from crm.queues import created_stamp, enqueue_import, publish_progress
 from domain.imports.jobs import unfinished_jobs
 from domain.imports.runner import progress_message, run_import
 from models import ImportJob
@@ -16,50 +16,17 @@ from models.enums import ImportStatus
 
 log = logging.getLogger("crm.worker.imports")
 
-IMPORTS_QUEUE = "crm:imports"
-
-
-def progress_channel(job_id: int) -> str:
-    return f"crm:import:{job_id}"
-
-
 # A run stops after this long and queues its own continuation: no arq job outlives
 # TIMEOUT, so the nudge of a worker that died is free to run again soon after.
 SLICE = timedelta(seconds=60)
 TIMEOUT = 120
 
 
-def import_job_id(job: ImportJob) -> str:
-    """The arq id of the nudge for the job at its checkpoint.
-
-    One arq job per import and checkpoint: nudging twice for the same point is a no-op,
-    and a continuation (a later checkpoint) is never blocked by the run that queued it.
-    The creation instant is part of it because arq's ids are global to a Redis: another
-    database sharing the Redis (a staging copy, a recreated test database) reuses job
-    numbers, and its nudge must not be mistaken for a leftover of ours.
-    """
-    return f"import:{job.id}:{_created_stamp(job.created_at)}:{job.next_row}"
-
-
-def _created_stamp(created_at: datetime) -> int:
-    return int(created_at.timestamp() * 1_000_000)
-
-
-async def enqueue_import(redis: Any, job: ImportJob) -> None:
-    await redis.enqueue_job(
-        "run_import_job",
-        job.id,
-        _created_stamp(job.created_at),
-        _job_id=import_job_id(job),
-        _queue_name=IMPORTS_QUEUE,
-    )
-
-
 async def _workspace_of(job_id: int, created: int | None) -> int | None:
     """The job's workspace; None when the job is gone or the nudge names another
     database's job of the same number (its creation instant differs)."""
     found = await ImportJob.filter(id=job_id).first().values("created_at", "workspace_id")
-    if found is None or (created is not None and _created_stamp(found["created_at"]) != created):
+    if found is None or (created is not None and created_stamp(found["created_at"]) != created):
         return None
     return found["workspace_id"]
 
@@ -84,7 +51,7 @@ async def _run(ctx: dict[str, Any], job_id: int) -> str | None:
     redis = ctx["redis"]
 
     async def publish(job: ImportJob) -> None:
-        await redis.publish(progress_channel(job.id), json.dumps(progress_message(job)))
+        await publish_progress(redis, job.id, progress_message(job))
 
     shutdown = ctx.get("shutdown")
     deadline = time.monotonic() + SLICE.total_seconds()

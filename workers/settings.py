@@ -13,15 +13,15 @@ from arq.worker import Worker, get_kwargs
 from tortoise import Tortoise
 
 from crm.db import tortoise_config
+from crm.queues import DEFAULT_QUEUE, IMPORTS_QUEUE
 from crm.redis import arq_settings, redis_url
 from crm.settings import get_settings
-from workers.imports import IMPORTS_QUEUE, run_import_job, sweep_imports
 from workers.imports import TIMEOUT as IMPORT_TIMEOUT
+from workers.imports import run_import_job, sweep_imports
 from workers.jobs import dispatch_due_reminders
 
 log = logging.getLogger("crm.worker")
 
-DEFAULT_QUEUE = "crm:default"
 QUEUES = {"default": DEFAULT_QUEUE, "imports": IMPORTS_QUEUE}
 
 

@@ -8,15 +8,14 @@ Redis is down or slow the mutation still succeeds and the job still runs, later.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
 from redis.exceptions import RedisError
 
+from crm.queues import enqueue_import, publish_progress
 from domain.imports.runner import progress_message
 from models import ImportJob
-from workers.imports import enqueue_import, progress_channel
 
 log = logging.getLogger("crm.api.imports")
 
@@ -43,7 +42,7 @@ async def announce_progress(redis: Any, job: ImportJob) -> None:
     """Wakes the job's subscribers now (a cancelled queued job has no worker to tell them)."""
     try:
         await asyncio.wait_for(
-            redis.publish(progress_channel(job.id), json.dumps(progress_message(job))),
+            publish_progress(redis, job.id, progress_message(job)),
             REDIS_TIMEOUT,
         )
     except (RedisError, OSError, TimeoutError) as error:

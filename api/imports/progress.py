@@ -14,11 +14,11 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from api.core.errors import ClientError
+from crm.queues import progress_channel
 from domain.imports.jobs import FINISHED
 from domain.imports.summaries import find_job
 from domain.viewer import Viewer
 from models import ImportJob
-from workers.imports import progress_channel
 
 # How long a watcher waits for a message before it re-reads the job anyway.
 QUIET_SECONDS = 3.0

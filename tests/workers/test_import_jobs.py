@@ -6,6 +6,7 @@ from arq import ArqRedis
 from arq.worker import Worker
 
 from api.core.ids import from_global_id
+from crm.queues import IMPORTS_QUEUE, enqueue_import, import_job_id
 from domain.accounts import create_api_key
 from domain.imports.jobs import ImportRequest, cancel_import, start_import, unfinished_job_ids
 from domain.imports.runner import acting_viewer, run_import
@@ -13,13 +14,7 @@ from domain.viewer import Viewer
 from models import ApiKey, Customer, ImportJob, ImportRowError, User
 from models.enums import ImportKind, ImportMode, ImportStatus, Role
 from tests.helpers import Account
-from workers.imports import (
-    IMPORTS_QUEUE,
-    enqueue_import,
-    import_job_id,
-    run_import_job,
-    sweep_imports,
-)
+from workers.imports import run_import_job, sweep_imports
 
 GB18030_CSV = (
     "客户名称,电话,邮箱,类型,标签\n"

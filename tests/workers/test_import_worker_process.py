@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from api.core.ids import from_global_id
+from crm.queues import IMPORTS_QUEUE, enqueue_import, import_job_id
 from crm.redis import redis_url
 from crm.settings import get_settings
 from domain.imports.jobs import ImportRequest, start_import
@@ -19,7 +20,6 @@ from models import Customer, ImportJob, User
 from models.enums import ImportKind, ImportStatus
 from tests.helpers import Account
 from tests.ops.processes import CRM, crm_env
-from workers.imports import IMPORTS_QUEUE, enqueue_import, import_job_id
 
 ROWS = 30_000  # thirty chunks: long enough to be caught in the middle
 

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from arq import ArqRedis
 
+from crm.queues import IMPORTS_QUEUE, import_job_id
 from models import ImportJob
-from workers.imports import IMPORTS_QUEUE, import_job_id
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,10 @@ from arq import ArqRedis
 from arq.worker import Worker, func
 
 from api.core.ids import from_global_id
+from crm.queues import IMPORTS_QUEUE, import_job_id
 from models import ImportJob
 from tests.helpers import GraphQL, Result
-from workers.imports import IMPORTS_QUEUE, import_job_id, run_import_job
+from workers.imports import run_import_job
 
 JOB_FIELDS = """
   id kind format mode status totalRows processedRows createdCount updatedCount skippedCount

@@ -12,11 +12,11 @@ from arq import ArqRedis
 from websockets.asyncio.client import ClientConnection
 
 from api.core.ids import to_global_id
+from crm.queues import progress_channel
 from domain.imports.runner import run_import
 from models.enums import ImportStatus
 from tests.helpers import Account, GraphQL
 from tests.imports.api.support import nudge_of, pk, run_nudge_on_worker, start_import
-from workers.imports import progress_channel
 
 PROTOCOL = "graphql-transport-ws"
 PROGRESS = """

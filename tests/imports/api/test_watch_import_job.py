@@ -8,12 +8,12 @@ from arq import ArqRedis
 from api.core.errors import ClientError
 from api.core.ids import from_global_id
 from api.imports.progress import watch_import_job
+from crm.queues import progress_channel
 from domain.viewer import Viewer
 from models import ImportJob, User
 from models.enums import ImportStatus
 from tests.helpers import Account, GraphQL, count_queries
 from tests.imports.api.support import pk, start_import
-from workers.imports import progress_channel
 
 TIMEOUT = 10
 
