@@ -33,6 +33,36 @@ mutation($email: String!) {
 }
 """
 VIEWER = "{ viewer { email } }"
+START_IMPORT = """
+mutation($rows: [JSON!]!) {
+  startImport(input: { kind: CUSTOMERS, rows: $rows }) { importJob { id } errors { message } }
+}
+"""
+ROWS = [{"客户名称": "开发环境客户", "电话": "13800138000"}]
+IMPORT_JOB = "query($id: ID!) { importJob(id: $id) { status createdCount } }"
+
+
+def _import_runs_on_the_dev_worker(base: str, token: str) -> dict[str, object]:
+    """Starts a one-row import and waits for the dev import worker to finish it."""
+    headers = {"Authorization": f"Bearer {token}"}
+    started = httpx.post(
+        f"{base}/graphql",
+        json={"query": START_IMPORT, "variables": {"rows": ROWS}},
+        headers=headers,
+        timeout=30,
+    ).json()["data"]["startImport"]
+    assert started["errors"] == []
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        job = httpx.post(
+            f"{base}/graphql",
+            json={"query": IMPORT_JOB, "variables": {"id": started["importJob"]["id"]}},
+            headers=headers,
+            timeout=30,
+        ).json()["data"]["importJob"]
+        if job["status"] not in ("QUEUED", "RUNNING") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)
 
 
 def _wait_for_output(path: Path, text: str, process: subprocess.Popen[bytes]) -> str:
@@ -120,6 +150,10 @@ def test_dev_serves_on_sqlite_and_embedded_redis_and_stops_cleanly(
             timeout=30,
         ).json()
         assert viewer == {"data": {"viewer": {"email": email}}}
+        assert _import_runs_on_the_dev_worker(base, signed_up["token"]) == {
+            "status": "COMPLETED",
+            "createdCount": 1,
+        }
         assert all(is_running(worker) for worker in workers.values())
         assert environ_of(workers["default"])["REDIS_URL"] == f"unix://{redis_socket}"
         assert embedded_redis, "no embedded Redis server serves the worker's REDIS_URL"
