@@ -21,6 +21,7 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -119,10 +120,11 @@ async def _measure(base: str | None, rows: int) -> dict[str, float]:
     from models.enums import ImportKind, ImportMode
 
     name = f"crm_bench_{uuid.uuid4().hex[:8]}"
+    directory = Path(tempfile.mkdtemp(prefix="crm-bench-"))
     url = (
         urlunparse(urlparse(base)._replace(path=f"/{name}"))
         if base
-        else f"sqlite://{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+        else f"sqlite://{directory / 'bench.sqlite3'}"
     )
     os.environ.update(DATABASE_URL=url, SECRET_KEY="bench", LOG_LEVEL="WARNING")
     await apply_migrations(url, create_db=base is not None)
@@ -153,6 +155,7 @@ async def _measure(base: str | None, rows: int) -> dict[str, float]:
         return result
     finally:
         await Tortoise.close_connections()
+        shutil.rmtree(directory, ignore_errors=True)
         if base is not None:
             import asyncpg
 

@@ -131,11 +131,18 @@ def _db_value(column: _Column, value: Any) -> Any:
     return value if column.convert is None or value is None else column.convert(value)
 
 
-def _default(column: _Column, now: datetime) -> Any:
+def _stamped(column: _Column) -> bool:
+    """`created_at`, `updated_at`: set to the instant the row is written."""
+    return bool(
+        getattr(column.field, "auto_now", False) or getattr(column.field, "auto_now_add", False)
+    )
+
+
+def _default(column: _Column, now: datetime | None) -> Any:
     """The column's value in a row that does not give it, computed once per statement (a
     callable default such as `list` makes a fresh object, but its database form is text)."""
     field = column.field
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+    if _stamped(column):
         return field.to_db_value(now, None)
     default = field.default() if callable(field.default) else field.default
     return _db_value(column, default)
@@ -234,6 +241,49 @@ def new_rows(model: type[Model], rows: list[dict[str, Any]], now: datetime) -> N
         names.append(column.db_column)
         values.append(column_values)
     return NewRows(model._meta.db_table, names, list(zip(*values, strict=True)))
+
+
+class RowLayout:
+    """A model's new rows as records, worked out once per chunk. `records` turns rows into
+    their database values ahead of the chunk's transaction; `stamped` adds, when the rows
+    are written, their ids and the instant of the write (`created_at`, `updated_at`)."""
+
+    def __init__(self, model: type[Model]) -> None:
+        self.model = model
+        columns = _columns(model)
+        self._stamps = [column for column in columns if _stamped(column)]
+        self._columns = [c for c in columns if c.name != "id" and not _stamped(c)]
+        self._defaults = [_default(column, None) for column in self._columns]
+        self._converters = [
+            _memoised(c.convert) if c.convert and isinstance(c.field, JSONField) else c.convert
+            for c in self._columns
+        ]
+
+    def records(self, rows: list[dict[str, Any]]) -> list[tuple]:
+        """Each row's values, but its id and its stamps (which the rows must not give)."""
+        columns = []
+        for column, default, convert in zip(
+            self._columns, self._defaults, self._converters, strict=True
+        ):
+            if convert is None:
+                columns.append([row.get(column.name, default) for row in rows])
+                continue
+            columns.append(
+                [
+                    default if value is _MISSING else None if value is None else convert(value)
+                    for value in [row.get(column.name, _MISSING) for row in rows]
+                ]
+            )
+        return list(zip(*columns, strict=True))
+
+    def stamped(self, records: list[tuple[int, tuple]], now: datetime) -> NewRows:
+        """(id, record) pairs as rows to insert, written at `now`."""
+        stamps = tuple(column.field.to_db_value(now, None) for column in self._stamps)
+        return NewRows(
+            self.model._meta.db_table,
+            ["id", *(c.db_column for c in self._columns), *(c.db_column for c in self._stamps)],
+            [(pk, *record, *stamps) for pk, record in records],
+        )
 
 
 async def insert(db: Any, rows: NewRows) -> None:

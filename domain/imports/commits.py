@@ -78,6 +78,8 @@ async def prepare_chunk(
     mapping: ColumnMapping | None,
     rows: list[tuple[int, RawRow | RowProblem]],
 ) -> Chunk:
+    """The rows as read, made ready to commit: mapped to fields, and checked cell by cell
+    when the kind has a checker. No transaction needed: this runs while the last commits."""
     readable = [(n, v) for n, v in rows if isinstance(v, dict)]
     unreadable = [(n, v) for n, v in rows if isinstance(v, RowProblem)]
     mapped = []
@@ -94,6 +96,8 @@ async def prepare_chunk(
 
 
 async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallback | None) -> None:
+    """Applies the chunk, records its row errors and moves the job's counters and checkpoint,
+    in one transaction; raises TakenOver (all rolled back) if the checkpoint moved."""
     async with in_transaction():
         result = await chunk.rows.apply(mode=job.mode, match_on=list(job.match_on))
         errors = [
@@ -109,7 +113,8 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
             ImportRowError(job_id=job.id, row=n, field=None, message=p.message)
             for n, p in chunk.unreadable
         ]
-        await ImportRowError.bulk_create(errors)
+        if errors:
+            await ImportRowError.bulk_create(errors)
         now = datetime.now(UTC)
         updated = await ImportJob.filter(
             id=job.id, status=ImportStatus.RUNNING, next_row=job.next_row
@@ -142,7 +147,8 @@ class ChunkCommits:
 
     async def start(self, chunk: Chunk) -> None:
         """Begins committing `chunk`; call `wait` before starting another."""
-        assert self._committing is None, "one chunk at a time: its lookups need the last one"
+        if self._committing is not None:
+            raise RuntimeError("One chunk at a time: its lookups must see the last one's rows.")
         self._committing = asyncio.create_task(commit_chunk(self._job, chunk, self._on_progress))
         if not self._overlap:
             await asyncio.wait([self._committing])  # `wait` reports how it went

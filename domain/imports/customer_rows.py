@@ -16,6 +16,7 @@ chunk's transaction).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -88,6 +89,7 @@ class _Target:
     contacts: list[_Contact] = field(default_factory=list)
     touched: bool = False
     listed: bool = False  # a new one: in the list of customers to insert
+    record: tuple = ()  # a new one: its values as inserted, laid out while checking
 
 
 @dataclass(slots=True)
@@ -149,6 +151,15 @@ def _typed_custom_value(
     return text  # TEXT, SELECT, DATE (YYYY-MM-DD), or an undefined key refused later
 
 
+# A file's kinds and tag lists repeat from row to row: each distinct cell is read once.
+_kind = functools.lru_cache(maxsize=1024)(parse_kind)
+
+
+@functools.lru_cache(maxsize=1024)
+def _tags(text: str | None) -> tuple[str, ...]:
+    return tuple(split_tags(text))
+
+
 def _parse(
     number: int,
     cells: dict[str, str | None],
@@ -160,12 +171,12 @@ def _parse(
     values: dict[str, Any] = {
         column: present[name] for name, column in _CUSTOMER_COLUMNS.items() if name in present
     }
-    tags = split_tags(present.get("tags"))
+    tags = _tags(present.get("tags"))
     if tags:
         values["tags"] = tags
     clean = clean_customer_fields(problems, _ROW, values)
     if "kind" in present:
-        kind, message = parse_kind(present["kind"])
+        kind, message = _kind(present["kind"])
         if message:
             problems.add("kind", message)
         elif kind is not None:
@@ -243,6 +254,7 @@ class CheckedCustomerRows:
     definitions: Definitions
     rows: list[_Parsed]
     wanted: dict[str, set[str]]  # match field → the values the rows give
+    layout: bulk_sql.RowLayout  # of the customers the rows may create
 
     async def apply(self, *, mode: ImportMode, match_on: list[str]) -> ChunkResult:
         """Creates, updates or skips each row's customer; call inside a transaction."""
@@ -263,7 +275,9 @@ async def check_customer_rows(
     field definitions, and the members when an owner column is mapped)."""
     wanted: dict[str, set[str]] = {name: set() for name in MATCH_FIELDS}
     if not rows:
-        return CheckedCustomerRows(viewer, Definitions({}), [], wanted)
+        return CheckedCustomerRows(
+            viewer, Definitions({}), [], wanted, bulk_sql.RowLayout(Customer)
+        )
     definitions = await load_definitions(viewer)
     members = _Members([])
     if any(cells.get("owner") is not None for _, cells in rows):
@@ -271,16 +285,25 @@ async def check_customer_rows(
             await User.filter(workspace_id=viewer.workspace_id).values("id", "name", "email")
         )
     defined = definitions.of(CustomFieldEntity.CUSTOMER)
-    parsed = []
-    for position, (number, cells) in enumerate(rows, 1):
-        row = _parse(number, cells, defined, members)
-        row.creation = await _creation(viewer, row, definitions)
-        for name, key in row.keys.items():
-            wanted[name].add(key)
-        parsed.append(row)
-        if position % _ROWS_BETWEEN_YIELDS == 0:
-            await asyncio.sleep(0)
-    return CheckedCustomerRows(viewer, definitions, parsed, wanted)
+    layout = bulk_sql.RowLayout(Customer)
+    parsed: list[_Parsed] = []
+    for start in range(0, len(rows), _ROWS_BETWEEN_YIELDS):
+        batch = [
+            _parse(number, cells, defined, members)
+            for number, cells in rows[start : start + _ROWS_BETWEEN_YIELDS]
+        ]
+        for row in batch:
+            row.creation = await _creation(viewer, row, definitions)
+            for name, key in row.keys.items():
+                wanted[name].add(key)
+        targets = [row.creation.target for row in batch]
+        for target, record in zip(
+            targets, layout.records([t.values for t in targets]), strict=True
+        ):
+            target.record = record
+        parsed += batch
+        await asyncio.sleep(0)  # a chunk being committed meanwhile sends its next statement
+    return CheckedCustomerRows(viewer, definitions, parsed, wanted, layout)
 
 
 async def apply_customer_rows(
@@ -338,7 +361,7 @@ async def _apply(
         if target.external_id is not None:
             by_external_id.setdefault(target.external_id, target)
 
-    await _write(viewer, created, list(targets.values()))
+    await _write(viewer, created, list(targets.values()), checked.layout)
     return result
 
 
@@ -473,6 +496,7 @@ async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _
     values["custom_fields"] = await _new_custom_fields(
         problems, viewer, CustomFieldEntity.CUSTOMER, row.custom, "customFields", definitions
     )
+    values["workspace_id"] = viewer.workspace_id
     target = _Target(values, values["custom_fields"], values.get("external_id"))
     contact = None
     if row.contact:
@@ -554,7 +578,9 @@ async def _plan_update(
 # ---------------------------------------------------------------- writing
 
 
-async def _write(viewer: Viewer, created: list[_Target], matched: list[_Target]) -> None:
+async def _write(
+    viewer: Viewer, created: list[_Target], matched: list[_Target], layout: bulk_sql.RowLayout
+) -> None:
     db = Customer._meta.db
     now = datetime.now(UTC)
     storing: asyncio.Task[None] | None = None
@@ -562,8 +588,11 @@ async def _write(viewer: Viewer, created: list[_Target], matched: list[_Target])
         ids = await bulk_sql.allocate_ids(db, Customer, len(created))
         for pk, target in zip(ids, created, strict=True):
             target.values["id"] = pk
-            target.values["workspace_id"] = viewer.workspace_id
-        customers = bulk_sql.new_rows(Customer, [target.values for target in created], now)
+        if any(target.touched for target in created):
+            # A later row of the chunk changed one: lay them out as they are now.
+            customers = bulk_sql.new_rows(Customer, [target.values for target in created], now)
+        else:
+            customers = layout.stamped([(t.values["id"], t.record) for t in created], now)
         # The database stores the customers while the contacts are made ready.
         storing = asyncio.create_task(bulk_sql.insert(db, customers))
         await asyncio.sleep(0)  # the rows go out
