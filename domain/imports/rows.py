@@ -63,8 +63,20 @@ def pair_with_header(header: list[str], cells: Sequence[str | None]) -> RawRow |
 
 
 def _cleaned(cells: Sequence[str | None]) -> list[str | None]:
-    """`clean_cell` of each cell, in one comprehension (this runs for every cell of a file)."""
-    return [(cell.strip() or None) if cell else None for cell in cells]
+    """`clean_cell` of each cell, in one comprehension (this runs for every cell of a file),
+    with the apostrophe our error report puts before formula-like cells taken off again."""
+    cleaned = [(cell.strip() or None) if cell else None for cell in cells]
+    return [_unescaped(cell) if cell and cell[0] == "'" else cell for cell in cleaned]
+
+
+# What the error report (domain/imports/error_report.py) defuses with a leading apostrophe:
+# a person fixing the failed rows uploads the report again, and "'+86 138…" must read as
+# the phone number it was.
+_DEFUSED_STARTS = ("'=", "'+", "'-", "'@")
+
+
+def _unescaped(cell: str) -> str:
+    return cell[1:] if cell.startswith(_DEFUSED_STARTS) else cell
 
 
 def _pair(header: list[str], cleaned: list[str | None]) -> RawRow | RowProblem:

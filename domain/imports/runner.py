@@ -28,16 +28,17 @@ from domain.imports.commits import (
 )
 from domain.imports.contact_rows import apply_contact_rows
 from domain.imports.customer_rows import apply_customer_rows, check_customer_rows
+from domain.imports.file_columns import FileColumns
 from domain.imports.jobs import STALE_AFTER, claim
-from domain.imports.mapping import ColumnMapping, build_mapping
+from domain.imports.mapping import CUSTOM_FIELD_ENTITIES
 from domain.imports.opportunity_rows import apply_opportunity_rows
 from domain.imports.readers import read_rows
 from domain.imports.rows import ImportFileError, RawRow, RowProblem
 from domain.imports.stored_files import open_stored_file
 from domain.imports.summaries import job_summaries
 from domain.viewer import Viewer
-from models import ApiKey, Customer, ImportJob, User
-from models.enums import ImportKind, ImportStatus, Role
+from models import ApiKey, Customer, CustomFieldDefinition, ImportJob, User
+from models.enums import ImportFormat, ImportKind, ImportStatus, Role
 
 CHUNK_SIZE = 1000
 # Reading the next chunk hands the event loop back this often (rows), so that the chunk
@@ -53,6 +54,13 @@ APPLIERS: dict[ImportKind, Applier] = {
 # Kinds whose rows are checked before their chunk's transaction, while the previous
 # chunk commits; the others are checked by their applier, inside it.
 CHECKERS: dict[ImportKind, Checker] = {ImportKind.CUSTOMERS: check_customer_rows}
+# The tables each kind grows, whose statistics the planner needs as they grow.
+_GROWING: dict[ImportKind, tuple[str, ...]] = {
+    ImportKind.CUSTOMERS: ("customer", "contact"),
+    ImportKind.CONTACTS: ("contact",),
+    ImportKind.ACTIVITIES: ("activity", "reminder"),
+    ImportKind.OPPORTUNITIES: ("opportunity", "stage_change"),
+}
 
 
 async def acting_viewer(job: ImportJob) -> Viewer:
@@ -66,6 +74,15 @@ async def acting_viewer(job: ImportJob) -> Viewer:
         key = await ApiKey.get_or_none(id=job.api_key_id, revoked_at__isnull=True)
         return least if key is None else Viewer(job.workspace_id, key.role, api_key_id=key.id)
     return least
+
+
+async def _custom_field_labels(job: ImportJob) -> dict[str, str]:
+    """key → label of the kind's custom fields: a column headed by either is mapped to it."""
+    entity = CUSTOM_FIELD_ENTITIES.get(job.kind)
+    if entity is None:
+        return {}
+    definitions = CustomFieldDefinition.filter(workspace_id=job.workspace_id, entity=entity)
+    return dict(await definitions.values_list("key", "label"))
 
 
 async def _finish(job: ImportJob, status: ImportStatus, failure: str | None = None) -> None:
@@ -96,13 +113,14 @@ async def run_import(
     job = await claim(job_id, stale_after=stale_after)
     if job is None:
         return None
-    apply = APPLIERS.get(job.kind)
-    if apply is None:
-        await _finish(
-            job, ImportStatus.FAILED, f"{job.kind.value.title()} imports are not available yet."
-        )
-        return ImportStatus.FAILED
+    apply = APPLIERS[job.kind]
     viewer = await acting_viewer(job)
+    columns = FileColumns(
+        [tuple(pair) for pair in job.mapping or []],
+        kind=job.kind,
+        custom_fields=await _custom_field_labels(job),
+        keys_vary=job.format == ImportFormat.JSONL,
+    )
     check = CHECKERS.get(job.kind)
     commits = ChunkCommits(job, on_progress)
     source = await open_stored_file(job.id)
@@ -114,29 +132,26 @@ async def run_import(
                 sheet=job.sheet,
                 format=job.format,
             )
-            mapping: ColumnMapping | None = None
             chunk: list[tuple[int, RawRow | RowProblem]] = []
             for number, values in rows:
-                if mapping is None and isinstance(values, dict):
-                    mapping = build_mapping(
-                        list(values), [tuple(pair) for pair in job.mapping or []], kind=job.kind
+                if isinstance(values, dict) and columns.see(values):
+                    await ImportJob.filter(id=job.id).update(
+                        unmapped_columns=columns.mapping.unmapped_columns
                     )
-                    if job.next_row == 1:
-                        await ImportJob.filter(id=job.id).update(
-                            unmapped_columns=mapping.unmapped_columns
-                        )
                 if number < job.next_row:
                     continue  # committed by an earlier run
                 chunk.append((number, values))
                 if len(chunk) % _ROWS_BETWEEN_YIELDS == 0:
                     await asyncio.sleep(0)  # the chunk being committed sends its next statement
                 if len(chunk) >= chunk_size:
-                    prepared = await prepare_chunk(viewer, apply, check, mapping, chunk)
+                    prepared = await prepare_chunk(viewer, apply, check, columns.mapping, chunk)
                     chunk = []
                     if stopped := await _between_chunks(job, commits, should_stop, on_progress):
                         return stopped
                     await commits.start(prepared)
-            prepared = await prepare_chunk(viewer, apply, check, mapping, chunk) if chunk else None
+            prepared = (
+                await prepare_chunk(viewer, apply, check, columns.mapping, chunk) if chunk else None
+            )
             if stopped := await _between_chunks(
                 job, commits, should_stop, on_progress, next_chunk=prepared is not None
             ):
@@ -171,7 +186,7 @@ async def _between_chunks(
 ) -> ImportStatus | None:
     """Waits for the chunk being committed, then stops if the worker or the owner asks to."""
     if await commits.wait():
-        await _refresh_statistics(commits.committed)
+        await _refresh_statistics(job.kind, commits.committed)
         if should_stop():
             await ImportJob.filter(id=job.id).update(status=ImportStatus.QUEUED, heartbeat_at=None)
             return ImportStatus.QUEUED
@@ -180,7 +195,7 @@ async def _between_chunks(
     return None
 
 
-async def _refresh_statistics(chunks_done: int) -> None:
+async def _refresh_statistics(kind: ImportKind, chunks_done: int) -> None:
     """Lets PostgreSQL's planner see the tables an import is growing.
 
     The matching lookups are prepared statements; planned against a table the planner
@@ -191,7 +206,7 @@ async def _refresh_statistics(chunks_done: int) -> None:
         return  # only at powers of four
     connection = Customer._meta.db
     if connection.capabilities.dialect == "postgres":
-        await connection.execute_script("ANALYZE customer; ANALYZE contact")
+        await connection.execute_script("; ".join(f"ANALYZE {t}" for t in _GROWING[kind]))
 
 
 async def _stop_requested(job: ImportJob, on_progress: ProgressCallback | None) -> bool:

@@ -12,7 +12,7 @@ from domain.imports.error_report import open_error_report
 from domain.imports.jobs import ImportRequest, start_import
 from domain.imports.runner import run_import
 from domain.viewer import Viewer
-from models import ImportRowError, User
+from models import Customer, ImportJob, ImportRowError, User
 from models.enums import ImportKind, ImportStatus
 from tests.helpers import Account, GraphQL, count_queries
 
@@ -108,3 +108,36 @@ async def test_another_workspace_has_no_report(gql: GraphQL, workspace: Account)
     with pytest.raises(DomainError) as raised:
         await open_error_report(stranger, job_id)
     assert [p.code.value for p in raised.value.problems] == ["NOT_FOUND"]
+
+
+async def test_a_report_fixed_in_place_imports_again_with_its_defused_cells_restored(
+    workspace: Account,
+):
+    # given: a CSV whose row fails on its email, with a phone the report must defuse
+    viewer = await _viewer(workspace)
+    original = "客户名称,电话,邮箱\n云帆科技,+86 138 0013 8000,not an email\n".encode()
+    job_id = await _finished(
+        viewer, ImportRequest(kind=ImportKind.CUSTOMERS, file=original, file_name="客户.csv")
+    )
+    header, failed = await _read((await open_error_report(viewer, job_id)).chunks())
+    assert failed[1] == "'+86 138 0013 8000"
+
+    # when: the person fixes the email and uploads the report as it is, columns and all
+    failed[2] = "info@yunfan.cn"
+    fixed = io.StringIO()
+    csv.writer(fixed).writerows([header, failed])
+    again = await _finished(
+        viewer,
+        ImportRequest(
+            kind=ImportKind.CUSTOMERS,
+            file=codecs.BOM_UTF8 + fixed.getvalue().encode(),
+            file_name="import-errors.csv",
+        ),
+    )
+
+    # then: the phone reads as the number it was; the report's own columns map to nothing
+    job = await ImportJob.get(id=again)
+    assert (job.created_count, job.failed_count) == (1, 0)
+    assert set(job.unmapped_columns) == {"error", "row"}
+    customer = await Customer.get(workspace_id=viewer.workspace_id, name="云帆科技")
+    assert (customer.phone, customer.phone_normalized) == ("+86 138 0013 8000", "13800138000")

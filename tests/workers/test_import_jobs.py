@@ -8,11 +8,19 @@ from arq.worker import Worker
 from api.core.ids import from_global_id
 from crm.queues import IMPORTS_QUEUE, enqueue_import, import_job_id
 from domain.accounts import create_api_key
+from domain.custom_fields import CustomFieldData, define_custom_field
 from domain.imports.jobs import ImportRequest, cancel_import, start_import, unfinished_job_ids
 from domain.imports.runner import acting_viewer, run_import
 from domain.viewer import Viewer
 from models import ApiKey, Customer, ImportJob, ImportRowError, User
-from models.enums import ImportKind, ImportMode, ImportStatus, Role
+from models.enums import (
+    CustomFieldEntity,
+    CustomFieldType,
+    ImportKind,
+    ImportMode,
+    ImportStatus,
+    Role,
+)
 from tests.helpers import Account
 from workers.imports import run_import_job, sweep_imports
 
@@ -279,3 +287,64 @@ async def test_an_import_acts_with_the_role_of_the_key_that_started_it(workspace
         (Role.MANAGER, manager_key.id, None),
         (Role.REP, None, None),
     ]
+
+
+async def test_json_rows_need_not_share_their_keys(workspace: Account):
+    # given: objects from a system that leaves out empty keys, and names one column
+    # explicitly that the first object does not have
+    viewer = await _admin(workspace)
+    rows = [
+        {"客户名称": "甲公司"},
+        {"客户名称": "乙公司", "电话": "13800138000"},
+        {"客户名称": "丙公司", "邮箱": "c@example.cn", "ERP编号": "E-3"},
+        {"客户名称": "丁公司", "传真": "010-1234"},
+    ]
+    job, _ = await start_import(
+        viewer,
+        ImportRequest(kind=ImportKind.CUSTOMERS, rows=rows, mapping=[("ERP编号", "externalId")]),
+    )
+
+    # when
+    assert await run_import(job.id) == ImportStatus.COMPLETED
+
+    # then: each key reached its field from the row it first appeared on
+    done = await ImportJob.get(id=job.id)
+    assert (done.created_count, done.failed_count) == (4, 0)
+    assert done.unmapped_columns == ["传真"]
+    stored = await Customer.filter(workspace_id=viewer.workspace_id).order_by("id")
+    assert [(c.name, c.phone, c.email, c.external_id) for c in stored] == [
+        ("甲公司", None, None, None),
+        ("乙公司", "13800138000", None, None),
+        ("丙公司", None, "c@example.cn", "E-3"),
+        ("丁公司", None, None, None),
+    ]
+
+
+async def test_a_column_headed_by_a_custom_fields_label_fills_it(workspace: Account):
+    # given: a custom field whose label, not its key, heads a column
+    viewer = await _admin(workspace)
+    await define_custom_field(
+        viewer,
+        CustomFieldData(
+            entity=CustomFieldEntity.CUSTOMER,
+            key="level",
+            label="客户等级",
+            type=CustomFieldType.SELECT,
+            options=["A", "B"],
+        ),
+    )
+    data = "客户名称,客户等级\n甲公司,A\n乙公司,Z\n".encode()
+
+    # when
+    job, _ = await start_import(
+        viewer, ImportRequest(kind=ImportKind.CUSTOMERS, file=data, file_name="客户.csv")
+    )
+    assert await run_import(job.id) == ImportStatus.COMPLETED
+
+    # then: the values were checked against the definition and stored under its key
+    done = await ImportJob.get(id=job.id)
+    assert (done.created_count, done.failed_count, done.unmapped_columns) == (1, 1, [])
+    errors = await ImportRowError.filter(job_id=job.id).values_list("row", "field")
+    assert errors == [(2, "customFields.level")]
+    stored = await Customer.get(workspace_id=viewer.workspace_id, name="甲公司")
+    assert stored.custom_fields == {"level": "A"}
