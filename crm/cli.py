@@ -174,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument(
         "--map",
+        "--mapping",
+        dest="map",
         action="append",
         default=[],
         metavar="COLUMN=FIELD",

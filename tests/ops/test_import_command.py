@@ -73,3 +73,26 @@ async def test_import_of_another_kind_links_rows_to_their_customers(tmp_path: Pa
         ) as cursor,
     ):
         assert await cursor.fetchall() == [("上海云帆科技有限公司",)]
+
+
+async def test_an_explicit_mapping_names_the_columns_headers_do_not(tmp_path: Path):
+    # given: an ERP extract whose headers say nothing the CRM recognises
+    env = crm_env(DATABASE_URL=f"sqlite://{tmp_path / 'crm.sqlite3'}", REDIS_URL=None)
+    assert _crm(["migrate"], env, tmp_path).returncode == 0
+    assert _crm(["seed"], env, tmp_path).returncode == 0
+    (tmp_path / "erp.csv").write_text("KUNNR,NAME1,TELF1\nK-77,华东贸易,021-5555 0000\n")
+
+    # when: the operator maps them, once with each spelling of the option
+    mapping = ["--mapping", "KUNNR=externalId", "--map", "NAME1=name", "--mapping", "TELF1=phone"]
+    result = _crm(["import", "erp.csv", "--workspace", "1", *mapping], env, tmp_path)
+
+    # then
+    assert result.returncode == 0, result.stderr
+    assert "COMPLETED: 1 created, 0 updated, 0 skipped, 0 failed" in result.stdout
+    async with (
+        aiosqlite.connect(tmp_path / "crm.sqlite3") as db,
+        db.execute(
+            "SELECT external_id, phone_normalized FROM customer WHERE name = '华东贸易'"
+        ) as cursor,
+    ):
+        assert await cursor.fetchall() == [("K-77", "02155550000")]
