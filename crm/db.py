@@ -18,13 +18,22 @@ def normalize_db_url(url: str) -> str:
     return url
 
 
+def _connection(url: str) -> str | dict[str, Any]:
+    """PostgreSQL by URL; SQLite through `crm.sqlite_engine` (Unicode-aware LOWER/UPPER)."""
+    if not url.startswith("sqlite://"):
+        return url
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    return {**expand_db_url(url), "engine": "crm.sqlite_engine"}
+
+
 def tortoise_config(db_url: str | None = None) -> dict[str, Any]:
     url = normalize_db_url(db_url or get_settings().database_url)
     if url.startswith("sqlite://"):
         # LIKE is case-sensitive on PostgreSQL; make SQLite agree (the exact tag filter).
         url += ("&" if "?" in url else "?") + "case_sensitive_like=ON"
     return {
-        "connections": {"default": url},
+        "connections": {"default": _connection(url)},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

@@ -34,6 +34,9 @@ class ImportJob(Model):
     # Rows numbered below this are committed: a worker resuming the job starts here.
     next_row = fields.IntField(default=1, db_default=1)
     heartbeat_at = fields.DatetimeField(null=True)
+    # Runs that failed at the current checkpoint: a chunk that always fails (a value the
+    # database refuses) fails the job after a few tries instead of being retried forever.
+    failed_attempts = fields.IntField(default=0, db_default=0)
     cancel_requested_at = fields.DatetimeField(null=True)
     # Columns of the file that map to no field: reported once for the job, not per row.
     unmapped_columns = fields.JSONField(default=list, db_default="[]")

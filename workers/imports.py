@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import timedelta
 from typing import Any
+
+from redis.exceptions import RedisError
 
 from crm.logs import log_context
 from crm.queues import created_stamp, enqueue_import, publish_progress
@@ -20,6 +23,7 @@ log = logging.getLogger("crm.worker.imports")
 # TIMEOUT, so the nudge of a worker that died is free to run again soon after.
 SLICE = timedelta(seconds=60)
 TIMEOUT = 120
+PUBLISH_TIMEOUT = 2.0
 
 
 async def _workspace_of(job_id: int, created: int | None) -> int | None:
@@ -51,7 +55,14 @@ async def _run(ctx: dict[str, Any], job_id: int) -> str | None:
     redis = ctx["redis"]
 
     async def publish(job: ImportJob) -> None:
-        await publish_progress(redis, job.id, progress_message(job))
+        # Progress only wakes subscribers sooner (they re-read the database anyway): a Redis
+        # hiccup must not stop an import whose chunk has just committed.
+        try:
+            await asyncio.wait_for(
+                publish_progress(redis, job.id, progress_message(job)), PUBLISH_TIMEOUT
+            )
+        except (RedisError, OSError, TimeoutError) as error:
+            log.warning("could not announce progress (%s)", type(error).__name__)
 
     shutdown = ctx.get("shutdown")
     deadline = time.monotonic() + SLICE.total_seconds()

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -95,6 +95,16 @@ async def prepare_chunk(
     return Chunk(checked, dict(readable), unreadable, len(rows), rows[-1][0] + 1)
 
 
+def without_nul(value: Any) -> Any:
+    """The value with NUL characters dropped: PostgreSQL's text and jsonb refuse them, and a
+    failed row's cells are stored as they came (whatever bytes the file held)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
+
+
 async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallback | None) -> None:
     """Applies the chunk, records its row errors and moves the job's counters and checkpoint,
     in one transaction; raises TakenOver (all rolled back) if the checkpoint moved."""
@@ -105,8 +115,8 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
                 job_id=job.id,
                 row=f.row,
                 field=f.field,
-                message=f.message,
-                values=chunk.raw.get(f.row),
+                message=without_nul(f.message),
+                values=without_nul(chunk.raw.get(f.row)),
             )
             for f in result.failures
         ] + [
@@ -126,6 +136,7 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
             failed_count=F("failed_count") + (len(result.failed_rows) + len(chunk.unreadable)),
             next_row=chunk.next_row,
             heartbeat_at=now,
+            failed_attempts=0,
         )
         if not updated:
             # Our checkpoint moved under us: another worker has the job. Roll this chunk back.

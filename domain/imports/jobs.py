@@ -145,6 +145,8 @@ async def start_import(
             sheet=clean_text(request.sheet),
         )
     except IntegrityError:
+        if key is None:
+            raise  # not a race on the key (the workspace or the user went away meanwhile)
         # The same key raced in from another request: the first job wins.
         first = job_summaries(workspace_id=viewer.workspace_id, idempotency_key=key)
         return await first.get(), False

@@ -9,6 +9,7 @@ checkpoint: no row is lost, none is applied twice.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,7 +41,11 @@ from domain.viewer import Viewer
 from models import ApiKey, Customer, CustomFieldDefinition, ImportJob, User
 from models.enums import ImportFormat, ImportKind, ImportStatus, Role
 
+log = logging.getLogger("crm.imports")
+
 CHUNK_SIZE = 1000
+# Runs that may fail at one checkpoint (a lost connection, a deadlock) before the job fails.
+MAX_ATTEMPTS = 3
 # Reading the next chunk hands the event loop back this often (rows), so that the chunk
 # being committed meanwhile never waits long to send its next statement.
 _ROWS_BETWEEN_YIELDS = 50
@@ -74,6 +79,25 @@ async def acting_viewer(job: ImportJob) -> Viewer:
         key = await ApiKey.get_or_none(id=job.api_key_id, revoked_at__isnull=True)
         return least if key is None else Viewer(job.workspace_id, key.role, api_key_id=key.id)
     return least
+
+
+async def _gave_up(job: ImportJob, error: Exception) -> bool:
+    """Counts a run that failed unexpectedly at the job's checkpoint; after MAX_ATTEMPTS the
+    job is FAILED (its committed rows stay) rather than retried forever."""
+    log.exception("import %s: the run failed at row %s", job.id, job.next_row)
+    await ImportJob.filter(id=job.id, next_row=job.next_row).update(
+        failed_attempts=F("failed_attempts") + 1
+    )
+    attempts = await ImportJob.filter(id=job.id).first().values_list("failed_attempts", flat=True)
+    if attempts is None or attempts < MAX_ATTEMPTS:
+        return False
+    await _finish(
+        job,
+        ImportStatus.FAILED,
+        f"The import stopped at row {job.next_row}: {attempts} attempts failed "
+        f"({type(error).__name__}). The rows before it were imported.",
+    )
+    return True
 
 
 async def _custom_field_labels(job: ImportJob) -> dict[str, str]:
@@ -168,6 +192,10 @@ async def run_import(
         return ImportStatus.FAILED
     except TakenOver:
         return None
+    except Exception as error:
+        if await _gave_up(job, error):
+            return ImportStatus.FAILED
+        raise  # the job stays RUNNING: the sweeper retries it once its heartbeat is stale
     finally:
         source.close()
     await _finish(job, ImportStatus.COMPLETED)

@@ -2,13 +2,16 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from arq import ArqRedis
 from arq.worker import Worker
+from redis.asyncio import Redis
 
 from api.core.ids import from_global_id
-from crm.queues import IMPORTS_QUEUE, enqueue_import, import_job_id
+from crm.queues import IMPORTS_QUEUE, created_stamp, enqueue_import, import_job_id
 from domain.accounts import create_api_key
 from domain.custom_fields import CustomFieldData, define_custom_field
+from domain.imports import runner
 from domain.imports.jobs import ImportRequest, cancel_import, start_import, unfinished_job_ids
 from domain.imports.runner import acting_viewer, run_import
 from domain.viewer import Viewer
@@ -22,6 +25,7 @@ from models.enums import (
     Role,
 )
 from tests.helpers import Account
+from tests.ops.processes import free_port
 from workers.imports import run_import_job, sweep_imports
 
 GB18030_CSV = (
@@ -348,3 +352,129 @@ async def test_a_column_headed_by_a_custom_fields_label_fills_it(workspace: Acco
     assert errors == [(2, "customFields.level")]
     stored = await Customer.get(workspace_id=viewer.workspace_id, name="甲公司")
     assert stored.custom_fields == {"level": "A"}
+
+
+async def test_names_match_whatever_their_case_in_any_script(workspace: Account):
+    # given: customers whose names have letters beyond ASCII
+    viewer = await _admin(workspace)
+    first, _ = await start_import(
+        viewer,
+        ImportRequest(
+            kind=ImportKind.CUSTOMERS,
+            rows=[{"name": "Émile Zola SARL"}, {"name": "Ärzte Straße GmbH"}],
+        ),
+    )
+    assert await run_import(first.id) == ImportStatus.COMPLETED
+
+    # when: a file writes them in capitals, matched by name, and contacts name them so too
+    again, _ = await start_import(
+        viewer,
+        ImportRequest(
+            kind=ImportKind.CUSTOMERS,
+            rows=[{"name": "ÉMILE ZOLA SARL", "industry": "Édition"}],
+            match_on=["name"],
+        ),
+    )
+    contacts, _ = await start_import(
+        viewer,
+        ImportRequest(
+            kind=ImportKind.CONTACTS,
+            rows=[
+                {"customer.name": "ÄRZTE STRASSE GMBH", "name": "x"},
+                {"customer.name": "ärzte straße gmbh", "name": "Jürgen"},
+            ],
+        ),
+    )
+    assert await run_import(again.id) == ImportStatus.COMPLETED
+    assert await run_import(contacts.id) == ImportStatus.COMPLETED
+
+    # then: the same records on SQLite as on PostgreSQL (str.lower, not ASCII-only LOWER)
+    matched = await ImportJob.get(id=again.id)
+    assert (matched.created_count, matched.updated_count) == (0, 1)
+    linked = await ImportJob.get(id=contacts.id)
+    assert (linked.created_count, linked.failed_count) == (1, 1)  # "STRASSE" is not "straße"
+    assert await Customer.filter(workspace_id=viewer.workspace_id).count() == 2
+
+
+async def test_an_import_finishes_when_its_progress_cannot_be_announced(workspace: Account):
+    # given: a worker whose Redis has gone away (nothing listens on that port)
+    viewer = await _admin(workspace)
+    job, _ = await start_import(
+        viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "甲"}, {"name": "乙"}])
+    )
+    unreachable = Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.5)
+
+    # when
+    try:
+        outcome = await run_import_job(
+            {"redis": unreachable}, job.id, created_stamp(job.created_at)
+        )
+    finally:
+        await unreachable.aclose()
+
+    # then: the rows landed; only the announcements were lost
+    assert outcome == ImportStatus.COMPLETED.value
+    done = await ImportJob.get(id=job.id)
+    assert (done.status, done.created_count) == (ImportStatus.COMPLETED, 2)
+
+
+async def _failing_applier(viewer, rows, *, mode, match_on):
+    raise RuntimeError("the database refused the chunk")
+
+
+async def test_a_chunk_that_always_fails_fails_the_job_after_a_few_runs(
+    workspace: Account, monkeypatch: pytest.MonkeyPatch
+):
+    # given: 1,500 contact rows whose second chunk can never be written
+    viewer = await _admin(workspace)
+    customers, _ = await start_import(
+        viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "甲公司"}])
+    )
+    assert await run_import(customers.id) == ImportStatus.COMPLETED
+    rows = [{"customer.name": "甲公司", "name": f"联系人{i}"} for i in range(1500)]
+    job, _ = await start_import(viewer, ImportRequest(kind=ImportKind.CONTACTS, rows=rows))
+    real = runner.APPLIERS[ImportKind.CONTACTS]
+    calls = 0
+
+    async def second_chunk_fails(viewer, rows, *, mode, match_on):
+        nonlocal calls
+        calls += 1
+        if rows[0][0] > 1000:
+            await _failing_applier(viewer, rows, mode=mode, match_on=match_on)
+        return await real(viewer, rows, mode=mode, match_on=match_on)
+
+    monkeypatch.setitem(runner.APPLIERS, ImportKind.CONTACTS, second_chunk_fails)
+
+    # when: workers take it up again and again, as the sweeper would have them
+    outcomes = []
+    for _ in range(runner.MAX_ATTEMPTS):
+        try:
+            outcomes.append(await run_import(job.id, stale_after=timedelta(0)))
+        except RuntimeError:
+            outcomes.append("raised")
+
+    # then: retried while it might be passing trouble, then failed, keeping the first chunk
+    assert outcomes == ["raised"] * (runner.MAX_ATTEMPTS - 1) + [ImportStatus.FAILED]
+    failed = await ImportJob.get(id=job.id)
+    assert (failed.status, failed.processed_rows, failed.created_count) == (
+        ImportStatus.FAILED,
+        1000,
+        1000,
+    )
+    assert "stopped at row 1001" in failed.failure
+    assert calls == 1 + runner.MAX_ATTEMPTS
+
+
+async def test_a_failed_rows_cells_are_stored_even_with_nul_characters(workspace: Account):
+    # given: a row from another system with NUL characters, which fails on its phone
+    viewer = await _admin(workspace)
+    rows = [{"name": "甲\x00公司", "phone": "call\x00 me", "备注\x00": "x\x00y"}]
+    job, _ = await start_import(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=rows))
+
+    # when
+    assert await run_import(job.id) == ImportStatus.COMPLETED
+
+    # then: the row is reported (PostgreSQL refuses NUL in text and jsonb: none is stored)
+    [error] = await ImportRowError.filter(job_id=job.id)
+    assert error.field == "phone"
+    assert error.values == {"name": "甲公司", "phone": "call me", "备注": "xy"}
