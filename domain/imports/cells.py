@@ -3,19 +3,61 @@ and report a failed row's problems under the file's field names."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.custom_fields import Definitions
 from domain.errors import Problems
-from domain.imports.customer_rows import ChunkResult, RowFailure, _typed_custom_value
 from domain.imports.mapping import CUSTOM_FIELD_PREFIX, MATCH_FIELDS
-from models.enums import CustomFieldEntity, ImportKind
+from domain.imports.values import parse_yes_no, split_tags
+from models.enums import CustomFieldEntity, CustomFieldType, ImportKind
 
 # The prefix given to the API's shared checks (`clean_contact_fields(problems, ROW, …)`),
 # stripped again from the paths they report.
 ROW = "row"
 
 Cells = dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class RowFailure:
+    row: int
+    field: str | None  # the canonical field ("phone", "contact.email", "customFields.x")
+    message: str
+
+
+@dataclass
+class ChunkResult:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failures: list[RowFailure] = field(default_factory=list)  # one or more per failed row
+    failed_rows: set[int] = field(default_factory=set)
+
+
+def typed_custom_value(
+    problems: Problems, path: str, kind: CustomFieldType | None, text: str
+) -> Any:
+    """Cell text as the JSON value the definition's type expects (checked again after)."""
+    if kind == CustomFieldType.NUMBER:
+        try:
+            number = Decimal(text.replace(" ", ""))
+        except InvalidOperation:
+            problems.add(path, f"“{text}” is not a number.")
+            return None
+        if not number.is_finite():
+            problems.add(path, "Must be a finite number.")
+            return None
+        return int(number) if number == number.to_integral_value() else float(number)
+    if kind == CustomFieldType.BOOLEAN:
+        answer, message = parse_yes_no(text)
+        if message:
+            problems.add(path, message)
+        return answer
+    if kind == CustomFieldType.MULTI_SELECT:
+        return split_tags(text)
+    return text  # TEXT, SELECT, DATE (YYYY-MM-DD), or an undefined key refused later
 
 
 def given(cells: Cells) -> dict[str, str]:
@@ -47,7 +89,7 @@ def typed_custom_fields(
         if name.startswith(CUSTOM_FIELD_PREFIX):
             key = name[len(CUSTOM_FIELD_PREFIX) :]
             definition = defined.get(key)
-            value = _typed_custom_value(
+            value = typed_custom_value(
                 problems, name, definition.type if definition else None, text
             )
             if value is not None:

@@ -20,20 +20,20 @@ import functools
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.customers import clean_contact_fields, clean_customer_fields
 from domain.errors import ErrorCode, Problem, Problems
 from domain.imports import bulk_sql
-from domain.imports.mapping import CUSTOM_FIELD_PREFIX
+from domain.imports.cells import ChunkResult, RowFailure, check_match_on, typed_custom_fields
+from domain.imports.mapping import MATCH_FIELDS as _MATCH_FIELDS
 from domain.imports.values import parse_kind, split_tags
 from domain.viewer import Viewer
-from models import Contact, Customer, CustomFieldDefinition, User
-from models.enums import CustomerKind, CustomFieldEntity, CustomFieldType, ImportMode
+from models import Contact, Customer, User
+from models.enums import CustomerKind, CustomFieldEntity, ImportKind, ImportMode
 
-MATCH_FIELDS = ("externalId", "email", "phone", "name")
+MATCH_FIELDS = _MATCH_FIELDS[ImportKind.CUSTOMERS]
 
 # Canonical import field → argument of `clean_customer_fields`.
 _CUSTOMER_COLUMNS = {
@@ -47,25 +47,7 @@ _CUSTOMER_COLUMNS = {
 }
 _CONTACT_COLUMNS = ("name", "phone", "email", "title")
 _CONTACT_CELLS = tuple((name, f"contact.{name}") for name in _CONTACT_COLUMNS)
-_TRUE = {"true", "yes", "y", "1", "是", "对"}
-_FALSE = {"false", "no", "n", "0", "否", "不"}
 _ROW = "row"  # the prefix given to the shared checks, stripped from the paths they report
-
-
-@dataclass(frozen=True)
-class RowFailure:
-    row: int
-    field: str | None  # the canonical field ("phone", "contact.email", "customFields.x")
-    message: str
-
-
-@dataclass
-class ChunkResult:
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-    failures: list[RowFailure] = field(default_factory=list)  # one or more per failed row
-    failed_rows: set[int] = field(default_factory=set)
 
 
 @dataclass(eq=False, slots=True)
@@ -124,33 +106,6 @@ def _field_of(path: str | None) -> str | None:
     return {"ownerId": "owner"}.get(path, path)
 
 
-def _typed_custom_value(
-    problems: Problems, path: str, kind: CustomFieldType | None, text: str
-) -> Any:
-    """Cell text as the JSON value the definition's type expects (checked again after)."""
-    if kind == CustomFieldType.NUMBER:
-        try:
-            number = Decimal(text.replace(" ", ""))
-        except InvalidOperation:
-            problems.add(path, f"“{text}” is not a number.")
-            return None
-        if not number.is_finite():
-            problems.add(path, "Must be a finite number.")
-            return None
-        return int(number) if number == number.to_integral_value() else float(number)
-    if kind == CustomFieldType.BOOLEAN:
-        word = text.strip().casefold()
-        if word in _TRUE:
-            return True
-        if word in _FALSE:
-            return False
-        problems.add(path, f"“{text}” is not yes or no (true/false, yes/no, 1/0, 是/否).")
-        return None
-    if kind == CustomFieldType.MULTI_SELECT:
-        return split_tags(text)
-    return text  # TEXT, SELECT, DATE (YYYY-MM-DD), or an undefined key refused later
-
-
 # A file's kinds and tag lists repeat from row to row: each distinct cell is read once.
 _kind = functools.lru_cache(maxsize=1024)(parse_kind)
 
@@ -163,7 +118,7 @@ def _tags(text: str | None) -> tuple[str, ...]:
 def _parse(
     number: int,
     cells: dict[str, str | None],
-    defined: dict[str, CustomFieldDefinition],
+    definitions: Definitions,
     members: _Members,
 ) -> _Parsed:
     problems = Problems()
@@ -186,16 +141,7 @@ def _parse(
         if owner_id is not None:
             clean["owner_id"] = owner_id
 
-    custom: dict[str, Any] = {}
-    for name, text in present.items():
-        if name.startswith(CUSTOM_FIELD_PREFIX):
-            key = name[len(CUSTOM_FIELD_PREFIX) :]
-            definition = defined.get(key)
-            value = _typed_custom_value(
-                problems, name, definition.type if definition else None, text
-            )
-            if value is not None:
-                custom[key] = value
+    custom = typed_custom_fields(problems, present, definitions, CustomFieldEntity.CUSTOMER)
 
     contact_values = {name: present[cell] for name, cell in _CONTACT_CELLS if cell in present}
     contact = clean_contact_fields(problems, "contact", contact_values)
@@ -258,14 +204,8 @@ class CheckedCustomerRows:
 
     async def apply(self, *, mode: ImportMode, match_on: list[str]) -> ChunkResult:
         """Creates, updates or skips each row's customer; call inside a transaction."""
-        _check_match_on(match_on)
+        check_match_on(ImportKind.CUSTOMERS, match_on)
         return await _apply(self, mode, match_on)
-
-
-def _check_match_on(match_on: list[str]) -> None:
-    unknown = [name for name in match_on if name not in MATCH_FIELDS]
-    if unknown:
-        raise ValueError(f"Cannot match customers on {unknown}; use {MATCH_FIELDS}.")
 
 
 async def check_customer_rows(
@@ -284,12 +224,11 @@ async def check_customer_rows(
         members = _Members(
             await User.filter(workspace_id=viewer.workspace_id).values("id", "name", "email")
         )
-    defined = definitions.of(CustomFieldEntity.CUSTOMER)
     layout = bulk_sql.RowLayout(Customer)
     parsed: list[_Parsed] = []
     for start in range(0, len(rows), _ROWS_BETWEEN_YIELDS):
         batch = [
-            _parse(number, cells, defined, members)
+            _parse(number, cells, definitions, members)
             for number, cells in rows[start : start + _ROWS_BETWEEN_YIELDS]
         ]
         for row in batch:
@@ -314,7 +253,7 @@ async def apply_customer_rows(
     match_on: list[str],
 ) -> ChunkResult:
     """Creates, updates or skips each row's customer; call inside a transaction."""
-    _check_match_on(match_on)
+    check_match_on(ImportKind.CUSTOMERS, match_on)
     checked = await check_customer_rows(viewer, rows)
     return await checked.apply(mode=mode, match_on=match_on)
 
