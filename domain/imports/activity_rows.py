@@ -21,8 +21,7 @@ from typing import Any
 from domain.activities import MAX_CONTENT_LENGTH
 from domain.errors import ErrorCode, Problems
 from domain.imports.bulk_sql import allocate_ids, insert_rows, update_rows
-from domain.imports.cells import Cells, check_match_on, fail, given
-from domain.imports.customer_rows import ChunkResult
+from domain.imports.cells import Cells, ChunkResult, check_match_on, fail, given
 from domain.imports.exact_updates import set_columns
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.moments import parse_instant

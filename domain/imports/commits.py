@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from domain.imports.customer_rows import ChunkResult
+from domain.imports.cells import ChunkResult
 from domain.imports.mapping import ColumnMapping
 from domain.imports.rows import RawRow, RowProblem
 from domain.imports.summaries import job_summaries
@@ -32,7 +32,7 @@ ProgressCallback = Callable[[ImportJob], Awaitable[None]]
 MappedRows = list[tuple[int, dict[str, str | None]]]
 # Preparing a chunk hands the event loop back this often (rows), so that the chunk being
 # committed meanwhile never waits long to send its next statement.
-_ROWS_BETWEEN_YIELDS = 50
+ROWS_BETWEEN_YIELDS = 50
 
 
 class TakenOver(Exception):
@@ -84,9 +84,9 @@ async def prepare_chunk(
     unreadable = [(n, v) for n, v in rows if isinstance(v, RowProblem)]
     mapped = []
     if mapping is not None:
-        for start in range(0, len(readable), _ROWS_BETWEEN_YIELDS):
+        for start in range(0, len(readable), ROWS_BETWEEN_YIELDS):
             mapped += [
-                (n, mapping.apply(v)) for n, v in readable[start : start + _ROWS_BETWEEN_YIELDS]
+                (n, mapping.apply(v)) for n, v in readable[start : start + ROWS_BETWEEN_YIELDS]
             ]
             await asyncio.sleep(0)  # the chunk being committed sends its next statement
     checked = (

@@ -22,12 +22,12 @@ from domain.imports.bulk_sql import insert_rows, update_rows
 from domain.imports.cells import (
     ROW,
     Cells,
+    ChunkResult,
     check_match_on,
     fail,
     given,
     typed_custom_fields,
 )
-from domain.imports.customer_rows import ChunkResult
 from domain.imports.links import CustomerLinks, LinkedCustomer
 from domain.imports.values import parse_yes_no
 from domain.viewer import Viewer

@@ -26,11 +26,18 @@ from domain.custom_fields import Definitions, clean_custom_fields, load_definiti
 from domain.customers import clean_contact_fields, clean_customer_fields
 from domain.errors import ErrorCode, Problem, Problems
 from domain.imports import bulk_sql
-from domain.imports.cells import ChunkResult, RowFailure, check_match_on, typed_custom_fields
+from domain.imports.cells import (
+    ROW,
+    ChunkResult,
+    check_match_on,
+    fail,
+    typed_custom_fields,
+)
+from domain.imports.links import Members
 from domain.imports.mapping import MATCH_FIELDS as _MATCH_FIELDS
 from domain.imports.values import parse_kind, split_tags
 from domain.viewer import Viewer
-from models import Contact, Customer, User
+from models import Contact, Customer
 from models.enums import CustomerKind, CustomFieldEntity, ImportKind, ImportMode
 
 MATCH_FIELDS = _MATCH_FIELDS[ImportKind.CUSTOMERS]
@@ -47,7 +54,6 @@ _CUSTOMER_COLUMNS = {
 }
 _CONTACT_COLUMNS = ("name", "phone", "email", "title")
 _CONTACT_CELLS = tuple((name, f"contact.{name}") for name in _CONTACT_COLUMNS)
-_ROW = "row"  # the prefix given to the shared checks, stripped from the paths they report
 
 
 @dataclass(eq=False, slots=True)
@@ -98,14 +104,6 @@ class _Parsed:
 # ---------------------------------------------------------------- reading one row
 
 
-def _field_of(path: str | None) -> str | None:
-    if path is None:
-        return None
-    if path.startswith(f"{_ROW}."):
-        path = path[len(_ROW) + 1 :]
-    return {"ownerId": "owner"}.get(path, path)
-
-
 # A file's kinds and tag lists repeat from row to row: each distinct cell is read once.
 _kind = functools.lru_cache(maxsize=1024)(parse_kind)
 
@@ -119,7 +117,7 @@ def _parse(
     number: int,
     cells: dict[str, str | None],
     definitions: Definitions,
-    members: _Members,
+    members: Members,
 ) -> _Parsed:
     problems = Problems()
     present = {name: value for name, value in cells.items() if value is not None}
@@ -129,7 +127,7 @@ def _parse(
     tags = _tags(present.get("tags"))
     if tags:
         values["tags"] = tags
-    clean = clean_customer_fields(problems, _ROW, values)
+    clean = clean_customer_fields(problems, ROW, values)
     if "kind" in present:
         kind, message = _kind(present["kind"])
         if message:
@@ -137,7 +135,7 @@ def _parse(
         elif kind is not None:
             clean["kind"] = kind
     if "owner" in present:
-        owner_id = members.find(problems, present["owner"])
+        owner_id = members.find(problems, "owner", present["owner"])
         if owner_id is not None:
             clean["owner_id"] = owner_id
 
@@ -156,28 +154,6 @@ def _parse(
     if clean.get("name"):
         keys["name"] = clean["name"].lower()
     return _Parsed(number, problems, clean, custom, contact, keys)
-
-
-class _Members:
-    """The workspace's users, found by e-mail or by exact name."""
-
-    def __init__(self, users: list[dict[str, Any]]) -> None:
-        self.by_email = {user["email"].lower(): user["id"] for user in users}
-        self.by_name: dict[str, list[int]] = {}
-        for user in users:
-            self.by_name.setdefault(user["name"], []).append(user["id"])
-
-    def find(self, problems: Problems, text: str) -> int | None:
-        if text.lower() in self.by_email:
-            return self.by_email[text.lower()]
-        found = self.by_name.get(text, [])
-        if len(found) == 1:
-            return found[0]
-        if found:
-            problems.add("owner", f"Several members are named “{text}”: give an e-mail instead.")
-        else:
-            problems.add("owner", f"No member of this workspace is “{text}”.", ErrorCode.NOT_FOUND)
-        return None
 
 
 # ---------------------------------------------------------------- the chunk
@@ -219,11 +195,7 @@ async def check_customer_rows(
             viewer, Definitions({}), [], wanted, bulk_sql.RowLayout(Customer)
         )
     definitions = await load_definitions(viewer)
-    members = _Members([])
-    if any(cells.get("owner") is not None for _, cells in rows):
-        members = _Members(
-            await User.filter(workspace_id=viewer.workspace_id).values("id", "name", "email")
-        )
+    members = await Members.load(viewer, [cells for _, cells in rows], "owner")
     layout = bulk_sql.RowLayout(Customer)
     parsed: list[_Parsed] = []
     for start in range(0, len(rows), _ROWS_BETWEEN_YIELDS):
@@ -253,7 +225,6 @@ async def apply_customer_rows(
     match_on: list[str],
 ) -> ChunkResult:
     """Creates, updates or skips each row's customer; call inside a transaction."""
-    check_match_on(ImportKind.CUSTOMERS, match_on)
     checked = await check_customer_rows(viewer, rows)
     return await checked.apply(mode=mode, match_on=match_on)
 
@@ -287,7 +258,7 @@ async def _apply(
         else:
             await _plan_update(viewer, row, target, problems, definitions, by_external_id)
         if problems.items:
-            _fail(result, row.number, problems)
+            fail(result, row.number, problems)
             continue
         if target.stored is None and not target.listed:
             target.listed = True
@@ -302,12 +273,6 @@ async def _apply(
 
     await _write(viewer, created, list(targets.values()), checked.layout)
     return result
-
-
-def _fail(result: ChunkResult, number: int, problems: Problems) -> None:
-    result.failed_rows.add(number)
-    for problem in problems.items:
-        result.failures.append(RowFailure(number, _field_of(problem.field), problem.message))
 
 
 _MATCH_COLUMNS = {

@@ -196,11 +196,6 @@ def _unfinished(stale_after: timedelta) -> QuerySet[ImportJob]:
     ).order_by("id")
 
 
-async def unfinished_job_ids(*, stale_after: timedelta = STALE_AFTER) -> list[int]:
-    """Jobs the database says need a worker: queued, or running without a live worker."""
-    return list(await _unfinished(stale_after).values_list("id", flat=True))
-
-
 async def unfinished_jobs(*, stale_after: timedelta = STALE_AFTER) -> list[ImportJob]:
     """Every unfinished job with its checkpoint, in one query, for the sweeper's nudges."""
     return list(await _unfinished(stale_after).only("id", "next_row", "created_at"))

@@ -19,8 +19,14 @@ from typing import Any
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.errors import ErrorCode, Problems
 from domain.imports.bulk_sql import allocate_ids, insert_rows
-from domain.imports.cells import Cells, check_match_on, fail, given, typed_custom_fields
-from domain.imports.customer_rows import ChunkResult
+from domain.imports.cells import (
+    Cells,
+    ChunkResult,
+    check_match_on,
+    fail,
+    given,
+    typed_custom_fields,
+)
 from domain.imports.exact_updates import set_columns
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.moments import parse_day

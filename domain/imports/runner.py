@@ -20,6 +20,7 @@ from domain.errors import DomainError
 from domain.imports.activity_rows import apply_activity_rows
 from domain.imports.collector import collecting_rarely
 from domain.imports.commits import (
+    ROWS_BETWEEN_YIELDS,
     Applier,
     Checker,
     ChunkCommits,
@@ -46,9 +47,6 @@ log = logging.getLogger("crm.imports")
 CHUNK_SIZE = 1000
 # Runs that may fail at one checkpoint (a lost connection, a deadlock) before the job fails.
 MAX_ATTEMPTS = 3
-# Reading the next chunk hands the event loop back this often (rows), so that the chunk
-# being committed meanwhile never waits long to send its next statement.
-_ROWS_BETWEEN_YIELDS = 50
 
 APPLIERS: dict[ImportKind, Applier] = {
     ImportKind.CUSTOMERS: apply_customer_rows,
@@ -165,7 +163,7 @@ async def run_import(
                 if number < job.next_row:
                     continue  # committed by an earlier run
                 chunk.append((number, values))
-                if len(chunk) % _ROWS_BETWEEN_YIELDS == 0:
+                if len(chunk) % ROWS_BETWEEN_YIELDS == 0:
                     await asyncio.sleep(0)  # the chunk being committed sends its next statement
                 if len(chunk) >= chunk_size:
                     prepared = await prepare_chunk(viewer, apply, check, columns.mapping, chunk)

@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 from api.core.ids import from_global_id
 from domain.customers import CustomerData, create_customer
-from domain.imports.customer_rows import ChunkResult
+from domain.imports.cells import ChunkResult
 from domain.viewer import Viewer
 from models import Customer, User
 from models.enums import ImportMode, Role

@@ -9,7 +9,7 @@ import pytest
 from domain.activities import ActivityData, log_activity
 from domain.customers import ContactData
 from domain.imports.activity_rows import apply_activity_rows
-from domain.imports.customer_rows import ChunkResult
+from domain.imports.cells import ChunkResult
 from domain.opportunities import OpportunityData, create_opportunity
 from domain.viewer import Viewer
 from models import Activity, Contact, Customer, Opportunity, Reminder, User, Workspace

@@ -6,8 +6,8 @@ import pytest
 
 from domain.custom_fields import CustomFieldData, define_custom_field
 from domain.customers import ContactData
+from domain.imports.cells import ChunkResult
 from domain.imports.contact_rows import apply_contact_rows
-from domain.imports.customer_rows import ChunkResult
 from domain.viewer import Viewer
 from models import Contact, Customer
 from models.enums import CustomFieldEntity, CustomFieldType, ImportMode

@@ -7,7 +7,8 @@ from tortoise.transactions import in_transaction
 
 from api.core.ids import from_global_id
 from domain.custom_fields import CustomFieldData, define_custom_field
-from domain.imports.customer_rows import ChunkResult, RowFailure, apply_customer_rows
+from domain.imports.cells import ChunkResult, RowFailure
+from domain.imports.customer_rows import apply_customer_rows
 from domain.viewer import Viewer
 from models import Contact, Customer, User
 from models.enums import CustomerKind, CustomFieldEntity, CustomFieldType, ImportMode, Role

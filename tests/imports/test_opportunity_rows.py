@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from domain.custom_fields import CustomFieldData, define_custom_field
-from domain.imports.customer_rows import ChunkResult
+from domain.imports.cells import ChunkResult
 from domain.imports.opportunity_rows import apply_opportunity_rows
 from domain.opportunities import LineItemData, OpportunityData, create_opportunity
 from domain.pipelines import (

@@ -12,7 +12,7 @@ from crm.queues import IMPORTS_QUEUE, created_stamp, enqueue_import, import_job_
 from domain.accounts import create_api_key
 from domain.custom_fields import CustomFieldData, define_custom_field
 from domain.imports import runner
-from domain.imports.jobs import ImportRequest, cancel_import, start_import, unfinished_job_ids
+from domain.imports.jobs import ImportRequest, cancel_import, start_import, unfinished_jobs
 from domain.imports.runner import acting_viewer, run_import
 from domain.viewer import Viewer
 from models import ApiKey, Customer, ImportJob, ImportRowError, User
@@ -160,7 +160,7 @@ async def test_a_worker_stopping_between_chunks_loses_and_repeats_nothing(worksp
     assert status == ImportStatus.QUEUED
     paused = await ImportJob.get(id=job.id)
     assert (paused.status, paused.next_row, paused.processed_rows) == (ImportStatus.QUEUED, 11, 10)
-    assert job.id in await unfinished_job_ids()
+    assert job.id in [unfinished.id for unfinished in await unfinished_jobs()]
 
     # … and another worker finishes it with exact counts
     assert await run_import(job.id, chunk_size=10) == ImportStatus.COMPLETED
