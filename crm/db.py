@@ -19,7 +19,8 @@ def normalize_db_url(url: str) -> str:
 
 
 def _connection(url: str) -> str | dict[str, Any]:
-    """PostgreSQL by URL; SQLite through `crm.sqlite_engine` (Unicode-aware LOWER/UPPER)."""
+    """PostgreSQL by URL; SQLite through `crm.sqlite_engine`, which makes it fold and compare
+    text as PostgreSQL does."""
     if not url.startswith("sqlite://"):
         return url
     from tortoise.backends.base.config_generator import expand_db_url
@@ -29,9 +30,6 @@ def _connection(url: str) -> str | dict[str, Any]:
 
 def tortoise_config(db_url: str | None = None) -> dict[str, Any]:
     url = normalize_db_url(db_url or get_settings().database_url)
-    if url.startswith("sqlite://"):
-        # LIKE is case-sensitive on PostgreSQL; make SQLite agree (the exact tag filter).
-        url += ("&" if "?" in url else "?") + "case_sensitive_like=ON"
     return {
         "connections": {"default": _connection(url)},
         "apps": {

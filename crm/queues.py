@@ -7,9 +7,20 @@ are written once, here. Redis only carries work; what the work is lives in the d
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from datetime import datetime
 from typing import Any, Protocol
+
+from redis.exceptions import RedisError
+
+log = logging.getLogger("crm.queues")
+
+# Longer than a healthy Redis ever takes; short enough that nobody is kept waiting on it.
+REDIS_TIMEOUT = 2.0
+# What a Redis that is down or slow raises.
+REDIS_ERRORS = (RedisError, OSError, TimeoutError)
 
 DEFAULT_QUEUE = "crm:default"
 IMPORTS_QUEUE = "crm:imports"
@@ -58,3 +69,17 @@ async def enqueue_import(redis: Any, job: JobCheckpoint) -> None:
 
 async def publish_progress(redis: Any, job_id: int, message: dict[str, Any]) -> None:
     await redis.publish(progress_channel(job_id), json.dumps(message))
+
+
+async def announce_progress(redis: Any, job_id: int, message: dict[str, Any]) -> None:
+    """Publishes progress if Redis takes it in time; logs otherwise. Progress only wakes
+    subscribers sooner (they re-read the database anyway), so it never stops the caller."""
+    try:
+        await asyncio.wait_for(publish_progress(redis, job_id, message), REDIS_TIMEOUT)
+    except REDIS_ERRORS as error:
+        log.warning(
+            "import %s: could not announce progress (%s)",
+            job_id,
+            type(error).__name__,
+            extra={"import_job_id": job_id},
+        )

@@ -1,4 +1,7 @@
-"""The SQLite backend the zero-setup run uses: Tortoise's, with Unicode-aware LOWER and UPPER.
+"""The SQLite backend the zero-setup run uses: Tortoise's, comparing text as PostgreSQL does.
+
+LIKE is case-sensitive on PostgreSQL; `case_sensitive_like` makes SQLite's agree (the
+exact tag filter relies on it).
 
 SQLite's own LOWER() folds only ASCII letters, PostgreSQL's folds every letter. Matching
 an imported "ÉMILE ZOLA SARL" against the stored "Émile Zola SARL" by name would find it
@@ -26,6 +29,7 @@ class UnicodeSqliteClient(SqliteClient):
         assert connection is not None
         await connection.create_function("lower", 1, _lower, deterministic=True)
         await connection.create_function("upper", 1, _upper, deterministic=True)
+        await connection.execute("PRAGMA case_sensitive_like=ON")
 
 
 client_class = UnicodeSqliteClient

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from datetime import timedelta
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from crm.logs import log_context
-from crm.queues import created_stamp, enqueue_import, publish_progress
+from crm.queues import announce_progress, created_stamp, enqueue_import
 from domain.imports.jobs import unfinished_jobs
 from domain.imports.runner import progress_message, run_import
+from domain.imports.summaries import job_summaries
 from models import ImportJob
 from models.enums import ImportStatus
 
@@ -23,7 +21,6 @@ log = logging.getLogger("crm.worker.imports")
 # TIMEOUT, so the nudge of a worker that died is free to run again soon after.
 SLICE = timedelta(seconds=60)
 TIMEOUT = 120
-PUBLISH_TIMEOUT = 2.0
 
 
 async def _workspace_of(job_id: int, created: int | None) -> int | None:
@@ -55,24 +52,21 @@ async def _run(ctx: dict[str, Any], job_id: int) -> str | None:
     redis = ctx["redis"]
 
     async def publish(job: ImportJob) -> None:
-        # Progress only wakes subscribers sooner (they re-read the database anyway): a Redis
-        # hiccup must not stop an import whose chunk has just committed.
-        try:
-            await asyncio.wait_for(
-                publish_progress(redis, job.id, progress_message(job)), PUBLISH_TIMEOUT
-            )
-        except (RedisError, OSError, TimeoutError) as error:
-            log.warning("could not announce progress (%s)", type(error).__name__)
+        await announce_progress(redis, job.id, progress_message(job))
 
     shutdown = ctx.get("shutdown")
     deadline = time.monotonic() + SLICE.total_seconds()
 
+    def shutting_down() -> bool:
+        return shutdown is not None and shutdown.is_set()
+
     def should_stop() -> bool:
-        return (shutdown is not None and shutdown.is_set()) or time.monotonic() > deadline
+        return shutting_down() or time.monotonic() > deadline
 
     status = await run_import(job_id, should_stop=should_stop, on_progress=publish)
-    if status == ImportStatus.QUEUED and not (shutdown is not None and shutdown.is_set()):
-        await enqueue_import(redis, await ImportJob.get(id=job_id))
+    if status == ImportStatus.QUEUED and not shutting_down():
+        # Its next slice, from the checkpoint (read without the stored file).
+        await enqueue_import(redis, await job_summaries(id=job_id).get())
     log.info("import %s: %s", job_id, status.value if status else "taken by another worker")
     return status.value if status else None
 
