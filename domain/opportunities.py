@@ -258,12 +258,18 @@ async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportuni
     return opportunity
 
 
+async def get_opportunity(viewer: Viewer, opportunity_id: int, field: str = "id") -> Opportunity:
+    """The viewer's workspace's opportunity; another workspace's is NOT_FOUND on `field`."""
+    opportunity = await Opportunity.get_or_none(id=opportunity_id, workspace_id=viewer.workspace_id)
+    if opportunity is None:
+        raise not_found(field, "Opportunity")
+    return opportunity
+
+
 async def update_opportunity(
     viewer: Viewer, opportunity_id: int, changes: dict[str, Any]
 ) -> Opportunity:
-    opportunity = await Opportunity.get_or_none(id=opportunity_id, workspace_id=viewer.workspace_id)
-    if opportunity is None:
-        raise not_found("id", "Opportunity")
+    opportunity = await get_opportunity(viewer, opportunity_id)
     problems = Problems()
     updates: dict[str, Any] = {}
     if "name" in changes:

@@ -100,8 +100,9 @@ def _check_kinds(problems: Problems, path: str, kinds: list[StageKind]) -> None:
 
 
 def _check_unique_names(problems: Problems, path: str, names: list[str]) -> None:
+    counts = Counter(name.casefold() for name in names if name)
     for index, name in enumerate(names):
-        if name and Counter(n.casefold() for n in names)[name.casefold()] > 1:
+        if name and counts[name.casefold()] > 1:
             problems.add(
                 f"{path}.{index}.name", f"Another stage is named “{name}”.", ErrorCode.DUPLICATE
             )

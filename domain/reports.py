@@ -22,15 +22,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain.errors import DomainError, ErrorCode, Problems, not_found
-from domain.pipelines import default_pipeline
+from domain.opportunities import CENT, HUNDRED
+from domain.pipelines import default_pipeline, live_stages
 from domain.validation import check_currency, clean_text
 from domain.viewer import Viewer
 from models import Opportunity, Pipeline, Stage, Workspace
 from models.enums import OpportunityStatus, StageKind
 
 DEFAULT_PERIOD = timedelta(days=90)
-CENT = Decimal("0.01")
-HUNDRED = Decimal(100)
 DAY_DIGITS = 2  # averages of days are rounded to hundredths of a day
 
 
@@ -383,9 +382,7 @@ async def pipeline_report(
     start, end = report_period(start, end)
     pipeline = await _pipeline(viewer, pipeline_id)
     scope = _Scope(viewer.workspace_id, pipeline.id, await _currency(viewer, currency))
-    stages = await Stage.filter(
-        workspace_id=viewer.workspace_id, pipeline_id=pipeline.id, archived_at=None
-    ).order_by("position", "id")
+    stages = await live_stages(pipeline.id)  # the pipeline is the viewer's
     open_rows = await _open_by_stage(scope)
     history = await _stage_history(scope, start, end)
     closed = await _closed(scope, start, end)

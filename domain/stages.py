@@ -8,18 +8,12 @@ from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from domain.errors import DomainError, ErrorCode, Problems, not_found
+from domain.opportunities import get_opportunity
 from domain.pipelines import closing_fields
 from domain.validation import check_optional
 from domain.viewer import Viewer
 from models import ChecklistItem, Opportunity, OpportunityChecklistState, Stage, StageChange
 from models.enums import OpportunityStatus, StageKind
-
-
-async def _opportunity(viewer: Viewer, opportunity_id: int, field: str) -> Opportunity:
-    opportunity = await Opportunity.get_or_none(id=opportunity_id, workspace_id=viewer.workspace_id)
-    if opportunity is None:
-        raise not_found(field, "Opportunity")
-    return opportunity
 
 
 async def missing_required_items(opportunity: Opportunity, stage: Stage) -> list[str]:
@@ -43,7 +37,7 @@ def is_forward(current: Stage, target: Stage) -> bool:
 async def move_opportunity(
     viewer: Viewer, opportunity_id: int, stage_id: int, lost_reason: str | None
 ) -> Opportunity:
-    opportunity = await _opportunity(viewer, opportunity_id, "id")
+    opportunity = await get_opportunity(viewer, opportunity_id, "id")
     target = await Stage.get_or_none(
         id=stage_id,
         workspace_id=viewer.workspace_id,
@@ -99,7 +93,7 @@ async def set_checklist_item(
     viewer: Viewer, opportunity_id: int, item_id: int, done: bool
 ) -> Opportunity:
     """Marks an item of any stage of the opportunity's pipeline done or not, and by whom."""
-    opportunity = await _opportunity(viewer, opportunity_id, "opportunityId")
+    opportunity = await get_opportunity(viewer, opportunity_id, "opportunityId")
     item = await ChecklistItem.get_or_none(
         id=item_id,
         workspace_id=viewer.workspace_id,
