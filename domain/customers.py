@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +11,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
-from domain.errors import DomainError, ErrorCode, Problems, not_found
+from domain.errors import DomainError, ErrorCode, Problem, Problems, not_found
 from domain.members import check_member
 from domain.validation import (
     check_email,
@@ -58,6 +59,22 @@ def tags_index(tags: list[str]) -> str:
     return "".join(f"\n{tag}" for tag in tags) + "\n" if tags else ""
 
 
+@functools.lru_cache(maxsize=1024)
+def _checked_tags(tags: tuple[str, ...]) -> tuple[list[str], str, list[Problem]]:
+    """`check_tags` and `tags_index` of a list of tags: an import's rows repeat a few lists,
+    so each is checked once (its problems are given with the field "tags")."""
+    problems = Problems()
+    checked = check_tags(problems, "tags", list(tags))
+    return checked, tags_index(checked), problems.items
+
+
+def _check_tags(problems: Problems, path: str, tags: Any) -> tuple[list[str], str]:
+    checked, index, found = _checked_tags(tuple(tags or ()))
+    for problem in found:
+        problems.add(path, problem.message, problem.code)
+    return list(checked), index
+
+
 _CUSTOMER_TEXT_LIMITS = {"website": 500, "industry": 100, "lead_source": 100, "external_id": 200}
 _API_NAMES = {
     "lead_source": "leadSource",
@@ -91,8 +108,7 @@ def clean_customer_fields(problems: Problems, prefix: str, values: dict[str, Any
         elif name == "email":
             clean["email"] = check_email(problems, path, value)
         elif name == "tags":
-            clean["tags"] = check_tags(problems, path, value)
-            clean["tags_index"] = tags_index(clean["tags"])
+            clean["tags"], clean["tags_index"] = _check_tags(problems, path, value)
         elif name == "owner_id":
             clean["owner_id"] = value
         elif name in _CUSTOMER_TEXT_LIMITS:

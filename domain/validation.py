@@ -104,10 +104,11 @@ def check_phone(problems: Problems, field: str, value: str | None) -> tuple[str 
     phone = clean_text(value)
     if phone is None:
         return None, None
-    phone = _ascii_phone(phone)
+    if not phone.isascii():
+        phone = _ascii_phone(phone)
     digits = _NOT_DIGIT.sub("", phone)
     # 40: what the phone columns hold, however many separators surround the digits.
-    if not _PHONE_CHARS.match(phone) or not 5 <= len(digits) <= 20 or len(phone) > 40:
+    if len(phone) > 40 or not 5 <= len(digits) <= 20 or not _PHONE_CHARS.match(phone):
         problems.add(field, f"“{phone}” is not a valid phone number.")
         return None, None
     return phone, _national_number(phone, digits)

@@ -16,6 +16,7 @@ counts see them all.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -232,10 +233,14 @@ def new_rows(model: type[Model], rows: list[dict[str, Any]], now: datetime) -> N
     # comprehension per column rather than twenty thousand calls.
     names: list[str] = []
     values: list[list[Any]] = []
+    given = set().union(*rows)  # a column no row gives holds its default in every one
     for column in _columns(model):
-        if column.name == "id" and (not rows or "id" not in rows[0]):
-            continue
-        column_values = _column_values(column, _default(column, now), rows)
+        if column.name not in given and (column.name == "id" or column.null_by_default):
+            continue  # NULL in every row (or a new id): the database writes it unsent
+        default = _default(column, now)
+        column_values = (
+            _column_values(column, default, rows) if column.name in given else [default] * len(rows)
+        )
         if column.null_by_default and not any(value is not None for value in column_values):
             continue  # NULL in every row: the database writes it without being sent it
         names.append(column.db_column)
@@ -261,10 +266,14 @@ class RowLayout:
 
     def records(self, rows: list[dict[str, Any]]) -> list[tuple]:
         """Each row's values, but its id and its stamps (which the rows must not give)."""
+        given = set().union(*rows)  # a column no row gives holds its default in every one
         columns = []
         for column, default, convert in zip(
             self._columns, self._defaults, self._converters, strict=True
         ):
+            if column.name not in given:
+                columns.append(itertools.repeat(default, len(rows)))
+                continue
             if convert is None:
                 columns.append([row.get(column.name, default) for row in rows])
                 continue

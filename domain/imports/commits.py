@@ -146,41 +146,84 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
         await on_progress(await job_summaries(id=job.id).get())
 
 
-class ChunkCommits:
-    """At most one chunk committing while the caller reads and prepares the next one."""
+Check = Callable[[], Awaitable[ImportStatus | None]]
 
-    def __init__(self, job: ImportJob, on_progress: ProgressCallback | None) -> None:
+
+class ChunkCommits:
+    """Commits the chunks it is given in order, one transaction each, while the caller reads
+    and prepares the next ones.
+
+    On PostgreSQL a task of its own commits them, and one prepared chunk may wait its turn
+    while the caller prepares another: the database starts on the next chunk the moment
+    the last one commits, and Python never waits for it unless two chunks are ready. On
+    SQLite (one connection) each chunk commits when it is added.
+
+    Before each chunk, `before_chunk` may stop the run (a cancelled job, a worker shutting
+    down): it returns the status to stop at, and the chunks not yet begun are dropped:
+    they are past the checkpoint, so whoever resumes the job reads them again.
+    """
+
+    def __init__(
+        self,
+        job: ImportJob,
+        on_progress: ProgressCallback | None,
+        *,
+        before_chunk: Check,
+        after_chunk: Callable[[int], Awaitable[None]],
+    ) -> None:
         self._job = job
         self._on_progress = on_progress
+        self._before_chunk = before_chunk
+        self._after_chunk = after_chunk
         self._overlap = ImportJob._meta.db.capabilities.dialect == "postgres"
-        self._committing: asyncio.Task[None] | None = None
+        self._waiting: asyncio.Queue[Chunk | None] = asyncio.Queue(maxsize=1)
+        self._committer: asyncio.Task[ImportStatus | None] | None = None
         self.committed = 0  # chunks committed by this run
 
-    async def start(self, chunk: Chunk) -> None:
-        """Begins committing `chunk`; call `wait` before starting another."""
-        if self._committing is not None:
-            raise RuntimeError("One chunk at a time: its lookups must see the last one's rows.")
-        self._committing = asyncio.create_task(commit_chunk(self._job, chunk, self._on_progress))
+    async def add(self, chunk: Chunk | None) -> ImportStatus | None:
+        """Hands `chunk` over to be committed (None: there are no more); returns the status
+        the run stopped at, once it has stopped, and raises the error a commit raised."""
         if not self._overlap:
-            await asyncio.wait([self._committing])  # `wait` reports how it went
+            return None if chunk is None else await self._commit(chunk)
+        if self._committer is None:
+            self._committer = asyncio.create_task(self._commit_all())
+        handed = asyncio.ensure_future(self._waiting.put(chunk))
+        await asyncio.wait([handed, self._committer], return_when=asyncio.FIRST_COMPLETED)
+        if self._committer.done():
+            handed.cancel()
+            return self._committer.result()
+        return None
 
-    async def wait(self) -> bool:
-        """Waits for the chunk being committed, raising its error; False if there was none."""
-        committing, self._committing = self._committing, None
-        if committing is None:
-            return False
-        await committing
-        self.committed += 1
-        return True
+    async def finish(self) -> ImportStatus | None:
+        """After the last chunk: waits until every chunk is committed (see `add`)."""
+        stopped = await self.add(None)
+        if stopped is None and self._committer is not None:
+            stopped = await self._committer
+        return stopped
 
     async def settle(self, error: BaseException) -> None:
-        """On the way out after `error`: a chunk being committed is valid, so it finishes
-        (an error of its own, such as TakenOver, then prevails); a cancelled run cancels it."""
-        committing, self._committing = self._committing, None
-        if committing is None:
+        """On the way out after `error`: the chunks already prepared are valid, so they are
+        committed (an error of their own, such as TakenOver, then prevails); a cancelled
+        run cancels them."""
+        committer = self._committer
+        if committer is None:
             return
-        if isinstance(error, Exception):
-            await committing
+        if isinstance(error, Exception) and not committer.done():
+            await self.finish()
             return
-        committing.cancel()
-        await asyncio.gather(committing, return_exceptions=True)
+        committer.cancel()
+        await asyncio.gather(committer, return_exceptions=True)
+
+    async def _commit_all(self) -> ImportStatus | None:
+        while (chunk := await self._waiting.get()) is not None:
+            if stopped := await self._commit(chunk):
+                return stopped
+        return None
+
+    async def _commit(self, chunk: Chunk) -> ImportStatus | None:
+        if stopped := await self._before_chunk():
+            return stopped
+        await commit_chunk(self._job, chunk, self._on_progress)
+        self.committed += 1
+        await self._after_chunk(self.committed)
+        return None

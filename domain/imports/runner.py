@@ -144,7 +144,17 @@ async def run_import(
         keys_vary=job.format == ImportFormat.JSONL,
     )
     check = CHECKERS.get(job.kind)
-    commits = ChunkCommits(job, on_progress)
+
+    async def before_chunk() -> ImportStatus | None:
+        if commits.committed and should_stop():
+            await ImportJob.filter(id=job.id).update(status=ImportStatus.QUEUED, heartbeat_at=None)
+            return ImportStatus.QUEUED
+        return ImportStatus.CANCELLED if await _stop_requested(job, on_progress) else None
+
+    async def after_chunk(committed: int) -> None:
+        await _refresh_statistics(job.kind, committed)
+
+    commits = ChunkCommits(job, on_progress, before_chunk=before_chunk, after_chunk=after_chunk)
     source = await open_stored_file(job.id)
     try:
         try:
@@ -168,19 +178,14 @@ async def run_import(
                 if len(chunk) >= chunk_size:
                     prepared = await prepare_chunk(viewer, apply, check, columns.mapping, chunk)
                     chunk = []
-                    if stopped := await _between_chunks(job, commits, should_stop, on_progress):
+                    if stopped := await commits.add(prepared):
                         return stopped
-                    await commits.start(prepared)
-            prepared = (
-                await prepare_chunk(viewer, apply, check, columns.mapping, chunk) if chunk else None
-            )
-            if stopped := await _between_chunks(
-                job, commits, should_stop, on_progress, next_chunk=prepared is not None
-            ):
+            if chunk:
+                prepared = await prepare_chunk(viewer, apply, check, columns.mapping, chunk)
+                if stopped := await commits.add(prepared):
+                    return stopped
+            if stopped := await commits.finish():
                 return stopped
-            if prepared is not None:
-                await commits.start(prepared)
-                await commits.wait()
         except BaseException as error:
             await commits.settle(error)
             raise
@@ -200,25 +205,6 @@ async def run_import(
     if on_progress is not None:
         await on_progress(await job_summaries(id=job.id).get())
     return ImportStatus.COMPLETED
-
-
-async def _between_chunks(
-    job: ImportJob,
-    commits: ChunkCommits,
-    should_stop: Callable[[], bool],
-    on_progress: ProgressCallback | None,
-    *,
-    next_chunk: bool = True,
-) -> ImportStatus | None:
-    """Waits for the chunk being committed, then stops if the worker or the owner asks to."""
-    if await commits.wait():
-        await _refresh_statistics(job.kind, commits.committed)
-        if should_stop():
-            await ImportJob.filter(id=job.id).update(status=ImportStatus.QUEUED, heartbeat_at=None)
-            return ImportStatus.QUEUED
-    if next_chunk and await _stop_requested(job, on_progress):
-        return ImportStatus.CANCELLED
-    return None
 
 
 async def _refresh_statistics(kind: ImportKind, chunks_done: int) -> None:
