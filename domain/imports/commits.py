@@ -39,6 +39,10 @@ class TakenOver(Exception):
     """Another worker claimed the job (ours looked dead): this one must stop, writing nothing."""
 
 
+class CancelRequested(Exception):
+    """The job's owner cancelled it: the chunk is rolled back and the run stops there."""
+
+
 class CheckedRows(Protocol):
     """A chunk's rows checked ahead of its transaction (`customer_rows.CheckedCustomerRows`)."""
 
@@ -107,8 +111,16 @@ def without_nul(value: Any) -> Any:
 
 async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallback | None) -> None:
     """Applies the chunk, records its row errors and moves the job's counters and checkpoint,
-    in one transaction; raises TakenOver (all rolled back) if the checkpoint moved."""
-    async with in_transaction():
+    in one transaction; raises TakenOver or CancelRequested (all rolled back) if the
+    checkpoint moved or the owner cancelled the job."""
+    async with in_transaction() as connection:
+        if connection.capabilities.dialect == "postgres":
+            # The chunk commits without waiting for its WAL to reach the disk (a few ms on
+            # the critical path of every chunk). Safe here: the rows and the checkpoint
+            # are one transaction, so a database crash can only forget a chunk whole, with
+            # its checkpoint, and the job redoes it; the job's COMPLETED, written with
+            # a synchronous commit, flushes every chunk before it.
+            await connection.execute_script("SET LOCAL synchronous_commit TO OFF")
         result = await chunk.rows.apply(mode=job.mode, match_on=list(job.match_on))
         errors = [
             ImportRowError(
@@ -126,9 +138,8 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
         if errors:
             await ImportRowError.bulk_create(errors)
         now = datetime.now(UTC)
-        updated = await ImportJob.filter(
-            id=job.id, status=ImportStatus.RUNNING, next_row=job.next_row
-        ).update(
+        ours = ImportJob.filter(id=job.id, status=ImportStatus.RUNNING, next_row=job.next_row)
+        updated = await ours.filter(cancel_requested_at__isnull=True).update(
             processed_rows=F("processed_rows") + chunk.size,
             created_count=F("created_count") + result.created,
             updated_count=F("updated_count") + result.updated,
@@ -139,8 +150,9 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
             failed_attempts=0,
         )
         if not updated:
-            # Our checkpoint moved under us: another worker has the job. Roll this chunk back.
-            raise TakenOver
+            # Cancelled, or our checkpoint moved under us (another worker has the job):
+            # either way this chunk is rolled back.
+            raise CancelRequested if await ours.exists() else TakenOver
     job.next_row = chunk.next_row
     if on_progress is not None:
         await on_progress(await job_summaries(id=job.id).get())
@@ -158,9 +170,9 @@ class ChunkCommits:
     the last one commits, and Python never waits for it unless two chunks are ready. On
     SQLite (one connection) each chunk commits when it is added.
 
-    Before each chunk, `before_chunk` may stop the run (a cancelled job, a worker shutting
-    down): it returns the status to stop at, and the chunks not yet begun are dropped:
-    they are past the checkpoint, so whoever resumes the job reads them again.
+    Before each chunk, `before_chunk` may stop the run (a worker shutting down): it returns
+    the status to stop at, and the chunks not yet begun are dropped: they are past the
+    checkpoint, so whoever resumes the job reads them again.
     """
 
     def __init__(

@@ -22,6 +22,7 @@ from domain.imports.collector import collecting_rarely
 from domain.imports.commits import (
     ROWS_BETWEEN_YIELDS,
     Applier,
+    CancelRequested,
     Checker,
     ChunkCommits,
     ProgressCallback,
@@ -149,7 +150,7 @@ async def run_import(
         if commits.committed and should_stop():
             await ImportJob.filter(id=job.id).update(status=ImportStatus.QUEUED, heartbeat_at=None)
             return ImportStatus.QUEUED
-        return ImportStatus.CANCELLED if await _stop_requested(job, on_progress) else None
+        return None
 
     async def after_chunk(committed: int) -> None:
         await _refresh_statistics(job.kind, committed)
@@ -195,6 +196,11 @@ async def run_import(
         return ImportStatus.FAILED
     except TakenOver:
         return None
+    except CancelRequested:
+        await _finish(job, ImportStatus.CANCELLED)
+        if on_progress is not None:
+            await on_progress(await job_summaries(id=job.id).get())
+        return ImportStatus.CANCELLED
     except Exception as error:
         if await _gave_up(job, error):
             return ImportStatus.FAILED
@@ -219,18 +225,6 @@ async def _refresh_statistics(kind: ImportKind, chunks_done: int) -> None:
     connection = Customer._meta.db
     if connection.capabilities.dialect == "postgres":
         await connection.execute_script("; ".join(f"ANALYZE {t}" for t in _GROWING[kind]))
-
-
-async def _stop_requested(job: ImportJob, on_progress: ProgressCallback | None) -> bool:
-    requested = (
-        await ImportJob.filter(id=job.id).first().values_list("cancel_requested_at", flat=True)
-    )
-    if requested is None:
-        return False
-    await _finish(job, ImportStatus.CANCELLED)
-    if on_progress is not None:
-        await on_progress(await job_summaries(id=job.id).get())
-    return True
 
 
 def progress_message(job: ImportJob) -> dict[str, Any]:
