@@ -18,6 +18,7 @@ from starlette.routing import Route, WebSocketRoute
 from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from api.activities.due_reminders import ReminderListener
 from api.graphql_view import CRMGraphQL
 from api.imports import downloads
 from api.schema import build_schema
@@ -68,9 +69,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.redis = await create_pool(
                 arq_settings(redis_url(settings.redis_url, settings.embedded_redis_path))
             )
+            # One subscription to reminder announcements per process, shared by reminderDue.
+            app.state.reminder_listener = ReminderListener(app.state.redis)
             try:
                 yield
             finally:
+                await app.state.reminder_listener.aclose()
                 await app.state.redis.aclose()
 
     middleware = []

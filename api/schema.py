@@ -23,6 +23,7 @@ from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
 from api.activities.mutations import ActivityMutations
 from api.activities.queries import ActivityQueries
+from api.activities.subscriptions import ActivitySubscriptions
 from api.context import Info
 from api.core.errors import ClientError
 from api.core.node import Node, resolve_node
@@ -30,6 +31,7 @@ from api.custom_fields.mutations import CustomFieldMutations
 from api.custom_fields.queries import CustomFieldQueries
 from api.customers.mutations import CustomerMutations
 from api.customers.queries import CustomerQueries
+from api.customers.scores import ScoreMutations
 from api.imports.mutations import ImportMutations
 from api.imports.queries import ImportQueries
 from api.imports.subscriptions import ImportSubscriptions
@@ -67,6 +69,7 @@ Mutation = merge_types(
     (
         AccountMutations,
         CustomerMutations,
+        ScoreMutations,
         ActivityMutations,
         SalesMutations,
         PipelineMutations,
@@ -74,7 +77,7 @@ Mutation = merge_types(
         ImportMutations,
     ),
 )
-Subscription = merge_types("Subscription", (ImportSubscriptions,))
+Subscription = merge_types("Subscription", (ActivitySubscriptions, ImportSubscriptions))
 
 
 def _is_client_error(error: GraphQLError) -> bool:

@@ -4,6 +4,10 @@ The claim is a single UPDATE … RETURNING whose inner SELECT skips rows other
 workers hold (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has one writer at a
 time, so its conditional UPDATE alone decides). A reminder moves PENDING → SENT
 once, whatever the number of workers or repeated job runs.
+
+A sending is a reminder and its `sent_at`: snoozing makes a SENT reminder PENDING again,
+and its next sending has another instant. `sent_reminders` reads sendings back for their
+owner, so an announcement outlived by a dismissal or a snooze names nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from domain.viewer import Viewer
 from models import Reminder
 from models.enums import ReminderStatus
 
@@ -23,6 +28,7 @@ class DueReminder:
     workspace_id: int
     user_id: int
     customer_id: int
+    sent_at: datetime
 
 
 async def claim_due_reminders(
@@ -39,16 +45,38 @@ async def claim_due_reminders(
             "UPDATE reminder SET status = $1, sent_at = $2, updated_at = $2 WHERE id IN ("
             "SELECT id FROM reminder WHERE status = $3 AND due_at <= $2 "
             "ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED) AND status = $3 "
-            "RETURNING id, workspace_id, user_id, customer_id"
+            "RETURNING id, workspace_id, user_id, customer_id, sent_at"
         )
         params = [ReminderStatus.SENT.value, at, ReminderStatus.PENDING.value, limit]
     else:
         sql = (
             "UPDATE reminder SET status = ?, sent_at = ?, updated_at = ? WHERE id IN ("
             "SELECT id FROM reminder WHERE status = ? AND due_at <= ? ORDER BY due_at LIMIT ?) "
-            "AND status = ? RETURNING id, workspace_id, user_id, customer_id"
+            "AND status = ? RETURNING id, workspace_id, user_id, customer_id, sent_at"
         )
         pending = ReminderStatus.PENDING.value
         params = [ReminderStatus.SENT.value, at, at, pending, at, limit, pending]
     rows = await connection.execute_query_dict(sql, params)
-    return [DueReminder(**row) for row in rows]
+    sent_at = Reminder._meta.fields_map["sent_at"]
+    # As a later read of the row gives it (SQLite returns text), so the two compare equal.
+    return [
+        DueReminder(**{**row, "sent_at": sent_at.to_python_value(row["sent_at"])}) for row in rows
+    ]
+
+
+async def sent_reminders(viewer: Viewer, sendings: dict[int, datetime]) -> list[Reminder]:
+    """The viewer's own reminders still as these sendings (id → sent_at) left them.
+
+    One statement whatever the number. A reminder of another user or workspace, or one
+    dismissed, snoozed (pending again, or sent anew at another instant) or cancelled since,
+    is left out: the sendings are only hints, the database decides.
+    """
+    if viewer.user_id is None or not sendings:
+        return []
+    reminders = await Reminder.filter(
+        id__in=list(sendings),
+        workspace_id=viewer.workspace_id,
+        user_id=viewer.user_id,
+        status=ReminderStatus.SENT,
+    ).order_by("sent_at", "id")
+    return [reminder for reminder in reminders if reminder.sent_at == sendings[reminder.id]]

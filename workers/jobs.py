@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
+from crm.logs import log_context
+from crm.queues import created_stamp, enqueue_scores, publish_reminder_sent
 from domain.reminders import CLAIM_BATCH, DueReminder, claim_due_reminders
+from domain.scoring import score_customers, score_workspace, workspace_pages
+from models import Workspace
 
 log = logging.getLogger("crm.worker")
-
-REMINDERS_CHANNEL = "crm:reminders"
 
 
 async def dispatch_due_reminders(ctx: dict[str, Any]) -> int:
@@ -22,17 +24,48 @@ async def dispatch_due_reminders(ctx: dict[str, Any]) -> int:
         if len(batch) < CLAIM_BATCH:
             break
     for reminder in claimed:
-        await ctx["redis"].publish(
-            REMINDERS_CHANNEL,
-            json.dumps(
-                {
-                    "id": reminder.id,
-                    "workspaceId": reminder.workspace_id,
-                    "userId": reminder.user_id,
-                    "customerId": reminder.customer_id,
-                }
-            ),
-        )
+        await publish_reminder_sent(ctx["redis"], reminder)
     if claimed:
         log.info("dispatched %d reminders", len(claimed))
     return len(claimed)
+
+
+# A whole workspace is scored in one run, batch after batch: minutes for a very large one.
+SCORES_TIMEOUT = 3600
+
+
+async def recompute_scores(
+    ctx: dict[str, Any],
+    workspace_id: int,
+    customer_ids: list[int] | None = None,
+    created: int | None = None,
+) -> int | None:
+    """Scores the customers (None: every one of the workspace's) as of the run's start.
+
+    `created` (the workspace's creation instant in microseconds) tells our workspace from
+    another database's of the same number sharing this Redis: such a job is ignored.
+    """
+    found = await Workspace.filter(id=workspace_id).first().values_list("created_at", flat=True)
+    if found is None or (created is not None and created_stamp(found) != created):
+        log.warning("scores of workspace %s: no such workspace here; job ignored", workspace_id)
+        return None
+    now = datetime.now(UTC)
+    with log_context(workspace_id=workspace_id):
+        if customer_ids is None:
+            scored = await score_workspace(workspace_id, now)
+        else:
+            scored = await score_customers(workspace_id, customer_ids, now)
+        log.info("scored %d customers of workspace %s", scored, workspace_id)
+    return scored
+
+
+async def score_all_workspaces(ctx: dict[str, Any]) -> int:
+    """The nightly run: queues a recomputation of every workspace's scores, one job each,
+    so workers share them and one workspace's failure leaves the others scored."""
+    queued = 0
+    async for page in workspace_pages():
+        for workspace_id, created_at in page:
+            await enqueue_scores(ctx["redis"], workspace_id, created_at)
+        queued += len(page)
+    log.info("queued the scores of %d workspaces", queued)
+    return queued

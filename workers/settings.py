@@ -18,7 +18,12 @@ from crm.redis import arq_settings, redis_url
 from crm.settings import get_settings
 from workers.imports import TIMEOUT as IMPORT_TIMEOUT
 from workers.imports import run_import_job, sweep_imports
-from workers.jobs import dispatch_due_reminders
+from workers.jobs import (
+    SCORES_TIMEOUT,
+    dispatch_due_reminders,
+    recompute_scores,
+    score_all_workspaces,
+)
 
 log = logging.getLogger("crm.worker")
 
@@ -39,11 +44,20 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class DefaultWorker:
-    """Reminder dispatch (every minute, on the minute) and other short jobs."""
+    """Reminder dispatch (every minute, on the minute), customer scores (on request and
+    nightly) and other short jobs."""
 
     queue_name = DEFAULT_QUEUE
-    functions: ClassVar = [dispatch_due_reminders]
-    cron_jobs: ClassVar = [cron(dispatch_due_reminders, second=0, unique=True, run_at_startup=True)]
+    # keep_result=0: a finished score job's arq id is free again (see crm.queues.enqueue_scores).
+    functions: ClassVar = [
+        dispatch_due_reminders,
+        func(recompute_scores, keep_result=0, timeout=SCORES_TIMEOUT),
+    ]
+    cron_jobs: ClassVar = [
+        cron(dispatch_due_reminders, second=0, unique=True, run_at_startup=True),
+        # Nightly, at 03:00 UTC: every workspace's scores (recency decays as days pass).
+        cron(score_all_workspaces, hour=3, minute=0, second=0, unique=True),
+    ]
     on_startup = startup
     on_shutdown = shutdown
     health_check_interval = 30

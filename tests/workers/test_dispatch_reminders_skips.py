@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 from arq import ArqRedis, create_pool
 
+from crm.queues import REMINDERS_CHANNEL
 from models import Reminder
 from models.enums import ReminderStatus
 from tests.activities.factories import create_customer, log_activity, pk
 from tests.helpers import GraphQL
-from workers.jobs import REMINDERS_CHANNEL
 from workers.settings import redis_settings
 
 DISMISS_REMINDER = """

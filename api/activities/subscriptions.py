@@ -1,0 +1,31 @@
+"""Reminders pushed over WebSocket (graphql-transport-ws) as they come due."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+
+import strawberry
+
+from api.activities.due_reminders import watch_due_reminders
+from api.activities.types import Reminder
+from api.context import Info
+from api.core.errors import ClientError
+
+
+@strawberry.type
+class ActivitySubscriptions:
+    @strawberry.subscription(description="The viewer's reminders, each once, as they come due.")
+    async def reminder_due(self, info: Info) -> AsyncGenerator[Reminder, None]:
+        viewer = info.context.require_viewer()
+        if viewer.user_id is None:
+            raise ClientError("An API key has no reminders of its own.", "NO_USER")
+        listener = info.context.request.app.state.reminder_listener
+        # aclosing: when the client goes away the listener lets go of it now, not whenever
+        # the garbage collector finalizes the generator.
+        async with aclosing(watch_due_reminders(listener, viewer)) as due:
+            async for reminder in due:
+                # Fresh loaders for each reminder: the subscription may outlive any cache
+                # (a customer renamed since the last one).
+                info.context.set_viewer(viewer)
+                yield reminder  # type: ignore[misc]
