@@ -2,13 +2,9 @@
 
 import asyncio
 import json
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import websockets
 from arq import ArqRedis
 from websockets.asyncio.client import ClientConnection
 
@@ -17,9 +13,9 @@ from models import Reminder, User
 from models.enums import ReminderStatus
 from tests.activities.factories import create_customer, invite, log_activity, pk
 from tests.helpers import Account, GraphQL
+from tests.subscriptions import receive, signed_in_socket, subscribe, until_complete
 from workers.jobs import dispatch_due_reminders
 
-PROTOCOL = "graphql-transport-ws"
 REMINDER_DUE = """
 subscription { reminderDue { id status dueAt sentAt user { id } customer { id name } } }
 """
@@ -37,44 +33,18 @@ mutation($id: ID!, $name: String!) {
 }
 """
 CREATE_API_KEY = 'mutation { createApiKey(name: "ws") { secret } }'
-TIMEOUT = 10
-
-
-@asynccontextmanager
-async def _signed_in_socket(server: str, token: str | None) -> AsyncIterator[ClientConnection]:
-    async with websockets.connect(f"ws://{server}/graphql", subprotocols=[PROTOCOL]) as ws:
-        payload = {"authorization": f"Bearer {token}"} if token else {}
-        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
-        assert (await _receive(ws))["type"] == "connection_ack"
-        yield ws
-
-
-async def _receive(ws: ClientConnection) -> dict[str, Any]:
-    return json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+TIMEOUT = 10  # seconds a Redis wait may take
 
 
 async def _subscribe(ws: ClientConnection) -> str:
-    operation = uuid.uuid4().hex
-    payload = {"query": REMINDER_DUE}
-    await ws.send(json.dumps({"id": operation, "type": "subscribe", "payload": payload}))
-    return operation
+    return await subscribe(ws, REMINDER_DUE)
 
 
 async def _next_reminder(ws: ClientConnection, operation: str) -> dict[str, Any]:
-    message = await _receive(ws)
+    message = await receive(ws)
     assert (message["id"], message["type"]) == (operation, "next"), message
     assert "errors" not in message["payload"], message
     return message["payload"]["data"]["reminderDue"]
-
-
-async def _until_complete(ws: ClientConnection, operation: str) -> list[dict[str, Any]]:
-    messages = []
-    while True:
-        message = await _receive(ws)
-        assert message.get("id") == operation, message
-        messages.append(message)
-        if message["type"] in ("complete", "error"):
-            return messages
 
 
 async def _listeners(arq_redis: ArqRedis) -> int:
@@ -153,7 +123,7 @@ async def test_a_due_reminder_arrives_once(
     await _due_reminder(gql, rep)
     await _dispatch(arq_redis)
     reminder_id = await _due_reminder(gql, rep)
-    async with _signed_in_socket(server, rep.token) as ws:
+    async with signed_in_socket(server, rep.token) as ws:
         operation = await _subscribe(ws)
         await _wait_for_listeners(arq_redis, 1)
 
@@ -187,7 +157,7 @@ async def test_each_reminder_shows_its_customer_as_it_is_then(
 ):
     # given: a subscriber who got a reminder about a customer
     customer_id = (await create_customer(gql, workspace, name="旧名字"))["id"]
-    async with _signed_in_socket(server, workspace.token) as ws:
+    async with signed_in_socket(server, workspace.token) as ws:
         operation = await _subscribe(ws)
         await _wait_for_listeners(arq_redis, 1)
         await _due_reminder(gql, workspace, customer_id)
@@ -215,7 +185,7 @@ async def test_a_colleagues_reminder_does_not_arrive(
     # given: the admin listens (they may read the team's reminders, but this is their own feed)
     rep = await invite(gql, workspace, "REP")
     reps_id = await _due_reminder(gql, rep)
-    async with _signed_in_socket(server, workspace.token) as ws:
+    async with signed_in_socket(server, workspace.token) as ws:
         operation = await _subscribe(ws)
         await _wait_for_listeners(arq_redis, 1)
 
@@ -242,7 +212,7 @@ async def test_another_workspaces_reminder_does_not_arrive_even_when_addressed_t
     # given: a reminder of another workspace, sent
     stranger = await gql.sign_up()
     strangers_id = await _due_reminder(gql, stranger)
-    async with _signed_in_socket(server, workspace.token) as ws:
+    async with signed_in_socket(server, workspace.token) as ws:
         operation = await _subscribe(ws)
         await _wait_for_listeners(arq_redis, 1)
         await _dispatch(arq_redis)
@@ -272,7 +242,7 @@ async def test_a_dismissed_reminders_stale_announcement_yields_nothing(
     result = await gql.execute(DISMISS_REMINDER, {"id": dismissed_id}, workspace.token)
     assert result.ok()["dismissReminder"] == {"reminder": {"status": "DISMISSED"}, "errors": []}
 
-    async with _signed_in_socket(server, workspace.token) as ws:
+    async with signed_in_socket(server, workspace.token) as ws:
         operation = await _subscribe(ws)
         await _wait_for_listeners(arq_redis, 1)
 
@@ -296,7 +266,7 @@ async def test_a_snoozed_reminder_arrives_again_only_for_its_new_sending(
     result = await gql.execute(SNOOZE_REMINDER, {"id": snoozed_id, "until": until}, workspace.token)
     assert result.ok()["snoozeReminder"] == {"reminder": {"status": "PENDING"}, "errors": []}
 
-    async with _signed_in_socket(server, workspace.token) as ws:
+    async with signed_in_socket(server, workspace.token) as ws:
         operation = await _subscribe(ws)
         await _wait_for_listeners(arq_redis, 1)
 
@@ -329,8 +299,8 @@ async def test_two_sockets_of_one_user_share_one_redis_subscription(
     probe_id = await _due_reminder(gql, workspace)
     probe = await _dispatch_and_capture(arq_redis, probe_id)
     async with (
-        _signed_in_socket(server, workspace.token) as first,
-        _signed_in_socket(server, workspace.token) as second,
+        signed_in_socket(server, workspace.token) as first,
+        signed_in_socket(server, workspace.token) as second,
     ):
         first_operation = await _subscribe(first)
         await _wait_for_listeners(arq_redis, 1)
@@ -369,7 +339,7 @@ async def test_a_lost_redis_connection_ends_the_subscription_with_an_error(
 ):
     # given: a subscriber, and the API's connection to the channel
     before = {client["id"] for client in await arq_redis.client_list(_type="pubsub")}
-    async with _signed_in_socket(server, workspace.token) as ws:
+    async with signed_in_socket(server, workspace.token) as ws:
         operation = await _subscribe(ws)
         await _wait_for_listeners(arq_redis, 1)
         [listener] = [
@@ -378,7 +348,7 @@ async def test_a_lost_redis_connection_ends_the_subscription_with_an_error(
 
         # when: Redis drops it
         await arq_redis.client_kill_filter(_id=listener["id"])
-        messages = await _until_complete(ws, operation)
+        messages = await until_complete(ws, operation)
 
         # then: an error the client can act on (subscribe again), and the end
         assert [m["type"] for m in messages] == ["next", "complete"]
@@ -397,9 +367,9 @@ async def test_a_lost_redis_connection_ends_the_subscription_with_an_error(
 
 
 async def test_without_a_token_the_subscription_is_refused(server: str, arq_redis: ArqRedis):
-    async with _signed_in_socket(server, None) as ws:
+    async with signed_in_socket(server, None) as ws:
         # when
-        messages = await _until_complete(ws, await _subscribe(ws))
+        messages = await until_complete(ws, await _subscribe(ws))
 
     # then: an error, no data, and nothing listened
     assert [m["type"] for m in messages] == ["next", "complete"]
@@ -415,9 +385,9 @@ async def test_an_api_key_has_no_reminders_to_follow(
     # given
     key = (await gql.execute(CREATE_API_KEY, token=workspace.token)).ok()["createApiKey"]["secret"]
 
-    async with _signed_in_socket(server, key) as ws:
+    async with signed_in_socket(server, key) as ws:
         # when
-        messages = await _until_complete(ws, await _subscribe(ws))
+        messages = await until_complete(ws, await _subscribe(ws))
 
     # then
     assert [m["type"] for m in messages] == ["next", "complete"]

@@ -1,13 +1,7 @@
 """importJobProgress over a real WebSocket (graphql-transport-ws), fed by a real worker."""
 
 import asyncio
-import json
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
-import websockets
 from arq import ArqRedis
 from websockets.asyncio.client import ClientConnection
 
@@ -17,45 +11,18 @@ from domain.imports.runner import run_import
 from models.enums import ImportStatus
 from tests.helpers import Account, GraphQL
 from tests.imports.api.support import nudge_of, pk, run_nudge_on_worker, start_import
+from tests.subscriptions import receive, signed_in_socket, subscribe, until_complete
 
-PROTOCOL = "graphql-transport-ws"
 PROGRESS = """
 subscription Progress($id: ID!) {
   importJobProgress(id: $id) { id status processedRows createdCount failedCount totalRows }
 }
 """
-TIMEOUT = 20
 ROWS = 2500  # three chunks of 1,000
 
 
-@asynccontextmanager
-async def _signed_in_socket(server: str, token: str | None) -> AsyncIterator[ClientConnection]:
-    async with websockets.connect(f"ws://{server}/graphql", subprotocols=[PROTOCOL]) as ws:
-        payload = {"authorization": f"Bearer {token}"} if token else {}
-        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
-        assert (await _receive(ws))["type"] == "connection_ack"
-        yield ws
-
-
-async def _receive(ws: ClientConnection) -> dict[str, Any]:
-    return json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
-
-
 async def _subscribe(ws: ClientConnection, job_id: str) -> str:
-    operation = uuid.uuid4().hex
-    payload = {"query": PROGRESS, "variables": {"id": job_id}}
-    await ws.send(json.dumps({"id": operation, "type": "subscribe", "payload": payload}))
-    return operation
-
-
-async def _until_complete(ws: ClientConnection, operation: str) -> list[dict[str, Any]]:
-    messages = []
-    while True:
-        message = await _receive(ws)
-        assert message.get("id") == operation, message
-        messages.append(message)
-        if message["type"] in ("complete", "error"):
-            return messages
+    return await subscribe(ws, PROGRESS, {"id": job_id})
 
 
 async def _subscribers(arq_redis: ArqRedis, job_id: str) -> int:
@@ -79,15 +46,15 @@ async def test_progress_follows_a_worker_and_completes(
     job_id = (await start_import(gql, workspace.token, kind="CUSTOMERS", rows=rows))["importJob"][
         "id"
     ]
-    async with _signed_in_socket(server, workspace.token) as ws:
+    async with signed_in_socket(server, workspace.token) as ws:
         operation = await _subscribe(ws, job_id)
-        first = await _receive(ws)
+        first = await receive(ws)
 
         # when: a worker runs it
         nudge = await nudge_of(arq_redis, pk(job_id))
         assert nudge is not None
         worker = await run_nudge_on_worker(arq_redis, nudge, queue_name)
-        rest = await _until_complete(ws, operation)
+        rest = await until_complete(ws, operation)
 
         # then: the state at subscription, the progress, the end, then `complete`
         assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
@@ -120,13 +87,11 @@ async def test_a_finished_job_yields_once_and_completes(
     ]
     assert await run_import(pk(job_id)) == ImportStatus.COMPLETED
 
-    async with _signed_in_socket(server, workspace.token) as ws:
+    async with signed_in_socket(server, workspace.token) as ws:
         # when
-        operation = uuid.uuid4().hex
         query = "subscription($id: ID!) { importJobProgress(id: $id) { status errorReportUrl } }"
-        payload = {"query": query, "variables": {"id": job_id}}
-        await ws.send(json.dumps({"id": operation, "type": "subscribe", "payload": payload}))
-        messages = await _until_complete(ws, operation)
+        operation = await subscribe(ws, query, {"id": job_id})
+        messages = await until_complete(ws, operation)
 
     # then: the report's URL is an http one, though the socket is ws://
     assert [m["type"] for m in messages] == ["next", "complete"]
@@ -144,9 +109,9 @@ async def test_a_subscriber_that_leaves_is_unsubscribed(
     job_id = (await start_import(gql, workspace.token, kind="CUSTOMERS", rows=[{"name": "甲"}]))[
         "importJob"
     ]["id"]
-    async with _signed_in_socket(server, workspace.token) as ws:
+    async with signed_in_socket(server, workspace.token) as ws:
         await _subscribe(ws, job_id)
-        assert (await _receive(ws))["payload"]["data"]["importJobProgress"]["status"] == "QUEUED"
+        assert (await receive(ws))["payload"]["data"]["importJobProgress"]["status"] == "QUEUED"
         assert await _subscribers(arq_redis, job_id) == 1
 
     # when: the socket closed (leaving the with block)
@@ -164,9 +129,9 @@ async def test_another_workspace_gets_an_error_not_the_job(
     ]["id"]
     stranger = await gql.sign_up()
 
-    async with _signed_in_socket(server, stranger.token) as ws:
+    async with signed_in_socket(server, stranger.token) as ws:
         # when
-        messages = await _until_complete(ws, await _subscribe(ws, job_id))
+        messages = await until_complete(ws, await _subscribe(ws, job_id))
 
     # then
     errors = [e for m in messages if m["type"] == "next" for e in m["payload"].get("errors", [])]
@@ -176,9 +141,9 @@ async def test_another_workspace_gets_an_error_not_the_job(
 
 
 async def test_an_id_of_another_type_gets_an_error(server: str, workspace: Account):
-    async with _signed_in_socket(server, workspace.token) as ws:
+    async with signed_in_socket(server, workspace.token) as ws:
         # when
-        messages = await _until_complete(ws, await _subscribe(ws, to_global_id("Customer", 1)))
+        messages = await until_complete(ws, await _subscribe(ws, to_global_id("Customer", 1)))
 
     # then
     errors = [e for m in messages if m["type"] == "next" for e in m["payload"].get("errors", [])]
@@ -193,9 +158,9 @@ async def test_without_a_token_the_subscription_is_refused(
         "importJob"
     ]["id"]
 
-    async with _signed_in_socket(server, None) as ws:
+    async with signed_in_socket(server, None) as ws:
         # when
-        messages = await _until_complete(ws, await _subscribe(ws, job_id))
+        messages = await until_complete(ws, await _subscribe(ws, job_id))
 
     # then
     errors = [e for m in messages if m["type"] == "next" for e in m["payload"].get("errors", [])]
