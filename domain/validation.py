@@ -25,11 +25,12 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def normalize_phone(raw: str | None) -> str | None:
-    """The national number, digits only, for matching and search.
+    """The number as dialled within its country, digits only, for matching and search.
 
     "+86 138-0013-8000", "0086 13800138000" and "13800138000" all give
-    "13800138000"; "+1 (415) 555-0100" gives "4155550100". A bare 11-digit
-    number starting with 1 is a Chinese mobile number and is kept whole.
+    "13800138000"; "+86 10 8765 4321" and "010-8765 4321" both give "01087654321";
+    "+1 (415) 555-0100" gives "4155550100". A bare 11-digit number starting with 1 is
+    a Chinese mobile number and is kept whole.
     """
     if raw is None:
         return None
@@ -45,13 +46,29 @@ def _national_number(text: str, digits: str) -> str | None:
     if digits.startswith("00"):
         digits = digits[2:]
     if international:
-        for code in ("86", "1"):
-            if digits.startswith(code) and len(digits) > len(code) + 6:
-                return digits[len(code) :]
+        if digits.startswith("86") and len(digits) >= 7:
+            return _chinese_national(digits[2:])
+        if digits.startswith("1") and len(digits) > 7:
+            return digits[1:]
         return digits
     if digits.startswith("86") and len(digits) == 13:
         return digits[2:]
     return digits
+
+
+# Chinese numbers dialled without a trunk 0 at home: mobiles (11 digits, 1…) and the
+# nationwide 400/800 service numbers.
+_NO_TRUNK_PREFIXES = ("400", "800")
+
+
+def _chinese_national(number: str) -> str:
+    """A Chinese number after +86 as dialled in China: a landline's area code takes back
+    the trunk 0 the international form drops (+86 10 … is 010 …)."""
+    if number.startswith("0") or (len(number) == 11 and number.startswith("1")):
+        return number
+    if number.startswith(_NO_TRUNK_PREFIXES) or not 9 <= len(number) <= 11:
+        return number  # a service or short number: no trunk 0 in either form
+    return f"0{number}"
 
 
 def phone_search_key(query: str) -> str | None:

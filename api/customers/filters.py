@@ -95,10 +95,9 @@ def _search(viewer: Viewer, text: str) -> Q | None:
     contact_matches = Q(name__icontains=text) | Q(email__icontains=text)
     digits = phone_search_key(text)
     if digits:
-        # "021-6888-1234" is stored from "+86 21 6888 1234" as 2168881234: drop the trunk 0 too.
-        for key in {digits, digits[1:]} if digits.startswith("0") and len(digits) > 3 else {digits}:
-            matches |= Q(phone_normalized__contains=key)
-            contact_matches |= Q(phone_normalized__contains=key)
+        # Both "021-6888-1234" and "+86 21 6888 1234" are stored as 02168881234.
+        matches |= Q(phone_normalized__contains=digits)
+        contact_matches |= Q(phone_normalized__contains=digits)
     contacts = Contact.filter(contact_matches, workspace_id=viewer.workspace_id).values(
         "customer_id"
     )

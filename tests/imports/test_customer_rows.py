@@ -100,6 +100,31 @@ async def test_update_mode_updates_matches_and_skips_the_rest(viewer: Viewer):
     assert [(c.name, c.industry) for c in stored] == [("A", "软件")]
 
 
+async def test_a_landline_matches_in_its_international_and_its_home_form(viewer: Viewer):
+    # given: a Beijing number as dialled in China, and one in Shenzhen in international form
+    await apply(viewer, [{"name": "星河贸易", "phone": "010-8765 4321"}], mode=ImportMode.CREATE)
+    await apply(
+        viewer, [{"name": "鹏城科技", "phone": "+86 755 8888 1234"}], mode=ImportMode.CREATE
+    )
+
+    # when: the other form of each number comes back in a file
+    result = await apply(
+        viewer,
+        [
+            {"name": "星河贸易（北京）", "phone": "+86 10 8765 4321"},
+            {"name": "鹏城科技（深圳）", "phone": "0755-8888-1234"},
+        ],
+        match_on=("phone",),
+    )
+
+    # then: both are updates; nothing is duplicated
+    assert (result.created, result.updated, result.failures) == (0, 2, [])
+    assert [(c.name, c.phone_normalized) for c in await customers(viewer)] == [
+        ("星河贸易（北京）", "01087654321"),
+        ("鹏城科技（深圳）", "075588881234"),
+    ]
+
+
 async def test_match_fields_are_tried_in_order(viewer: Viewer):
     # given: A has external id E1, B has the phone
     await apply(
