@@ -21,7 +21,15 @@ from typing import Any
 from domain.activities import MAX_CONTENT_LENGTH
 from domain.errors import ErrorCode, Problems
 from domain.imports.bulk_sql import allocate_ids, insert_rows, update_rows
-from domain.imports.cells import Cells, ChunkResult, check_match_on, fail, given
+from domain.imports.cells import (
+    Cells,
+    ChunkResult,
+    check_external_id,
+    check_match_on,
+    fail,
+    given,
+    skipped_by_mode,
+)
 from domain.imports.exact_updates import set_columns
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.moments import parse_instant
@@ -287,9 +295,7 @@ async def apply_activity_rows(
             continue
         _link_related(row, related)
         target = _match(row, match_on, by_external_id, by_natural)
-        if (target is None and mode == ImportMode.UPDATE) or (
-            target is not None and mode == ImportMode.CREATE
-        ):
+        if skipped_by_mode(mode, target is not None):
             result.skipped += 1
             continue
         problems = row.problems
@@ -298,7 +304,7 @@ async def apply_activity_rows(
             changes = target.values
         else:
             changes = _plan_update(row, target, problems)
-        _check_external_id(problems, changes.get("external_id"), target, by_external_id)
+        check_external_id(problems, changes.get("external_id"), target, by_external_id, "activity")
         remind = _reminded_user(row, target, changes, problems)
         if problems.items:
             fail(result, row.number, problems)
@@ -406,21 +412,6 @@ def _require(
 def _check_order(problems: Problems, occurred_at: datetime | None, due: datetime | None) -> None:
     if occurred_at is not None and due is not None and due <= occurred_at:
         problems.add("nextFollowUpAt", "The follow-up must come after the activity.")
-
-
-def _check_external_id(
-    problems: Problems,
-    external_id: str | None,
-    target: _Activity,
-    by_external_id: dict[str, _Activity],
-) -> None:
-    holder = by_external_id.get(external_id) if external_id is not None else None
-    if holder is not None and holder is not target:
-        problems.add(
-            "externalId",
-            f"Another activity already has external id “{external_id}”.",
-            ErrorCode.DUPLICATE,
-        )
 
 
 def _reminded_user(

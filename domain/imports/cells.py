@@ -8,10 +8,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.custom_fields import Definitions
-from domain.errors import Problems
+from domain.errors import ErrorCode, Problems
 from domain.imports.mapping import CUSTOM_FIELD_PREFIX, MATCH_FIELDS
 from domain.imports.values import parse_yes_no, split_tags
-from models.enums import CustomFieldEntity, CustomFieldType, ImportKind
+from models.enums import CustomFieldEntity, CustomFieldType, ImportKind, ImportMode
 
 # The prefix given to the API's shared checks (`clean_contact_fields(problems, ROW, …)`),
 # stripped again from the paths they report.
@@ -108,3 +108,26 @@ def fail(result: ChunkResult, number: int, problems: Problems) -> None:
     result.failed_rows.add(number)
     for problem in problems.items:
         result.failures.append(RowFailure(number, field_of(problem.field), problem.message))
+
+
+def skipped_by_mode(mode: ImportMode, matched: bool) -> bool:
+    """CREATE leaves rows that match a record alone, UPDATE those that match none."""
+    return (mode == ImportMode.CREATE and matched) or (mode == ImportMode.UPDATE and not matched)
+
+
+def check_external_id(
+    problems: Problems,
+    external_id: str | None,
+    target: object | None,
+    by_external_id: dict[str, Any],
+    record: str,
+) -> None:
+    """A row may not give `target` (None: the record it creates) an external id that
+    another `record` of the workspace, or of the chunk, already has."""
+    holder = by_external_id.get(external_id) if external_id is not None else None
+    if holder is not None and holder is not target:
+        problems.add(
+            "externalId",
+            f"Another {record} already has external id “{external_id}”.",
+            ErrorCode.DUPLICATE,
+        )

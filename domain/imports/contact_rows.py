@@ -26,6 +26,7 @@ from domain.imports.cells import (
     check_match_on,
     fail,
     given,
+    skipped_by_mode,
     typed_custom_fields,
 )
 from domain.imports.links import CustomerLinks, LinkedCustomer
@@ -152,9 +153,7 @@ async def apply_contact_rows(
             continue
         customer_id = row.customer.id
         target = book.match(customer_id, row.keys, match_on)
-        if (target is None and mode == ImportMode.UPDATE) or (
-            target is not None and mode == ImportMode.CREATE
-        ):
+        if skipped_by_mode(mode, target is not None):
             result.skipped += 1
             continue
         problems = row.problems

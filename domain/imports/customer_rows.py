@@ -29,8 +29,10 @@ from domain.imports import bulk_sql
 from domain.imports.cells import (
     ROW,
     ChunkResult,
+    check_external_id,
     check_match_on,
     fail,
+    skipped_by_mode,
     typed_custom_fields,
 )
 from domain.imports.links import Members
@@ -247,9 +249,7 @@ async def _apply(
             if key is not None and key in index[name]:
                 target = index[name][key]
                 break
-        if (target is None and mode == ImportMode.UPDATE) or (
-            target is not None and mode == ImportMode.CREATE
-        ):
+        if skipped_by_mode(mode, target is not None):
             result.skipped += 1
             continue
         problems = row.problems  # those of the cells, then those of the create or update
@@ -339,21 +339,6 @@ async def _load_contacts(targets: dict[int, _Target]) -> None:
         targets[customer_id].contacts.append(_Contact({}, phone_normalized, email, stored=pk))
 
 
-def _check_external_id(
-    problems: Problems,
-    external_id: str | None,
-    target: _Target | None,
-    by_external_id: dict[str, _Target],
-) -> None:
-    holder = by_external_id.get(external_id) if external_id is not None else None
-    if holder is not None and holder is not target:
-        problems.add(
-            "externalId",
-            f"Another customer already has external id “{external_id}”.",
-            ErrorCode.DUPLICATE,
-        )
-
-
 async def _new_contact(
     viewer: Viewer, clean: dict[str, Any], problems: Problems, definitions: Definitions
 ) -> dict[str, Any]:
@@ -414,7 +399,7 @@ async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _
 def _plan_create(row: _Parsed, problems: Problems, by_external_id: dict[str, _Target]) -> _Target:
     creation = row.creation
     problems.extend(creation.problems)
-    _check_external_id(problems, creation.target.external_id, None, by_external_id)
+    check_external_id(problems, creation.target.external_id, None, by_external_id, "customer")
     problems.extend(creation.contact_problems)
     if creation.contact is not None:
         creation.contact["is_primary"] = True
@@ -442,7 +427,7 @@ async def _plan_update(
             definitions=definitions,
         )
     if changes.get("external_id") not in (None, target.external_id):
-        _check_external_id(problems, changes["external_id"], target, by_external_id)
+        check_external_id(problems, changes["external_id"], target, by_external_id, "customer")
     contact_match: _Contact | None = None
     new_contact: dict[str, Any] | None = None
     if row.contact:

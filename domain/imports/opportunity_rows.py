@@ -22,9 +22,11 @@ from domain.imports.bulk_sql import allocate_ids, insert_rows
 from domain.imports.cells import (
     Cells,
     ChunkResult,
+    check_external_id,
     check_match_on,
     fail,
     given,
+    skipped_by_mode,
     typed_custom_fields,
 )
 from domain.imports.exact_updates import set_columns
@@ -304,9 +306,7 @@ async def apply_opportunity_rows(
         # A pipeline the row names but the workspace lacks was reported: nothing to match in.
         pipeline_id = row.pipeline_id if "pipeline" in row.present else process.default_id
         target = _match(row, match_on, pipeline_id, by_external_id, by_name)
-        if (target is None and mode == ImportMode.UPDATE) or (
-            target is not None and mode == ImportMode.CREATE
-        ):
+        if skipped_by_mode(mode, target is not None):
             result.skipped += 1
             continue
         problems = row.problems
@@ -316,7 +316,7 @@ async def apply_opportunity_rows(
             changes = target.values
         else:
             changes = await _plan_update(chunk, row, target, problems, moves)
-        _check_external_id(problems, changes.get("external_id"), target, by_external_id)
+        check_external_id(problems, changes.get("external_id"), target, by_external_id, "deal")
         if problems.items:
             fail(result, row.number, problems)
             continue
@@ -476,18 +476,6 @@ def _move(chunk: _Chunk, deal: _Deal, target: Stage, problems: Problems) -> dict
         )
     changes = closing_fields(current.kind, target.kind, chunk.now)
     return {"stage_id": target.id, "stage_entered_at": chunk.now, **changes}
-
-
-def _check_external_id(
-    problems: Problems, external_id: str | None, target: _Deal, by_external_id: dict[str, _Deal]
-) -> None:
-    holder = by_external_id.get(external_id) if external_id is not None else None
-    if holder is not None and holder is not target:
-        problems.add(
-            "externalId",
-            f"Another deal already has external id “{external_id}”.",
-            ErrorCode.DUPLICATE,
-        )
 
 
 async def _write(chunk: _Chunk, matched: list[_Deal]) -> None:
