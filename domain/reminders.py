@@ -8,18 +8,28 @@ once, whatever the number of workers or repeated job runs.
 A sending is a reminder and its `sent_at`: snoozing makes a SENT reminder PENDING again,
 and its next sending has another instant. `sent_reminders` reads sendings back for their
 owner, so an announcement outlived by a dismissal or a snooze names nothing.
+
+Announcing a sending (to `reminderDue` subscribers, through Redis) comes after the claim
+has committed, so it can fail on its own. The row keeps what is owed: `announced_at`
+stays NULL until the announcement is out, and `announce_owed` makes the owed ones on
+every run, for an hour after their sending; later, a push would only be noise (the
+`reminders` query lists them). Announcements are at least once (two runs may both make
+one); subscribers yield each sending once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from domain.viewer import Viewer
 from models import Reminder
 from models.enums import ReminderStatus
 
 CLAIM_BATCH = 500
+# How long after its sending a reminder's owed announcement is still made.
+ANNOUNCE_WITHIN = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -42,7 +52,8 @@ async def claim_due_reminders(
     at = field.to_db_value(now, Reminder)
     if postgres:
         sql = (
-            "UPDATE reminder SET status = $1, sent_at = $2, updated_at = $2 WHERE id IN ("
+            "UPDATE reminder SET status = $1, sent_at = $2, updated_at = $2, announced_at = NULL "
+            "WHERE id IN ("
             "SELECT id FROM reminder WHERE status = $3 AND due_at <= $2 "
             "ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED) AND status = $3 "
             "RETURNING id, workspace_id, user_id, customer_id, sent_at"
@@ -50,7 +61,8 @@ async def claim_due_reminders(
         params = [ReminderStatus.SENT.value, at, ReminderStatus.PENDING.value, limit]
     else:
         sql = (
-            "UPDATE reminder SET status = ?, sent_at = ?, updated_at = ? WHERE id IN ("
+            "UPDATE reminder SET status = ?, sent_at = ?, updated_at = ?, announced_at = NULL "
+            "WHERE id IN ("
             "SELECT id FROM reminder WHERE status = ? AND due_at <= ? ORDER BY due_at LIMIT ?) "
             "AND status = ? RETURNING id, workspace_id, user_id, customer_id, sent_at"
         )
@@ -62,6 +74,43 @@ async def claim_due_reminders(
     return [
         DueReminder(**{**row, "sent_at": sent_at.to_python_value(row["sent_at"])}) for row in rows
     ]
+
+
+async def announce_owed(
+    announce: Callable[[DueReminder], Awaitable[None]], now: datetime | None = None
+) -> int:
+    """Announces each sending still owed an announcement (sent within ANNOUNCE_WITHIN),
+    oldest first, and marks it once it is out; returns how many were announced.
+
+    If `announce` fails, those already out are marked and the error is raised: the rest
+    stay owed for the next run.
+    """
+    now = now or datetime.now(UTC)
+    announced = 0
+    while True:
+        owed = (
+            await Reminder.filter(
+                status=ReminderStatus.SENT,
+                announced_at__isnull=True,
+                sent_at__gte=now - ANNOUNCE_WITHIN,
+            )
+            .order_by("sent_at", "id")
+            .limit(CLAIM_BATCH)
+            .values("id", "workspace_id", "user_id", "customer_id", "sent_at")
+        )
+        out: list[int] = []
+        try:
+            for row in owed:
+                await announce(DueReminder(**row))
+                out.append(row["id"])
+        finally:
+            if out:
+                await Reminder.filter(id__in=out, announced_at__isnull=True).update(
+                    announced_at=now
+                )
+        announced += len(out)
+        if len(owed) < CLAIM_BATCH:
+            return announced
 
 
 async def sent_reminders(viewer: Viewer, sendings: dict[int, datetime]) -> list[Reminder]:

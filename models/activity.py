@@ -59,6 +59,9 @@ class Reminder(Model):
     status = fields.CharEnumField(ReminderStatus, max_length=16, default=ReminderStatus.PENDING)
     note = fields.TextField(null=True)
     sent_at = fields.DatetimeField(null=True)
+    # When the dispatcher announced this sending on Redis (reminderDue); NULL while a SENT
+    # reminder's announcement is still owed, so a failed one is made again (an outbox).
+    announced_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -67,6 +70,8 @@ class Reminder(Model):
         indexes = (
             # The dispatcher's scan: due pending reminders, oldest first.
             Index(fields=("status", "due_at")),
+            # … and the sent ones whose announcement is owed.
+            Index(fields=("status", "announced_at", "sent_at")),
             Index(fields=("workspace_id", "user_id", "status", "due_at")),
             Index(fields=("customer_id", "user_id", "status")),
             Index(fields=("activity_id",)),

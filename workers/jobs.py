@@ -8,7 +8,7 @@ from typing import Any
 
 from crm.logs import log_context
 from crm.queues import created_stamp, enqueue_scores, publish_reminder_sent
-from domain.reminders import CLAIM_BATCH, DueReminder, claim_due_reminders
+from domain.reminders import CLAIM_BATCH, announce_owed, claim_due_reminders
 from domain.scoring import score_customers, score_workspace, workspace_pages
 from models import Workspace
 
@@ -16,18 +16,18 @@ log = logging.getLogger("crm.worker")
 
 
 async def dispatch_due_reminders(ctx: dict[str, Any]) -> int:
-    """Marks due reminders SENT (each once, across all workers) and announces them on Redis."""
-    claimed: list[DueReminder] = []
+    """Marks due reminders SENT (each once, across all workers), then announces on Redis
+    every sending still owed an announcement: these, and any an earlier run failed to make."""
+    claimed = 0
     while True:
         batch = await claim_due_reminders()
-        claimed += batch
+        claimed += len(batch)
         if len(batch) < CLAIM_BATCH:
             break
-    for reminder in claimed:
-        await publish_reminder_sent(ctx["redis"], reminder)
-    if claimed:
-        log.info("dispatched %d reminders", len(claimed))
-    return len(claimed)
+    announced = await announce_owed(lambda reminder: publish_reminder_sent(ctx["redis"], reminder))
+    if claimed or announced:
+        log.info("dispatched %d reminders, announced %d", claimed, announced)
+    return claimed
 
 
 # A whole workspace is scored in one run, batch after batch: minutes for a very large one.
