@@ -186,8 +186,13 @@ def _duplicate_external_id(external_id: str | None) -> DomainError:
 # ---------------------------------------------------------------- customers
 
 
-async def get_customer(viewer: Viewer, customer_id: int, field: str = "id") -> Customer:
-    customer = await Customer.get_or_none(id=customer_id, workspace_id=viewer.workspace_id)
+async def get_customer(
+    viewer: Viewer, customer_id: int, field: str = "id", *, lock: bool = False
+) -> Customer:
+    """The viewer's workspace's customer; `lock`: held until the caller's transaction ends
+    (PostgreSQL; SQLite has a single writer)."""
+    query = Customer.filter(id=customer_id, workspace_id=viewer.workspace_id)
+    customer = await (query.select_for_update() if lock else query).first()
     if customer is None:
         raise not_found(field, "Customer")
     return customer
@@ -251,8 +256,18 @@ def _settle_primary(contacts: list[dict[str, Any]]) -> None:
         (flagged[0] if flagged else contacts[0])["is_primary"] = True
 
 
+# An update reads the record, merges the changes into its custom fields and writes the
+# merged JSON back: it locks the row first, so two edits at once cannot each write back the
+# JSON they read and lose the other's keys.
+
+
 async def update_customer(viewer: Viewer, customer_id: int, changes: dict[str, Any]) -> Customer:
-    customer = await get_customer(viewer, customer_id)
+    async with in_transaction():
+        customer = await get_customer(viewer, customer_id, lock=True)
+        return await _change_customer(viewer, customer, changes)
+
+
+async def _change_customer(viewer: Viewer, customer: Customer, changes: dict[str, Any]) -> Customer:
     problems = Problems()
     clean = clean_customer_fields(problems, "input", changes)
     await _clean_custom(
@@ -291,8 +306,11 @@ async def delete_customer(viewer: Viewer, customer_id: int) -> int:
 # ---------------------------------------------------------------- contacts
 
 
-async def get_contact(viewer: Viewer, contact_id: int, field: str = "id") -> Contact:
-    contact = await Contact.get_or_none(id=contact_id, workspace_id=viewer.workspace_id)
+async def get_contact(
+    viewer: Viewer, contact_id: int, field: str = "id", *, lock: bool = False
+) -> Contact:
+    query = Contact.filter(id=contact_id, workspace_id=viewer.workspace_id)
+    contact = await (query.select_for_update() if lock else query).first()
     if contact is None:
         raise not_found(field, "Contact")
     return contact
@@ -332,7 +350,12 @@ async def create_contact(viewer: Viewer, customer_id: int, data: ContactData) ->
 
 
 async def update_contact(viewer: Viewer, contact_id: int, changes: dict[str, Any]) -> Contact:
-    contact = await get_contact(viewer, contact_id)
+    async with in_transaction():  # locked, as for update_customer
+        contact = await get_contact(viewer, contact_id, lock=True)
+        return await _change_contact(viewer, contact, changes)
+
+
+async def _change_contact(viewer: Viewer, contact: Contact, changes: dict[str, Any]) -> Contact:
     problems = Problems()
     clean = clean_contact_fields(problems, "input", changes)
     await _clean_custom(
@@ -348,11 +371,10 @@ async def update_contact(viewer: Viewer, contact_id: int, changes: dict[str, Any
     if not clean:
         return contact
     contact.update_from_dict(clean)
-    async with in_transaction():
-        await contact.save(update_fields=[*clean, "updated_at"])
-        if clean.get("is_primary"):
-            await _make_only_primary(contact)
-        await _touch(contact.customer_id)
+    await contact.save(update_fields=[*clean, "updated_at"])
+    if clean.get("is_primary"):
+        await _make_only_primary(contact)
+    await _touch(contact.customer_id)
     return contact
 
 

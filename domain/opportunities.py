@@ -258,9 +258,13 @@ async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportuni
     return opportunity
 
 
-async def get_opportunity(viewer: Viewer, opportunity_id: int, field: str = "id") -> Opportunity:
-    """The viewer's workspace's opportunity; another workspace's is NOT_FOUND on `field`."""
-    opportunity = await Opportunity.get_or_none(id=opportunity_id, workspace_id=viewer.workspace_id)
+async def get_opportunity(
+    viewer: Viewer, opportunity_id: int, field: str = "id", *, lock: bool = False
+) -> Opportunity:
+    """The viewer's workspace's opportunity; another workspace's is NOT_FOUND on `field`.
+    `lock`: held until the caller's transaction ends (PostgreSQL; SQLite has one writer)."""
+    query = Opportunity.filter(id=opportunity_id, workspace_id=viewer.workspace_id)
+    opportunity = await (query.select_for_update() if lock else query).first()
     if opportunity is None:
         raise not_found(field, "Opportunity")
     return opportunity
@@ -269,7 +273,16 @@ async def get_opportunity(viewer: Viewer, opportunity_id: int, field: str = "id"
 async def update_opportunity(
     viewer: Viewer, opportunity_id: int, changes: dict[str, Any]
 ) -> Opportunity:
-    opportunity = await get_opportunity(viewer, opportunity_id)
+    # Locked until the change commits: two edits at once must not each write back the
+    # custom fields (or the quote) they read, losing the other's.
+    async with in_transaction():
+        opportunity = await get_opportunity(viewer, opportunity_id, lock=True)
+        return await _change_opportunity(viewer, opportunity, changes)
+
+
+async def _change_opportunity(
+    viewer: Viewer, opportunity: Opportunity, changes: dict[str, Any]
+) -> Opportunity:
     problems = Problems()
     updates: dict[str, Any] = {}
     if "name" in changes:
@@ -313,16 +326,15 @@ async def update_opportunity(
         problems.add("input.amount", "The amount is the sum of the line items.", ErrorCode.CONFLICT)
     problems.raise_if_any()
 
-    async with in_transaction():
-        if lines is not None:
-            # The lines given replace the quote; with no lines the amount is typed by hand.
-            await LineItem.filter(opportunity_id=opportunity.id).delete()
-            for line in lines:
-                line.opportunity_id = opportunity.id
-            await LineItem.bulk_create(lines)
-            if lines:
-                updates["amount"] = sum((line.total for line in lines), Decimal(0))
-        if updates:
-            opportunity.update_from_dict(updates)
-            await opportunity.save(update_fields=[*updates, "updated_at"])
+    if lines is not None:
+        # The lines given replace the quote; with no lines the amount is typed by hand.
+        await LineItem.filter(opportunity_id=opportunity.id).delete()
+        for line in lines:
+            line.opportunity_id = opportunity.id
+        await LineItem.bulk_create(lines)
+        if lines:
+            updates["amount"] = sum((line.total for line in lines), Decimal(0))
+    if updates:
+        opportunity.update_from_dict(updates)
+        await opportunity.save(update_fields=[*updates, "updated_at"])
     return opportunity
