@@ -28,7 +28,10 @@ async def signed_in_socket(server: str, token: str | None) -> AsyncIterator[Clie
 
 
 async def receive(ws: ClientConnection) -> dict[str, Any]:
-    return json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+    frame = await asyncio.wait_for(ws.recv(), TIMEOUT)
+    # GraphQL WebSocket clients (graphql-ws) read text frames only.
+    assert isinstance(frame, str), frame
+    return json.loads(frame)
 
 
 async def subscribe(

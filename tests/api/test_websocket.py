@@ -1,8 +1,6 @@
 """GraphQL over WebSocket (graphql-transport-ws): who is calling comes from connection_init."""
 
-import asyncio
 import json
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,8 +9,8 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from tests.helpers import Account, GraphQL
+from tests.subscriptions import PROTOCOL, receive, subscribe, until_complete
 
-PROTOCOL = "graphql-transport-ws"
 VIEWER = "{ viewer { email } }"
 CUSTOMER = "query Customer($id: ID!) { customer(id: $id) { name } }"
 CREATE_CUSTOMER = """
@@ -23,7 +21,6 @@ mutation Rename($id: ID!, $name: String!) {
   updateCustomer(id: $id, input: {name: $name}) { customer { name } errors { message } }
 }
 """
-TIMEOUT = 10
 
 
 @asynccontextmanager
@@ -32,32 +29,16 @@ async def _socket(server: str) -> AsyncIterator[ClientConnection]:
         yield ws
 
 
-async def _receive(ws: ClientConnection) -> dict[str, Any]:
-    frame = await asyncio.wait_for(ws.recv(), TIMEOUT)
-    # GraphQL WebSocket clients (graphql-ws) read text frames only.
-    assert isinstance(frame, str), frame
-    return json.loads(frame)
-
-
 async def _init(ws: ClientConnection, payload: dict[str, Any] | None = None) -> dict[str, Any]:
     await ws.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
-    return await _receive(ws)
+    return await receive(ws)
 
 
 async def _run(
     ws: ClientConnection, query: str, variables: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     """Subscribes with a single-result operation; returns its messages up to `complete`."""
-    operation_id = uuid.uuid4().hex
-    payload = {"query": query, "variables": variables or {}}
-    await ws.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": payload}))
-    messages = []
-    while True:
-        message = await _receive(ws)
-        assert message.get("id") == operation_id, message
-        messages.append(message)
-        if message["type"] in ("complete", "error"):
-            return messages
+    return await until_complete(ws, await subscribe(ws, query, variables))
 
 
 async def test_query_with_a_token_returns_its_data(server: str, workspace: Account):
@@ -100,7 +81,7 @@ async def test_bad_token_closes_the_connection_with_4403(server: str):
 
         # when
         try:
-            message = await _receive(ws)
+            message = await receive(ws)
         except websockets.ConnectionClosed as closed:
             close = closed.rcvd
         else:
