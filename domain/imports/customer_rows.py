@@ -238,7 +238,11 @@ async def _apply(
     result = ChunkResult()
     if not parsed:
         return result
-    targets, index, by_external_id = await _load_matches(viewer, checked.wanted, match_on)
+    # Rows that match are changed (but in CREATE mode): locked as they are read, so that an
+    # edit committed meanwhile is not overwritten by the custom fields merged into here.
+    targets, index, by_external_id = await _load_matches(
+        viewer, checked.wanted, match_on, lock=mode != ImportMode.CREATE
+    )
     await _load_contacts(targets)
 
     created: list[_Target] = []
@@ -285,9 +289,11 @@ _MATCH_COLUMNS = {
 
 
 async def _load_matches(
-    viewer: Viewer, wanted: dict[str, set[str]], match_on: list[str]
+    viewer: Viewer, wanted: dict[str, set[str]], match_on: list[str], *, lock: bool
 ) -> tuple[dict[int, _Target], dict[str, dict[str, _Target]], dict[str, _Target]]:
-    """The stored customers the rows may match or collide with: one query per field."""
+    """The stored customers the rows may match or collide with: one query per field,
+    `lock`ing them (FOR UPDATE on PostgreSQL; SQLite has one writer) until the chunk
+    commits."""
     lookups = {name for name in match_on if wanted[name]}
     if wanted["externalId"]:
         lookups.add("externalId")  # a new external id must not be taken
@@ -302,7 +308,8 @@ async def _load_matches(
             db,
             'SELECT "id", "external_id", "email", "phone_normalized", "name", "custom_fields" '
             f'FROM "customer" WHERE "workspace_id" = {bulk_sql.placeholder(db, 1)} '
-            f'AND {bulk_sql.any_of(db, expression, 2, sql_type)} ORDER BY "id"',
+            f'AND {bulk_sql.any_of(db, expression, 2, sql_type)} ORDER BY "id"'
+            + (" FOR UPDATE" if lock and bulk_sql.is_postgres(db) else ""),
             [viewer.workspace_id, bulk_sql.list_parameter(db, sorted(wanted[name]))],
         )
         for pk, external_id, email, phone, customer_name, custom_fields in found:

@@ -23,10 +23,11 @@ from domain.customers import (
     update_contact,
     update_customer,
 )
+from domain.imports.customer_rows import apply_customer_rows
 from domain.opportunities import OpportunityData, create_opportunity, update_opportunity
 from domain.viewer import Viewer
 from models import Contact, Customer, Opportunity, User
-from models.enums import CustomFieldEntity, CustomFieldType, Role
+from models.enums import CustomFieldEntity, CustomFieldType, ImportMode, Role
 from tests.helpers import Account
 
 # Long enough for the edit under test to read the record, were it not waiting for it.
@@ -108,6 +109,26 @@ async def test_a_deal_edited_twice_at_once_keeps_both_custom_fields(viewer: View
         deal.id,
         lambda: update_opportunity(viewer, deal.id, {"custom_fields": {"tier": "A"}}),
     )
+
+    # then
+    assert fields == {"region": "华东", "tier": "A"}
+
+
+async def test_an_import_and_an_edit_at_once_keep_both_custom_fields(viewer: Viewer):
+    # given
+    await _define(viewer, CustomFieldEntity.CUSTOMER)
+    customer = await create_customer(viewer, CustomerData(name="云帆科技", external_id="C-1"))
+    rows = [(1, {"externalId": "C-1", "customFields.tier": "A"})]
+
+    async def import_chunk() -> None:
+        async with in_transaction():
+            result = await apply_customer_rows(
+                viewer, rows, mode=ImportMode.UPSERT, match_on=["externalId"]
+            )
+        assert (result.updated, result.failures) == (1, [])
+
+    # when: an UPSERT chunk matches the customer while an edit holds it
+    fields = await _edit_during_another(Customer, customer.id, import_chunk)
 
     # then
     assert fields == {"region": "华东", "tier": "A"}
