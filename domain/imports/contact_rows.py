@@ -11,6 +11,7 @@ contacts, one INSERT, one UPDATE of contacts and one of their customers.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,15 @@ from typing import Any
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.customers import clean_contact_fields
 from domain.errors import ErrorCode, Problems
-from domain.imports.bulk_sql import insert_rows, update_rows
+from domain.imports.bulk_sql import (
+    any_of,
+    fetch,
+    insert_rows,
+    is_postgres,
+    list_parameter,
+    placeholder,
+    update_rows,
+)
 from domain.imports.cells import (
     ROW,
     Cells,
@@ -104,26 +113,33 @@ class _Book:
                 contact.values["is_primary"] = False
 
 
-async def _load_book(viewer: Viewer, parsed: list[_Parsed]) -> _Book:
+async def _load_book(viewer: Viewer, parsed: list[_Parsed], *, lock: bool) -> _Book:
+    """The stored contacts of the rows' customers; `lock`: held (FOR UPDATE on PostgreSQL;
+    SQLite has one writer) until the chunk commits, as the rows may change them, so that an
+    edit committed meanwhile is not overwritten by the custom fields merged into here."""
     book = _Book()
     customer_ids = sorted({row.customer.id for row in parsed if row.customer is not None})
     if not customer_ids:
         return book
-    stored = (
-        await Contact.filter(workspace_id=viewer.workspace_id, customer_id__in=customer_ids)
-        .order_by("id")
-        .values(
-            "id", "customer_id", "name", "email", "phone_normalized", "is_primary", "custom_fields"
-        )
+    db = Contact._meta.db
+    stored = await fetch(
+        db,
+        'SELECT "id", "customer_id", "name", "email", "phone_normalized", "is_primary", '
+        f'"custom_fields" FROM "contact" WHERE "workspace_id" = {placeholder(db, 1)} '
+        f'AND {any_of(db, "customer_id", 2, "BIGINT")} ORDER BY "id"'
+        + (" FOR UPDATE" if lock and is_postgres(db) else ""),
+        [viewer.workspace_id, list_parameter(db, customer_ids)],
     )
-    for contact in stored:
-        book.by_customer.setdefault(contact["customer_id"], []).append(
+    for pk, customer_id, name, email, phone_normalized, is_primary, custom_fields in stored:
+        if isinstance(custom_fields, str):
+            custom_fields = json.loads(custom_fields)
+        book.by_customer.setdefault(customer_id, []).append(
             _Contact(
                 {},
-                _match_keys(contact["name"], contact["email"], contact["phone_normalized"]),
-                contact["is_primary"],
-                contact["custom_fields"] or {},
-                stored=contact["id"],
+                _match_keys(name, email, phone_normalized),
+                bool(is_primary),
+                custom_fields or {},
+                stored=pk,
             )
         )
     return book
@@ -144,7 +160,7 @@ async def apply_contact_rows(
     definitions = await load_definitions(viewer)
     links = await CustomerLinks.load(viewer, [cells for _, cells in rows])
     parsed = [_parse(number, cells, definitions, links) for number, cells in rows]
-    book = await _load_book(viewer, parsed)
+    book = await _load_book(viewer, parsed, lock=mode != ImportMode.CREATE)
 
     created: list[_Contact] = []
     for row in parsed:

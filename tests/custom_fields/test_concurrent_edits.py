@@ -23,6 +23,7 @@ from domain.customers import (
     update_contact,
     update_customer,
 )
+from domain.imports.contact_rows import apply_contact_rows
 from domain.imports.customer_rows import apply_customer_rows
 from domain.opportunities import OpportunityData, create_opportunity, update_opportunity
 from domain.viewer import Viewer
@@ -129,6 +130,29 @@ async def test_an_import_and_an_edit_at_once_keep_both_custom_fields(viewer: Vie
 
     # when: an UPSERT chunk matches the customer while an edit holds it
     fields = await _edit_during_another(Customer, customer.id, import_chunk)
+
+    # then
+    assert fields == {"region": "华东", "tier": "A"}
+
+
+async def test_a_contact_import_and_an_edit_at_once_keep_both_custom_fields(viewer: Viewer):
+    # given
+    await _define(viewer, CustomFieldEntity.CONTACT)
+    customer = await create_customer(
+        viewer, CustomerData(name="云帆科技", external_id="C-1", contacts=[ContactData("王伟")])
+    )
+    contact = await Contact.get(customer_id=customer.id)
+    rows = [(1, {"customer.externalId": "C-1", "name": "王伟", "customFields.tier": "A"})]
+
+    async def import_chunk() -> None:
+        async with in_transaction():
+            result = await apply_contact_rows(
+                viewer, rows, mode=ImportMode.UPSERT, match_on=["name"]
+            )
+        assert (result.updated, result.failures) == (1, [])
+
+    # when: an UPSERT chunk matches the contact while an edit holds it
+    fields = await _edit_during_another(Contact, contact.id, import_chunk)
 
     # then
     assert fields == {"region": "华东", "tier": "A"}
