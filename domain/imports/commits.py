@@ -200,11 +200,11 @@ class ChunkCommits:
         if self._committer is None:
             self._committer = asyncio.create_task(self._commit_all())
         handed = asyncio.ensure_future(self._waiting.put(chunk))
-        await asyncio.wait([handed, self._committer], return_when=asyncio.FIRST_COMPLETED)
-        if self._committer.done():
-            handed.cancel()
-            return self._committer.result()
-        return None
+        try:
+            await asyncio.wait([handed, self._committer], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            handed.cancel()  # a no-op once handed over; else nobody will take it
+        return self._committer.result() if self._committer.done() else None
 
     async def finish(self) -> ImportStatus | None:
         """After the last chunk: waits until every chunk is committed (see `add`)."""

@@ -16,6 +16,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
+from crm.settings import Settings
 from domain.errors import DomainError, ErrorCode, Problems, not_found
 from domain.imports.mapping import DEFAULT_MATCH_ON, MATCH_FIELDS, is_known_field
 from domain.imports.readers import detect_format
@@ -27,7 +28,8 @@ from models import ImportJob
 from models.enums import ImportFormat, ImportKind, ImportMode, ImportStatus
 
 MAX_ROWS_PER_CALL = 10_000
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+# The largest stored file when the caller names no limit: the setting's own default.
+DEFAULT_MAX_BYTES: int = Settings.model_fields["import_max_bytes"].default
 # A running job whose heartbeat is older than this has lost its worker.
 STALE_AFTER = timedelta(seconds=60)
 FINISHED = (ImportStatus.COMPLETED, ImportStatus.FAILED, ImportStatus.CANCELLED)
