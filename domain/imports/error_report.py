@@ -10,13 +10,15 @@ the errors' index), so a job with 100,000 errors costs the memory of one page.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
+from typing import Any, BinaryIO
 
 from pypika_tortoise import functions as sql
 from tortoise.expressions import Q
@@ -25,6 +27,7 @@ from tortoise.functions import Function
 from domain.errors import not_found
 from domain.imports.readers import read_rows
 from domain.imports.rows import ImportFileError
+from domain.imports.stored_files import open_stored_file
 from domain.imports.summaries import find_job
 from domain.viewer import Viewer
 from models import ImportJob, ImportRowError
@@ -147,15 +150,29 @@ async def _columns(job: ImportJob) -> list[str]:
 
 
 async def _file_header(job: ImportJob) -> list[str]:
-    source = await _file_sample(job)
-    if not source:
-        return []
+    if job.format == ImportFormat.XLSX:
+        # A workbook is a zip whose directory is at its end: it cannot be sampled, and a
+        # web process must not hold a 50 MB upload in one value to read its first row.
+        # The reader streams it from a temporary copy, as the worker's runner does, in a
+        # thread: opening a workbook reads its whole shared-strings part first.
+        workbook = await open_stored_file(job.id)
+        try:
+            return await asyncio.to_thread(_header, job, workbook)
+        finally:
+            workbook.close()
+    sample = await _file_sample(job)
+    return _header(job, sample) if sample else []
+
+
+def _header(job: ImportJob, source: bytes | BinaryIO) -> list[str]:
     try:
-        for _, values in read_rows(
-            source, filename=job.file_name or "file", sheet=job.sheet, format=job.format
-        ):
-            if isinstance(values, dict):
-                return list(values)
+        # Closed before the source is: a workbook's reader keeps the archive open till then.
+        with closing(
+            read_rows(source, filename=job.file_name or "file", sheet=job.sheet, format=job.format)
+        ) as rows:
+            for _, values in rows:
+                if isinstance(values, dict):
+                    return list(values)
     except (ImportFileError, ValueError):
         # The sample may end inside a line; the keys of the failed rows stand in.
         pass
@@ -163,12 +180,10 @@ async def _file_header(job: ImportJob) -> list[str]:
 
 
 async def _file_sample(job: ImportJob) -> bytes | None:
-    jobs = ImportJob.filter(id=job.id)
-    if job.format == ImportFormat.XLSX:
-        # A workbook is a zip whose directory is at its end: it is read whole or not at all.
-        return await jobs.first().values_list("payload", flat=True)
+    """The first bytes of a CSV or JSON Lines file: enough for its header, never all of it."""
     head = await (
-        jobs.annotate(head=_Head("payload", 1, HEADER_SAMPLE_BYTES))
+        ImportJob.filter(id=job.id)
+        .annotate(head=_Head("payload", 1, HEADER_SAMPLE_BYTES))
         .first()
         .values_list("head", flat=True)
     )
