@@ -32,18 +32,34 @@ NodeT = TypeVar("NodeT")
 DEFAULT_PAGE_SIZE = 20
 
 
+# Cursors are kept as their payloads and encoded only when a client selects them: a nested
+# read of 50 customers holds about 1,000 edges, and most clients ask for few of their cursors.
+
+
 @strawberry.type
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    _start: strawberry.Private[Any]
+    _end: strawberry.Private[Any]
+
+    @strawberry.field
+    def start_cursor(self) -> str | None:
+        return None if self._start is None else _encode(self._start)
+
+    @strawberry.field
+    def end_cursor(self) -> str | None:
+        return None if self._end is None else _encode(self._end)
 
 
 @strawberry.type
 class Edge(Generic[NodeT]):
-    cursor: str
     node: NodeT
+    _cursor: strawberry.Private[Any]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        return _encode(self._cursor)
 
 
 @strawberry.type
@@ -67,20 +83,21 @@ def _constant(value: int) -> Callable[[], Awaitable[int]]:
 
 def make_connection(
     nodes: Sequence[Any],
-    cursors: Sequence[str],
+    cursors: Sequence[Any],
     *,
     has_next: bool,
     has_previous: bool,
     count: int | Callable[[], Awaitable[int]],
 ) -> Connection[Any]:
-    edges = [Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)]
+    """`cursors`: each node's cursor payload, as `_encode` takes it."""
+    edges = [Edge(node=n, _cursor=c) for c, n in zip(cursors, nodes, strict=True)]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=has_next,
             has_previous_page=has_previous,
-            start_cursor=cursors[0] if cursors else None,
-            end_cursor=cursors[-1] if cursors else None,
+            _start=cursors[0] if cursors else None,
+            _end=cursors[-1] if cursors else None,
         ),
         _count=_constant(count) if isinstance(count, int) else count,
     )
@@ -175,8 +192,9 @@ class Ordering:
         raise _bad_cursor()
 
 
-def _cursor_for(model: type[Model], ordering: Ordering, node: Model) -> str:
-    return _encode([ordering.key, ordering.dump(model, getattr(node, ordering.field)), node.pk])
+def _cursor_for(model: type[Model], ordering: Ordering, node: Model) -> list[Any]:
+    """The payload of a keyset cursor (see `_cursor_position`)."""
+    return [ordering.key, ordering.dump(model, getattr(node, ordering.field)), node.pk]
 
 
 def _cursor_position(model: type[Model], ordering: Ordering, cursor: str) -> tuple[Any, int]:
@@ -276,8 +294,9 @@ async def paginate(
 # ---------------------------------------------------------------- positional cursors
 
 
-def offset_cursor(position: int) -> str:
-    return _encode(["#", position])
+def offset_cursor(position: int) -> list[Any]:
+    """The payload of a positional cursor (see `offset_from_cursor`)."""
+    return ["#", position]
 
 
 def offset_from_cursor(cursor: str | None) -> int:
