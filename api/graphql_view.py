@@ -21,6 +21,20 @@ from domain.accounts import Authenticator
 from domain.imports.jobs import DEFAULT_MAX_BYTES
 
 
+def encode_response(data: object) -> str:
+    """A response as compact JSON.
+
+    orjson: a nested read's response encodes about 7x faster than with the json module.
+    Chinese text as is (sent as UTF-8): readable, and a third the size of \\uXXXX escapes.
+    A str, not bytes: over WebSocket that makes text frames, as GraphQL clients expect.
+    """
+    try:
+        return orjson.dumps(data).decode()
+    except orjson.JSONEncodeError:
+        # What orjson refuses, json writes: an integer beyond 64 bits, say.
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 class CRMGraphQL(GraphQL[Context, None]):
     def __init__(
         self,
@@ -43,14 +57,7 @@ class CRMGraphQL(GraphQL[Context, None]):
         await super().__call__(scope, receive, send)
 
     def encode_json(self, data: object) -> str:
-        # orjson: a nested read's response encodes about 8x faster than with the json module.
-        # Chinese text as is (sent as UTF-8): readable, and a third the size of \uXXXX escapes.
-        # A str, not bytes: over WebSocket that makes text frames, as GraphQL clients expect.
-        try:
-            return orjson.dumps(data).decode()
-        except orjson.JSONEncodeError:
-            # What orjson refuses, json writes: an integer beyond 64 bits in a custom field.
-            return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return encode_response(data)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
