@@ -32,6 +32,7 @@ from domain.imports.cells import (
 )
 from domain.imports.exact_updates import set_columns
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
+from domain.imports.matches import Matches, Record
 from domain.imports.moments import parse_instant
 from domain.imports.values import parse_activity_kind
 from domain.validation import check_optional, clean_text, normalize_phone
@@ -56,14 +57,8 @@ _COLUMNS = (
 NaturalKey = tuple[int, ActivityKind, datetime, str]
 
 
-@dataclass(eq=False)
-class _Activity:
-    """A stored activity rows may match, or one created by an earlier row of the chunk."""
-
-    values: dict[str, Any]  # every column of _COLUMNS
-    stored: int | None = None
-    changed: set[str] = field(default_factory=set)  # columns changed, when stored
-    listed: bool = False  # a new one: in the list of activities to insert
+class _Activity(Record):
+    """An activity rows may match; `values` holds every column of _COLUMNS."""
 
     def natural_key(self) -> NaturalKey:
         v = self.values
@@ -193,7 +188,7 @@ class _Related:
 
 async def _load_matches(
     viewer: Viewer, parsed: list[_Parsed], match_on: list[str]
-) -> tuple[dict[str, _Activity], dict[NaturalKey, _Activity]]:
+) -> Matches[_Activity, NaturalKey]:
     """The stored activities rows may match: by external id (also to keep new ones free)
     and, when matching on "content", by natural key. One query each."""
     external_ids = sorted(
@@ -212,15 +207,8 @@ async def _load_matches(
         )
         for activity in await near.values("id", *_COLUMNS):
             found[activity["id"]] = activity
-    by_external_id: dict[str, _Activity] = {}
-    by_natural: dict[NaturalKey, _Activity] = {}
-    for pk in sorted(found):  # the oldest of several
-        values = found[pk]
-        activity = _Activity({c: values[c] for c in _COLUMNS}, stored=pk)
-        if activity.values["external_id"] is not None:
-            by_external_id[activity.values["external_id"]] = activity
-        by_natural.setdefault(activity.natural_key(), activity)
-    return by_external_id, by_natural
+    stored = [_Activity({c: found[pk][c] for c in _COLUMNS}, stored=pk) for pk in sorted(found)]
+    return Matches("content", _Activity.natural_key, stored)
 
 
 @dataclass
@@ -285,16 +273,15 @@ async def apply_activity_rows(
     members = await Members.load(viewer, cells_list, "author")
     parsed = [_parse(number, cells, zone or "UTC", links, members) for number, cells in rows]
     related = await _Related.load(viewer, parsed)
-    by_external_id, by_natural = await _load_matches(viewer, parsed, match_on)
+    matches = await _load_matches(viewer, parsed, match_on)
 
-    created: list[_Activity] = []
     follow_ups = _FollowUps()
     for row in parsed:
         if row.customer is None:
             fail(result, row.number, row.problems)
             continue
         _link_related(row, related)
-        target = _match(row, match_on, by_external_id, by_natural)
+        target = matches.find(match_on, row.values.get("external_id"), row.natural_key())
         if skipped_by_mode(mode, target is not None):
             result.skipped += 1
             continue
@@ -304,24 +291,18 @@ async def apply_activity_rows(
             changes = target.values
         else:
             changes = _plan_update(row, target, problems)
-        check_external_id(problems, changes.get("external_id"), target, by_external_id, "activity")
+        check_external_id(
+            problems, changes.get("external_id"), target, matches.by_external_id, "activity"
+        )
         remind = _reminded_user(row, target, changes, problems)
         if problems.items:
             fail(result, row.number, problems)
             continue
-        is_new = target.stored is None and not target.listed
+        is_new = matches.land(target, changes)
         if is_new:
-            target.listed = True
-            created.append(target)
             result.created += 1
         else:
-            target.values.update(changes)
-            if target.stored is not None:
-                target.changed.update(changes)
             result.updated += 1
-        by_natural.setdefault(target.natural_key(), target)
-        if target.values["external_id"] is not None:
-            by_external_id.setdefault(target.values["external_id"], target)
         values = target.values
         if remind is not None:
             follow_ups.schedule(
@@ -335,7 +316,7 @@ async def apply_activity_rows(
         ):
             follow_ups.note_deal(related, values["opportunity_id"], values["occurred_at"])
 
-    await _write(viewer, created, [*by_external_id.values(), *by_natural.values()], follow_ups)
+    await _write(viewer, matches.created, matches.records(), follow_ups)
     return result
 
 
@@ -349,24 +330,6 @@ def _link_related(row: _Parsed, related: _Related) -> None:
         deal_id = related.deal(row.problems, row.customer.id, row.present["opportunity"])
         if deal_id is not None:
             row.values["opportunity_id"] = deal_id
-
-
-def _match(
-    row: _Parsed,
-    match_on: list[str],
-    by_external_id: dict[str, _Activity],
-    by_natural: dict[NaturalKey, _Activity],
-) -> _Activity | None:
-    for name in match_on:
-        if name == "externalId" and "external_id" in row.values:
-            found = by_external_id.get(row.values["external_id"])
-        elif name == "content" and (key := row.natural_key()) is not None:
-            found = by_natural.get(key)
-        else:
-            found = None
-        if found is not None:
-            return found
-    return None
 
 
 def _plan_create(viewer: Viewer, row: _Parsed, problems: Problems) -> _Activity:

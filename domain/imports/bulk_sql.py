@@ -69,6 +69,27 @@ async def fetch(db: Any, sql: str, params: list[Any]) -> list[Sequence[Any]]:
 Converter = Callable[[Any], Any] | None
 
 
+def python_values(
+    model: type[Model], names: Sequence[str]
+) -> Callable[[Sequence[Any]], dict[str, Any]]:
+    """What turns a fetched row of the model's fields `names` (selected in that order) into
+    a dict of their Python values, as Tortoise's `.values()` gives them: the driver's value
+    where it already is one, else the field's `to_python_value` of it (enums, decimals,
+    JSON, and on SQLite dates)."""
+    native = {name for _, name, _ in model._meta.db_native_fields}
+    converters = [
+        None if name in native else model._meta.fields_map[name].to_python_value for name in names
+    ]
+
+    def convert(row: Sequence[Any]) -> dict[str, Any]:
+        return {
+            name: value if to_python is None else to_python(value)
+            for name, to_python, value in zip(names, converters, row, strict=True)
+        }
+
+    return convert
+
+
 @dataclass(frozen=True)
 class _Column:
     name: str  # the model's field name

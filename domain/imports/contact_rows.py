@@ -122,6 +122,9 @@ async def _load_book(viewer: Viewer, parsed: list[_Parsed], *, lock: bool) -> _B
     if not customer_ids:
         return book
     db = Contact._meta.db
+    # One statement, ORDER BY "id": PostgreSQL locks rows in the order it returns them, so
+    # two chunks (two imports at once) that lock the same contacts take them in the same
+    # order and one waits for the other, never each for the other (a deadlock).
     stored = await fetch(
         db,
         'SELECT "id", "customer_id", "name", "email", "phone_normalized", "is_primary", '

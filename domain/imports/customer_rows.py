@@ -304,6 +304,12 @@ async def _load_matches(
         if name not in lookups:
             continue
         expression, sql_type = _MATCH_COLUMNS[name]
+        # ORDER BY "id": PostgreSQL locks rows in the order it returns them, so two chunks
+        # (two imports at once) that lock the same customers take them in the same order
+        # and one waits for the other, never each for the other. That holds per lookup:
+        # across two lookups (external id, then e-mail…) two chunks can still each hold
+        # what the other's next one wants; PostgreSQL then ends one, whose run is retried
+        # at its checkpoint.
         found = await bulk_sql.fetch(
             db,
             'SELECT "id", "external_id", "email", "phone_normalized", "name", "custom_fields" '

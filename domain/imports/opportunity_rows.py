@@ -18,7 +18,16 @@ from typing import Any
 
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.errors import ErrorCode, Problems
-from domain.imports.bulk_sql import allocate_ids, insert_rows
+from domain.imports.bulk_sql import (
+    allocate_ids,
+    any_of,
+    fetch,
+    insert_rows,
+    is_postgres,
+    list_parameter,
+    placeholder,
+    python_values,
+)
 from domain.imports.cells import (
     Cells,
     ChunkResult,
@@ -31,6 +40,7 @@ from domain.imports.cells import (
 )
 from domain.imports.exact_updates import set_columns
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
+from domain.imports.matches import Matches, Record
 from domain.imports.moments import parse_day
 from domain.imports.values import parse_amount, parse_percentage
 from domain.pipelines import closing_fields, status_for
@@ -71,13 +81,9 @@ NameKey = tuple[int, int, str]  # customer, pipeline, name in lower case
 
 
 @dataclass(eq=False)
-class _Deal:
-    """A stored deal rows may match, or one created by an earlier row of the chunk."""
+class _Deal(Record):
+    """A deal rows may match; `values` holds every column of _COLUMNS."""
 
-    values: dict[str, Any]  # every column of _COLUMNS
-    stored: int | None = None
-    changed: set[str] = field(default_factory=set)  # columns changed, when stored
-    listed: bool = False  # a new one: in the list of deals to insert
     done_items: set[int] = field(default_factory=set)  # its checklist items ticked off
     line_currencies: list[str | None] = field(default_factory=list)  # one per quoted line
 
@@ -110,6 +116,15 @@ class _SalesProcess:
         self.default_id = next((p["id"] for p in pipelines if p["is_default"]), None)
         self.stages = {stage.id: stage for stage in stages}
         self.required: dict[int, list[ChecklistItem]] = {}
+        # Each pipeline's live stages in order, and by name in lower case (of two with one
+        # name, the first): the stage a row names is one lookup, not a scan of them all.
+        self._live: dict[int, list[Stage]] = {}
+        self._live_by_name: dict[int, dict[str, Stage]] = {}
+        for stage in stages:
+            if stage.archived_at is None:
+                self._live.setdefault(stage.pipeline_id, []).append(stage)
+                named = self._live_by_name.setdefault(stage.pipeline_id, {})
+                named.setdefault(stage.name.lower(), stage)
 
     @classmethod
     async def load(cls, viewer: Viewer) -> _SalesProcess:
@@ -139,17 +154,14 @@ class _SalesProcess:
         return found[0]
 
     def live(self, pipeline_id: int) -> list[Stage]:
-        return [
-            s
-            for s in self.stages.values()
-            if s.pipeline_id == pipeline_id and s.archived_at is None
-        ]
+        return self._live.get(pipeline_id, [])
 
     def stage(self, problems: Problems, pipeline_id: int, text: str) -> Stage | None:
-        live = self.live(pipeline_id)
-        found = next((s for s in live if s.name.lower() == text.lower()), None)
+        found = self._live_by_name.get(pipeline_id, {}).get(text.lower())
         if found is not None:
             return found
+        # The row fails: what it names, and what it could name instead.
+        live = self.live(pipeline_id)
         pipeline = next(p["name"] for p in self.pipelines if p["id"] == pipeline_id)
         archived = any(
             s.pipeline_id == pipeline_id and s.name.lower() == text.lower()
@@ -219,24 +231,23 @@ def _parse(
 
 
 async def _load_matches(
-    viewer: Viewer, parsed: list[_Parsed], match_on: list[str]
-) -> tuple[dict[str, _Deal], dict[NameKey, _Deal]]:
+    viewer: Viewer, parsed: list[_Parsed], match_on: list[str], *, lock: bool
+) -> Matches[_Deal, NameKey]:
     """The stored deals rows may match: by external id (also to keep new ones free) and,
-    when matching on "name", the linked customers' deals. One query each; then what
-    the checks of an update need, for those deals only: checklist ticks, quoted lines."""
+    when matching on "name", the linked customers' deals, in one query; then what the
+    checks of an update need, for those deals only: checklist ticks, quoted lines.
+
+    `lock`: the deals are held (FOR UPDATE on PostgreSQL; SQLite has one writer) until the
+    chunk commits, as the rows may change them, so that an edit committed meanwhile is not
+    overwritten by the custom fields merged into here."""
     external_ids = sorted(
         {row.values["external_id"] for row in parsed if "external_id" in row.values}
     )
     customer_ids = sorted({row.customer.id for row in parsed if row.customer is not None})
-    scope = Opportunity.filter(workspace_id=viewer.workspace_id)
-    found: dict[int, dict[str, Any]] = {}
-    if external_ids:
-        for deal in await scope.filter(external_id__in=external_ids).values("id", *_COLUMNS):
-            found[deal["id"]] = deal
-    if customer_ids and "name" in match_on:
-        for deal in await scope.filter(customer_id__in=customer_ids).values("id", *_COLUMNS):
-            found[deal["id"]] = deal
-    deals = {pk: _Deal({c: found[pk][c] for c in _COLUMNS}, stored=pk) for pk in sorted(found)}
+    found = await _stored_deals(
+        viewer, external_ids, customer_ids if "name" in match_on else [], lock=lock
+    )
+    deals = {pk: _Deal(values, stored=pk) for pk, values in found.items()}
     if deals and any("stage" in row.present for row in parsed):
         done = await OpportunityChecklistState.filter(
             opportunity_id__in=list(deals), done=True
@@ -249,13 +260,43 @@ async def _load_matches(
         )
         for line in lines:
             deals[line["opportunity_id"]].line_currencies.append(line["product__currency"])
-    by_external_id: dict[str, _Deal] = {}
-    by_name: dict[NameKey, _Deal] = {}
-    for deal in deals.values():  # oldest first: of several with one name, the oldest
-        if deal.values["external_id"] is not None:
-            by_external_id[deal.values["external_id"]] = deal
-        by_name.setdefault(deal.name_key(), deal)
-    return by_external_id, by_name
+    return Matches("name", _Deal.name_key, deals.values())
+
+
+_SELECT_DEALS = 'SELECT "id", ' + ", ".join(f'"{column}"' for column in _COLUMNS)
+
+
+async def _stored_deals(
+    viewer: Viewer, external_ids: list[str], customer_ids: list[int], *, lock: bool
+) -> dict[int, dict[str, Any]]:
+    """The columns of the workspace's deals with one of `external_ids` or of one of
+    `customer_ids`, by id, oldest first.
+
+    ONE statement, in id order: PostgreSQL locks the rows in the order it returns them, so
+    two chunks that lock some of the same deals (two imports at once) take them in the same
+    order, and one waits for the other instead of each for the other (a deadlock). Two
+    statements, each locking its share in order, would not promise that."""
+    db = Opportunity._meta.db
+    params: list[Any] = [viewer.workspace_id]
+    alternatives = []
+    for column, sql_type, keys in (
+        ("external_id", "TEXT", external_ids),
+        ("customer_id", "BIGINT", customer_ids),
+    ):
+        if keys:
+            params.append(list_parameter(db, keys))
+            alternatives.append(any_of(db, f'"{column}"', len(params), sql_type))
+    if not alternatives:
+        return {}
+    rows = await fetch(
+        db,
+        f'{_SELECT_DEALS} FROM "opportunity" WHERE "workspace_id" = {placeholder(db, 1)} '
+        f'AND ({" OR ".join(alternatives)}) ORDER BY "id"'
+        + (" FOR UPDATE" if lock and is_postgres(db) else ""),
+        params,
+    )
+    convert = python_values(Opportunity, _COLUMNS)
+    return {row[0]: convert(row[1:]) for row in rows}
 
 
 @dataclass
@@ -267,7 +308,6 @@ class _Chunk:
     definitions: Definitions
     default_currency: str
     now: datetime
-    created: list[_Deal] = field(default_factory=list)
     stage_changes: list[tuple[_Deal, int | None, int]] = field(default_factory=list)
 
 
@@ -296,7 +336,8 @@ async def apply_opportunity_rows(
     parsed = [_parse(number, cells, definitions, links, members, process) for number, cells in rows]
     if any("stage" in row.present for row in parsed):
         await process.load_checklists(viewer)  # what a move forward must have done
-    by_external_id, by_name = await _load_matches(viewer, parsed, match_on)
+    # Rows that match are changed (but in CREATE mode): locked as they are read.
+    matches = await _load_matches(viewer, parsed, match_on, lock=mode != ImportMode.CREATE)
     chunk = _Chunk(viewer, process, definitions, currency or "CNY", datetime.now(UTC))
 
     for row in parsed:
@@ -305,7 +346,7 @@ async def apply_opportunity_rows(
             continue
         # A pipeline the row names but the workspace lacks was reported: nothing to match in.
         pipeline_id = row.pipeline_id if "pipeline" in row.present else process.default_id
-        target = _match(row, match_on, pipeline_id, by_external_id, by_name)
+        target = matches.find(match_on, row.values.get("external_id"), row.name_key(pipeline_id))
         if skipped_by_mode(mode, target is not None):
             result.skipped += 1
             continue
@@ -316,45 +357,20 @@ async def apply_opportunity_rows(
             changes = target.values
         else:
             changes = await _plan_update(chunk, row, target, problems, moves)
-        check_external_id(problems, changes.get("external_id"), target, by_external_id, "deal")
+        check_external_id(
+            problems, changes.get("external_id"), target, matches.by_external_id, "deal"
+        )
         if problems.items:
             fail(result, row.number, problems)
             continue
-        if target.stored is None and not target.listed:
-            target.listed = True
-            chunk.created.append(target)
+        if matches.land(target, changes):
             result.created += 1
         else:
-            target.values.update(changes)
-            if target.stored is not None:
-                target.changed.update(changes)
             result.updated += 1
         chunk.stage_changes.extend(moves)
-        by_name.setdefault(target.name_key(), target)
-        if target.values["external_id"] is not None:
-            by_external_id.setdefault(target.values["external_id"], target)
 
-    await _write(chunk, [*by_external_id.values(), *by_name.values()])
+    await _write(chunk, matches.created, matches.records())
     return result
-
-
-def _match(
-    row: _Parsed,
-    match_on: list[str],
-    pipeline_id: int | None,
-    by_external_id: dict[str, _Deal],
-    by_name: dict[NameKey, _Deal],
-) -> _Deal | None:
-    for name in match_on:
-        if name == "externalId" and "external_id" in row.values:
-            found = by_external_id.get(row.values["external_id"])
-        elif name == "name" and (key := row.name_key(pipeline_id)) is not None:
-            found = by_name.get(key)
-        else:
-            found = None
-        if found is not None:
-            return found
-    return None
 
 
 async def _plan_create(
@@ -478,15 +494,15 @@ def _move(chunk: _Chunk, deal: _Deal, target: Stage, problems: Problems) -> dict
     return {"stage_id": target.id, "stage_entered_at": chunk.now, **changes}
 
 
-async def _write(chunk: _Chunk, matched: list[_Deal]) -> None:
+async def _write(chunk: _Chunk, created: list[_Deal], matched: list[_Deal]) -> None:
     db = Opportunity._meta.db
     viewer, now = chunk.viewer, chunk.now
-    if chunk.created:
-        ids = await allocate_ids(db, Opportunity, len(chunk.created))
-        for pk, deal in zip(ids, chunk.created, strict=True):
+    if created:
+        ids = await allocate_ids(db, Opportunity, len(created))
+        for pk, deal in zip(ids, created, strict=True):
             deal.values["id"] = pk
             deal.values["workspace_id"] = viewer.workspace_id
-        await insert_rows(db, Opportunity, [deal.values for deal in chunk.created], now)
+        await insert_rows(db, Opportunity, [deal.values for deal in created], now)
     changed = {deal.stored: deal for deal in matched if deal.stored is not None and deal.changed}
     columns = sorted({column for deal in changed.values() for column in deal.changed})
     await set_columns(

@@ -25,6 +25,7 @@ from domain.customers import (
 )
 from domain.imports.contact_rows import apply_contact_rows
 from domain.imports.customer_rows import apply_customer_rows
+from domain.imports.opportunity_rows import apply_opportunity_rows
 from domain.opportunities import OpportunityData, create_opportunity, update_opportunity
 from domain.viewer import Viewer
 from models import Contact, Customer, Opportunity, User
@@ -153,6 +154,34 @@ async def test_a_contact_import_and_an_edit_at_once_keep_both_custom_fields(view
 
     # when: an UPSERT chunk matches the contact while an edit holds it
     fields = await _edit_during_another(Contact, contact.id, import_chunk)
+
+    # then
+    assert fields == {"region": "华东", "tier": "A"}
+
+
+@pytest.mark.parametrize(
+    ("match_on", "cells"),
+    [("externalId", {"externalId": "D-1"}), ("name", {"name": "年度采购"})],
+)
+async def test_a_deal_import_and_an_edit_at_once_keep_both_custom_fields(
+    viewer: Viewer, match_on: str, cells: dict[str, str]
+):
+    # given
+    await _define(viewer, CustomFieldEntity.OPPORTUNITY)
+    customer = await create_customer(viewer, CustomerData(name="云帆科技", external_id="C-1"))
+    deal = await create_opportunity(viewer, OpportunityData(customer.id, "年度采购"))
+    await Opportunity.filter(id=deal.id).update(external_id="D-1")
+    rows = [(1, {"customer.externalId": "C-1", **cells, "customFields.tier": "A"})]
+
+    async def import_chunk() -> None:
+        async with in_transaction():
+            result = await apply_opportunity_rows(
+                viewer, rows, mode=ImportMode.UPSERT, match_on=[match_on]
+            )
+        assert (result.updated, result.failures) == (1, [])
+
+    # when: an UPSERT chunk matches the deal while an edit holds it
+    fields = await _edit_during_another(Opportunity, deal.id, import_chunk)
 
     # then
     assert fields == {"region": "华东", "tier": "A"}

@@ -14,6 +14,7 @@ from domain.pipelines import (
     ChecklistItemData,
     StageData,
     add_checklist_item,
+    add_stage,
     create_pipeline,
     remove_stage,
 )
@@ -168,6 +169,40 @@ async def test_unknown_and_removed_stages_fail_listing_the_valid_ones(viewer: Vi
     assert messages[0] == f"“Quote” was removed from “Sales”: use {valid}."
     assert messages[1] == f"“谈判” is not a stage of “Sales”: use {valid}."
     assert await deals(viewer) == []
+
+
+async def test_a_stage_is_named_in_any_case_among_the_live_stages_of_its_pipeline(
+    viewer: Viewer,
+):
+    # given: "Quote" removed from the default pipeline and added again, and a second
+    # pipeline with a "Quote" of its own
+    await customer(viewer, "A")
+    removed = await stage_named(viewer, "Quote")
+    await remove_stage(viewer, removed.id, None)
+    await add_stage(viewer, removed.pipeline_id, StageData("Quote", 60), None)
+    closing = [StageData("赢单", 100, StageKind.WON), StageData("输单", 0, StageKind.LOST)]
+    renewals = await create_pipeline(
+        viewer, name="续约流程", is_default=False, stages=[StageData("Quote", 30), *closing]
+    )
+
+    # when
+    result = await apply(
+        viewer,
+        [
+            {"customer.name": "A", "name": "一", "stage": "qUOTE"},
+            {"customer.name": "A", "name": "二", "pipeline": "续约流程", "stage": "QUOTE"},
+            {"customer.name": "A", "name": "三", "stage": "won"},
+        ],
+    )
+
+    # then: each lands in the live stage of that name in its own pipeline
+    assert result.failures == []
+    quotes = await Stage.filter(workspace_id=viewer.workspace_id, name="Quote", archived_at=None)
+    live_quote = {stage.pipeline_id: stage.id for stage in quotes}
+    one, two, three = await deals(viewer)
+    assert one.stage_id == live_quote[removed.pipeline_id] != removed.id
+    assert two.stage_id == live_quote[renewals.id]
+    assert three.stage_id == (await stage_named(viewer, "Won")).id
 
 
 async def test_bad_values_fail_with_their_fields_while_the_others_land(viewer: Viewer):
