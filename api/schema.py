@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.websockets import WebSocket
+from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -17,7 +19,9 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
+from tortoise.models import Model
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
@@ -116,6 +120,22 @@ class FreshLoadersPerOperation(SchemaExtension):
         yield
 
 
+def _is_awaitable(value: object) -> bool:
+    # A Tortoise model defines __await__ (`await customer` returns it), so graphql-core took
+    # every field returning one (each `node`, `author`, `stage`) for async work: a
+    # coroutine, a gather and a task per object of every list. Here it is a plain value.
+    # (Strawberry's check first: it answers most values, strings and numbers, at once.)
+    return optimized_is_awaitable(value) and not isinstance(value, Model)
+
+
+class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's, telling graphql-core what is awaitable (Strawberry passes its own)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.is_awaitable = _is_awaitable  # type: ignore[assignment]
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     extensions: list = [FreshLoadersPerOperation, MaskUnexpectedErrors]
     if settings is not None:
@@ -133,5 +153,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         if not settings.introspection:
             extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        execution_context_class=ExecutionContext,
     )
