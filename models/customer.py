@@ -50,7 +50,6 @@ class Customer(Model):
             Index(fields=("workspace_id", "next_follow_up_at", "id")),
             Index(fields=("workspace_id", "owner_id", "id")),
             Index(fields=("workspace_id", "lead_source")),
-            Index(fields=("workspace_id", "kind")),
             # Matching (imports, duplicates) looks records up by these within a workspace.
             Index(fields=("workspace_id", "phone_normalized")),
             Index(fields=("workspace_id", "email")),

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.functions import Lower
+from tortoise.queryset import QuerySet
 
 from domain.errors import ErrorCode, Problems
 from domain.imports.cells import Cells
@@ -29,6 +30,12 @@ class LinkedCustomer:
     owner_id: int | None
     last_activity_at: datetime | None
     field: str  # the link field that found it, where a problem with the link is reported
+
+
+def named(scope: QuerySet[Customer], names: set[str]) -> QuerySet[Customer]:
+    """The customers of `scope` with one of `names` (in lower case), by `LOWER(name)`: the
+    expression PostgreSQL's `(workspace_id, LOWER(name))` index holds (migration 0010)."""
+    return scope.annotate(name_lower=Lower("name")).filter(name_lower__in=sorted(names))
 
 
 class CustomerLinks:
@@ -64,9 +71,7 @@ class CustomerLinks:
         if phones:
             queries.append(scope.filter(phone_normalized__in=sorted(phones)))
         if names:
-            queries.append(
-                scope.annotate(name_lower=Lower("name")).filter(name_lower__in=sorted(names))
-            )
+            queries.append(named(scope, names))
         found: dict[int, dict[str, Any]] = {}
         for query in queries:
             for customer in await query.order_by("id").values(
