@@ -12,7 +12,11 @@ connection without it (the sqlite3 shell) writes.
 `(workspace_id, kind)` is dropped: with two kinds it narrows a workspace by half at best,
 the kind filter rides on the list's ordering index as well, and each index costs every
 row an import writes, which the new one now does instead. It exists on PostgreSQL only:
-on SQLite, 0001's list indexes were never created (0004's were).
+on SQLite, 0001's list indexes went when 0004's AlterField had SQLite rebuild the table
+(Tortoise's rebuild does not make them again).
+
+The index is built without CONCURRENTLY (a migration runs in a transaction), so writes to
+`customer` wait while it builds: seconds for a few hundred thousand customers.
 """
 
 from tortoise import migrations
@@ -39,7 +43,7 @@ class RemoveIndexOnPostgres(ops.RemoveIndex):
 
 async def create_name_lookup_index(apps, schema_editor) -> None:
     if _is_postgres(schema_editor):
-        await schema_editor.client.execute_script(
+        await schema_editor._run_sql(  # collected, not run, when the editor only collects
             f'CREATE INDEX IF NOT EXISTS "{NAME_LOOKUP_INDEX}" '
             'ON "customer" ("workspace_id", LOWER("name"))'
         )
@@ -47,7 +51,7 @@ async def create_name_lookup_index(apps, schema_editor) -> None:
 
 async def drop_name_lookup_index(apps, schema_editor) -> None:
     if _is_postgres(schema_editor):
-        await schema_editor.client.execute_script(f'DROP INDEX IF EXISTS "{NAME_LOOKUP_INDEX}"')
+        await schema_editor._run_sql(f'DROP INDEX IF EXISTS "{NAME_LOOKUP_INDEX}"')
 
 
 class Migration(migrations.Migration):
