@@ -123,7 +123,7 @@ class FreshLoadersPerOperation(SchemaExtension):
 def _is_awaitable(value: object) -> bool:
     # A Tortoise model defines __await__ (`await customer` returns it), so graphql-core took
     # every field returning one (each `node`, `author`, `stage`) for async work: a
-    # coroutine, a gather and a task per object of every list. Here it is a plain value.
+    # coroutine to schedule and resume per object. Here it is a plain value.
     # (Strawberry's check first: it answers most values, strings and numbers, at once.)
     return optimized_is_awaitable(value) and not isinstance(value, Model)
 
