@@ -45,6 +45,15 @@ def placeholder(db: Any, position: int) -> str:
     return f"${position}" if is_postgres(db) else "?"
 
 
+def for_update(db: Any, lock: bool) -> str:
+    """The clause that holds the selected rows until the transaction ends, if `lock`.
+
+    PostgreSQL only: SQLite has one writer, so a transaction that writes already excludes
+    every other writer, and it has no FOR UPDATE.
+    """
+    return " FOR UPDATE" if lock and is_postgres(db) else ""
+
+
 def any_of(db: Any, expression: str, position: int, sql_type: str) -> str:
     """SQL true when `expression` is one of the values of the list parameter at `position`."""
     if is_postgres(db):

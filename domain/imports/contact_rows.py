@@ -22,8 +22,8 @@ from domain.errors import ErrorCode, Problems
 from domain.imports.bulk_sql import (
     any_of,
     fetch,
+    for_update,
     insert_rows,
-    is_postgres,
     list_parameter,
     placeholder,
     update_rows,
@@ -129,8 +129,7 @@ async def _load_book(viewer: Viewer, parsed: list[_Parsed], *, lock: bool) -> _B
         db,
         'SELECT "id", "customer_id", "name", "email", "phone_normalized", "is_primary", '
         f'"custom_fields" FROM "contact" WHERE "workspace_id" = {placeholder(db, 1)} '
-        f'AND {any_of(db, "customer_id", 2, "BIGINT")} ORDER BY "id"'
-        + (" FOR UPDATE" if lock and is_postgres(db) else ""),
+        f'AND {any_of(db, "customer_id", 2, "BIGINT")} ORDER BY "id"' + for_update(db, lock),
         [viewer.workspace_id, list_parameter(db, customer_ids)],
     )
     for pk, customer_id, name, email, phone_normalized, is_primary, custom_fields in stored:

@@ -315,7 +315,7 @@ async def _load_matches(
             'SELECT "id", "external_id", "email", "phone_normalized", "name", "custom_fields" '
             f'FROM "customer" WHERE "workspace_id" = {bulk_sql.placeholder(db, 1)} '
             f'AND {bulk_sql.any_of(db, expression, 2, sql_type)} ORDER BY "id"'
-            + (" FOR UPDATE" if lock and bulk_sql.is_postgres(db) else ""),
+            + bulk_sql.for_update(db, lock),
             [viewer.workspace_id, bulk_sql.list_parameter(db, sorted(wanted[name]))],
         )
         for pk, external_id, email, phone, customer_name, custom_fields in found:

@@ -22,8 +22,8 @@ from domain.imports.bulk_sql import (
     allocate_ids,
     any_of,
     fetch,
+    for_update,
     insert_rows,
-    is_postgres,
     list_parameter,
     placeholder,
     python_values,
@@ -291,8 +291,7 @@ async def _stored_deals(
     rows = await fetch(
         db,
         f'{_SELECT_DEALS} FROM "opportunity" WHERE "workspace_id" = {placeholder(db, 1)} '
-        f'AND ({" OR ".join(alternatives)}) ORDER BY "id"'
-        + (" FOR UPDATE" if lock and is_postgres(db) else ""),
+        f'AND ({" OR ".join(alternatives)}) ORDER BY "id"' + for_update(db, lock),
         params,
     )
     convert = python_values(Opportunity, _COLUMNS)

@@ -10,12 +10,12 @@ from typing import Any
 
 from tortoise import connections
 
-from api.core.ids import from_global_id
 from domain.imports import bulk_sql
 from domain.imports.customer_rows import _MATCH_COLUMNS
 from domain.imports.links import named
-from models import Customer, User
+from models import Customer
 from tests.helpers import Account
+from tests.imports.kinds import admin_of
 
 INDEX = "customer_workspace_lower_name_idx"
 
@@ -29,14 +29,10 @@ async def _plan(db: Any, sql: str, params: list[Any]) -> str:
     return "\n".join(str(row[0]) for row in rows)
 
 
-async def _workspace_id(account: Account) -> int:
-    return (await User.get(id=int(from_global_id(account.user_id)[1]))).workspace_id
-
-
 async def test_a_name_lookup_by_the_import_links_uses_the_index(workspace: Account):
     # given
     db = connections.get("default")
-    scope = Customer.filter(workspace_id=await _workspace_id(workspace))
+    scope = Customer.filter(workspace_id=(await admin_of(workspace)).workspace_id)
     query = named(scope, {"上海云帆科技有限公司", "acme"}).values("id")
 
     # when / then
@@ -58,7 +54,7 @@ async def test_a_name_match_by_a_customer_import_uses_the_index(workspace: Accou
         f"AND {bulk_sql.any_of(db, expression, 2, sql_type)}"
     )
     params = [
-        await _workspace_id(workspace),
+        (await admin_of(workspace)).workspace_id,
         bulk_sql.list_parameter(db, ["上海云帆科技有限公司", "acme"]),
     ]
 
