@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
+import signal
 from signal import Signals
 from typing import Any, ClassVar
 
 from arq import cron, func
-from arq.connections import RedisSettings
+from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker, get_kwargs
 from tortoise import Tortoise
 
@@ -24,6 +27,7 @@ from workers.jobs import (
     recompute_scores,
     score_all_workspaces,
 )
+from workers.outages import REDIS_ERRORS, RedisOutage
 
 log = logging.getLogger("crm.worker")
 
@@ -83,12 +87,72 @@ WORKERS: dict[str, type] = {"default": DefaultWorker, "imports": ImportWorker}
 
 
 class CRMWorker(Worker):
-    """arq's worker, telling running jobs (through ctx["shutdown"]) that a shutdown began."""
+    """arq's worker, telling running jobs (through ctx["shutdown"]) that a shutdown began, and
+    riding out Redis outages: it waits for Redis at start and whenever it goes away, where
+    arq's own worker exits (and stays down until someone restarts it)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outage = RedisOutage(queue=self.queue_name)
 
     def handle_sig_wait_for_completion(self, signum: Signals) -> None:
         if "shutdown" in self.ctx:
             self.ctx["shutdown"].set()
         super().handle_sig_wait_for_completion(signum)
+
+    async def main(self) -> None:
+        if self._pool is None:
+            self._pool = await self._connect()
+        await super().main()
+
+    async def _connect(self) -> ArqRedis:
+        """A pool on Redis, waiting (with backoff) for as long as Redis is away."""
+        assert self.redis_settings is not None
+        # arq retries a few times, then gives up; here the outage's backoff decides.
+        settings = dataclasses.replace(self.redis_settings, conn_retries=0)
+        while True:
+            try:
+                pool = await create_pool(
+                    settings,
+                    job_deserializer=self.job_deserializer,
+                    job_serializer=self.job_serializer,
+                    default_queue_name=self.queue_name,
+                    expires_extra_ms=self.expires_extra_ms,
+                )
+            except REDIS_ERRORS as error:
+                await asyncio.sleep(self.outage.failed(error))
+                continue
+            self.outage.succeeded()
+            return pool
+
+    async def _poll_iteration(self) -> None:
+        # One poll: read the queue, start jobs, reap finished ones, heartbeat and crons. A
+        # Redis failure anywhere in it is waited out here rather than ending the worker;
+        # running jobs go on (their state is in the database, announcements are best effort).
+        try:
+            await super()._poll_iteration()
+        except REDIS_ERRORS as error:
+            await asyncio.sleep(self.outage.failed(error))
+            return
+        self.outage.succeeded()
+
+    async def close(self) -> None:
+        """arq's close, except that a Redis that is away does not stop the shutdown: the
+        health key expires by itself, and the database connections must still close."""
+        if not self._handle_signals:
+            self.handle_sig(signal.SIGUSR1)
+        if not self._pool:
+            return
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        try:
+            await self.pool.delete(self.health_check_key)
+        except REDIS_ERRORS:
+            log.info("Redis is unavailable at shutdown; the health key will expire by itself")
+        if self.on_shutdown:
+            await self.on_shutdown(self.ctx)
+        with contextlib.suppress(*REDIS_ERRORS):
+            await self.pool.close(close_connection_pool=True)
+        self._pool = None
 
 
 def build_worker(queue: str, **overrides: Any) -> CRMWorker:

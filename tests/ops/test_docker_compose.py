@@ -77,3 +77,13 @@ def test_api_healthcheck_probes_a_route_the_app_serves():
     # then
     assert "http://127.0.0.1:8000/readyz" in test
     assert "/readyz" in paths
+
+
+def test_long_running_services_come_back_by_themselves_and_the_migration_does_not():
+    # given
+    services = _compose()["services"]
+
+    # then: what still exits (a crash, the database away at start) is restarted by compose
+    for name in ("api", "worker", "import-worker"):
+        assert services[name].get("restart") == "unless-stopped", name
+    assert services["migrate"].get("restart") == "no"
