@@ -196,6 +196,21 @@ def _holds_nul(value: object) -> bool:
     return False
 
 
+# A decimal as people and JSON write it: digits, one optional point, an optional exponent.
+# Python's Decimal() would also take "NaN", "Infinity", "1_000" and surrounding blanks.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?")
+# Longer than any amount, quantity or percentage: a probe, not a number to read.
+DECIMAL_MAX_LENGTH = 100
+
+
+def parse_decimal(text: str) -> Decimal:
+    """A finite decimal from its text; ValueError saying why otherwise."""
+    if len(text) > DECIMAL_MAX_LENGTH or not _DECIMAL.fullmatch(text):
+        shown = text if len(text) <= 40 else f"{text[:40]}…"
+        raise ValueError(f"“{shown}” is not a decimal number (e.g. 1234.50).")
+    return Decimal(text)
+
+
 def check_money(problems: Problems, field: str, value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
