@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from domain.dates import check_instant
 from domain.errors import DomainError, ErrorCode, Problems, not_found
 from domain.opportunities import CENT, HUNDRED
 from domain.pipelines import default_pipeline, live_stages
@@ -149,17 +150,16 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _aware(moment: datetime) -> datetime:
-    """A datetime without an offset is taken as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def report_period(
     start: datetime | None, end: datetime | None, now: datetime | None = None
 ) -> tuple[datetime, datetime]:
     """[start, end], both included: by default the 90 days up to now."""
-    end = _aware(end) if end is not None else (now or datetime.now(UTC))
-    start = _aware(start) if start is not None else end - DEFAULT_PERIOD
+    problems = Problems()
+    start = check_instant(problems, "from", start)
+    end = check_instant(problems, "to", end)
+    problems.raise_if_any()
+    end = end or now or datetime.now(UTC)
+    start = start or end - DEFAULT_PERIOD
     if start > end:
         raise DomainError.single(
             "from", "The period must not start after it ends.", ErrorCode.INVALID
