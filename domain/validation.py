@@ -88,6 +88,17 @@ def strip_controls(value: str) -> str:
     return _CONTROL_CHARACTERS.sub("", value)
 
 
+# Half of a UTF-16 pair without its other half: JSON may spell one ("\ud800"), Python
+# keeps it in a str, but it is no character. asyncpg cannot encode it (PostgreSQL would
+# refuse it anyway) while SQLite stores it, so every door refuses it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = "holds a lone UTF-16 surrogate (half of an escaped pair), which is not text"
+
+
+def has_lone_surrogate(value: str) -> bool:
+    return not value.isascii() and _LONE_SURROGATE.search(value) is not None
+
+
 def clean_text(value: str | None) -> str | None:
     """Text as stored: control characters dropped, surrounding blanks trimmed, "" as None."""
     if value is None:

@@ -20,9 +20,9 @@ from crm.settings import Settings
 from domain.errors import DomainError, ErrorCode, Problems, not_found
 from domain.imports.mapping import DEFAULT_MATCH_ON, MATCH_FIELDS, is_known_field
 from domain.imports.readers import detect_format
-from domain.imports.rows import ImportFileError
+from domain.imports.rows import ImportFileError, column_name
 from domain.imports.summaries import find_job, job_summaries
-from domain.validation import clean_text
+from domain.validation import clean_text, has_lone_surrogate
 from domain.viewer import Viewer
 from models import ImportJob
 from models.enums import ImportFormat, ImportKind, ImportMode, ImportStatus
@@ -65,8 +65,13 @@ def _payload(
         bad = next((i for i, row in enumerate(request.rows) if not isinstance(row, dict)), None)
         if bad is not None:
             problems.add(f"input.rows.{bad}", "Each row is a JSON object of column to value.")
-        # Kept as JSON Lines: the same reader then serves rows and uploaded files.
-        text = "\n".join(json.dumps(row, ensure_ascii=False) for row in request.rows)
+        # Kept as JSON Lines: the same reader then serves rows and uploaded files. A lone
+        # surrogate stays escaped (\ud800), for the reader to refuse with its row.
+        lines = [json.dumps(row, ensure_ascii=False) for row in request.rows]
+        text = "\n".join(
+            json.dumps(row) if has_lone_surrogate(line) else line
+            for row, line in zip(request.rows, lines, strict=True)
+        )
         return text.encode(), ImportFormat.JSONL
     data = request.file or b""
     if len(data) > max_bytes:
@@ -137,7 +142,9 @@ async def start_import(
             kind=request.kind,
             format=fmt,
             mode=request.mode,
-            mapping=[list(pair) for pair in request.mapping]
+            # Columns named as the readers name them (no control characters: see
+            # rows.column_name), so they still match, and the JSON column can hold them.
+            mapping=[[column_name(column) or "", field] for column, field in request.mapping]
             if request.mapping is not None
             else None,
             match_on=match_on,
