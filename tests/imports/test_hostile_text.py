@@ -10,10 +10,14 @@ failed the run too (asyncpg and orjson cannot encode it), three times, then the 
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 
+import openpyxl
 import pytest
 
+from domain.errors import DomainError
 from domain.imports.jobs import ImportRequest, start_import
 from domain.imports.jsonl_reader import read_jsonl
 from domain.imports.rows import RowProblem
@@ -40,7 +44,7 @@ async def _run(viewer: Viewer, request: ImportRequest) -> ImportJob:
     started = time.perf_counter()
     status = await run_import(job.id)
     assert time.perf_counter() - started < RUN_WITHIN
-    assert status == ImportStatus.COMPLETED, (await ImportJob.get(id=job.id)).error
+    assert status == ImportStatus.COMPLETED, (await ImportJob.get(id=job.id)).failure
     return await ImportJob.get(id=job.id)
 
 
@@ -171,3 +175,56 @@ async def test_nul_in_an_idempotency_key_sheet_and_file_name_is_dropped(viewer: 
         "key",
         "Sheet",
     )
+
+
+def _workbook_with(xml_text: bytes) -> bytes:
+    """A workbook whose one value cell is `xml_text` as written in the sheet's XML."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["name"])
+    workbook.active.append(["PLACEHOLDER"])
+    saved = io.BytesIO()
+    workbook.save(saved)
+    original = zipfile.ZipFile(io.BytesIO(saved.getvalue()))
+    rewritten = io.BytesIO()
+    with zipfile.ZipFile(rewritten, "w") as archive:
+        for item in original.infolist():
+            archive.writestr(item, original.read(item).replace(b"PLACEHOLDER", xml_text))
+    return rewritten.getvalue()
+
+
+async def test_a_workbook_holding_a_lone_surrogate_fails_as_a_file(viewer: Viewer):
+    # given: XML cannot hold the character, so its parser stops there (before the fix, an
+    # unexpected ParseError: every run failed, three times, before the job did)
+    data = _workbook_with(b"&#xD800;x")
+    job, _ = await start_import(
+        viewer, ImportRequest(ImportKind.CUSTOMERS, file=data, file_name="c.xlsx")
+    )
+
+    # when
+    status = await run_import(job.id)
+
+    # then: failed at once, saying why
+    assert status == ImportStatus.FAILED
+    failed = await ImportJob.get(id=job.id)
+    assert "XML cannot be read" in (failed.failure or "")
+    assert failed.failed_attempts == 0
+
+
+async def test_an_overlong_key_is_refused_and_a_long_file_name_keeps_its_end(viewer: Viewer):
+    # given: more than the job's columns hold (a masked INTERNAL error before: Tortoise
+    # refused the row with a ValidationError)
+    long_key = ImportRequest(ImportKind.CUSTOMERS, file=b"name\nA\n", idempotency_key="k" * 201)
+    long_name = ImportRequest(ImportKind.CUSTOMERS, file=b"name\nA\n", file_name="f" * 600 + ".csv")
+    long_sheet = ImportRequest(ImportKind.CUSTOMERS, file=b"name\nA\n", sheet="s" * 201)
+
+    # when
+    with pytest.raises(DomainError) as key_refused:
+        await start_import(viewer, long_key)
+    with pytest.raises(DomainError) as sheet_refused:
+        await start_import(viewer, long_sheet)
+    job, _ = await start_import(viewer, long_name)
+
+    # then
+    assert [p.field for p in key_refused.value.problems] == ["input.idempotencyKey"]
+    assert [p.field for p in sheet_refused.value.problems] == ["sheet"]
+    assert (await ImportJob.get(id=job.id)).file_name == "f" * 496 + ".csv"
