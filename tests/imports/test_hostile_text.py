@@ -146,8 +146,10 @@ async def test_nul_in_column_names_and_mappings_is_dropped(viewer: Viewer):
     assert from_jsonl.mapping == [["who", "industry"]]
     assert from_rows.mapping == [["name", "name"]]
     assert await _names(viewer) == ["甲", "乙", "丙"]
-    industries = await Customer.filter(workspace_id=viewer.workspace_id).values_list(
-        "industry", flat=True
+    industries = (
+        await Customer.filter(workspace_id=viewer.workspace_id)
+        .order_by("id")
+        .values_list("industry", flat=True)
     )
     assert industries == ["x", "制造", None]
 
