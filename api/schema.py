@@ -31,6 +31,7 @@ from api.activities.subscriptions import ActivitySubscriptions
 from api.context import Info
 from api.core.errors import ClientError
 from api.core.node import Node, resolve_node
+from api.core.scalars import BAD_USER_INPUT, SCALAR_OVERRIDES
 from api.custom_fields.mutations import CustomFieldMutations
 from api.custom_fields.queries import CustomFieldQueries
 from api.customers.mutations import CustomerMutations
@@ -85,16 +86,33 @@ Subscription = merge_types("Subscription", (ActivitySubscriptions, ImportSubscri
 
 
 def _is_client_error(error: GraphQLError) -> bool:
-    # Parse and validation errors have no original error; ours are ClientErrors.
+    """Whether the client is to fix the error: it is then shown as it is, never masked."""
     original = error.original_error
-    return original is None or isinstance(original, ClientError)
+    # Parse and validation errors have no original error; ours are ClientErrors.
+    if original is None or isinstance(original, ClientError):
+        return True
+    # Coercing the request's variables, before execution (so without a path): graphql-core
+    # wraps the GraphQLError of the scalar or enum that refused the value in its own.
+    return error.path is None and isinstance(original, GraphQLError)
+
+
+def _with_code(error: GraphQLError) -> GraphQLError:
+    """A client error wrapping a refused variable takes its code (else BAD_USER_INPUT)."""
+    original = error.original_error
+    if isinstance(original, GraphQLError) and "code" not in (error.extensions or {}):
+        code = (original.extensions or {}).get("code", BAD_USER_INPUT)
+        error.extensions = {**(error.extensions or {}), "code": code}
+    return error
 
 
 class MaskUnexpectedErrors(MaskErrors):
     """Unexpected errors reach the client as "Unexpected error" with a request id to quote."""
 
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda error: not _is_client_error(error))
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [
+            _with_code(error) if _is_client_error(error) else self.anonymise_error(error)
+            for error in errors
+        ]
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = getattr(self.execution_context.context, "request_id", None)
@@ -108,6 +126,16 @@ class MaskUnexpectedErrors(MaskErrors):
         masked.extensions = {"code": "INTERNAL", "requestId": request_id}
         masked.message = "Unexpected error."
         return masked
+
+
+class _Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Strawberry logs every error at ERROR with its traceback; a client's are routine."""
+        for error in errors:
+            if _is_client_error(error):
+                log.info("client error: %s", error.message)
+            else:
+                super().process_errors([error], execution_context)
 
 
 class FreshLoadersPerOperation(SchemaExtension):
@@ -152,10 +180,11 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ]
         if not settings.introspection:
             extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(
+    return _Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         execution_context_class=ExecutionContext,
+        scalar_overrides=SCALAR_OVERRIDES,
     )

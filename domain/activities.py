@@ -9,6 +9,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from domain.dates import check_instant
 from domain.errors import DomainError, ErrorCode, Problems, forbidden, not_found
 from domain.validation import clean_text
 from domain.viewer import Viewer
@@ -67,8 +68,8 @@ async def log_activity(viewer: Viewer, data: ActivityData) -> Activity:
         problems.add("input.content", "Say what happened.", ErrorCode.REQUIRED)
     elif len(content) > MAX_CONTENT_LENGTH:
         problems.add("input.content", f"At most {MAX_CONTENT_LENGTH} characters.")
-    occurred_at = as_utc(data.occurred_at) or datetime.now(UTC)
-    follow_up = as_utc(data.next_follow_up_at)
+    occurred_at = check_instant(problems, "input.occurredAt", data.occurred_at) or datetime.now(UTC)
+    follow_up = check_instant(problems, "input.nextFollowUpAt", data.next_follow_up_at)
     if follow_up is not None and follow_up <= occurred_at:
         problems.add("input.nextFollowUpAt", "The follow-up must come after the activity.")
     remind_user_id = viewer.user_id or (customer.owner_id if customer else None)
@@ -181,9 +182,8 @@ async def dismiss_reminder(viewer: Viewer, reminder_id: int) -> Reminder:
 async def snooze_reminder(viewer: Viewer, reminder_id: int, until: datetime) -> Reminder:
     reminder = await get_reminder(viewer, reminder_id)
     problems = Problems()
-    until_utc = as_utc(until)
-    assert until_utc is not None
-    if until_utc <= datetime.now(UTC):
+    until_utc = check_instant(problems, "until", until)
+    if until_utc is not None and until_utc <= datetime.now(UTC):
         problems.add("until", "Snooze until a time in the future.")
     if reminder.status == ReminderStatus.CANCELLED:
         problems.add("id", "This reminder was replaced by a later follow-up.", ErrorCode.CONFLICT)

@@ -24,6 +24,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import RawSQL
 from tortoise.queryset import QuerySet
 
+from domain.dates import OUT_OF_RANGE, in_range
 from domain.errors import DomainError, ErrorCode, Problems, not_found
 from domain.validation import check_custom_fields, check_name, clean_text, strip_controls
 from domain.viewer import Viewer
@@ -263,9 +264,10 @@ def coerce_value(definition: CustomFieldDefinition, raw: Any) -> Any:
         if not isinstance(raw, str) or not _DATE.fullmatch(raw.strip()):
             return Refused("Must be a date as YYYY-MM-DD.")
         try:
-            return date.fromisoformat(raw.strip()).isoformat()
+            day = date.fromisoformat(raw.strip())
         except ValueError:
             return Refused(f"“{raw.strip()}” is not a date.")
+        return day.isoformat() if in_range(day) else Refused(OUT_OF_RANGE)
     if kind == CustomFieldType.BOOLEAN:
         if not isinstance(raw, bool):
             return Refused("Must be true or false.")

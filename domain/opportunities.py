@@ -10,6 +10,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from domain.custom_fields import clean_custom_fields
+from domain.dates import check_date
 from domain.errors import ErrorCode, Problems, not_found
 from domain.members import check_member
 from domain.pipelines import default_pipeline, status_for
@@ -220,6 +221,7 @@ async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportuni
     )
     lines, currency = await _build_line_items(problems, viewer, data.line_items or [], currency)
     amount = check_money(problems, "input.amount", data.amount)
+    expected_close = check_date(problems, "input.expectedCloseDate", data.expected_close_date)
     problems.raise_if_any()
     assert customer is not None and stage is not None
     if currency is None:
@@ -238,7 +240,7 @@ async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportuni
             status=status,
             amount=amount or Decimal(0),
             currency=currency,
-            expected_close_date=data.expected_close_date,
+            expected_close_date=expected_close,
             owner_id=data.owner_id or viewer.user_id or customer.owner_id,
             custom_fields=custom_fields,
             stage_entered_at=now,
@@ -299,7 +301,9 @@ async def _change_opportunity(
             problems.add("input.probability", "A probability is a percentage from 0 to 100.")
         updates["probability_override"] = probability
     if "expected_close_date" in changes:
-        updates["expected_close_date"] = changes["expected_close_date"]
+        updates["expected_close_date"] = check_date(
+            problems, "input.expectedCloseDate", changes["expected_close_date"]
+        )
     if "owner_id" in changes:
         await check_member(problems, "input.ownerId", viewer, changes["owner_id"])
         updates["owner_id"] = changes["owner_id"]

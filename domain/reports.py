@@ -21,6 +21,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from domain.dates import (
+    EARLIEST_DATE,
+    EARLIEST_INSTANT,
+    END_OF_RANGE,
+    LATEST_DATE,
+    check_instant,
+)
 from domain.errors import DomainError, ErrorCode, Problems, not_found
 from domain.opportunities import CENT, HUNDRED
 from domain.pipelines import default_pipeline, live_stages
@@ -111,10 +118,29 @@ class _Sql:
             f"AND {self.instant(column)} <= {self.bind_instant(end)}"
         )
 
-    def days(self, later: str, earlier: str) -> str:
+    def plausible_instant(self, column: str) -> str:
+        """The instant falls in the years `domain.dates` allows (not ±infinity either)."""
+        return (
+            f"{self.instant(column)} >= {self.bind_instant(EARLIEST_INSTANT)} "
+            f"AND {self.instant(column)} < {self.bind_instant(END_OF_RANGE)}"
+        )
+
+    def plausible_date(self, column: str) -> str:
         if self.postgres:
-            return f"EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0"
-        return f"(julianday({later}) - julianday({earlier}))"
+            return f"{column} BETWEEN {self.bind(EARLIEST_DATE)} AND {self.bind(LATEST_DATE)}"
+        # Dates are YYYY-MM-DD text on SQLite, which orders as the dates do.
+        earliest, latest = EARLIEST_DATE.isoformat(), LATEST_DATE.isoformat()
+        return f"{column} BETWEEN {self.bind(earliest)} AND {self.bind(latest)}"
+
+    def days(self, later: str, earlier: str) -> str:
+        """Days from `earlier` to `later`; NULL (left out of averages) when either is
+        implausible: PostgreSQL refuses to subtract ±infinity outright."""
+        if self.postgres:
+            span = f"EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0"
+        else:
+            span = f"(julianday({later}) - julianday({earlier}))"
+        plausible = f"{self.plausible_instant(later)} AND {self.plausible_instant(earlier)}"
+        return f"CASE WHEN {plausible} THEN {span} END"
 
     def month(self, column: str) -> str:
         if self.postgres:
@@ -149,17 +175,16 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _aware(moment: datetime) -> datetime:
-    """A datetime without an offset is taken as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def report_period(
     start: datetime | None, end: datetime | None, now: datetime | None = None
 ) -> tuple[datetime, datetime]:
     """[start, end], both included: by default the 90 days up to now."""
-    end = _aware(end) if end is not None else (now or datetime.now(UTC))
-    start = _aware(start) if start is not None else end - DEFAULT_PERIOD
+    problems = Problems()
+    start = check_instant(problems, "from", start)
+    end = check_instant(problems, "to", end)
+    problems.raise_if_any()
+    end = end or now or datetime.now(UTC)
+    start = start or end - DEFAULT_PERIOD
     if start > end:
         raise DomainError.single(
             "from", "The period must not start after it ends.", ErrorCode.INVALID
@@ -293,7 +318,8 @@ async def _closed(scope: _Scope, start: datetime, end: datetime) -> dict[str, di
 
 
 async def _forecast(scope: _Scope) -> list[ForecastMonthData]:
-    """Open deals by the month they are expected to close (deals without a date left out)."""
+    """Open deals by the month they are expected to close (deals without a plausible date
+    left out)."""
     sql = _new_sql()
     probability = "COALESCE(o.probability_override, s.probability)"
     statement = (
@@ -302,7 +328,9 @@ async def _forecast(scope: _Scope) -> list[ForecastMonthData]:
         f"SUM({sql.weighted_cents('o.amount', probability)}) AS weighted_cents "
         f"FROM opportunity o JOIN stage s ON s.id = o.stage_id "
         f"WHERE {scope.where(sql)} AND o.status = {sql.bind(OpportunityStatus.OPEN.value)} "
-        f"AND o.expected_close_date IS NOT NULL "
+        # A date outside the years allowed (stored before the rule, or by hand) is no
+        # month to plan for; on PostgreSQL it may be 'infinity', which to_char makes NULL.
+        f"AND {sql.plausible_date('o.expected_close_date')} "
         f"GROUP BY 1 ORDER BY 1"
     )
     return [

@@ -88,6 +88,17 @@ def strip_controls(value: str) -> str:
     return _CONTROL_CHARACTERS.sub("", value)
 
 
+# Half of a UTF-16 pair without its other half: JSON may spell one ("\ud800"), Python
+# keeps it in a str, but it is no character. asyncpg cannot encode it (PostgreSQL would
+# refuse it anyway) while SQLite stores it, so every door refuses it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = "holds a lone UTF-16 surrogate (half of an escaped pair), which is not text"
+
+
+def has_lone_surrogate(value: str) -> bool:
+    return not value.isascii() and _LONE_SURROGATE.search(value) is not None
+
+
 def clean_text(value: str | None) -> str | None:
     """Text as stored: control characters dropped, surrounding blanks trimmed, "" as None."""
     if value is None:
@@ -194,6 +205,21 @@ def _holds_nul(value: object) -> bool:
     if isinstance(value, list):
         return any(_holds_nul(item) for item in value)
     return False
+
+
+# A decimal as people and JSON write it: digits, one optional point, an optional exponent.
+# Python's Decimal() would also take "NaN", "Infinity", "1_000" and surrounding blanks.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?")
+# Longer than any amount, quantity or percentage: a probe, not a number to read.
+DECIMAL_MAX_LENGTH = 100
+
+
+def parse_decimal(text: str) -> Decimal:
+    """A finite decimal from its text; ValueError saying why otherwise."""
+    if len(text) > DECIMAL_MAX_LENGTH or not _DECIMAL.fullmatch(text):
+        shown = text if len(text) <= 40 else f"{text[:40]}…"
+        raise ValueError(f"“{shown}” is not a decimal number (e.g. 1234.50).")
+    return Decimal(text)
 
 
 def check_money(problems: Problems, field: str, value: Decimal | None) -> Decimal | None:

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 from tortoise import fields as tortoise_fields
-from tortoise.expressions import Q, RawSQL
+from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -208,17 +208,31 @@ def _cursor_position(model: type[Model], ordering: Ordering, cursor: str) -> tup
     return ordering.load(model, payload[1]), payload[2]
 
 
-def _beyond(model: type[Model], ordering: Ordering, value: Any, pk: int, forward: bool) -> Q:
+def _at_the_edge(value: Any) -> bool:
+    """The first and last dates and instants Python has. asyncpg reads PostgreSQL's
+    ±infinity as these, and writes these as ±infinity, so one read from a row that truly
+    holds 9999-12-31 (stored before dates were checked, or by hand) does not name the
+    row's value when written back: paging from it would find the row again, forever."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) in (datetime.max, datetime.min)
+    return isinstance(value, date) and value in (date.max, date.min)
+
+
+def _beyond(queryset: QuerySet, ordering: Ordering, value: Any, pk: int, forward: bool) -> Q:
     """Rows strictly after (forward) or before the position (value, pk) in the ordering.
 
     The ordering is: non-null values in the requested direction, then nulls, with
     the primary key breaking ties in the same direction as the sort key.
     """
+    model = queryset.model
     ascending = ordering.descending is not forward
     op = "gt" if ascending else "lt"
     f = ordering.field
     if f == "id":
         return Q(**{f"id__{op}": pk})
+    if _at_the_edge(value):
+        # The cursor's row's own stored value, compared in the database (see _at_the_edge).
+        value = Subquery(queryset.filter(id=pk).values(f))
     if not ordering.nullable(model):
         return Q(**{f"{f}__{op}": value}) | Q(**{f: value, f"id__{op}": pk})
     if forward:
@@ -267,11 +281,11 @@ async def paginate(
     page = queryset
     if after is not None:
         page = page.filter(
-            _beyond(model, ordering, *_cursor_position(model, ordering, after), True)
+            _beyond(queryset, ordering, *_cursor_position(model, ordering, after), True)
         )
     if before is not None:
         page = page.filter(
-            _beyond(model, ordering, *_cursor_position(model, ordering, before), False)
+            _beyond(queryset, ordering, *_cursor_position(model, ordering, before), False)
         )
     backwards = last is not None
     size = last if backwards else (first if first is not None else DEFAULT_PAGE_SIZE)

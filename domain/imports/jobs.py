@@ -20,9 +20,9 @@ from crm.settings import Settings
 from domain.errors import DomainError, ErrorCode, Problems, not_found
 from domain.imports.mapping import DEFAULT_MATCH_ON, MATCH_FIELDS, is_known_field
 from domain.imports.readers import detect_format
-from domain.imports.rows import ImportFileError
+from domain.imports.rows import ImportFileError, column_name
 from domain.imports.summaries import find_job, job_summaries
-from domain.validation import clean_text
+from domain.validation import check_optional, clean_text, has_lone_surrogate
 from domain.viewer import Viewer
 from models import ImportJob
 from models.enums import ImportFormat, ImportKind, ImportMode, ImportStatus
@@ -32,6 +32,10 @@ MAX_ROWS_PER_CALL = 10_000
 DEFAULT_MAX_BYTES: int = Settings.model_fields["import_max_bytes"].default
 # A running job whose heartbeat is older than this has lost its worker.
 STALE_AFTER = timedelta(seconds=60)
+# What the job's columns hold.
+KEY_LIMIT = 200
+FILE_NAME_LIMIT = 500
+SHEET_LIMIT = 200
 FINISHED = (ImportStatus.COMPLETED, ImportStatus.FAILED, ImportStatus.CANCELLED)
 
 
@@ -65,8 +69,13 @@ def _payload(
         bad = next((i for i, row in enumerate(request.rows) if not isinstance(row, dict)), None)
         if bad is not None:
             problems.add(f"input.rows.{bad}", "Each row is a JSON object of column to value.")
-        # Kept as JSON Lines: the same reader then serves rows and uploaded files.
-        text = "\n".join(json.dumps(row, ensure_ascii=False) for row in request.rows)
+        # Kept as JSON Lines: the same reader then serves rows and uploaded files. A lone
+        # surrogate stays escaped (\ud800), for the reader to refuse with its row.
+        lines = [json.dumps(row, ensure_ascii=False) for row in request.rows]
+        text = "\n".join(
+            json.dumps(row) if has_lone_surrogate(line) else line
+            for row, line in zip(request.rows, lines, strict=True)
+        )
         return text.encode(), ImportFormat.JSONL
     data = request.file or b""
     if len(data) > max_bytes:
@@ -114,6 +123,10 @@ async def start_import(
     """Stores the rows and a QUEUED job; returns (job, created). The same idempotency key
     in the same workspace returns the first job instead of starting a second one."""
     key = clean_text(request.idempotency_key)
+    if key is not None and len(key) > KEY_LIMIT:
+        raise DomainError.single(
+            "input.idempotencyKey", f"At most {KEY_LIMIT} characters.", ErrorCode.INVALID
+        )
     if key is not None:
         existing = await job_summaries(
             workspace_id=viewer.workspace_id, idempotency_key=key
@@ -128,6 +141,7 @@ async def start_import(
             problems.add(
                 f"input.mapping.{index}.field", f"“{field}” is not a field to import into."
             )
+    sheet = check_optional(problems, "sheet", request.sheet, SHEET_LIMIT)
     problems.raise_if_any()
     try:
         job = await ImportJob.create(
@@ -137,14 +151,17 @@ async def start_import(
             kind=request.kind,
             format=fmt,
             mode=request.mode,
-            mapping=[list(pair) for pair in request.mapping]
+            # Columns named as the readers name them (no control characters: see
+            # rows.column_name), so they still match, and the JSON column can hold them.
+            mapping=[[column_name(column) or "", field] for column, field in request.mapping]
             if request.mapping is not None
             else None,
             match_on=match_on,
             idempotency_key=key,
-            file_name=clean_text(request.file_name),
+            # A name longer than the column keeps its end, where the extension is.
+            file_name=(clean_text(request.file_name) or "")[-FILE_NAME_LIMIT:] or None,
             payload=payload,
-            sheet=clean_text(request.sheet),
+            sheet=sheet,
         )
     except IntegrityError:
         if key is None:

@@ -8,7 +8,8 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from domain.imports.rows import RawRow, Row, RowProblem, clean_cell
+from domain.imports.rows import RawRow, Row, RowProblem, clean_cell, column_name
+from domain.validation import LONE_SURROGATE, has_lone_surrogate, strip_controls
 
 # A customer fits in far less; a longer line is a wrong file, and reading it whole
 # would let one line take all the memory.
@@ -46,17 +47,35 @@ def _parse_line(line: bytes) -> RawRow | RowProblem:
     if not isinstance(value, dict):
         return RowProblem("Not a JSON object.")
     values: RawRow = {}
-    _flatten(values, "", value)
+    try:
+        _flatten(values, "", value)
+    except _NotText as error:
+        return RowProblem(f"The cell “{error.args[0]}” {LONE_SURROGATE}.")
     return values
+
+
+class _NotText(Exception):
+    """A key or value holds a lone surrogate; args[0] names its cell."""
 
 
 def _flatten(into: RawRow, prefix: str, value: dict) -> None:
     for key, item in value.items():
         name = f"{prefix}{key}"
+        if has_lone_surrogate(name):
+            raise _NotText(_shown(name))
         if isinstance(item, dict):
             _flatten(into, f"{name}.", item)
         else:
-            into[name] = _text(item)
+            text = _text(item)
+            if text is not None and has_lone_surrogate(text):
+                raise _NotText(_shown(name))
+            into[column_name(name) or strip_controls(name)] = text
+
+
+def _shown(name: str) -> str:
+    """A column name fit for a message the database stores: surrogates spelled out as
+    \\udxxx, control characters dropped."""
+    return strip_controls(name.encode("utf-8", "backslashreplace").decode())
 
 
 def _text(value: object) -> str | None:

@@ -12,6 +12,8 @@ import unicodedata
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from domain.dates import EARLIEST_YEAR, LATEST_YEAR, in_range
+
 _MOMENT = re.compile(
     r"(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
     r"(?:(?:\s*T\s*|\s+|(?<=日))"
@@ -81,7 +83,10 @@ def parse_instant(
         moment, timed, offset = read
         if not timed:
             moment = datetime.combine(moment.date(), date_only_at)
-        return moment.replace(tzinfo=offset or ZoneInfo(zone)).astimezone(UTC), None
+        moment = moment.replace(tzinfo=offset or ZoneInfo(zone))
+        if not in_range(moment):
+            return None, _outside(text)
+        return moment.astimezone(UTC), None
     except (ValueError, OverflowError):
         return None, f"“{text}” is not a date or time: {_HINT}."
 
@@ -97,4 +102,10 @@ def parse_day(raw: str | None) -> tuple[date | None, str | None]:
         read = None
     if read is None:
         return None, f"“{text}” is not a date: {_HINT}."
+    if not in_range(read[0].date()):
+        return None, _outside(text)
     return read[0].date(), None
+
+
+def _outside(text: str) -> str:
+    return f"“{text}” is not a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}."

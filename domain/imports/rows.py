@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from domain.validation import strip_controls
+
 RawRow = dict[str, str | None]
 
 
@@ -33,7 +35,7 @@ def header_names(cells: Sequence[str | None]) -> list[str]:
     Two columns with one name are refused: a mapping names columns, and the second one's
     values would silently overwrite the first's.
     """
-    cleaned = [clean_cell(cell) for cell in cells]
+    cleaned = [column_name(cell) for cell in cells]
     # Trailing blank headers are padding from spreadsheets, not columns.
     while cleaned and cleaned[-1] is None:
         cleaned.pop()
@@ -44,6 +46,12 @@ def header_names(cells: Sequence[str | None]) -> list[str]:
             raise ImportFileError(f"The header has two columns named “{name}”; rename one.")
         names.append(name)
     return names
+
+
+def column_name(value: str | None) -> str | None:
+    """A header cell or JSON key as a column name: without control characters, which a
+    mapping could not name, nor the job's JSON columns hold (PostgreSQL refuses NUL)."""
+    return None if value is None else clean_cell(strip_controls(value))
 
 
 def clean_cell(value: str | None) -> str | None:

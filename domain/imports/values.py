@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from domain.validation import parse_decimal
 from models.enums import ActivityKind, CustomerKind
 
 # ASCII and full-width commas and semicolons, and the enumeration comma 、 of Chinese text.
@@ -117,8 +118,8 @@ def parse_amount(text: str | None) -> tuple[Decimal | None, str | None]:
         return None, None
     cleaned = _AMOUNT_NOISE.sub("", unicodedata.normalize("NFKC", text))
     try:
-        return Decimal(cleaned), None
-    except InvalidOperation:
+        return parse_decimal(cleaned), None
+    except ValueError:  # NaN, Infinity, 0x10 and 1_000 included
         return None, f"“{text.strip()}” is not an amount."
 
 
@@ -128,8 +129,8 @@ def parse_percentage(text: str | None) -> tuple[int | None, str | None]:
         return None, None
     cleaned = unicodedata.normalize("NFKC", text).strip().removesuffix("%").strip()
     try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
+        number = parse_decimal(cleaned)
+    except ValueError:
         number = Decimal("NaN")
     if not number.is_finite() or number != number.to_integral_value():
         return None, f"“{text.strip()}” is not a whole percentage."

@@ -7,6 +7,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from typing import BinaryIO
+from xml.etree.ElementTree import ParseError
 
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
@@ -53,6 +54,19 @@ def read_xlsx(
     parses the XML through defusedxml (installed as a dependency), which refuses
     entity expansion.
     """
+    try:
+        yield from _read(source, sheet, max_uncompressed, max_ratio)
+    except ParseError as error:
+        # Broken XML, or a character XML cannot hold (&#xD800;, a lone surrogate): the
+        # parser cannot go on past it, so the file as a whole is refused.
+        raise ImportFileError(
+            f"The workbook's XML cannot be read ({error}); save it again from Excel."
+        ) from None
+
+
+def _read(
+    source: bytes | BinaryIO, sheet: str | None, max_uncompressed: int, max_ratio: int
+) -> Iterator[Row]:
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     check_zip_sizes(stream, max_uncompressed=max_uncompressed, max_ratio=max_ratio)
     try:
