@@ -29,6 +29,7 @@ from api.activities.mutations import ActivityMutations
 from api.activities.queries import ActivityQueries
 from api.activities.subscriptions import ActivitySubscriptions
 from api.context import Info
+from api.core.cost import QueryCostLimiter
 from api.core.errors import ClientError
 from api.core.node import Node, resolve_node
 from api.core.scalars import BAD_USER_INPUT, SCALAR_OVERRIDES
@@ -167,16 +168,19 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     extensions: list = [FreshLoadersPerOperation, MaskUnexpectedErrors]
     if settings is not None:
-        depth, tokens, aliases = (
+        depth, tokens, aliases, cost, page = (
             settings.max_query_depth,
             settings.max_query_tokens,
             settings.max_query_aliases,
+            settings.max_query_cost,
+            settings.max_page_size,
         )
         # Factories, not instances: Strawberry builds fresh extensions per operation.
         extensions += [
             lambda: QueryDepthLimiter(max_depth=depth),
             lambda: MaxTokensLimiter(max_token_count=tokens),
             lambda: MaxAliasesLimiter(max_alias_count=aliases),
+            lambda: QueryCostLimiter(budget=cost, max_page_size=page),
         ]
         if not settings.introspection:
             extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=12, ge=2)
     max_query_tokens: int = Field(default=4000, ge=100)
     max_query_aliases: int = Field(default=30, ge=1)
+    # The most nodes one operation may ask for, estimated before it runs (api/core/cost.py).
+    max_query_cost: int = Field(default=50_000, ge=1)
     session_ttl_hours: int = Field(default=24 * 14, ge=1)
     # The largest file `startImport` accepts, in bytes (50 MB).
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
