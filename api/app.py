@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         build_schema(settings),
         authenticator=authenticator,
         import_max_bytes=settings.import_max_bytes,
+        max_body_bytes=settings.max_body_bytes,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,
     )
@@ -98,7 +99,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Every method reaches the view, which refuses all but GET and POST with a
+            # GraphQL error body (Starlette's would be plain text).
+            Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             Route(
                 downloads.PATH,

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     embedded_redis_path: str = Field(default_factory=lambda: str(Path.cwd() / "crm-redis.db"))
 
+    # --- The HTTP edge.
+    # The largest request body (JSON) /graphql reads, in bytes, and the largest WebSocket
+    # message; multipart uploads have their own limit (IMPORT_MAX_BYTES).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # --- end of the HTTP edge
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
