@@ -33,6 +33,9 @@ class Context:
     request_id: str = field(default_factory=new_request_id)
     # The largest file startImport accepts (IMPORT_MAX_BYTES).
     import_max_bytes: int = DEFAULT_MAX_BYTES
+    # What links the API hands out start with (see `link_base`): PUBLIC_URL; "" for a
+    # path (production without PUBLIC_URL); None for the request's own URL (development).
+    link_base: str | None = None
     # Set by Strawberry from the WebSocket `connection_init` payload.
     connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)
@@ -69,3 +72,14 @@ async def viewer_for_token(authenticator: Authenticator, token: str) -> Viewer |
     return await retry_once_if_connection_lost(
         lambda: authenticator.viewer_for(token), "the token lookup"
     )
+
+
+def link_base(public_url: str, production: bool) -> str | None:
+    """Where links start: the configured PUBLIC_URL, never a Host header a client chose.
+
+    Without one, production hands out paths (relative to the API's own address, which the
+    client knows); development keeps the request's URL, which is right on a laptop.
+    """
+    if public_url:
+        return public_url
+    return "" if production else None

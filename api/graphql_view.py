@@ -54,12 +54,14 @@ class CRMGraphQL(GraphQL[Context, None]):
         authenticator: Authenticator,
         import_max_bytes: int = DEFAULT_MAX_BYTES,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        link_base: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, multipart_uploads_enabled=True, **kwargs)
         self.authenticator = authenticator
         self.import_max_bytes = import_max_bytes
         self.max_body_bytes = max_body_bytes
+        self.link_base = link_base
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -137,6 +139,7 @@ class CRMGraphQL(GraphQL[Context, None]):
             authenticator=self.authenticator,
             viewer=viewer,
             import_max_bytes=self.import_max_bytes,
+            link_base=self.link_base,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

@@ -38,9 +38,17 @@ def _exit_cleanly_on_sigterm() -> None:
 
 
 def uvicorn_edge_options(settings: Settings) -> dict[str, Any]:
-    """What uvicorn reads from a client, as the settings say: WebSocket messages are capped
-    like request bodies (MAX_BODY_BYTES; uvicorn's default is 16 MiB)."""
-    return {"proxy_headers": True, "ws_max_size": settings.max_body_bytes}
+    """What uvicorn believes and reads from a client, as the settings say.
+
+    X-Forwarded-For/-Proto only from TRUSTED_PROXIES: uvicorn's own default believes them
+    from 127.0.0.1, which on a shared host or behind a sidecar is anyone. WebSocket messages
+    are capped like request bodies (MAX_BODY_BYTES; uvicorn's default is 16 MiB).
+    """
+    return {
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": settings.trusted_proxies or [],
+        "ws_max_size": settings.max_body_bytes,
+    }
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
