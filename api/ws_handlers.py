@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -77,6 +78,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_connection_init(self, message: TransportInitMessage) -> None:
         try:
             await super().handle_connection_init(message)
+        except WebSocketDisconnected:
+            raise  # the client left: nobody to tell
         except Exception:
             log.error(
                 "unexpected error in connection_init (request %s)",
@@ -94,6 +97,8 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     async def handle_connection_init(self, message: LegacyInitMessage) -> None:
         try:
             await super().handle_connection_init(message)
+        except WebSocketDisconnected:
+            raise  # the client left: nobody to tell
         except Exception:
             log.error(
                 "unexpected error in connection_init (request %s)",
