@@ -19,6 +19,7 @@ from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
 from api.activities.due_reminders import ReminderListener
+from api.context import link_base
 from api.graphql_view import CRMGraphQL
 from api.imports import downloads
 from api.schema import build_schema
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         build_schema(settings),
         authenticator=authenticator,
         import_max_bytes=settings.import_max_bytes,
+        max_body_bytes=settings.max_body_bytes,
+        link_base=link_base(settings.public_url, production=settings.crm_env == "production"),
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,
     )
@@ -98,7 +101,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Every method reaches the view, which refuses all but GET and POST with a
+            # GraphQL error body (Starlette's would be plain text).
+            Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             Route(
                 downloads.PATH,

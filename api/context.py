@@ -13,9 +13,15 @@ from strawberry.types import Info as StrawberryInfo
 
 from api.core.errors import unauthenticated
 from api.core.loaders import Loaders
+from crm.lost_connections import retry_once_if_connection_lost
 from domain.accounts import Authenticator
 from domain.imports.jobs import DEFAULT_MAX_BYTES
 from domain.viewer import Viewer
+
+
+def new_request_id() -> str:
+    """What a masked error tells the client to quote, and its log line carries."""
+    return uuid.uuid4().hex[:16]
 
 
 @dataclass
@@ -24,9 +30,12 @@ class Context:
     response: Response | WebSocket | None
     authenticator: Authenticator
     viewer: Viewer | None = None
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    request_id: str = field(default_factory=new_request_id)
     # The largest file startImport accepts (IMPORT_MAX_BYTES).
     import_max_bytes: int = DEFAULT_MAX_BYTES
+    # What links the API hands out start with (see `link_base`): PUBLIC_URL; "" for a
+    # path (production without PUBLIC_URL); None for the request's own URL (development).
+    link_base: str | None = None
     # Set by Strawberry from the WebSocket `connection_init` payload.
     connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)
@@ -54,3 +63,23 @@ def bearer_token(value: str | None) -> str | None:
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
     return None
+
+
+async def viewer_for_token(authenticator: Authenticator, token: str) -> Viewer | None:
+    """The token's viewer; the lookup runs once more if the database connection was lost
+    under it (a PostgreSQL restart or failover), rather than fail a request that the next
+    connection would serve."""
+    return await retry_once_if_connection_lost(
+        lambda: authenticator.viewer_for(token), "the token lookup"
+    )
+
+
+def link_base(public_url: str, production: bool) -> str | None:
+    """Where links start: the configured PUBLIC_URL, never a Host header a client chose.
+
+    Without one, production hands out paths (relative to the API's own address, which the
+    client knows); development keeps the request's URL, which is right on a laptop.
+    """
+    if public_url:
+        return public_url
+    return "" if production else None

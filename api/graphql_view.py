@@ -1,13 +1,16 @@
-"""Strawberry's ASGI view, taught who is calling (HTTP header or WebSocket init payload)
-and guarding file uploads (see `api.uploads`)."""
+"""Strawberry's ASGI view, taught who is calling (HTTP header or WebSocket init payload),
+what a request may cost (`api.body_limit`, `api.json_body`, `api.uploads`) and how to
+refuse one (`api.http_errors`)."""
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from cross_web import HTTPException
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -15,10 +18,16 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from api import uploads
-from api.context import Context, bearer_token
+from api import body_limit, json_body, uploads
+from api.context import Context, bearer_token, new_request_id, viewer_for_token
+from api.http_errors import RequestRefused, refusal_response, unexpected_error
+from api.ws_handlers import LegacyWSHandler, TransportWSHandler
 from domain.accounts import Authenticator
 from domain.imports.jobs import DEFAULT_MAX_BYTES
+
+log = logging.getLogger("crm.api")
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 
 def encode_response(data: object) -> str:
@@ -36,25 +45,81 @@ def encode_response(data: object) -> str:
 
 
 class CRMGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(
         self,
         *args: Any,
         authenticator: Authenticator,
         import_max_bytes: int = DEFAULT_MAX_BYTES,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        link_base: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, multipart_uploads_enabled=True, **kwargs)
         self.authenticator = authenticator
         self.import_max_bytes = import_max_bytes
+        self.max_body_bytes = max_body_bytes
+        self.link_base = link_base
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and uploads.is_multipart(scope):
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, self._within_body_limit(scope, receive)))
+        except HTTPException as refusal:
+            response = refusal_response(refusal)
+        except ClientDisconnect:
+            return  # gone before its body arrived: nobody to answer
+        except Exception:
+            # Outside any resolver (the token lookup, say): masked as MaskUnexpectedErrors
+            # masks one inside.
+            request_id = new_request_id()
+            log.error(
+                "unexpected error in %s %s (request %s)",
+                scope["method"],
+                scope["path"],
+                request_id,
+                exc_info=True,
+            )
+            response = refusal_response(unexpected_error(request_id))
+        await response(scope, receive, send)
+
+    def _within_body_limit(self, scope: Scope, receive: Receive) -> Receive:
+        """`receive`, for a body within its limit; refused before it is read when its length
+        says it is over, cut off as it passes the limit otherwise."""
+        if uploads.is_multipart(scope):
             refusal = uploads.refusal(scope, self.import_max_bytes)
             if refusal is not None:
-                await refusal(scope, receive, send)
-                return
-            receive = uploads.capped(receive, self.import_max_bytes)
-        await super().__call__(scope, receive, send)
+                raise refusal
+            return uploads.capped(receive, self.import_max_bytes)
+        too_large = RequestRefused(
+            413,
+            f"The request body is larger than the limit of {self.max_body_bytes:,} bytes.",
+            "PAYLOAD_TOO_LARGE",
+        )
+        if body_limit.is_announced_over(scope, self.max_body_bytes):
+            raise too_large
+        return body_limit.capped(receive, self.max_body_bytes, too_large)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # WebSocket messages come through here, request bodies through parse_json.
+        return json_body.decode_json(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            value = json_body.decode_json(data)
+        except json_body.UnreadableJSON as error:
+            extensions = {} if error.field is None else {"field": error.field}
+            raise RequestRefused(400, error.msg, "BAD_REQUEST", **extensions) from None
+        if not isinstance(value, (dict, list)):
+            # Strawberry reads fields off the body: a string or a number made a 500.
+            raise RequestRefused(
+                400, "A GraphQL request is a JSON object with a `query`.", "BAD_REQUEST"
+            )
+        return value
 
     def encode_json(self, data: object) -> str:
         return encode_response(data)
@@ -66,7 +131,7 @@ class CRMGraphQL(GraphQL[Context, None]):
         if isinstance(request, Request):
             token = bearer_token(request.headers.get("authorization"))
             if token is not None:
-                viewer = await self.authenticator.viewer_for(token)
+                viewer = await viewer_for_token(self.authenticator, token)
         # The viewer first: the context builds its loaders once, scoped to it.
         return Context(
             request=request,
@@ -74,6 +139,7 @@ class CRMGraphQL(GraphQL[Context, None]):
             authenticator=self.authenticator,
             viewer=viewer,
             import_max_bytes=self.import_max_bytes,
+            link_base=self.link_base,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -83,7 +149,7 @@ class CRMGraphQL(GraphQL[Context, None]):
         if raw is None:
             return UNSET
         token = bearer_token(str(raw)) or str(raw)
-        viewer = await self.authenticator.viewer_for(token)
+        viewer = await viewer_for_token(self.authenticator, token)
         if viewer is None:
             raise ConnectionRejectionError({"message": "Invalid or expired token."})
         context.set_viewer(viewer)

@@ -45,6 +45,7 @@ from api.sales.mutations import SalesMutations
 from api.sales.pipeline_mutations import PipelineMutations
 from api.sales.queries import SalesQueries
 from api.sales.reports import ReportQueries
+from api.suggestions import HideSuggestions, hiding_suggestions
 from crm.settings import Settings
 
 log = logging.getLogger("crm.api")
@@ -167,6 +168,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     extensions: list = [FreshLoadersPerOperation, MaskUnexpectedErrors]
+    execution_context_class: type[ExecutionContext] = ExecutionContext
     if settings is not None:
         depth, tokens, aliases, cost, page = (
             settings.max_query_depth,
@@ -183,12 +185,16 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: QueryCostLimiter(budget=cost, max_page_size=page),
         ]
         if not settings.introspection:
-            extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+            # Nor "Did you mean …?" in errors: typos would spell out the schema.
+            extensions.append(
+                lambda: AddValidationRules([NoSchemaIntrospectionCustomRule, HideSuggestions])
+            )
+            execution_context_class = hiding_suggestions(ExecutionContext)
     return _Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        execution_context_class=ExecutionContext,
+        execution_context_class=execution_context_class,
         scalar_overrides=SCALAR_OVERRIDES,
     )

@@ -13,11 +13,11 @@ one without a length is cut off as soon as it passes the limit.
 
 from __future__ import annotations
 
-from cross_web import HTTPException
 from starlette.datastructures import Headers
-from starlette.responses import PlainTextResponse, Response
-from starlette.types import Message, Receive, Scope
+from starlette.types import Receive, Scope
 
+from api import body_limit
+from api.http_errors import RequestRefused
 from domain.imports.jobs import file_too_large
 
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-requested-with")
@@ -32,34 +32,25 @@ def is_multipart(scope: Scope) -> bool:
     return content_type.split(";", 1)[0].strip().lower() == "multipart/form-data"
 
 
-def refusal(scope: Scope, max_file_bytes: int) -> Response | None:
+def refusal(scope: Scope, max_file_bytes: int) -> RequestRefused | None:
     """Why a multipart request is refused before its body is read, or None."""
     headers = Headers(scope=scope)
     if not any(headers.get(name) for name in PREFLIGHT_HEADERS):
-        return PlainTextResponse(
+        return RequestRefused(
+            400,
             "Multipart uploads must carry an Apollo-Require-Preflight (or X-Requested-With) "
             "header: it keeps other web sites from posting forms here.",
-            status_code=400,
+            "BAD_REQUEST",
         )
-    length = headers.get("content-length", "")
-    if length.isdigit() and int(length) > max_file_bytes + FORM_ALLOWANCE:
-        return PlainTextResponse(file_too_large(max_file_bytes), status_code=413)
+    if body_limit.is_announced_over(scope, max_file_bytes + FORM_ALLOWANCE):
+        return _too_large(max_file_bytes)
     return None
 
 
 def capped(receive: Receive, max_file_bytes: int) -> Receive:
     """`receive` that stops the request once its body passes the limit."""
-    limit = max_file_bytes + FORM_ALLOWANCE
-    received = 0
+    return body_limit.capped(receive, max_file_bytes + FORM_ALLOWANCE, _too_large(max_file_bytes))
 
-    async def receive_within_limit() -> Message:
-        nonlocal received
-        message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                # Strawberry's view answers its HTTPException with this status and text.
-                raise HTTPException(413, file_too_large(max_file_bytes))
-        return message
 
-    return receive_within_limit
+def _too_large(max_file_bytes: int) -> RequestRefused:
+    return RequestRefused(413, file_too_large(max_file_bytes), "PAYLOAD_TOO_LARGE")

@@ -10,8 +10,9 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-from crm.settings import ConfigError, get_settings
+from crm.settings import ConfigError, Settings, get_settings
 
 log = logging.getLogger("crm")
 
@@ -36,17 +37,32 @@ def _exit_cleanly_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
+def uvicorn_edge_options(settings: Settings) -> dict[str, Any]:
+    """What uvicorn believes and reads from a client, as the settings say.
+
+    X-Forwarded-For/-Proto only from TRUSTED_PROXIES: uvicorn's own default believes them
+    from 127.0.0.1, which on a shared host or behind a sidecar is anyone. WebSocket messages
+    are capped like request bodies (MAX_BODY_BYTES; uvicorn's default is 16 MiB).
+    """
+    return {
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": settings.trusted_proxies or [],
+        "ws_max_size": settings.max_body_bytes,
+    }
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    settings = get_settings()
     _exit_cleanly_on_sigterm()
     uvicorn.run(
         "api.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
-        log_level=get_settings().log_level.lower(),
-        proxy_headers=True,
+        log_level=settings.log_level.lower(),
+        **uvicorn_edge_options(settings),
     )
 
 

@@ -7,11 +7,13 @@ Every setting has a default that runs on one laptop; production must set
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -48,6 +50,68 @@ class Settings(BaseSettings):
     # The largest file `startImport` accepts, in bytes (50 MB).
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     embedded_redis_path: str = Field(default_factory=lambda: str(Path.cwd() / "crm-redis.db"))
+
+    # --- The HTTP edge. GRAPHIQL and INTROSPECTION (above) default to off in production
+    # (`_edge_defaults_for_production`); elsewhere they stay on unless set.
+    # The largest request body (JSON) /graphql reads, in bytes, and the largest WebSocket
+    # message; multipart uploads have their own limit (IMPORT_MAX_BYTES).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Where clients reach the API (https://crm.example.com): links the API hands out, such
+    # as an import's errorReportUrl, are built on it, never on the request's Host header.
+    public_url: str = ""
+    # Proxies whose X-Forwarded-For/-Proto uvicorn believes (IPs or CIDRs, or * for any);
+    # with none, forwarded headers are ignored.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_base_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http:// or https:// URL")
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or a fragment")
+        return value.rstrip("/")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [proxy.strip() for proxy in value.split(",") if proxy.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _known_proxies(cls, value: list[str]) -> list[str]:
+        """Written as uvicorn reads them: it takes what it cannot parse for a literal name
+        (trusting nobody by it) and "*" for "anyone" only when it stands alone."""
+        if "*" in value:
+            return ["*"]
+        proxies = []
+        for proxy in value:
+            try:
+                if "/" in proxy:
+                    proxies.append(str(ipaddress.ip_network(proxy, strict=False)))
+                else:
+                    proxies.append(str(ipaddress.ip_address(proxy)))
+            except ValueError:
+                raise ValueError(f"{proxy!r} is not an IP address or CIDR range") from None
+        return proxies
+
+    @model_validator(mode="after")
+    def _edge_defaults_for_production(self) -> Settings:
+        # Only what the environment left unset: GRAPHIQL=true still turns it on.
+        if self.crm_env == "production":
+            if "graphiql" not in self.model_fields_set:
+                self.graphiql = False
+            if "introspection" not in self.model_fields_set:
+                self.introspection = False
+        return self
+
+    # --- end of the HTTP edge
 
     @field_validator("cors_origins", mode="before")
     @classmethod

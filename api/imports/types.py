@@ -77,8 +77,14 @@ class ImportJob(Node):
 
 
 def _report_url(info: Info, job_id: int) -> str:
-    request = info.context.request
-    url = request.url_for(ERROR_REPORT_ROUTE, job_id=to_global_id("ImportJob", job_id))
+    """On PUBLIC_URL when it is set (or a path in production without it): a client's Host
+    header must not choose where the link sends the next person who follows it."""
+    request, base = info.context.request, info.context.link_base
+    global_id = to_global_id("ImportJob", job_id)
+    if base is not None:
+        path = request.app.url_path_for(ERROR_REPORT_ROUTE, job_id=global_id)
+        return f"{base}{path}" if base else f"{request.scope.get('root_path', '')}{path}"
+    url = request.url_for(ERROR_REPORT_ROUTE, job_id=global_id)
     # Over a WebSocket the base URL is ws(s)://; the report is fetched over HTTP(S).
     return str(url.replace(scheme={"ws": "http", "wss": "https"}.get(url.scheme, url.scheme)))
 
