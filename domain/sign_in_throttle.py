@@ -82,7 +82,10 @@ class SignInThrottled(DomainError):
 
 
 def _refusal(seconds: int) -> str:
-    wait = f"{seconds} seconds" if seconds < 90 else f"{math.ceil(seconds / 60)} minutes"
+    if seconds < 90:
+        wait = "1 second" if seconds == 1 else f"{seconds} seconds"
+    else:
+        wait = f"{math.ceil(seconds / 60)} minutes"
     return f"Too many failed sign-ins. Try again in {wait}."
 
 

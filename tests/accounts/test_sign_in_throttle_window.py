@@ -46,7 +46,7 @@ async def test_the_count_expires_with_its_window(workspace: Account, arq_redis: 
     with pytest.raises(SignInThrottled) as refused:
         await accounts.log_in(workspace.email, workspace.password, **sign_in)
     assert refused.value.retry_after == 1
-    assert "Try again in 1 seconds" in refused.value.problems[0].message
+    assert "Try again in 1 second." in refused.value.problems[0].message
 
     # when: the window ends
     await asyncio.sleep(1.1)
