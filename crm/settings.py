@@ -113,6 +113,13 @@ class Settings(BaseSettings):
 
     # --- end of the HTTP edge
 
+    # Sign-in throttling (domain/sign_in_throttle.py): past this many failed sign-ins in a
+    # window, further attempts for the e-mail, or from the client address, are refused
+    # (RATE_LIMITED, Retry-After) until the window ends. Counted in Redis.
+    sign_in_failures_per_account: int = Field(default=10, ge=1)
+    sign_in_failures_per_address: int = Field(default=100, ge=1)
+    sign_in_failure_window_seconds: int = Field(default=15 * 60, ge=1)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -7,52 +7,36 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 
-from argon2 import PasswordHasher, profiles
-from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from crm.settings import get_settings
-from domain.errors import DomainError, ErrorCode, Problems
+from domain.errors import DomainError, ErrorCode, Problem, Problems, forbidden
+from domain.passwords import (
+    check_new_password,
+    dummy_hash,
+    hash_password,
+    needs_rehash,
+    password_matches,
+)
 from domain.pipelines import create_default_pipeline
+from domain.sign_in_throttle import SignInThrottle
 from domain.validation import check_email, check_name, check_timezone, clean_text
 from domain.viewer import Viewer
 from models import ApiKey, User, Workspace
 from models.enums import Role
 
 API_KEY_PREFIX = "crm_"
-MIN_PASSWORD_LENGTH = 8
 # An API key's last use is recorded at most this often, not on every request.
 _LAST_USED_GRANULARITY = timedelta(minutes=1)
-
-
-@lru_cache(maxsize=1)
-def _hasher() -> PasswordHasher:
-    if get_settings().crm_env == "test":
-        # The suite signs up hundreds of users; only there are the cheapest parameters fine.
-        return PasswordHasher.from_parameters(profiles.CHEAPEST)
-    return PasswordHasher()
-
-
-async def hash_password(password: str) -> str:
-    # Argon2 is deliberately slow (~0.4 s): off the event loop, so other requests go on.
-    return await asyncio.to_thread(_hasher().hash, password)
-
-
-async def _password_matches(password_hash: str, password: str) -> bool:
-    try:
-        return await asyncio.to_thread(_hasher().verify, password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    # Verified against when the e-mail is unknown, so that a miss costs as long as a hit.
-    return _hasher().hash("not-a-real-password")
+# One e-mail may have accounts in several workspaces; a sign-in without a workspace checks
+# the password against at most this many of them (the oldest), so that an e-mail used in
+# many workspaces cannot make one attempt cost many Argon2 checks. The others sign in
+# naming their workspace.
+MAX_SIGN_IN_CANDIDATES = 5
+_WRONG_SIGN_IN = "Wrong e-mail or password."
+_DUPLICATE_MEMBER = "A member of this workspace already has this e-mail."
 
 
 class Authenticator:
@@ -98,63 +82,118 @@ async def _viewer_for_api_key(token: str) -> Viewer | None:
     return Viewer(workspace_id=key.workspace_id, role=key.role, api_key_id=key.id)
 
 
-def _check_password(problems: Problems, field: str, password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.add(field, f"Use at least {MIN_PASSWORD_LENGTH} characters.")
-
-
-async def _ensure_email_free(problems: Problems, field: str, email: str | None) -> None:
-    if email and await User.filter(email=email).exists():
-        problems.add(field, "An account with this e-mail already exists.", ErrorCode.DUPLICATE)
+def _refuse_api_keys(viewer: Viewer, action: str) -> None:
+    # A leaked integrator key must not become a way in for people (a sign-in of one's
+    # own) or a way to stay in after it is revoked (more keys): only people do either.
+    if viewer.api_key_id is not None:
+        raise forbidden(f"An API key cannot {action}; a signed-in manager or admin can.")
 
 
 async def sign_up(
     *, workspace_name: str, name: str, email: str, password: str, timezone: str | None
 ) -> User:
-    """Creates a workspace with its first ADMIN user and a default sales pipeline."""
+    """Creates a workspace with its first ADMIN user and a default sales pipeline.
+
+    An e-mail is unique within a workspace only, so a sign-up never conflicts with an
+    account elsewhere, and never tells whether an e-mail has one.
+    """
     problems = Problems()
     workspace_name = check_name(problems, "workspaceName", workspace_name)
     name = check_name(problems, "name", name)
     clean_email = check_email(problems, "email", email)
     if email is not None and not email.strip():
         problems.add("email", "Must not be blank.", ErrorCode.REQUIRED)
-    _check_password(problems, "password", password)
+    check_new_password(problems, "password", password, personal=(name, clean_email, workspace_name))
     tz = check_timezone(problems, "timezone", timezone, "UTC")
-    await _ensure_email_free(problems, "email", clean_email)
     problems.raise_if_any()
     password_hash = await hash_password(password)  # before the transaction, not inside it
-    try:
-        async with in_transaction():
-            workspace = await Workspace.create(name=workspace_name, timezone=tz)
-            user = await User.create(
-                workspace=workspace,
-                name=name,
-                email=clean_email,
-                password_hash=password_hash,
-                role=Role.ADMIN,
-                timezone=tz,
-            )
-            await create_default_pipeline(workspace.id)
-    except IntegrityError:
-        # Two sign-ups raced for the same e-mail; the unique index decided.
-        raise DomainError.single(
-            "email", "An account with this e-mail already exists.", ErrorCode.DUPLICATE
-        ) from None
+    async with in_transaction():
+        workspace = await Workspace.create(name=workspace_name, timezone=tz)
+        user = await User.create(
+            workspace=workspace,
+            name=name,
+            email=clean_email,
+            password_hash=password_hash,
+            role=Role.ADMIN,
+            timezone=tz,
+        )
+        await create_default_pipeline(workspace.id)
     return user
 
 
-async def log_in(email: str, password: str) -> User:
-    user = await User.get_or_none(email=(clean_text(email) or "").lower(), is_active=True)
-    stored = user.password_hash if user else _dummy_hash()
-    if not await _password_matches(stored, password) or user is None:
-        raise DomainError.single(None, "Wrong e-mail or password.", ErrorCode.INVALID)
-    if _hasher().check_needs_rehash(user.password_hash):
+class SeveralWorkspaces(DomainError):
+    """The e-mail and password open accounts in several workspaces: the caller names one.
+
+    Only someone who knows the password learns the workspaces, each of which they could
+    sign in to anyway.
+    """
+
+    def __init__(self, workspaces: list[Workspace]) -> None:
+        names = ", ".join(workspace.name for workspace in workspaces)
+        message = (
+            f"This e-mail and password open several workspaces ({names}): "
+            "sign in again naming one (workspaceId)."
+        )
+        super().__init__([Problem("workspaceId", message, ErrorCode.REQUIRED)])
+        self.workspaces = workspaces
+
+
+async def log_in(
+    email: str,
+    password: str,
+    *,
+    workspace_id: int | None = None,
+    client_address: str | None = None,
+    throttle: SignInThrottle | None = None,
+) -> User:
+    """The active user the e-mail and password open (in `workspace_id` when given).
+
+    With a throttle, the attempt is counted first and refused past its limits
+    (SignInThrottled), before any password is checked.
+    """
+    email = (clean_text(email) or "").lower()
+    admission = await throttle.admit(email, client_address) if throttle else None
+    try:
+        user = await _authenticate(email, password, workspace_id)
+    except SeveralWorkspaces:
+        if admission:
+            await admission.succeeded()  # the password was right
+        raise
+    if admission:
+        await admission.succeeded()
+    return user
+
+
+async def _authenticate(email: str, password: str, workspace_id: int | None) -> User:
+    query = User.filter(email=email, is_active=True)
+    if workspace_id is not None:
+        query = query.filter(workspace_id=workspace_id)
+    candidates = await query.order_by("id").limit(MAX_SIGN_IN_CANDIDATES)
+    if not candidates:
+        # No account: check a dummy hash all the same, so that a miss costs as long as a hit.
+        await password_matches(dummy_hash(), password)
+        raise DomainError.single(None, _WRONG_SIGN_IN, ErrorCode.INVALID)
+    # In parallel: Argon2 releases the GIL, so several accounts cost about one check's time.
+    checks = await asyncio.gather(
+        *(password_matches(user.password_hash, password) for user in candidates)
+    )
+    matches = [user for user, matched in zip(candidates, checks, strict=True) if matched]
+    if not matches:
+        raise DomainError.single(None, _WRONG_SIGN_IN, ErrorCode.INVALID)
+    if len(matches) > 1:
+        workspaces = await Workspace.filter(id__in=[user.workspace_id for user in matches])
+        raise SeveralWorkspaces(sorted(workspaces, key=lambda workspace: workspace.id))
+    user = matches[0]
+    if needs_rehash(user.password_hash):
         user.password_hash = await hash_password(password)
         await user.save(update_fields=["password_hash"])
     return user
 
 
 async def invite_user(viewer: Viewer, *, name: str, email: str, password: str, role: Role) -> User:
+    """Adds a user to the viewer's workspace. An e-mail used in another workspace is no
+    obstacle (nor is that told): only one already in this workspace is a duplicate."""
+    _refuse_api_keys(viewer, "invite users")
     viewer.require_role(Role.MANAGER, "invite users")
     if not viewer.role.at_least(role):
         raise DomainError.single(
@@ -165,8 +204,12 @@ async def invite_user(viewer: Viewer, *, name: str, email: str, password: str, r
     clean_email = check_email(problems, "email", email)
     if clean_email is None and not problems.items:
         problems.add("email", "Must not be blank.", ErrorCode.REQUIRED)
-    _check_password(problems, "password", password)
-    await _ensure_email_free(problems, "email", clean_email)
+    check_new_password(problems, "password", password, personal=(name, clean_email))
+    if (
+        clean_email
+        and await User.filter(workspace_id=viewer.workspace_id, email=clean_email).exists()
+    ):
+        problems.add("email", _DUPLICATE_MEMBER, ErrorCode.DUPLICATE)
     problems.raise_if_any()
     workspace = await Workspace.get(id=viewer.workspace_id)
     try:
@@ -179,13 +222,13 @@ async def invite_user(viewer: Viewer, *, name: str, email: str, password: str, r
             timezone=workspace.timezone,
         )
     except IntegrityError:
-        raise DomainError.single(
-            "email", "An account with this e-mail already exists.", ErrorCode.DUPLICATE
-        ) from None
+        # Two invitations raced for one e-mail; UNIQUE (workspace_id, email) decided.
+        raise DomainError.single("email", _DUPLICATE_MEMBER, ErrorCode.DUPLICATE) from None
 
 
 async def create_api_key(viewer: Viewer, *, name: str, role: Role) -> tuple[ApiKey, str]:
     """Returns the key and its secret token, which is shown once and never stored."""
+    _refuse_api_keys(viewer, "create API keys")
     viewer.require_role(Role.MANAGER, "create API keys")
     if not viewer.role.at_least(role):
         raise DomainError.single(

@@ -13,6 +13,8 @@ class ErrorCode(StrEnum):
     DUPLICATE = "DUPLICATE"
     FORBIDDEN = "FORBIDDEN"
     CONFLICT = "CONFLICT"
+    # Too many attempts in a window (failed sign-ins): wait, then try again.
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The tenancy aggregate: a workspace, its users and its integrators' API keys."""
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import Role
@@ -23,8 +24,9 @@ class User(Model):
         "models.Workspace", related_name="users", on_delete=fields.CASCADE
     )
     name = fields.CharField(max_length=200)
-    # Stored lower-cased: sign-in is by e-mail alone, so it is unique across workspaces.
-    email = fields.CharField(max_length=254, unique=True)
+    # Stored lower-cased. Unique within a workspace only: one person may hold accounts in
+    # several workspaces, and signing up never tells whether an e-mail is used elsewhere.
+    email = fields.CharField(max_length=254)
     password_hash = fields.CharField(max_length=255)
     role = fields.CharEnumField(Role, max_length=16, default=Role.REP)
     timezone = fields.CharField(max_length=64, default="UTC")
@@ -33,6 +35,9 @@ class User(Model):
 
     class Meta:
         table = "app_user"
+        unique_together = (("workspace", "email"),)
+        # Sign-in looks an e-mail up across workspaces.
+        indexes = (Index(fields=("email",)),)
 
 
 class ApiKey(Model):

@@ -4,13 +4,45 @@ from __future__ import annotations
 
 import strawberry
 
+from api.accounts.throttle import ask_to_retry_after, client_address, sign_in_throttle
 from api.accounts.types import ApiKeyPayload, AuthPayload, Role
 from api.context import Info
-from api.core.errors import ClientError, user_errors
+from api.core.errors import ClientError, UserError, user_errors
+from api.core.ids import from_global_id, to_global_id
 from crm.settings import get_settings
 from domain import accounts
-from domain.errors import DomainError
+from domain.accounts import SeveralWorkspaces
+from domain.errors import DomainError, ErrorCode
+from domain.sign_in_throttle import SignInThrottled
 from models.enums import Role as RoleEnum
+
+# No workspace has this id: a malformed or foreign workspaceId opens no account, and is
+# answered like a wrong password rather than telling which ids exist.
+_NO_WORKSPACE = 0
+
+
+def _workspace_pk(workspace_id: strawberry.ID | None) -> int | None:
+    if workspace_id is None:
+        return None
+    try:
+        type_name, pk = from_global_id(workspace_id)
+    except ValueError:
+        return _NO_WORKSPACE
+    return pk if type_name == "Workspace" else _NO_WORKSPACE
+
+
+def _name_a_workspace(error: SeveralWorkspaces) -> UserError:
+    # The domain names the workspaces; the client needs their ids to name one.
+    listed = ", ".join(
+        f"{workspace.name} ({to_global_id('Workspace', workspace.id)})"
+        for workspace in error.workspaces
+    )
+    return UserError(
+        field="workspaceId",
+        message="This e-mail and password open several workspaces; sign in again with "
+        f"workspaceId, one of: {listed}.",
+        code=ErrorCode.REQUIRED,
+    )
 
 
 @strawberry.type
@@ -42,10 +74,33 @@ class AccountMutations:
             return AuthPayload(token=None, user=None, errors=user_errors(error))
         return AuthPayload(token=info.context.authenticator.issue(user), user=user, errors=[])
 
-    @strawberry.mutation
-    async def login(self, info: Info, email: str, password: str) -> AuthPayload:
+    @strawberry.mutation(
+        description="Signs in by e-mail and password. An e-mail may have accounts in several "
+        "workspaces: when the password opens more than one, name it with `workspaceId`. "
+        "Repeated failures for an e-mail or from an address are refused for a while "
+        "(RATE_LIMITED, with an HTTP Retry-After header)."
+    )
+    async def login(
+        self,
+        info: Info,
+        email: str,
+        password: str,
+        workspace_id: strawberry.ID | None = None,
+    ) -> AuthPayload:
+        connection = info.context.request
         try:
-            user = await accounts.log_in(email, password)
+            user = await accounts.log_in(
+                email,
+                password,
+                workspace_id=_workspace_pk(workspace_id),
+                client_address=client_address(connection),
+                throttle=sign_in_throttle(connection),
+            )
+        except SignInThrottled as error:
+            ask_to_retry_after(info.context.response, error.retry_after)
+            return AuthPayload(token=None, user=None, errors=user_errors(error))
+        except SeveralWorkspaces as error:
+            return AuthPayload(token=None, user=None, errors=[_name_a_workspace(error)])
         except DomainError as error:
             return AuthPayload(token=None, user=None, errors=user_errors(error))
         return AuthPayload(token=info.context.authenticator.issue(user), user=user, errors=[])

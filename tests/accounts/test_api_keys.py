@@ -3,6 +3,8 @@
 import hashlib
 from datetime import UTC, datetime
 
+import pytest
+
 from models import ApiKey, Customer
 from tests.helpers import Account, GraphQL
 
@@ -191,6 +193,28 @@ async def test_rep_key_cannot_create_keys(gql: GraphQL, workspace: Account):
     # then
     assert payload["secret"] is None
     assert [e["code"] for e in payload["errors"]] == ["FORBIDDEN"]
+
+
+@pytest.mark.parametrize("role", ["MANAGER", "ADMIN"])
+async def test_a_key_cannot_create_keys_whatever_its_role(
+    gql: GraphQL, workspace: Account, role: str
+):
+    # given: a key of a role that, as a person, may create keys
+    key = await _secret(gql, workspace.token, role)
+    keys_before = await ApiKey.filter(workspace_id=await _workspace_id(key)).count()
+
+    # when
+    payload = await _create_key(gql, key, "REP")
+
+    # then: a leaked key cannot mint itself successors
+    assert payload["secret"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [(None, "FORBIDDEN")]
+    assert "API key" in payload["errors"][0]["message"]
+    assert await ApiKey.filter(workspace_id=await _workspace_id(key)).count() == keys_before
+
+
+async def _workspace_id(secret: str) -> int:
+    return (await ApiKey.get(prefix=_split(secret)[0])).workspace_id
 
 
 async def test_revoked_key_is_unauthenticated(gql: GraphQL, workspace: Account):

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from models import User
 from tests.helpers import Account, GraphQL
 
 INVITE_USER = """
@@ -27,6 +28,9 @@ LOGIN = """
 mutation Login($email: String!, $password: String!) {
   login(email: $email, password: $password) { token errors { field code } }
 }
+"""
+CREATE_API_KEY = """
+mutation CreateKey($role: Role!) { createApiKey(name: "ERP", role: $role) { secret } }
 """
 VIEWER = "{ viewer { id email role } workspace { id name } }"
 PASSWORD = "colleague password"
@@ -134,16 +138,53 @@ async def test_manager_cannot_grant_admin(gql: GraphQL, workspace: Account):
     assert login["token"] is None
 
 
-async def test_invite_of_an_existing_email_is_duplicate(gql: GraphQL, workspace: Account):
-    # given: an e-mail already used, in another workspace and in another case
+async def test_an_email_used_in_another_workspace_is_invited_without_a_word(
+    gql: GraphQL, workspace: Account
+):
+    # given: an e-mail already used in another workspace, given in another case
     other = await gql.sign_up()
 
     # when
     payload = await _invite(gql, workspace.token, "REP", other.email.upper())
 
+    # then: invited like any e-mail; each account signs in to its own workspace
+    assert payload["errors"] == []
+    assert payload["user"]["email"] == other.email
+    own = (await gql.execute(LOGIN, {"email": other.email, "password": other.password})).ok()
+    invited = (await gql.execute(LOGIN, {"email": other.email, "password": PASSWORD})).ok()
+    own_view = (await gql.execute(VIEWER, token=own["login"]["token"])).ok()
+    invited_view = (await gql.execute(VIEWER, token=invited["login"]["token"])).ok()
+    assert own_view["viewer"]["id"] == other.user_id
+    assert invited_view["viewer"]["id"] == payload["user"]["id"]
+
+
+async def test_an_email_already_in_the_workspace_is_duplicate(gql: GraphQL, workspace: Account):
+    # given
+    email = _email()
+    assert (await _invite(gql, workspace.token, "REP", email))["errors"] == []
+
+    # when
+    payload = await _invite(gql, workspace.token, "MANAGER", f" {email.upper()}")
+
     # then
     assert payload["user"] is None
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [("email", "DUPLICATE")]
+
+
+@pytest.mark.parametrize("role", ["ADMIN", "MANAGER"])
+async def test_an_api_key_cannot_invite(gql: GraphQL, workspace: Account, role: str):
+    # given: an integrator's key, of a role that may invite
+    key = (await gql.execute(CREATE_API_KEY, {"role": role}, workspace.token)).ok()
+    secret = key["createApiKey"]["secret"]
+    email = _email()
+
+    # when
+    payload = await _invite(gql, secret, "REP", email)
+
+    # then: no sign-in is made for anyone
+    assert payload["user"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [(None, "FORBIDDEN")]
+    assert not await User.filter(email=email).exists()
 
 
 @pytest.mark.parametrize(
@@ -152,6 +193,16 @@ async def test_invite_of_an_existing_email_is_duplicate(gql: GraphQL, workspace:
         pytest.param({"email": "not-an-email"}, "email", "INVALID", id="invalid-email"),
         pytest.param({"email": " "}, "email", "REQUIRED", id="blank-email"),
         pytest.param({"password": "short"}, "password", "INVALID", id="short-password"),
+        pytest.param({"password": "12345678"}, "password", "INVALID", id="eight-digits"),
+        pytest.param({"password": "          "}, "password", "REQUIRED", id="blank-password"),
+        pytest.param({"password": "zzzzzzzzzzzz"}, "password", "INVALID", id="one-character"),
+        pytest.param({"password": "iloveyou123"}, "password", "INVALID", id="common-password"),
+        pytest.param(
+            {"name": "Grace Hopper", "password": "gracehopper"},
+            "password",
+            "INVALID",
+            id="like-the-name",
+        ),
         pytest.param({"name": " "}, "name", "REQUIRED", id="blank-name"),
     ],
 )
