@@ -48,6 +48,7 @@ def test_reads_the_first_sheet_as_text():
                 "活跃": None,
             },
         ),
+        (2, None),  # a blank row: nothing to import, but the reader hands control back
         (
             3,
             {
