@@ -10,10 +10,12 @@ sheet without a `<dimension>` whole, once per sheet, looking for one.
 So openpyxl reads only the small parts here (the manifest, the workbook, the styles that
 say which numbers are dates), and the shared strings and the sheet are walked as they
 stream past, through defusedxml as openpyxl does, each cell typed by openpyxl's own
-`parse_cell`. A row is only as wide as its last value, and every element is dropped once
-read, so memory stays flat however long the sheet. Both walks hand control back as they
-go (records numbered 0 with no cells): whoever reads the rows can stop them within a
-moment (runner.py).
+`parse_cell` (strings' text is read here, as openpyxl's `Text` would give it, without
+building one). A row is only as wide as its last value, and each row or string leaves the
+tree once read, so memory stays flat however long the sheet; what may pile up before the
+first row is bounded (limits.py). Both walks hand control back as they go (records
+numbered 0 with no cells while the strings load): whoever reads the rows can stop them
+within a moment (runner.py).
 """
 
 from __future__ import annotations
