@@ -63,7 +63,9 @@ async def _run(ctx: dict[str, Any], job_id: int) -> str | None:
     def should_stop() -> bool:
         return shutting_down() or time.monotonic() > deadline
 
-    status = await run_import(job_id, should_stop=should_stop, on_progress=publish)
+    status = await run_import(
+        job_id, should_stop=should_stop, must_stop=shutting_down, on_progress=publish
+    )
     if status == ImportStatus.QUEUED and not shutting_down():
         # Its next slice, from the checkpoint (read without the stored file).
         await enqueue_import(redis, await job_summaries(id=job_id).get())

@@ -54,6 +54,14 @@ class ImportJob(Node):
     finished_at: datetime | None
     is_type_of = model_is_type_of(ImportJobModel)
 
+    @strawberry.field(
+        description="Why the import FAILED as a whole (a file that cannot be read or was "
+        "refused, a row it could not get past), in words for the person who started it; "
+        "null unless the status is FAILED. The rows it committed before failing stay."
+    )
+    def failure_reason(self) -> str | None:
+        return self.failure  # type: ignore[attr-defined]
+
     @strawberry.field
     async def created_by(self, info: Info) -> User | None:
         user_id = self.created_by_id  # type: ignore[attr-defined]

@@ -9,7 +9,8 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from domain.imports.rows import ImportFileError, Row, header_names, is_blank, number_rows
+from domain.imports.limits import MAX_LINE_BYTES
+from domain.imports.rows import ImportFileError, Row, number_rows
 
 # Enough to hold the header line and some rows: the sample decides the encoding and the
 # delimiter, the rest of the file is decoded as it streams past.
@@ -57,7 +58,7 @@ def _first_line(sample: bytes, encoding: str) -> str:
 
 
 def read_csv(source: bytes | BinaryIO) -> Iterator[Row]:
-    """Yields (row number, {header: cell}) for each non-blank record after the header.
+    """Yields (row number, {header: cell}) for each record after the header (see `Row`).
 
     `source` is the file's bytes or a seekable binary file; it is decoded as it is read,
     never held whole as text. Cells are stripped and empty cells are None.
@@ -72,18 +73,29 @@ def read_csv(source: bytes | BinaryIO) -> Iterator[Row]:
     # newline="": the csv module itself handles newlines inside quoted cells.
     text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
     try:
-        records = csv.reader(text, delimiter=delimiter)
-        header: list[str] | None = None
-        for cells in _records(records):
-            if not is_blank(cells):
-                header = header_names(cells)
-                break
-        if not header:
-            raise ImportFileError("The file is empty: no header row found.")
-        yield from number_rows(header, _records(records))
+        records = csv.reader(_lines(text), delimiter=delimiter)
+        yield from number_rows(
+            enumerate(_records(records), start=1),
+            no_header="The file is empty: no header row found.",
+        )
     finally:
         # Leave the caller's file open: closing the wrapper would close it too.
         text.detach()
+
+
+def _lines(text: io.TextIOWrapper) -> Iterator[str]:
+    """The file's lines, none read whole past MAX_LINE_BYTES characters: the csv module would
+    make a cell of every comma of a line however long (50 MB of them, 50 million cells)."""
+    readline = text.readline
+    number = 0
+    while line := readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(line) > MAX_LINE_BYTES and line[-1] not in "\r\n":
+            raise ImportFileError(
+                f"Line {number:,} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB, "
+                "which no spreadsheet writes; is it a CSV file?"
+            )
+        yield line
 
 
 def _records(records: Iterator[list[str]]) -> Iterator[list[str]]:

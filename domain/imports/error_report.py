@@ -2,7 +2,8 @@
 
 The user fixes the rows in Excel or WPS and imports the report again, so it keeps the
 file's columns in the file's order, and it is written as UTF-8 with a BOM, which Excel
-needs to read Chinese. Cells that a spreadsheet would run as a formula are defused.
+needs to read Chinese. Cells that a spreadsheet would run as a formula are defused, the
+header's included (it is the uploaded file's own first row).
 
 The report is streamed one page of errors at a time (keyset on (row, id), the order of
 the errors' index), so a job with 100,000 errors costs the memory of one page.
@@ -68,7 +69,9 @@ class ErrorReport:
         """The CSV file as UTF-8 bytes: a BOM and the header, then one chunk per page."""
         error_column = _free_name("error", self.columns)
         row_column = _free_name("row", [*self.columns, error_column])
-        yield codecs.BOM_UTF8 + _csv_lines([[*self.columns, error_column, row_column]])
+        # The header is the uploaded file's own first row: defused like any cell.
+        header = [_cell(column) for column in self.columns]
+        yield codecs.BOM_UTF8 + _csv_lines([[*header, error_column, row_column]])
         pending: _FailedRow | None = None
         async for page in _error_pages(self.job.id, page_size, "field", "message", "values"):
             finished: list[_FailedRow] = []

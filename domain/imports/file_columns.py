@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from domain.imports.limits import MAX_COLUMNS
 from domain.imports.mapping import ColumnMapping, build_mapping
-from domain.imports.rows import RawRow
+from domain.imports.rows import ImportFileError, RawRow
 from models.enums import ImportKind
 
 
@@ -34,10 +35,18 @@ class FileColumns:
 
     def see(self, row: RawRow) -> bool:
         """Takes in the row's columns; True when the mapping changed (raises DomainError
-        for a mapping that cannot work, as `build_mapping` does)."""
+        for a mapping that cannot work, as `build_mapping` does, and ImportFileError past
+        MAX_COLUMNS columns)."""
         if self.mapping is not None and row.keys() <= self._seen.keys():
             return False
         self._seen.update(dict.fromkeys(row))
+        if len(self._seen) > MAX_COLUMNS:
+            # Only JSON objects can get here (a header is cut at MAX_COLUMNS by its reader);
+            # each new key would rebuild a mapping of all the keys so far.
+            raise ImportFileError(
+                f"The rows have more than {MAX_COLUMNS:,} different keys between them; an "
+                "import reads at most that many columns."
+            )
         columns = list(self._seen)
         if self._keys_vary:
             columns += [column for column, _ in self._explicit if column not in self._seen]

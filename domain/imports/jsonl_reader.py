@@ -8,12 +8,9 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from domain.imports.rows import RawRow, Row, RowProblem, clean_cell, column_name
+from domain.imports.limits import MAX_LINE_BYTES, MAX_ROWS
+from domain.imports.rows import RawRow, Row, RowProblem, clean_cell, column_name, too_many_rows
 from domain.validation import LONE_SURROGATE, has_lone_surrogate, strip_controls
-
-# A customer fits in far less; a longer line is a wrong file, and reading it whole
-# would let one line take all the memory.
-MAX_LINE_BYTES = 1024 * 1024
 
 
 def read_jsonl(source: bytes | BinaryIO) -> Iterator[Row]:
@@ -26,6 +23,8 @@ def read_jsonl(source: bytes | BinaryIO) -> Iterator[Row]:
     row_number = 0
     while line := stream.readline(MAX_LINE_BYTES + 1):
         row_number += 1
+        if row_number > MAX_ROWS:
+            raise too_many_rows()
         if row_number == 1:
             line = line.removeprefix(codecs.BOM_UTF8)
         if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):

@@ -1,9 +1,10 @@
 """Uploaded bytes → a stream of rows: which format a file is, and the reader for it.
 
 Every reader yields (row number, values): the number is 1-based and excludes the
-header; values is {column: text or None}, or a RowProblem for a row that could not be
-read (the caller records "row N: …" and goes on). A file that cannot be read at all
-raises ImportFileError.
+header; values is {column: text or None}, a RowProblem for a row that could not be
+read (the caller records "row N: …" and goes on), or None for a blank row (nothing to
+import; yielded so that the caller gets control back, see `rows.Row`). A file that
+cannot be read at all, or goes past a bound of `limits.py`, raises ImportFileError.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from domain.imports.limits import MAX_COLUMNS, MAX_ROWS
 from domain.validation import strip_controls
 
 RawRow = dict[str, str | None]
@@ -25,8 +26,11 @@ class RowProblem:
 
 
 # Readers yield (row number, values): the number is 1-based, the header excluded, so the
-# caller can report "row 3: …" without knowing the format.
-Row = tuple[int, RawRow | RowProblem]
+# caller can report "row 3: …" without knowing the format. Values are None for a blank
+# record: nothing to import, yielded all the same so that whoever drives a reader gets
+# control back after every record, even in a file of nothing but blank rows, and can see
+# whether the import was cancelled (runner.py).
+Row = tuple[int, RawRow | RowProblem | None]
 
 
 def header_names(cells: Sequence[str | None]) -> list[str]:
@@ -35,6 +39,7 @@ def header_names(cells: Sequence[str | None]) -> list[str]:
     Two columns with one name are refused: a mapping names columns, and the second one's
     values would silently overwrite the first's.
     """
+    # `cells` come cleaned (`_cleaned`); a column name also loses control characters.
     cleaned = [column_name(cell) for cell in cells]
     # Trailing blank headers are padding from spreadsheets, not columns.
     while cleaned and cleaned[-1] is None:
@@ -79,7 +84,7 @@ def _cleaned(cells: Sequence[str | None]) -> list[str | None]:
 
 # What the error report (domain/imports/error_report.py) defuses with a leading apostrophe:
 # a person fixing the failed rows uploads the report again, and "'+86 138…" must read as
-# the phone number it was.
+# the phone number it was (a header "'=Total" as the column "=Total").
 _DEFUSED_STARTS = ("'=", "'+", "'-", "'@")
 
 
@@ -98,12 +103,54 @@ def _pair(header: list[str], cleaned: list[str | None]) -> RawRow | RowProblem:
     return dict(zip(header, cleaned, strict=True))
 
 
-def number_rows(header: list[str], records: Iterator[Sequence[str | None]]) -> Iterator[Row]:
-    """Pairs each record after the header with its row number, skipping blank records.
+def number_rows(
+    records: Iterable[tuple[int, Sequence[str | None]]], *, no_header: str
+) -> Iterator[Row]:
+    """Finds the header (the first non-blank record), then numbers each record after it.
 
-    Blank records still count, so "row N" stays in step with the file the user looks at.
+    `records` are (position, cells): a record's place in the file counted from 1 (a
+    sheet's own row number; a sheet may skip some). A row's number is its position after
+    the header's, so blank records count and "row N" stays in step with the file the user
+    looks at. Blank records are yielded as (number, None), those before the header as
+    (0, None) (see `Row`). `no_header` is the message for a file without one.
     """
-    for row_number, cells in enumerate(records, start=1):
+    header: list[str] | None = None
+    header_position = 0
+    for position, cells in records:
+        if position > MAX_ROWS:
+            raise too_many_rows()
+        if len(cells) > MAX_COLUMNS:
+            cells = within_columns(cells, position)
         cleaned = _cleaned(cells)
-        if any(cleaned):
-            yield row_number, _pair(header, cleaned)
+        if header is not None:
+            yield position - header_position, _pair(header, cleaned) if any(cleaned) else None
+        elif any(cleaned):
+            header = header_names(cleaned)
+            header_position = position
+        else:
+            yield 0, None
+    if header is None:
+        raise ImportFileError(no_header)
+
+
+def within_columns(cells: Sequence[str | None], position: int) -> Sequence[str | None]:
+    """The record's first MAX_COLUMNS cells; a value past them fails the file."""
+    for column, cell in enumerate(cells[MAX_COLUMNS:], start=MAX_COLUMNS + 1):
+        if clean_cell(cell) is not None:
+            raise too_wide(position, column)
+    return cells[:MAX_COLUMNS]
+
+
+def too_wide(position: int, column: int, name: str | None = None) -> ImportFileError:
+    where = f"column {name or f'{column:,}'} of row {position:,}"
+    return ImportFileError(
+        f"The file has a value in {where}; an import reads at most {MAX_COLUMNS:,} columns. "
+        "Remove the columns past them, or split the file."
+    )
+
+
+def too_many_rows() -> ImportFileError:
+    return ImportFileError(
+        f"The file goes on past row {MAX_ROWS:,} (blank rows count), the most an import "
+        "reads; split it into smaller files."
+    )

@@ -33,6 +33,7 @@ from domain.imports.contact_rows import apply_contact_rows
 from domain.imports.customer_rows import apply_customer_rows, check_customer_rows
 from domain.imports.file_columns import FileColumns
 from domain.imports.jobs import STALE_AFTER, claim
+from domain.imports.lookout import ROWS_BETWEEN_CLOCK_READS, Lookout
 from domain.imports.mapping import CUSTOM_FIELD_ENTITIES
 from domain.imports.opportunity_rows import apply_opportunity_rows
 from domain.imports.readers import read_rows
@@ -124,14 +125,18 @@ async def run_import(
     job_id: int,
     *,
     should_stop: Callable[[], bool] = lambda: False,
+    must_stop: Callable[[], bool] = lambda: False,
     on_progress: ProgressCallback | None = None,
     chunk_size: int = CHUNK_SIZE,
     stale_after: timedelta = STALE_AFTER,
 ) -> ImportStatus | None:
     """Runs (or resumes) the job; returns its status, or None if another worker has it.
 
-    `should_stop` is asked after every committed chunk (a worker told to shut down says
-    yes): the job goes back to QUEUED at its checkpoint for another worker to resume.
+    `should_stop` is asked after every committed chunk (a worker told to shut down, or
+    whose time slice is over, says yes): the job goes back to QUEUED at its checkpoint for
+    another worker to resume. `must_stop` (a worker shutting down) is asked about once a
+    second even while the run reads without committing (`lookout.py`), and stops it then,
+    committed chunk or not; so is `should_stop` once a chunk has committed.
     """
     job = await claim(job_id, stale_after=stale_after)
     if job is None:
@@ -156,6 +161,19 @@ async def run_import(
         await _refresh_statistics(job.kind, committed)
 
     commits = ChunkCommits(job, on_progress, before_chunk=before_chunk, after_chunk=after_chunk)
+    lookout = Lookout(
+        job,
+        must_stop=lambda: must_stop() or bool(commits.committed and should_stop()),
+        committed=lambda: commits.committed,
+    )
+
+    async def pause() -> ImportStatus:
+        """Back to the queue at the checkpoint, once the chunks already prepared are
+        committed (or dropped, should `before_chunk` stop first)."""
+        if not await commits.finish():
+            await ImportJob.filter(id=job.id).update(status=ImportStatus.QUEUED, heartbeat_at=None)
+        return ImportStatus.QUEUED
+
     source = await open_stored_file(job.id)
     try:
         try:
@@ -166,7 +184,15 @@ async def run_import(
                 format=job.format,
             )
             chunk: list[tuple[int, RawRow | RowProblem]] = []
+            countdown = ROWS_BETWEEN_CLOCK_READS
             for number, values in rows:
+                countdown -= 1
+                if not countdown:
+                    countdown = ROWS_BETWEEN_CLOCK_READS
+                    if await lookout.look():
+                        return await pause()
+                if values is None:
+                    continue  # a blank row
                 if isinstance(values, dict) and columns.see(values):
                     await ImportJob.filter(id=job.id).update(
                         unmapped_columns=columns.mapping.unmapped_columns

@@ -4,40 +4,38 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
-from datetime import date, datetime, time
+from contextlib import contextmanager
 from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
 
-import openpyxl
+from defusedxml import DefusedXmlException
 from openpyxl.utils.exceptions import InvalidFileException
 
-from domain.imports.rows import ImportFileError, Row, header_names, is_blank, number_rows
-from domain.imports.zip_guard import (
-    MAX_COMPRESSION_RATIO,
-    MAX_UNCOMPRESSED_BYTES,
-    check_zip_sizes,
+from domain.imports.limits import MAX_COMPRESSION_RATIO, MAX_UNCOMPRESSED_BYTES
+from domain.imports.rows import ImportFileError, Row, number_rows
+from domain.imports.xlsx_sheet import Workbook, cell_text
+from domain.imports.zip_guard import check_zip_sizes
+
+__all__ = ["cell_text", "read_xlsx"]
+
+# What openpyxl and the XML parser beneath it raise on a file they cannot read: a damaged
+# or forged workbook, never a passing trouble worth retrying. (DefusedXmlException, the
+# refusal of entities, a DTD or external references, is a ValueError; so is a bad number.)
+_UNREADABLE = (
+    DefusedXmlException,
+    ParseError,
+    InvalidFileException,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    OverflowError,
 )
-
-
-def cell_text(value: object) -> str | None:
-    """A cell's value as the text a user would have typed into a CSV."""
-    if value is None:
-        return None
-    if isinstance(value, bool):  # before int: bool is an int
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, datetime):
-        # Excel has no date type: a date is a datetime at midnight.
-        if value.time() == time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        # Excel stores every number as a float: 13800138000 comes back as 13800138000.0.
-        return str(int(value))
-    text = str(value).strip()
-    return text or None
 
 
 def read_xlsx(
@@ -52,49 +50,52 @@ def read_xlsx(
     The header is the first non-empty row; row numbers count from the row after it.
     The zip's declared sizes are checked before openpyxl parses anything; openpyxl
     parses the XML through defusedxml (installed as a dependency), which refuses
-    entity expansion.
+    entity expansion. Only the cells the sheet holds are read, whatever size it
+    declares (`xlsx_sheet.py`). A workbook that cannot be read raises ImportFileError.
     """
-    try:
-        yield from _read(source, sheet, max_uncompressed, max_ratio)
-    except ParseError as error:
-        # Broken XML, or a character XML cannot hold (&#xD800;, a lone surrogate): the
-        # parser cannot go on past it, so the file as a whole is refused.
-        raise ImportFileError(
-            f"The workbook's XML cannot be read ({error}); save it again from Excel."
-        ) from None
-
-
-def _read(
-    source: bytes | BinaryIO, sheet: str | None, max_uncompressed: int, max_ratio: int
-) -> Iterator[Row]:
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     check_zip_sizes(stream, max_uncompressed=max_uncompressed, max_ratio=max_ratio)
+    with _readable(loading=True):
+        workbook = Workbook(stream)
     try:
-        workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
-        raise ImportFileError("The file is not a readable .xlsx workbook.") from error
-    try:
-        worksheet = _worksheet(workbook, sheet)
-        records = (
-            [cell_text(value) for value in values]
-            for values in worksheet.iter_rows(values_only=True)
-        )
-        header: list[str] | None = None
-        for cells in records:
-            if not is_blank(cells):
-                header = header_names(cells)
-                break
-        if not header:
-            raise ImportFileError("The sheet is empty: no header row found.")
-        yield from number_rows(header, records)
+        with _readable(loading=False):
+            yield from number_rows(
+                workbook.rows(sheet), no_header="The sheet is empty: no header row found."
+            )
     finally:
-        workbook.close()  # read-only workbooks keep the archive open until closed
+        workbook.close()  # the archive stays open while the sheet streams
 
 
-def _worksheet(workbook: openpyxl.Workbook, name: str | None):
-    if name is None:
-        return workbook.worksheets[0]
-    if name not in workbook.sheetnames:
-        names = "、".join(workbook.sheetnames)
-        raise ImportFileError(f"The workbook has no sheet “{name}” (it has: {names}).")
-    return workbook[name]
+@contextmanager
+def _readable(*, loading: bool) -> Iterator[None]:
+    """Turns what the parsers raise on a bad workbook into an ImportFileError saying why."""
+    try:
+        yield
+    except ImportFileError:
+        raise
+    except DefusedXmlException as error:
+        raise ImportFileError(
+            "The workbook's XML declares entities, a DTD or outside references, which no "
+            "spreadsheet program writes (a known way to make a reader blow up or fetch "
+            "files); it was refused."
+        ) from error
+    except ParseError as error:
+        # Broken XML, or a character XML cannot hold (&#xD800;, a lone surrogate).
+        raise ImportFileError(
+            f"The workbook is damaged: part of it is not valid XML ({error}). Open it in "
+            "Excel or WPS and save it again."
+        ) from error
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise ImportFileError(
+            "The workbook is damaged: its zip archive cannot be unpacked. Open it in Excel "
+            "or WPS and save it again."
+        ) from error
+    except (*_UNREADABLE, OSError) as error:
+        if loading:
+            raise ImportFileError("The file is not a readable .xlsx workbook.") from error
+        if isinstance(error, OSError):
+            raise  # reading our own temporary copy failed: a passing trouble, retried
+        raise ImportFileError(
+            f"The workbook is damaged: its sheet cannot be read ({type(error).__name__}: "
+            f"{error}). Open it in Excel or WPS and save it again."
+        ) from error

@@ -5,10 +5,9 @@ from __future__ import annotations
 import zipfile
 from typing import BinaryIO
 
+from domain.imports.limits import MAX_COMPRESSION_RATIO, MAX_UNCOMPRESSED_BYTES
 from domain.imports.rows import ImportFileError
 
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 100
 # Small members may compress absurdly well (a sheet of one repeated value) and still
 # cannot hurt; the ratio is only checked where the size could matter.
 _RATIO_CHECKED_FROM = 1024 * 1024

@@ -22,8 +22,8 @@ RECORDS = [
     ["王小明", "+86 137 0000 1111", "wxm@example.com", "个人", "转介绍, 老客户", "", "", "老客户"],
 ]
 
-# What every reader gives back for RECORDS: blank lines skipped but counted, cells
-# stripped, empty cells None.
+# What every reader gives back for RECORDS: a blank line counted and given as None
+# (nothing to import), cells stripped, empty cells None.
 EXPECTED = [
     (
         1,
@@ -63,6 +63,7 @@ EXPECTED = [
             )
         ),
     ),
+    (3, None),
     (
         4,
         dict(

@@ -12,6 +12,7 @@ import pytest
 from domain.imports.rows import ImportFileError
 from domain.imports.xlsx_reader import cell_text, read_xlsx
 from domain.imports.zip_guard import check_zip_sizes
+from tests.imports.workbooks import shared_strings, sheet, workbook
 
 
 def _workbook_bytes() -> bytes:
@@ -48,6 +49,7 @@ def test_reads_the_first_sheet_as_text():
                 "活跃": None,
             },
         ),
+        (2, None),  # a blank row: nothing to import, but the reader hands control back
         (
             3,
             {
@@ -155,3 +157,45 @@ def test_refuses_a_zip_that_is_not_a_workbook():
 
     with pytest.raises(ImportFileError, match=r"not a readable \.xlsx"):
         list(read_xlsx(out.getvalue()))
+
+
+def test_reads_each_kind_of_cell_as_openpyxl_does():
+    # given: a sheet as Excel and other programs write them: shared strings (rich text runs,
+    # phonetic hints, escapes), inline strings, numbers, booleans, errors, formulas' results
+    strings = shared_strings(["客户名称", "金额", "备注", "  留白  ", "a_x005F_b"]).replace(
+        "</sst>",
+        "<si><r><rPr><b/></rPr><t>北京</t></r><r><t xml:space='preserve'> 星辰</t></r></si>"
+        "<si><t>東京</t><rPh sb='0' eb='2'><t>トウキョウ</t></rPh></si></sst>",
+    )
+    rows = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+        '<c r="C1" t="s"><v>2</v></c></row>'
+        '<row r="2"><c r="A2" t="s"><v>5</v></c><c r="B2"><v>1.5E3</v></c>'
+        '<c r="C2" t="s"><v>3</v></c></row>'
+        '<row r="3"><c r="A3" t="s"><v>6</v></c><c r="B3" t="b"><v>1</v></c>'
+        '<c r="C3" t="e"><v>#N/A</v></c></row>'
+        '<row r="4"><c t="inlineStr"><is><r><t>甲</t></r><r><t>乙</t></r></is></c>'
+        '<c><f>1+1</f><v>2</v></c><c t="str"><f>"x"</f><v>x</v></c></row>'
+        '<row r="5"><c r="A5" t="s"><v>4</v></c><c r="B5"><v>-0.25</v></c></row>'
+    )
+    data = workbook(sheet(rows), strings=strings)
+    reference = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    expected_cells = [
+        [cell_text(value) for value in values]
+        for values in reference.worksheets[0].iter_rows(values_only=True)
+    ]
+    reference.close()
+    header, *expected_rows = expected_cells
+
+    # when
+    read = list(read_xlsx(data))
+
+    # then: the same texts as openpyxl's own reader gives
+    width = len(header)
+    assert read == [
+        (number, dict(zip(header, cells + [None] * (width - len(cells)), strict=True)))
+        for number, cells in enumerate(expected_rows, start=1)
+    ]
+    assert read[0][1] == {"客户名称": "北京 星辰", "金额": "1500", "备注": "留白"}
+    assert read[1][1] == {"客户名称": "東京", "金额": "TRUE", "备注": "#N/A"}
+    assert read[3][1] == {"客户名称": "a_b", "金额": "-0.25", "备注": None}

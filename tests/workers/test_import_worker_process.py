@@ -1,6 +1,8 @@
-"""A real `crm worker --queue imports` process, killed or stopped in the middle of an import."""
+"""A real `crm worker --queue imports` process, killed, stopped or cancelled in the middle of an
+import."""
 
 import asyncio
+import functools
 import json
 import os
 import signal
@@ -9,16 +11,18 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from api.core.ids import from_global_id
+from api.core.ids import from_global_id, to_global_id
 from crm.queues import IMPORTS_QUEUE, enqueue_import, import_job_id
 from crm.redis import redis_url
 from crm.settings import get_settings
-from domain.imports.jobs import ImportRequest, start_import
+from domain.imports.jobs import FINISHED, ImportRequest, start_import
 from domain.imports.runner import run_import
 from domain.viewer import Viewer
 from models import Customer, ImportJob, User
 from models.enums import ImportKind, ImportStatus
-from tests.helpers import Account
+from tests.helpers import Account, GraphQL
+from tests.imports.api.support import CANCEL_IMPORT
+from tests.imports.workbooks import blank_rows
 from tests.ops.processes import CRM, crm_env
 
 ROWS = 30_000  # thirty chunks: long enough to be caught in the middle
@@ -130,4 +134,120 @@ async def test_a_worker_stopped_with_sigterm_checkpoints_and_requeues(
     about_the_job = [line for line in lines if line.get("import_job_id") == job.id]
     assert about_the_job, lines
     assert {line["workspace_id"] for line in about_the_job} == {job.workspace_id}
+    await ImportJob.filter(id=job.id).update(status=ImportStatus.CANCELLED)  # leave no work behind
+
+
+# Blank rows of 1,000 empty cells: nothing to import, no chunk to commit, and some 15 s of
+# reading (a few milliseconds a row) for a run to be caught in.
+SLOW_ROWS = 3_000
+
+
+@functools.cache
+def _slow_workbook() -> bytes:
+    return blank_rows(SLOW_ROWS)
+
+
+async def _slow_import(account: Account) -> ImportJob:
+    user = await User.get(id=from_global_id(account.user_id)[1])
+    viewer = Viewer(workspace_id=user.workspace_id, role=user.role, user_id=user.id)
+    request = ImportRequest(kind=ImportKind.CUSTOMERS, file=_slow_workbook(), file_name="空行.xlsx")
+    job, _ = await start_import(viewer, request)
+    return job
+
+
+async def _wait_for_status(
+    job_id: int, statuses: set[ImportStatus], process: subprocess.Popen[bytes] | None = None
+) -> ImportJob:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process is not None:
+            assert process.poll() is None, "the worker died on its own"
+        job = await ImportJob.get(id=job_id)
+        if job.status in statuses:
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the job never became {statuses}")
+
+
+def _rss(pid: int) -> int:
+    """The process's resident memory, in bytes."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return (
+        int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
+        * 1024
+    )
+
+
+async def test_a_slow_import_is_cancelled_within_seconds(
+    workspace: Account, gql: GraphQL, arq_redis, tmp_path: Path
+):
+    # given: a worker process reading a sheet of blank rows, which commits no chunk
+    job = await _slow_import(workspace)
+    worker = _start_worker(tmp_path)
+    try:
+        await enqueue_import(arq_redis, job)
+        claimed = await _wait_for_status(job.id, {ImportStatus.RUNNING}, worker)
+        await asyncio.sleep(2.5)
+        # it says it is alive, so the sweeper leaves it be (before: its heartbeat went stale
+        # and the next worker was handed the job, while this one kept reading)
+        reading = await ImportJob.get(id=job.id)
+        assert (reading.status, reading.processed_rows) == (ImportStatus.RUNNING, 0)
+        assert reading.heartbeat_at >= claimed.heartbeat_at + timedelta(seconds=1)
+        rss_reading = _rss(worker.pid)
+
+        # when: its owner cancels it
+        asked = time.monotonic()
+        result = await gql.execute(
+            CANCEL_IMPORT, {"id": to_global_id("ImportJob", job.id)}, workspace.token
+        )
+        assert result.ok()["cancelImport"]["importJob"]["status"] == "RUNNING"
+        done = await _wait_for_status(job.id, set(FINISHED), worker)
+        seconds = time.monotonic() - asked
+        rss_done = _rss(worker.pid)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+            await _forget_nudges(arq_redis, job)
+
+    # then: cancelled within seconds (before: not until the whole file was read), its
+    # memory flat meanwhile
+    assert done.status == ImportStatus.CANCELLED, done.failure
+    assert seconds < 5, seconds
+    assert rss_done - rss_reading < 32 * 1024 * 1024, (rss_reading, rss_done)
+
+
+async def test_a_worker_stopped_mid_read_hands_the_job_back_within_seconds(
+    workspace: Account, arq_redis, tmp_path: Path
+):
+    # given: a worker process reading a sheet of blank rows, which commits no chunk
+    job = await _slow_import(workspace)
+    worker = _start_worker(tmp_path)
+    try:
+        await enqueue_import(arq_redis, job)
+        await _wait_for_status(job.id, {ImportStatus.RUNNING}, worker)
+        await asyncio.sleep(1.5)
+
+        # when: asked to stop, as an orchestrator does
+        asked = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        stopped = await _wait_for_status(job.id, {ImportStatus.QUEUED, *FINISHED})
+        seconds = time.monotonic() - asked
+        code = worker.wait(timeout=60)
+        exited = time.monotonic() - asked
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        await _forget_nudges(arq_redis, job)
+
+    # then: back in the queue at its checkpoint within seconds, and the worker gone (before:
+    # it read on until the end of the file, or the minute a shutdown waits for)
+    assert stopped.status == ImportStatus.QUEUED, stopped.failure
+    assert (stopped.next_row, stopped.heartbeat_at) == (1, None)
+    assert seconds < 5, seconds
+    assert code == 0, (tmp_path / "worker.log").read_text(errors="replace")[-2000:]
+    assert exited < 10, exited
     await ImportJob.filter(id=job.id).update(status=ImportStatus.CANCELLED)  # leave no work behind

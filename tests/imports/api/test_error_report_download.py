@@ -8,6 +8,7 @@ import httpx
 
 from api.core.ids import to_global_id
 from domain.imports.runner import run_import
+from models import ImportJob
 from models.enums import ImportStatus
 from tests.helpers import Account, GraphQL
 from tests.imports.api.support import IMPORT_JOB, payload_of, pk, start_import, upload
@@ -179,3 +180,35 @@ async def test_without_valid_credentials_the_answer_is_401(
         assert response.status_code == 401
         assert response.headers["www-authenticate"] == "Bearer"
         assert "客户" not in response.text
+
+
+async def test_formula_like_header_cells_are_defused_and_read_back_as_they_were(
+    client: httpx.AsyncClient, workspace: Account
+):
+    # given: a file whose own header has cells a spreadsheet would run as formulas
+    formulas = ['=HYPERLINK("http://evil.example","点我")', "@SUM(A1)", "+1", "-2"]
+    lines = io.StringIO()
+    csv.writer(lines).writerows([["客户名称", "电话", *formulas], ["甲公司", "打不通", *"abcd"]])
+    content = lines.getvalue().encode()
+    job_id = payload_of(
+        await upload(client, workspace.token, content, "客户.csv", kind="CUSTOMERS")
+    )["importJob"]["id"]
+    assert await run_import(pk(job_id)) == ImportStatus.COMPLETED
+
+    # when
+    response = await _download(client, f"/imports/{job_id}/errors.csv", workspace.token)
+
+    # then: the header's cells are defused like the rows' (before: written raw)
+    assert response.status_code == 200
+    report_header, failed = _rows(response)
+    assert report_header == ["客户名称", "电话", *(f"'{cell}" for cell in formulas), "error", "row"]
+    assert failed[:6] == ["甲公司", "打不通", "a", "b", "c", "d"]
+
+    # and the fixed report, imported again, has the columns the file had
+    again = payload_of(
+        await upload(client, workspace.token, response.content, "客户-errors.csv", kind="CUSTOMERS")
+    )["importJob"]["id"]
+    assert await run_import(pk(again)) == ImportStatus.COMPLETED
+    first, second = await ImportJob.filter(id__in=[pk(job_id), pk(again)]).order_by("id")
+    assert first.unmapped_columns == formulas
+    assert second.unmapped_columns == [*formulas, "error", "row"]

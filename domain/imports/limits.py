@@ -1,0 +1,38 @@
+"""How much of a file an import will read: every bound on a file's size and shape, in one place.
+
+An uploaded file is hostile until read: a 1.6 KB workbook may declare a sheet of 16,384
+columns by 1,048,576 rows, a zip may unpack into gigabytes, a CSV line may hold millions
+of commas. Each bound below is far above what a real spreadsheet needs and caps what one
+file can cost a worker. A file past a bound fails as a whole (ImportFileError), with the
+bound in words.
+"""
+
+from __future__ import annotations
+
+# Rows per file, blank ones included, counted from the file's first line (a sheet's row
+# numbers, a CSV's records, a JSON Lines file's lines): Excel's own maximum. A larger
+# export is split into several files.
+MAX_ROWS = 1_048_576
+
+# Columns a row may hold a value in (the header included). Real spreadsheets have tens,
+# wide exports a few hundred. Cells past it that hold nothing (formatting, trailing
+# commas) are ignored; a value past it fails the file, since it could not be imported.
+MAX_COLUMNS = 1_000
+
+# Cell elements one row of a sheet's XML may hold, empty ones included: Excel's column
+# count (A to XFD). More is no workbook Excel could write, and each one costs parsing time
+# and memory until the row ends.
+MAX_CELLS_PER_SHEET_ROW = 16_384
+# XML elements in one row of a sheet (a cell is two or three: <c><v>, <c><is><t>) or in
+# one shared string, and before a sheet's first row: each is held until its row ends.
+MAX_ELEMENTS_PER_SHEET_ROW = 4 * MAX_CELLS_PER_SHEET_ROW
+
+# A physical line of a CSV or JSON Lines file: a record holds far less (a CSV field is at
+# most 128 KB, Python's csv default), and reading a longer one whole would let one line
+# take all the memory (50 MB of commas is 50 million cells).
+MAX_LINE_BYTES = 1024 * 1024
+
+# A workbook (a zip) unpacks to at most this much, and its parts at most this many times
+# their compressed size (see zip_guard.py).
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100

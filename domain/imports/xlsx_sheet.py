@@ -1,0 +1,266 @@
+"""A workbook's sheet read as its XML holds it: only the cells that exist, none made up.
+
+openpyxl's read-only worksheet (`_read_only.ReadOnlyWorksheet._cells_by_row`) pads every
+row to the width the sheet's `<dimension>` declares and makes an empty row for every row
+number the XML skips; even with the dimension reset, a row is as wide as its last cell.
+A 1.6 KB file declaring `A1:XFD1048576`, or holding one cell at XFD1 and one row at
+1048576, then costs billions of empty cells. And opening a workbook read-only parses each
+sheet without a `<dimension>` whole, once per sheet, looking for one.
+
+So openpyxl reads only the small parts here (the manifest, the workbook, the styles that
+say which numbers are dates), and the shared strings and the sheet are walked as they
+stream past, through defusedxml as openpyxl does, each cell typed by openpyxl's own
+`parse_cell` (strings' text is read here, as openpyxl's `Text` would give it, without
+building one). A row is only as wide as its last value, and each row or string leaves the
+tree once read, so memory stays flat however long the sheet; what may pile up before the
+first row is bounded (limits.py). Both walks hand control back as they go (records
+numbered 0 with no cells while the strings load): whoever reads the rows can stop them
+within a moment (runner.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from typing import BinaryIO
+from xml.etree.ElementTree import Element
+
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.utils import coordinate_to_tuple, get_column_letter
+from openpyxl.worksheet._reader import (
+    CELL_TAG,
+    DATA_TAG,
+    INLINE_STRING,
+    ROW_TAG,
+    WorkSheetParser,
+)
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
+
+from domain.imports.limits import (
+    MAX_CELLS_PER_SHEET_ROW,
+    MAX_COLUMNS,
+    MAX_ELEMENTS_PER_SHEET_ROW,
+)
+from domain.imports.rows import ImportFileError, too_wide
+
+# What a sheet's rows are made of (Row): (row number, cell texts from column A).
+SheetRow = tuple[int, list[str | None]]
+# Handed out while the shared strings load: no row, only control back to the reader.
+_PAUSE: SheetRow = (0, [])
+_STRINGS_BETWEEN_PAUSES = 1000
+
+_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
+_STRING_TABLE_TAG = f"{{{SHEET_MAIN_NS}}}sst"
+
+
+class Workbook:
+    """An .xlsx file opened for reading one sheet; raises what openpyxl raises on a bad one."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        reader = ExcelReader(stream, read_only=True, data_only=True)
+        try:
+            reader.read_manifest()
+            reader.read_workbook()
+            apply_stylesheet(reader.archive, reader.wb)
+        except BaseException:
+            reader.archive.close()
+            raise
+        self._reader = reader
+        # Worksheets by name, in the workbook's order (chartsheets hold no cells).
+        self.sheets = {
+            sheet.name: rel.target
+            for sheet, rel in reader.parser.find_sheets()
+            if "chartsheet" not in rel.Type and rel.target in reader.valid_files
+        }
+
+    def close(self) -> None:
+        self._reader.archive.close()
+
+    def rows(self, name: str | None = None) -> Iterator[SheetRow]:
+        """(row number, cell texts from column A) of each row the sheet's XML holds, in
+        order: the first sheet's, or the one named `name`.
+
+        A row's texts end at its last cell holding one (`cell_text`); a value past
+        MAX_COLUMNS, or a row of more cell elements than Excel has columns, fails the
+        file. Rows numbered at or below one already read are skipped, as openpyxl does.
+        """
+        if name is None:
+            if not self.sheets:
+                raise ImportFileError("The workbook has no sheet of cells.")
+            name = next(iter(self.sheets))
+        if name not in self.sheets:
+            names = "、".join(self.sheets)
+            raise ImportFileError(f"The workbook has no sheet “{name}” (it has: {names}).")
+        strings: list[str] = []
+        yield from self._shared_strings(strings)
+        yield from self._sheet_rows(self.sheets[name], strings)
+
+    def _shared_strings(self, strings: list[str]) -> Iterator[SheetRow]:
+        """Fills `strings` with the workbook's shared strings, as openpyxl's
+        `read_string_table` does, pausing every thousand of them."""
+        part = self._reader.package.find(SHARED_STRINGS)
+        if part is None:
+            return
+        with self._reader.archive.open(part.PartName[1:]) as source:
+            table = None  # the <sst> element, whose strings leave the tree once read
+            ended = 0  # elements ended since the last string
+            for event, element in iterparse(source, events=("start", "end")):
+                if event == "start":
+                    if element.tag == _STRING_TABLE_TAG:
+                        table = element
+                    continue
+                if element.tag == _STRING_TAG:
+                    strings.append(_plain_text(element).replace("x005F_", ""))
+                    if table is not None:
+                        table.clear()
+                    ended = 0
+                    if len(strings) % _STRINGS_BETWEEN_PAUSES == 0:
+                        yield _PAUSE
+                elif (ended := ended + 1) > MAX_ELEMENTS_PER_SHEET_ROW:
+                    raise _too_many_elements("a shared string")
+
+    def _sheet_rows(self, path: str, strings: list[str]) -> Iterator[SheetRow]:
+        workbook = self._reader.wb
+        parser = WorkSheetParser(
+            None,
+            strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        parse_cell = parser.parse_cell
+        data = None  # the <sheetData> element, whose rows leave the tree once read
+        last = 0  # the number of the row read last
+        cells: list[tuple[int, str]] = []  # (column, text) of the row being read
+        width = 0  # the column of its last text
+        count = 0  # its cell elements so far
+        ended = 0  # the elements ended since the last row (or the start)
+        with self._reader.archive.open(path) as source:
+            for event, element in iterparse(source, events=("start", "end")):
+                tag = element.tag
+                if event == "start":
+                    if tag == DATA_TAG:
+                        data = element
+                    continue
+                if tag == ROW_TAG:
+                    number = _row_number(element.get("r"), last)
+                    if data is not None:
+                        data.clear()
+                    if number > last:
+                        yield number, _texts(cells, width, number)
+                        last = number
+                    parser.col_counter = 0  # cells without a reference count from column A
+                    parser.row_counter = number
+                    cells = []
+                    count = width = ended = 0
+                    continue
+                if (ended := ended + 1) > MAX_ELEMENTS_PER_SHEET_ROW:
+                    raise _too_many_elements(f"row {last + 1:,} of the sheet")
+                if tag == CELL_TAG:
+                    if (count := count + 1) > MAX_CELLS_PER_SHEET_ROW:
+                        raise _too_many_cells(last + 1)
+                    if element.get("t") == "inlineStr":
+                        column = _column(element, parser)
+                        content = element.find(INLINE_STRING)
+                        text = None if content is None else cell_text(_plain_text(content))
+                    else:
+                        cell = parse_cell(element)
+                        column = cell["column"]
+                        text = cell_text(cell["value"])
+                    if text is not None:
+                        cells.append((column, text))
+                        if column > width:
+                            width = column
+                elif tag == DATA_TAG:
+                    return  # what follows the cells (merged ranges, links…) is not read
+
+
+def _column(cell: Element, parser: WorkSheetParser) -> int:
+    """The cell's column, as `parse_cell` finds it: from its reference, or next to the last."""
+    reference = cell.get("r")
+    if reference:
+        parser.col_counter = coordinate_to_tuple(reference)[1]
+    else:
+        parser.col_counter += 1
+    return parser.col_counter
+
+
+def _plain_text(node: Element) -> str:
+    """A shared or inline string's text as openpyxl's `Text.from_tree(node).content` gives
+    it (its last <t>, then each rich-text run's last <t>; phonetic hints left out), without
+    the objects openpyxl builds on the way: a fifth of the time a sheet of text takes."""
+    plain = None
+    runs = []
+    for child in node:
+        name = child.tag.rpartition("}")[2]
+        if name == "t":
+            plain = child.text
+        elif name == "r":
+            run = None
+            for part in child:
+                if part.tag.rpartition("}")[2] == "t":
+                    run = part.text
+            if run is not None:
+                runs.append(run)
+    if plain is None:
+        return "".join(runs)
+    return plain + "".join(runs) if runs else plain
+
+
+def _row_number(reference: str | None, last: int) -> int:
+    if reference is None:
+        return last + 1
+    try:
+        return int(reference)
+    except ValueError:
+        number = float(reference)  # openpyxl reads "5.0"; anything else is not a number
+        if not number.is_integer():
+            raise ValueError(f"“{reference}” is not a row number") from None
+        return int(number)
+
+
+def _texts(cells: list[tuple[int, str]], width: int, number: int) -> list[str | None]:
+    if width > MAX_COLUMNS:
+        raise too_wide(number, width, get_column_letter(width))
+    texts: list[str | None] = [None] * width
+    for column, text in cells:
+        texts[column - 1] = text
+    return texts
+
+
+def cell_text(value: object) -> str | None:
+    """A cell's value as the text a user would have typed into a CSV."""
+    if value is None:
+        return None
+    if isinstance(value, bool):  # before int: bool is an int
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        # Excel has no date type: a date is a datetime at midnight.
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        # Excel stores every number as a float: 13800138000 comes back as 13800138000.0.
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def _too_many_cells(number: int) -> ImportFileError:
+    return ImportFileError(
+        f"Row {number:,} of the sheet (or the row after it) has more than "
+        f"{MAX_CELLS_PER_SHEET_ROW:,} cells, more than Excel allows; the workbook is damaged "
+        "or was not made by a spreadsheet program."
+    )
+
+
+def _too_many_elements(where: str) -> ImportFileError:
+    return ImportFileError(
+        f"The XML of {where} holds more than {MAX_ELEMENTS_PER_SHEET_ROW:,} elements, which "
+        "no spreadsheet program writes; the workbook was refused."
+    )

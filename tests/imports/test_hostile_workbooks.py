@@ -1,0 +1,241 @@
+"""Workbooks built to hurt the reader: each is read, or refused with its reason, in bounded
+time and memory. (The same files through a real worker: tests/workers/test_hostile_imports.py.)"""
+
+from __future__ import annotations
+
+import random
+import time
+import tracemalloc
+from collections.abc import Iterator
+
+import pytest
+
+from domain.imports.limits import MAX_CELLS_PER_SHEET_ROW, MAX_COLUMNS, MAX_ROWS
+from domain.imports.rows import ImportFileError
+from domain.imports.xlsx_reader import read_xlsx
+from tests.imports.workbooks import MAIN, WORKBOOK, inline, shared_strings, sheet, workbook
+
+HEADER = f'<row r="1">{inline("A1", "name")}</row>'
+
+# A 1.6 KB workbook declaring a sheet of 16,384 columns by 1,048,576 rows, with a row at
+# the very end: openpyxl's read-only reader pads to the declared size (half an hour).
+DIMENSION_BOMB = workbook(
+    sheet(
+        f'{HEADER}<row r="1048576">{inline("A1048576", "最后一行")}</row>',
+        before='<dimension ref="A1:XFD1048576"/>',
+    )
+)
+
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+)
+EXTERNAL = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+DATA_ROW = f'<row r="2">{inline("A2", "Acme")}</row>'
+
+
+def _read(data: bytes) -> tuple[list, int, float, int]:
+    """(the first rows with values, seconds, peak bytes allocated) reading `data`; the rows
+    are counted, not held, past the first ten."""
+    kept: list = []
+    count = 0
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        for row in read_xlsx(data):
+            if row[1] is not None:
+                count += 1
+                if len(kept) < 10:
+                    kept.append(row)
+        seconds = time.perf_counter() - started
+        return kept, count, seconds, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _refusal(data: bytes) -> tuple[str, float]:
+    started = time.perf_counter()
+    with pytest.raises(ImportFileError) as refused:
+        list(read_xlsx(data))
+    return str(refused.value), time.perf_counter() - started
+
+
+def test_a_declared_huge_sheet_costs_only_its_cells():
+    # given: 1.6 KB declaring A1:XFD1048576 (before: ~30 minutes of padding)
+    assert len(DIMENSION_BOMB) < 2000
+
+    # when
+    rows, count, seconds, peak = _read(DIMENSION_BOMB)
+
+    # then: its one row, numbered where it stands, at once and in little memory
+    assert (rows, count) == ([(1_048_575, {"name": "最后一行"})], 1)
+    assert seconds < 1, seconds
+    assert peak < 5 * 1024 * 1024, peak
+
+
+def test_an_empty_cell_at_the_last_column_is_ignored():
+    # given: a formatted but empty cell at XFD on every row (a row is as wide as its last cell)
+    data = workbook(
+        sheet(
+            f'<row r="1">{inline("A1", "name")}<c r="XFD1" s="1"/></row>'
+            + "".join(
+                f'<row r="{n}">{inline(f"A{n}", f"客户{n}")}<c r="XFD{n}" s="1"/></row>'
+                for n in range(2, 2002)
+            )
+        )
+    )
+
+    # when
+    rows, count, seconds, peak = _read(data)
+
+    # then: 2,000 rows of one column, not 2,000 × 16,384 cells (before: 33 million)
+    assert count == 2000 and rows[0] == (1, {"name": "客户2"})
+    assert seconds < 2, seconds
+    assert peak < 5 * 1024 * 1024, peak
+
+
+def test_a_value_past_the_column_limit_fails_the_file_naming_it():
+    data = workbook(sheet(f'{HEADER}<row r="7">{inline("A7", "x")}{inline("XFD7", "y")}</row>'))
+
+    message, seconds = _refusal(data)
+
+    assert message.startswith(
+        f"The file has a value in column XFD of row 7; an import reads at most {MAX_COLUMNS:,}"
+    )
+    assert seconds < 1
+
+
+def test_a_row_past_excels_last_row_fails_the_file_at_once():
+    # given: a row numbered far past any sheet (before: a loop over every number up to it)
+    data = workbook(sheet(f'{HEADER}<row r="1000000000000">{inline("A1", "x")}</row>'))
+
+    message, seconds = _refusal(data)
+
+    assert f"goes on past row {MAX_ROWS:,}" in message
+    assert seconds < 1
+
+
+def test_a_row_of_more_cells_than_excel_has_columns_is_refused():
+    data = workbook(
+        sheet(HEADER + '<row r="2">' + "<c/>" * (MAX_CELLS_PER_SHEET_ROW + 1) + "</row>")
+    )
+
+    message, seconds = _refusal(data)
+
+    assert f"more than {MAX_CELLS_PER_SHEET_ROW:,} cells" in message
+    assert seconds < 2
+
+
+def test_endless_elements_before_the_cells_are_refused_in_bounded_memory():
+    # given: a sheet whose column definitions go on and on before its first row
+    widths = random.Random(1).choices(range(1, 100_000), k=200_000)
+    columns = "<cols>" + "".join(f'<col min="1" max="1" width="{w}"/>' for w in widths)
+    columns += "</cols>"
+    data = workbook(sheet(HEADER + DATA_ROW, before=columns))
+
+    tracemalloc.start()
+    try:
+        message, seconds = _refusal(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert "holds more than" in message and "no spreadsheet program writes" in message
+    assert seconds < 3
+    assert peak < 30 * 1024 * 1024, peak
+
+
+def _long_sheet(rows: int) -> Iterator[bytes]:
+    yield f'<worksheet xmlns="{MAIN}"><sheetData>{HEADER}'.encode()
+    for n in range(2, rows + 2):
+        yield f'<row r="{n}"><c r="A{n}" t="s"><v>{n % 50}</v></c></row>'.encode()
+    yield b"</sheetData></worksheet>"
+
+
+def test_memory_stays_flat_however_long_the_sheet():
+    # given: the same sheet, 5,000 and 50,000 rows long
+    strings = shared_strings(f"客户{n}" for n in range(50))
+    short = workbook(_long_sheet(5_000), strings=strings)
+    long = workbook(_long_sheet(50_000), strings=strings)
+
+    # when
+    _, short_count, _, short_peak = _read(short)
+    _, long_count, _, long_peak = _read(long)
+
+    # then: ten times the rows, not ten times the memory (each read row leaves the tree)
+    assert (short_count, long_count) == (5_000, 50_000)
+    assert long_peak < 2 * short_peak + 1024 * 1024, (short_peak, long_peak)
+
+
+def test_blank_rows_each_hand_control_back():
+    # given: a sheet of 5,000 blank rows between its header and its one row
+    blank = "".join(f'<row r="{n}"><c r="A{n}" s="1"/></row>' for n in range(2, 5002))
+    data = workbook(sheet(f"{HEADER}{blank}<row r='5002'>{inline('A5002', 'x')}</row>"))
+
+    # when
+    read = list(read_xlsx(data))
+
+    # then: one item per row, a blank row's values None: the caller sees each go by
+    assert len(read) == 5001
+    assert read[:2] == [(1, None), (2, None)]
+    assert read[-1] == (5001, {"name": "x"})
+
+
+MALFORMED = {
+    "entity expansion": (
+        workbook(
+            LAUGHS + sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>&lol3;</t></is></c></row>')
+        ),
+        "declares entities, a DTD or outside references",
+    ),
+    "entity expansion in the shared strings": (
+        workbook(
+            sheet(HEADER + DATA_ROW),
+            strings=LAUGHS + f'<sst xmlns="{MAIN}"><si><t>&lol3;</t></si></sst>',
+        ),
+        "declares entities, a DTD or outside references",
+    ),
+    "entity expansion in the workbook part": (
+        workbook(sheet(HEADER + DATA_ROW), parts={"xl/workbook.xml": LAUGHS + WORKBOOK}),
+        "declares entities, a DTD or outside references",
+    ),
+    "external entity": (
+        workbook(EXTERNAL + sheet(f'<row r="1">{inline("A1", "&secret;")}</row>')),
+        "declares entities, a DTD or outside references",
+    ),
+    "broken XML in the sheet": (
+        workbook(sheet(HEADER + DATA_ROW + '<row r="3"><c r="A3"><v>1</v></row>')),
+        "not valid XML (mismatched tag",
+    ),
+    "a shared string that is not there": (
+        workbook(sheet(HEADER + '<row r="2"><c r="A2" t="s"><v>99</v></c></row>')),
+        "its sheet cannot be read (IndexError",
+    ),
+    "a row number that is not a number": (
+        workbook(sheet(HEADER + f'<row r="two">{inline("A2", "x")}</row>')),
+        "its sheet cannot be read (ValueError",
+    ),
+    "a cell reference past ZZZ": (
+        workbook(sheet(HEADER + f'<row r="2">{inline("ABCD2", "x")}</row>')),
+        "its sheet cannot be read (ValueError",
+    ),
+    "a number that is not one": (
+        workbook(sheet(HEADER + '<row r="2"><c r="A2"><v>12abc</v></c></row>')),
+        "its sheet cannot be read (ValueError",
+    ),
+    "a zip that is no workbook": (
+        workbook(sheet(HEADER), parts={"[Content_Types].xml": "<Types/>"}),
+        "not a readable .xlsx workbook",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_a_malformed_workbook_is_refused_with_its_reason(case):
+    data, reason = MALFORMED[case]
+
+    message, seconds = _refusal(data)
+
+    assert reason in message
+    assert seconds < 1

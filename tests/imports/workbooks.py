@@ -1,0 +1,104 @@
+"""Workbooks written by hand, part by part: the smallest files Excel's format allows, with
+whatever sheet XML a test needs (hostile ones included), which openpyxl would not write."""
+
+from __future__ import annotations
+
+import io
+import random
+import zipfile
+from collections.abc import Iterable, Iterator
+from xml.sax.saxutils import escape
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_TYPES = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{_TYPES}.sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_TYPES}.worksheet+xml"/>'
+    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_TYPES}.sharedStrings+xml"/>'
+    "</Types>"
+)
+ROOT_RELS = (
+    f'<Relationships xmlns="{_RELS}"><Relationship Id="rId1" '
+    f'Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+WORKBOOK = (
+    f'<workbook xmlns="{MAIN}" xmlns:r="{_DOC}"><sheets>'
+    '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+WORKBOOK_RELS = (
+    f'<Relationships xmlns="{_RELS}">'
+    f'<Relationship Id="rId1" Type="{_DOC}/worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{_DOC}/sharedStrings" Target="sharedStrings.xml"/>'
+    "</Relationships>"
+)
+
+
+def sheet(rows: str, *, before: str = "") -> str:
+    """A worksheet's XML: `before` (a <dimension>, <cols>…), then the rows in <sheetData>."""
+    return f'<worksheet xmlns="{MAIN}">{before}<sheetData>{rows}</sheetData></worksheet>'
+
+
+def inline(reference: str, text: str) -> str:
+    """A cell holding `text` as an inline string."""
+    return f'<c r="{reference}" t="inlineStr"><is><t>{escape(text)}</t></is></c>'
+
+
+def shared_strings(strings: Iterable[str]) -> str:
+    items = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
+    return f'<sst xmlns="{MAIN}">{items}</sst>'
+
+
+def workbook(
+    sheet_xml: str | bytes | Iterable[bytes],
+    *,
+    strings: str | None = None,
+    parts: dict[str, str | bytes] | None = None,
+) -> bytes:
+    """An .xlsx file of one sheet; `sheet_xml` may come in pieces (written as they come, so a
+    large sheet is never held whole). `parts` adds or replaces parts by name."""
+    out = io.BytesIO()
+    members: dict[str, str | bytes] = {
+        "[Content_Types].xml": CONTENT_TYPES,
+        "_rels/.rels": ROOT_RELS,
+        "xl/workbook.xml": WORKBOOK,
+        "xl/_rels/workbook.xml.rels": WORKBOOK_RELS,
+        "xl/sharedStrings.xml": strings if strings is not None else shared_strings([]),
+        **(parts or {}),
+    }
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            if isinstance(sheet_xml, str | bytes):
+                sheet_xml = [sheet_xml.encode() if isinstance(sheet_xml, str) else sheet_xml]
+            for piece in sheet_xml:
+                member.write(piece)
+    return out.getvalue()
+
+
+def blank_rows(rows: int, *, cells: int = 1_000, then: int = 0, seed: int = 9) -> bytes:
+    """A sheet with a header, then `rows` rows of `cells` empty cells each (nothing to import,
+    and every cell costs parsing), then `then` customers. The empty cells' style ids are
+    random, so that the archive does not compress past the zip guard's ratio (a real file's
+    would not either)."""
+    chance = random.Random(seed)
+
+    def pieces() -> Iterator[bytes]:
+        yield f'<worksheet xmlns="{MAIN}"><sheetData><row r="1">{inline("A1", "name")}</row>'.encode()
+        for number in range(2, rows + 2):
+            styles = chance.choices(range(1000), k=cells)
+            yield f'<row r="{number}">'.encode()
+            yield "".join(f'<c s="{style}"/>' for style in styles).encode()
+            yield b"</row>"
+        for number in range(rows + 2, rows + 2 + then):
+            yield f'<row r="{number}">{inline(f"A{number}", f"客户{number}")}</row>'.encode()
+        yield b"</sheetData></worksheet>"
+
+    return workbook(pieces())

@@ -1,0 +1,54 @@
+"""A run looks up from a long read about once a second (domain/imports/lookout.py): a worker
+shutting down gets its job back within seconds, and a slice never ends without progress."""
+
+import time
+
+from domain.imports.jobs import ImportRequest, start_import
+from domain.imports.runner import run_import
+from models import Customer, ImportJob
+from models.enums import ImportKind, ImportStatus
+from tests.helpers import Account
+from tests.imports.kinds import admin_of
+from tests.imports.workbooks import blank_rows
+
+
+async def _import(account: Account, data: bytes) -> ImportJob:
+    viewer = await admin_of(account)
+    request = ImportRequest(kind=ImportKind.CUSTOMERS, file=data, file_name="空行.xlsx")
+    job, _ = await start_import(viewer, request)
+    return job
+
+
+async def test_a_run_that_must_stop_leaves_a_long_read_within_seconds(workspace: Account):
+    # given: a sheet of blank rows that takes seconds to read and commits nothing
+    job = await _import(workspace, blank_rows(1_000))
+    began = time.monotonic()
+
+    # when: its worker must stop a second into it (shutting down)
+    status = await run_import(job.id, must_stop=lambda: time.monotonic() > began + 1)
+
+    # then: back in the queue at its checkpoint, a look later (before: read to the end)
+    seconds = time.monotonic() - began
+    assert status == ImportStatus.QUEUED
+    stopped = await ImportJob.get(id=job.id)
+    assert (stopped.status, stopped.next_row, stopped.heartbeat_at) == (
+        ImportStatus.QUEUED,
+        1,
+        None,
+    )
+    assert seconds < 3.5, seconds
+
+
+async def test_a_run_whose_slice_is_over_reads_on_until_a_chunk_commits(workspace: Account):
+    # given: blank rows to read for a few seconds, then five customers
+    job = await _import(workspace, blank_rows(300, then=5))
+
+    # when: its slice is over from the start
+    status = await run_import(job.id, should_stop=lambda: True, chunk_size=2)
+
+    # then: it stopped only once a chunk had committed, so that the next slice starts further
+    # on (a slice that stopped at a look would start over from row 1 forever)
+    assert status == ImportStatus.QUEUED
+    paused = await ImportJob.get(id=job.id)
+    assert (paused.processed_rows, paused.next_row) == (2, 303)
+    assert await Customer.filter(workspace_id=paused.workspace_id).count() == 2
