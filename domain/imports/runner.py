@@ -49,6 +49,8 @@ log = logging.getLogger("crm.imports")
 CHUNK_SIZE = 1000
 # Runs that may fail at one checkpoint (a lost connection, a deadlock) before the job fails.
 MAX_ATTEMPTS = 3
+# How runs failed that arq cancelled at their timeout, with no chunk committed.
+_OUT_OF_TIME = "each ran out of time reading the file; save it again, or split it"
 
 APPLIERS: dict[ImportKind, Applier] = {
     ImportKind.CUSTOMERS: apply_customer_rows,
@@ -81,10 +83,10 @@ async def acting_viewer(job: ImportJob) -> Viewer:
     return least
 
 
-async def _gave_up(job: ImportJob, error: Exception) -> bool:
-    """Counts a run that failed unexpectedly at the job's checkpoint; after MAX_ATTEMPTS the
-    job is FAILED (its committed rows stay) rather than retried forever."""
-    log.exception("import %s: the run failed at row %s", job.id, job.next_row)
+async def _gave_up(job: ImportJob, failure: str) -> bool:
+    """Counts a run that failed at the job's checkpoint (`failure` says how); after
+    MAX_ATTEMPTS the job is FAILED (its committed rows stay) rather than retried forever.
+    A run that committed a chunk moved the checkpoint: it is not counted."""
     await ImportJob.filter(id=job.id, next_row=job.next_row).update(
         failed_attempts=F("failed_attempts") + 1
     )
@@ -94,8 +96,8 @@ async def _gave_up(job: ImportJob, error: Exception) -> bool:
     await _finish(
         job,
         ImportStatus.FAILED,
-        f"The import stopped at row {job.next_row}: {attempts} attempts failed "
-        f"({type(error).__name__}). The rows before it were imported.",
+        f"The import stopped at row {job.next_row}: {attempts} runs in a row failed "
+        f"({failure}). The rows before it were imported.",
     )
     return True
 
@@ -222,13 +224,23 @@ async def run_import(
         return ImportStatus.FAILED
     except TakenOver:
         return None
+    except asyncio.CancelledError:
+        # arq cancels a run that outlives its timeout: a file whose rows take minutes to read
+        # without a chunk to show for it. Counted like a failure, so that such a file fails
+        # after MAX_ATTEMPTS, saying why, instead of being swept up and read again forever.
+        # A worker shutting down cancels its runs too; that is no fault of the file.
+        if not must_stop():
+            log.warning("import %s: the run at row %s ran out of time", job.id, job.next_row)
+            await _gave_up(job, _OUT_OF_TIME)
+        raise
     except CancelRequested:
         await _finish(job, ImportStatus.CANCELLED)
         if on_progress is not None:
             await on_progress(await job_summaries(id=job.id).get())
         return ImportStatus.CANCELLED
     except Exception as error:
-        if await _gave_up(job, error):
+        log.exception("import %s: the run failed at row %s", job.id, job.next_row)
+        if await _gave_up(job, type(error).__name__):
             return ImportStatus.FAILED
         raise  # the job stays RUNNING: the sweeper retries it once its heartbeat is stale
     finally:

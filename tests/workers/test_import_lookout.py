@@ -1,8 +1,12 @@
 """A run looks up from a long read about once a second (domain/imports/lookout.py): a worker
 shutting down gets its job back within seconds, and a slice never ends without progress."""
 
+import asyncio
+import contextlib
 import time
+from datetime import timedelta
 
+from domain.imports import runner
 from domain.imports.jobs import ImportRequest, start_import
 from domain.imports.runner import run_import
 from models import Customer, ImportJob
@@ -52,3 +56,39 @@ async def test_a_run_whose_slice_is_over_reads_on_until_a_chunk_commits(workspac
     paused = await ImportJob.get(id=job.id)
     assert (paused.processed_rows, paused.next_row) == (2, 303)
     assert await Customer.filter(workspace_id=paused.workspace_id).count() == 2
+
+
+async def test_a_file_whose_runs_keep_running_out_of_time_fails_saying_why(workspace: Account):
+    # given: a sheet whose blank rows take longer to read than a run may last (here arq's
+    # timeout is a fraction of a second; a worker's is two minutes against a file of
+    # tens of millions of empty cells)
+    job = await _import(workspace, blank_rows(1_000))
+
+    # when: runs are cancelled at their timeout, as arq's asyncio.wait_for does, and the
+    # sweeper hands the job to the next run each time
+    outcomes = []
+    for _ in range(runner.MAX_ATTEMPTS):
+        try:
+            await asyncio.wait_for(run_import(job.id, stale_after=timedelta(0)), 0.5)
+            outcomes.append("finished")
+        except TimeoutError:
+            outcomes.append("timed out")
+
+    # then: the job failed after a few runs, saying why, rather than being read forever
+    assert outcomes == ["timed out"] * runner.MAX_ATTEMPTS
+    failed = await ImportJob.get(id=job.id)
+    assert failed.status == ImportStatus.FAILED
+    assert "ran out of time" in (failed.failure or "")
+    assert failed.failed_attempts == runner.MAX_ATTEMPTS
+
+
+async def test_a_run_cancelled_because_its_worker_stops_is_no_failure(workspace: Account):
+    # given
+    job = await _import(workspace, blank_rows(1_000))
+
+    # when: its worker is shutting down and cancels it
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(run_import(job.id, must_stop=lambda: True), 0.2)
+
+    # then: nothing counted against the file
+    assert (await ImportJob.get(id=job.id)).failed_attempts == 0
