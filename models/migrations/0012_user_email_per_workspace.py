@@ -44,6 +44,9 @@ def _create_table(name: str, email_unique: bool) -> str:
 
 async def _rebuild_sqlite_table(schema_editor, *, email_unique: bool) -> None:
     client = schema_editor.client
+    # Off for the rebuild; afterwards as it was (crm.migrations runs SQLite's with them off).
+    _, state = await client.execute_query("PRAGMA foreign_keys")
+    was_on = bool(state and state[0][0])
     await client.execute_script("PRAGMA foreign_keys = OFF")
     try:
         async with in_transaction(client.connection_name) as db:
@@ -68,7 +71,8 @@ async def _rebuild_sqlite_table(schema_editor, *, email_unique: bool) -> None:
                 rows = [tuple(row) for row in dangling[:5]]
                 raise RuntimeError(f"rebuilding app_user left dangling references: {rows}")
     finally:
-        await client.execute_script("PRAGMA foreign_keys = ON")
+        if was_on:
+            await client.execute_script("PRAGMA foreign_keys = ON")
 
 
 class AlterUserEmail(ops.AlterField):
