@@ -118,7 +118,16 @@ class Settings(BaseSettings):
     # (RATE_LIMITED, Retry-After) until the window ends. Counted in Redis.
     sign_in_failures_per_account: int = Field(default=10, ge=1)
     sign_in_failures_per_address: int = Field(default=100, ge=1)
+    # Every sign-in from an address in the window, successes too: one client cannot make
+    # unlimited Argon2 work, and an office behind one NAT address is never refused.
+    sign_in_attempts_per_address: int = Field(default=1000, ge=1)
     sign_in_failure_window_seconds: int = Field(default=15 * 60, ge=1)
+    # Sign-ups (workspaces) from one client address per window (domain/sign_up_throttle.py).
+    sign_ups_per_address: int = Field(default=20, ge=1)
+    sign_up_window_seconds: int = Field(default=60 * 60, ge=1)
+    # The Redis namespace of those counters; empty: derived from DATABASE_URL's host, port
+    # and database name. A Redis Cluster hash tag: no braces.
+    throttle_namespace: str = Field(default="", pattern=r"^[A-Za-z0-9._:-]{0,64}$")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

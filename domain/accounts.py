@@ -22,6 +22,7 @@ from domain.passwords import (
 )
 from domain.pipelines import create_default_pipeline
 from domain.sign_in_throttle import SignInThrottle
+from domain.sign_up_throttle import SignUpThrottle
 from domain.validation import check_email, check_name, check_timezone, clean_text
 from domain.viewer import Viewer
 from models import ApiKey, User, Workspace
@@ -31,9 +32,9 @@ API_KEY_PREFIX = "crm_"
 # An API key's last use is recorded at most this often, not on every request.
 _LAST_USED_GRANULARITY = timedelta(minutes=1)
 # One e-mail may have accounts in several workspaces; a sign-in without a workspace checks
-# the password against at most this many of them (the oldest), so that an e-mail used in
-# many workspaces cannot make one attempt cost many Argon2 checks. The others sign in
-# naming their workspace.
+# the password against at most this many of them (see `_candidates` for which), so that
+# an e-mail planted in many workspaces cannot make one attempt cost many Argon2 checks.
+# The others sign in naming their workspace.
 MAX_SIGN_IN_CANDIDATES = 5
 _WRONG_SIGN_IN = "Wrong e-mail or password."
 _DUPLICATE_MEMBER = "A member of this workspace already has this e-mail."
@@ -90,13 +91,23 @@ def _refuse_api_keys(viewer: Viewer, action: str) -> None:
 
 
 async def sign_up(
-    *, workspace_name: str, name: str, email: str, password: str, timezone: str | None
+    *,
+    workspace_name: str,
+    name: str,
+    email: str,
+    password: str,
+    timezone: str | None,
+    client_address: str | None = None,
+    throttle: SignUpThrottle | None = None,
 ) -> User:
     """Creates a workspace with its first ADMIN user and a default sales pipeline.
 
     An e-mail is unique within a workspace only, so a sign-up never conflicts with an
-    account elsewhere, and never tells whether an e-mail has one.
+    account elsewhere, and never tells whether an e-mail has one. With a throttle, the
+    sign-up is counted first and refused past its address's limit (SignUpThrottled).
     """
+    if throttle:
+        await throttle.admit(client_address)
     problems = Problems()
     workspace_name = check_name(problems, "workspaceName", workspace_name)
     name = check_name(problems, "name", name)
@@ -149,26 +160,59 @@ async def log_in(
     """The active user the e-mail and password open (in `workspace_id` when given).
 
     With a throttle, the attempt is counted first and refused past its limits
-    (SignInThrottled), before any password is checked.
+    (SignInThrottled), before any password is checked; it stays counted as a guess unless
+    it opens the one account it checked (`Admission.signed_in`).
     """
     email = (clean_text(email) or "").lower()
     admission = await throttle.admit(email, client_address) if throttle else None
-    try:
-        user = await _authenticate(email, password, workspace_id)
-    except SeveralWorkspaces:
-        if admission:
-            await admission.succeeded()  # the password was right
-        raise
+    user, accounts_checked = await _authenticate(email, password, workspace_id)
     if admission:
-        await admission.succeeded()
+        await admission.signed_in(accounts_checked=accounts_checked)
     return user
 
 
-async def _authenticate(email: str, password: str, workspace_id: int | None) -> User:
+async def _candidates(email: str, workspace_id: int | None) -> list[User]:
+    """The accounts a sign-in checks its password against.
+
+    Naming a workspace: the e-mail's account there (at most one). Naming none: at most
+    MAX_SIGN_IN_CANDIDATES of the e-mail's accounts, those most recently signed into
+    first, then those never signed into, newest first. Anyone may sign up workspaces with
+    anyone's e-mail (there is no verification), so which five are checked is what a
+    squatter would play with:
+    - accounts planted and left alone never push out an account its owner signs into,
+      whenever they were planted (the oldest five, as before, let five planted first
+      shut a newer real account out for good);
+    - among accounts never signed into (a new invitee's, a sign-up's own), the newest
+      come first, so accounts planted beforehand on an e-mail do not shut out the real
+      one made after them;
+    - a squatter who keeps signing into five accounts of their own after the owner's
+      last sign-in still pushes the owner's out: that takes work per victim, and counts
+      against the victim's e-mail (each such sign-in checks several accounts, so it is
+      a guess, `domain.sign_in_throttle`), like the lockout anyone can cause anyway. The
+      owner then signs in naming the workspace (clients keep the workspaceId of their
+      last sign-in); only verified e-mails would end it.
+    """
     query = User.filter(email=email, is_active=True)
     if workspace_id is not None:
-        query = query.filter(workspace_id=workspace_id)
-    candidates = await query.order_by("id").limit(MAX_SIGN_IN_CANDIDATES)
+        return await query.filter(workspace_id=workspace_id)
+    used = (
+        await query.filter(last_signed_in_at__not_isnull=True)
+        .order_by("-last_signed_in_at", "-id")
+        .limit(MAX_SIGN_IN_CANDIDATES)
+    )
+    if len(used) == MAX_SIGN_IN_CANDIDATES:
+        return used
+    unused = (
+        await query.filter(last_signed_in_at__isnull=True)
+        .order_by("-id")
+        .limit(MAX_SIGN_IN_CANDIDATES - len(used))
+    )
+    return [*used, *unused]
+
+
+async def _authenticate(email: str, password: str, workspace_id: int | None) -> tuple[User, int]:
+    """The user the password opens, and how many accounts it was checked against."""
+    candidates = await _candidates(email, workspace_id)
     if not candidates:
         # No account: check a dummy hash all the same, so that a miss costs as long as a hit.
         await password_matches(dummy_hash(), password)
@@ -184,10 +228,13 @@ async def _authenticate(email: str, password: str, workspace_id: int | None) -> 
         workspaces = await Workspace.filter(id__in=[user.workspace_id for user in matches])
         raise SeveralWorkspaces(sorted(workspaces, key=lambda workspace: workspace.id))
     user = matches[0]
+    user.last_signed_in_at = datetime.now(UTC)
+    update_fields = ["last_signed_in_at"]
     if needs_rehash(user.password_hash):
         user.password_hash = await hash_password(password)
-        await user.save(update_fields=["password_hash"])
-    return user
+        update_fields.append("password_hash")
+    await user.save(update_fields=update_fields)
+    return user, len(candidates)
 
 
 async def invite_user(viewer: Viewer, *, name: str, email: str, password: str, role: Role) -> User:

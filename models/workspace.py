@@ -32,6 +32,9 @@ class User(Model):
     timezone = fields.CharField(max_length=64, default="UTC")
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # The last successful sign-in: a sign-in that names no workspace checks the accounts of
+    # its e-mail most recently signed into first (domain/accounts.py).
+    last_signed_in_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "app_user"

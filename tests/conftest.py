@@ -44,6 +44,9 @@ os.environ.update(
     EMBEDDED_REDIS_PATH=str(TMP / "redis.db"),
     SECRET_KEY="test-secret-key",
     LOG_LEVEL="INFO",
+    # Every test signs up its own workspace, all from 127.0.0.1 (tests/accounts sets the
+    # limit it tests).
+    SIGN_UPS_PER_ADDRESS="1000000",
 )
 
 from crm.settings import get_settings  # noqa: E402  (the environment above must come first)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from api.accounts.throttle import ask_to_retry_after, client_address, sign_in_throttle
+from api.accounts.throttle import (
+    ask_to_retry_after,
+    client_address,
+    second_password_field,
+    sign_in_throttle,
+    sign_up_throttle,
+)
 from api.accounts.types import ApiKeyPayload, AuthPayload, Role
 from api.context import Info
 from api.core.errors import ClientError, UserError, user_errors
@@ -13,7 +19,7 @@ from crm.settings import get_settings
 from domain import accounts
 from domain.accounts import SeveralWorkspaces
 from domain.errors import DomainError, ErrorCode
-from domain.sign_in_throttle import SignInThrottled
+from domain.sign_in_throttle import Throttled
 from models.enums import Role as RoleEnum
 
 # No workspace has this id: a malformed or foreign workspaceId opens no account, and is
@@ -49,7 +55,8 @@ def _name_a_workspace(error: SeveralWorkspaces) -> UserError:
 class AccountMutations:
     @strawberry.mutation(
         description="Creates a workspace and its first ADMIN user; can be turned off by "
-        "configuration."
+        "configuration. Sign-ups from one address are limited (RATE_LIMITED, with an HTTP "
+        "Retry-After header); one sign-in or sign-up per request."
     )
     async def sign_up(
         self,
@@ -62,6 +69,9 @@ class AccountMutations:
     ) -> AuthPayload:
         if not get_settings().allow_signup:
             raise ClientError("Sign-up is turned off on this server.", "FORBIDDEN")
+        connection = info.context.request
+        if refused := second_password_field(connection):
+            return AuthPayload(token=None, user=None, errors=[refused])
         try:
             user = await accounts.sign_up(
                 workspace_name=workspace_name,
@@ -69,7 +79,12 @@ class AccountMutations:
                 email=email,
                 password=password,
                 timezone=timezone,
+                client_address=client_address(connection),
+                throttle=sign_up_throttle(connection),
             )
+        except Throttled as error:
+            ask_to_retry_after(info.context.response, error.retry_after)
+            return AuthPayload(token=None, user=None, errors=user_errors(error))
         except DomainError as error:
             return AuthPayload(token=None, user=None, errors=user_errors(error))
         return AuthPayload(token=info.context.authenticator.issue(user), user=user, errors=[])
@@ -77,8 +92,11 @@ class AccountMutations:
     @strawberry.mutation(
         description="Signs in by e-mail and password. An e-mail may have accounts in several "
         "workspaces: when the password opens more than one, name it with `workspaceId`. "
-        "Repeated failures for an e-mail or from an address are refused for a while "
-        "(RATE_LIMITED, with an HTTP Retry-After header)."
+        "Without it, at most five of the e-mail's accounts are checked, those most recently "
+        "signed into first. "
+        "Repeated failures for an e-mail or from an address, or too many attempts from an "
+        "address, are refused for a while (RATE_LIMITED, with an HTTP Retry-After header); "
+        "one sign-in or sign-up per request."
     )
     async def login(
         self,
@@ -88,6 +106,8 @@ class AccountMutations:
         workspace_id: strawberry.ID | None = None,
     ) -> AuthPayload:
         connection = info.context.request
+        if refused := second_password_field(connection):
+            return AuthPayload(token=None, user=None, errors=[refused])
         try:
             user = await accounts.log_in(
                 email,
@@ -96,7 +116,7 @@ class AccountMutations:
                 client_address=client_address(connection),
                 throttle=sign_in_throttle(connection),
             )
-        except SignInThrottled as error:
+        except Throttled as error:
             ask_to_retry_after(info.context.response, error.retry_after)
             return AuthPayload(token=None, user=None, errors=user_errors(error))
         except SeveralWorkspaces as error:

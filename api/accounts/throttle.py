@@ -1,13 +1,21 @@
-"""The sign-in throttle of a request: the domain's rule, counting in this deployment's Redis."""
+"""The throttles of a request: the domain's rules, counting in this deployment's Redis, and
+the one password-hashing field a request may run."""
 
 from __future__ import annotations
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from api.core.errors import UserError
 from crm.attempt_counters import RedisAttemptCounter
-from crm.settings import get_settings
+from crm.settings import Settings, get_settings
+from domain.errors import ErrorCode
 from domain.sign_in_throttle import SignInLimits, SignInThrottle, database_namespace
+from domain.sign_up_throttle import SignUpLimits, SignUpThrottle
+
+
+def _namespace(settings: Settings) -> str:
+    return settings.throttle_namespace or database_namespace(settings.database_url)
 
 
 def sign_in_throttle(connection: HTTPConnection) -> SignInThrottle:
@@ -15,7 +23,16 @@ def sign_in_throttle(connection: HTTPConnection) -> SignInThrottle:
     return SignInThrottle(
         RedisAttemptCounter(connection.app.state.redis),
         SignInLimits.from_settings(settings),
-        namespace=database_namespace(settings.database_url),
+        namespace=_namespace(settings),
+    )
+
+
+def sign_up_throttle(connection: HTTPConnection) -> SignUpThrottle:
+    settings = get_settings()
+    return SignUpThrottle(
+        RedisAttemptCounter(connection.app.state.redis),
+        SignUpLimits.from_settings(settings),
+        namespace=_namespace(settings),
     )
 
 
@@ -28,3 +45,22 @@ def ask_to_retry_after(response: object, seconds: int) -> None:
     """Sets HTTP's Retry-After on the response; a WebSocket has no header to set."""
     if isinstance(response, Response):
         response.headers["Retry-After"] = str(seconds)
+
+
+def second_password_field(connection: HTTPConnection) -> UserError | None:
+    """None for the request's first `login` or `signUp`; the error for any later one.
+
+    Each costs Argon2 work (a sign-in up to five checks, a sign-up a hash), and one
+    document may alias a mutation 30 times: one per request bounds what a request can
+    cost, whatever the throttles' budgets still allow. A WebSocket connection is one
+    request (its connection's state).
+    """
+    state = connection.state
+    if getattr(state, "password_field_ran", False):
+        return UserError(
+            field=None,
+            message="One sign-in or sign-up per request: send each in a request of its own.",
+            code=ErrorCode.RATE_LIMITED,
+        )
+    state.password_field_ran = True
+    return None

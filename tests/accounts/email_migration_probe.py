@@ -72,6 +72,10 @@ async def main(url: str) -> None:
             "customer_owner": await _one(db, "SELECT owner_id FROM customer"),
             "activity_author": await _one(db, "SELECT author_id FROM activity"),
             "reminder_user": await _one(db, "SELECT user_id FROM reminder"),
+            # 0014: accounts made before it count as signed into when they were made.
+            "signed_in_when_made": await _one(
+                db, "SELECT id FROM app_user WHERE last_signed_in_at = created_at ORDER BY id"
+            ),
         }
         # The same e-mail in another workspace is welcome; twice in one workspace is not.
         await db.execute_script(INSERT_USER.format(workspace=2, email="ada@example.com"))

@@ -63,6 +63,8 @@ async def test_users_and_what_refers_to_them_survive_the_migration(tmp_path: Pat
     assert found["activity_author"] == [[1]]
     assert found["reminder_user"] == [[1]]
     assert found["duplicate_in_workspace"] == "refused"
+    # 0014 ranks the users it finds as signed into when they were made
+    assert found["signed_in_when_made"] == [[1], [2]]
     # The deleted user's id 3 is never handed out again: session tokens name user ids.
     assert found["new_ids"][0] == [1]
     assert found["new_ids"][1][0] > 3

@@ -26,7 +26,12 @@ def _throttle(redis, *, per_account: int = 2, per_address: int = 100, window: in
     # A namespace per test: nothing else counts under it.
     return SignInThrottle(
         RedisAttemptCounter(redis),
-        SignInLimits(per_account, per_address, window),
+        SignInLimits(
+            failures_per_account=per_account,
+            failures_per_address=per_address,
+            attempts_per_address=1000,
+            window_seconds=window,
+        ),
         namespace=f"test-{uuid.uuid4().hex[:8]}",
     )
 
