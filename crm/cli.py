@@ -51,10 +51,24 @@ def uvicorn_edge_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def edge_warnings(settings: Settings) -> list[str]:
+    """What the operator must hear at start-up about what uvicorn will believe."""
+    if settings.trusted_proxies == ["*"]:
+        # uvicorn then takes the left-most X-Forwarded-For entry, which the client writes.
+        return [
+            "TRUSTED_PROXIES=* believes the X-Forwarded-For of every client: one that sends "
+            "its own is counted as whatever address it names, so the per-address sign-in and "
+            "sign-up limits do not hold. Name your proxies' addresses or CIDRs instead."
+        ]
+    return []
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = get_settings()
+    for warning in edge_warnings(settings):
+        log.warning(warning)
     _exit_cleanly_on_sigterm()
     uvicorn.run(
         "api.app:create_app",

@@ -3,6 +3,8 @@ the one password-hashing field a request may run."""
 
 from __future__ import annotations
 
+import logging
+
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
@@ -12,6 +14,8 @@ from crm.settings import Settings, get_settings
 from domain.errors import ErrorCode
 from domain.sign_in_throttle import SignInLimits, SignInThrottle, database_namespace
 from domain.sign_up_throttle import SignUpLimits, SignUpThrottle
+
+log = logging.getLogger("crm.accounts")
 
 
 def _namespace(settings: Settings) -> str:
@@ -36,8 +40,27 @@ def sign_up_throttle(connection: HTTPConnection) -> SignUpThrottle:
     )
 
 
+_unbelieved_proxy = {"told": False}
+
+
 def client_address(connection: HTTPConnection) -> str | None:
-    # What Starlette reports (the peer, or the address a trusted proxy forwarded).
+    """The address a sign-in or sign-up is counted from: what Starlette reports, the peer or
+    the address a proxy named in TRUSTED_PROXIES forwarded (with TRUSTED_PROXIES=*, whatever
+    the client wrote: `crm serve` warns of it)."""
+    if (
+        not _unbelieved_proxy["told"]
+        and "x-forwarded-for" in connection.headers
+        and not get_settings().trusted_proxies
+    ):
+        # Behind a proxy nobody named, every client is counted as the proxy: 100 failures
+        # by anyone lock everyone out of signing in. Said once per process.
+        _unbelieved_proxy["told"] = True
+        log.warning(
+            "sign-ins arrive with X-Forwarded-For but TRUSTED_PROXIES is empty: each is "
+            "counted as the address it came from (%s); behind a proxy, name it in "
+            "TRUSTED_PROXIES, or every client shares the proxy's sign-in limits",
+            connection.client.host if connection.client else None,
+        )
     return connection.client.host if connection.client else None
 
 
