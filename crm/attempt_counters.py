@@ -25,7 +25,8 @@ from domain.sign_in_throttle import Counted, CounterUnavailable, Limit, Tally
 # (a refused attempt spends nothing, so an address over its budget cannot lock the
 # e-mails it names); otherwise every counter counts one more. Returns 1 if counted, then per
 # key its count, the seconds its window has left (-2: no window) and its window's token.
-# A key without an expiry is new (or lost it): its window starts now.
+# A key without an expiry is new (or lost it, which would lock it for ever): its window
+# starts now.
 _COUNT = """
 local counted = 1
 for i, key in ipairs(KEYS) do
@@ -42,7 +43,7 @@ for i, key in ipairs(KEYS) do
     count = tonumber(redis.call('HGET', key, 'count')) or 0
   end
   local left = redis.call('TTL', key)
-  if counted == 1 and left < 0 then
+  if left == -1 then
     redis.call('HSET', key, 'window', ARGV[1])
     redis.call('EXPIRE', key, ARGV[2 * i + 1])
     left = tonumber(ARGV[2 * i + 1])

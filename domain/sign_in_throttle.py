@@ -99,7 +99,7 @@ class Counted:
             for key, tally in self.tallies.items()
             if tally.count >= limits[key].most
         ]
-        return max(1, *waits)
+        return max([1, *waits])
 
 
 class CounterUnavailable(Exception):
