@@ -21,13 +21,20 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+# Nested pages sized to the data (3 contacts and 1 deal per customer), so that both sides
+# read the same rows and the query stays within the cost budget up to --page 100: a deal's
+# lines count as the 200 it may hold, and default pages of 20 deals would ask for 200,000.
 QUERY = """
 query($first: Int!) {
   customers(first: $first, orderBy: {field: NAME, direction: ASC}) {
     edges { node {
       id name phone
-      contacts { edges { node { name phone activities(first: 5) { edges { node { content } } } } } }
-      opportunities { edges { node { name amount stage { name } lineItems { name total } } } }
+      contacts(first: 5) { edges { node {
+        name phone activities(first: 5) { edges { node { content } } }
+      } } }
+      opportunities(first: 2) { edges { node {
+        name amount stage { name } lineItems { name total }
+      } } }
       activities(first: 5) { edges { node { content occurredAt author { name } } } }
     } }
   }

@@ -40,6 +40,10 @@ MAX_OPTIONS = 200
 NUMBER_LIMIT = 10**15
 # What the position column holds.
 POSITION_LIMIT = 2**31
+# More than any form shows; and `customFieldDefinitions` is a list read whole (the query
+# cost counts MAX_DEFINITIONS, every entity's).
+MAX_FIELDS_PER_ENTITY = 100
+MAX_DEFINITIONS = MAX_FIELDS_PER_ENTITY * len(CustomFieldEntity)
 CHOICE_TYPES = (CustomFieldType.SELECT, CustomFieldType.MULTI_SELECT)
 _ENTITY_ORDER = {entity: index for index, entity in enumerate(CustomFieldEntity)}
 
@@ -66,7 +70,9 @@ async def list_definitions(
     query = CustomFieldDefinition.filter(workspace_id=viewer.workspace_id)
     if entity is not None:
         query = query.filter(entity=entity)
-    rows = await query.order_by("position", "id")
+    # No more than the bound, even for a workspace that defined more before it.
+    most = MAX_DEFINITIONS if entity is None else MAX_FIELDS_PER_ENTITY
+    rows = await query.order_by("position", "id").limit(most)
     return sorted(rows, key=lambda row: _ENTITY_ORDER[row.entity])
 
 
@@ -139,6 +145,12 @@ async def define_custom_field(viewer: Viewer, data: CustomFieldData) -> CustomFi
     if KEY.fullmatch(key) and await same_entity.filter(key=key).exists():
         problems.add(
             "input.key", f"This entity already has a custom field “{key}”.", ErrorCode.DUPLICATE
+        )
+    if await same_entity.count() >= MAX_FIELDS_PER_ENTITY:
+        problems.add(
+            "input.entity",
+            f"An entity has at most {MAX_FIELDS_PER_ENTITY} custom fields.",
+            ErrorCode.CONFLICT,
         )
     problems.raise_if_any()
     position = data.position

@@ -29,6 +29,9 @@ QUANTITY_STEP = Decimal("0.0001")
 # What the columns hold: 12 integer digits of quantity, 16 of an amount.
 MAX_QUANTITY = Decimal(10) ** 12
 MAX_AMOUNT = Decimal(10) ** 16
+# A quote's lines: far more than a real quote holds, few enough that reading a page of deals
+# with their lines stays cheap. `lineItems` reads no more (and the query cost counts this).
+MAX_LINE_ITEMS = 200
 
 
 @dataclass
@@ -106,6 +109,13 @@ async def _build_line_items(
     problems: Problems, viewer: Viewer, items: list[LineItemData], currency: str | None
 ) -> tuple[list[LineItem], str | None]:
     """Prices the lines; returns unsaved LineItems and the currency their products imply."""
+    if len(items) > MAX_LINE_ITEMS:
+        # Refused before any line is priced or any product looked up.
+        problems.add(
+            "input.lineItems",
+            f"A deal has at most {MAX_LINE_ITEMS} line items; this one has {len(items):,}.",
+        )
+        return [], currency
     product_ids = {item.product_id for item in items if item.product_id is not None}
     products = {
         p.id: p for p in await Product.filter(id__in=product_ids, workspace_id=viewer.workspace_id)

@@ -23,6 +23,10 @@ from domain.viewer import Viewer
 from models import ChecklistItem, Opportunity, Pipeline, Stage, StageChange
 from models.enums import OpportunityStatus, Role, StageKind
 
+# A sales process's shape, bounded so that reading it whole stays cheap: a workspace's
+# pipelines, their live stages and each stage's checklist are read without pages (the query
+# cost counts these bounds: 20 pipelines of 30 stages of 30 items at most).
+MAX_PIPELINES = 20
 MAX_STAGES = 30
 MAX_CHECKLIST_ITEMS = 30
 
@@ -205,6 +209,10 @@ async def create_pipeline(
     clean = [_check_stage(problems, f"input.stages.{i}", s) for i, s in enumerate(stages)]
     _check_unique_names(problems, "input.stages", [s.name for s in clean])
     _check_kinds(problems, "input.stages", [s.kind for s in clean])
+    if await Pipeline.filter(workspace_id=viewer.workspace_id).count() >= MAX_PIPELINES:
+        problems.add(
+            None, f"A workspace has at most {MAX_PIPELINES} pipelines.", ErrorCode.CONFLICT
+        )
     problems.raise_if_any()
     async with in_transaction():
         first = not await Pipeline.filter(workspace_id=viewer.workspace_id).exists()

@@ -24,8 +24,10 @@ from typing import Any
 from domain.dates import (
     EARLIEST_DATE,
     EARLIEST_INSTANT,
+    EARLIEST_YEAR,
     END_OF_RANGE,
     LATEST_DATE,
+    LATEST_YEAR,
     check_instant,
 )
 from domain.errors import DomainError, ErrorCode, Problems, not_found
@@ -38,6 +40,11 @@ from models.enums import OpportunityStatus, StageKind
 
 DEFAULT_PERIOD = timedelta(days=90)
 DAY_DIGITS = 2  # averages of days are rounded to hundredths of a day
+# The lists of a report are bounded (the query cost counts these): a stage per live stage
+# (`MAX_STAGES`), a forecast month per month a close date may fall in, and the owners with
+# the most won, then open, money; a workspace may have any number of users.
+MAX_FORECAST_MONTHS = 12 * (LATEST_YEAR - EARLIEST_YEAR + 1)
+MAX_REPORT_OWNERS = 100
 
 
 @dataclass(frozen=True)
@@ -345,7 +352,8 @@ async def _forecast(scope: _Scope) -> list[ForecastMonthData]:
 
 
 async def _owners(scope: _Scope, start: datetime, end: datetime) -> list[OwnerReportData]:
-    """Per owner (null: unowned), deals open now and deals closed within the period."""
+    """Per owner (null: unowned), deals open now and deals closed within the period: the
+    MAX_REPORT_OWNERS first by won amount, then open amount, the unowned last."""
     sql = _new_sql()
     cents = sql.cents("o.amount")
 
@@ -365,7 +373,10 @@ async def _owners(scope: _Scope, start: datetime, end: datetime) -> list[OwnerRe
         f"OR (o.status IN ({sql.bind(OpportunityStatus.WON.value)}, "
         f"{sql.bind(OpportunityStatus.LOST.value)}) "
         f"AND {sql.within('o.closed_at', start, end)})) "
-        f"GROUP BY o.owner_id"
+        f"GROUP BY o.owner_id "
+        # The order below, in SQL, so that only the rows kept are read.
+        f"ORDER BY won_cents DESC, open_cents DESC, o.owner_id IS NULL, o.owner_id "
+        f"LIMIT {sql.bind(MAX_REPORT_OWNERS)}"
     )
     owners = []
     for row in await _rows(sql, statement):

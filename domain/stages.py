@@ -15,6 +15,10 @@ from domain.viewer import Viewer
 from models import ChecklistItem, Opportunity, OpportunityChecklistState, Stage, StageChange
 from models.enums import OpportunityStatus, StageKind
 
+# How much of a deal's stage history `stageHistory` shows: its most recent entries. The
+# history grows with every move and is never trimmed; `stageChanges` pages through it all.
+RECENT_STAGE_CHANGES = 50
+
 
 async def missing_required_items(opportunity: Opportunity, stage: Stage) -> list[str]:
     """Titles of the stage's required checklist items this opportunity has not done."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from api.core.errors import UserError
+from api.core.errors import UserError, errors_field
 from api.core.node import Node
 from api.core.types import model_is_type_of
 from models import User as UserModel
@@ -39,10 +39,10 @@ class Workspace(Node):
 class AuthPayload:
     token: str | None
     user: User | None
-    errors: list[UserError]
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
 class ApiKeyPayload:
     secret: str | None = strawberry.field(description="Shown once; only a hash is stored.")
-    errors: list[UserError]
+    errors: list[UserError] = errors_field()

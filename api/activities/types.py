@@ -9,7 +9,7 @@ import strawberry
 
 from api.accounts.types import User
 from api.context import Info
-from api.core.errors import UserError
+from api.core.errors import UserError, errors_field
 from api.core.node import Node
 from api.core.types import model_is_type_of
 from api.customers.types import Contact, Customer
@@ -104,10 +104,10 @@ class Reminder(Node):
 @strawberry.type
 class ActivityPayload:
     activity: Activity | None
-    errors: list[UserError]
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
 class ReminderPayload:
     reminder: Reminder | None
-    errors: list[UserError]
+    errors: list[UserError] = errors_field()

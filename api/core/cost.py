@@ -6,10 +6,12 @@ or `last`, else `DEFAULT_PAGE_SIZE`) for each object the lists above it may retu
     customers(first: 100) › activities(first: 100) › customer › activities(first: 100)
 
 asks for 100 + 100·100 + 100·100·100 = 1,010,100 nodes. A list that is not paginated
-(`lineItems`, `stages`, a payload's `errors`) counts `LIST_SIZE` objects; a single object
-(`customer`, `owner`) and a connection's own `edges` add nothing. Fragments are followed
-and merged as the executor merges them; under an interface (`node`) the dearest of its
-types counts; `@skip`/`@include` are honoured when their condition is known.
+(`lineItems`, `stages`, a payload's `errors`) counts the most it may hold: the bound its
+field declares (`api.core.list_bounds`: 200 line items, 30 stages, 100 errors…), which its
+domain rule enforces and its resolver never reads past. A single object (`customer`,
+`owner`) and a connection's own `edges` add nothing. Fragments are followed and merged as
+the executor merges them; under an interface (`node`) the dearest of its types counts;
+`@skip`/`@include` are honoured when their condition is known.
 
 The walk is memoised by (type, selection sets): the cost below a field is a sum of products
 with the multiplier above it, so each fragment is costed once per type, however often it
@@ -31,11 +33,9 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLField,
     GraphQLInterfaceType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLSchema,
     GraphQLUnionType,
     InlineFragmentNode,
@@ -51,31 +51,11 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from api.core.errors import ClientError
+from api.core.list_bounds import Composite, declared_bound, is_connection, unwrap
 from api.core.pagination import DEFAULT_PAGE_SIZE
 
-# How many objects a list that is not paginated is taken to hold (a deal's line items, a
-# pipeline's stages, a payload's errors): most hold a handful, none is unbounded.
-LIST_SIZE = 10
 # A literal this long is no 32-bit Int (validation refuses it); never hand it to int().
 _LONGEST_INT = 11
-
-_Composite = GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType
-
-
-def _unwrap(field_type: GraphQLOutputType) -> tuple[GraphQLOutputType, bool]:
-    """The named type under the non-null and list wrappers, and whether a list was among them."""
-    listed = False
-    while isinstance(field_type, GraphQLNonNull | GraphQLList):
-        listed = listed or isinstance(field_type, GraphQLList)
-        field_type = field_type.of_type
-    return field_type, listed
-
-
-def _is_connection(named: GraphQLOutputType) -> bool:
-    if not isinstance(named, GraphQLObjectType):
-        return False
-    fields = named.fields
-    return "edges" in fields and "pageInfo" in fields
 
 
 class CostEstimator:
@@ -114,7 +94,7 @@ class CostEstimator:
 
     # ------------------------------------------------------------------ the walk
 
-    def _cost(self, named: _Composite, selection_sets: tuple[SelectionSetNode, ...]) -> int:
+    def _cost(self, named: Composite, selection_sets: tuple[SelectionSetNode, ...]) -> int:
         """The nodes below one object of `named` (for an interface: its dearest type)."""
         if isinstance(named, GraphQLObjectType):
             return self._object_cost(named, selection_sets)
@@ -134,15 +114,15 @@ class CostEstimator:
             return 0  # a fragment cycle: validation refuses the document anyway
         self._busy.add(key)
         fields = object_type.fields
-        in_connection = _is_connection(object_type)
+        in_connection = is_connection(object_type)
         total = 0
         for nodes in self._collect(object_type, selection_sets).values():
             first = nodes[0]
             definition = fields.get(first.name.value)
             if first.selection_set is None or definition is None:
                 continue  # a leaf, __typename, or a field validation refuses
-            named, listed = _unwrap(definition.type)
-            if not isinstance(named, _Composite):
+            named, listed = unwrap(definition.type)
+            if not isinstance(named, Composite):
                 continue
             below = (
                 (first.selection_set,)
@@ -150,10 +130,10 @@ class CostEstimator:
                 else tuple(node.selection_set for node in nodes if node.selection_set)
             )
             nested = self._cost(named, below)
-            if _is_connection(named):
+            if is_connection(named):
                 total += self._page_size(nodes) * (1 + nested)
             elif listed and not in_connection:  # a connection's `edges` are its page
-                total += LIST_SIZE * (1 + nested)
+                total += self._list_size(definition) * (1 + nested)
             else:
                 total += nested
         self._busy.discard(key)
@@ -196,6 +176,12 @@ class CostEstimator:
         )
 
     # ------------------------------------------------------------------ arguments
+
+    def _list_size(self, definition: GraphQLField) -> int:
+        bound = declared_bound(definition)
+        # Every list declares its bound (tests/api/test_list_bounds.py); one that forgot
+        # counts as much as the largest page rather than as a guess.
+        return self.max_page_size if bound is None else bound
 
     def _page_size(self, nodes: list[FieldNode]) -> int:
         size = 0

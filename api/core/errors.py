@@ -11,10 +11,14 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
+from api.core.list_bounds import at_most
 from domain.errors import DomainError
 from domain.errors import ErrorCode as DomainErrorCode
 
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode")
+# A payload lists the first problems found: enough to fix a form, and a bounded list however
+# much a client sent wrong at once.
+MAX_USER_ERRORS = 100
 
 
 @strawberry.type(
@@ -30,7 +34,17 @@ class UserError:
 
 
 def user_errors(error: DomainError) -> list[UserError]:
-    return [UserError(field=p.field, message=p.message, code=p.code) for p in error.problems]
+    problems = error.problems[:MAX_USER_ERRORS]
+    return [UserError(field=p.field, message=p.message, code=p.code) for p in problems]
+
+
+def errors_field() -> Any:
+    """A payload's `errors`, declared with their bound."""
+    return strawberry.field(
+        description=f"What was wrong with the input, in the order found (the first "
+        f"{MAX_USER_ERRORS}).",
+        metadata=at_most(MAX_USER_ERRORS),
+    )
 
 
 class ClientError(GraphQLError):

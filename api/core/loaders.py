@@ -14,6 +14,9 @@ from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
 from api.core.windows import ChildPage, child_pages
+from domain.opportunities import MAX_LINE_ITEMS
+from domain.pipelines import MAX_CHECKLIST_ITEMS, MAX_STAGES
+from domain.stages import RECENT_STAGE_CHANGES
 from domain.viewer import Viewer
 from models import (
     Activity,
@@ -35,6 +38,8 @@ from models import (
 ACTIVITY_ORDER = (("occurred_at", True), ("id", True))
 CONTACT_ORDER = (("is_primary", True), ("id", False))
 OPPORTUNITY_ORDER = (("updated_at", True), ("id", True))
+POSITION_ORDER = (("position", False), ("id", False))
+STAGE_CHANGE_ORDER = (("changed_at", False), ("id", False))
 
 
 def _by_id(model: type[Model], workspace_id: int) -> DataLoader[int, Any]:
@@ -52,7 +57,8 @@ def _all_by(
     order: Sequence[str] = ("id",),
     **conditions: Any,
 ) -> DataLoader[int, list[Any]]:
-    """Every child of each parent: for short lists (a pipeline's stages, a deal's lines)."""
+    """Every child of each parent, for what resolvers use but never return as a list (a
+    deal's checklist states, an activity's reminder); a list a client reads is `_first_by`."""
 
     async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
         grouped: dict[int, list[Any]] = defaultdict(list)
@@ -62,6 +68,43 @@ def _all_by(
         for row in rows:
             grouped[getattr(row, column)].append(row)
         return [grouped.get(i, []) for i in parent_ids]
+
+    return DataLoader(load_fn=load)
+
+
+Order = Sequence[tuple[str, bool]]  # (column, descending) pairs
+
+
+def _first_by(
+    model: type[Model],
+    column: str,
+    workspace_id: int,
+    order: Order,
+    most: int,
+    *,
+    reverse: bool = False,
+    **equals: Any,
+) -> DataLoader[int, list[Any]]:
+    """The first `most` children of each parent in `order`, in one windowed statement;
+    `reverse`: the last `most`, still in `order` (the recent end of a deal's history).
+
+    For the lists a client reads whole (a deal's lines, a pipeline's stages): `most` is the
+    bound the field declares (`api.core.list_bounds`) and the domain enforces when it
+    writes, so the query cost counts what is read even for rows the rule never saw
+    (stored before it, or by hand), and a list that grows for ever shows its recent end."""
+    window = [(name, descending != reverse) for name, descending in order]
+
+    async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
+        pages = await child_pages(
+            model,
+            parent_column=column,
+            parent_ids=list(dict.fromkeys(parent_ids)),
+            order_by=window,
+            workspace_id=workspace_id,
+            limit=most,
+            equals=equals,
+        )
+        return [pages[i].rows[::-1] if reverse else pages[i].rows for i in parent_ids]
 
     return DataLoader(load_fn=load)
 
@@ -120,16 +163,28 @@ class Loaders:
         self.reminder_by_id = _by_id(Reminder, ws)
         self.activity_by_id = _by_id(Activity, ws)
         # Live stages only: removed ones are archived but still named by deals' history.
-        self.stages_by_pipeline = _all_by(
-            Stage, "pipeline_id", ws, ("position", "id"), archived_at=None
+        self.stages_by_pipeline = _first_by(
+            Stage, "pipeline_id", ws, POSITION_ORDER, MAX_STAGES, archived_at=None
         )
-        self.checklist_by_stage = _all_by(ChecklistItem, "stage_id", ws, ("position", "id"))
-        self.line_items_by_opportunity = _all_by(LineItem, "opportunity_id", ws, ("position", "id"))
+        self.checklist_by_stage = _first_by(
+            ChecklistItem, "stage_id", ws, POSITION_ORDER, MAX_CHECKLIST_ITEMS
+        )
+        self.line_items_by_opportunity = _first_by(
+            LineItem, "opportunity_id", ws, POSITION_ORDER, MAX_LINE_ITEMS
+        )
         self.checklist_states_by_opportunity = _all_by(
             OpportunityChecklistState, "opportunity_id", ws
         )
-        self.stage_changes_by_opportunity = _all_by(
-            StageChange, "opportunity_id", ws, ("changed_at", "id")
+        self.recent_stage_changes_by_opportunity = _first_by(
+            StageChange,
+            "opportunity_id",
+            ws,
+            STAGE_CHANGE_ORDER,
+            RECENT_STAGE_CHANGES,
+            reverse=True,
+        )
+        self.stage_changes_by_opportunity = _pages(
+            StageChange, "opportunity_id", STAGE_CHANGE_ORDER, ws
         )
         # The reminder an activity scheduled (at most one; the newest if several).
         self.reminders_by_activity = _all_by(Reminder, "activity_id", ws, ("-id",))

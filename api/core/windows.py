@@ -58,6 +58,7 @@ async def child_pages(
     """Pages of `model` rows per parent: `limit` rows after `offset`, newest per `order_by`.
 
     `order_by` holds (column, descending) pairs; column names come from code, never input.
+    `equals` holds column values the rows must have (None: the column is NULL).
     """
     connection = model._meta.db
     params = _Params(connection.capabilities.dialect)
@@ -68,7 +69,9 @@ async def child_pages(
         f't."{parent_column}" IN ({", ".join(params.add(int(pid)) for pid in parent_ids)})'
     )
     for column, value in (equals or {}).items():
-        where.append(f't."{column}" = {params.add(value)}')
+        where.append(
+            f't."{column}" IS NULL' if value is None else f't."{column}" = {params.add(value)}'
+        )
     low = params.add(offset)
     high = params.add(offset + limit + 1)
     sql = (

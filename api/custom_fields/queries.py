@@ -5,8 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
+from api.core.list_bounds import at_most
 from api.custom_fields.types import CustomFieldDefinition, CustomFieldEntity
 from domain import custom_fields
+from domain.custom_fields import MAX_DEFINITIONS, MAX_FIELDS_PER_ENTITY
 from models.enums import CustomFieldEntity as CustomFieldEntityEnum
 
 
@@ -14,7 +16,9 @@ from models.enums import CustomFieldEntity as CustomFieldEntityEnum
 class CustomFieldQueries:
     @strawberry.field(
         description="The workspace's custom fields, of one entity or of all, ordered by entity "
-        "(CUSTOMER, CONTACT, OPPORTUNITY), then position."
+        f"(CUSTOMER, CONTACT, OPPORTUNITY), then position; at most {MAX_FIELDS_PER_ENTITY} "
+        "per entity.",
+        metadata=at_most(MAX_DEFINITIONS),
     )
     async def custom_field_definitions(
         self, info: Info, entity: CustomFieldEntity | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from api.core.errors import UserError
+from api.core.errors import UserError, errors_field
 from api.core.node import Node
 from api.core.types import model_is_type_of
 from models import CustomFieldDefinition as CustomFieldDefinitionModel
@@ -52,4 +52,4 @@ class CustomFieldDefinition(Node):
 @strawberry.type
 class CustomFieldPayload:
     custom_field: CustomFieldDefinition | None
-    errors: list[UserError]
+    errors: list[UserError] = errors_field()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
-from api.core.errors import UserError
+from api.core.errors import UserError, errors_field
 from api.core.ids import decode_id
 from api.core.mutations import respond
 from api.customers.inputs import ContactInput, ContactPatch, CustomerInput, CustomerPatch
@@ -16,19 +16,19 @@ from domain import customers
 @strawberry.type
 class CustomerPayload:
     customer: Customer | None
-    errors: list[UserError]
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
 class ContactPayload:
     contact: Contact | None
-    errors: list[UserError]
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
 class DeletePayload:
     deleted_id: strawberry.ID | None
-    errors: list[UserError]
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type

@@ -16,7 +16,7 @@ from typing import Any
 import strawberry
 
 from api.context import Info
-from api.core.errors import ErrorCode, UserError, user_errors
+from api.core.errors import ErrorCode, UserError, errors_field, user_errors
 from api.core.ids import decode_id
 from crm.queues import REDIS_ERRORS, REDIS_TIMEOUT, enqueue_scores
 from domain import scoring
@@ -33,7 +33,7 @@ class QueuedPayload:
         description="True once the work is queued; the results appear on the records when "
         "a worker has done it."
     )
-    errors: list[UserError]
+    errors: list[UserError] = errors_field()
 
 
 def _customer_pk(global_id: str) -> int | None:

@@ -10,9 +10,11 @@ from strawberry.scalars import JSON
 
 from api.accounts.types import User
 from api.context import Info
+from api.core.list_bounds import at_most
 from api.core.node import Node
 from api.core.pagination import Connection, child_connection
 from api.core.types import model_is_type_of
+from domain.scoring.rules import COMPONENTS
 from models import Contact as ContactModel
 from models import Customer as CustomerModel
 from models.enums import CustomerKind as CustomerKindEnum
@@ -69,9 +71,14 @@ class Customer(Node):
         owner_id = self.owner_id  # type: ignore[attr-defined]
         return None if owner_id is None else await info.context.loaders.user_by_id.load(owner_id)
 
-    @strawberry.field
+    @strawberry.field(
+        description="One entry per component of the score (recency, frequency, pipeline, "
+        "profile); empty until the customer is scored.",
+        metadata=at_most(len(COMPONENTS)),
+    )
     def score_breakdown(self) -> list[ScoreComponent]:
-        return [ScoreComponent(**component) for component in self.score_breakdown]  # type: ignore[attr-defined]
+        stored = self.score_breakdown[: len(COMPONENTS)]  # type: ignore[attr-defined]
+        return [ScoreComponent(**component) for component in stored]
 
     @strawberry.field
     async def contacts(

@@ -8,7 +8,7 @@ import strawberry
 
 from api.accounts.types import User
 from api.context import Info
-from api.core.errors import UserError
+from api.core.errors import UserError, errors_field
 from api.core.ids import to_global_id
 from api.core.node import Node
 from api.core.pagination import Connection, Ordering, paginate
@@ -100,4 +100,4 @@ def _report_url(info: Info, job_id: int) -> str:
 @strawberry.type
 class ImportJobPayload:
     import_job: ImportJob | None
-    errors: list[UserError]
+    errors: list[UserError] = errors_field()

@@ -15,7 +15,9 @@ from api.core.mutations import respond
 from api.customers.inputs import set_fields
 from api.sales.types import OpportunityPayload, ProductPayload
 from domain import opportunities, products
-from domain.opportunities import LineItemData, OpportunityData
+from domain.opportunities import MAX_LINE_ITEMS, LineItemData, OpportunityData
+
+_LINE_ITEMS = f"The quote, at most {MAX_LINE_ITEMS} lines; the amount is then their sum."
 
 
 @strawberry.input
@@ -64,7 +66,7 @@ class OpportunityInput:
     currency: str | None = None
     expected_close_date: date | None = None
     owner_id: strawberry.ID | None = None
-    line_items: list[LineItemInput] | None = None
+    line_items: list[LineItemInput] | None = strawberry.field(default=None, description=_LINE_ITEMS)
     custom_fields: JSON | None = None
 
     def to_data(self) -> OpportunityData:
@@ -90,7 +92,9 @@ class OpportunityPatch:
     probability: int | None = strawberry.UNSET
     expected_close_date: date | None = strawberry.UNSET
     owner_id: strawberry.ID | None = strawberry.UNSET
-    line_items: list[LineItemInput] | None = strawberry.UNSET
+    line_items: list[LineItemInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=f"{_LINE_ITEMS} They replace the deal's lines."
+    )
     custom_fields: JSON | None = strawberry.UNSET
 
     def to_changes(self) -> dict[str, Any]:

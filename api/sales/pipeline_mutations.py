@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
-from api.core.errors import UserError
+from api.core.errors import UserError, errors_field
 from api.core.ids import decode_id, decode_optional_id
 from api.core.mutations import respond
 from api.sales.pipeline_inputs import (
@@ -23,7 +23,7 @@ from domain import pipelines, stages
 @strawberry.type
 class PipelinePayload:
     pipeline: Pipeline | None
-    errors: list[UserError]
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type

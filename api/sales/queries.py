@@ -10,10 +10,12 @@ from tortoise.expressions import Q
 
 from api.context import Info
 from api.core.ids import decode_id
+from api.core.list_bounds import at_most
 from api.core.pagination import Connection, Ordering, paginate
 from api.customers.filters import OrderDirection
 from api.sales.types import Opportunity, OpportunityStatus, Pipeline, Product
 from domain.errors import DomainError
+from domain.pipelines import MAX_PIPELINES
 from domain.validation import clean_text
 from models import Opportunity as OpportunityModel
 from models import Pipeline as PipelineModel
@@ -54,11 +56,16 @@ class OpportunityOrder:
 
 @strawberry.type
 class SalesQueries:
-    @strawberry.field(description="The workspace's pipelines, the default one first.")
+    @strawberry.field(
+        description=f"The workspace's pipelines, the default one first; at most {MAX_PIPELINES}.",
+        metadata=at_most(MAX_PIPELINES),
+    )
     async def pipelines(self, info: Info) -> list[Pipeline]:
         viewer = info.context.require_viewer()
-        return await PipelineModel.filter(workspace_id=viewer.workspace_id).order_by(
-            "-is_default", "id"
+        return (
+            await PipelineModel.filter(workspace_id=viewer.workspace_id)
+            .order_by("-is_default", "id")
+            .limit(MAX_PIPELINES)  # even for a workspace that made more before the rule
         )
 
     @strawberry.field(description="Products by name; `search` matches name and SKU.")

@@ -12,9 +12,11 @@ from api.accounts.types import User
 from api.context import Info
 from api.core.errors import ClientError
 from api.core.ids import decode_id
+from api.core.list_bounds import at_most
 from api.sales.types import Pipeline, Stage
 from domain import reports
 from domain.errors import DomainError
+from domain.pipelines import MAX_STAGES
 
 
 @strawberry.type(description="One stage of a pipeline report.")
@@ -95,7 +97,9 @@ class PipelineReport:
         name="from", description="Start of the period, included.", resolver=_start
     )
     to: datetime = strawberry.field(description="End of the period, included.", resolver=_end)
-    stages: list[StageReport] = strawberry.field(description="Live stages, in position order.")
+    stages: list[StageReport] = strawberry.field(
+        description="Live stages, in position order.", metadata=at_most(MAX_STAGES)
+    )
     open_count: int
     open_amount: Decimal
     weighted_amount: Decimal
@@ -111,10 +115,13 @@ class PipelineReport:
     )
     forecast: list[ForecastMonth] = strawberry.field(
         description="Open deals by expected close month, oldest month first; deals without "
-        "a date are left out."
+        "a date are left out.",
+        metadata=at_most(reports.MAX_FORECAST_MONTHS),
     )
     owners: list[OwnerReport] = strawberry.field(
-        description="Largest won amount first, then largest open amount; unowned deals last."
+        description=f"The {reports.MAX_REPORT_OWNERS} first: largest won amount first, then "
+        "largest open amount; unowned deals last.",
+        metadata=at_most(reports.MAX_REPORT_OWNERS),
     )
 
 

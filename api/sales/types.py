@@ -11,14 +11,16 @@ from strawberry.scalars import JSON
 from api.accounts.types import User
 from api.activities.types import Activity
 from api.context import Info
-from api.core.errors import UserError
+from api.core.errors import UserError, errors_field
 from api.core.ids import to_global_id
+from api.core.list_bounds import at_most
 from api.core.node import Node
 from api.core.pagination import Connection, child_connection
 from api.core.types import model_is_type_of
 from api.customers.types import Customer
-from domain.opportunities import effective_probability, weighted_amount
-from domain.stages import days_in_stage, is_rotting
+from domain.opportunities import MAX_LINE_ITEMS, effective_probability, weighted_amount
+from domain.pipelines import MAX_CHECKLIST_ITEMS, MAX_STAGES
+from domain.stages import RECENT_STAGE_CHANGES, days_in_stage, is_rotting
 from models import ChecklistItem as ChecklistItemModel
 from models import LineItem as LineItemModel
 from models import Opportunity as OpportunityModel
@@ -59,7 +61,10 @@ class Stage(Node):
     )
     is_type_of = model_is_type_of(StageModel)
 
-    @strawberry.field
+    @strawberry.field(
+        description=f"In order; at most {MAX_CHECKLIST_ITEMS} items.",
+        metadata=at_most(MAX_CHECKLIST_ITEMS),
+    )
     async def checklist(self, info: Info) -> list[ChecklistItem]:
         return await info.context.loaders.checklist_by_stage.load(self.pk)  # type: ignore[attr-defined]
 
@@ -70,7 +75,9 @@ class Pipeline(Node):
     is_default: bool
     is_type_of = model_is_type_of(PipelineModel)
 
-    @strawberry.field(description="In position order.")
+    @strawberry.field(
+        description=f"In position order; at most {MAX_STAGES}.", metadata=at_most(MAX_STAGES)
+    )
     async def stages(self, info: Info) -> list[Stage]:
         return await info.context.loaders.stages_by_pipeline.load(self.pk)  # type: ignore[attr-defined]
 
@@ -188,11 +195,18 @@ class Opportunity(Node):
         owner_id = self.owner_id  # type: ignore[attr-defined]
         return None if owner_id is None else await info.context.loaders.user_by_id.load(owner_id)
 
-    @strawberry.field
+    @strawberry.field(
+        description=f"The quote, in order; a deal has at most {MAX_LINE_ITEMS} lines.",
+        metadata=at_most(MAX_LINE_ITEMS),
+    )
     async def line_items(self, info: Info) -> list[LineItem]:
         return await info.context.loaders.line_items_by_opportunity.load(self.pk)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="The current stage's checklist and what of it is done.")
+    @strawberry.field(
+        description=f"The current stage's checklist (at most {MAX_CHECKLIST_ITEMS} items) and "
+        "what of it is done.",
+        metadata=at_most(MAX_CHECKLIST_ITEMS),
+    )
     async def checklist(self, info: Info) -> list[ChecklistItemState]:
         loaders = info.context.loaders
         items = await loaders.checklist_by_stage.load(self.stage_id)  # type: ignore[attr-defined]
@@ -225,9 +239,25 @@ class Opportunity(Node):
         stage = await info.context.loaders.stage_by_id.load(self.stage_id)  # type: ignore[attr-defined]
         return is_rotting(self, stage)  # type: ignore[arg-type]
 
-    @strawberry.field(description="Every stage the opportunity entered, oldest first.")
+    @strawberry.field(
+        description=f"The last {RECENT_STAGE_CHANGES} stages the opportunity entered, oldest "
+        "first; `stageChanges` pages through all of them.",
+        metadata=at_most(RECENT_STAGE_CHANGES),
+    )
     async def stage_history(self, info: Info) -> list[StageChange]:
-        return await info.context.loaders.stage_changes_by_opportunity.load(self.pk)  # type: ignore[attr-defined]
+        loader = info.context.loaders.recent_stage_changes_by_opportunity
+        return await loader.load(self.pk)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Every stage the opportunity entered, oldest first.")
+    async def stage_changes(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[StageChange]:
+        return await child_connection(
+            info.context.loaders.stage_changes_by_opportunity,
+            self.pk,
+            first,
+            after,  # type: ignore[attr-defined]
+        )
 
     @strawberry.field(description="Newest first.")
     async def activities(
@@ -244,10 +274,10 @@ class Opportunity(Node):
 @strawberry.type
 class OpportunityPayload:
     opportunity: Opportunity | None
-    errors: list[UserError]
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
 class ProductPayload:
     product: Product | None
-    errors: list[UserError]
+    errors: list[UserError] = errors_field()

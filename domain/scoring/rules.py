@@ -46,6 +46,13 @@ PROFILE_POINTS = PHONE_POINTS + EMAIL_POINTS + CONTACT_POINTS + OWNER_POINTS
 
 MAX_SCORE = RECENCY_POINTS + FREQUENCY_POINTS + PIPELINE_POINTS + PROFILE_POINTS
 assert MAX_SCORE == 100, "the components' weights must add up to 100"
+# Every score's components, (key, label) in the order a breakdown lists them.
+COMPONENTS = (
+    ("recency", "Recency"),
+    ("frequency", "Frequency"),
+    ("pipeline", "Pipeline"),
+    ("profile", "Profile"),
+)
 
 _DAY = timedelta(days=1)
 
@@ -154,15 +161,10 @@ def _profile(facts: CustomerFacts) -> tuple[int, str]:
 
 def score(facts: CustomerFacts, now: datetime) -> Score:
     """The customer's score as of `now`, with the reason for every component's points."""
-    parts = [
-        ("recency", "Recency", _recency(facts, now)),
-        ("frequency", "Frequency", _frequency(facts)),
-        ("pipeline", "Pipeline", _pipeline(facts)),
-        ("profile", "Profile", _profile(facts)),
-    ]
+    earned = (_recency(facts, now), _frequency(facts), _pipeline(facts), _profile(facts))
     components = [
         Component(key=key, label=label, points=tenths / 10, reason=reason)
-        for key, label, (tenths, reason) in parts
+        for (key, label), (tenths, reason) in zip(COMPONENTS, earned, strict=True)
     ]
-    total = sum(tenths for _, _, (tenths, _) in parts)
+    total = sum(tenths for tenths, _ in earned)
     return Score(value=min(max(total, 0), MAX_SCORE * 10) / 10, components=components)

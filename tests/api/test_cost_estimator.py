@@ -8,9 +8,13 @@ from typing import Any
 import pytest
 from graphql import OperationDefinitionNode, parse
 
-from api.core.cost import LIST_SIZE, CostEstimator
+from api.core.cost import CostEstimator
+from api.core.errors import MAX_USER_ERRORS
 from api.core.pagination import DEFAULT_PAGE_SIZE
 from api.schema import build_schema
+from domain.opportunities import MAX_LINE_ITEMS
+from domain.pipelines import MAX_CHECKLIST_ITEMS, MAX_PIPELINES, MAX_STAGES
+from domain.stages import RECENT_STAGE_CHANGES
 
 SCHEMA = build_schema()._schema
 MAX_PAGE = 100
@@ -69,12 +73,39 @@ def test_siblings_add_up():
     assert _cost(_customers("(first: 10)", inner)) == 10 + 10 * 2 + 10 * 3
 
 
-def test_a_list_that_is_not_paginated_counts_a_fixed_size():
-    # given: a pipeline's stages, and each stage's checklist
+def test_a_list_that_is_not_paginated_counts_the_most_it_may_hold():
+    # given: the workspace's pipelines, their stages, and each stage's checklist
     document = "{ pipelines { stages { checklist { title } } } }"
 
     # when / then
-    assert _cost(document) == LIST_SIZE + LIST_SIZE**2 + LIST_SIZE**3
+    pipelines = MAX_PIPELINES
+    stages = pipelines * MAX_STAGES
+    assert _cost(document) == pipelines + stages + stages * MAX_CHECKLIST_ITEMS
+
+
+def test_a_deals_lines_count_as_many_as_a_deal_may_hold():
+    document = "{ opportunities(first: 10) { edges { node { lineItems { name } } } } }"
+    assert _cost(document) == 10 + 10 * MAX_LINE_ITEMS
+
+
+def test_a_deals_stage_history_counts_the_entries_it_shows():
+    # given: each entry's stages are single objects, their checklists lists again
+    document = """
+    { opportunities(first: 4) { edges { node {
+        stageHistory { changedAt to { checklist { title } } }
+    } } } }
+    """
+
+    # when / then
+    history = 4 * RECENT_STAGE_CHANGES
+    assert _cost(document) == 4 + history + history * MAX_CHECKLIST_ITEMS
+
+
+def test_a_deals_whole_stage_history_is_a_connection():
+    document = (
+        "{ opportunities(first: 4) { edges { node { stageChanges(first: 30) { totalCount } } } } }"
+    )
+    assert _cost(document) == 4 + 4 * 30
 
 
 def test_a_list_of_scalars_costs_nothing():
@@ -163,7 +194,7 @@ def test_mutations_count_their_selection():
         errors { message }
     } }
     """
-    assert _cost(document) == 30 + LIST_SIZE
+    assert _cost(document) == 30 + MAX_USER_ERRORS
 
 
 def test_subscriptions_count_their_selection():

@@ -23,21 +23,24 @@ mutation($input: OpportunityInput!) {
 LOG_ACTIVITY = """
 mutation($input: ActivityInput!) { logActivity(input: $input) { activity { id } errors { field message } } }
 """
+# Nested pages sized to the data (a customer has two contacts, one deal, one activity): a
+# deal's lines count as the 200 it may hold, so 30 customers' default pages of 20 deals
+# would ask for 120,000 line items, over the query budget.
 NESTED = """
 query($first: Int!) {
   customers(first: $first, orderBy: {field: NAME, direction: ASC}) {
     totalCount
     edges { node {
       id name owner { name }
-      contacts { edges { node { name activities { edges { node {
+      contacts(first: 5) { edges { node { name activities(first: 5) { edges { node {
         content opportunity { name stage { name } }
       } } } } } }
-      opportunities { edges { node {
+      opportunities(first: 5) { edges { node {
         name amount weightedAmount probability
         stage { name checklist { title } } pipeline { name }
         lineItems { name total product { name } }
       } } }
-      activities { totalCount edges { node {
+      activities(first: 5) { totalCount edges { node {
         content author { name } contact { name } reminder { dueAt status }
       } } }
     } }
