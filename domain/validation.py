@@ -253,14 +253,35 @@ def _holds_nul(value: object) -> bool:
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?")
 # Longer than any amount, quantity or percentage: a probe, not a number to read.
 DECIMAL_MAX_LENGTH = 100
+# Digits before the point a decimal may have: amounts are stored with 16 and quantities
+# with 12, and the domain refuses what lies between with the field's name ("Is too
+# large"). Past it a number is no amount of anything, and rounding it as the columns
+# store it needs more digits than Decimal's 28: "1e30" as a quantity raised
+# InvalidOperation out of quantize (a masked INTERNAL).
+DECIMAL_MAX_INTEGER_DIGITS = 20
 
 
 def parse_decimal(text: str) -> Decimal:
-    """A finite decimal from its text; ValueError saying why otherwise."""
+    """A finite decimal of at most DECIMAL_MAX_INTEGER_DIGITS digits before the point, from
+    its text; ValueError saying why otherwise."""
+    shown = text if len(text) <= 40 else f"{text[:40]}…"
     if len(text) > DECIMAL_MAX_LENGTH or not _DECIMAL.fullmatch(text):
-        shown = text if len(text) <= 40 else f"{text[:40]}…"
         raise ValueError(f"“{shown}” is not a decimal number (e.g. 1234.50).")
-    return Decimal(text)
+    number = Decimal(text)
+    if not within_decimal_magnitude(number):
+        raise ValueError(
+            f"“{shown}” is too large: at most {DECIMAL_MAX_INTEGER_DIGITS} digits before the "
+            "decimal point."
+        )
+    return number
+
+
+def within_decimal_magnitude(number: Decimal) -> bool:
+    """Whether a finite decimal has at most DECIMAL_MAX_INTEGER_DIGITS digits before the
+    point (0E+50 is zero), so that the domain can round it as its columns store it."""
+    return number.is_finite() and (
+        number.is_zero() or number.adjusted() < DECIMAL_MAX_INTEGER_DIGITS
+    )
 
 
 def check_money(problems: Problems, field: str, value: Decimal | None) -> Decimal | None:
