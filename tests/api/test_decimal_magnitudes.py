@@ -6,6 +6,9 @@ Before the fix: `quantity: "1e30"` reached `quantize(Decimal("0.0001"))`, which 
 digits at Decimal's precision of 28 (InvalidOperation, a masked INTERNAL logged with its
 traceback), and so did a line whose quantity and price were each within their bounds
 (999,999,999,999.9999 × 9,999,999,999,999,999.99) when its total was rounded to the cent.
+An import cell typed as a custom NUMBER took its number to int(): "1e999999" (9 bytes)
+cost 48 s of a worker's CPU, and the time grows with the square of the exponent
+("1e9999999": over an hour).
 """
 
 from __future__ import annotations
@@ -14,7 +17,15 @@ import logging
 import time
 
 import pytest
+from tortoise.transactions import in_transaction
 
+from api.core.ids import from_global_id
+from domain.custom_fields import CustomFieldData, define_custom_field
+from domain.imports.cells import ChunkResult
+from domain.imports.customer_rows import apply_customer_rows
+from domain.viewer import Viewer
+from models import Customer, User
+from models.enums import CustomFieldEntity, CustomFieldType, ImportMode, Role
 from tests.activities.factories import create_customer
 from tests.helpers import Account, GraphQL
 
@@ -145,3 +156,42 @@ async def test_the_largest_line_the_columns_hold_is_stored(gql: GraphQL, workspa
     # then
     deal = result.ok()["createOpportunity"]["opportunity"]
     assert deal["lineItems"][0]["total"] == "1000000000000.00"
+
+
+# ---------------------------------------------------------------- import cells
+
+
+@pytest.fixture
+async def viewer(workspace: Account) -> Viewer:
+    _, user_id = from_global_id(workspace.user_id)
+    user = await User.get(id=user_id)
+    return Viewer(workspace_id=user.workspace_id, role=Role.ADMIN, user_id=user.id)
+
+
+async def test_a_huge_number_in_a_custom_number_cell_is_a_row_error_at_once(viewer: Viewer):
+    # given
+    await define_custom_field(
+        viewer,
+        CustomFieldData(CustomFieldEntity.CUSTOMER, "employees", "员工数", CustomFieldType.NUMBER),
+    )
+    rows = [
+        (1, {"name": "巨大", "customFields.employees": "1e999999"}),
+        (2, {"name": "正常", "customFields.employees": "1.2e3"}),
+    ]
+
+    # when
+    started = time.perf_counter()
+    async with in_transaction():
+        result: ChunkResult = await apply_customer_rows(
+            viewer, rows, mode=ImportMode.CREATE, match_on=["name"]
+        )
+    elapsed = time.perf_counter() - started
+
+    # then
+    assert elapsed < ANSWERED_WITHIN, f"took {elapsed:.1f} s"
+    assert result.failed_rows == {1}
+    assert [(f.row, f.field, f.message) for f in result.failures] == [
+        (1, "customFields.employees", "Is too large.")
+    ]
+    stored = await Customer.get(workspace_id=viewer.workspace_id, name="正常")
+    assert stored.custom_fields == {"employees": 1200}
