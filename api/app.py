@@ -61,6 +61,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         authenticator=authenticator,
         import_max_bytes=settings.import_max_bytes,
         max_body_bytes=settings.max_body_bytes,
+        max_import_body_bytes=settings.max_import_body_bytes,
+        max_query_tokens=settings.max_query_tokens,
         link_base=link_base(settings.public_url, production=settings.crm_env == "production"),
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,

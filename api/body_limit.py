@@ -22,17 +22,34 @@ def is_announced_over(scope: Scope, limit: int) -> bool:
     return length is not None and length > limit
 
 
-def capped(receive: Receive, limit: int, refusal: HTTPException) -> Receive:
-    """`receive` that raises `refusal` once the body has passed `limit` bytes."""
-    received = 0
+class CappedBody:
+    """`receive` that raises `refusal` once the body has passed `limit` bytes.
 
-    async def receive_within_limit() -> Message:
-        nonlocal received
-        message = await receive()
+    The limit may change until the body is read: the view knows who is calling (and so
+    what they may send) only after its token lookup, which runs before the body is read.
+    """
+
+    def __init__(self, receive: Receive, limit: int, refusal: HTTPException) -> None:
+        self._receive = receive
+        self.limit = limit
+        self.refusal = refusal
+        self.received = 0
+
+    def allow(self, limit: int, refusal: HTTPException, scope: Scope) -> None:
+        """From now on the body may have `limit` bytes; refused at once if announced over."""
+        self.limit, self.refusal = limit, refusal
+        if is_announced_over(scope, limit):
+            raise refusal
+
+    async def __call__(self) -> Message:
+        message = await self._receive()
         if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise refusal
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                raise self.refusal
         return message
 
-    return receive_within_limit
+
+def capped(receive: Receive, limit: int, refusal: HTTPException) -> CappedBody:
+    """`receive` that raises `refusal` once the body has passed `limit` bytes."""
+    return CappedBody(receive, limit, refusal)

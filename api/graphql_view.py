@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
+from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -18,16 +19,20 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from api import body_limit, json_body, uploads
+from api import body_limit, import_bodies, json_body, uploads
 from api.context import Context, bearer_token, new_request_id, viewer_for_token
 from api.http_errors import RequestRefused, refusal_response, unexpected_error
 from api.ws_handlers import LegacyWSHandler, TransportWSHandler
+from crm.settings import Settings
 from domain.accounts import Authenticator
 from domain.imports.jobs import DEFAULT_MAX_BYTES
+from domain.viewer import Viewer
 
 log = logging.getLogger("crm.api")
 
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_MAX_BODY_BYTES: int = Settings.model_fields["max_body_bytes"].default
+DEFAULT_MAX_IMPORT_BODY_BYTES: int = Settings.model_fields["max_import_body_bytes"].default
+DEFAULT_MAX_QUERY_TOKENS: int = Settings.model_fields["max_query_tokens"].default
 
 
 def encode_response(data: object) -> str:
@@ -54,6 +59,8 @@ class CRMGraphQL(GraphQL[Context, None]):
         authenticator: Authenticator,
         import_max_bytes: int = DEFAULT_MAX_BYTES,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_import_body_bytes: int = DEFAULT_MAX_IMPORT_BODY_BYTES,
+        max_query_tokens: int = DEFAULT_MAX_QUERY_TOKENS,
         link_base: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -61,6 +68,8 @@ class CRMGraphQL(GraphQL[Context, None]):
         self.authenticator = authenticator
         self.import_max_bytes = import_max_bytes
         self.max_body_bytes = max_body_bytes
+        self.max_import_body_bytes = max(max_import_body_bytes, max_body_bytes)
+        self.max_query_tokens = max_query_tokens
         self.link_base = link_base
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -74,8 +83,8 @@ class CRMGraphQL(GraphQL[Context, None]):
         except ClientDisconnect:
             return  # gone before its body arrived: nobody to answer
         except Exception:
-            # Outside any resolver (the token lookup, say): masked as MaskUnexpectedErrors
-            # masks one inside.
+            # Outside any operation (the token lookup, say): masked as the schema masks
+            # one inside (api.schema.mask_unexpected_errors).
             request_id = new_request_id()
             log.error(
                 "unexpected error in %s %s (request %s)",
@@ -89,20 +98,22 @@ class CRMGraphQL(GraphQL[Context, None]):
 
     def _within_body_limit(self, scope: Scope, receive: Receive) -> Receive:
         """`receive`, for a body within its limit; refused before it is read when its length
-        says it is over, cut off as it passes the limit otherwise."""
+        says it is over, cut off as it passes the limit otherwise.
+
+        A JSON body may have MAX_BODY_BYTES, or MAX_IMPORT_BODY_BYTES once `get_context`
+        has found a valid token (`api.import_bodies`); until then, a request with no token
+        at all is held to the smaller limit.
+        """
         if uploads.is_multipart(scope):
             refusal = uploads.refusal(scope, self.import_max_bytes)
             if refusal is not None:
                 raise refusal
             return uploads.capped(receive, self.import_max_bytes)
-        too_large = RequestRefused(
-            413,
-            f"The request body is larger than the limit of {self.max_body_bytes:,} bytes.",
-            "PAYLOAD_TOO_LARGE",
-        )
-        if body_limit.is_announced_over(scope, self.max_body_bytes):
-            raise too_large
-        return body_limit.capped(receive, self.max_body_bytes, too_large)
+        has_token = bearer_token(Headers(scope=scope).get("authorization")) is not None
+        limit = self.max_import_body_bytes if has_token else self.max_body_bytes
+        if body_limit.is_announced_over(scope, limit):
+            raise import_bodies.too_large(limit)
+        return body_limit.capped(receive, limit, import_bodies.too_large(limit))
 
     def decode_json(self, data: str | bytes) -> object:
         # WebSocket messages come through here, request bodies through parse_json.
@@ -119,6 +130,15 @@ class CRMGraphQL(GraphQL[Context, None]):
             raise RequestRefused(
                 400, "A GraphQL request is a JSON object with a `query`.", "BAD_REQUEST"
             )
+        if len(data) > self.max_body_bytes:
+            # Only a signed-in caller gets this far (see _within_body_limit).
+            refusal = import_bodies.refusal(
+                value,
+                max_body_bytes=self.max_body_bytes,
+                max_query_tokens=self.max_query_tokens,
+            )
+            if refusal is not None:
+                raise refusal
         return value
 
     def encode_json(self, data: object) -> str:
@@ -132,6 +152,8 @@ class CRMGraphQL(GraphQL[Context, None]):
             token = bearer_token(request.headers.get("authorization"))
             if token is not None:
                 viewer = await viewer_for_token(self.authenticator, token)
+            # Strawberry reads the body after this: who may send what is settled first.
+            self._settle_body_limit(request, viewer)
         # The viewer first: the context builds its loaders once, scoped to it.
         return Context(
             request=request,
@@ -141,6 +163,18 @@ class CRMGraphQL(GraphQL[Context, None]):
             import_max_bytes=self.import_max_bytes,
             link_base=self.link_base,
         )
+
+    def _settle_body_limit(self, request: Request, viewer: Viewer | None) -> None:
+        """Refuses an upload from a caller without a valid token, and holds a JSON body
+        without one to MAX_BODY_BYTES, before the body is read."""
+        if uploads.is_multipart(request.scope):
+            if viewer is None:
+                raise uploads.unauthenticated()
+            return
+        body = request.receive
+        if viewer is None and isinstance(body, body_limit.CappedBody):
+            limit = self.max_body_bytes
+            body.allow(limit, import_bodies.too_large(limit), request.scope)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """`connection_init` carries {"authorization": "Bearer …"}; a bad token is refused."""

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 # Strawberry raises bare HTTPExceptions; their status says which code they are.
 CODES_BY_STATUS = {
     400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     413: "PAYLOAD_TOO_LARGE",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterable, Iterator
+from contextlib import aclosing
 from typing import Any
 
 import strawberry
@@ -13,7 +14,6 @@ from starlette.websockets import WebSocket
 from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -21,6 +21,9 @@ from strawberry.extensions import (
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 from tortoise.models import Model
 
 from api.accounts.mutations import AccountMutations
@@ -31,6 +34,7 @@ from api.activities.subscriptions import ActivitySubscriptions
 from api.context import Info
 from api.core.cost import QueryCostLimiter
 from api.core.errors import ClientError
+from api.core.nesting import SelectionNestingLimiter
 from api.core.node import Node, resolve_node
 from api.core.scalars import BAD_USER_INPUT, SCALAR_OVERRIDES
 from api.custom_fields.mutations import CustomFieldMutations
@@ -107,37 +111,131 @@ def _with_code(error: GraphQLError) -> GraphQLError:
     return error
 
 
-class MaskUnexpectedErrors(MaskErrors):
-    """Unexpected errors reach the client as "Unexpected error" with a request id to quote."""
+# The innermost frames of an unexpected error's traceback are logged: they say where it
+# broke. A RecursionError's whole traceback is a thousand frames (200 KB) per request.
+LOGGED_FRAMES = 40
 
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [
-            _with_code(error) if _is_client_error(error) else self.anonymise_error(error)
-            for error in errors
-        ]
 
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        request_id = getattr(self.execution_context.context, "request_id", None)
-        log.error(
-            "unexpected error in %s (request %s)",
-            ".".join(str(p) for p in error.path or []),
-            request_id,
-            exc_info=error.original_error,
-        )
-        masked = super().anonymise_error(error)
-        masked.extensions = {"code": "INTERNAL", "requestId": request_id}
-        masked.message = "Unexpected error."
-        return masked
+def mask_unexpected_errors(
+    errors: list[GraphQLError], request_id: str | None
+) -> list[GraphQLError]:
+    """Client errors as they are; each unexpected one as "Unexpected error." with the
+    request id to quote, logged once at ERROR under that id."""
+    return [
+        _with_code(error) if _is_client_error(error) else _masked(error, request_id)
+        for error in errors
+    ]
+
+
+def _masked(error: GraphQLError, request_id: str | None) -> GraphQLError:
+    cause = error.original_error
+    log.error(
+        "unexpected error in %s (request %s)",
+        ".".join(str(p) for p in error.path or []) or "the operation",
+        request_id,
+        exc_info=_innermost_frames(cause) if cause is not None else None,
+    )
+    return GraphQLError(
+        "Unexpected error.",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": "INTERNAL", "requestId": request_id},
+    )
+
+
+def _innermost_frames(error: BaseException) -> tuple[type[BaseException], BaseException, Any]:
+    """`exc_info` whose traceback starts LOGGED_FRAMES frames from where it was raised."""
+    frames = []
+    traceback = error.__traceback__
+    while traceback is not None:
+        frames.append(traceback)
+        traceback = traceback.tb_next
+    return type(error), error, frames[-LOGGED_FRAMES:][0] if frames else None
+
+
+def _request_id(context: object) -> str | None:
+    return getattr(context, "request_id", None)
 
 
 class _Schema(strawberry.Schema):
+    """Every result leaves the schema masked: over HTTP (`execute`) and over WebSocket or
+    any other stream (`stream`, which `subscribe` calls).
+
+    Masking in an extension (MaskErrors) missed what Strawberry handles after the
+    extensions' operation hook has ended: an exception raised while validating (the
+    RecursionError of a deep document) reached the client raw. Here nothing is missed, and
+    an exception that escapes a stream becomes a masked error message, not a silent end.
+    """
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        result = await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        if result.errors:
+            result.errors = mask_unexpected_errors(result.errors, _request_id(context_value))
+        return result
+
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> Any:
+        results = await super().stream(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            operation_extensions,
+            allowed_operation_types,
+        )
+        return _masked_stream(results, _request_id(context_value))
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        """Strawberry logs every error at ERROR with its traceback; a client's are routine."""
+        """Strawberry logs every error at ERROR with its traceback; a client's are routine,
+        and an unexpected one is logged once, where it is masked."""
         for error in errors:
             if _is_client_error(error):
                 log.info("client error: %s", error.message)
-            else:
-                super().process_errors([error], execution_context)
+
+
+async def _masked_stream(results: AsyncGenerator[Any, None], request_id: str | None) -> Any:
+    first = True
+    try:
+        async with aclosing(results):
+            async for result in results:
+                if isinstance(result, ExecutionResult) and result.errors:
+                    result.errors = mask_unexpected_errors(result.errors, request_id)
+                yield result
+                first = False
+    except Exception as error:
+        # Strawberry's stream lets an exception out of validation end the operation; the
+        # WebSocket handlers then sent only `complete`, the cause unsaid.
+        unexpected = GraphQLError(str(error), original_error=error)
+        [masked] = mask_unexpected_errors([unexpected], request_id)
+        yield (PreExecutionError if first else ExecutionResult)(data=None, errors=[masked])
 
 
 class FreshLoadersPerOperation(SchemaExtension):
@@ -167,7 +265,8 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    extensions: list = [FreshLoadersPerOperation, MaskUnexpectedErrors]
+    # The nesting first: validation, which it may skip, is what would recurse.
+    extensions: list = [SelectionNestingLimiter, FreshLoadersPerOperation]
     execution_context_class: type[ExecutionContext] = ExecutionContext
     if settings is not None:
         depth, tokens, aliases, cost, page = (

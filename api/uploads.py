@@ -9,6 +9,11 @@ or `X-Requested-With` — which makes a browser ask (CORS preflight) before send
 Size: Starlette spools uploaded files to disk, never whole in memory, but would write
 any size there. A body announced larger than the limit is refused before it is read;
 one without a length is cut off as soon as it passes the limit.
+
+Who: only a signed-in caller may start an import, and the view knows the caller (its
+token lookup) before Strawberry reads the body, so an upload without a valid token is
+refused then (401, UNAUTHENTICATED), its body unread: anyone could otherwise make the API
+parse and spool 50 MB per request, for a mutation that would refuse them anyway.
 """
 
 from __future__ import annotations
@@ -54,3 +59,16 @@ def capped(receive: Receive, max_file_bytes: int) -> Receive:
 
 def _too_large(max_file_bytes: int) -> RequestRefused:
     return RequestRefused(413, file_too_large(max_file_bytes), "PAYLOAD_TOO_LARGE")
+
+
+def unauthenticated() -> RequestRefused:
+    return RequestRefused(
+        401,
+        "Sign in first: send Authorization: Bearer <token>. Uploads are taken only from a "
+        "signed-in caller.",
+        "UNAUTHENTICATED",
+        # The connection stays open: uvicorn drops what remains of the body as it arrives
+        # (never parsed nor spooled), so that the client reads this answer; closing with
+        # its bytes unread would reset the connection under it.
+        headers={"WWW-Authenticate": "Bearer"},
+    )

@@ -25,8 +25,13 @@ log = logging.getLogger("crm.queues")
 
 # Longer than a healthy Redis ever takes; short enough that nobody is kept waiting on it.
 REDIS_TIMEOUT = 2.0
-# What a Redis that is down or slow raises.
-REDIS_ERRORS = (RedisError, OSError, TimeoutError)
+# What a Redis that is down, slow or failing over raises, for the API and the workers alike:
+# a lost, refused or stalled connection (redis-py's ConnectionError and TimeoutError, a bare
+# OSError from a socket closed mid-command, asyncio's TimeoutError from our own waits), and
+# what a server answers while it cannot take writes (READONLY from a replica during a
+# failover, OOM, MISCONF): every RedisError. The API fails open or only logs; a worker
+# waits them out (workers/outages.py).
+REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
 
 DEFAULT_QUEUE = "crm:default"
 IMPORTS_QUEUE = "crm:imports"

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # The largest request body (JSON) /graphql reads, in bytes, and the largest WebSocket
     # message; multipart uploads have their own limit (IMPORT_MAX_BYTES).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # The largest JSON body of a signed-in caller's startImport (its rows: up to 10,000 per
+    # call, ~800 bytes each on average); other requests keep MAX_BODY_BYTES (api/import_bodies.py).
+    max_import_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     # Where clients reach the API (https://crm.example.com): links the API hands out, such
     # as an import's errorReportUrl, are built on it, never on the request's Host header.
     public_url: str = ""
@@ -100,6 +103,12 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"{proxy!r} is not an IP address or CIDR range") from None
         return proxies
+
+    @model_validator(mode="after")
+    def _import_bodies_at_least_any_body(self) -> Settings:
+        if self.max_import_body_bytes < self.max_body_bytes:
+            raise ValueError("MAX_IMPORT_BODY_BYTES must be at least MAX_BODY_BYTES")
+        return self
 
     @model_validator(mode="after")
     def _edge_defaults_for_production(self) -> Settings:

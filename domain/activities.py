@@ -30,13 +30,6 @@ class ActivityData:
     next_follow_up_at: datetime | None = None
 
 
-def as_utc(moment: datetime | None) -> datetime | None:
-    """Clients may send instants without an offset; those are taken as UTC."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 async def log_activity(viewer: Viewer, data: ActivityData) -> Activity:
     """Records an activity; with `next_follow_up_at` it schedules the author's next reminder.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -57,9 +57,17 @@ class OpportunityData:
     custom_fields: dict[str, Any] | None = None
 
 
+# Wide enough for any line within the bounds, a quantity under 10^12 (to 4 places) times a
+# price under 10^16 (to 2 places): under 10^28 to 6 places, 34 digits. At Decimal's
+# default 28, the largest lines failed to round to the cent (InvalidOperation) before
+# their total could be refused as too large.
+_LINE_ARITHMETIC = Context(prec=40)
+
+
 def line_total(quantity: Decimal, unit_price: Decimal, discount: Decimal) -> Decimal:
-    gross = quantity * unit_price
-    return (gross * (HUNDRED - discount) / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+    with localcontext(_LINE_ARITHMETIC):
+        gross = quantity * unit_price
+        return (gross * (HUNDRED - discount) / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def effective_probability(opportunity: Opportunity, stage: Stage) -> int:
@@ -79,9 +87,10 @@ def _price_line(
     problems: Problems, path: str, item: LineItemData, product: Product | None
 ) -> tuple[Decimal, Decimal, Decimal] | None:
     """(quantity, unit price, discount) as they will be stored, or None with problems added."""
-    # Round as the columns store them first, so every check and total sees the stored values.
+    # Round as the columns store them first, so every check and total sees the stored values
+    # (a number too large to round is refused as too large).
     quantity = Decimal(item.quantity)
-    if quantity.is_finite():
+    if quantity.is_finite() and quantity < MAX_QUANTITY:
         quantity = quantity.quantize(QUANTITY_STEP, rounding=ROUND_HALF_UP)
     if not quantity.is_finite() or quantity <= 0:
         problems.add(f"{path}.quantity", "Must be more than zero.")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import orjson
 
 from domain.errors import ErrorCode, Problems
 
@@ -91,12 +94,50 @@ def strip_controls(value: str) -> str:
 # Half of a UTF-16 pair without its other half: JSON may spell one ("\ud800"), Python
 # keeps it in a str, but it is no character. asyncpg cannot encode it (PostgreSQL would
 # refuse it anyway) while SQLite stores it, so every door refuses it.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#
+# One rule: a lone surrogate is what UTF-8 cannot encode. Text reaches us decoded from
+# UTF-8 (or from UTF-16, which joins the halves of a pair), and json.loads joins an escaped
+# pair into its character, so a surrogate left in a str has no other half; encoding finds
+# it exactly, in C. Two checks apply the rule: one string (an import cell), and every key
+# and string of a JSON value at once (a request body, without a walk in Python).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 LONE_SURROGATE = "holds a lone UTF-16 surrogate (half of an escaped pair), which is not text"
 
 
 def has_lone_surrogate(value: str) -> bool:
-    return not value.isascii() and _LONE_SURROGATE.search(value) is not None
+    """Whether UTF-8 cannot encode the string (a search, without encoding a copy)."""
+    return first_lone_surrogate(value) is not None
+
+
+def first_lone_surrogate(value: str) -> str | None:
+    if value.isascii():
+        return None
+    found = _SURROGATE.search(value)
+    return None if found is None else found.group()
+
+
+def holds_lone_surrogate(value: object) -> bool:
+    """Whether any key or string of a JSON value (dicts, lists, str, numbers) holds one.
+
+    orjson writes UTF-8 and refuses a surrogate, a megabyte in a few milliseconds; it also
+    refuses integers beyond 64 bits, which json.loads reads, so when it refuses, the json
+    module's writer (slower, and writing any integer) decides.
+    """
+    try:
+        orjson.dumps(value)
+        return False
+    except orjson.JSONEncodeError:
+        pass
+    try:
+        json.dumps(value, ensure_ascii=False, check_circular=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def surrogates_escaped(text: str) -> str:
+    """The text with each surrogate written as its JSON escape (\\ud800), to show it."""
+    return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def clean_text(value: str | None) -> str | None:
@@ -212,14 +253,35 @@ def _holds_nul(value: object) -> bool:
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?")
 # Longer than any amount, quantity or percentage: a probe, not a number to read.
 DECIMAL_MAX_LENGTH = 100
+# Digits before the point a decimal may have: amounts are stored with 16 and quantities
+# with 12, and the domain refuses what lies between with the field's name ("Is too
+# large"). Past it a number is no amount of anything, and rounding it as the columns
+# store it needs more digits than Decimal's 28: "1e30" as a quantity raised
+# InvalidOperation out of quantize (a masked INTERNAL).
+DECIMAL_MAX_INTEGER_DIGITS = 20
 
 
 def parse_decimal(text: str) -> Decimal:
-    """A finite decimal from its text; ValueError saying why otherwise."""
+    """A finite decimal of at most DECIMAL_MAX_INTEGER_DIGITS digits before the point, from
+    its text; ValueError saying why otherwise."""
+    shown = text if len(text) <= 40 else f"{text[:40]}…"
     if len(text) > DECIMAL_MAX_LENGTH or not _DECIMAL.fullmatch(text):
-        shown = text if len(text) <= 40 else f"{text[:40]}…"
         raise ValueError(f"“{shown}” is not a decimal number (e.g. 1234.50).")
-    return Decimal(text)
+    number = Decimal(text)
+    if not within_decimal_magnitude(number):
+        raise ValueError(
+            f"“{shown}” is too large: at most {DECIMAL_MAX_INTEGER_DIGITS} digits before the "
+            "decimal point."
+        )
+    return number
+
+
+def within_decimal_magnitude(number: Decimal) -> bool:
+    """Whether a finite decimal has at most DECIMAL_MAX_INTEGER_DIGITS digits before the
+    point (0E+50 is zero), so that the domain can round it as its columns store it."""
+    return number.is_finite() and (
+        number.is_zero() or number.adjusted() < DECIMAL_MAX_INTEGER_DIGITS
+    )
 
 
 def check_money(problems: Problems, field: str, value: Decimal | None) -> Decimal | None:

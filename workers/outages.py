@@ -1,7 +1,8 @@
 """Riding out a Redis outage: a worker waits for Redis to come back instead of exiting.
 
 Redis only carries nudges (the database holds every job's state), so a worker that loses
-it has nothing to lose by waiting: it retries with a growing delay and says so once when
+it (any of `crm.queues.REDIS_ERRORS`, a replica's READONLY during a failover included)
+has nothing to lose by waiting: it retries with a growing delay and says so once when
 Redis goes away and once when it is back, never a line (or a traceback) per attempt.
 """
 
@@ -11,14 +12,12 @@ import logging
 import random
 import time
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from crm.queues import REDIS_ERRORS
+
+# REDIS_ERRORS is written once, in crm.queues, for the API and the workers alike.
+__all__ = ["REDIS_ERRORS", "RedisOutage"]
 
 log = logging.getLogger("crm.worker")
-
-# What a lost, refused or stalled Redis connection raises (redis-py wraps most socket
-# errors in its ConnectionError; a socket closed mid-command can surface as an OSError).
-REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError, OSError)
 
 FIRST_DELAY = 0.5
 MAX_DELAY = 30.0

@@ -10,7 +10,8 @@ from api.activities.types import Reminder, ReminderStatus
 from api.context import Info
 from api.core.errors import ClientError
 from api.core.pagination import Connection, Ordering, paginate
-from domain.activities import as_utc, visible_reminders
+from domain.activities import visible_reminders
+from domain.dates import as_utc
 from domain.errors import DomainError, ErrorCode
 
 

@@ -3,7 +3,8 @@
 Strawberry's own read far more than clients mean (DateTime took "2030" and
 "2030-01-06T24:00", Decimal took "NaN", "Infinity" and "1_000") and accepted years
 no CRM date has (0001, 9999), which later broke reports. These read ISO 8601 dates
-and instants and plain decimals only, in the years `domain.dates` allows, and say
+and instants and plain decimals only (in the years `domain.dates` allows; of a magnitude
+the domain can round as it stores it, `domain.validation.parse_decimal`), and say
 what is wrong as a client error with the code BAD_USER_INPUT: for a variable
 graphql-core prefixes the variable and the path within it, for a literal in the
 query the error points at it.
@@ -22,7 +23,7 @@ from strawberry.types.scalar import ScalarDefinition
 
 from api.core.errors import ClientError
 from domain.dates import EARLIEST_YEAR, LATEST_YEAR, parse_iso_date, parse_iso_instant
-from domain.validation import parse_decimal
+from domain.validation import DECIMAL_MAX_INTEGER_DIGITS, parse_decimal
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
 
@@ -96,8 +97,9 @@ SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
     ),
     decimal.Decimal: _scalar(
         "Decimal",
-        'A decimal number, as a string ("1234.50") or a JSON number; '
-        "NaN, Infinity and hexadecimal are refused.",
+        'A decimal number, as a string ("1234.50") or a JSON number, of at most '
+        f"{DECIMAL_MAX_INTEGER_DIGITS} digits before the point; NaN, Infinity and "
+        "hexadecimal are refused.",
         str,
         _parse_decimal,
     ),

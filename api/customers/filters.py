@@ -13,9 +13,9 @@ from tortoise.queryset import QuerySet
 from api.core.ids import decode_id
 from api.core.pagination import Ordering
 from api.customers.types import CustomerKind
-from domain.activities import as_utc
 from domain.custom_fields import filter_by_custom_field
 from domain.customers import tags_index
+from domain.dates import as_utc
 from domain.errors import DomainError, Problems
 from domain.validation import check_tags, clean_text, phone_search_key
 from domain.viewer import Viewer

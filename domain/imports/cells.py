@@ -11,6 +11,7 @@ from domain.custom_fields import Definitions
 from domain.errors import ErrorCode, Problems
 from domain.imports.mapping import CUSTOM_FIELD_PREFIX, MATCH_FIELDS
 from domain.imports.values import parse_yes_no, split_tags
+from domain.validation import within_decimal_magnitude
 from models.enums import CustomFieldEntity, CustomFieldType, ImportKind, ImportMode
 
 # The prefix given to the API's shared checks (`clean_contact_fields(problems, ROW, …)`),
@@ -48,6 +49,10 @@ def typed_custom_value(
             return None
         if not number.is_finite():
             problems.add(path, "Must be a finite number.")
+            return None
+        if not within_decimal_magnitude(number):
+            # int() of "1e9999999" would build a ten-million-digit integer (an hour).
+            problems.add(path, "Is too large.")
             return None
         return int(number) if number == number.to_integral_value() else float(number)
     if kind == CustomFieldType.BOOLEAN:

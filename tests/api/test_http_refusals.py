@@ -85,13 +85,15 @@ async def test_an_upload_without_a_preflight_header_is_a_graphql_error(
     assert "Apollo-Require-Preflight" in error["message"]
 
 
-async def test_an_upload_with_unreadable_operations_is_a_bad_request(client: httpx.AsyncClient):
+async def test_an_upload_with_unreadable_operations_is_a_bad_request(
+    client: httpx.AsyncClient, workspace: Account
+):
     # when
     response = await client.post(
         "/graphql",
         data={"operations": '{"query": ' + "[" * 1000, "map": "{}"},
         files={"0": ("a.csv", b"name\n", "text/csv")},
-        headers=PREFLIGHT,
+        headers={**PREFLIGHT, "Authorization": f"Bearer {workspace.token}"},
     )
 
     # then

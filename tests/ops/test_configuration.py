@@ -22,6 +22,11 @@ BAD_VALUES = [
         {"CRM_ENV": "production", "SECRET_KEY": ""}, "SECRET_KEY", id="production-empty-secret"
     ),
     pytest.param({"MAX_BODY_BYTES": "100"}, "MAX_BODY_BYTES", id="body-limit-below-1-kib"),
+    pytest.param(
+        {"MAX_BODY_BYTES": "2097152", "MAX_IMPORT_BODY_BYTES": "1048576"},
+        "MAX_IMPORT_BODY_BYTES",
+        id="import-body-limit-below-body-limit",
+    ),
     pytest.param({"PUBLIC_URL": "crm.example.com"}, "PUBLIC_URL", id="public-url-no-scheme"),
     pytest.param({"PUBLIC_URL": "https://crm.example.com/?a=1"}, "PUBLIC_URL", id="url-query"),
     pytest.param({"TRUSTED_PROXIES": "10.0.0.1,proxy"}, "TRUSTED_PROXIES", id="proxy-name"),
