@@ -34,6 +34,7 @@ from api.activities.subscriptions import ActivitySubscriptions
 from api.context import Info
 from api.core.cost import QueryCostLimiter
 from api.core.errors import ClientError
+from api.core.input_size import InputSizeLimiter
 from api.core.nesting import SelectionNestingLimiter
 from api.core.node import Node, resolve_node
 from api.core.scalars import BAD_USER_INPUT, SCALAR_OVERRIDES
@@ -269,12 +270,13 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     extensions: list = [SelectionNestingLimiter, FreshLoadersPerOperation]
     execution_context_class: type[ExecutionContext] = ExecutionContext
     if settings is not None:
-        depth, tokens, aliases, cost, page = (
+        depth, tokens, aliases, cost, page, weight = (
             settings.max_query_depth,
             settings.max_query_tokens,
             settings.max_query_aliases,
             settings.max_query_cost,
             settings.max_page_size,
+            settings.max_input_weight,
         )
         # Factories, not instances: Strawberry builds fresh extensions per operation.
         extensions += [
@@ -282,6 +284,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=tokens),
             lambda: MaxAliasesLimiter(max_alias_count=aliases),
             lambda: QueryCostLimiter(budget=cost, max_page_size=page),
+            lambda: InputSizeLimiter(limit=weight),
         ]
         if not settings.introspection:
             # Nor "Did you mean …?" in errors: typos would spell out the schema.

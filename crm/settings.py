@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     max_query_aliases: int = Field(default=30, ge=1)
     # The most nodes one operation may ask for, estimated before it runs (api/core/cost.py).
     max_query_cost: int = Field(default=50_000, ge=1)
+    # How much input one operation's variables may carry, weighed before they are coerced
+    # (api/core/input_size.py: an input object 10, a list item 1).
+    max_input_weight: int = Field(default=20_000, ge=1000)
     session_ttl_hours: int = Field(default=24 * 14, ge=1)
     # The largest file `startImport` accepts, in bytes (50 MB).
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
