@@ -24,7 +24,8 @@ MAX_COLUMNS = 1_000
 # and memory until the row ends.
 MAX_CELLS_PER_SHEET_ROW = 16_384
 # XML elements in one row of a sheet (a cell is two or three: <c><v>, <c><is><t>) or in
-# one shared string, and before a sheet's first row: each is held until its row ends.
+# one shared string, and before a sheet's first row: each is held until its row ends, so
+# they are counted as they open (elements nested without end never end).
 MAX_ELEMENTS_PER_SHEET_ROW = 4 * MAX_CELLS_PER_SHEET_ROW
 
 # A physical line of a CSV or JSON Lines file: a record holds far less (a CSV field is at
