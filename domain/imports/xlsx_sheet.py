@@ -7,26 +7,26 @@ A 1.6 KB file declaring `A1:XFD1048576`, or holding one cell at XFD1 and one row
 1048576, then costs billions of empty cells. And opening a workbook read-only parses each
 sheet without a `<dimension>` whole, once per sheet, looking for one.
 
-So openpyxl reads only the small parts here (the manifest, the workbook, the styles that
-say which numbers are dates), and the shared strings and the sheet are walked as they
-stream past, through defusedxml as openpyxl does, each cell typed by openpyxl's own
+So openpyxl reads only the small parts here (the manifest, the workbook and its
+relationships, each at most MAX_PART_BYTES_READ_WHOLE: zip_guard.py), and the styles
+(xlsx_styles.py: which cell formats are dates), the shared strings and the sheet are walked
+as they stream past, through defusedxml as openpyxl does, each cell typed by openpyxl's own
 `parse_cell` (strings' text is read here, as openpyxl's `Text` would give it, without
-building one). A row is only as wide as its last value, and each row or string leaves the
-tree once read, so memory stays flat however long the sheet; what may pile up before the
-first row is bounded (limits.py). Both walks hand control back as they go (records
-numbered 0 with no cells while the strings load): whoever reads the rows can stop them
-within a moment (runner.py).
+building one). A row is only as wide as its last value, and each row, string or style
+leaves the tree once read, so memory stays flat however long the sheet; what may pile up
+before the first row is bounded (limits.py).
+Every walk hands control back as it goes (records numbered 0 with no cells while the
+styles and strings load): whoever reads the rows can stop them within a moment (runner.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import date, datetime, time
 from typing import BinaryIO
 from xml.etree.ElementTree import Element
 
 from openpyxl.reader.excel import ExcelReader
-from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import coordinate_to_tuple, get_column_letter
 from openpyxl.worksheet._reader import (
     CELL_TAG,
@@ -44,10 +44,12 @@ from domain.imports.limits import (
     MAX_ELEMENTS_PER_SHEET_ROW,
 )
 from domain.imports.rows import ImportFileError, too_wide
+from domain.imports.xlsx_styles import STYLES_PART, DateFormats, read_date_formats
+from domain.imports.zip_guard import WholeReadsCapped
 
 # What a sheet's rows are made of (Row): (row number, cell texts from column A).
 SheetRow = tuple[int, list[str | None]]
-# Handed out while the shared strings load: no row, only control back to the reader.
+# Handed out while the styles and shared strings load: no row, only control back.
 _PAUSE: SheetRow = (0, [])
 _STRINGS_BETWEEN_PAUSES = 1000
 
@@ -59,11 +61,12 @@ class Workbook:
     """An .xlsx file opened for reading one sheet; raises what openpyxl raises on a bad one."""
 
     def __init__(self, stream: BinaryIO) -> None:
-        reader = ExcelReader(stream, read_only=True, data_only=True)
+        # External links hold cached copies of other workbooks' cells: never read.
+        reader = ExcelReader(stream, read_only=True, data_only=True, keep_links=False)
+        reader.archive = WholeReadsCapped(reader.archive)
         try:
             reader.read_manifest()
             reader.read_workbook()
-            apply_stylesheet(reader.archive, reader.wb)
         except BaseException:
             reader.archive.close()
             raise
@@ -94,9 +97,16 @@ class Workbook:
         if name not in self.sheets:
             names = "、".join(self.sheets)
             raise ImportFileError(f"The workbook has no sheet “{name}” (it has: {names}).")
+        formats = yield from self._date_formats()
         strings: list[str] = []
         yield from self._shared_strings(strings)
-        yield from self._sheet_rows(self.sheets[name], strings)
+        yield from self._sheet_rows(self.sheets[name], strings, formats)
+
+    def _date_formats(self) -> Generator[SheetRow, None, DateFormats]:
+        if STYLES_PART not in self._reader.valid_files:
+            return DateFormats()
+        with self._reader.archive.open(STYLES_PART) as source:
+            return (yield from read_date_formats(source, _PAUSE))
 
     def _shared_strings(self, strings: list[str]) -> Iterator[SheetRow]:
         """Fills `strings` with the workbook's shared strings, as openpyxl's
@@ -122,15 +132,16 @@ class Workbook:
                     if len(strings) % _STRINGS_BETWEEN_PAUSES == 0:
                         yield _PAUSE
 
-    def _sheet_rows(self, path: str, strings: list[str]) -> Iterator[SheetRow]:
-        workbook = self._reader.wb
+    def _sheet_rows(
+        self, path: str, strings: list[str], formats: DateFormats
+    ) -> Iterator[SheetRow]:
         parser = WorkSheetParser(
             None,
             strings,
             data_only=True,
-            epoch=workbook.epoch,
-            date_formats=workbook._date_formats,
-            timedelta_formats=workbook._timedelta_formats,
+            epoch=self._reader.wb.epoch,
+            date_formats=formats.dates,
+            timedelta_formats=formats.durations,
         )
         parse_cell = parser.parse_cell
         data = None  # the <sheetData> element, whose rows leave the tree once read

@@ -1,12 +1,18 @@
-"""Refuses zip archives (XLSX files) that would unpack into far more than they weigh."""
+"""Refuses zip archives (XLSX files) that would unpack into far more than they weigh, and
+parts that openpyxl would read whole past a few megabytes."""
 
 from __future__ import annotations
 
 import zipfile
 from typing import BinaryIO
 
-from domain.imports.limits import MAX_COMPRESSION_RATIO, MAX_UNCOMPRESSED_BYTES
+from domain.imports.limits import (
+    MAX_COMPRESSION_RATIO,
+    MAX_PART_BYTES_READ_WHOLE,
+    MAX_UNCOMPRESSED_BYTES,
+)
 from domain.imports.rows import ImportFileError
+from domain.validation import strip_controls
 
 # Small members may compress absurdly well (a sheet of one repeated value) and still
 # cannot hurt; the ratio is only checked where the size could matter.
@@ -55,3 +61,30 @@ def _too_compressed(max_ratio: int) -> ImportFileError:
         f"The workbook is compressed more than {max_ratio}:1, which real spreadsheets "
         "never are; it was refused as a possible zip bomb."
     )
+
+
+class WholeReadsCapped:
+    """A workbook's zip as openpyxl reads it: a part it reads whole (`read`, then parsed
+    into objects: the manifest, the workbook part, its relationships) may unpack to at most
+    MAX_PART_BYTES_READ_WHOLE; the parts walked as they stream (`open`: the styles, the
+    shared strings, the sheet) are bounded by their walks. Everything else is the zip's."""
+
+    def __init__(self, archive: zipfile.ZipFile, max_bytes: int = MAX_PART_BYTES_READ_WHOLE):
+        self._archive = archive
+        self._max_bytes = max_bytes
+
+    def read(self, name: str) -> bytes:
+        size = self._archive.getinfo(name).file_size  # KeyError when missing, as zipfile's
+        if size > self._max_bytes:
+            megabytes = 1024 * 1024
+            raise ImportFileError(
+                f"The workbook's part “{strip_controls(name)[:200]}” unpacks to "
+                f"{size / megabytes:.1f} MB, more than the {self._max_bytes // megabytes} MB "
+                "an import reads of a part it takes whole (the manifest, the list of sheets "
+                "and names, their relationships). Open the workbook in Excel or WPS and save "
+                "it again, or save the sheet as CSV."
+            )
+        return self._archive.read(name)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._archive, name)

@@ -132,6 +132,47 @@ def rows_out_of_order(rows: int, *, seed: int = 1) -> bytes:
     return workbook(pieces())
 
 
+def styles(cell_formats: str, *, number_formats: str = "") -> str:
+    """A styles part: custom number formats (<numFmt>s) and cell formats (<xf>s)."""
+    return (
+        f'<styleSheet xmlns="{MAIN}"><numFmts>{number_formats}</numFmts>'
+        '<fonts count="1"><font/></fonts>'
+        '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        "<borders count='1'><border><left/><right/><top/><bottom/><diagonal/></border></borders>"
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        f"</cellStyleXfs><cellXfs>{cell_formats}</cellXfs>"
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"
+    )
+
+
+def many_cell_formats(count: int, *, as_excel_writes: bool = True, seed: int = 1) -> bytes:
+    """`count` cell formats (as Excel writes them, or bare <xf>s), the last a date's (14),
+    and a header over one cell in that format: 45000, which reads as 2023-03-15."""
+    chance = random.Random(seed)
+    if as_excel_writes:
+        written = (
+            '<xf numFmtId="{}" fontId="0" fillId="0" borderId="0" xfId="0" '
+            'applyNumberFormat="1" applyAlignment="1">'
+            '<alignment horizontal="center" vertical="center" wrapText="1"/></xf>'
+        )
+    else:
+        written = '<xf numFmtId="{}"/>'
+    formats = "".join(written.format(chance.randrange(200)) for _ in range(count - 1))
+    formats += '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    return workbook(
+        sheet(f'{HEADER_ROW}<row r="2"><c r="A2" s="{count - 1}"><v>45000</v></c></row>'),
+        parts={"xl/styles.xml": styles(formats)},
+    )
+
+
+def many_defined_names(count: int) -> bytes:
+    """A workbook part (read whole) holding `count` defined names, and a header."""
+    names = "".join(f'<definedName name="N{n}">Sheet1!$A$1</definedName>' for n in range(count))
+    part = WORKBOOK.replace("</sheets>", f"</sheets><definedNames>{names}</definedNames>")
+    return workbook(sheet(HEADER_ROW), parts={"xl/workbook.xml": part})
+
+
 def endless_nesting(elements: int, *, in_strings: bool = False, seed: int = 1) -> bytes:
     """A header, then `elements` elements opened one inside the other and never closed
     (random two-letter names, so that the archive compresses as a real one would), in

@@ -14,7 +14,12 @@ from models import ImportJob
 from models.enums import ImportKind, ImportStatus
 from tests.helpers import Account
 from tests.imports.kinds import admin_of
-from tests.imports.workbooks import endless_nesting, rows_out_of_order
+from tests.imports.workbooks import (
+    endless_nesting,
+    many_cell_formats,
+    many_defined_names,
+    rows_out_of_order,
+)
 
 MB = 1024 * 1024
 
@@ -48,6 +53,35 @@ async def test_a_sheet_of_rows_out_of_order_fails_its_job_at_once(workspace: Acc
     assert (job.failure or "").startswith("The sheet's XML holds row 1 after row 1")
     assert job.failed_attempts == 0  # not an unexpected error, retried
     assert seconds < 1, seconds
+
+
+async def test_a_styles_part_past_excels_formats_fails_its_job_at_once(workspace: Account):
+    # given: 100,000 cell formats in 150 KB (before: openpyxl built every one, about 6 s
+    # and 180 MB before the first row, blocking the worker's event loop)
+    data = many_cell_formats(100_000, as_excel_writes=False)
+
+    # when
+    job, seconds, peak = await _run(workspace, data, "样式.xlsx")
+
+    # then
+    assert job.status == ImportStatus.FAILED
+    assert "styles hold more than 65,536 cell formats" in (job.failure or "")
+    assert seconds < 10, seconds  # traced: 3.4 s (31 s before, 4.2 s untraced)
+    assert peak < 16 * MB, peak
+
+
+async def test_a_part_read_whole_past_its_bound_fails_its_job_at_once(workspace: Account):
+    # given: a workbook part of 60,000 defined names, 3 MB that openpyxl parses whole
+    data = many_defined_names(60_000)
+
+    # when
+    job, seconds, peak = await _run(workspace, data, "名称.xlsx")
+
+    # then (before: 2.5 s and 90 MB of objects, then imported)
+    assert job.status == ImportStatus.FAILED
+    assert (job.failure or "").startswith("The workbook's part “xl/workbook.xml” unpacks to")
+    assert seconds < 1, seconds
+    assert peak < 8 * MB, peak
 
 
 async def test_elements_nested_without_end_fail_their_job_at_once(workspace: Account):
