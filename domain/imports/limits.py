@@ -50,3 +50,10 @@ MAX_CELL_FORMATS = 65_536
 # The characters of one number format code: Excel allows 255, and deciding whether a code
 # shows a date takes time quadratic in its length.
 MAX_FORMAT_CODE = 1_000
+
+# The memory a workbook's shared strings may take as Python holds them (each string's
+# characters at their width plus some 57 bytes): a sheet's cells point into the whole
+# table, so it is held while the sheet is read; everything else the reader holds is flat.
+# 24 MB of two-letter strings took 806 MB. 128 MB holds a million strings of 25 Chinese
+# characters, or two million of 10 letters; a workbook of more text imports as CSV.
+MAX_SHARED_STRINGS_BYTES = 128 * 1024 * 1024

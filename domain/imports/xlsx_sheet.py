@@ -13,8 +13,9 @@ relationships, each at most MAX_PART_BYTES_READ_WHOLE: zip_guard.py), and the st
 as they stream past, through defusedxml as openpyxl does, each cell typed by openpyxl's own
 `parse_cell` (strings' text is read here, as openpyxl's `Text` would give it, without
 building one). A row is only as wide as its last value, and each row, string or style
-leaves the tree once read, so memory stays flat however long the sheet; what may pile up
-before the first row is bounded (limits.py).
+leaves the tree once read, so memory stays flat however long the sheet, but for the shared
+strings, which the cells point into and are held while the sheet is read (at most
+MAX_SHARED_STRINGS_BYTES); what may pile up before the first row is bounded (limits.py).
 Every walk hands control back as it goes (records numbered 0 with no cells while the
 styles and strings load): whoever reads the rows can stop them within a moment (runner.py).
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from datetime import date, datetime, time
+from sys import getsizeof
 from typing import BinaryIO
 from xml.etree.ElementTree import Element
 
@@ -42,6 +44,7 @@ from domain.imports.limits import (
     MAX_CELLS_PER_SHEET_ROW,
     MAX_COLUMNS,
     MAX_ELEMENTS_PER_SHEET_ROW,
+    MAX_SHARED_STRINGS_BYTES,
 )
 from domain.imports.rows import ImportFileError, too_wide
 from domain.imports.xlsx_styles import STYLES_PART, DateFormats, read_date_formats
@@ -60,7 +63,7 @@ _STRING_TABLE_TAG = f"{{{SHEET_MAIN_NS}}}sst"
 class Workbook:
     """An .xlsx file opened for reading one sheet; raises what openpyxl raises on a bad one."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, *, max_strings_bytes: int = MAX_SHARED_STRINGS_BYTES):
         # External links hold cached copies of other workbooks' cells: never read.
         reader = ExcelReader(stream, read_only=True, data_only=True, keep_links=False)
         reader.archive = WholeReadsCapped(reader.archive)
@@ -71,6 +74,7 @@ class Workbook:
             reader.archive.close()
             raise
         self._reader = reader
+        self._max_strings_bytes = max_strings_bytes
         # Worksheets by name, in the workbook's order (chartsheets hold no cells).
         self.sheets = {
             sheet.name: rel.target
@@ -110,10 +114,12 @@ class Workbook:
 
     def _shared_strings(self, strings: list[str]) -> Iterator[SheetRow]:
         """Fills `strings` with the workbook's shared strings, as openpyxl's
-        `read_string_table` does, pausing every thousand of them."""
+        `read_string_table` does, pausing every thousand of them; fails the file once
+        they take more than `max_strings_bytes`."""
         part = self._reader.package.find(SHARED_STRINGS)
         if part is None:
             return
+        held = 0  # bytes the strings take: each one's size and its place in the list
         with self._reader.archive.open(part.PartName[1:]) as source:
             table = None  # the <sst> element, whose strings leave the tree once read
             opened = 0  # elements opened since the last string, held till it ends
@@ -125,10 +131,14 @@ class Workbook:
                         raise _too_many_elements("a shared string")
                     continue
                 if element.tag == _STRING_TAG:
-                    strings.append(_plain_text(element).replace("x005F_", ""))
+                    text = _plain_text(element).replace("x005F_", "")
+                    strings.append(text)
                     if table is not None:
                         table.clear()
                     opened = 0
+                    held += getsizeof(text) + 8
+                    if held > self._max_strings_bytes:
+                        raise _too_much_text(self._max_strings_bytes)
                     if len(strings) % _STRINGS_BETWEEN_PAUSES == 0:
                         yield _PAUSE
 
@@ -289,4 +299,12 @@ def _out_of_order(number: int, last: int) -> ImportFileError:
         f"The sheet's XML holds row {number:,} after row {last:,}, but a sheet's rows go down "
         "in order in every workbook a spreadsheet program writes; the workbook is damaged. "
         "Open it in Excel or WPS and save it again."
+    )
+
+
+def _too_much_text(limit: int) -> ImportFileError:
+    return ImportFileError(
+        f"The workbook holds more text than an import keeps at once (its shared strings "
+        f"take more than {limit // (1024 * 1024)} MB); save the sheet as CSV, or split it "
+        "into smaller workbooks."
     )

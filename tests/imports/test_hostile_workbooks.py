@@ -3,6 +3,7 @@ time and memory. (The same files through a real worker: tests/workers/test_hosti
 
 from __future__ import annotations
 
+import io
 import random
 import time
 import tracemalloc
@@ -16,14 +17,17 @@ from domain.imports.limits import (
     MAX_COLUMNS,
     MAX_PART_BYTES_READ_WHOLE,
     MAX_ROWS,
+    MAX_SHARED_STRINGS_BYTES,
 )
 from domain.imports.rows import ImportFileError
 from domain.imports.xlsx_reader import read_xlsx
+from domain.imports.xlsx_sheet import Workbook
 from tests.imports.workbooks import (
     MAIN,
     WORKBOOK,
     endless_nesting,
     inline,
+    long_shared_strings,
     many_cell_formats,
     many_defined_names,
     rows_out_of_order,
@@ -97,6 +101,13 @@ def _traced(data: bytes) -> tuple[str, float, int]:
         return str(refused.value), longest, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def _refusal_of(read) -> tuple[str, float]:
+    started = time.perf_counter()
+    with pytest.raises(ImportFileError) as refused:
+        read()
+    return str(refused.value), time.perf_counter() - started
 
 
 def test_a_declared_huge_sheet_costs_only_its_cells():
@@ -381,6 +392,42 @@ def test_a_part_read_whole_past_its_bound_is_refused_before_it_is_parsed():
     assert f"more than the {MAX_PART_BYTES_READ_WHOLE // MB} MB an import reads" in message
     assert longest < 0.5, longest
     assert peak < 5 * MB, peak
+
+
+def test_shared_strings_past_their_memory_bound_are_refused():
+    # given: 192 MB of shared strings in a 4 MB file (6,000 strings of 32,000 letters)
+    data = long_shared_strings(6_000)
+    assert len(data) < 6 * MB
+
+    # when
+    message, longest, peak = _traced(data)
+
+    # then: refused once they hold the bound (before: all of them held, 184 MB, and read)
+    assert message.startswith("The workbook holds more text than an import keeps at once")
+    assert peak < MAX_SHARED_STRINGS_BYTES + 16 * MB, peak
+    assert longest < 2, longest
+
+
+def test_each_shared_string_counts_what_python_holds_for_it():
+    # given: 20,000 strings of two letters: 40,000 characters, but 59 bytes each as held
+    chance = random.Random(3)
+    strings = shared_strings(
+        "".join(chance.choices("abcdefghijklmnopqrstuvwxyz", k=2)) for _ in range(20_000)
+    )
+    data = workbook(sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'), strings=strings)
+
+    def read(bound: int) -> None:
+        opened = Workbook(io.BytesIO(data), max_strings_bytes=bound)
+        try:
+            for _ in opened.rows():
+                pass
+        finally:
+            opened.close()
+
+    # when / then: 1.3 MB holds them, 1 MB does not
+    read(1_300_000)
+    message, _ = _refusal_of(lambda: read(MB))
+    assert "(its shared strings take more than 1 MB)" in message
 
 
 @pytest.mark.parametrize("case", MALFORMED)

@@ -4,6 +4,7 @@ whatever sheet XML a test needs (hostile ones included), which openpyxl would no
 from __future__ import annotations
 
 import io
+import os
 import random
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -115,6 +116,7 @@ def blank_rows(rows: int, *, cells: int = 1_000, then: int = 0, seed: int = 9) -
 # tests/workers/test_hostile_imports.py).
 
 HEADER_ROW = f'<row r="1">{inline("A1", "name")}</row>'
+_LETTERS = bytes(ord("a") + byte % 26 for byte in range(256))
 
 
 def rows_out_of_order(rows: int, *, seed: int = 1) -> bytes:
@@ -171,6 +173,22 @@ def many_defined_names(count: int) -> bytes:
     names = "".join(f'<definedName name="N{n}">Sheet1!$A$1</definedName>' for n in range(count))
     part = WORKBOOK.replace("</sheets>", f"</sheets><definedNames>{names}</definedNames>")
     return workbook(sheet(HEADER_ROW), parts={"xl/workbook.xml": part})
+
+
+def long_shared_strings(count: int, *, length: int = 32_000) -> bytes:
+    """A header and `count` shared strings of `length` letters (Excel's longest cell text is
+    32,767): 6,000 of them are 192 MB of text in a 4 MB file, each string a thousand
+    random letters, then "a"s, which compress 46:1 (under the zip guard's 100:1)."""
+
+    def pieces() -> Iterator[bytes]:
+        yield f'<sst xmlns="{MAIN}"><si><t>name</t></si>'.encode()
+        noise = os.urandom(count * 1000).translate(_LETTERS)
+        padding = b"a" * (length - 1000)
+        for n in range(count):
+            yield b"<si><t>" + noise[n * 1000 : (n + 1) * 1000] + padding + b"</t></si>"
+        yield b"</sst>"
+
+    return workbook(sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'), strings=pieces())
 
 
 def endless_nesting(elements: int, *, in_strings: bool = False, seed: int = 1) -> bytes:

@@ -9,6 +9,7 @@ import time
 import tracemalloc
 
 from domain.imports.jobs import ImportRequest, start_import
+from domain.imports.limits import MAX_SHARED_STRINGS_BYTES
 from domain.imports.runner import run_import
 from models import ImportJob
 from models.enums import ImportKind, ImportStatus
@@ -16,6 +17,7 @@ from tests.helpers import Account
 from tests.imports.kinds import admin_of
 from tests.imports.workbooks import (
     endless_nesting,
+    long_shared_strings,
     many_cell_formats,
     many_defined_names,
     rows_out_of_order,
@@ -82,6 +84,21 @@ async def test_a_part_read_whole_past_its_bound_fails_its_job_at_once(workspace:
     assert (job.failure or "").startswith("The workbook's part “xl/workbook.xml” unpacks to")
     assert seconds < 1, seconds
     assert peak < 8 * MB, peak
+
+
+async def test_too_much_shared_text_fails_its_job_on_its_first_run(workspace: Account):
+    # given: 192 MB of shared strings in a 4 MB file (before: every string held, 184 MB,
+    # on each of the job's runs)
+    data = long_shared_strings(6_000)
+
+    # when
+    job, seconds, peak = await _run(workspace, data, "长文本.xlsx")
+
+    # then: held up to the bound only, and refused
+    assert job.status == ImportStatus.FAILED
+    assert (job.failure or "").startswith("The workbook holds more text than an import keeps")
+    assert peak < MAX_SHARED_STRINGS_BYTES + 16 * MB, peak
+    assert seconds < 10, seconds
 
 
 async def test_elements_nested_without_end_fail_their_job_at_once(workspace: Account):
