@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from domain.imports import rows as rows_module
 from domain.imports.limits import (
     MAX_CELL_FORMATS,
     MAX_CELLS_PER_SHEET_ROW,
@@ -428,6 +429,19 @@ def test_each_shared_string_counts_what_python_holds_for_it():
     read(1_300_000)
     message, _ = _refusal_of(lambda: read(MB))
     assert "(its shared strings take more than 1 MB)" in message
+
+
+def test_a_bug_in_our_own_row_code_is_not_blamed_on_the_workbook(monkeypatch):
+    # given: a sound workbook, and a bug in the code that numbers its rows
+    def broken(cells):
+        raise KeyError("a bug of ours")
+
+    monkeypatch.setattr(rows_module, "header_names", broken)
+
+    # when / then: the bug surfaces as itself, to be logged and retried (before: "The
+    # workbook is damaged: its sheet cannot be read (KeyError…)")
+    with pytest.raises(KeyError, match="a bug of ours"):
+        list(read_xlsx(workbook(sheet(HEADER + DATA_ROW))))
 
 
 @pytest.mark.parametrize("case", MALFORMED)
