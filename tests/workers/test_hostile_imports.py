@@ -9,9 +9,9 @@ import time
 import tracemalloc
 
 from domain.imports.jobs import ImportRequest, start_import
-from domain.imports.limits import MAX_SHARED_STRINGS_BYTES
+from domain.imports.limits import MAX_JSON_DEPTH, MAX_SHARED_STRINGS_BYTES
 from domain.imports.runner import run_import
-from models import ImportJob
+from models import ImportJob, ImportRowError
 from models.enums import ImportKind, ImportStatus
 from tests.helpers import Account
 from tests.imports.kinds import admin_of
@@ -114,3 +114,23 @@ async def test_elements_nested_without_end_fail_their_job_at_once(workspace: Acc
     assert "row 2 of the sheet holds more than 65,536 elements" in (job.failure or "")
     assert seconds < 4, seconds
     assert peak < 40 * MB, peak
+
+
+async def test_json_lines_nested_too_deep_are_row_errors(workspace: Account):
+    # given: a line of 100,000 "[" and one of objects 100,000 deep between two customers
+    # (before: a RecursionError out of the run, which was retried for minutes)
+    lines = ['{"name": "甲"}', "[" * 100_000, '{"a":' * 100_000, '{"name": "乙"}']
+    data = "\n".join(lines).encode()
+
+    # when
+    job, seconds, _ = await _run(workspace, data, "深.jsonl")
+
+    # then
+    assert job.status == ImportStatus.COMPLETED
+    assert (job.created_count, job.failed_count) == (2, 2)
+    problems = (
+        await ImportRowError.filter(job_id=job.id).order_by("row").values_list("row", "message")
+    )
+    too_deep = f"The line nests objects or arrays more than {MAX_JSON_DEPTH} levels deep."
+    assert problems == [(2, too_deep), (3, too_deep)]
+    assert seconds < 1, seconds
