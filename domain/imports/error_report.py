@@ -27,7 +27,7 @@ from tortoise.functions import Function
 
 from domain.errors import not_found
 from domain.imports.readers import read_rows
-from domain.imports.rows import ImportFileError
+from domain.imports.rows import ImportFileError, defused
 from domain.imports.stored_files import open_stored_file
 from domain.imports.summaries import find_job
 from domain.viewer import Viewer
@@ -37,8 +37,6 @@ from models.enums import ImportFormat
 PAGE_SIZE = 1000
 # Enough for the header line of any sane CSV or the first object of a JSON Lines file.
 HEADER_SAMPLE_BYTES = 256 * 1024
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _Head(Function):
@@ -103,8 +101,7 @@ async def open_error_report(viewer: Viewer, job_id: int) -> ErrorReport:
 
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return "" if value is None else defused(str(value))
 
 
 def _free_name(name: str, taken: Sequence[str]) -> str:

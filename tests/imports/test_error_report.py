@@ -10,8 +10,10 @@ import pytest
 
 from api.core.ids import from_global_id
 from domain.errors import DomainError
+from domain.imports.csv_reader import read_csv
 from domain.imports.error_report import open_error_report
 from domain.imports.jobs import ImportRequest, start_import
+from domain.imports.rows import FORMULA_STARTS, clean_cell, defused
 from domain.imports.runner import run_import
 from domain.viewer import Viewer
 from models import Customer, ImportJob, ImportRowError, User
@@ -188,3 +190,19 @@ async def test_a_report_fixed_in_place_imports_again_with_its_defused_cells_rest
     assert set(job.unmapped_columns) == {"error", "row"}
     customer = await Customer.get(workspace_id=viewer.workspace_id, name="云帆科技")
     assert (customer.phone, customer.phone_normalized) == ("+86 138 0013 8000", "13800138000")
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS, ids=repr)
+def test_each_cell_the_report_defuses_an_import_reads_as_it_was(start: str):
+    # given: a cell a spreadsheet would run, as the report writes it (one rule for both:
+    # before, the report defused a tab and a carriage return that an import did not undo)
+    value = f"{start}1+1"
+    written = io.StringIO()
+    csv.writer(written).writerows([["备注"], [defused(value)]])
+    assert written.getvalue().splitlines()[1].lstrip('"').startswith("'")
+
+    # when
+    [(number, values)] = list(read_csv(written.getvalue().encode()))
+
+    # then: the cell as an import reads the original (which loses surrounding blanks)
+    assert (number, values) == (1, {"备注": clean_cell(value)})
