@@ -338,6 +338,25 @@ def test_a_styles_part_of_more_cell_formats_than_excel_allows_is_refused_at_once
     assert peak < 10 * MB, peak
 
 
+def test_a_styles_part_of_endless_number_formats_is_refused():
+    # given: 70,000 custom number formats (Excel allows a few hundred), each kept by id
+    number_formats = "".join(
+        f'<numFmt numFmtId="{164 + n}" formatCode="0.{n}"/>' for n in range(70_000)
+    )
+    data = workbook(
+        sheet(HEADER), parts={"xl/styles.xml": styles("<xf/>", number_formats=number_formats)}
+    )
+
+    # when
+    message, longest, peak = _traced(data)
+
+    # then
+    assert message.startswith(f"The workbook's styles hold more than {MAX_CELL_FORMATS:,} number")
+    assert "(Excel allows a few hundred)" in message
+    assert longest < 1, longest
+    assert peak < 16 * MB, peak
+
+
 def test_excels_most_cell_formats_cost_a_moment():
     # given: Excel's most, 64,000 cell formats as Excel writes them (12 MB of styles), the
     # last one a date's
