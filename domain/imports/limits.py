@@ -42,6 +42,9 @@ MAX_JSON_DEPTH = 32
 # their compressed size (see zip_guard.py).
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
+# The zip's list of its parts (its central directory), which is read whole: a real
+# workbook's lists tens or hundreds of parts in a few kilobytes.
+MAX_ZIP_DIRECTORY_BYTES = 1024 * 1024
 
 # A part of a workbook that openpyxl reads whole and turns into objects (the manifest, the
 # workbook part with its sheets and names, their relationships), at some 20 µs an element:

@@ -10,6 +10,7 @@ from domain.imports.limits import (
     MAX_COMPRESSION_RATIO,
     MAX_PART_BYTES_READ_WHOLE,
     MAX_UNCOMPRESSED_BYTES,
+    MAX_ZIP_DIRECTORY_BYTES,
 )
 from domain.imports.rows import ImportFileError
 from domain.validation import strip_controls
@@ -32,6 +33,7 @@ def check_zip_sizes(
     """
     start = stream.tell()
     try:
+        _check_directory_size(stream)
         with zipfile.ZipFile(stream) as archive:
             members = archive.infolist()
     except zipfile.BadZipFile as error:
@@ -54,6 +56,19 @@ def check_zip_sizes(
             member.compress_size, 1
         ):
             raise _too_compressed(max_ratio)
+
+
+def _check_directory_size(stream: BinaryIO) -> None:
+    """Refuses a central directory past MAX_ZIP_DIRECTORY_BYTES before zipfile reads it: it
+    makes an object of every entry, twice (here and in openpyxl), however many the record
+    at the zip's end declares (25 MB of empty members: 4 s and 300 MB)."""
+    end = zipfile._EndRecData(stream)  # zipfile's own reader of that record (None: no zip)
+    if end is not None and end[zipfile._ECD_SIZE] > MAX_ZIP_DIRECTORY_BYTES:
+        raise ImportFileError(
+            f"The workbook's zip lists its parts in more than {MAX_ZIP_DIRECTORY_BYTES // 1024:,} "
+            "KB (tens of thousands of parts, where a workbook has tens or hundreds); it was "
+            "refused."
+        )
 
 
 def _too_compressed(max_ratio: int) -> ImportFileError:
