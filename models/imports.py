@@ -40,6 +40,11 @@ class ImportJob(Model):
     cancel_requested_at = fields.DatetimeField(null=True)
     # Columns of the file that map to no field: reported once for the job, not per row.
     unmapped_columns = fields.JSONField(default=list, db_default="[]")
+    # The file's columns in its order, stored by the worker as it first reads them (a CSV's
+    # or sheet's header, a JSON Lines file's keys as they appear): the error report's
+    # columns, so that the API never reads the file. NULL until then, and for jobs run
+    # before migration 0014.
+    file_columns = fields.JSONField(null=True)
     # Why the whole file could not be imported (unreadable, not a spreadsheet…).
     failure = fields.TextField(null=True)
     total_rows = fields.IntField(null=True)

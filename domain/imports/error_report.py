@@ -1,9 +1,10 @@
 """The downloadable report of an import's failed rows: their original cells and what was wrong.
 
 The user fixes the rows in Excel or WPS and imports the report again, so it keeps the
-file's columns in the file's order, and it is written as UTF-8 with a BOM, which Excel
-needs to read Chinese. Cells that a spreadsheet would run as a formula are defused, the
-header's included (it is the uploaded file's own first row).
+file's columns in the file's order (as the worker stored them on the job when it first
+read the file: the API never reads an upload), and it is written as UTF-8 with a BOM,
+which Excel needs to read Chinese. Cells that a spreadsheet would run as a formula are
+defused, the header's included (it is the uploaded file's own first row).
 
 The report is streamed one page of errors at a time (keyset on (row, id), the order of
 the errors' index), so a job with 100,000 errors costs the memory of one page.
@@ -11,40 +12,24 @@ the errors' index), so a job with 100,000 errors costs the memory of one page.
 
 from __future__ import annotations
 
-import asyncio
 import codecs
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any, BinaryIO
+from typing import Any
 
-from pypika_tortoise import functions as sql
 from tortoise.expressions import Q
-from tortoise.functions import Function
 
 from domain.errors import not_found
-from domain.imports.readers import read_rows
-from domain.imports.rows import ImportFileError
-from domain.imports.stored_files import open_stored_file
+from domain.imports.rows import defused
 from domain.imports.summaries import find_job
 from domain.viewer import Viewer
 from models import ImportJob, ImportRowError
 from models.enums import ImportFormat
 
 PAGE_SIZE = 1000
-# Enough for the header line of any sane CSV or the first object of a JSON Lines file.
-HEADER_SAMPLE_BYTES = 256 * 1024
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _Head(Function):
-    """The first bytes of a blob: SUBSTRING works on PostgreSQL's bytea and SQLite's BLOB."""
-
-    database_func = sql.Substring
 
 
 @dataclass
@@ -103,8 +88,7 @@ async def open_error_report(viewer: Viewer, job_id: int) -> ErrorReport:
 
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return "" if value is None else defused(str(value))
 
 
 def _free_name(name: str, taken: Sequence[str]) -> str:
@@ -141,53 +125,14 @@ async def _error_pages(
 
 
 async def _columns(job: ImportJob) -> list[str]:
-    """The file's header in its order (PostgreSQL's jsonb does not keep the order of the
-    stored rows' keys), then any other key of a failed row: JSON objects need not share
-    their keys, and a file whose header cannot be read again still has its rows reported."""
-    columns = dict.fromkeys(await _file_header(job))
+    """The file's columns in its order, as the worker stored them (PostgreSQL's jsonb does
+    not keep the order of the failed rows' keys), then any other key of a failed row: JSON
+    objects need not share their keys, and a job run before its columns were stored
+    (migration 0014) has only those. The file itself is never read here: a workbook's
+    first row may lie behind millions of shared strings."""
+    columns = dict.fromkeys(job.file_columns or ())
     if job.format == ImportFormat.JSONL or not columns:
         async for page in _error_pages(job.id, PAGE_SIZE, "values"):
             for *_, values in page:
                 columns.update(dict.fromkeys(values or {}))
     return list(columns)
-
-
-async def _file_header(job: ImportJob) -> list[str]:
-    if job.format == ImportFormat.XLSX:
-        # A workbook is a zip whose directory is at its end: it cannot be sampled, and a
-        # web process must not hold a 50 MB upload in one value to read its first row.
-        # The reader streams it from a temporary copy, as the worker's runner does, in a
-        # thread: opening a workbook reads its whole shared-strings part first.
-        workbook = await open_stored_file(job.id)
-        try:
-            return await asyncio.to_thread(_header, job, workbook)
-        finally:
-            workbook.close()
-    sample = await _file_sample(job)
-    return _header(job, sample) if sample else []
-
-
-def _header(job: ImportJob, source: bytes | BinaryIO) -> list[str]:
-    try:
-        # Closed before the source is: a workbook's reader keeps the archive open till then.
-        with closing(
-            read_rows(source, filename=job.file_name or "file", sheet=job.sheet, format=job.format)
-        ) as rows:
-            for _, values in rows:
-                if isinstance(values, dict):
-                    return list(values)
-    except (ImportFileError, ValueError):
-        # The sample may end inside a line; the keys of the failed rows stand in.
-        pass
-    return []
-
-
-async def _file_sample(job: ImportJob) -> bytes | None:
-    """The first bytes of a CSV or JSON Lines file: enough for its header, never all of it."""
-    head = await (
-        ImportJob.filter(id=job.id)
-        .annotate(head=_Head("payload", 1, HEADER_SAMPLE_BYTES))
-        .first()
-        .values_list("head", flat=True)
-    )
-    return bytes(head) if head is not None else None

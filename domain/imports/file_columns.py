@@ -33,6 +33,11 @@ class FileColumns:
         self._seen: dict[str, None] = {}
         self.mapping: ColumnMapping | None = None
 
+    @property
+    def seen(self) -> list[str]:
+        """The file's columns so far, in its order: a header's, or keys as they appeared."""
+        return list(self._seen)
+
     def see(self, row: RawRow) -> bool:
         """Takes in the row's columns; True when the mapping changed (raises DomainError
         for a mapping that cannot work, as `build_mapping` does, and ImportFileError past

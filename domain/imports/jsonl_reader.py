@@ -8,13 +8,14 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from domain.imports.limits import MAX_LINE_BYTES, MAX_ROWS
+from domain.imports.limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, MAX_ROWS
 from domain.imports.rows import RawRow, Row, RowProblem, clean_cell, column_name, too_many_rows
 from domain.validation import LONE_SURROGATE, has_lone_surrogate, strip_controls
 
 
 def read_jsonl(source: bytes | BinaryIO) -> Iterator[Row]:
-    """Yields (line number, values) for each non-blank line; a bad line is a RowProblem.
+    """Yields (line number, values) for each line; a bad line is a RowProblem, a blank one
+    None (see `rows.Row`).
 
     Nested objects flatten to dotted keys ({"contact": {"name": …}} → "contact.name"),
     lists of plain values join with ", ", and every value becomes text, as in a CSV.
@@ -31,9 +32,7 @@ def read_jsonl(source: bytes | BinaryIO) -> Iterator[Row]:
             _skip_rest_of_line(stream)
             yield row_number, RowProblem("The line is longer than 1 MB.")
             continue
-        if not line.strip():
-            continue
-        yield row_number, _parse_line(line)
+        yield row_number, _parse_line(line) if line.strip() else None
 
 
 def _parse_line(line: bytes) -> RawRow | RowProblem:
@@ -43,27 +42,44 @@ def _parse_line(line: bytes) -> RawRow | RowProblem:
         return RowProblem("Not UTF-8 text.")
     except json.JSONDecodeError as error:
         return RowProblem(f"Not valid JSON: {error.msg} (column {error.colno}).")
+    except RecursionError:
+        # Python's parser recurses per level of nesting: a line of 100,000 "[" raised
+        # this out of the reader, and the job was retried for minutes instead.
+        return _too_deep()
     if not isinstance(value, dict):
         return RowProblem("Not a JSON object.")
     values: RawRow = {}
     try:
-        _flatten(values, "", value)
+        _flatten(values, "", value, MAX_JSON_DEPTH)
     except _NotText as error:
         return RowProblem(f"The cell “{error.args[0]}” {LONE_SURROGATE}.")
+    except (_TooDeep, RecursionError):  # a list within lists within… is written back as JSON
+        return _too_deep()
     return values
+
+
+def _too_deep() -> RowProblem:
+    return RowProblem(f"The line nests objects or arrays more than {MAX_JSON_DEPTH} levels deep.")
 
 
 class _NotText(Exception):
     """A key or value holds a lone surrogate; args[0] names its cell."""
 
 
-def _flatten(into: RawRow, prefix: str, value: dict) -> None:
+class _TooDeep(Exception):
+    """Objects nest past MAX_JSON_DEPTH."""
+
+
+def _flatten(into: RawRow, prefix: str, value: dict, depth: int) -> None:
+    """Flattens `value` into `into`; `depth` is the levels of objects it may still hold."""
     for key, item in value.items():
         name = f"{prefix}{key}"
         if has_lone_surrogate(name):
             raise _NotText(_shown(name))
         if isinstance(item, dict):
-            _flatten(into, f"{name}.", item)
+            if depth == 1:
+                raise _TooDeep
+            _flatten(into, f"{name}.", item, depth - 1)
         else:
             text = _text(item)
             if text is not None and has_lone_surrogate(text):

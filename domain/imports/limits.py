@@ -24,7 +24,8 @@ MAX_COLUMNS = 1_000
 # and memory until the row ends.
 MAX_CELLS_PER_SHEET_ROW = 16_384
 # XML elements in one row of a sheet (a cell is two or three: <c><v>, <c><is><t>) or in
-# one shared string, and before a sheet's first row: each is held until its row ends.
+# one shared string, and before a sheet's first row: each is held until its row ends, so
+# they are counted as they open (elements nested without end never end).
 MAX_ELEMENTS_PER_SHEET_ROW = 4 * MAX_CELLS_PER_SHEET_ROW
 
 # A physical line of a CSV or JSON Lines file: a record holds far less (a CSV field is at
@@ -32,7 +33,35 @@ MAX_ELEMENTS_PER_SHEET_ROW = 4 * MAX_CELLS_PER_SHEET_ROW
 # take all the memory (50 MB of commas is 50 million cells).
 MAX_LINE_BYTES = 1024 * 1024
 
+# Levels of objects within objects in a JSON Lines row (flattened to dotted keys,
+# {"contact": {"name": …}} → "contact.name"): a real export nests a few. Python's parser
+# recurses per level and fails past about a thousand, whatever the line's length.
+MAX_JSON_DEPTH = 32
+
 # A workbook (a zip) unpacks to at most this much, and its parts at most this many times
 # their compressed size (see zip_guard.py).
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
+# The zip's list of its parts (its central directory), which is read whole: a real
+# workbook's lists tens or hundreds of parts in a few kilobytes.
+MAX_ZIP_DIRECTORY_BYTES = 1024 * 1024
+
+# A part of a workbook that openpyxl reads whole and turns into objects (the manifest, the
+# workbook part with its sheets and names, their relationships), at some 20 µs an element:
+# a real one is a few kilobytes, tens with hundreds of sheets or names. 2 MB is a second
+# or two; a 190 MB part was minutes and gigabytes before the first row (zip_guard.py).
+MAX_PART_BYTES_READ_WHOLE = 2 * 1024 * 1024
+
+# Cell formats (a workbook's <cellXfs>), and custom number formats, in its styles: Excel
+# allows 64,000. Each is a number kept while the sheet is read (xlsx_styles.py).
+MAX_CELL_FORMATS = 65_536
+# The characters of one number format code: Excel allows 255, and deciding whether a code
+# shows a date takes time quadratic in its length.
+MAX_FORMAT_CODE = 1_000
+
+# The memory a workbook's shared strings may take as Python holds them (each string's
+# characters at their width plus some 57 bytes): a sheet's cells point into the whole
+# table, so it is held while the sheet is read; everything else the reader holds is flat.
+# 24 MB of two-letter strings took 806 MB. 128 MB holds a million strings of 25 Chinese
+# characters, or two million of 10 letters; a workbook of more text imports as CSV.
+MAX_SHARED_STRINGS_BYTES = 128 * 1024 * 1024

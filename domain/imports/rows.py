@@ -82,14 +82,23 @@ def _cleaned(cells: Sequence[str | None]) -> list[str | None]:
     return [_unescaped(cell) if cell and cell[0] == "'" else cell for cell in cleaned]
 
 
-# What the error report (domain/imports/error_report.py) defuses with a leading apostrophe:
-# a person fixing the failed rows uploads the report again, and "'+86 138…" must read as
-# the phone number it was (a header "'=Total" as the column "=Total").
-_DEFUSED_STARTS = ("'=", "'+", "'-", "'@")
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection): the
+# error report (error_report.py) writes such a cell with a leading apostrophe, and a file
+# read takes it off again, since a person fixing the failed rows uploads the report as it
+# is, and "'+86 138…" must read as the phone number it was (a header "'=Total" as the
+# column "=Total").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_DEFUSED_STARTS = tuple(f"'{start}" for start in FORMULA_STARTS)
 
 
-def _unescaped(cell: str) -> str:
-    return cell[1:] if cell.startswith(_DEFUSED_STARTS) else cell
+def defused(text: str) -> str:
+    """The text as a spreadsheet cell that no spreadsheet runs as a formula."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def _unescaped(cell: str) -> str | None:
+    # What follows the apostrophe is cleaned as the cell was ("'\tx" reads as "x").
+    return clean_cell(cell[1:]) if cell.startswith(_DEFUSED_STARTS) else cell
 
 
 def _pair(header: list[str], cleaned: list[str | None]) -> RawRow | RowProblem:

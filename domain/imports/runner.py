@@ -196,8 +196,10 @@ async def run_import(
                 if values is None:
                     continue  # a blank row
                 if isinstance(values, dict) and columns.see(values):
+                    # The file's columns, for the error report to list without the file.
                     await ImportJob.filter(id=job.id).update(
-                        unmapped_columns=columns.mapping.unmapped_columns
+                        unmapped_columns=columns.mapping.unmapped_columns,
+                        file_columns=columns.seen,
                     )
                 if number < job.next_row:
                     continue  # committed by an earlier run

@@ -15,7 +15,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from domain.imports.limits import MAX_COMPRESSION_RATIO, MAX_UNCOMPRESSED_BYTES
 from domain.imports.rows import ImportFileError, Row, number_rows
-from domain.imports.xlsx_sheet import Workbook, cell_text
+from domain.imports.xlsx_sheet import SheetRow, Workbook, cell_text
 from domain.imports.zip_guard import check_zip_sizes
 
 __all__ = ["cell_text", "read_xlsx"]
@@ -58,12 +58,19 @@ def read_xlsx(
     with _readable(loading=True):
         workbook = Workbook(stream)
     try:
-        with _readable(loading=False):
-            yield from number_rows(
-                workbook.rows(sheet), no_header="The sheet is empty: no header row found."
-            )
+        yield from number_rows(
+            _parsed(workbook, sheet), no_header="The sheet is empty: no header row found."
+        )
     finally:
         workbook.close()  # the archive stays open while the sheet streams
+
+
+def _parsed(workbook: Workbook, sheet: str | None) -> Iterator[SheetRow]:
+    """The sheet's records, what the parsers raise on a bad workbook turned into an
+    ImportFileError; what our own code does with them (`number_rows`) is not wrapped,
+    so that a bug of ours is logged as one, not blamed on the file."""
+    with _readable(loading=False):
+        yield from workbook.rows(sheet)
 
 
 @contextmanager

@@ -7,26 +7,28 @@ A 1.6 KB file declaring `A1:XFD1048576`, or holding one cell at XFD1 and one row
 1048576, then costs billions of empty cells. And opening a workbook read-only parses each
 sheet without a `<dimension>` whole, once per sheet, looking for one.
 
-So openpyxl reads only the small parts here (the manifest, the workbook, the styles that
-say which numbers are dates), and the shared strings and the sheet are walked as they
-stream past, through defusedxml as openpyxl does, each cell typed by openpyxl's own
+So openpyxl reads only the small parts here (the manifest, the workbook and its
+relationships, each at most MAX_PART_BYTES_READ_WHOLE: zip_guard.py), and the styles
+(xlsx_styles.py: which cell formats are dates), the shared strings and the sheet are walked
+as they stream past, through defusedxml as openpyxl does, each cell typed by openpyxl's own
 `parse_cell` (strings' text is read here, as openpyxl's `Text` would give it, without
-building one). A row is only as wide as its last value, and each row or string leaves the
-tree once read, so memory stays flat however long the sheet; what may pile up before the
-first row is bounded (limits.py). Both walks hand control back as they go (records
-numbered 0 with no cells while the strings load): whoever reads the rows can stop them
-within a moment (runner.py).
+building one). A row is only as wide as its last value, and each row, string or style
+leaves the tree once read, so memory stays flat however long the sheet, but for the shared
+strings, which the cells point into and are held while the sheet is read (at most
+MAX_SHARED_STRINGS_BYTES); what may pile up before the first row is bounded (limits.py).
+Every walk hands control back as it goes (records numbered 0 with no cells while the
+styles and strings load): whoever reads the rows can stop them within a moment (runner.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import date, datetime, time
+from sys import getsizeof
 from typing import BinaryIO
 from xml.etree.ElementTree import Element
 
 from openpyxl.reader.excel import ExcelReader
-from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import coordinate_to_tuple, get_column_letter
 from openpyxl.worksheet._reader import (
     CELL_TAG,
@@ -42,12 +44,15 @@ from domain.imports.limits import (
     MAX_CELLS_PER_SHEET_ROW,
     MAX_COLUMNS,
     MAX_ELEMENTS_PER_SHEET_ROW,
+    MAX_SHARED_STRINGS_BYTES,
 )
 from domain.imports.rows import ImportFileError, too_wide
+from domain.imports.xlsx_styles import STYLES_PART, DateFormats, read_date_formats
+from domain.imports.zip_guard import WholeReadsCapped
 
 # What a sheet's rows are made of (Row): (row number, cell texts from column A).
 SheetRow = tuple[int, list[str | None]]
-# Handed out while the shared strings load: no row, only control back to the reader.
+# Handed out while the styles and shared strings load: no row, only control back.
 _PAUSE: SheetRow = (0, [])
 _STRINGS_BETWEEN_PAUSES = 1000
 
@@ -58,16 +63,18 @@ _STRING_TABLE_TAG = f"{{{SHEET_MAIN_NS}}}sst"
 class Workbook:
     """An .xlsx file opened for reading one sheet; raises what openpyxl raises on a bad one."""
 
-    def __init__(self, stream: BinaryIO) -> None:
-        reader = ExcelReader(stream, read_only=True, data_only=True)
+    def __init__(self, stream: BinaryIO, *, max_strings_bytes: int = MAX_SHARED_STRINGS_BYTES):
+        # External links hold cached copies of other workbooks' cells: never read.
+        reader = ExcelReader(stream, read_only=True, data_only=True, keep_links=False)
+        reader.archive = WholeReadsCapped(reader.archive)
         try:
             reader.read_manifest()
             reader.read_workbook()
-            apply_stylesheet(reader.archive, reader.wb)
         except BaseException:
             reader.archive.close()
             raise
         self._reader = reader
+        self._max_strings_bytes = max_strings_bytes
         # Worksheets by name, in the workbook's order (chartsheets hold no cells).
         self.sheets = {
             sheet.name: rel.target
@@ -84,7 +91,8 @@ class Workbook:
 
         A row's texts end at its last cell holding one (`cell_text`); a value past
         MAX_COLUMNS, or a row of more cell elements than Excel has columns, fails the
-        file. Rows numbered at or below one already read are skipped, as openpyxl does.
+        file, and so does a row numbered at or below the one before it (`_out_of_order`):
+        every row read is handed out, so that the reader gets control back after each.
         """
         if name is None:
             if not self.sheets:
@@ -93,43 +101,57 @@ class Workbook:
         if name not in self.sheets:
             names = "、".join(self.sheets)
             raise ImportFileError(f"The workbook has no sheet “{name}” (it has: {names}).")
+        formats = yield from self._date_formats()
         strings: list[str] = []
         yield from self._shared_strings(strings)
-        yield from self._sheet_rows(self.sheets[name], strings)
+        yield from self._sheet_rows(self.sheets[name], strings, formats)
+
+    def _date_formats(self) -> Generator[SheetRow, None, DateFormats]:
+        if STYLES_PART not in self._reader.valid_files:
+            return DateFormats()
+        with self._reader.archive.open(STYLES_PART) as source:
+            return (yield from read_date_formats(source, _PAUSE))
 
     def _shared_strings(self, strings: list[str]) -> Iterator[SheetRow]:
         """Fills `strings` with the workbook's shared strings, as openpyxl's
-        `read_string_table` does, pausing every thousand of them."""
+        `read_string_table` does, pausing every thousand of them; fails the file once
+        they take more than `max_strings_bytes`."""
         part = self._reader.package.find(SHARED_STRINGS)
         if part is None:
             return
+        held = 0  # bytes the strings take: each one's size and its place in the list
         with self._reader.archive.open(part.PartName[1:]) as source:
             table = None  # the <sst> element, whose strings leave the tree once read
-            ended = 0  # elements ended since the last string
+            opened = 0  # elements opened since the last string, held till it ends
             for event, element in iterparse(source, events=("start", "end")):
                 if event == "start":
                     if element.tag == _STRING_TABLE_TAG:
                         table = element
+                    elif (opened := opened + 1) > MAX_ELEMENTS_PER_SHEET_ROW:
+                        raise _too_many_elements("a shared string")
                     continue
                 if element.tag == _STRING_TAG:
-                    strings.append(_plain_text(element).replace("x005F_", ""))
+                    text = _plain_text(element).replace("x005F_", "")
+                    strings.append(text)
                     if table is not None:
                         table.clear()
-                    ended = 0
+                    opened = 0
+                    held += getsizeof(text) + 8
+                    if held > self._max_strings_bytes:
+                        raise _too_much_text(self._max_strings_bytes)
                     if len(strings) % _STRINGS_BETWEEN_PAUSES == 0:
                         yield _PAUSE
-                elif (ended := ended + 1) > MAX_ELEMENTS_PER_SHEET_ROW:
-                    raise _too_many_elements("a shared string")
 
-    def _sheet_rows(self, path: str, strings: list[str]) -> Iterator[SheetRow]:
-        workbook = self._reader.wb
+    def _sheet_rows(
+        self, path: str, strings: list[str], formats: DateFormats
+    ) -> Iterator[SheetRow]:
         parser = WorkSheetParser(
             None,
             strings,
             data_only=True,
-            epoch=workbook.epoch,
-            date_formats=workbook._date_formats,
-            timedelta_formats=workbook._timedelta_formats,
+            epoch=self._reader.wb.epoch,
+            date_formats=formats.dates,
+            timedelta_formats=formats.durations,
         )
         parse_cell = parser.parse_cell
         data = None  # the <sheetData> element, whose rows leave the tree once read
@@ -137,28 +159,31 @@ class Workbook:
         cells: list[tuple[int, str]] = []  # (column, text) of the row being read
         width = 0  # the column of its last text
         count = 0  # its cell elements so far
-        ended = 0  # the elements ended since the last row (or the start)
+        # Elements opened since the last row (or the start), each held till that row ends:
+        # counted as they open, so that endless nesting, which never ends, is refused too.
+        opened = 0
         with self._reader.archive.open(path) as source:
             for event, element in iterparse(source, events=("start", "end")):
                 tag = element.tag
                 if event == "start":
                     if tag == DATA_TAG:
                         data = element
+                    elif (opened := opened + 1) > MAX_ELEMENTS_PER_SHEET_ROW:
+                        raise _too_many_elements(f"row {last + 1:,} of the sheet")
                     continue
                 if tag == ROW_TAG:
                     number = _row_number(element.get("r"), last)
+                    if number <= last:
+                        raise _out_of_order(number, last)
                     if data is not None:
                         data.clear()
-                    if number > last:
-                        yield number, _texts(cells, width, number)
-                        last = number
+                    yield number, _texts(cells, width, number)
+                    last = number
                     parser.col_counter = 0  # cells without a reference count from column A
                     parser.row_counter = number
                     cells = []
-                    count = width = ended = 0
+                    count = width = opened = 0
                     continue
-                if (ended := ended + 1) > MAX_ELEMENTS_PER_SHEET_ROW:
-                    raise _too_many_elements(f"row {last + 1:,} of the sheet")
                 if tag == CELL_TAG:
                     if (count := count + 1) > MAX_CELLS_PER_SHEET_ROW:
                         raise _too_many_cells(last + 1)
@@ -263,4 +288,23 @@ def _too_many_elements(where: str) -> ImportFileError:
     return ImportFileError(
         f"The XML of {where} holds more than {MAX_ELEMENTS_PER_SHEET_ROW:,} elements, which "
         "no spreadsheet program writes; the workbook was refused."
+    )
+
+
+def _out_of_order(number: int, last: int) -> ImportFileError:
+    # Spreadsheet programs write a sheet's rows in order. openpyxl skips a row numbered at
+    # or below the last, and so did this reader: a file of millions of <row r="1"/> was
+    # read without one row handed out (33 s for 33 MB), the worker's event loop blocked.
+    return ImportFileError(
+        f"The sheet's XML holds row {number:,} after row {last:,}, but a sheet's rows go down "
+        "in order in every workbook a spreadsheet program writes; the workbook is damaged. "
+        "Open it in Excel or WPS and save it again."
+    )
+
+
+def _too_much_text(limit: int) -> ImportFileError:
+    return ImportFileError(
+        f"The workbook holds more text than an import keeps at once (its shared strings "
+        f"take more than {limit // (1024 * 1024)} MB); save the sheet as CSV, or split it "
+        "into smaller workbooks."
     )

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import time
+
 from domain.imports.jsonl_reader import MAX_LINE_BYTES, read_jsonl
+from domain.imports.limits import MAX_JSON_DEPTH
 from domain.imports.rows import RowProblem
+
+TOO_DEEP = RowProblem(f"The line nests objects or arrays more than {MAX_JSON_DEPTH} levels deep.")
 
 
 def test_a_bad_line_is_a_row_problem_and_reading_goes_on():
@@ -24,6 +29,7 @@ def test_a_bad_line_is_a_row_problem_and_reading_goes_on():
         (1, {"name": "北京星辰科技", "phone": "13800138000", "vip": "true", "score": "4"}),
         (2, RowProblem("Not a JSON object.")),
         (3, RowProblem("Not valid JSON: Unterminated string starting at (column 10).")),
+        (4, None),  # a blank line: nothing to import, but the reader hands control back
         (
             5,
             {
@@ -59,3 +65,45 @@ def test_an_overlong_line_is_skipped_without_being_read_whole():
         (1, RowProblem("The line is longer than 1 MB.")),
         (2, {"name": "B"}),
     ]
+
+
+def test_blank_lines_each_hand_control_back():
+    # given: a row, then blank lines (before: skipped inside the reader, nothing yielded)
+    data = b'{"name": "A"}\n\n  \r\n{"name": "B"}\n'
+
+    assert list(read_jsonl(data)) == [
+        (1, {"name": "A"}),
+        (2, None),
+        (3, None),
+        (4, {"name": "B"}),
+    ]
+
+
+def test_lines_nested_too_deep_are_row_problems_at_once():
+    # given: 100,000 "[" (before: a RecursionError out of the reader, the job retried for
+    # minutes), objects within objects past the bound, and a line just within it
+    within = b'{"a":' * MAX_JSON_DEPTH + b"1" + b"}" * MAX_JSON_DEPTH
+    data = b"\n".join(
+        [
+            b"[" * 100_000,
+            b'{"a":' * 100_000,
+            b'{"a":' * (MAX_JSON_DEPTH + 1) + b"1" + b"}" * (MAX_JSON_DEPTH + 1),
+            within,
+            b'{"name": "B"}',
+        ]
+    )
+
+    # when
+    started = time.perf_counter()
+    rows = list(read_jsonl(data))
+    seconds = time.perf_counter() - started
+
+    # then
+    assert rows == [
+        (1, TOO_DEEP),
+        (2, TOO_DEEP),
+        (3, TOO_DEEP),
+        (4, {".".join(["a"] * MAX_JSON_DEPTH): "1"}),
+        (5, {"name": "B"}),
+    ]
+    assert seconds < 0.5, seconds

@@ -12,7 +12,7 @@ import pytest
 from domain.imports.rows import ImportFileError
 from domain.imports.xlsx_reader import cell_text, read_xlsx
 from domain.imports.zip_guard import check_zip_sizes
-from tests.imports.workbooks import shared_strings, sheet, workbook
+from tests.imports.workbooks import inline, shared_strings, sheet, styles, workbook
 
 
 def _workbook_bytes() -> bytes:
@@ -199,3 +199,45 @@ def test_reads_each_kind_of_cell_as_openpyxl_does():
     assert read[0][1] == {"客户名称": "北京 星辰", "金额": "1500", "备注": "留白"}
     assert read[1][1] == {"客户名称": "東京", "金额": "TRUE", "备注": "#N/A"}
     assert read[3][1] == {"客户名称": "a_b", "金额": "-0.25", "备注": None}
+
+
+def test_dates_are_found_by_their_cell_format_as_openpyxl_finds_them():
+    # given: cell formats of every kind: built-in dates, times and durations, custom codes
+    # (one a built-in's own), text and numbers, a literal "d" that is no date, and a format
+    # without numFmtId; a <dxf>'s number format, which formats no cell, must not count
+    number_formats = (
+        '<numFmt numFmtId="164" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/>'
+        '<numFmt numFmtId="165" formatCode="[h]:mm:ss"/>'
+        '<numFmt numFmtId="166" formatCode="0.00&quot;d&quot;"/>'
+        '<numFmt numFmtId="167" formatCode="mm-dd-yy"/>'
+        '<numFmt numFmtId="168" formatCode="@"/>'
+    )
+    ids = ["0", "14", "22", "18", "46", "49", "164", "165", "166", "167", "168", "2", None, "170"]
+    formats = "".join("<xf/>" if number is None else f'<xf numFmtId="{number}"/>' for number in ids)
+    part = styles(formats, number_formats=number_formats).replace(
+        "</styleSheet>",
+        '<dxfs count="1"><dxf><numFmt numFmtId="170" formatCode="yyyy"/></dxf></dxfs></styleSheet>',
+    )
+    header = "".join(inline(f"{letter}1", f"c{n}") for n, letter in enumerate("ABCDEFGHIJKLMN"))
+    cells = "".join(
+        f'<c r="{letter}2" s="{n}"><v>45000.75</v></c>' for n, letter in enumerate("ABCDEFGHIJKLMN")
+    )
+    data = workbook(
+        sheet(f'<row r="1">{header}</row><row r="2">{cells}</row>'),
+        parts={"xl/styles.xml": part},
+    )
+    reference = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    expected = [
+        cell_text(value)
+        for value in next(reference.worksheets[0].iter_rows(min_row=2, values_only=True))
+    ]
+    reference.close()
+
+    # when
+    [(_, values)] = list(read_xlsx(data))
+
+    # then: as openpyxl's own reader types them
+    date, duration, number = "2023-03-15 18:00:00", "45000 days, 18:00:00", "45000.75"
+    assert list(values.values()) == expected
+    assert expected[:9] == [number, date, date, date, duration, number, date, duration, number]
+    assert expected[9:] == [date, number, number, number, number]
