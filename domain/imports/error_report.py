@@ -128,7 +128,7 @@ async def _columns(job: ImportJob) -> list[str]:
     """The file's columns in its order, as the worker stored them (PostgreSQL's jsonb does
     not keep the order of the failed rows' keys), then any other key of a failed row: JSON
     objects need not share their keys, and a job run before its columns were stored
-    (migration 0014) has only those. The file itself is never read here: a workbook's
+    (migration 0015) has only those. The file itself is never read here: a workbook's
     first row may lie behind millions of shared strings."""
     columns = dict.fromkeys(job.file_columns or ())
     if job.format == ImportFormat.JSONL or not columns:

@@ -173,7 +173,7 @@ async def test_the_worker_stores_the_files_columns_in_their_order(workspace: Acc
 async def test_a_job_run_before_columns_were_stored_reports_its_failed_rows_keys(
     workspace: Account,
 ):
-    # given: a job as migration 0014 found it, without its file's columns
+    # given: a job as migration 0015 found it, without its file's columns
     viewer = await _viewer(workspace)
     content = "客户名称,电话,邮箱\n甲,call me,\n".encode()
     job_id = await _finished(

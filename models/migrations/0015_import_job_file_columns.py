@@ -9,7 +9,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0013_user_email_workspace_unique")]
+    dependencies = [("models", "0014_user_last_signed_in_at")]
 
     initial = False
 
