@@ -66,6 +66,7 @@ def _payload(
                 "input.rows",
                 f"At most {MAX_ROWS_PER_CALL:,} rows per call; upload larger lists as a file.",
             )
+            return b"", ImportFormat.JSONL  # refused: no use writing them out
         bad = next((i for i, row in enumerate(request.rows) if not isinstance(row, dict)), None)
         if bad is not None:
             problems.add(f"input.rows.{bad}", "Each row is a JSON object of column to value.")
