@@ -99,3 +99,15 @@ async def test_blank_name_and_bad_currency_are_reported_together(gql: GraphQL, w
         ("input.currency", "INVALID"),
         ("input.name", "REQUIRED"),
     ]
+
+
+async def test_an_sku_too_long_to_store_is_invalid(gql: GraphQL, workspace):
+    # given: before, the duplicate check looked it up anyway, and Tortoise refused the filter
+    # (found by tests/api/test_random_variables.py)
+
+    # when
+    payload = await _create(gql, workspace.token, name="笔", unitPrice="1", sku="x" * 10_001)
+
+    # then
+    assert payload["product"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("input.sku", "INVALID")]
