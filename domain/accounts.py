@@ -24,7 +24,13 @@ from domain.passwords import (
 from domain.pipelines import create_default_pipeline
 from domain.sign_in_throttle import SignInThrottle
 from domain.sign_up_throttle import SignUpThrottle
-from domain.validation import check_email, check_name, check_timezone, clean_text
+from domain.validation import (
+    EMAIL_MAX_LENGTH,
+    check_email,
+    check_name,
+    check_timezone,
+    clean_text,
+)
 from domain.viewer import Viewer
 from models import ApiKey, User, Workspace
 from models.enums import Role
@@ -225,6 +231,9 @@ async def _candidates(email: str, workspace_id: int | None) -> list[User]:
       owner then signs in naming the workspace (clients keep the workspaceId of their
       last sign-in); only verified e-mails would end it.
     """
+    if len(email) > EMAIL_MAX_LENGTH:
+        # No account has it (check_email refuses it), and Tortoise refuses to filter by it.
+        return []
     query = User.filter(email=email, is_active=True)
     if workspace_id is not None:
         return await query.filter(workspace_id=workspace_id)

@@ -7,7 +7,13 @@ from decimal import Decimal
 from tortoise.exceptions import IntegrityError
 
 from domain.errors import DomainError, ErrorCode, Problems
-from domain.validation import check_currency, check_money, check_name, check_optional
+from domain.validation import (
+    PRICE_INTEGER_DIGITS,
+    check_currency,
+    check_money,
+    check_name,
+    check_optional,
+)
 from domain.viewer import Viewer
 from models import Product, Workspace
 
@@ -21,7 +27,9 @@ async def create_product(
     workspace = await Workspace.get(id=viewer.workspace_id)
     clean_name = check_name(problems, "input.name", name)
     clean_sku = check_optional(problems, "input.sku", sku, SKU_MAX_LENGTH)
-    price = check_money(problems, "input.unitPrice", unit_price)
+    price = check_money(
+        problems, "input.unitPrice", unit_price, integer_digits=PRICE_INTEGER_DIGITS
+    )
     code = check_currency(problems, "input.currency", currency, workspace.default_currency)
     # Only an SKU that could be stored is looked for: Tortoise refuses a longer one in a
     # filter with its own ValidationError (a 10,001-character SKU was "Unexpected error.").
