@@ -31,6 +31,7 @@ from models import User, Workspace
 
 # A date alone stands for the start of that working day, on the writer's clock.
 DATE_ALONE_AT = time(9, 0)
+UTC_ZONE = ZoneInfo("UTC")
 RULE = (
     "Without an offset, a time is on the viewer's clock (the user's time zone, else the "
     "workspace's; an API key: the workspace's) and a date alone is 09:00 there; a "
@@ -95,7 +96,7 @@ async def viewer_zone(viewer: Viewer) -> ZoneInfo:
         name = await (
             Workspace.filter(id=viewer.workspace_id).first().values_list("timezone", flat=True)
         )
-    return ZoneInfo(name or "UTC")
+    return ZoneInfo(name) if name else UTC_ZONE
 
 
 class ViewerClock:
@@ -112,9 +113,6 @@ class ViewerClock:
         if needs_zone(moment) and self._zone is None:
             self._zone = await viewer_zone(self._viewer)
         return to_instant(moment, self._zone or UTC_ZONE)
-
-
-UTC_ZONE = ZoneInfo("UTC")
 
 
 async def instant_for(viewer: Viewer, moment: Moment | None) -> datetime | None:
