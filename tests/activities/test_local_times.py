@@ -245,6 +245,10 @@ async def test_filters_read_their_bounds_on_the_viewers_clock(gql: GraphQL):
     # when / then: 10:00 and a date alone (09:00) are New York's
     assert await names(CUSTOMERS_DUE, "2030-01-06T10:00:00", "customers", "name") == ["早"]
     assert await names(CUSTOMERS_DUE, "2030-01-06T10:00:00Z", "customers", "name") == []
+    literal = (
+        '{ customers(first: 10, filter: {followUpDueBefore: "2030-01-06T10:00"}) { totalCount } }'
+    )
+    assert (await gql.execute(literal, token=account.token)).ok()["customers"]["totalCount"] == 1
     assert await names(REMINDERS_DUE, "2030-01-06T10:00:00", "reminders", "note") == ["九点半"]
     assert await names(REMINDERS_DUE, "2030-01-06", "reminders", "note") == []
     assert await names(REMINDERS_DUE, "2030-01-06T11:00:00", "reminders", "note") == [
