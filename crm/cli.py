@@ -102,10 +102,17 @@ def cmd_export_schema(args: argparse.Namespace) -> None:
 
 
 def cmd_seed(args: argparse.Namespace) -> None:
-    from crm.seed import seed
+    from crm.seed import SeedRefused, refuse_production, seed
 
-    email = asyncio.run(seed(email=args.email, password=args.password))
-    print(f"demo workspace ready: sign in as {email} / {args.password}")
+    try:
+        refuse_production(get_settings(), args.force)
+    except SeedRefused as refusal:
+        sys.exit(str(refusal))
+    result = asyncio.run(seed(email=args.email, password=args.password))
+    print(
+        f"demo workspace {'ready' if result.created else 'already there'}: "
+        f"workspace id {result.workspace_id}; sign in as {result.email} / {args.password}"
+    )
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -216,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="create a demo workspace with realistic data")
     seed.add_argument("--email", default="demo@example.com")
     seed.add_argument("--password", default="demo-password")
+    seed.add_argument("--force", action="store_true", help="seed even when CRM_ENV=production")
     seed.set_defaults(handler=cmd_seed)
     return parser
 
