@@ -24,9 +24,15 @@ def _configure_logging() -> None:
     configure_logging(settings.log_level, settings.log_format)
 
 
-def cmd_migrate(_: argparse.Namespace) -> None:
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from crm.database_wait import DatabaseUnreachable, wait_for_database
     from crm.migrations import apply_migrations
 
+    if args.wait:
+        try:
+            wait_for_database(get_settings().database_url, args.wait)
+        except DatabaseUnreachable as error:
+            sys.exit(str(error))
     asyncio.run(apply_migrations())
     print("migrations applied")
 
@@ -83,15 +89,23 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     from arq.worker import check_health, get_kwargs
 
-    from workers.settings import WORKERS, build_worker, redis_settings
+    from workers.settings import WORKERS, build_worker, health_check_key, redis_settings
 
     worker_class = WORKERS[args.queue]
     if args.check:
-        # Exit 0 when a worker of this queue reported health recently (docker healthcheck).
-        # A dict, not a subclass: arq reads only a class's own __dict__, so a subclass
-        # would lose the queue name and probe arq's default queue instead.
-        sys.exit(check_health({**get_kwargs(worker_class), "redis_settings": redis_settings()}))
-    build_worker(args.queue).run()
+        # Exit 0 when this replica (--replica, else this host's name) reported health recently
+        # (docker healthcheck). A dict, not a subclass: arq reads only a class's own __dict__,
+        # so a subclass would lose the queue name and probe arq's default queue instead.
+        sys.exit(
+            check_health(
+                {
+                    **get_kwargs(worker_class),
+                    "redis_settings": redis_settings(),
+                    "health_check_key": health_check_key(args.queue, args.replica),
+                }
+            )
+        )
+    build_worker(args.queue, args.replica).run()
 
 
 def cmd_export_schema(args: argparse.Namespace) -> None:
@@ -102,10 +116,17 @@ def cmd_export_schema(args: argparse.Namespace) -> None:
 
 
 def cmd_seed(args: argparse.Namespace) -> None:
-    from crm.seed import seed
+    from crm.seed import SeedRefused, refuse_production, seed
 
-    email = asyncio.run(seed(email=args.email, password=args.password))
-    print(f"demo workspace ready: sign in as {email} / {args.password}")
+    try:
+        refuse_production(get_settings(), args.force)
+    except SeedRefused as refusal:
+        sys.exit(str(refusal))
+    result = asyncio.run(seed(email=args.email, password=args.password))
+    print(
+        f"demo workspace {'ready' if result.created else 'already there'}: "
+        f"workspace id {result.workspace_id}; sign in as {result.email} / {args.password}"
+    )
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -176,12 +197,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="run an arq worker")
     worker.add_argument("--queue", default="default", choices=["default", "imports"])
-    worker.add_argument("--check", action="store_true", help="exit 0 if a worker is healthy")
+    worker.add_argument(
+        "--check", action="store_true", help="exit 0 if this replica's worker is healthy"
+    )
+    worker.add_argument(
+        "--replica",
+        help="this worker's name, for its own health key (default: the host name; name each "
+        "worker when several of one queue run on one host)",
+    )
     worker.set_defaults(handler=cmd_worker)
 
-    commands.add_parser("migrate", help="apply database migrations").set_defaults(
-        handler=cmd_migrate
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument(
+        "--wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="first wait up to SECONDS for the database server to accept connections",
     )
+    migrate.set_defaults(handler=cmd_migrate)
 
     export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("--output", default="schema.graphql")
@@ -216,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="create a demo workspace with realistic data")
     seed.add_argument("--email", default="demo@example.com")
     seed.add_argument("--password", default="demo-password")
+    seed.add_argument("--force", action="store_true", help="seed even when CRM_ENV=production")
     seed.set_defaults(handler=cmd_seed)
     return parser
 

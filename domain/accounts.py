@@ -89,7 +89,9 @@ class Authenticator:
         user = await User.get_or_none(id=user_id)
         if user is None or not user.is_active:
             return TokenRefused.REVOKED
-        return Viewer(workspace_id=user.workspace_id, role=user.role, user_id=user.id)
+        return Viewer(
+            workspace_id=user.workspace_id, role=user.role, user_id=user.id, timezone=user.timezone
+        )
 
 
 def _is_key_prefix(prefix: str) -> bool:
@@ -110,7 +112,8 @@ async def _viewer_for_api_key(token: str) -> Viewer | TokenRefused:
     if not _is_key_prefix(prefix):
         # Not looked up: PostgreSQL refuses text with a NUL in it (an error, not an answer).
         return TokenRefused.UNKNOWN_TOKEN
-    key = await ApiKey.get_or_none(prefix=prefix)
+    # The workspace in the same statement: its time zone is the key's clock.
+    key = await ApiKey.get_or_none(prefix=prefix).select_related("workspace")
     if key is None or not hmac.compare_digest(key.secret_hash, _hash_secret(secret)):
         return TokenRefused.UNKNOWN_TOKEN
     if key.revoked_at is not None:
@@ -119,7 +122,12 @@ async def _viewer_for_api_key(token: str) -> Viewer | TokenRefused:
     now = datetime.now(UTC)
     if key.last_used_at is None or now - key.last_used_at > _LAST_USED_GRANULARITY:
         await ApiKey.filter(id=key.id).update(last_used_at=now)
-    return Viewer(workspace_id=key.workspace_id, role=key.role, api_key_id=key.id)
+    return Viewer(
+        workspace_id=key.workspace_id,
+        role=key.role,
+        api_key_id=key.id,
+        timezone=key.workspace.timezone,
+    )
 
 
 def _refuse_api_keys(viewer: Viewer, action: str) -> None:

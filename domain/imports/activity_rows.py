@@ -15,8 +15,9 @@ file twice logs nothing twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain.activities import MAX_CONTENT_LENGTH
 from domain.errors import ErrorCode, Problems
@@ -35,13 +36,12 @@ from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.matches import Matches, Record
 from domain.imports.moments import parse_instant
 from domain.imports.values import parse_activity_kind
+from domain.local_time import viewer_zone
 from domain.validation import check_optional, clean_text, normalize_phone
 from domain.viewer import Viewer
-from models import Activity, Contact, Customer, Opportunity, Reminder, Workspace
+from models import Activity, Contact, Customer, Opportunity, Reminder
 from models.enums import ActivityKind, ImportKind, ImportMode, ReminderStatus
 
-# A follow-up given as a date alone is due at the start of that working day.
-FOLLOW_UP_TIME = time(9, 0)
 _COLUMNS = (
     "customer_id",
     "kind",
@@ -81,7 +81,9 @@ class _Parsed:
         return (self.customer.id, kind, v["occurred_at"], v["content"])
 
 
-def _parse(number: int, cells: Cells, zone: str, links: CustomerLinks, members: Members) -> _Parsed:
+def _parse(
+    number: int, cells: Cells, zone: ZoneInfo, links: CustomerLinks, members: Members
+) -> _Parsed:
     problems = Problems()
     customer = links.find(problems, cells)
     present = given(cells)
@@ -96,9 +98,7 @@ def _parse(number: int, cells: Cells, zone: str, links: CustomerLinks, members: 
         problems.add("occurredAt", message)
     elif occurred_at is not None:
         values["occurred_at"] = occurred_at
-    follow_up, message = parse_instant(
-        present.get("nextFollowUpAt"), zone, date_only_at=FOLLOW_UP_TIME
-    )
+    follow_up, message = parse_instant(present.get("nextFollowUpAt"), zone)
     if message:
         problems.add("nextFollowUpAt", message)
     elif follow_up is not None:
@@ -268,10 +268,11 @@ async def apply_activity_rows(
     if not rows:
         return result
     cells_list = [cells for _, cells in rows]
-    zone = await Workspace.filter(id=viewer.workspace_id).first().values_list("timezone", flat=True)
+    # The importing user's clock, else the workspace's: the API's rule (domain.local_time).
+    zone = await viewer_zone(viewer)
     links = await CustomerLinks.load(viewer, cells_list)
     members = await Members.load(viewer, cells_list, "author")
-    parsed = [_parse(number, cells, zone or "UTC", links, members) for number, cells in rows]
+    parsed = [_parse(number, cells, zone, links, members) for number, cells in rows]
     related = await _Related.load(viewer, parsed)
     matches = await _load_matches(viewer, parsed, match_on)
 

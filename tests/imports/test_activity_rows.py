@@ -20,8 +20,10 @@ from tests.imports.kinds import admin_of, apply_rows, customer, failures
 
 @pytest.fixture
 async def viewer(workspace: Account) -> Viewer:
+    # A team in Shanghai: rows without an offset are on the importing user's clock.
     viewer = await admin_of(workspace)
     await Workspace.filter(id=viewer.workspace_id).update(timezone="Asia/Shanghai")
+    await User.filter(id=viewer.user_id).update(timezone="Asia/Shanghai")
     return viewer
 
 
@@ -103,7 +105,7 @@ async def test_activities_are_logged_with_kinds_times_contacts_and_authors(viewe
     wang = await Contact.get(customer_id=a.id, name="王伟")
     assert [(x.kind, x.occurred_at, x.content) for x in stored] == [
         (ActivityKind.CALL, utc(2026, 3, 5, 6, 30), "约了演示"),
-        (ActivityKind.VISIT, utc(2026, 3, 5, 16, 0), "上门演示"),
+        (ActivityKind.VISIT, utc(2026, 3, 6, 1, 0), "上门演示"),  # a date alone: 09:00
         (ActivityKind.MESSAGE, utc(2026, 3, 7, 1, 5), "发了报价"),
         (ActivityKind.MEETING, utc(2026, 3, 8, 2, 0), "签约会"),
         (ActivityKind.OTHER, utc(2026, 3, 9, 4, 0), "没写方式"),  # Excel day 46090.5, noon

@@ -23,6 +23,7 @@ from models import (
     Reminder,
     Stage,
     StageChange,
+    User,
     Workspace,
 )
 from models.enums import ImportKind, ImportMode, ImportStatus, OpportunityStatus, ReminderStatus
@@ -33,7 +34,9 @@ from tests.imports.kinds import admin_of
 @pytest.fixture
 async def viewer(workspace: Account) -> Viewer:
     viewer = await admin_of(workspace)
+    # A team in Shanghai: rows without an offset are on the importing user's clock.
     await Workspace.filter(id=viewer.workspace_id).update(timezone="Asia/Shanghai")
+    await User.filter(id=viewer.user_id).update(timezone="Asia/Shanghai")
     for name, external_id, phone in [
         ("上海云帆科技有限公司", "C-1", "021-6888 1234"),
         ("北京华信咨询", "C-2", "010-8765 4321"),
