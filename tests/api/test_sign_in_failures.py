@@ -9,6 +9,8 @@ holding an expired session could not tell it from a typo in its header.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -16,6 +18,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+import websockets
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from crm.settings import get_settings
@@ -229,3 +232,27 @@ async def test_the_error_report_download_says_why_too(client: httpx.AsyncClient)
     # then
     assert response.status_code == 401
     assert response.text == "The Authorization header is not of the form Bearer <token>."
+
+
+async def test_a_legacy_websocket_is_told_why_its_token_is_refused(
+    server: str, gql: GraphQL, workspace: Account
+):
+    # given: an expired session sent in graphql-ws's connection_init
+    ttl = get_settings().session_ttl_hours * 3600
+    stale = _session_issued_ago(await _user_id(workspace), ttl + 60)
+
+    async with websockets.connect(f"ws://{server}/graphql", subprotocols=["graphql-ws"]) as ws:
+        # when
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {stale}"}}
+        await ws.send(json.dumps(init))
+        answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+
+    # then: where it said "Invalid or expired token." to every refused token
+    assert answer == {
+        "type": "connection_error",
+        "payload": {
+            "message": "This session has expired: sign in again.",
+            "code": "UNAUTHENTICATED",
+            "reason": "EXPIRED",
+        },
+    }
