@@ -210,15 +210,22 @@ def check_tags(problems: Problems, field: str, tags: list[str] | None) -> list[s
 
 def check_timezone(problems: Problems, field: str, value: str | None, default: str) -> str:
     name = clean_text(value) or default
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.add(field, f"“{name}” is not an IANA time zone (e.g. Asia/Shanghai).")
-        return default
-    if name not in available_timezones() and name != "UTC":
+    if not _is_time_zone(name):
         problems.add(field, f"“{name}” is not an IANA time zone (e.g. Asia/Shanghai).")
         return default
     return name
+
+
+def _is_time_zone(name: str) -> bool:
+    # Known names first: ZoneInfo reads any other as a path under tzdata (a name of 300
+    # characters was an OSError, "File name too long").
+    if name != "UTC" and name not in available_timezones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def check_currency(problems: Problems, field: str, value: str | None, default: str) -> str:
