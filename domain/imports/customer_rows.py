@@ -32,11 +32,13 @@ from domain.imports.cells import (
     check_external_id,
     check_match_on,
     fail,
+    fail_with,
     skipped_by_mode,
     typed_custom_fields,
 )
 from domain.imports.links import Members
 from domain.imports.mapping import MATCH_FIELDS as _MATCH_FIELDS
+from domain.imports.matches import Given, cells_given, label, overwrites, remember, resolve
 from domain.imports.values import parse_kind, split_tags
 from domain.viewer import Viewer
 from models import Contact, Customer
@@ -76,10 +78,13 @@ class _Target:
     custom_fields: dict
     external_id: str | None
     stored: int | None = None  # the stored customer's id
+    name: str | None = None  # as stored, or as its row gave it: for messages
     contacts: list[_Contact] = field(default_factory=list)
     touched: bool = False
     listed: bool = False  # a new one: in the list of customers to insert
     record: tuple = ()  # a new one: its values as inserted, laid out while checking
+    row: int | None = None  # a new one: the row that created it
+    given: Given = field(default_factory=dict)  # what rows of the file gave it
 
 
 @dataclass(slots=True)
@@ -247,36 +252,66 @@ async def _apply(
 
     created: list[_Target] = []
     for row in parsed:
-        target = None
-        for name in match_on:
-            key = row.keys.get(name)
-            if key is not None and key in index[name]:
-                target = index[name][key]
-                break
+        found = resolve(
+            match_on,
+            row.keys,
+            lambda name, key: index[name].get(key, ()),
+            row.clean.get("external_id"),
+            lambda target: target.external_id,
+            _describe,
+        )
+        if found.problem is not None:
+            fail_with(result, row.number, row.problems, found.problem)
+            continue
+        target = found.record
         if skipped_by_mode(mode, target is not None):
             result.skipped += 1
+            if found.key is not None:
+                result.matched_by[found.key] += 1
             continue
         problems = row.problems  # those of the cells, then those of the create or update
+        gave = _gave(row)
         if target is None:
             target = _plan_create(row, problems, by_external_id)
         else:
+            problems.extend(overwrites(target.given, gave, "customer", _SHOWN))
             await _plan_update(viewer, row, target, problems, definitions, by_external_id)
         if problems.items:
             fail(result, row.number, problems)
             continue
         if target.stored is None and not target.listed:
             target.listed = True
+            target.row = row.number
             created.append(target)
             result.created += 1
         else:
             result.updated += 1
+            result.matched_by[found.key or ""] += 1
+        remember(target.given, gave, row.number)
         for name, key in row.keys.items():
-            index[name].setdefault(key, target)
+            held = index[name].setdefault(key, [])
+            if all(other is not target for other in held):
+                held.append(target)
         if target.external_id is not None:
             by_external_id.setdefault(target.external_id, target)
 
     await _write(viewer, created, list(targets.values()), checked.layout)
     return result
+
+
+# A column → the field a file calls it, in row errors.
+_SHOWN = {"phone_normalized": "phone", "external_id": "externalId", "lead_source": "leadSource"}
+
+
+def _gave(row: _Parsed) -> dict[str, Any]:
+    """What the row gives its customer, as later rows of the file must not contradict it: a
+    phone as its number, whatever its spacing."""
+    values = {k: v for k, v in row.clean.items() if k not in ("phone", "tags_index")}
+    return cells_given(values, row.custom)
+
+
+def _describe(target: _Target) -> str:
+    return label("customer", target.name, target.external_id, target.row)
 
 
 _MATCH_COLUMNS = {
@@ -290,15 +325,15 @@ _MATCH_COLUMNS = {
 
 async def _load_matches(
     viewer: Viewer, wanted: dict[str, set[str]], match_on: list[str], *, lock: bool
-) -> tuple[dict[int, _Target], dict[str, dict[str, _Target]], dict[str, _Target]]:
-    """The stored customers the rows may match or collide with: one query per field,
-    `lock`ing them (FOR UPDATE on PostgreSQL; SQLite has one writer) until the chunk
-    commits."""
+) -> tuple[dict[int, _Target], dict[str, dict[str, list[_Target]]], dict[str, _Target]]:
+    """The stored customers the rows may match or collide with, each key with every
+    customer holding it (several: ambiguous): one query per field, `lock`ing them (FOR
+    UPDATE on PostgreSQL; SQLite has one writer) until the chunk commits."""
     lookups = {name for name in match_on if wanted[name]}
     if wanted["externalId"]:
         lookups.add("externalId")  # a new external id must not be taken
     targets: dict[int, _Target] = {}
-    index: dict[str, dict[str, _Target]] = {name: {} for name in MATCH_FIELDS}
+    index: dict[str, dict[str, list[_Target]]] = {name: {} for name in MATCH_FIELDS}
     db = Customer._meta.db
     for name in MATCH_FIELDS:
         if name not in lookups:
@@ -323,7 +358,9 @@ async def _load_matches(
             if target is None:
                 if isinstance(custom_fields, str):
                     custom_fields = json.loads(custom_fields)
-                target = targets[pk] = _Target({}, custom_fields or {}, external_id, stored=pk)
+                target = targets[pk] = _Target(
+                    {}, custom_fields or {}, external_id, stored=pk, name=customer_name
+                )
             key = {
                 "externalId": external_id,
                 "email": email,
@@ -331,8 +368,9 @@ async def _load_matches(
                 "name": (customer_name or "").lower(),
             }[name]
             if key is not None:
-                index[name].setdefault(key, target)  # the oldest of several
-    by_external_id = dict(index["externalId"])
+                index[name].setdefault(key, []).append(target)  # oldest first
+    # External ids are unique per workspace: one customer each.
+    by_external_id = {key: held[0] for key, held in index["externalId"].items()}
     if "externalId" not in match_on:
         index["externalId"] = {}
     return targets, index, by_external_id
@@ -399,7 +437,9 @@ async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _
         problems, viewer, CustomFieldEntity.CUSTOMER, row.custom, "customFields", definitions
     )
     values["workspace_id"] = viewer.workspace_id
-    target = _Target(values, values["custom_fields"], values.get("external_id"))
+    target = _Target(
+        values, values["custom_fields"], values.get("external_id"), name=values.get("name")
+    )
     contact = None
     if row.contact:
         contact = await _new_contact(viewer, row.contact, contact_problems, definitions)
