@@ -115,16 +115,23 @@ def overwrites(
     for column, value in gave.items():
         earlier = given.get(column)
         if earlier is not None and earlier[0] != value:
+            name = (shown or {}).get(column, column)
             problems.append(
                 Problem(
-                    (shown or {}).get(column, column),
-                    f"Row {earlier[1]} of this file gave this {what} another value; rows "
-                    "of one file never overwrite each other (one row per record, or the "
-                    "same values).",
+                    name,
+                    f"Row {earlier[1]} of this file gave this {what} {name} "
+                    f"“{_text(earlier[0])}”, this row “{_text(value)}”: rows of one file "
+                    "never overwrite each other (one row per record, or the same values).",
                     ErrorCode.CONFLICT,
                 )
             )
     return problems
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return ", ".join(_text(item) for item in value)
+    return str(getattr(value, "value", value))
 
 
 def remember(given: Given, gave: Mapping[str, Any], row: int) -> None:

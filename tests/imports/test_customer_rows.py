@@ -209,7 +209,9 @@ async def test_rows_of_one_chunk_match_each_other_but_never_overwrite_each_other
     assert (result.created, result.updated) == (1, 1)
     (failure,) = result.failures
     assert (failure.row, failure.field, failure.code) == (3, "name", ErrorCode.CONFLICT)
-    assert failure.message.startswith("Row 1 of this file gave this customer another value")
+    assert failure.message.startswith(
+        "Row 1 of this file gave this customer name “云帆科技”, this row “云帆科技有限公司”"
+    )
     (stored,) = await customers(viewer)
     assert (stored.name, stored.phone_normalized, stored.industry) == (
         "云帆科技",

@@ -225,7 +225,9 @@ async def test_contact_keys_naming_two_contacts_or_shared_by_two_fail_the_row(vi
     messages = {f.row: f.message for f in result.failures}
     assert "contact “王伟”" in messages[1] and "contact “李娜”" in messages[1]
     assert messages[2].startswith("Ambiguous: 2 records have email “desk@yf.cn”")
-    assert messages[4].startswith("Row 3 of this file gave this contact another value")
+    assert messages[4].startswith(
+        "Row 3 of this file gave this contact title “经理”, this row “总监”"
+    )
     assert (result.updated, result.matched_by) == (1, {"email": 1})
     titles = {c.name: c.title for c in await Contact.filter(customer_id=firm.id)}
     assert titles == {"王伟": "经理", "李娜": None, "前台甲": None, "前台乙": None}
