@@ -314,7 +314,7 @@ async def apply_activity_rows(
             target = _plan_create(viewer, row, problems)
             changes = target.values
         else:
-            problems.extend(overwrites(target.given, row.values, "activity", _SHOWN))
+            problems.extend(overwrites(target.given, row.values, {}, "activity", _SHOWN))
             changes = _plan_update(row, target, problems)
         check_external_id(
             problems, changes.get("external_id"), target, matches.by_external_id, "activity"
@@ -323,7 +323,7 @@ async def apply_activity_rows(
         if problems.items:
             fail(result, row.number, problems)
             continue
-        is_new = matches.land(target, changes, row.number, row.values)
+        is_new = matches.land(target, changes, row.number, row.values, {})
         if is_new:
             result.created += 1
         else:

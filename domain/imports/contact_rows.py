@@ -40,7 +40,7 @@ from domain.imports.cells import (
     typed_custom_fields,
 )
 from domain.imports.links import CustomerLinks, LinkedCustomer
-from domain.imports.matches import Found, Given, cells_given, label, overwrites, remember, resolve
+from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
 from domain.imports.values import parse_yes_no
 from domain.viewer import Viewer
 from models import Contact, Customer
@@ -63,7 +63,7 @@ class _Contact:
     stored: int | None = None
     name: str | None = None  # for messages
     row: int | None = None  # a new one: the row that created it
-    given: Given = field(default_factory=dict)  # what rows of the file gave it
+    given: Given = field(default_factory=list)  # what rows of the file gave it
 
 
 @dataclass
@@ -192,9 +192,6 @@ async def apply_contact_rows(
                 result.matched_by[found.key] += 1
             continue
         problems = row.problems
-        gave = cells_given(
-            {k: v for k, v in row.clean.items() if k != "phone"}, row.custom
-        )  # a phone as its number, whatever its spacing
         if target is None:
             target = await _plan_create(viewer, row, problems, definitions, book)
             if problems.items:
@@ -206,7 +203,10 @@ async def apply_contact_rows(
             created.append(target)
             result.created += 1
         else:
-            problems.extend(overwrites(target.given, gave, "contact", _SHOWN))
+            # A phone is compared as its number, whatever its spacing.
+            problems.extend(
+                overwrites(target.given, row.clean, row.custom, "contact", _SHOWN, ("phone",))
+            )
             changes = await _plan_update(viewer, row, target, problems, definitions)
             if problems.items:
                 fail(result, row.number, problems)
@@ -217,7 +217,7 @@ async def apply_contact_rows(
             target.is_primary = changes.get("is_primary", target.is_primary)
             result.updated += 1
             result.matched_by[found.key or ""] += 1
-        remember(target.given, gave, row.number)
+        remember(target.given, row.number, row.clean, row.custom)
         if target.is_primary:
             book.make_only_primary(customer_id, target)
         book.touched.add(customer_id)

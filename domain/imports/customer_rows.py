@@ -38,7 +38,7 @@ from domain.imports.cells import (
 )
 from domain.imports.links import Members
 from domain.imports.mapping import MATCH_FIELDS as _MATCH_FIELDS
-from domain.imports.matches import Given, cells_given, label, overwrites, remember, resolve
+from domain.imports.matches import Given, label, overwrites, remember, resolve
 from domain.imports.values import parse_kind, split_tags
 from domain.viewer import Viewer
 from models import Contact, Customer
@@ -84,7 +84,7 @@ class _Target:
     listed: bool = False  # a new one: in the list of customers to insert
     record: tuple = ()  # a new one: its values as inserted, laid out while checking
     row: int | None = None  # a new one: the row that created it
-    given: Given = field(default_factory=dict)  # what rows of the file gave it
+    given: Given = field(default_factory=list)  # what rows of the file gave it
 
 
 @dataclass(slots=True)
@@ -250,15 +250,13 @@ async def _apply(
     )
     await _load_contacts(targets)
 
+    def holders(name: str, key: str) -> list[_Target]:
+        return index[name].get(key, _NONE)
+
     created: list[_Target] = []
     for row in parsed:
         found = resolve(
-            match_on,
-            row.keys,
-            lambda name, key: index[name].get(key, ()),
-            row.clean.get("external_id"),
-            lambda target: target.external_id,
-            _describe,
+            match_on, row.keys, holders, row.clean.get("external_id"), _external_id, _describe
         )
         if found.problem is not None:
             fail_with(result, row.number, row.problems, found.problem)
@@ -270,11 +268,12 @@ async def _apply(
                 result.matched_by[found.key] += 1
             continue
         problems = row.problems  # those of the cells, then those of the create or update
-        gave = _gave(row)
         if target is None:
             target = _plan_create(row, problems, by_external_id)
         else:
-            problems.extend(overwrites(target.given, gave, "customer", _SHOWN))
+            problems.extend(
+                overwrites(target.given, row.clean, row.custom, "customer", _SHOWN, _NOT_GIVEN)
+            )
             await _plan_update(viewer, row, target, problems, definitions, by_external_id)
         if problems.items:
             fail(result, row.number, problems)
@@ -287,10 +286,15 @@ async def _apply(
         else:
             result.updated += 1
             result.matched_by[found.key or ""] += 1
-        remember(target.given, gave, row.number)
-        for name, key in row.keys.items():
-            held = index[name].setdefault(key, [])
-            if all(other is not target for other in held):
+        remember(target.given, row.number, row.clean, row.custom)
+        for name in match_on:  # the only fields rows are matched by
+            key = row.keys.get(name)
+            if key is None:
+                continue
+            held = index[name].get(key)
+            if held is None:
+                index[name][key] = [target]
+            elif all(other is not target for other in held):
                 held.append(target)
         if target.external_id is not None:
             by_external_id.setdefault(target.external_id, target)
@@ -301,13 +305,15 @@ async def _apply(
 
 # A column → the field a file calls it, in row errors.
 _SHOWN = {"phone_normalized": "phone", "external_id": "externalId", "lead_source": "leadSource"}
+# Not compared between rows: a phone is compared as its number, whatever its spacing.
+_NOT_GIVEN = ("phone", "tags_index")
 
 
-def _gave(row: _Parsed) -> dict[str, Any]:
-    """What the row gives its customer, as later rows of the file must not contradict it: a
-    phone as its number, whatever its spacing."""
-    values = {k: v for k, v in row.clean.items() if k not in ("phone", "tags_index")}
-    return cells_given(values, row.custom)
+_NONE: list[_Target] = []  # held by no customer (never appended to)
+
+
+def _external_id(target: _Target) -> str | None:
+    return target.external_id
 
 
 def _describe(target: _Target) -> str:

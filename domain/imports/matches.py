@@ -56,15 +56,18 @@ def resolve(
     """The record a row's `keys` (match field → value compared) name: every field of
     `match_on` the row gives is looked up (`holders`: the records holding that key), and
     they must agree. `shown` gives a key as the row wrote it, for messages."""
-    found: list[tuple[str, T]] = []
+    first: str | None = None  # the first field that found a record, and that record
+    record: T | None = None
     for name in match_on:
         key = keys.get(name)
         if key is None:
             continue
         held = holders(name, key)
-        text = (shown or {}).get(name, str(key))
+        if not held:
+            continue
         if len(held) > 1:
-            named = "; ".join(describe(record) for record in held[:3])
+            text = (shown or {}).get(name, str(key))
+            named = "; ".join(describe(one) for one in held[:3])
             more = f" and {len(held) - 3} more" if len(held) > 3 else ""
             return Found(
                 problem=Problem(
@@ -74,57 +77,78 @@ def resolve(
                     ErrorCode.CONFLICT,
                 )
             )
-        if held and all(held[0] is not other for _, other in found):
-            found.append((name, held[0]))
-    if len(found) > 1:
-        (first, a), (second, b) = found[0], found[1]
-        return Found(
-            problem=Problem(
-                second,
-                f"The row's {first} is {describe(a)}, but its {second} is {describe(b)}: "
-                "fix the row, or the records, rather than merge them.",
-                ErrorCode.CONFLICT,
+        if record is None:
+            first, record = name, held[0]
+        elif held[0] is not record:
+            return Found(
+                problem=Problem(
+                    name,
+                    f"The row's {first} is {describe(record)}, but its {name} is "
+                    f"{describe(held[0])}: fix the row, or the records, rather than merge them.",
+                    ErrorCode.CONFLICT,
+                )
             )
-        )
-    if not found:
-        return Found()
-    name, record = found[0]
+    if record is None:
+        return _NOTHING
     held_id = external_id_of(record)
     if external_id is not None and held_id is not None and held_id != external_id:
         return Found(
             problem=Problem(
                 "externalId",
-                f"The row's {name} is {describe(record)}, whose external id is not "
+                f"The row's {first} is {describe(record)}, whose external id is not "
                 f"“{external_id}”: an import never replaces one external id with another.",
                 ErrorCode.CONFLICT,
             )
         )
-    return Found(record, name)
+    return Found(record, first)
 
 
-# column → (value, row): what rows of the file gave a record.
-Given = dict[str, tuple[Any, int]]
+_NOTHING: Found[Any] = Found()
+
+
+# What rows of the file gave a record, in their order: (row, columns, custom fields),
+# kept as the rows hold them (nothing copied for the many records one row alone gives).
+Given = list[tuple[int, Mapping[str, Any], Mapping[str, Any]]]
+
+
+def remember(given: Given, row: int, values: Mapping[str, Any], custom: Mapping[str, Any]) -> None:
+    """Notes what a row that landed gave its record."""
+    given.append((row, values, custom))
 
 
 def overwrites(
-    given: Given, gave: Mapping[str, Any], what: str, shown: Mapping[str, str] | None = None
+    given: Given,
+    values: Mapping[str, Any],
+    custom: Mapping[str, Any],
+    what: str,
+    shown: Mapping[str, str] | None = None,
+    leave_out: tuple[str, ...] = (),
 ) -> list[Problem]:
-    """The cells a row `gave` that differ from what an earlier row of the file gave the
-    same record (`shown`: a column → the field the file calls it)."""
-    problems = []
-    for column, value in gave.items():
-        earlier = given.get(column)
-        if earlier is not None and earlier[0] != value:
-            name = (shown or {}).get(column, column)
-            problems.append(
-                Problem(
-                    name,
-                    f"Row {earlier[1]} of this file gave this {what} {name} "
-                    f"“{_text(earlier[0])}”, this row “{_text(value)}”: rows of one file "
-                    "never overwrite each other (one row per record, or the same values).",
-                    ErrorCode.CONFLICT,
+    """The cells of a row (its columns but `leave_out`, its custom fields one by one) that
+    differ from what an earlier row of the file gave the same record; `shown`: a column →
+    the field the file calls it."""
+    problems: list[Problem] = []
+    if not given:
+        return problems
+    cells = [(c, v, 1) for c, v in values.items() if c not in leave_out]
+    cells += [(k, v, 2) for k, v in custom.items()]
+    for column, value, part in cells:
+        for row, *earlier in given:
+            if column not in earlier[part - 1]:
+                continue
+            old = earlier[part - 1][column]
+            if old != value:
+                name = (shown or {}).get(column, column) if part == 1 else f"customFields.{column}"
+                problems.append(
+                    Problem(
+                        name,
+                        f"Row {row} of this file gave this {what} {name} “{_text(old)}”, "
+                        f"this row “{_text(value)}”: rows of one file never overwrite each "
+                        "other (one row per record, or the same values).",
+                        ErrorCode.CONFLICT,
+                    )
                 )
-            )
+            break  # the first row that gave it: any later one gave the same
     return problems
 
 
@@ -132,18 +156,6 @@ def _text(value: Any) -> str:
     if isinstance(value, tuple | list):
         return ", ".join(_text(item) for item in value)
     return str(getattr(value, "value", value))
-
-
-def remember(given: Given, gave: Mapping[str, Any], row: int) -> None:
-    """Notes what a row that landed gave its record."""
-    for column, value in gave.items():
-        given.setdefault(column, (value, row))
-
-
-def cells_given(values: Mapping[str, Any], custom: Mapping[str, Any]) -> dict[str, Any]:
-    """What a row gives its record, for `overwrites`: its columns, and its custom fields
-    one by one (two rows may each set a different one)."""
-    return {**values, **{f"customFields.{key}": value for key, value in custom.items()}}
 
 
 @dataclass(eq=False)
@@ -155,7 +167,7 @@ class Record:
     changed: set[str] = field(default_factory=set)  # columns changed, when stored
     listed: bool = False  # a new one: in the list of records to insert
     row: int | None = None  # a new one: the row that created it
-    given: Given = field(default_factory=dict)  # what rows of the file gave it
+    given: Given = field(default_factory=list)  # what rows of the file gave it
 
 
 R = TypeVar("R", bound=Record)
@@ -209,10 +221,18 @@ class Matches(Generic[R, K]):
     def describe(self, record: R) -> str:
         return label(self.what, self._name_of(record), record.values["external_id"], record.row)
 
-    def land(self, record: R, changes: dict[str, Any], row: int, gave: dict[str, Any]) -> bool:
+    def land(
+        self,
+        record: R,
+        changes: dict[str, Any],
+        row: int,
+        gave: Mapping[str, Any],
+        custom: Mapping[str, Any],
+    ) -> bool:
         """Takes in a row that passed: a new `record` joins those to insert (True), a
         matched one takes the row's `changes` (False); either way it remembers what the
-        row `gave` (see `overwrites`). Later rows may match it either way."""
+        row `gave` and its `custom` fields (see `overwrites`). Later rows may match it
+        either way."""
         is_new = record.stored is None and not record.listed
         if is_new:
             record.listed = True
@@ -222,7 +242,7 @@ class Matches(Generic[R, K]):
             record.values.update(changes)
             if record.stored is not None:
                 record.changed.update(changes)
-        remember(record.given, gave, row)
+        remember(record.given, row, gave, custom)
         held = self.by_key.setdefault(self._key_of(record), [])
         if record not in held:
             held.append(record)

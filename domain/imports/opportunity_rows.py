@@ -41,7 +41,7 @@ from domain.imports.cells import (
 )
 from domain.imports.exact_updates import set_columns
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
-from domain.imports.matches import Matches, Record, cells_given, overwrites
+from domain.imports.matches import Matches, Record, overwrites
 from domain.imports.moments import parse_day
 from domain.imports.values import parse_amount, parse_percentage
 from domain.pipelines import closing_fields, status_for
@@ -367,14 +367,14 @@ async def apply_opportunity_rows(
             continue
         problems = row.problems
         moves: list[tuple[_Deal, int | None, int]] = []
-        gave = cells_given(row.values, row.custom)
+        gave = dict(row.values)
         if "stage" in row.present:
             gave["stage"] = row.present["stage"].lower()
         if target is None:
             target = await _plan_create(chunk, row, problems, pipeline_id, moves)
             changes = target.values
         else:
-            problems.extend(overwrites(target.given, gave, "deal", _SHOWN))
+            problems.extend(overwrites(target.given, gave, row.custom, "deal", _SHOWN))
             changes = await _plan_update(chunk, row, target, problems, moves)
         check_external_id(
             problems, changes.get("external_id"), target, matches.by_external_id, "deal"
@@ -382,7 +382,7 @@ async def apply_opportunity_rows(
         if problems.items:
             fail(result, row.number, problems)
             continue
-        if matches.land(target, changes, row.number, gave):
+        if matches.land(target, changes, row.number, gave, row.custom):
             result.created += 1
         else:
             result.updated += 1

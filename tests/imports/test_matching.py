@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from domain.custom_fields import CustomFieldData, define_custom_field
 from domain.customers import ContactData, create_contact
 from domain.errors import ErrorCode
 from domain.imports.cells import ChunkResult, RowFailure
@@ -16,7 +17,7 @@ from domain.imports.opportunity_rows import apply_opportunity_rows
 from domain.opportunities import OpportunityData, create_opportunity
 from domain.viewer import Viewer
 from models import Contact, Customer, Opportunity
-from models.enums import ImportKind, ImportMode
+from models.enums import CustomFieldEntity, CustomFieldType, ImportKind, ImportMode
 from tests.helpers import Account
 from tests.imports.kinds import admin_of, apply_rows, customer
 
@@ -83,6 +84,39 @@ async def test_one_external_id_twice_in_a_file_never_overwrites_the_first_row(vi
     (stored,) = await Customer.filter(workspace_id=viewer.workspace_id)
     assert (stored.name, stored.industry, stored.website) == ("云帆科技", "软件", "yunfan.cn")
     assert [c.name for c in await Contact.filter(customer_id=stored.id)] == ["李娜"]
+
+
+async def test_rows_of_one_file_may_set_different_custom_fields_but_not_change_one(
+    viewer: Viewer,
+):
+    # given
+    for key in ("level", "region"):
+        await define_custom_field(
+            viewer, CustomFieldData(CustomFieldEntity.CUSTOMER, key, key, CustomFieldType.TEXT)
+        )
+
+    # when
+    result = await apply_rows(
+        apply_customer_rows,
+        viewer,
+        [
+            {"name": "云帆", "externalId": "C-1", "customFields.level": "A"},
+            {"externalId": "C-1", "customFields.region": "华东"},
+            {"externalId": "C-1", "customFields.level": "B"},
+        ],
+        match_on=CUSTOMER_DEFAULTS,
+    )
+
+    # then
+    failure = only_failure(result)
+    assert (failure.row, failure.field, failure.code) == (
+        3,
+        "customFields.level",
+        ErrorCode.CONFLICT,
+    )
+    assert "“A”, this row “B”" in failure.message
+    (stored,) = await Customer.filter(workspace_id=viewer.workspace_id)
+    assert stored.custom_fields == {"level": "A", "region": "华东"}
 
 
 # ---------------------------------------------------------------- customers: stored records
