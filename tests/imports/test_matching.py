@@ -267,6 +267,37 @@ async def test_contact_keys_naming_two_contacts_or_shared_by_two_fail_the_row(vi
     assert titles == {"王伟": "经理", "李娜": None, "前台甲": None, "前台乙": None}
 
 
+async def test_a_row_links_to_one_customer_never_to_a_pick(viewer: Viewer):
+    # given: two customers share a switchboard number; a third has its own
+    shared_a = await customer(viewer, "甲公司", phone="02168881234", external_id="A-1")
+    await customer(viewer, "乙公司", phone="02168881234")
+    await customer(viewer, "丙公司", phone="13900000003")
+
+    # when
+    result = await apply_rows(
+        apply_contact_rows,
+        viewer,
+        [
+            {"customer.phone": "021-6888 1234", "name": "王伟"},
+            {"customer.externalId": "A-1", "customer.phone": "021-6888 1234", "name": "李娜"},
+            {"customer.externalId": "A-1", "customer.phone": "13900000003", "name": "赵六"},
+        ],
+        match_on=("email", "phone"),
+    )
+
+    # then: the shared phone names nobody alone; with the external id it is 甲's; a phone
+    # of another customer beside 甲's external id names two
+    assert {(f.row, f.field, f.code) for f in result.failures} == {
+        (1, "customer.phone", ErrorCode.CONFLICT),
+        (3, "customer.phone", ErrorCode.CONFLICT),
+    }
+    messages = {f.row: f.message for f in result.failures}
+    assert messages[1].startswith("2 customers have phone")
+    assert "“甲公司”" in messages[3] and "“丙公司”" in messages[3]
+    contacts = await Contact.filter(workspace_id=viewer.workspace_id)
+    assert [(c.name, c.customer_id) for c in contacts] == [("李娜", shared_a.id)]
+
+
 # ---------------------------------------------------------------- deals
 
 
