@@ -86,41 +86,32 @@ class CustomerLinks:
         external id one customer, its phone another: never a pick)."""
         tried: list[str] = []
         first: str | None = None
-        found: list[tuple[str, dict[str, Any]]] = []  # (link field, the one customer it names)
-        shared: tuple[str, str] | None = None  # (link field, message) of a key several hold
+        # (link field, customers holding the row's key, what several are, what it was)
+        looked: list[tuple[str, list[dict[str, Any]], str, str | None]] = []
         if external_id := clean_text(cells.get("customer.externalId")):
             first = "customer.externalId"
-            if hit := self.by_external_id.get(external_id):
-                found.append((first, hit))
-            else:
-                tried.append(f"external id “{external_id}”")
+            hit = self.by_external_id.get(external_id)
+            looked.append((first, [hit] if hit else [], "", f"external id “{external_id}”"))
         if cells.get("customer.phone") is not None:
             first = first or "customer.phone"
             phone, normalized = check_phone(problems, "customer.phone", cells["customer.phone"])
             held = self.by_phone.get(normalized, []) if normalized is not None else []
-            if len(held) == 1:
-                found.append(("customer.phone", held[0]))
-            elif held:
-                shared = shared or (
-                    "customer.phone",
-                    f"{len(held)} customers have phone “{phone}”: "
-                    "give the customer's external id instead.",
-                )
-            elif phone is not None:
-                tried.append(f"phone “{phone}”")
+            several = f"have phone “{phone}”: give the customer's external id instead."
+            looked.append(("customer.phone", held, several, phone and f"phone “{phone}”"))
         if name := clean_text(cells.get("customer.name")):
             first = first or "customer.name"
-            named = self.by_name.get(name.lower(), [])
-            if len(named) == 1:
-                found.append(("customer.name", named[0]))
-            elif named:
-                shared = shared or (
-                    "customer.name",
-                    f"{len(named)} customers are named “{name}”: "
-                    "give the customer's external id or phone instead.",
-                )
-            else:
-                tried.append(f"name “{name}”")
+            held = self.by_name.get(name.lower(), [])
+            several = f"are named “{name}”: give the customer's external id or phone instead."
+            looked.append(("customer.name", held, several, f"name “{name}”"))
+        found: list[tuple[str, dict[str, Any]]] = []  # (link field, the one customer it names)
+        shared: tuple[str, str] | None = None  # (link field, message) of a key several hold
+        for field, held, several, text in looked:
+            if len(held) == 1:
+                found.append((field, held[0]))
+            elif held:
+                shared = shared or (field, f"{len(held)} customers {several}")
+            elif text is not None:
+                tried.append(text)
         if found:
             (field, customer), *others = found
             other = next(((f, c) for f, c in others if c["id"] != customer["id"]), None)
