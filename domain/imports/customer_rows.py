@@ -38,7 +38,7 @@ from domain.imports.cells import (
 )
 from domain.imports.links import Members
 from domain.imports.mapping import MATCH_FIELDS as _MATCH_FIELDS
-from domain.imports.matches import Given, label, overwrites, remember, resolve
+from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
 from domain.imports.values import parse_kind, split_tags
 from domain.viewer import Viewer
 from models import Contact, Customer
@@ -68,6 +68,9 @@ class _Contact:
     phone_normalized: str | None
     email: str | None
     stored: int | None = None  # the stored contact's id
+    name: str | None = None  # for messages
+    row: int | None = None  # a new one: the row that created it
+    given: Given = field(default_factory=list)  # what rows of the file gave it
 
 
 @dataclass(eq=False, slots=True)
@@ -281,6 +284,9 @@ async def _apply(
         if target.stored is None and not target.listed:
             target.listed = True
             target.row = row.number
+            for contact in target.contacts:  # its first, from this row's cells
+                contact.row = row.number
+                remember(contact.given, row.number, row.contact, {})
             created.append(target)
             result.created += 1
         else:
@@ -388,12 +394,14 @@ async def _load_contacts(targets: dict[int, _Target]) -> None:
     db = Contact._meta.db
     contacts = await bulk_sql.fetch(
         db,
-        'SELECT "id", "customer_id", "phone_normalized", "email" FROM "contact" '
+        'SELECT "id", "customer_id", "phone_normalized", "email", "name" FROM "contact" '
         f'WHERE {bulk_sql.any_of(db, "customer_id", 1, "BIGINT")} ORDER BY "id"',
         [bulk_sql.list_parameter(db, targets)],
     )
-    for pk, customer_id, phone_normalized, email in contacts:
-        targets[customer_id].contacts.append(_Contact({}, phone_normalized, email, stored=pk))
+    for pk, customer_id, phone_normalized, email, name in contacts:
+        targets[customer_id].contacts.append(
+            _Contact({}, phone_normalized, email, stored=pk, name=name)
+        )
 
 
 async def _new_contact(
@@ -450,7 +458,12 @@ async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _
     if row.contact:
         contact = await _new_contact(viewer, row.contact, contact_problems, definitions)
         target.contacts.append(
-            _Contact(contact, contact.get("phone_normalized"), contact.get("email"))
+            _Contact(
+                contact,
+                contact.get("phone_normalized"),
+                contact.get("email"),
+                name=contact.get("name"),
+            )
         )
     return _Creation(target, contact, problems.items, contact_problems.items)
 
@@ -490,16 +503,18 @@ async def _plan_update(
     contact_match: _Contact | None = None
     new_contact: dict[str, Any] | None = None
     if row.contact:
-        phone, email = row.contact.get("phone_normalized"), row.contact.get("email")
-        contact_match = next(
-            (
-                c
-                for c in target.contacts
-                if (phone and c.phone_normalized == phone) or (email and c.email == email)
-            ),
-            None,
-        )
-        if contact_match is None:
+        found = _contact_of(target, row.contact)
+        if found.problem is not None:
+            problem = found.problem
+            problems.add(f"contact.{problem.field}", problem.message, problem.code)
+        contact_match = found.record
+        if contact_match is not None:
+            problems.extend(
+                overwrites(
+                    contact_match.given, row.contact, {}, "contact", _CONTACT_SHOWN, ("phone",)
+                )
+            )
+        elif found.problem is None:
             new_contact = row.creation.contact
             problems.extend(row.creation.contact_problems)
             new_contact["is_primary"] = not target.contacts
@@ -517,10 +532,43 @@ async def _plan_update(
             row.contact.get("phone_normalized") or contact_match.phone_normalized
         )
         contact_match.email = row.contact.get("email") or contact_match.email
+        remember(contact_match.given, row.number, row.contact, {})
     elif new_contact is not None:
-        target.contacts.append(
-            _Contact(new_contact, new_contact.get("phone_normalized"), new_contact.get("email"))
+        contact = _Contact(
+            new_contact,
+            new_contact.get("phone_normalized"),
+            new_contact.get("email"),
+            name=new_contact.get("name"),
+            row=row.number,
         )
+        remember(contact.given, row.number, row.contact, {})
+        target.contacts.append(contact)
+
+
+# An inline contact's cells → the field a file calls them, in row errors.
+_CONTACT_SHOWN = {name: f"contact.{name}" for name in _CONTACT_COLUMNS} | {
+    "phone_normalized": "contact.phone"
+}
+
+
+def _contact_of(target: _Target, contact: dict[str, Any]) -> Found[_Contact]:
+    """The customer's contact a row's contact cells name, by phone and e-mail, which must
+    agree (see `matches.resolve`)."""
+    keys = {"phone": contact.get("phone_normalized"), "email": contact.get("email")}
+
+    def holders(name: str, key: Any) -> list[_Contact]:
+        if name == "phone":
+            return [c for c in target.contacts if c.phone_normalized == key]
+        return [c for c in target.contacts if c.email == key]
+
+    return resolve(
+        ("phone", "email"),
+        keys,
+        holders,
+        None,
+        lambda c: None,
+        lambda c: label("contact", c.name, None, c.row),
+    )
 
 
 # ---------------------------------------------------------------- writing

@@ -226,6 +226,40 @@ async def test_matches_are_counted_per_key(viewer: Viewer):
     assert created.matched_by == {"externalId": 1, "email": 1, "phone": 1}
 
 
+async def test_a_customer_rows_contact_cells_name_one_contact_and_never_overwrite(
+    viewer: Viewer,
+):
+    # given
+    firm = await customer(viewer, "云帆", external_id="Y")
+    await create_contact(viewer, firm.id, ContactData(name="王伟", phone="13900000001"))
+    await create_contact(viewer, firm.id, ContactData(name="李娜", email="li@yf.cn"))
+
+    # when
+    result = await apply_rows(
+        apply_customer_rows,
+        viewer,
+        [
+            {"externalId": "Y", "contact.phone": "13900000001", "contact.email": "li@yf.cn"},
+            {"externalId": "Y", "contact.phone": "13900000001", "contact.title": "经理"},
+            {"externalId": "Y", "contact.phone": "139 0000 0001", "contact.title": "总监"},
+        ],
+        match_on=CUSTOMER_DEFAULTS,
+    )
+
+    # then
+    assert {(f.row, f.field, f.code) for f in result.failures} == {
+        (1, "contact.email", ErrorCode.CONFLICT),
+        (3, "contact.title", ErrorCode.CONFLICT),
+    }
+    messages = {f.row: f.message for f in result.failures}
+    assert "contact “王伟”" in messages[1] and "contact “李娜”" in messages[1]
+    contacts = Contact.filter(customer_id=firm.id).order_by("id")
+    assert [(c.name, c.email, c.title) for c in await contacts] == [
+        ("王伟", None, "经理"),
+        ("李娜", "li@yf.cn", None),
+    ]
+
+
 # ---------------------------------------------------------------- contacts
 
 
