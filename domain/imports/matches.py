@@ -51,11 +51,10 @@ def resolve(
     external_id: str | None,
     external_id_of: Callable[[T], str | None],
     describe: Callable[[T], str],
-    shown: Mapping[str, str] | None = None,
 ) -> Found[T]:
     """The record a row's `keys` (match field → value compared) name: every field of
     `match_on` the row gives is looked up (`holders`: the records holding that key), and
-    they must agree. `shown` gives a key as the row wrote it, for messages."""
+    they must agree."""
     first: str | None = None  # the first field that found a record, and that record
     record: T | None = None
     for name in match_on:
@@ -66,7 +65,8 @@ def resolve(
         if not held:
             continue
         if len(held) > 1:
-            text = (shown or {}).get(name, str(key))
+            # A composite key (customer, pipeline, name) shows the part the row wrote: its last.
+            text = key[-1] if isinstance(key, tuple) else key
             named = "; ".join(describe(one) for one in held[:3])
             more = f" and {len(held) - 3} more" if len(held) > 3 else ""
             return Found(

@@ -377,7 +377,7 @@ async def test_deal_keys_that_disagree_or_are_shared_fail_the_row(viewer: Viewer
     }
     messages = {f.row: f.message for f in result.failures}
     assert "deal “一期” (external id “D-1”)" in messages[1] and "deal “二期”" in messages[1]
-    assert messages[3].startswith("Ambiguous: 2 records have name")
+    assert messages[3].startswith("Ambiguous: 2 records have name “续约”: deal “续约”; deal “续约”")
     assert (result.created, result.updated, result.matched_by) == (0, 1, {"externalId": 1})
     stored = Opportunity.filter(workspace_id=viewer.workspace_id).order_by("id")
     assert [(d.external_id, d.name, int(d.amount)) for d in await stored] == [
