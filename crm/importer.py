@@ -11,6 +11,7 @@ from crm.db import tortoise_config
 from domain.errors import DomainError
 from domain.imports.jobs import ImportRequest, start_import
 from domain.imports.runner import run_import
+from domain.imports.summaries import matched_by
 from domain.viewer import Viewer
 from models import ImportJob, ImportRowError, Workspace
 from models.enums import ImportKind, ImportMode, ImportStatus, Role
@@ -37,6 +38,7 @@ async def import_file(
     mode: ImportMode,
     match_on: list[str] | None,
     mapping: list[str],
+    dry_run: bool = False,
 ) -> int:
     """Runs the import in this process, printing progress; returns the exit status."""
     await Tortoise.init(config=tortoise_config())
@@ -55,6 +57,7 @@ async def import_file(
                     file_name=file_name,
                     mapping=_parse_mapping(mapping) or None,
                     match_on=match_on,
+                    dry_run=dry_run,
                 ),
                 max_bytes=sys.maxsize,  # an operator's own file: no upload limit
             )
@@ -82,10 +85,14 @@ async def import_file(
 
 async def _summary(job_id: int, status: ImportStatus | None) -> int:
     job = await ImportJob.get(id=job_id)
+    would = " (dry run: nothing was written; a real run would give these)" if job.dry_run else ""
     print(
         f"import {job.id}: {job.status.value}: {job.created_count} created, "
-        f"{job.updated_count} updated, {job.skipped_count} skipped, {job.failed_count} failed"
+        f"{job.updated_count} updated, {job.skipped_count} skipped, "
+        f"{job.failed_count} failed{would}"
     )
+    if counts := matched_by(job):
+        print(f"  matched by: {', '.join(f'{key} {rows:,}' for key, rows in counts)}")
     if job.unmapped_columns:
         print(f"  columns not imported: {', '.join(job.unmapped_columns)}")
     if job.failure:

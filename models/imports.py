@@ -49,6 +49,10 @@ class ImportJob(Model):
     failure = fields.TextField(null=True)
     total_rows = fields.IntField(null=True)
     processed_rows = fields.IntField(default=0)
+    # match field → rows that matched a record by it ({"phone": 12}), counted per chunk.
+    matched_by = fields.JSONField(default=dict, db_default="{}")
+    # A dry run checks and matches every row as a real run would, and writes no record.
+    dry_run = fields.BooleanField(default=False, db_default=False)
     created_count = fields.IntField(default=0)
     updated_count = fields.IntField(default=0)
     skipped_count = fields.IntField(default=0)
@@ -71,6 +75,9 @@ class ImportRowError(Model):
     row = fields.IntField()
     field = fields.CharField(max_length=200, null=True)
     message = fields.TextField()
+    # ErrorCode: CONFLICT for a row whose keys disagree, INVALID for a bad cell… NULL for
+    # errors recorded before migration 0016.
+    code = fields.CharField(max_length=16, null=True)
     # The row as it was in the file, for the downloadable report of failed rows.
     values = fields.JSONField(null=True)
 

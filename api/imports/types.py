@@ -8,12 +8,16 @@ import strawberry
 
 from api.accounts.types import User
 from api.context import Info
-from api.core.errors import UserError, errors_field
+from api.core.errors import ErrorCode, UserError, errors_field
 from api.core.ids import to_global_id
+from api.core.list_bounds import at_most
 from api.core.node import Node
 from api.core.pagination import Connection, Ordering, paginate
 from api.core.types import model_is_type_of
 from api.imports.downloads import ROUTE_NAME as ERROR_REPORT_ROUTE
+from domain.errors import ErrorCode as DomainErrorCode
+from domain.imports import summaries
+from domain.imports.summaries import MAX_MATCH_FIELDS
 from models import ImportJob as ImportJobModel
 from models import ImportRowError as ImportRowErrorModel
 from models.enums import ImportFormat as ImportFormatEnum
@@ -36,6 +40,23 @@ class ImportRowError:
     message: str
     is_type_of = model_is_type_of(ImportRowErrorModel)
 
+    @strawberry.field(
+        description="CONFLICT for a row whose keys name different or several records, or "
+        "that contradicts an earlier row of the file; INVALID, REQUIRED… for a cell; null "
+        "for errors recorded before codes were kept."
+    )
+    def code(self) -> ErrorCode | None:
+        code = self.code  # type: ignore[attr-defined]
+        return None if code is None else DomainErrorCode(code)
+
+
+@strawberry.type(
+    description="How many rows matched a stored record (or an earlier row's) by one key."
+)
+class ImportMatchCount:
+    key: str = strawberry.field(description='The match field: "externalId", "email", "phone"…')
+    rows: int
+
 
 @strawberry.type
 class ImportJob(Node):
@@ -52,7 +73,21 @@ class ImportJob(Node):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    dry_run: bool = strawberry.field(
+        description="True for a dry run: the counts and row errors are what a real run would "
+        "give; no record was written."
+    )
     is_type_of = model_is_type_of(ImportJobModel)
+
+    @strawberry.field(
+        description="Per match field, how many rows matched a record by it (the first field "
+        "of matchOn the row gives): they updated it, or CREATE skipped them. Fields no row "
+        "matched by are left out.",
+        metadata=at_most(MAX_MATCH_FIELDS),
+    )
+    def matched_by(self) -> list[ImportMatchCount]:
+        counts = summaries.matched_by(self)  # type: ignore[arg-type]
+        return [ImportMatchCount(key=key, rows=rows) for key, rows in counts]
 
     @strawberry.field(
         description="Why the import FAILED as a whole (a file that cannot be read or was "
