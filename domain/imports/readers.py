@@ -10,7 +10,7 @@ cannot be read at all, or goes past a bound of `limits.py`, raises ImportFileErr
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import BinaryIO
 
 from domain.imports.csv_reader import read_csv
@@ -63,7 +63,7 @@ def read_rows(
     filename: str,
     sheet: str | None = None,
     format: ImportFormat | None = None,
-) -> Iterator[Row]:
+) -> Generator[Row, None, None]:
     """The rows of any supported file; `source` is its bytes or a seekable binary file.
 
     `format` (the job's, detected or declared when it started) skips the detection.
