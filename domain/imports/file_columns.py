@@ -24,6 +24,7 @@ from domain.imports.required_columns import (
     missing_fields,
 )
 from domain.imports.rows import ImportFileError, RawRow
+from models import ImportJob
 from models.enums import ImportKind, ImportMode
 
 
@@ -85,3 +86,24 @@ class FileColumns:
         missing = missing_fields(self._kind, self._mode, self._match_on, fields)
         if missing:
             raise ImportFileError(missing_columns_message(self._kind, missing, self.seen))
+
+
+def job_columns(job: ImportJob) -> list[tuple[str, str | None]]:
+    """(column, the field it fills or None) for each column of the job's file, in its order,
+    as its run stored them; empty until a run has read the file's first row.
+
+    A job run before migration 0016 stored its columns without their fields: they are
+    guessed again from its headers and mapping (a column a custom field's label filled
+    then shows as ignored).
+    """
+    columns = job.file_columns or []
+    fields = job.column_fields
+    if fields is None:
+        try:
+            mapping = build_mapping(
+                columns, [tuple(pair) for pair in job.mapping or []], kind=job.kind
+            )
+        except DomainError:
+            return [(column, None) for column in columns]
+        fields = mapping.fields_by_column
+    return [(column, fields.get(column)) for column in columns]

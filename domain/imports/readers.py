@@ -1,7 +1,8 @@
 """Uploaded bytes → a stream of rows: which format a file is, and the reader for it.
 
-Every reader yields (row number, values): the number is 1-based and excludes the
-header; values is {column: text or None}, a RowProblem for a row that could not be
+Every reader yields (row number, values): the number is the row the user sees (in a
+CSV file or sheet, the row Excel or WPS shows, the header being row 1; in JSON Lines,
+the line); values is {column: text or None}, a RowProblem for a row that could not be
 read (the caller records "row N: …" and goes on), or None for a blank row (nothing to
 import; yielded so that the caller gets control back, see `rows.Row`). A file that
 cannot be read at all, or goes past a bound of `limits.py`, raises ImportFileError.

@@ -47,7 +47,7 @@ def read_xlsx(
 ) -> Generator[Row, None, None]:
     """Yields (row number, {header: text}) from the first sheet, or the one named `sheet`.
 
-    The header is the first non-empty row; row numbers count from the row after it.
+    The header is the first non-empty row; rows keep the sheet's own numbers.
     The zip's declared sizes are checked before openpyxl parses anything; openpyxl
     parses the XML through defusedxml (installed as a dependency), which refuses
     entity expansion. Only the cells the sheet holds are read, whatever size it
