@@ -7,8 +7,8 @@ keep their meaning), and a column named in the explicit mapping may be missing f
 every row so far without the file being refused.
 
 A file whose columns fill none of what its rows need (`required_columns.py`) fails as a
-whole: a header-ed file as soon as its header is read, JSON objects once a chunk of them
-has shown its keys (`check_required`, before each chunk is applied).
+whole: a CSV file or sheet as soon as its header is read, JSON objects once a chunk of
+them has shown its keys (`check_required`, before each chunk is applied).
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ class FileColumns:
         self._kind = kind
         self._mode = mode
         self._match_on = tuple(match_on)
-        self.keys_vary = keys_vary
         self._custom_fields = custom_fields
         self.keys_vary = keys_vary
         self._seen: dict[str, None] = {}
@@ -81,8 +80,12 @@ class FileColumns:
 
     def check_required(self) -> None:
         """Raises ImportFileError when no column fills what every row would need, so that
-        the file fails once, listing its columns, instead of once per row."""
-        fields = self.mapping.fields_by_column.values() if self.mapping is not None else ()
+        the file fails once, listing its columns, instead of once per row. Before any row
+        was read as values (JSON lines that are all unreadable so far) there is nothing to
+        judge: those rows fail on their own."""
+        if self.mapping is None:
+            return
+        fields = self.mapping.fields_by_column.values()
         missing = missing_fields(self._kind, self._mode, self._match_on, fields)
         if missing:
             raise ImportFileError(missing_columns_message(self._kind, missing, self.seen))

@@ -221,3 +221,18 @@ async def test_a_mapping_naming_a_missing_column_fails_saying_which_columns_ther
     assert status == ImportStatus.FAILED
     assert job.failure == ("The file has no column “客户全名”. The file's columns: “公司”, “电话”.")
     assert job.file_columns == ["公司", "电话"]
+
+
+async def test_json_lines_that_cannot_be_read_fail_on_their_own(workspace: Account):
+    # given: JSON Lines without one readable object: no columns to judge the file by
+    viewer = await admin_of(workspace)
+    data = b'{"name": \n{oops}\n'
+
+    # when
+    status, job = await _run(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, file=data))
+
+    # then: each line is reported by its number, as before
+    assert status == ImportStatus.COMPLETED
+    assert job.failed_count == 2
+    rows = await ImportRowError.filter(job_id=job.id).order_by("row").values_list("row", flat=True)
+    assert rows == [1, 2]
