@@ -71,6 +71,8 @@ class ImportRowError(Model):
     job = fields.ForeignKeyField(
         "models.ImportJob", related_name="errors", on_delete=fields.CASCADE
     )
+    # The row the user sees it in: Excel's or WPS's row number (the header is row 1), a
+    # JSON Lines file's line (`rows.Row`).
     row = fields.IntField()
     field = fields.CharField(max_length=200, null=True)
     message = fields.TextField()

@@ -33,6 +33,11 @@ A_NEW_RECORD_NEEDS: dict[ImportKind, tuple[tuple[str, ...], ...]] = {
     ImportKind.ACTIVITIES: (("occurredAt",), ("content",)),
     ImportKind.OPPORTUNITIES: (("name",),),
 }
+# The columns a match field needs beside itself: an activity's "content" is its natural
+# key only with its time (`activity_rows._Activity.natural_key`).
+_MATCHED_WITH: dict[ImportKind, dict[str, tuple[str, ...]]] = {
+    ImportKind.ACTIVITIES: {"content": ("occurredAt",)},
+}
 _RECORDS = {
     ImportKind.CUSTOMERS: "customer",
     ImportKind.CONTACTS: "contact",
@@ -49,7 +54,11 @@ def missing_fields(
     """The groups of fields (one of each is needed) that no column of the file fills."""
     filled = set(fields)
     needed = list(EVERY_ROW_NEEDS[kind])
-    if mode == ImportMode.CREATE or (mode == ImportMode.UPSERT and not filled & set(match_on)):
+    with_ = _MATCHED_WITH.get(kind, {})
+    can_match = any(
+        field in filled and filled.issuperset(with_.get(field, ())) for field in match_on
+    )
+    if mode == ImportMode.CREATE or (mode == ImportMode.UPSERT and not can_match):
         needed += A_NEW_RECORD_NEEDS[kind]
     return [group for group in needed if not filled & set(group)]
 
