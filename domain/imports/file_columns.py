@@ -97,9 +97,10 @@ def job_columns(job: ImportJob) -> list[tuple[str, str | None]]:
 
     A job run before migration 0016 stored its columns without their fields: they are
     guessed again from its headers and mapping (a column a custom field's label filled
-    then shows as ignored).
+    then shows as ignored). At most MAX_COLUMNS, the bound the API declares (JSON rows
+    that went past it failed the job with one more key stored).
     """
-    columns = job.file_columns or []
+    columns = (job.file_columns or [])[:MAX_COLUMNS]
     fields = job.column_fields
     if fields is None:
         try:
