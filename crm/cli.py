@@ -146,6 +146,7 @@ def cmd_import(args: argparse.Namespace) -> None:
                 mode=ImportMode(args.mode.upper()),
                 match_on=args.match_on.split(",") if args.match_on else None,
                 mapping=args.map,
+                dry_run=args.dry_run,
             )
         )
     )
@@ -235,6 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--match-on",
         help="fields that find an existing record, in order (customers: externalId,email,phone; "
         "contacts: email,phone; activities: externalId,content; opportunities: externalId,name)",
+    )
+    importer.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check and match every row as a real run would, and write no record",
     )
     importer.add_argument(
         "--map",

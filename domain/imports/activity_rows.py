@@ -28,12 +28,13 @@ from domain.imports.cells import (
     check_external_id,
     check_match_on,
     fail,
+    fail_with,
     given,
     skipped_by_mode,
 )
 from domain.imports.exact_updates import set_columns
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
-from domain.imports.matches import Matches, Record
+from domain.imports.matches import Matches, Record, overwrites
 from domain.imports.moments import parse_instant
 from domain.imports.values import parse_activity_kind
 from domain.local_time import viewer_zone
@@ -55,6 +56,17 @@ _COLUMNS = (
 )
 
 NaturalKey = tuple[int, ActivityKind, datetime, str]
+
+
+# A column → the field a file calls it, in row errors.
+_SHOWN = {
+    "occurred_at": "occurredAt",
+    "next_follow_up_at": "nextFollowUpAt",
+    "author_id": "author",
+    "external_id": "externalId",
+    "contact_id": "contact",
+    "opportunity_id": "opportunity",
+}
 
 
 class _Activity(Record):
@@ -208,7 +220,13 @@ async def _load_matches(
         for activity in await near.values("id", *_COLUMNS):
             found[activity["id"]] = activity
     stored = [_Activity({c: found[pk][c] for c in _COLUMNS}, stored=pk) for pk in sorted(found)]
-    return Matches("content", _Activity.natural_key, stored)
+    return Matches(
+        "content",
+        _Activity.natural_key,
+        stored,
+        what="activity",
+        name_of=lambda a: (a.values["content"] or "")[:60],
+    )
 
 
 @dataclass
@@ -282,15 +300,22 @@ async def apply_activity_rows(
             fail(result, row.number, row.problems)
             continue
         _link_related(row, related)
-        target = matches.find(match_on, row.values.get("external_id"), row.natural_key())
+        found = matches.find(match_on, row.values.get("external_id"), row.natural_key())
+        if found.problem is not None:
+            fail_with(result, row.number, row.problems, found.problem)
+            continue
+        target = found.record
         if skipped_by_mode(mode, target is not None):
             result.skipped += 1
+            if found.key is not None:
+                result.matched_by[found.key] += 1
             continue
         problems = row.problems
         if target is None:
             target = _plan_create(viewer, row, problems)
             changes = target.values
         else:
+            problems.extend(overwrites(target.given, row.values, {}, "activity", _SHOWN))
             changes = _plan_update(row, target, problems)
         check_external_id(
             problems, changes.get("external_id"), target, matches.by_external_id, "activity"
@@ -299,11 +324,12 @@ async def apply_activity_rows(
         if problems.items:
             fail(result, row.number, problems)
             continue
-        is_new = matches.land(target, changes)
+        is_new = matches.land(target, changes, row.number, row.values, {})
         if is_new:
             result.created += 1
         else:
             result.updated += 1
+            result.matched_by[found.key or ""] += 1
         values = target.values
         if remind is not None:
             follow_ups.schedule(

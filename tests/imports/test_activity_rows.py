@@ -8,6 +8,7 @@ import pytest
 
 from domain.activities import ActivityData, log_activity
 from domain.customers import ContactData
+from domain.errors import ErrorCode
 from domain.imports.activity_rows import apply_activity_rows
 from domain.imports.cells import ChunkResult
 from domain.opportunities import OpportunityData, create_opportunity
@@ -314,12 +315,17 @@ async def test_external_ids_identify_activities_and_stay_unique(viewer: Viewer):
         match_on=("externalId",),
     )
 
-    # then: the third row is the second's activity again, updated
-    assert (result.created, result.updated, result.failures) == (1, 2, [])
+    # then: the third row is the second's activity again, which a row of the same file
+    # gave another time and text: it fails rather than overwrite them
+    assert (result.created, result.updated) == (1, 1)
+    assert {(f.row, f.field, f.code) for f in result.failures} == {
+        (3, "occurredAt", ErrorCode.CONFLICT),
+        (3, "content", ErrorCode.CONFLICT),
+    }
     stored = await activities_of(a.id)
     assert [(x.external_id, x.kind, x.content) for x in stored] == [
         ("CALL-1", ActivityKind.CALL, "初次通话"),
-        ("CALL-2", ActivityKind.OTHER, "三"),
+        ("CALL-2", ActivityKind.OTHER, "二"),
     ]
 
     # when: matching on content, a new activity may not take a used external id

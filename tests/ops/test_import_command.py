@@ -29,7 +29,7 @@ async def test_import_reports_created_and_failed_rows(tmp_path: Path):
     # then
     assert result.returncode == 0, result.stderr
     assert "COMPLETED: 1 created, 0 updated, 0 skipped, 1 failed" in result.stdout
-    assert "row 2 (phone): “call me” is not a valid phone number." in result.stdout
+    assert "row 3 (phone): “call me” is not a valid phone number." in result.stdout
     async with (
         aiosqlite.connect(tmp_path / "crm.sqlite3") as db,
         db.execute("SELECT phone_normalized FROM customer WHERE name = '云帆科技'") as cursor,
@@ -64,7 +64,7 @@ async def test_import_of_another_kind_links_rows_to_their_customers(tmp_path: Pa
     # then
     assert result.returncode == 0, result.stderr
     assert "COMPLETED: 1 created, 0 updated, 0 skipped, 1 failed" in result.stdout
-    assert "row 2 (customer.name): No customer with name “没有的公司”." in result.stdout
+    assert "row 3 (customer.name): No customer with name “没有的公司”." in result.stdout
     async with (
         aiosqlite.connect(tmp_path / "crm.sqlite3") as db,
         db.execute(
@@ -89,6 +89,7 @@ async def test_an_explicit_mapping_names_the_columns_headers_do_not(tmp_path: Pa
     # then
     assert result.returncode == 0, result.stderr
     assert "COMPLETED: 1 created, 0 updated, 0 skipped, 0 failed" in result.stdout
+    assert "columns imported: KUNNR → externalId, NAME1 → name, TELF1 → phone" in result.stdout
     async with (
         aiosqlite.connect(tmp_path / "crm.sqlite3") as db,
         db.execute(
