@@ -17,9 +17,9 @@ from api.core.types import model_is_type_of
 from api.imports.downloads import ROUTE_NAME as ERROR_REPORT_ROUTE
 from domain.errors import ErrorCode as DomainErrorCode
 from domain.imports import summaries
-from domain.imports.summaries import MAX_MATCH_FIELDS
 from domain.imports.file_columns import job_columns
 from domain.imports.limits import MAX_COLUMNS
+from domain.imports.summaries import MAX_MATCH_FIELDS
 from models import ImportJob as ImportJobModel
 from models import ImportRowError as ImportRowErrorModel
 from models.enums import ImportFormat as ImportFormatEnum
