@@ -45,7 +45,7 @@ def hold_folder(embedded_redis_path: str, holder: str) -> None:
         other = file.read().strip() or "another process"
         file.close()
         raise FolderInUse(
-            f"{other} already runs in {path.parent} (lock {path.name}); stop it first, "
+            f"another run holds this folder ({other}; lock {path}): stop it first, "
             "or run from another folder"
         ) from None
     file.seek(0)
