@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from crm.settings import ConfigError, Settings, get_settings
+from crm.workspace_ids import parse_workspace_id
 
 log = logging.getLogger("crm")
 T = TypeVar("T")
@@ -155,43 +156,12 @@ def cmd_export_schema(args: argparse.Namespace) -> None:
 
 def cmd_seed(args: argparse.Namespace) -> None:
     from crm.seed import seed
+    from crm.workspace_ids import workspace_of
 
     email = _on_database("seed", seed(email=args.email, password=args.password))
     print(f"demo workspace ready: sign in as {email} / {args.password}")
-    workspace = _on_database("seed", _workspace_of(email))
+    workspace = _on_database("seed", workspace_of(email))
     print(f"workspace id {workspace} (crm import FILE --workspace {workspace})")
-
-
-async def _workspace_of(email: str) -> str:
-    """The id the API shows for the (first) workspace where `email` has an account."""
-    from tortoise import Tortoise
-
-    from api.core.ids import to_global_id
-    from crm.db import tortoise_config
-    from models import User
-
-    await Tortoise.init(config=tortoise_config())
-    try:
-        user = await User.filter(email=email).order_by("workspace_id").first()
-        assert user is not None, "seeded, so the account exists"
-        return to_global_id("Workspace", user.workspace_id)
-    finally:
-        await Tortoise.close_connections()
-
-
-def _workspace_id(text: str) -> int:
-    """--workspace: the id the API shows (viewer { workspace { id } }) or its number."""
-    from api.core.ids import from_global_id
-
-    if text.isdigit():
-        return int(text)
-    try:
-        type_name, pk = from_global_id(text)
-    except ValueError:
-        type_name, pk = "", 0
-    if type_name != "Workspace":
-        raise argparse.ArgumentTypeError(f"{text!r} is not a workspace id")
-    return pk
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -283,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("file")
     importer.add_argument(
         "--workspace",
-        type=_workspace_id,
+        type=parse_workspace_id,
         required=True,
         help="the workspace's id, as the API shows it (crm seed prints the demo's)",
     )
