@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
@@ -143,7 +144,18 @@ def cmd_worker(args: argparse.Namespace) -> None:
         # Exit 0 when a worker of this queue reported health recently (docker healthcheck).
         # A dict, not a subclass: arq reads only a class's own __dict__, so a subclass
         # would lose the queue name and probe arq's default queue instead.
-        sys.exit(check_health({**get_kwargs(worker_class), "redis_settings": redis_settings()}))
+        # One try (not arq's five, a second apart): a health check answers now.
+        settings = dataclasses.replace(redis_settings(), conn_retries=0)
+        try:
+            sys.exit(check_health({**get_kwargs(worker_class), "redis_settings": settings}))
+        except Exception as error:
+            from crm.unreachable import explain_redis
+
+            url = get_settings().redis_url  # (the embedded Redis is this process's own)
+            reason = explain_redis(error, url) if url else None
+            if reason is None:
+                raise
+            sys.exit(f"crm worker --check: {reason}")
     build_worker(args.queue).run()
 
 

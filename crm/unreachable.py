@@ -104,9 +104,11 @@ def explain_redis(error: BaseException, url: str) -> str | None:
 
     parts = urlsplit(url)
     where = parts.path if parts.scheme == "unix" else f"{parts.hostname}:{parts.port or 6379}"
-    for cause in _chain(error):
+    causes = list(_chain(error))
+    for cause in causes:  # the socket's own reason, before redis-py's wording of it
         if isinstance(cause, OSError):
             return f"cannot reach Redis at {where} (REDIS_URL): {_why(cause)}"
+    for cause in causes:
         if isinstance(cause, RedisConnectionError | RedisTimeout):
             return f"cannot reach Redis at {where} (REDIS_URL): {cause}"
     return None
