@@ -56,9 +56,8 @@ def postgres_address(url: str) -> str:
 
 
 def sqlite_folder_problem(url: str) -> str | None:
-    """Why SQLite could not create or open its file at `url`, checked before trying: a
-    connection that fails to open leaves Tortoise's SQLite client holding its lock, and the
-    next statement waits on it forever."""
+    """Why SQLite could not create or open its file at `url`, checked before trying: SQLite
+    itself says only "unable to open database file", deep in a traceback."""
     folder = Path(url.removeprefix("sqlite://")).parent
     if not folder.is_dir():
         return f"cannot open the SQLite database in {folder} (DATABASE_URL): no such folder"
