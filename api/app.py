@@ -15,10 +15,11 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from api import graphiql
 from api.activities.due_reminders import ReminderListener
 from api.context import link_base
 from api.graphql_view import CRMGraphQL
@@ -108,20 +109,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 expose_headers=["Content-Disposition"],
             )
         )
-    return Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            # Every method reaches the view, which refuses all but GET and POST with a
-            # GraphQL error body (Starlette's would be plain text).
-            Route("/graphql", graphql),
-            WebSocketRoute("/graphql", graphql),
-            Route(
-                downloads.PATH,
-                downloads.error_report_endpoint(authenticator),
-                name=downloads.ROUTE_NAME,
-            ),
-        ],
-        middleware=middleware,
-        lifespan=lifespan,
-    )
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        # Every method reaches the view, which refuses all but GET and POST with a
+        # GraphQL error body (Starlette's would be plain text).
+        Route("/graphql", graphql),
+        WebSocketRoute("/graphql", graphql),
+        Route(
+            downloads.PATH,
+            downloads.error_report_endpoint(authenticator),
+            name=downloads.ROUTE_NAME,
+        ),
+    ]
+    if settings.graphiql:
+        # GraphiQL's scripts and styles, so that its page needs no CDN (api/graphiql.py).
+        routes.append(Mount(graphiql.ASSETS_PATH, app=graphiql.assets_app()))
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

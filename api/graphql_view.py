@@ -19,7 +19,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from api import body_limit, import_bodies, json_body, uploads
+from api import body_limit, graphiql, import_bodies, json_body, uploads
 from api.context import Context, bearer_token, new_request_id, viewer_for_token
 from api.http_errors import RequestRefused, refusal_response, unexpected_error
 from api.ws_handlers import LegacyWSHandler, TransportWSHandler
@@ -143,6 +143,10 @@ class CRMGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> str:
         return encode_response(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our page: Strawberry's, with its assets served by the app instead of a CDN.
+        return graphiql.page()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

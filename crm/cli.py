@@ -48,9 +48,15 @@ def _on_database(command: str, work: Coroutine[Any, Any, T]) -> T:
         sys.exit(f"crm {command}: {reason}")
 
 
-def cmd_migrate(_: argparse.Namespace) -> None:
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from crm.database_wait import DatabaseUnreachable, wait_for_database
     from crm.migrations import apply_migrations
 
+    if args.wait:
+        try:
+            wait_for_database(get_settings().database_url, args.wait)
+        except DatabaseUnreachable as error:
+            sys.exit(str(error))
     _on_database("migrate", apply_migrations())
     print("migrations applied")
 
@@ -137,17 +143,25 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     from arq.worker import check_health, get_kwargs
 
-    from workers.settings import WORKERS, build_worker, redis_settings
+    from workers.settings import WORKERS, build_worker, health_check_key, redis_settings
 
     worker_class = WORKERS[args.queue]
     if args.check:
-        # Exit 0 when a worker of this queue reported health recently (docker healthcheck).
-        # A dict, not a subclass: arq reads only a class's own __dict__, so a subclass
-        # would lose the queue name and probe arq's default queue instead.
+        # Exit 0 when this replica (--replica, else this host's name) reported health recently
+        # (docker healthcheck). A dict, not a subclass: arq reads only a class's own __dict__,
+        # so a subclass would lose the queue name and probe arq's default queue instead.
         # One try (not arq's five, a second apart): a health check answers now.
         settings = dataclasses.replace(redis_settings(), conn_retries=0)
         try:
-            sys.exit(check_health({**get_kwargs(worker_class), "redis_settings": settings}))
+            sys.exit(
+                check_health(
+                    {
+                        **get_kwargs(worker_class),
+                        "redis_settings": settings,
+                        "health_check_key": health_check_key(args.queue, args.replica),
+                    }
+                )
+            )
         except Exception as error:
             from crm.unreachable import explain_redis
 
@@ -156,7 +170,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
             if reason is None:
                 raise
             sys.exit(f"crm worker --check: {reason}")
-    build_worker(args.queue).run()
+    build_worker(args.queue, args.replica).run()
 
 
 def cmd_export_schema(args: argparse.Namespace) -> None:
@@ -167,13 +181,17 @@ def cmd_export_schema(args: argparse.Namespace) -> None:
 
 
 def cmd_seed(args: argparse.Namespace) -> None:
-    from crm.seed import seed
-    from crm.workspace_ids import workspace_of
+    from crm.seed import SeedRefused, refuse_production, seed
 
-    email = _on_database("seed", seed(email=args.email, password=args.password))
-    print(f"demo workspace ready: sign in as {email} / {args.password}")
-    workspace = _on_database("seed", workspace_of(email))
-    print(f"workspace id {workspace} (crm import FILE --workspace {workspace})")
+    try:
+        refuse_production(get_settings(), args.force)
+    except SeedRefused as refusal:
+        sys.exit(str(refusal))
+    result = _on_database("seed", seed(email=args.email, password=args.password))
+    print(
+        f"demo workspace {'ready' if result.created else 'already there'}: "
+        f"workspace id {result.workspace_id}; sign in as {result.email} / {args.password}"
+    )
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -194,6 +212,7 @@ def cmd_import(args: argparse.Namespace) -> None:
                 mode=ImportMode(args.mode.upper()),
                 match_on=args.match_on.split(",") if args.match_on else None,
                 mapping=args.map,
+                dry_run=args.dry_run,
             ),
         )
     )
@@ -250,12 +269,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="run an arq worker")
     worker.add_argument("--queue", default="default", choices=["default", "imports"])
-    worker.add_argument("--check", action="store_true", help="exit 0 if a worker is healthy")
+    worker.add_argument(
+        "--check", action="store_true", help="exit 0 if this replica's worker is healthy"
+    )
+    worker.add_argument(
+        "--replica",
+        help="this worker's name, for its own health key (default: the host name; name each "
+        "worker when several of one queue run on one host)",
+    )
     worker.set_defaults(handler=cmd_worker)
 
-    commands.add_parser("migrate", help="apply database migrations").set_defaults(
-        handler=cmd_migrate
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument(
+        "--wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="first wait up to SECONDS for the database server to accept connections",
     )
+    migrate.set_defaults(handler=cmd_migrate)
 
     export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("--output", default="schema.graphql")
@@ -282,6 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
         "contacts: email,phone; activities: externalId,content; opportunities: externalId,name)",
     )
     importer.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check and match every row as a real run would, and write no record",
+    )
+    importer.add_argument(
         "--map",
         "--mapping",
         dest="map",
@@ -295,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="create a demo workspace with realistic data")
     seed.add_argument("--email", default="demo@example.com")
     seed.add_argument("--password", default="demo-password")
+    seed.add_argument("--force", action="store_true", help="seed even when CRM_ENV=production")
     seed.set_defaults(handler=cmd_seed)
     return parser
 

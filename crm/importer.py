@@ -9,13 +9,16 @@ from tortoise import Tortoise
 
 from crm.db import tortoise_config
 from domain.errors import DomainError
+from domain.imports.file_columns import job_columns
 from domain.imports.jobs import ImportRequest, start_import
 from domain.imports.runner import run_import
+from domain.imports.summaries import matched_by
 from domain.viewer import Viewer
 from models import ImportJob, ImportRowError, Workspace
 from models.enums import ImportKind, ImportMode, ImportStatus, Role
 
 SHOWN_ERRORS = 20
+# Row numbers in what it prints are the rows Excel or WPS shows (the header is row 1).
 
 
 def _parse_mapping(pairs: list[str]) -> list[tuple[str, str | None]]:
@@ -37,6 +40,7 @@ async def import_file(
     mode: ImportMode,
     match_on: list[str] | None,
     mapping: list[str],
+    dry_run: bool = False,
 ) -> int:
     """Runs the import in this process, printing progress; returns the exit status."""
     await Tortoise.init(config=tortoise_config())
@@ -55,6 +59,7 @@ async def import_file(
                     file_name=file_name,
                     mapping=_parse_mapping(mapping) or None,
                     match_on=match_on,
+                    dry_run=dry_run,
                 ),
                 max_bytes=sys.maxsize,  # an operator's own file: no upload limit
             )
@@ -82,12 +87,19 @@ async def import_file(
 
 async def _summary(job_id: int, status: ImportStatus | None) -> int:
     job = await ImportJob.get(id=job_id)
+    would = " (dry run: nothing was written; a real run would give these)" if job.dry_run else ""
     print(
         f"import {job.id}: {job.status.value}: {job.created_count} created, "
-        f"{job.updated_count} updated, {job.skipped_count} skipped, {job.failed_count} failed"
+        f"{job.updated_count} updated, {job.skipped_count} skipped, "
+        f"{job.failed_count} failed{would}"
     )
-    if job.unmapped_columns:
-        print(f"  columns not imported: {', '.join(job.unmapped_columns)}")
+    if counts := matched_by(job):
+        print(f"  matched by: {', '.join(f'{key} {rows:,}' for key, rows in counts)}")
+    columns = job_columns(job)
+    if mapped := [f"{name} → {field}" for name, field in columns if field is not None]:
+        print(f"  columns imported: {', '.join(mapped)}")
+    if ignored := [name for name, field in columns if field is None]:
+        print(f"  columns not imported: {', '.join(ignored)}")
     if job.failure:
         print(f"  {job.failure}")
     errors = await ImportRowError.filter(job_id=job.id).order_by("row", "id").limit(SHOWN_ERRORS)

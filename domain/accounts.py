@@ -61,7 +61,9 @@ class Authenticator:
         user = await User.get_or_none(id=data.get("u"), is_active=True)
         if user is None:
             return None
-        return Viewer(workspace_id=user.workspace_id, role=user.role, user_id=user.id)
+        return Viewer(
+            workspace_id=user.workspace_id, role=user.role, user_id=user.id, timezone=user.timezone
+        )
 
 
 def _hash_secret(secret: str) -> str:
@@ -74,13 +76,19 @@ async def _viewer_for_api_key(token: str) -> Viewer | None:
         prefix, secret = token[len(API_KEY_PREFIX) :].split("_", 1)
     except ValueError:
         return None
-    key = await ApiKey.get_or_none(prefix=prefix, revoked_at=None)
+    # The workspace in the same statement: its time zone is the key's clock.
+    key = await ApiKey.get_or_none(prefix=prefix, revoked_at=None).select_related("workspace")
     if key is None or not hmac.compare_digest(key.secret_hash, _hash_secret(secret)):
         return None
     now = datetime.now(UTC)
     if key.last_used_at is None or now - key.last_used_at > _LAST_USED_GRANULARITY:
         await ApiKey.filter(id=key.id).update(last_used_at=now)
-    return Viewer(workspace_id=key.workspace_id, role=key.role, api_key_id=key.id)
+    return Viewer(
+        workspace_id=key.workspace_id,
+        role=key.role,
+        api_key_id=key.id,
+        timezone=key.workspace.timezone,
+    )
 
 
 def _refuse_api_keys(viewer: Viewer, action: str) -> None:

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from domain.dates import check_instant
 from domain.errors import DomainError, ErrorCode, Problems, forbidden, not_found
+from domain.local_time import Moment, ViewerClock
 from domain.validation import clean_text
 from domain.viewer import Viewer
 from models import Activity, Contact, Customer, Opportunity, Reminder
@@ -26,8 +27,9 @@ class ActivityData:
     content: str
     contact_id: int | None = None
     opportunity_id: int | None = None
-    occurred_at: datetime | None = None
-    next_follow_up_at: datetime | None = None
+    # Without an offset, on the viewer's clock (domain.local_time).
+    occurred_at: Moment | None = None
+    next_follow_up_at: Moment | None = None
 
 
 async def log_activity(viewer: Viewer, data: ActivityData) -> Activity:
@@ -61,8 +63,13 @@ async def log_activity(viewer: Viewer, data: ActivityData) -> Activity:
         problems.add("input.content", "Say what happened.", ErrorCode.REQUIRED)
     elif len(content) > MAX_CONTENT_LENGTH:
         problems.add("input.content", f"At most {MAX_CONTENT_LENGTH} characters.")
-    occurred_at = check_instant(problems, "input.occurredAt", data.occurred_at) or datetime.now(UTC)
-    follow_up = check_instant(problems, "input.nextFollowUpAt", data.next_follow_up_at)
+    clock = ViewerClock(viewer)
+    occurred_at = check_instant(
+        problems, "input.occurredAt", await clock.instant(data.occurred_at)
+    ) or datetime.now(UTC)
+    follow_up = check_instant(
+        problems, "input.nextFollowUpAt", await clock.instant(data.next_follow_up_at)
+    )
     if follow_up is not None and follow_up <= occurred_at:
         problems.add("input.nextFollowUpAt", "The follow-up must come after the activity.")
     remind_user_id = viewer.user_id or (customer.owner_id if customer else None)
@@ -172,10 +179,11 @@ async def dismiss_reminder(viewer: Viewer, reminder_id: int) -> Reminder:
     return reminder
 
 
-async def snooze_reminder(viewer: Viewer, reminder_id: int, until: datetime) -> Reminder:
+async def snooze_reminder(viewer: Viewer, reminder_id: int, until: Moment) -> Reminder:
+    """`until` without an offset is on the viewer's clock (domain.local_time)."""
     reminder = await get_reminder(viewer, reminder_id)
     problems = Problems()
-    until_utc = check_instant(problems, "until", until)
+    until_utc = check_instant(problems, "until", await ViewerClock(viewer).instant(until))
     if until_utc is not None and until_utc <= datetime.now(UTC):
         problems.add("until", "Snooze until a time in the future.")
     if reminder.status == ReminderStatus.CANCELLED:

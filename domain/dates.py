@@ -69,8 +69,8 @@ def parse_iso_date(text: str) -> date:
 
 
 def parse_iso_instant(text: str) -> datetime:
-    """An ISO 8601 date and time, with or without an offset (none: UTC, as the domain
-    reads it); ValueError saying why otherwise."""
+    """An ISO 8601 date and time, with or without an offset (naive without: whose clock it
+    is on, `domain.local_time` decides); ValueError saying why otherwise."""
     if not _ISO_INSTANT.fullmatch(text):
         raise ValueError(
             f"“{_shown(text)}” is not an ISO 8601 date and time (e.g. 2030-01-06T02:00:00Z)."
@@ -82,6 +82,11 @@ def parse_iso_instant(text: str) -> datetime:
     if not in_range(moment):
         raise ValueError(_outside(text))
     return moment
+
+
+def is_date_alone(text: str) -> bool:
+    """Whether ISO 8601 text is a calendar date with no time of day."""
+    return _ISO_DATE.fullmatch(text) is not None
 
 
 def check_date(problems: Problems, field: str, value: date | None) -> date | None:

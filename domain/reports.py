@@ -31,6 +31,7 @@ from domain.dates import (
     check_instant,
 )
 from domain.errors import DomainError, ErrorCode, Problems, not_found
+from domain.local_time import Moment, ViewerClock
 from domain.opportunities import CENT, HUNDRED
 from domain.pipelines import default_pipeline, live_stages
 from domain.validation import check_currency, clean_text
@@ -410,15 +411,17 @@ async def _currencies(scope: _Scope) -> list[str]:
 async def pipeline_report(
     viewer: Viewer,
     pipeline_id: int | None,
-    start: datetime | None,
-    end: datetime | None,
+    start: Moment | None,
+    end: Moment | None,
     currency: str | None = None,
 ) -> PipelineReportData:
     """The report on one pipeline in one currency (default: the workspace's) over
     [start, end] (default: the 90 days up to now). Open counts and amounts are as of
     now; conversion and stays go by stage entries, won and lost by closing time, within
-    the period. A fixed number of statements, whatever the number of deals."""
-    start, end = report_period(start, end)
+    the period. A fixed number of statements, whatever the number of deals. `start` and
+    `end` without an offset are on the viewer's clock (domain.local_time)."""
+    clock = ViewerClock(viewer)
+    start, end = report_period(await clock.instant(start), await clock.instant(end))
     pipeline = await _pipeline(viewer, pipeline_id)
     scope = _Scope(viewer.workspace_id, pipeline.id, await _currency(viewer, currency))
     stages = await live_stages(pipeline.id)  # the pipeline is the viewer's

@@ -15,6 +15,9 @@ class Viewer:
     # A session acts as a user; an API key acts in the workspace with no user.
     user_id: int | None = None
     api_key_id: int | None = None
+    # The IANA zone of the viewer's clock, when known (`domain.local_time.viewer_zone`
+    # looks it up otherwise): the user's, or the workspace's for an API key.
+    timezone: str | None = None
 
     def require_role(self, minimum: Role, action: str) -> None:
         if not self.role.at_least(minimum):

@@ -43,12 +43,19 @@ class ImportJob(Model):
     # The file's columns in its order, stored by the worker as it first reads them (a CSV's
     # or sheet's header, a JSON Lines file's keys as they appear): the error report's
     # columns, so that the API never reads the file. NULL until then, and for jobs run
-    # before migration 0014.
+    # before migration 0015.
     file_columns = fields.JSONField(null=True)
+    # {column: field} for the columns the run mapped, stored with `file_columns` (what
+    # `ImportJob.columns` shows). NULL for jobs run before migration 0017.
+    column_fields = fields.JSONField(null=True)
     # Why the whole file could not be imported (unreadable, not a spreadsheet…).
     failure = fields.TextField(null=True)
     total_rows = fields.IntField(null=True)
     processed_rows = fields.IntField(default=0)
+    # match field → rows that matched a record by it ({"phone": 12}), counted per chunk.
+    matched_by = fields.JSONField(default=dict, db_default="{}")
+    # A dry run checks and matches every row as a real run would, and writes no record.
+    dry_run = fields.BooleanField(default=False, db_default=False)
     created_count = fields.IntField(default=0)
     updated_count = fields.IntField(default=0)
     skipped_count = fields.IntField(default=0)
@@ -68,9 +75,14 @@ class ImportRowError(Model):
     job = fields.ForeignKeyField(
         "models.ImportJob", related_name="errors", on_delete=fields.CASCADE
     )
+    # The row the user sees it in: Excel's or WPS's row number (the header is row 1), a
+    # JSON Lines file's line (`rows.Row`).
     row = fields.IntField()
     field = fields.CharField(max_length=200, null=True)
     message = fields.TextField()
+    # ErrorCode: CONFLICT for a row whose keys disagree, INVALID for a bad cell… NULL for
+    # errors recorded before migration 0016.
+    code = fields.CharField(max_length=16, null=True)
     # The row as it was in the file, for the downloadable report of failed rows.
     values = fields.JSONField(null=True)
 

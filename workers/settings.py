@@ -7,11 +7,13 @@ import contextlib
 import dataclasses
 import logging
 import signal
+import socket
 from signal import Signals
 from typing import Any, ClassVar
 
 from arq import cron, func
 from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.constants import health_check_key_suffix
 from arq.worker import Worker, get_kwargs
 from tortoise import Tortoise
 
@@ -155,9 +157,27 @@ class CRMWorker(Worker):
         self._pool = None
 
 
-def build_worker(queue: str, **overrides: Any) -> CRMWorker:
+def health_check_key(queue: str, replica: str | None = None) -> str:
+    """The Redis key a replica of `queue` writes its health to, every health_check_interval.
+
+    One per replica (arq's default is one per queue: every replica wrote the same key, so a
+    replica that hung still passed `crm worker --check` while another was alive). A replica
+    is named by `--replica`, else by its host name, which compose and Kubernetes make one per
+    container; the health check, run in the worker's container, names the same one.
+    """
+    return f"{QUEUES[queue]}{health_check_key_suffix}:{replica or socket.gethostname()}"
+
+
+def build_worker(queue: str, replica: str | None = None, **overrides: Any) -> CRMWorker:
     settings = WORKERS[queue]
-    return CRMWorker(**{**get_kwargs(settings), "redis_settings": redis_settings(), **overrides})
+    return CRMWorker(
+        **{
+            **get_kwargs(settings),
+            "redis_settings": redis_settings(),
+            "health_check_key": health_check_key(queue, replica),
+            **overrides,
+        }
+    )
 
 
 def redis_settings() -> RedisSettings:

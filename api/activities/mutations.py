@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -10,8 +10,10 @@ from api.activities.types import ActivityKind, ActivityPayload, ReminderPayload
 from api.context import Info
 from api.core.ids import decode_id, decode_optional_id
 from api.core.mutations import respond
+from api.core.scalars import ON_VIEWERS_CLOCK
 from domain import activities
 from domain.activities import ActivityData
+from domain.local_time import LocalMoment
 
 
 @strawberry.input
@@ -20,10 +22,14 @@ class ActivityInput:
     contact_id: strawberry.ID | None = None
     opportunity_id: strawberry.ID | None = None
     kind: ActivityKind
-    occurred_at: datetime | None = strawberry.field(default=None, description="Defaults to now.")
+    occurred_at: LocalMoment | None = strawberry.field(
+        default=None, description=f"Defaults to now. {ON_VIEWERS_CLOCK}"
+    )
     content: str
-    next_follow_up_at: datetime | None = strawberry.field(
-        default=None, description="When set, a reminder for the author is scheduled at that time."
+    next_follow_up_at: LocalMoment | None = strawberry.field(
+        default=None,
+        description="When set, a reminder for the author is scheduled at that time. "
+        + ON_VIEWERS_CLOCK,
     )
 
     def to_data(self) -> ActivityData:
@@ -63,7 +69,10 @@ class ActivityMutations:
 
     @strawberry.mutation
     async def snooze_reminder(
-        self, info: Info, id: strawberry.ID, until: datetime
+        self,
+        info: Info,
+        id: strawberry.ID,
+        until: Annotated[LocalMoment, strawberry.argument(description=ON_VIEWERS_CLOCK)],
     ) -> ReminderPayload:
         viewer = info.context.require_viewer()
         return await respond(

@@ -1,5 +1,8 @@
 """The Date, DateTime and Decimal scalars, read strictly (same names as Strawberry's).
 
+DateTime input is read into a `domain.local_time.LocalMoment`: a time without an offset
+is on the viewer's clock, which only the domain knows (see that module).
+
 Strawberry's own read far more than clients mean (DateTime took "2030" and
 "2030-01-06T24:00", Decimal took "NaN", "Infinity" and "1_000") and accepted years
 no CRM date has (0001, 9999), which later broke reports. These read ISO 8601 dates
@@ -22,7 +25,8 @@ from graphql import GraphQLError, ValueNode, value_from_ast_untyped
 from strawberry.types.scalar import ScalarDefinition
 
 from api.core.errors import ClientError
-from domain.dates import EARLIEST_YEAR, LATEST_YEAR, parse_iso_date, parse_iso_instant
+from domain.dates import EARLIEST_YEAR, LATEST_YEAR, parse_iso_date
+from domain.local_time import RULE, LocalMoment, parse_iso_moment
 from domain.validation import DECIMAL_MAX_INTEGER_DIGITS, parse_decimal
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -78,7 +82,24 @@ def _scalar(
 
 _YEARS = f"in the years {EARLIEST_YEAR} to {LATEST_YEAR}"
 _parse_date = _text_parser(parse_iso_date, "Date")
-_parse_datetime = _text_parser(parse_iso_instant, "DateTime")
+_parse_datetime = _text_parser(parse_iso_moment, "DateTime")
+# One scalar both ways: outputs are instants (datetime, written with their offset);
+# inputs are read into a LocalMoment, which the domain resolves on the viewer's clock,
+# as a scalar does not know who is asking. Input fields and arguments are typed
+# LocalMoment for that reason (tests/api/test_local_moments.py walks the schema).
+_DATETIME = _scalar(
+    "DateTime",
+    "A date and time, ISO 8601 (e.g. 2030-01-06T02:00:00Z, 2030-01-06T10:00:00+08:00, "
+    f"2030-01-06T10:00:00 or 2030-01-06), {_YEARS}. With an offset or Z it is that instant, "
+    f"exactly. {RULE} Returned values always carry their offset.",
+    dt.datetime.isoformat,
+    _parse_datetime,
+)
+
+# For the descriptions of DateTime inputs.
+ON_VIEWERS_CLOCK = (
+    "Without an offset it is on the viewer's clock, and a date alone is 09:00 (see DateTime)."
+)
 
 # For strawberry.Schema(scalar_overrides=…): the Python types the schema's fields use.
 SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
@@ -88,13 +109,8 @@ SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
         dt.date.isoformat,
         _parse_date,
     ),
-    dt.datetime: _scalar(
-        "DateTime",
-        "An instant, ISO 8601 (e.g. 2030-01-06T02:00:00Z or 2030-01-06T10:00:00+08:00; "
-        f"without an offset it is UTC), {_YEARS}.",
-        dt.datetime.isoformat,
-        _parse_datetime,
-    ),
+    dt.datetime: _DATETIME,
+    LocalMoment: _DATETIME,
     decimal.Decimal: _scalar(
         "Decimal",
         'A decimal number, as a string ("1234.50") or a JSON number, of at most '

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import Enum
 
 import strawberry
@@ -12,11 +11,12 @@ from tortoise.queryset import QuerySet
 
 from api.core.ids import decode_id
 from api.core.pagination import Ordering
+from api.core.scalars import ON_VIEWERS_CLOCK
 from api.customers.types import CustomerKind
 from domain.custom_fields import filter_by_custom_field
 from domain.customers import tags_index
-from domain.dates import as_utc
 from domain.errors import DomainError, Problems
+from domain.local_time import LocalMoment, ViewerClock
 from domain.validation import check_tags, clean_text, phone_search_key
 from domain.viewer import Viewer
 from models import Contact, Customer
@@ -45,13 +45,15 @@ class CustomerFilter:
     lead_source: str | None = None
     tag: str | None = None
     min_score: float | None = None
-    follow_up_due_before: datetime | None = strawberry.field(
+    follow_up_due_before: LocalMoment | None = strawberry.field(
         default=None,
-        description="Customers whose next follow-up is due at or before this instant.",
+        description="Customers whose next follow-up is due at or before this instant. "
+        + ON_VIEWERS_CLOCK,
     )
-    updated_since: datetime | None = strawberry.field(
+    updated_since: LocalMoment | None = strawberry.field(
         default=None,
-        description="Customers changed at or after this instant (for clients that sync).",
+        description="Customers changed at or after this instant (for clients that sync). "
+        + ON_VIEWERS_CLOCK,
     )
     custom_field: CustomFieldFilter | None = None
 
@@ -125,10 +127,12 @@ async def filter_customers(viewer: Viewer, flt: CustomerFilter | None) -> QueryS
         query = query.filter(tags_index__contains=tags_index(tag))
     if flt.min_score is not None:
         query = query.filter(score__gte=flt.min_score)
+    clock = ViewerClock(viewer)
     if flt.follow_up_due_before is not None:
-        query = query.filter(next_follow_up_at__lte=as_utc(flt.follow_up_due_before))
+        due_before = await clock.instant(flt.follow_up_due_before)
+        query = query.filter(next_follow_up_at__lte=due_before)
     if flt.updated_since is not None:
-        query = query.filter(updated_at__gte=as_utc(flt.updated_since))
+        query = query.filter(updated_at__gte=await clock.instant(flt.updated_since))
     if flt.custom_field is not None:
         query = await filter_by_custom_field(
             query, viewer, CustomFieldEntity.CUSTOMER, flt.custom_field.key, flt.custom_field.value

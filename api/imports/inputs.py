@@ -50,6 +50,12 @@ class StartImportInput:
         default=None,
         description="The same key returns the same job instead of starting a second one.",
     )
+    dry_run: bool = strawberry.field(
+        default=False,
+        description="Try the file first: every row is checked and matched as a real run "
+        "would, and the job reports what would be created, updated, skipped and failed, "
+        "with the same row errors, writing no record.",
+    )
 
     async def to_request(self, max_bytes: int) -> ImportRequest:
         data, file_name = (None, None) if self.file is None else await _read(self.file, max_bytes)
@@ -65,6 +71,7 @@ class StartImportInput:
             else [(pair.column, pair.field) for pair in self.mapping],
             match_on=self.match_on,
             idempotency_key=self.idempotency_key,
+            dry_run=self.dry_run,
         )
 
 

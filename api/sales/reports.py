@@ -13,9 +13,11 @@ from api.context import Info
 from api.core.errors import ClientError
 from api.core.ids import decode_id
 from api.core.list_bounds import at_most
+from api.core.scalars import ON_VIEWERS_CLOCK
 from api.sales.types import Pipeline, Stage
 from domain import reports
 from domain.errors import DomainError
+from domain.local_time import LocalMoment
 from domain.pipelines import MAX_STAGES
 
 
@@ -132,8 +134,10 @@ class ReportQueries:
         self,
         info: Info,
         pipeline_id: strawberry.ID | None = None,
-        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
-        to: datetime | None = None,
+        from_: Annotated[
+            LocalMoment | None, strawberry.argument(name="from", description=ON_VIEWERS_CLOCK)
+        ] = None,
+        to: Annotated[LocalMoment | None, strawberry.argument(description=ON_VIEWERS_CLOCK)] = None,
         currency: Annotated[
             str | None,
             strawberry.argument(description="Defaults to the workspace's default currency."),

@@ -15,8 +15,9 @@ file twice logs nothing twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain.activities import MAX_CONTENT_LENGTH
 from domain.errors import ErrorCode, Problems
@@ -27,21 +28,21 @@ from domain.imports.cells import (
     check_external_id,
     check_match_on,
     fail,
+    fail_with,
     given,
     skipped_by_mode,
 )
 from domain.imports.exact_updates import set_columns
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
-from domain.imports.matches import Matches, Record
+from domain.imports.matches import Matches, Record, overwrites
 from domain.imports.moments import parse_instant
 from domain.imports.values import parse_activity_kind
+from domain.local_time import viewer_zone
 from domain.validation import check_optional, clean_text, normalize_phone
 from domain.viewer import Viewer
-from models import Activity, Contact, Customer, Opportunity, Reminder, Workspace
+from models import Activity, Contact, Customer, Opportunity, Reminder
 from models.enums import ActivityKind, ImportKind, ImportMode, ReminderStatus
 
-# A follow-up given as a date alone is due at the start of that working day.
-FOLLOW_UP_TIME = time(9, 0)
 _COLUMNS = (
     "customer_id",
     "kind",
@@ -55,6 +56,17 @@ _COLUMNS = (
 )
 
 NaturalKey = tuple[int, ActivityKind, datetime, str]
+
+
+# A column → the field a file calls it, in row errors.
+_SHOWN = {
+    "occurred_at": "occurredAt",
+    "next_follow_up_at": "nextFollowUpAt",
+    "author_id": "author",
+    "external_id": "externalId",
+    "contact_id": "contact",
+    "opportunity_id": "opportunity",
+}
 
 
 class _Activity(Record):
@@ -81,7 +93,9 @@ class _Parsed:
         return (self.customer.id, kind, v["occurred_at"], v["content"])
 
 
-def _parse(number: int, cells: Cells, zone: str, links: CustomerLinks, members: Members) -> _Parsed:
+def _parse(
+    number: int, cells: Cells, zone: ZoneInfo, links: CustomerLinks, members: Members
+) -> _Parsed:
     problems = Problems()
     customer = links.find(problems, cells)
     present = given(cells)
@@ -96,9 +110,7 @@ def _parse(number: int, cells: Cells, zone: str, links: CustomerLinks, members: 
         problems.add("occurredAt", message)
     elif occurred_at is not None:
         values["occurred_at"] = occurred_at
-    follow_up, message = parse_instant(
-        present.get("nextFollowUpAt"), zone, date_only_at=FOLLOW_UP_TIME
-    )
+    follow_up, message = parse_instant(present.get("nextFollowUpAt"), zone)
     if message:
         problems.add("nextFollowUpAt", message)
     elif follow_up is not None:
@@ -208,7 +220,13 @@ async def _load_matches(
         for activity in await near.values("id", *_COLUMNS):
             found[activity["id"]] = activity
     stored = [_Activity({c: found[pk][c] for c in _COLUMNS}, stored=pk) for pk in sorted(found)]
-    return Matches("content", _Activity.natural_key, stored)
+    return Matches(
+        "content",
+        _Activity.natural_key,
+        stored,
+        what="activity",
+        name_of=lambda a: (a.values["content"] or "")[:60],
+    )
 
 
 @dataclass
@@ -268,10 +286,11 @@ async def apply_activity_rows(
     if not rows:
         return result
     cells_list = [cells for _, cells in rows]
-    zone = await Workspace.filter(id=viewer.workspace_id).first().values_list("timezone", flat=True)
+    # The importing user's clock, else the workspace's: the API's rule (domain.local_time).
+    zone = await viewer_zone(viewer)
     links = await CustomerLinks.load(viewer, cells_list)
     members = await Members.load(viewer, cells_list, "author")
-    parsed = [_parse(number, cells, zone or "UTC", links, members) for number, cells in rows]
+    parsed = [_parse(number, cells, zone, links, members) for number, cells in rows]
     related = await _Related.load(viewer, parsed)
     matches = await _load_matches(viewer, parsed, match_on)
 
@@ -281,15 +300,22 @@ async def apply_activity_rows(
             fail(result, row.number, row.problems)
             continue
         _link_related(row, related)
-        target = matches.find(match_on, row.values.get("external_id"), row.natural_key())
+        found = matches.find(match_on, row.values.get("external_id"), row.natural_key())
+        if found.problem is not None:
+            fail_with(result, row.number, row.problems, found.problem)
+            continue
+        target = found.record
         if skipped_by_mode(mode, target is not None):
             result.skipped += 1
+            if found.key is not None:
+                result.matched_by[found.key] += 1
             continue
         problems = row.problems
         if target is None:
             target = _plan_create(viewer, row, problems)
             changes = target.values
         else:
+            problems.extend(overwrites(target.given, row.values, {}, "activity", _SHOWN))
             changes = _plan_update(row, target, problems)
         check_external_id(
             problems, changes.get("external_id"), target, matches.by_external_id, "activity"
@@ -298,11 +324,12 @@ async def apply_activity_rows(
         if problems.items:
             fail(result, row.number, problems)
             continue
-        is_new = matches.land(target, changes)
+        is_new = matches.land(target, changes, row.number, row.values, {})
         if is_new:
             result.created += 1
         else:
             result.updated += 1
+            result.matched_by[found.key or ""] += 1
         values = target.values
         if remind is not None:
             follow_ups.schedule(

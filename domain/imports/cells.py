@@ -3,12 +3,13 @@ and report a failed row's problems under the file's field names."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.custom_fields import Definitions
-from domain.errors import ErrorCode, Problems
+from domain.errors import ErrorCode, Problem, Problems
 from domain.imports.mapping import CUSTOM_FIELD_PREFIX, MATCH_FIELDS
 from domain.imports.values import parse_yes_no, split_tags
 from domain.validation import within_decimal_magnitude
@@ -26,6 +27,7 @@ class RowFailure:
     row: int
     field: str | None  # the canonical field ("phone", "contact.email", "customFields.x")
     message: str
+    code: ErrorCode = ErrorCode.INVALID
 
 
 @dataclass
@@ -35,6 +37,8 @@ class ChunkResult:
     skipped: int = 0
     failures: list[RowFailure] = field(default_factory=list)  # one or more per failed row
     failed_rows: set[int] = field(default_factory=set)
+    # match field → rows that matched a record by it (updated, or skipped by CREATE).
+    matched_by: Counter[str] = field(default_factory=Counter)
 
 
 def typed_custom_value(
@@ -112,7 +116,15 @@ def fail(result: ChunkResult, number: int, problems: Problems) -> None:
     """Counts the row as failed, with each of its problems."""
     result.failed_rows.add(number)
     for problem in problems.items:
-        result.failures.append(RowFailure(number, field_of(problem.field), problem.message))
+        result.failures.append(
+            RowFailure(number, field_of(problem.field), problem.message, problem.code)
+        )
+
+
+def fail_with(result: ChunkResult, number: int, problems: Problems, problem: Problem) -> None:
+    """Fails the row with `problem` (its keys disagree), after those its cells had."""
+    problems.items.append(problem)
+    fail(result, number, problems)
 
 
 def skipped_by_mode(mode: ImportMode, matched: bool) -> bool:

@@ -11,6 +11,7 @@ before it. SQLite has one connection: there each chunk commits before the next i
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from domain.errors import ErrorCode
 from domain.imports.cells import ChunkResult
 from domain.imports.mapping import ColumnMapping
 from domain.imports.rows import RawRow, RowProblem
@@ -109,6 +111,26 @@ def without_nul(value: Any) -> Any:
     return value
 
 
+class _RolledBack(Exception):
+    """Ends a dry run's chunk: its writes are undone, its result kept."""
+
+    def __init__(self, result: ChunkResult) -> None:
+        self.result = result
+
+
+async def _apply(job: ImportJob, chunk: Chunk) -> ChunkResult:
+    """The chunk's rows applied in the chunk's transaction; a dry run applies them just the
+    same (the same checks, matches and writes, so the same counts and row errors) inside a
+    savepoint that it then rolls back: no record, reminder or stage change stays."""
+    if not job.dry_run:
+        return await chunk.rows.apply(mode=job.mode, match_on=list(job.match_on))
+    try:
+        async with in_transaction():  # nested: a savepoint
+            raise _RolledBack(await chunk.rows.apply(mode=job.mode, match_on=list(job.match_on)))
+    except _RolledBack as done:
+        return done.result
+
+
 async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallback | None) -> None:
     """Applies the chunk, records its row errors and moves the job's counters and checkpoint,
     in one transaction; raises TakenOver or CancelRequested (all rolled back) if the
@@ -121,20 +143,24 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
             # its checkpoint, and the job redoes it; the job's COMPLETED, written with
             # a synchronous commit, flushes every chunk before it.
             await connection.execute_script("SET LOCAL synchronous_commit TO OFF")
-        result = await chunk.rows.apply(mode=job.mode, match_on=list(job.match_on))
+        result = await _apply(job, chunk)
         errors = [
             ImportRowError(
                 job_id=job.id,
                 row=f.row,
                 field=f.field,
                 message=without_nul(f.message),
+                code=f.code.value,
                 values=without_nul(chunk.raw.get(f.row)),
             )
             for f in result.failures
         ] + [
-            ImportRowError(job_id=job.id, row=n, field=None, message=p.message)
+            ImportRowError(
+                job_id=job.id, row=n, field=None, message=p.message, code=ErrorCode.INVALID.value
+            )
             for n, p in chunk.unreadable
         ]
+        matched_by = dict(Counter(job.matched_by or {}) + result.matched_by)
         if errors:
             await ImportRowError.bulk_create(errors)
         now = datetime.now(UTC)
@@ -145,6 +171,7 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
             updated_count=F("updated_count") + result.updated,
             skipped_count=F("skipped_count") + result.skipped,
             failed_count=F("failed_count") + (len(result.failed_rows) + len(chunk.unreadable)),
+            matched_by=matched_by,
             next_row=chunk.next_row,
             heartbeat_at=now,
             failed_attempts=0,
@@ -154,6 +181,7 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
             # either way this chunk is rolled back.
             raise CancelRequested if await ours.exists() else TakenOver
     job.next_row = chunk.next_row
+    job.matched_by = matched_by
     if on_progress is not None:
         await on_progress(await job_summaries(id=job.id).get())
 

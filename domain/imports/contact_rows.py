@@ -2,7 +2,9 @@
 
 Rows name their customer (`customer.externalId`, `customer.phone` or `customer.name`)
 and are matched against that customer's contacts only, on the `matchOn` fields (e-mail,
-phone, name), and against the contacts earlier rows of the chunk created. Values are
+phone, name), and against the contacts earlier rows of the chunk created, by the rule of
+`matches.resolve` (keys that disagree or that several contacts share fail the row), and
+never overwrite what an earlier row of the file gave (`matches.overwrites`). Values are
 checked by the API's rules (`clean_contact_fields`, `clean_custom_fields`); a customer
 keeps exactly the primary contact the API would give it. The chunk costs a constant
 number of statements: definitions, one lookup per link column, the linked customers'
@@ -34,16 +36,20 @@ from domain.imports.cells import (
     ChunkResult,
     check_match_on,
     fail,
+    fail_with,
     given,
     skipped_by_mode,
     typed_custom_fields,
 )
 from domain.imports.links import CustomerLinks, LinkedCustomer
+from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
 from domain.imports.values import parse_yes_no
 from domain.viewer import Viewer
 from models import Contact, Customer
 from models.enums import CustomFieldEntity, ImportKind, ImportMode
 
+# A column → the field a file calls it, in row errors.
+_SHOWN = {"phone_normalized": "phone", "is_primary": "isPrimary"}
 # Canonical import field → argument of `clean_contact_fields`.
 _COLUMNS = {"name": "name", "phone": "phone", "email": "email", "title": "title", "notes": "notes"}
 
@@ -57,6 +63,9 @@ class _Contact:
     is_primary: bool
     custom_fields: dict
     stored: int | None = None
+    name: str | None = None  # for messages
+    row: int | None = None  # a new one: the row that created it
+    given: Given = field(default_factory=list)  # what rows of the file gave it
 
 
 @dataclass
@@ -97,14 +106,17 @@ class _Book:
     by_customer: dict[int, list[_Contact]] = field(default_factory=dict)
     touched: set[int] = field(default_factory=set)  # customers whose contacts changed
 
-    def match(self, customer_id: int, keys: dict[str, str], match_on: list[str]) -> _Contact | None:
+    def match(self, customer_id: int, keys: dict[str, str], match_on: list[str]) -> Found[_Contact]:
+        """The contact of the customer the row's keys name (see `matches.resolve`)."""
         contacts = self.by_customer.get(customer_id, [])
-        for name in match_on:
-            if name in keys:
-                for contact in contacts:
-                    if contact.keys.get(name) == keys[name]:
-                        return contact
-        return None
+        return resolve(
+            match_on,
+            keys,
+            lambda name, key: [c for c in contacts if c.keys.get(name) == key],
+            None,
+            lambda contact: None,
+            lambda contact: label("contact", contact.name, None, contact.row),
+        )
 
     def make_only_primary(self, customer_id: int, primary: _Contact) -> None:
         for contact in self.by_customer.get(customer_id, []):
@@ -142,6 +154,7 @@ async def _load_book(viewer: Viewer, parsed: list[_Parsed], *, lock: bool) -> _B
                 bool(is_primary),
                 custom_fields or {},
                 stored=pk,
+                name=name,
             )
         )
     return book
@@ -170,9 +183,15 @@ async def apply_contact_rows(
             fail(result, row.number, row.problems)
             continue
         customer_id = row.customer.id
-        target = book.match(customer_id, row.keys, match_on)
+        found = book.match(customer_id, row.keys, match_on)
+        if found.problem is not None:
+            fail_with(result, row.number, row.problems, found.problem)
+            continue
+        target = found.record
         if skipped_by_mode(mode, target is not None):
             result.skipped += 1
+            if found.key is not None:
+                result.matched_by[found.key] += 1
             continue
         problems = row.problems
         if target is None:
@@ -181,10 +200,15 @@ async def apply_contact_rows(
                 fail(result, row.number, problems)
                 continue
             target.values["customer_id"] = customer_id
+            target.row = row.number
             book.by_customer.setdefault(customer_id, []).append(target)
             created.append(target)
             result.created += 1
         else:
+            # A phone is compared as its number, whatever its spacing.
+            problems.extend(
+                overwrites(target.given, row.clean, row.custom, "contact", _SHOWN, ("phone",))
+            )
             changes = await _plan_update(viewer, row, target, problems, definitions)
             if problems.items:
                 fail(result, row.number, problems)
@@ -194,6 +218,8 @@ async def apply_contact_rows(
             target.custom_fields = changes.get("custom_fields", target.custom_fields)
             target.is_primary = changes.get("is_primary", target.is_primary)
             result.updated += 1
+            result.matched_by[found.key or ""] += 1
+        remember(target.given, row.number, row.clean, row.custom)
         if target.is_primary:
             book.make_only_primary(customer_id, target)
         book.touched.add(customer_id)
@@ -221,7 +247,13 @@ async def _plan_create(
         path="customFields",
         definitions=definitions,
     )
-    return _Contact(values, dict(row.keys), values["is_primary"], values["custom_fields"])
+    return _Contact(
+        values,
+        dict(row.keys),
+        values["is_primary"],
+        values["custom_fields"],
+        name=values.get("name"),
+    )
 
 
 async def _plan_update(

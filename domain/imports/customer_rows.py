@@ -32,11 +32,13 @@ from domain.imports.cells import (
     check_external_id,
     check_match_on,
     fail,
+    fail_with,
     skipped_by_mode,
     typed_custom_fields,
 )
 from domain.imports.links import Members
 from domain.imports.mapping import MATCH_FIELDS as _MATCH_FIELDS
+from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
 from domain.imports.values import parse_kind, split_tags
 from domain.viewer import Viewer
 from models import Contact, Customer
@@ -66,6 +68,9 @@ class _Contact:
     phone_normalized: str | None
     email: str | None
     stored: int | None = None  # the stored contact's id
+    name: str | None = None  # for messages
+    row: int | None = None  # a new one: the row that created it
+    given: Given = field(default_factory=list)  # what rows of the file gave it
 
 
 @dataclass(eq=False, slots=True)
@@ -76,10 +81,13 @@ class _Target:
     custom_fields: dict
     external_id: str | None
     stored: int | None = None  # the stored customer's id
+    name: str | None = None  # as stored, or as its row gave it: for messages
     contacts: list[_Contact] = field(default_factory=list)
     touched: bool = False
     listed: bool = False  # a new one: in the list of customers to insert
     record: tuple = ()  # a new one: its values as inserted, laid out while checking
+    row: int | None = None  # a new one: the row that created it
+    given: Given = field(default_factory=list)  # what rows of the file gave it
 
 
 @dataclass(slots=True)
@@ -245,38 +253,77 @@ async def _apply(
     )
     await _load_contacts(targets)
 
+    def holders(name: str, key: str) -> list[_Target]:
+        return index[name].get(key, _NONE)
+
     created: list[_Target] = []
     for row in parsed:
-        target = None
-        for name in match_on:
-            key = row.keys.get(name)
-            if key is not None and key in index[name]:
-                target = index[name][key]
-                break
+        found = resolve(
+            match_on, row.keys, holders, row.clean.get("external_id"), _external_id, _describe
+        )
+        if found.problem is not None:
+            fail_with(result, row.number, row.problems, found.problem)
+            continue
+        target = found.record
         if skipped_by_mode(mode, target is not None):
             result.skipped += 1
+            if found.key is not None:
+                result.matched_by[found.key] += 1
             continue
         problems = row.problems  # those of the cells, then those of the create or update
         if target is None:
             target = _plan_create(row, problems, by_external_id)
         else:
+            problems.extend(
+                overwrites(target.given, row.clean, row.custom, "customer", _SHOWN, _NOT_GIVEN)
+            )
             await _plan_update(viewer, row, target, problems, definitions, by_external_id)
         if problems.items:
             fail(result, row.number, problems)
             continue
         if target.stored is None and not target.listed:
             target.listed = True
+            target.row = row.number
+            for contact in target.contacts:  # its first, from this row's cells
+                contact.row = row.number
+                remember(contact.given, row.number, row.contact, {})
             created.append(target)
             result.created += 1
         else:
             result.updated += 1
-        for name, key in row.keys.items():
-            index[name].setdefault(key, target)
+            result.matched_by[found.key or ""] += 1
+        remember(target.given, row.number, row.clean, row.custom)
+        for name in match_on:  # the only fields rows are matched by
+            key = row.keys.get(name)
+            if key is None:
+                continue
+            held = index[name].get(key)
+            if held is None:
+                index[name][key] = [target]
+            elif all(other is not target for other in held):
+                held.append(target)
         if target.external_id is not None:
             by_external_id.setdefault(target.external_id, target)
 
     await _write(viewer, created, list(targets.values()), checked.layout)
     return result
+
+
+# A column → the field a file calls it, in row errors.
+_SHOWN = {"phone_normalized": "phone", "external_id": "externalId", "lead_source": "leadSource"}
+# Not compared between rows: a phone is compared as its number, whatever its spacing.
+_NOT_GIVEN = ("phone", "tags_index")
+
+
+_NONE: list[_Target] = []  # held by no customer (never appended to)
+
+
+def _external_id(target: _Target) -> str | None:
+    return target.external_id
+
+
+def _describe(target: _Target) -> str:
+    return label("customer", target.name, target.external_id, target.row)
 
 
 _MATCH_COLUMNS = {
@@ -290,15 +337,15 @@ _MATCH_COLUMNS = {
 
 async def _load_matches(
     viewer: Viewer, wanted: dict[str, set[str]], match_on: list[str], *, lock: bool
-) -> tuple[dict[int, _Target], dict[str, dict[str, _Target]], dict[str, _Target]]:
-    """The stored customers the rows may match or collide with: one query per field,
-    `lock`ing them (FOR UPDATE on PostgreSQL; SQLite has one writer) until the chunk
-    commits."""
+) -> tuple[dict[int, _Target], dict[str, dict[str, list[_Target]]], dict[str, _Target]]:
+    """The stored customers the rows may match or collide with, each key with every
+    customer holding it (several: ambiguous): one query per field, `lock`ing them (FOR
+    UPDATE on PostgreSQL; SQLite has one writer) until the chunk commits."""
     lookups = {name for name in match_on if wanted[name]}
     if wanted["externalId"]:
         lookups.add("externalId")  # a new external id must not be taken
     targets: dict[int, _Target] = {}
-    index: dict[str, dict[str, _Target]] = {name: {} for name in MATCH_FIELDS}
+    index: dict[str, dict[str, list[_Target]]] = {name: {} for name in MATCH_FIELDS}
     db = Customer._meta.db
     for name in MATCH_FIELDS:
         if name not in lookups:
@@ -323,7 +370,9 @@ async def _load_matches(
             if target is None:
                 if isinstance(custom_fields, str):
                     custom_fields = json.loads(custom_fields)
-                target = targets[pk] = _Target({}, custom_fields or {}, external_id, stored=pk)
+                target = targets[pk] = _Target(
+                    {}, custom_fields or {}, external_id, stored=pk, name=customer_name
+                )
             key = {
                 "externalId": external_id,
                 "email": email,
@@ -331,8 +380,9 @@ async def _load_matches(
                 "name": (customer_name or "").lower(),
             }[name]
             if key is not None:
-                index[name].setdefault(key, target)  # the oldest of several
-    by_external_id = dict(index["externalId"])
+                index[name].setdefault(key, []).append(target)  # oldest first
+    # External ids are unique per workspace: one customer each.
+    by_external_id = {key: held[0] for key, held in index["externalId"].items()}
     if "externalId" not in match_on:
         index["externalId"] = {}
     return targets, index, by_external_id
@@ -344,12 +394,14 @@ async def _load_contacts(targets: dict[int, _Target]) -> None:
     db = Contact._meta.db
     contacts = await bulk_sql.fetch(
         db,
-        'SELECT "id", "customer_id", "phone_normalized", "email" FROM "contact" '
+        'SELECT "id", "customer_id", "phone_normalized", "email", "name" FROM "contact" '
         f'WHERE {bulk_sql.any_of(db, "customer_id", 1, "BIGINT")} ORDER BY "id"',
         [bulk_sql.list_parameter(db, targets)],
     )
-    for pk, customer_id, phone_normalized, email in contacts:
-        targets[customer_id].contacts.append(_Contact({}, phone_normalized, email, stored=pk))
+    for pk, customer_id, phone_normalized, email, name in contacts:
+        targets[customer_id].contacts.append(
+            _Contact({}, phone_normalized, email, stored=pk, name=name)
+        )
 
 
 async def _new_contact(
@@ -399,12 +451,19 @@ async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _
         problems, viewer, CustomFieldEntity.CUSTOMER, row.custom, "customFields", definitions
     )
     values["workspace_id"] = viewer.workspace_id
-    target = _Target(values, values["custom_fields"], values.get("external_id"))
+    target = _Target(
+        values, values["custom_fields"], values.get("external_id"), name=values.get("name")
+    )
     contact = None
     if row.contact:
         contact = await _new_contact(viewer, row.contact, contact_problems, definitions)
         target.contacts.append(
-            _Contact(contact, contact.get("phone_normalized"), contact.get("email"))
+            _Contact(
+                contact,
+                contact.get("phone_normalized"),
+                contact.get("email"),
+                name=contact.get("name"),
+            )
         )
     return _Creation(target, contact, problems.items, contact_problems.items)
 
@@ -444,16 +503,18 @@ async def _plan_update(
     contact_match: _Contact | None = None
     new_contact: dict[str, Any] | None = None
     if row.contact:
-        phone, email = row.contact.get("phone_normalized"), row.contact.get("email")
-        contact_match = next(
-            (
-                c
-                for c in target.contacts
-                if (phone and c.phone_normalized == phone) or (email and c.email == email)
-            ),
-            None,
-        )
-        if contact_match is None:
+        found = _contact_of(target, row.contact)
+        if found.problem is not None:
+            problem = found.problem
+            problems.add(f"contact.{problem.field}", problem.message, problem.code)
+        contact_match = found.record
+        if contact_match is not None:
+            problems.extend(
+                overwrites(
+                    contact_match.given, row.contact, {}, "contact", _CONTACT_SHOWN, ("phone",)
+                )
+            )
+        elif found.problem is None:
             new_contact = row.creation.contact
             problems.extend(row.creation.contact_problems)
             new_contact["is_primary"] = not target.contacts
@@ -471,10 +532,43 @@ async def _plan_update(
             row.contact.get("phone_normalized") or contact_match.phone_normalized
         )
         contact_match.email = row.contact.get("email") or contact_match.email
+        remember(contact_match.given, row.number, row.contact, {})
     elif new_contact is not None:
-        target.contacts.append(
-            _Contact(new_contact, new_contact.get("phone_normalized"), new_contact.get("email"))
+        contact = _Contact(
+            new_contact,
+            new_contact.get("phone_normalized"),
+            new_contact.get("email"),
+            name=new_contact.get("name"),
+            row=row.number,
         )
+        remember(contact.given, row.number, row.contact, {})
+        target.contacts.append(contact)
+
+
+# An inline contact's cells → the field a file calls them, in row errors.
+_CONTACT_SHOWN = {name: f"contact.{name}" for name in _CONTACT_COLUMNS} | {
+    "phone_normalized": "contact.phone"
+}
+
+
+def _contact_of(target: _Target, contact: dict[str, Any]) -> Found[_Contact]:
+    """The customer's contact a row's contact cells name, by phone and e-mail, which must
+    agree (see `matches.resolve`)."""
+    keys = {"phone": contact.get("phone_normalized"), "email": contact.get("email")}
+
+    def holders(name: str, key: Any) -> list[_Contact]:
+        if name == "phone":
+            return [c for c in target.contacts if c.phone_normalized == key]
+        return [c for c in target.contacts if c.email == key]
+
+    return resolve(
+        ("phone", "email"),
+        keys,
+        holders,
+        None,
+        lambda c: None,
+        lambda c: label("contact", c.name, None, c.row),
+    )
 
 
 # ---------------------------------------------------------------- writing

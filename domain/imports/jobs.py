@@ -52,6 +52,8 @@ class ImportRequest:
     match_on: list[str] | None = None
     idempotency_key: str | None = None
     sheet: str | None = None
+    # Check and match every row as a real run would, writing no record: a file tried first.
+    dry_run: bool = False
 
 
 def _payload(
@@ -133,6 +135,15 @@ async def start_import(
             workspace_id=viewer.workspace_id, idempotency_key=key
         ).first()
         if existing is not None:
+            if existing.dry_run != request.dry_run:
+                # A real run must not answer with the dry run it tried first, nor the reverse.
+                raise DomainError.single(
+                    "input.idempotencyKey",
+                    f"This key started a {'dry' if existing.dry_run else 'real'} run; "
+                    "use another key for the "
+                    f"{'dry' if request.dry_run else 'real'} one.",
+                    ErrorCode.CONFLICT,
+                )
             return existing, False
     problems = Problems()
     payload, fmt = _payload(problems, request, max_bytes)
@@ -163,6 +174,7 @@ async def start_import(
             file_name=(clean_text(request.file_name) or "")[-FILE_NAME_LIMIT:] or None,
             payload=payload,
             sheet=sheet,
+            dry_run=request.dry_run,
         )
     except IntegrityError:
         if key is None:

@@ -43,13 +43,13 @@ class CustomerLinks:
 
     def __init__(self, customers: list[dict[str, Any]]) -> None:
         self.by_external_id: dict[str, dict[str, Any]] = {}
-        self.by_phone: dict[str, dict[str, Any]] = {}
+        self.by_phone: dict[str, list[dict[str, Any]]] = {}
         self.by_name: dict[str, list[dict[str, Any]]] = {}
-        for customer in customers:  # oldest first: of several with one phone, the oldest
+        for customer in customers:  # oldest first
             if customer["external_id"] is not None:
                 self.by_external_id[customer["external_id"]] = customer
             if customer["phone_normalized"] is not None:
-                self.by_phone.setdefault(customer["phone_normalized"], customer)
+                self.by_phone.setdefault(customer["phone_normalized"], []).append(customer)
             self.by_name.setdefault((customer["name"] or "").lower(), []).append(customer)
 
     @classmethod
@@ -81,36 +81,52 @@ class CustomerLinks:
         return cls([found[pk] for pk in sorted(found)])
 
     def find(self, problems: Problems, cells: Cells) -> LinkedCustomer | None:
-        """The row's customer; None with a problem when it names none, or several."""
+        """The row's customer; None with a problem when it names none, several (a phone or
+        name several customers share, and nothing else that names one), or two (its
+        external id one customer, its phone another: never a pick)."""
         tried: list[str] = []
         first: str | None = None
+        # (link field, customers holding the row's key, what several are, what it was)
+        looked: list[tuple[str, list[dict[str, Any]], str, str | None]] = []
         if external_id := clean_text(cells.get("customer.externalId")):
             first = "customer.externalId"
-            if hit := self.by_external_id.get(external_id):
-                return self._linked(hit, first)
-            tried.append(f"external id “{external_id}”")
+            hit = self.by_external_id.get(external_id)
+            looked.append((first, [hit] if hit else [], "", f"external id “{external_id}”"))
         if cells.get("customer.phone") is not None:
             first = first or "customer.phone"
             phone, normalized = check_phone(problems, "customer.phone", cells["customer.phone"])
-            if normalized is not None and (hit := self.by_phone.get(normalized)):
-                return self._linked(hit, "customer.phone")
-            if phone is not None:
-                tried.append(f"phone “{phone}”")
+            held = self.by_phone.get(normalized, []) if normalized is not None else []
+            several = f"have phone “{phone}”: give the customer's external id instead."
+            looked.append(("customer.phone", held, several, phone and f"phone “{phone}”"))
         if name := clean_text(cells.get("customer.name")):
             first = first or "customer.name"
-            named = self.by_name.get(name.lower(), [])
-            if len(named) == 1:
-                return self._linked(named[0], "customer.name")
-            if named:
+            held = self.by_name.get(name.lower(), [])
+            several = f"are named “{name}”: give the customer's external id or phone instead."
+            looked.append(("customer.name", held, several, f"name “{name}”"))
+        found: list[tuple[str, dict[str, Any]]] = []  # (link field, the one customer it names)
+        shared: tuple[str, str] | None = None  # (link field, message) of a key several hold
+        for field, held, several, text in looked:
+            if len(held) == 1:
+                found.append((field, held[0]))
+            elif held:
+                shared = shared or (field, f"{len(held)} customers {several}")
+            elif text is not None:
+                tried.append(text)
+        if found:
+            (field, customer), *others = found
+            other = next(((f, c) for f, c in others if c["id"] != customer["id"]), None)
+            if other is not None:
                 problems.add(
-                    "customer.name",
-                    f"{len(named)} customers are named “{name}”: "
-                    "give the customer's external id or phone instead.",
+                    other[0],
+                    f"The row's {field} is customer “{customer['name']}”, its {other[0]} "
+                    f"customer “{other[1]['name']}”: say which one.",
                     ErrorCode.CONFLICT,
                 )
                 return None
-            tried.append(f"name “{name}”")
-        if first is None:
+            return self._linked(customer, field)
+        if shared is not None:
+            problems.add(shared[0], shared[1], ErrorCode.CONFLICT)
+        elif first is None:
             problems.add(
                 "customer.name",
                 "Say which customer: give its external id, phone or name.",

@@ -1,16 +1,161 @@
-"""Which record a row of activities or deals is: a stored one, or one an earlier row of
-the chunk created, found by external id or by one other key (an activity's customer,
-kind, time and content; a deal's customer, pipeline and name), in `matchOn`'s order.
+"""Which record a row is: the one rule every import kind matches rows by, and the
+`Matches` index of activities and deals.
 
-A record a row creates or changes is matchable by the rows after it, so a file naming
-one record twice changes it twice rather than creating it twice.
+A row names a record by each match field it gives (`matchOn`, in order). It is that
+record only when its keys agree: a key that several records share is ambiguous, keys
+that find different records disagree, and a row whose external id differs from the
+one its record already has names another record. Each is a row error (CONFLICT) that
+names the records, never a pick or an overwrite. A record is found among the stored
+ones and those earlier rows of the chunk created; and rows of one file never overwrite
+each other: a later row naming a record an earlier row created or changed may add to
+it (cells the earlier rows left blank, contacts), but a cell that differs from what an
+earlier row gave it fails the row, naming that row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+
+from domain.errors import ErrorCode, Problem
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Found(Generic[T]):
+    """What a row's keys find: one record (and the match field that found it), none, or a
+    problem that fails the row."""
+
+    record: T | None = None
+    key: str | None = None
+    problem: Problem | None = None
+
+
+def label(what: str, name: str | None, external_id: str | None, row: int | None) -> str:
+    """A record as a person finds it: its name, external id, and the row that created it."""
+    notes = []
+    if external_id is not None:
+        notes.append(f"external id “{external_id}”")
+    if row is not None:
+        notes.append(f"created by row {row}")
+    named = f"{what} “{name}”" if name else f"a {what} without a name"
+    return f"{named} ({', '.join(notes)})" if notes else named
+
+
+def resolve(
+    match_on: Sequence[str],
+    keys: Mapping[str, Hashable],
+    holders: Callable[[str, Hashable], Sequence[T]],
+    external_id: str | None,
+    external_id_of: Callable[[T], str | None],
+    describe: Callable[[T], str],
+) -> Found[T]:
+    """The record a row's `keys` (match field → value compared) name: every field of
+    `match_on` the row gives is looked up (`holders`: the records holding that key), and
+    they must agree."""
+    first: str | None = None  # the first field that found a record, and that record
+    record: T | None = None
+    for name in match_on:
+        key = keys.get(name)
+        if key is None:
+            continue
+        held = holders(name, key)
+        if not held:
+            continue
+        if len(held) > 1:
+            # A composite key (customer, pipeline, name) shows the part the row wrote: its last.
+            text = key[-1] if isinstance(key, tuple) else key
+            named = "; ".join(describe(one) for one in held[:3])
+            more = f" and {len(held) - 3} more" if len(held) > 3 else ""
+            return Found(
+                problem=Problem(
+                    name,
+                    f"Ambiguous: {len(held)} records have {name} “{text}”: {named}{more}. "
+                    "Make it unique, or leave it out of matchOn.",
+                    ErrorCode.CONFLICT,
+                )
+            )
+        if record is None:
+            first, record = name, held[0]
+        elif held[0] is not record:
+            return Found(
+                problem=Problem(
+                    name,
+                    f"The row's {first} is {describe(record)}, but its {name} is "
+                    f"{describe(held[0])}: fix the row, or the records, rather than merge them.",
+                    ErrorCode.CONFLICT,
+                )
+            )
+    if record is None:
+        return _NOTHING
+    held_id = external_id_of(record)
+    if external_id is not None and held_id is not None and held_id != external_id:
+        return Found(
+            problem=Problem(
+                "externalId",
+                f"The row's {first} is {describe(record)}, whose external id is not "
+                f"“{external_id}”: an import never replaces one external id with another.",
+                ErrorCode.CONFLICT,
+            )
+        )
+    return Found(record, first)
+
+
+_NOTHING: Found[Any] = Found()
+
+
+# What rows of the file gave a record, in their order: (row, columns, custom fields),
+# kept as the rows hold them (nothing copied for the many records one row alone gives).
+Given = list[tuple[int, Mapping[str, Any], Mapping[str, Any]]]
+
+
+def remember(given: Given, row: int, values: Mapping[str, Any], custom: Mapping[str, Any]) -> None:
+    """Notes what a row that landed gave its record."""
+    given.append((row, values, custom))
+
+
+def overwrites(
+    given: Given,
+    values: Mapping[str, Any],
+    custom: Mapping[str, Any],
+    what: str,
+    shown: Mapping[str, str] | None = None,
+    leave_out: tuple[str, ...] = (),
+) -> list[Problem]:
+    """The cells of a row (its columns but `leave_out`, its custom fields one by one) that
+    differ from what an earlier row of the file gave the same record; `shown`: a column →
+    the field the file calls it."""
+    problems: list[Problem] = []
+    if not given:
+        return problems
+    cells = [(c, v, 1) for c, v in values.items() if c not in leave_out]
+    cells += [(k, v, 2) for k, v in custom.items()]
+    for column, value, part in cells:
+        for row, *earlier in given:
+            if column not in earlier[part - 1]:
+                continue
+            old = earlier[part - 1][column]
+            if old != value:
+                name = (shown or {}).get(column, column) if part == 1 else f"customFields.{column}"
+                problems.append(
+                    Problem(
+                        name,
+                        f"Row {row} of this file gave this {what} {name} “{_text(old)}”, "
+                        f"this row “{_text(value)}”: rows of one file never overwrite each "
+                        "other (one row per record, or the same values).",
+                        ErrorCode.CONFLICT,
+                    )
+                )
+            break  # the first row that gave it: any later one gave the same
+    return problems
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return ", ".join(_text(item) for item in value)
+    return str(getattr(value, "value", value))
 
 
 @dataclass(eq=False)
@@ -21,6 +166,8 @@ class Record:
     stored: int | None = None
     changed: set[str] = field(default_factory=set)  # columns changed, when stored
     listed: bool = False  # a new one: in the list of records to insert
+    row: int | None = None  # a new one: the row that created it
+    given: Given = field(default_factory=list)  # what rows of the file gave it
 
 
 R = TypeVar("R", bound=Record)
@@ -30,47 +177,82 @@ K = TypeVar("K", bound=Hashable)
 class Matches(Generic[R, K]):
     """The records a chunk's rows may be, by external id and by `key_field`'s key."""
 
-    def __init__(self, key_field: str, key_of: Callable[[R], K], stored: Iterable[R]) -> None:
+    def __init__(
+        self,
+        key_field: str,
+        key_of: Callable[[R], K],
+        stored: Iterable[R],
+        *,
+        what: str,
+        name_of: Callable[[R], str | None],
+    ) -> None:
         self.key_field = key_field  # the match field besides "externalId"
+        self.what = what  # "deal", "activity": for messages
         self._key_of = key_of
+        self._name_of = name_of
         # Also what tells a row that the external id it gives is taken.
         self.by_external_id: dict[str, R] = {}
-        self.by_key: dict[K, R] = {}
+        self.by_key: dict[K, list[R]] = {}
         self.created: list[R] = []  # in the order the rows created them
-        for record in stored:  # oldest first: of several with one key, the oldest
+        for record in stored:  # oldest first
             if record.values["external_id"] is not None:
                 self.by_external_id[record.values["external_id"]] = record
-            self.by_key.setdefault(key_of(record), record)
+            self.by_key.setdefault(key_of(record), []).append(record)
 
-    def find(self, match_on: Sequence[str], external_id: str | None, key: K | None) -> R | None:
-        """The record of the first field of `match_on` that the row gives and that finds one."""
-        for name in match_on:
-            if name == "externalId" and external_id is not None:
-                found = self.by_external_id.get(external_id)
-            elif name == self.key_field and key is not None:
-                found = self.by_key.get(key)
-            else:
-                found = None
-            if found is not None:
-                return found
-        return None
+    def find(self, match_on: Sequence[str], external_id: str | None, key: K | None) -> Found[R]:
+        """The record the row's external id and key name (see `resolve`)."""
 
-    def land(self, record: R, changes: dict[str, Any]) -> bool:
+        def holders(name: str, value: Hashable) -> Sequence[R]:
+            if name == "externalId":
+                held = self.by_external_id.get(value)  # type: ignore[call-overload]
+                return [] if held is None else [held]
+            return self.by_key.get(value, [])  # type: ignore[call-overload]
+
+        keys = {"externalId": external_id, self.key_field: key}
+        return resolve(
+            match_on,
+            keys,
+            holders,
+            external_id,
+            lambda record: record.values["external_id"],
+            self.describe,
+        )
+
+    def describe(self, record: R) -> str:
+        return label(self.what, self._name_of(record), record.values["external_id"], record.row)
+
+    def land(
+        self,
+        record: R,
+        changes: dict[str, Any],
+        row: int,
+        gave: Mapping[str, Any],
+        custom: Mapping[str, Any],
+    ) -> bool:
         """Takes in a row that passed: a new `record` joins those to insert (True), a
-        matched one takes the row's `changes` (False). Later rows may match it either way."""
+        matched one takes the row's `changes` (False); either way it remembers what the
+        row `gave` and its `custom` fields (see `overwrites`). Later rows may match it
+        either way."""
         is_new = record.stored is None and not record.listed
         if is_new:
             record.listed = True
+            record.row = row
             self.created.append(record)
         else:
             record.values.update(changes)
             if record.stored is not None:
                 record.changed.update(changes)
-        self.by_key.setdefault(self._key_of(record), record)
+        remember(record.given, row, gave, custom)
+        held = self.by_key.setdefault(self._key_of(record), [])
+        if record not in held:
+            held.append(record)
         if record.values["external_id"] is not None:
             self.by_external_id.setdefault(record.values["external_id"], record)
         return is_new
 
     def records(self) -> list[R]:
         """Every record rows may have matched or created (some listed more than once)."""
-        return [*self.by_external_id.values(), *self.by_key.values()]
+        return [
+            *self.by_external_id.values(),
+            *(record for held in self.by_key.values() for record in held),
+        ]

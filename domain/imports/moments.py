@@ -2,7 +2,9 @@
 
 "2026-03-05", "2026/3/5 14:30", "2026年3月5日 14点30分", "2026-03-05T06:30:00Z" and an
 Excel serial day number (46086.6, what a date cell formatted as a number holds) are all
-read. A time without an offset is a wall-clock time in the workspace's time zone.
+read. Whose clock a value without an offset is on, and what a date alone means, is
+the one rule of `domain.local_time` (the importing user's zone, else the workspace's;
+a date alone is 09:00), which the API follows too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from domain.dates import EARLIEST_YEAR, LATEST_YEAR, in_range
+from domain.local_time import LocalMoment, to_instant
 
 _MOMENT = re.compile(
     r"(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
@@ -68,11 +71,9 @@ def _wall_clock(text: str) -> tuple[datetime, bool, timezone | None] | None:
     return moment, timed, _offset(parts["offset"])
 
 
-def parse_instant(
-    raw: str | None, zone: str, *, date_only_at: time = time(0)
-) -> tuple[datetime | None, str | None]:
-    """(the instant in UTC, None), or (None, message). A date alone is at `date_only_at`
-    in the workspace's zone; a blank cell is (None, None)."""
+def parse_instant(raw: str | None, zone: ZoneInfo) -> tuple[datetime | None, str | None]:
+    """(the instant in UTC, None), or (None, message); a blank cell is (None, None).
+    Without an offset the cell is on a clock in `zone` (`domain.local_time.to_instant`)."""
     if raw is None or not raw.strip():
         return None, None
     text = _text(raw)
@@ -81,12 +82,15 @@ def parse_instant(
         if read is None:
             return None, f"“{text}” is not a date or time: {_HINT}."
         moment, timed, offset = read
-        if not timed:
-            moment = datetime.combine(moment.date(), date_only_at)
-        moment = moment.replace(tzinfo=offset or ZoneInfo(zone))
+        if offset is not None:
+            moment = moment.replace(tzinfo=offset)
+        # As written first (the years people typed), then as the instant it names.
         if not in_range(moment):
             return None, _outside(text)
-        return moment.astimezone(UTC), None
+        instant = to_instant(LocalMoment(moment, date_only=not timed), zone)
+        if not in_range(instant):
+            return None, _outside(text)
+        return instant, None
     except (ValueError, OverflowError):
         return None, f"“{text}” is not a date or time: {_HINT}."
 

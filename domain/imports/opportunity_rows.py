@@ -34,13 +34,14 @@ from domain.imports.cells import (
     check_external_id,
     check_match_on,
     fail,
+    fail_with,
     given,
     skipped_by_mode,
     typed_custom_fields,
 )
 from domain.imports.exact_updates import set_columns
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
-from domain.imports.matches import Matches, Record
+from domain.imports.matches import Matches, Record, overwrites
 from domain.imports.moments import parse_day
 from domain.imports.values import parse_amount, parse_percentage
 from domain.pipelines import closing_fields, status_for
@@ -78,6 +79,13 @@ _COLUMNS = (
 )
 
 NameKey = tuple[int, int, str]  # customer, pipeline, name in lower case
+# A column → the field a file calls it, in row errors.
+_SHOWN = {
+    "expected_close_date": "expectedCloseDate",
+    "probability_override": "probability",
+    "owner_id": "owner",
+    "external_id": "externalId",
+}
 
 
 @dataclass(eq=False)
@@ -260,7 +268,9 @@ async def _load_matches(
         )
         for line in lines:
             deals[line["opportunity_id"]].line_currencies.append(line["product__currency"])
-    return Matches("name", _Deal.name_key, deals.values())
+    return Matches(
+        "name", _Deal.name_key, deals.values(), what="deal", name_of=lambda d: d.values["name"]
+    )
 
 
 _SELECT_DEALS = 'SELECT "id", ' + ", ".join(f'"{column}"' for column in _COLUMNS)
@@ -345,16 +355,26 @@ async def apply_opportunity_rows(
             continue
         # A pipeline the row names but the workspace lacks was reported: nothing to match in.
         pipeline_id = row.pipeline_id if "pipeline" in row.present else process.default_id
-        target = matches.find(match_on, row.values.get("external_id"), row.name_key(pipeline_id))
+        found = matches.find(match_on, row.values.get("external_id"), row.name_key(pipeline_id))
+        if found.problem is not None:
+            fail_with(result, row.number, row.problems, found.problem)
+            continue
+        target = found.record
         if skipped_by_mode(mode, target is not None):
             result.skipped += 1
+            if found.key is not None:
+                result.matched_by[found.key] += 1
             continue
         problems = row.problems
         moves: list[tuple[_Deal, int | None, int]] = []
+        gave = dict(row.values)
+        if "stage" in row.present:
+            gave["stage"] = row.present["stage"].lower()
         if target is None:
             target = await _plan_create(chunk, row, problems, pipeline_id, moves)
             changes = target.values
         else:
+            problems.extend(overwrites(target.given, gave, row.custom, "deal", _SHOWN))
             changes = await _plan_update(chunk, row, target, problems, moves)
         check_external_id(
             problems, changes.get("external_id"), target, matches.by_external_id, "deal"
@@ -362,10 +382,11 @@ async def apply_opportunity_rows(
         if problems.items:
             fail(result, row.number, problems)
             continue
-        if matches.land(target, changes):
+        if matches.land(target, changes, row.number, gave, row.custom):
             result.created += 1
         else:
             result.updated += 1
+            result.matched_by[found.key or ""] += 1
         chunk.stage_changes.extend(moves)
 
     await _write(chunk, matches.created, matches.records())

@@ -471,7 +471,7 @@ async def test_malformed_customer_id_is_not_found(gql: GraphQL, workspace):
     ]
 
 
-async def test_an_instant_without_offset_is_taken_as_utc(gql: GraphQL, workspace):
+async def test_an_instant_without_offset_is_on_the_viewers_clock_here_utc(gql: GraphQL, workspace):
     # given
     customer = await create_customer(gql, workspace)
 

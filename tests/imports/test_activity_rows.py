@@ -8,6 +8,7 @@ import pytest
 
 from domain.activities import ActivityData, log_activity
 from domain.customers import ContactData
+from domain.errors import ErrorCode
 from domain.imports.activity_rows import apply_activity_rows
 from domain.imports.cells import ChunkResult
 from domain.opportunities import OpportunityData, create_opportunity
@@ -20,8 +21,10 @@ from tests.imports.kinds import admin_of, apply_rows, customer, failures
 
 @pytest.fixture
 async def viewer(workspace: Account) -> Viewer:
+    # A team in Shanghai: rows without an offset are on the importing user's clock.
     viewer = await admin_of(workspace)
     await Workspace.filter(id=viewer.workspace_id).update(timezone="Asia/Shanghai")
+    await User.filter(id=viewer.user_id).update(timezone="Asia/Shanghai")
     return viewer
 
 
@@ -103,7 +106,7 @@ async def test_activities_are_logged_with_kinds_times_contacts_and_authors(viewe
     wang = await Contact.get(customer_id=a.id, name="王伟")
     assert [(x.kind, x.occurred_at, x.content) for x in stored] == [
         (ActivityKind.CALL, utc(2026, 3, 5, 6, 30), "约了演示"),
-        (ActivityKind.VISIT, utc(2026, 3, 5, 16, 0), "上门演示"),
+        (ActivityKind.VISIT, utc(2026, 3, 6, 1, 0), "上门演示"),  # a date alone: 09:00
         (ActivityKind.MESSAGE, utc(2026, 3, 7, 1, 5), "发了报价"),
         (ActivityKind.MEETING, utc(2026, 3, 8, 2, 0), "签约会"),
         (ActivityKind.OTHER, utc(2026, 3, 9, 4, 0), "没写方式"),  # Excel day 46090.5, noon
@@ -312,12 +315,17 @@ async def test_external_ids_identify_activities_and_stay_unique(viewer: Viewer):
         match_on=("externalId",),
     )
 
-    # then: the third row is the second's activity again, updated
-    assert (result.created, result.updated, result.failures) == (1, 2, [])
+    # then: the third row is the second's activity again, which a row of the same file
+    # gave another time and text: it fails rather than overwrite them
+    assert (result.created, result.updated) == (1, 1)
+    assert {(f.row, f.field, f.code) for f in result.failures} == {
+        (3, "occurredAt", ErrorCode.CONFLICT),
+        (3, "content", ErrorCode.CONFLICT),
+    }
     stored = await activities_of(a.id)
     assert [(x.external_id, x.kind, x.content) for x in stored] == [
         ("CALL-1", ActivityKind.CALL, "初次通话"),
-        ("CALL-2", ActivityKind.OTHER, "三"),
+        ("CALL-2", ActivityKind.OTHER, "二"),
     ]
 
     # when: matching on content, a new activity may not take a used external id

@@ -7,6 +7,7 @@ from tortoise.transactions import in_transaction
 
 from api.core.ids import from_global_id
 from domain.custom_fields import CustomFieldData, define_custom_field
+from domain.errors import ErrorCode
 from domain.imports.cells import ChunkResult, RowFailure
 from domain.imports.customer_rows import apply_customer_rows
 from domain.viewer import Viewer
@@ -125,7 +126,7 @@ async def test_a_landline_matches_in_its_international_and_its_home_form(viewer:
     ]
 
 
-async def test_match_fields_are_tried_in_order(viewer: Viewer):
+async def test_match_fields_are_tried_in_order_and_must_agree(viewer: Viewer):
     # given: A has external id E1, B has the phone
     await apply(
         viewer,
@@ -137,9 +138,9 @@ async def test_match_fields_are_tried_in_order(viewer: Viewer):
     result = await apply(
         viewer,
         [
-            # both fields match: the external id, tried first, decides
+            # both fields match, different customers: neither is picked
             {"externalId": "E1", "phone": "13900000000", "website": "a.example"},
-            # the external id matches nobody: the phone decides
+            # the external id matches nobody: the phone decides, and B (with none) takes E9
             {"externalId": "E9", "phone": "139 0000 0000", "industry": "制造"},
             # names match whatever their case
             {"name": "a", "leadSource": "展会"},
@@ -148,9 +149,13 @@ async def test_match_fields_are_tried_in_order(viewer: Viewer):
     )
 
     # then
-    assert (result.created, result.updated, result.failures) == (0, 3, [])
+    assert (result.created, result.updated) == (0, 2)
+    (failure,) = result.failures
+    assert (failure.row, failure.field, failure.code) == (1, "phone", ErrorCode.CONFLICT)
+    assert "“A” (external id “E1”)" in failure.message and "“B”" in failure.message
+    assert result.matched_by == {"phone": 1, "name": 1}
     a, b = await customers(viewer)
-    assert (a.website, a.phone, a.lead_source) == ("a.example", "13900000000", "展会")
+    assert (a.website, a.phone, a.lead_source) == (None, None, "展会")
     assert (b.industry, b.external_id) == ("制造", "E9")
 
 
@@ -186,22 +191,30 @@ async def test_blank_cells_never_erase(viewer: Viewer):
     assert (stored.lead_source, stored.tags, stored.kind) == ("官网", ["VIP"], CustomerKind.PERSON)
 
 
-async def test_rows_of_one_chunk_match_each_other(viewer: Viewer):
+async def test_rows_of_one_chunk_match_each_other_but_never_overwrite_each_other(viewer: Viewer):
     # when
     result = await apply(
         viewer,
         [
             {"name": "云帆科技", "phone": "+86 138-0013-8000"},
-            {"name": "云帆科技有限公司", "phone": "13800138000", "industry": "软件"},
+            # the same customer, adding what the first row left blank
+            {"name": "云帆科技", "phone": "13800138000", "industry": "软件"},
+            # the same phone under another name: not the first row's customer renamed
+            {"name": "云帆科技有限公司", "phone": "13800138000"},
         ],
         match_on=("phone",),
     )
 
     # then
     assert (result.created, result.updated) == (1, 1)
+    (failure,) = result.failures
+    assert (failure.row, failure.field, failure.code) == (3, "name", ErrorCode.CONFLICT)
+    assert failure.message.startswith(
+        "Row 1 of this file gave this customer name “云帆科技”, this row “云帆科技有限公司”"
+    )
     (stored,) = await customers(viewer)
-    assert (stored.name, stored.phone, stored.industry) == (
-        "云帆科技有限公司",
+    assert (stored.name, stored.phone_normalized, stored.industry) == (
+        "云帆科技",
         "13800138000",
         "软件",
     )
@@ -462,7 +475,8 @@ def _rows(count: int, prefix: str) -> list[dict[str, str | None]]:
     return [
         {
             "name": f"{prefix} 客户 {i}",
-            "phone": f"+86 138{i:08d}",
+            # one phone per customer: customers of two sizes sharing one would conflict
+            "phone": f"+86 138{count * 1000 + i:08d}",
             "email": f"{prefix}-{i}@example.com",
             "externalId": f"{prefix}-{i}",
             "tags": "A、B",

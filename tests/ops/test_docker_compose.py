@@ -87,3 +87,33 @@ def test_long_running_services_come_back_by_themselves_and_the_migration_does_no
     for name in ("api", "worker", "import-worker"):
         assert services[name].get("restart") == "unless-stopped", name
     assert services["migrate"].get("restart") == "no"
+
+
+def test_the_migration_waits_for_postgres_to_accept_connections():
+    # given
+    command = _compose()["services"]["migrate"]["command"]
+
+    # when
+    args = build_parser().parse_args(command[1:])
+
+    # then: `crm migrate --wait` retries the TCP connection before migrating, for a while
+    assert args.handler.__name__ == "cmd_migrate"
+    assert args.wait >= 60
+
+
+def test_each_worker_replica_checks_its_own_health():
+    # given
+    services = _compose()["services"]
+    parser = build_parser()
+
+    for name in ("worker", "import-worker"):
+        # when
+        runs = parser.parse_args(services[name]["command"][1:])
+        checks = parser.parse_args(services[name]["healthcheck"]["test"][2:])
+
+        # then: the probe asks about its own queue, and (no --replica) about the replica of
+        # its own container's host name, which every replica has apart
+        assert checks.check and not runs.check
+        assert checks.queue == runs.queue, name
+        assert checks.replica is None and runs.replica is None, name
+        assert "hostname" not in services[name], f"{name}: replicas would share a host name"

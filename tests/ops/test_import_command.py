@@ -1,5 +1,6 @@
 """`crm import FILE`: an operator's import, run in the process, with a summary of every row."""
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -18,9 +19,9 @@ def _crm(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
 
 
 def _printed_workspace_id(stdout: str) -> str:
-    printed = [line for line in stdout.splitlines() if line.startswith("workspace id ")]
+    printed = re.findall(r"workspace id (\S+);", stdout)
     assert len(printed) == 1, stdout
-    workspace = printed[0].split()[2]
+    workspace = printed[0]
     assert from_global_id(workspace) == ("Workspace", 1)
     return workspace
 
@@ -38,7 +39,7 @@ async def test_import_reports_created_and_failed_rows(tmp_path: Path):
     # then: it completed, and exits 1 since a row failed (a script running it notices)
     assert result.returncode == 1, result.stderr
     assert "COMPLETED: 1 created, 0 updated, 0 skipped, 1 failed" in result.stdout
-    assert "row 2 (phone): “call me” is not a valid phone number." in result.stdout
+    assert "row 3 (phone): “call me” is not a valid phone number." in result.stdout
     async with (
         aiosqlite.connect(tmp_path / "crm.sqlite3") as db,
         db.execute("SELECT phone_normalized FROM customer WHERE name = '云帆科技'") as cursor,
@@ -73,7 +74,7 @@ async def test_import_of_another_kind_links_rows_to_their_customers(tmp_path: Pa
     # then
     assert result.returncode == 1, result.stderr
     assert "COMPLETED: 1 created, 0 updated, 0 skipped, 1 failed" in result.stdout
-    assert "row 2 (customer.name): No customer with name “没有的公司”." in result.stdout
+    assert "row 3 (customer.name): No customer with name “没有的公司”." in result.stdout
     async with (
         aiosqlite.connect(tmp_path / "crm.sqlite3") as db,
         db.execute(
@@ -100,6 +101,7 @@ async def test_an_explicit_mapping_names_the_columns_headers_do_not(tmp_path: Pa
     # then
     assert result.returncode == 0, result.stderr
     assert "COMPLETED: 1 created, 0 updated, 0 skipped, 0 failed" in result.stdout
+    assert "columns imported: KUNNR → externalId, NAME1 → name, TELF1 → phone" in result.stdout
     async with (
         aiosqlite.connect(tmp_path / "crm.sqlite3") as db,
         db.execute(

@@ -2,6 +2,7 @@
 
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 from crm.redis import redis_url
@@ -59,6 +60,53 @@ def test_check_passes_while_a_worker_of_that_queue_runs(tmp_path: Path):
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+def _check(env: dict[str, str], cwd: Path, replica: str) -> int:
+    return run_crm(
+        "worker", "--queue", "imports", "--replica", replica, "--check", env=env, cwd=cwd
+    ).returncode
+
+
+def test_each_replica_answers_for_its_own_health(tmp_path: Path):
+    # given: two replicas of one queue on one Redis, each named (as compose's containers are,
+    # by their host names)
+    env = _suite_redis_env()
+    names = [f"replica-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    workers = {}
+    for name in names:
+        with (tmp_path / f"{name}.log").open("wb") as log:
+            workers[name] = subprocess.Popen(
+                [*CRM, "worker", "--queue", "imports", "--replica", name],
+                env=env,
+                stdout=log,
+                stderr=log,
+                cwd=tmp_path,
+            )
+    first, second = names
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while any(_check(env, tmp_path, name) for name in names):
+            for name, worker in workers.items():
+                log = (tmp_path / f"{name}.log").read_text(errors="replace")
+                assert worker.poll() is None, log
+            assert time.monotonic() < deadline, "the replicas never both reported health"
+            time.sleep(0.5)
+
+        # when: the first stops
+        workers[first].terminate()
+        workers[first].wait(timeout=30)
+
+        # then: its check fails at once, while the other's still passes
+        assert _check(env, tmp_path, first) == 1
+        assert _check(env, tmp_path, second) == 0
+        # and a replica that never ran is not healthy for its neighbours' sake
+        assert _check(env, tmp_path, f"replica-{uuid.uuid4().hex[:8]}") == 1
+    finally:
+        for worker in workers.values():
+            if worker.poll() is None:
+                worker.terminate()
+                worker.wait(timeout=30)
 
 
 def test_check_says_in_one_line_that_redis_does_not_answer(tmp_path: Path):

@@ -23,6 +23,7 @@ from models import (
     Reminder,
     Stage,
     StageChange,
+    User,
     Workspace,
 )
 from models.enums import ImportKind, ImportMode, ImportStatus, OpportunityStatus, ReminderStatus
@@ -33,7 +34,9 @@ from tests.imports.kinds import admin_of
 @pytest.fixture
 async def viewer(workspace: Account) -> Viewer:
     viewer = await admin_of(workspace)
+    # A team in Shanghai: rows without an offset are on the importing user's clock.
     await Workspace.filter(id=viewer.workspace_id).update(timezone="Asia/Shanghai")
+    await User.filter(id=viewer.user_id).update(timezone="Asia/Shanghai")
     for name, external_id, phone in [
         ("上海云帆科技有限公司", "C-1", "021-6888 1234"),
         ("北京华信咨询", "C-2", "010-8765 4321"),
@@ -80,7 +83,7 @@ async def test_a_chinese_contact_csv_lands_every_good_row(viewer: Viewer):
     assert (job.created_count, job.updated_count, job.failed_count) == (1, 1, 2)
     assert job.match_on == ["email", "phone"]
     assert job.unmapped_columns == ["微信"]
-    assert await _errors(job) == [(3, "customer.name"), (4, "phone")]
+    assert await _errors(job) == [(4, "customer.name"), (5, "phone")]
     yunfan = await Customer.get(workspace_id=viewer.workspace_id, external_id="C-1")
     contacts = await Contact.filter(customer_id=yunfan.id).order_by("id")
     assert [(c.name, c.email, c.title, c.is_primary) for c in contacts] == [
@@ -133,7 +136,7 @@ async def test_an_xlsx_follow_up_log_logs_activities_and_their_reminders(viewer:
 
     # then
     assert (job.created_count, job.failed_count) == (3, 1)
-    assert await _errors(job) == [(4, "kind")]
+    assert await _errors(job) == [(5, "kind")]
     yunfan = await Customer.get(workspace_id=viewer.workspace_id, external_id="C-1")
     logged = await Activity.filter(customer_id=yunfan.id).order_by("occurred_at")
     assert [a.occurred_at for a in logged] == [
@@ -207,7 +210,7 @@ async def test_a_chinese_deal_csv_creates_deals_in_their_stages(viewer: Viewer):
 
     # then
     assert (job.created_count, job.failed_count) == (2, 1)
-    assert await _errors(job) == [(3, "stage")]
+    assert await _errors(job) == [(4, "stage")]
     subscription, hardware = await Opportunity.filter(workspace_id=viewer.workspace_id).order_by(
         "id"
     )
