@@ -107,4 +107,6 @@ async def _summary(job_id: int, status: ImportStatus | None) -> int:
         print(f"  row {error.row}{f' ({error.field})' if error.field else ''}: {error.message}")
     if job.failed_count > len(errors):
         print(f"  … and more: {job.failed_count} rows failed in all")
-    return 0 if status == ImportStatus.COMPLETED else 1
+    # Non-zero when any row did not make it, so a script (or cron) running the import
+    # notices: 1 for rows that failed or a job that did not complete, 2 for a refusal.
+    return 0 if status == ImportStatus.COMPLETED and not job.failed_count else 1
