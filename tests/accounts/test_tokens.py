@@ -1,5 +1,6 @@
 """Bearer tokens: only an unexpired session signed with the server's key stands for a user."""
 
+import os
 import time
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from tests.helpers import Account, GraphQL
 
 VIEWER = "{ viewer { id email } }"
 # What the suite's server signs with (tests/conftest.py) and the salt of domain/accounts.py.
-SECRET_KEY = "test-secret-key"
+SECRET_KEY = os.environ["SECRET_KEY"]
 SALT = "crm.session"
 SESSION_TTL = timedelta(hours=24 * 14)
 
