@@ -168,6 +168,8 @@ class Record:
     listed: bool = False  # a new one: in the list of records to insert
     row: int | None = None  # a new one: the row that created it
     given: Given = field(default_factory=list)  # what rows of the file gave it
+    # One an earlier chunk of a dry run would have created: nothing to write to.
+    unwritten: bool = False
 
 
 R = TypeVar("R", bound=Record)
@@ -188,12 +190,13 @@ class Matches(Generic[R, K]):
     ) -> None:
         self.key_field = key_field  # the match field besides "externalId"
         self.what = what  # "deal", "activity": for messages
-        self._key_of = key_of
+        self.key_of = key_of
         self._name_of = name_of
         # Also what tells a row that the external id it gives is taken.
         self.by_external_id: dict[str, R] = {}
         self.by_key: dict[K, list[R]] = {}
         self.created: list[R] = []  # in the order the rows created them
+        self.landed: dict[int, R] = {}  # by id(): every record a row landed on
         for record in stored:  # oldest first
             if record.values["external_id"] is not None:
                 self.by_external_id[record.values["external_id"]] = record
@@ -243,7 +246,8 @@ class Matches(Generic[R, K]):
             if record.stored is not None:
                 record.changed.update(changes)
         remember(record.given, row, gave, custom)
-        held = self.by_key.setdefault(self._key_of(record), [])
+        self.landed[id(record)] = record
+        held = self.by_key.setdefault(self.key_of(record), [])
         if record not in held:
             held.append(record)
         if record.values["external_id"] is not None:

@@ -40,6 +40,7 @@ from domain.imports.cells import (
     typed_custom_fields,
 )
 from domain.imports.exact_updates import set_columns
+from domain.imports.file_keys import FileKeys, keep_records, load_records
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.matches import Matches, Record, overwrites
 from domain.imports.moments import parse_day
@@ -109,6 +110,11 @@ class _Parsed:
     values: dict[str, Any]  # the columns the cells give
     custom: dict[str, Any]
     pipeline_id: int | None  # the pipeline the row names, if any
+
+    def in_pipeline(self, default_id: int | None) -> int | None:
+        """The pipeline the row names, else the default one. A pipeline the row names but
+        the workspace lacks was reported: then None, nothing to match in."""
+        return self.pipeline_id if "pipeline" in self.present else default_id
 
     def name_key(self, pipeline_id: int | None) -> NameKey | None:
         if self.customer is None or pipeline_id is None or "name" not in self.values:
@@ -239,7 +245,13 @@ def _parse(
 
 
 async def _load_matches(
-    viewer: Viewer, parsed: list[_Parsed], match_on: list[str], *, lock: bool
+    viewer: Viewer,
+    parsed: list[_Parsed],
+    match_on: list[str],
+    file: FileKeys | None,
+    default_pipeline: int | None,
+    *,
+    lock: bool,
 ) -> Matches[_Deal, NameKey]:
     """The stored deals rows may match: by external id (also to keep new ones free) and,
     when matching on "name", the linked customers' deals, in one query; then what the
@@ -268,8 +280,18 @@ async def _load_matches(
         )
         for line in lines:
             deals[line["opportunity_id"]].line_currencies.append(line["product__currency"])
+    would_create: list[_Deal] = []
+    if file is not None:
+        keys = [("externalId", key) for key in external_ids] + [
+            ("name", row.name_key(row.in_pipeline(default_pipeline))) for row in parsed
+        ]
+        would_create = await load_records(file, Opportunity, deals, keys, _Deal)
     return Matches(
-        "name", _Deal.name_key, deals.values(), what="deal", name_of=lambda d: d.values["name"]
+        "name",
+        _Deal.name_key,
+        [*deals.values(), *would_create],
+        what="deal",
+        name_of=lambda d: d.values["name"],
     )
 
 
@@ -326,8 +348,10 @@ async def apply_opportunity_rows(
     *,
     mode: ImportMode,
     match_on: list[str],
+    file: FileKeys | None = None,
 ) -> ChunkResult:
-    """Creates, updates or skips each row's deal; call inside a transaction."""
+    """Creates, updates or skips each row's deal; call inside a transaction. `file`: what
+    earlier chunks of the file did (see `file_keys`)."""
     check_match_on(ImportKind.OPPORTUNITIES, match_on)
     result = ChunkResult()
     if not rows:
@@ -346,15 +370,16 @@ async def apply_opportunity_rows(
     if any("stage" in row.present for row in parsed):
         await process.load_checklists(viewer)  # what a move forward must have done
     # Rows that match are changed (but in CREATE mode): locked as they are read.
-    matches = await _load_matches(viewer, parsed, match_on, lock=mode != ImportMode.CREATE)
+    matches = await _load_matches(
+        viewer, parsed, match_on, file, process.default_id, lock=mode != ImportMode.CREATE
+    )
     chunk = _Chunk(viewer, process, definitions, currency or "CNY", datetime.now(UTC))
 
     for row in parsed:
         if row.customer is None:
             fail(result, row.number, row.problems)
             continue
-        # A pipeline the row names but the workspace lacks was reported: nothing to match in.
-        pipeline_id = row.pipeline_id if "pipeline" in row.present else process.default_id
+        pipeline_id = row.in_pipeline(process.default_id)
         found = matches.find(match_on, row.values.get("external_id"), row.name_key(pipeline_id))
         if found.problem is not None:
             fail_with(result, row.number, row.problems, found.problem)
@@ -390,6 +415,8 @@ async def apply_opportunity_rows(
         chunk.stage_changes.extend(moves)
 
     await _write(chunk, matches.created, matches.records())
+    if file is not None:
+        keep_records(file, matches)
     return result
 
 
@@ -543,6 +570,7 @@ async def _write(chunk: _Chunk, created: list[_Deal], matched: list[_Deal]) -> N
                 "changed_by_id": viewer.user_id,
             }
             for deal, from_stage, to_stage in chunk.stage_changes
+            if not deal.unwritten
         ],
         now,
     )
