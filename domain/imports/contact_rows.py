@@ -183,7 +183,8 @@ async def apply_contact_rows(
     parsed = [_parse(number, cells, definitions, links) for number, cells in rows]
     book = await _load_book(viewer, parsed, lock=mode != ImportMode.CREATE)
     if file is not None:
-        await _load_file(file, book)
+        customer_ids = {row.customer.id for row in parsed if row.customer is not None}
+        await _load_file(file, book, customer_ids)
     landed: dict[int, _Contact] = {}  # by id(): what the chunk leaves for later ones
 
     created: list[_Contact] = []
@@ -241,12 +242,12 @@ async def apply_contact_rows(
     return result
 
 
-async def _load_file(file: FileKeys, book: _Book) -> None:
+async def _load_file(file: FileKeys, book: _Book, customer_ids: set[int]) -> None:
     """What earlier chunks of the file did to the chunk's customers' contacts: what their
     rows gave them, the row that created them; in a dry run, also the contacts they would
     have created (found by their customer, as the stored ones are)."""
     stored = {c.stored: c for cs in book.by_customer.values() for c in cs if c.stored}
-    await file.load(stored, (("customer", customer_id) for customer_id in book.by_customer))
+    await file.load(stored, (("customer", customer_id) for customer_id in sorted(customer_ids)))
     for pk, contact in stored.items():
         row, state = file.of(pk)
         if state is not None:

@@ -21,35 +21,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from enum import Enum
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from tortoise.models import Model
 
 from domain.imports.bulk_sql import any_of, fetch, insert_rows, list_parameter, placeholder
 from domain.imports.jobs import FINISHED
-from domain.imports.matches import Given, Matches, Record
+from domain.imports.matches import Given, Matches, Record, plain
 from models import ImportFileKey, ImportJob
-
-
-def plain(value: Any) -> Any:
-    """The value as JSON holds it, the same for equal values (a decimal's trailing zeros,
-    an enum, a tuple): what a state stores, and what a later row's cell is compared as."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).isoformat()  # an instant, whatever the clock
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, tuple | list | set | frozenset):
-        return [plain(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
-    return value
 
 
 def given_state(given: Given) -> list[list[Any]]:
@@ -82,7 +62,8 @@ class FileKeys:
         self.dry_run = dry_run
         self._by_record: dict[int, tuple[int | None, dict[str, Any]]] = {}
         self._by_row: dict[int, dict[str, Any]] = {}  # a dry run's: by the creating row
-        self._lines: dict[str, dict[str, Any]] = {}
+        # (key, record id, creating row) → its line: records may share a key (ambiguous).
+        self._lines: dict[tuple[str, int | None, int | None], dict[str, Any]] = {}
 
     async def load(
         self, record_ids: Iterable[int], keys: Iterable[tuple[str, Hashable]] = ()
@@ -131,17 +112,17 @@ class FileKeys:
         create, with its match `keys`), the `row` that created it, its state."""
         line = {"job_id": self.job_id, "record_id": record_id, "row": row, "state": state}
         if record_id is not None:
-            self._lines[_digest(f"id:{record_id}")] = line
+            self._lines[_digest(f"id:{record_id}"), record_id, row] = line
             return
         for field, value in keys:
             if value is not None:
-                self._lines[_key(field, value)] = line
+                self._lines[_key(field, value), None, row] = line
 
     async def save(self) -> None:
         """Writes what `keep` noted: one statement, in the chunk's transaction."""
         if not self._lines:
             return
-        lines = [{"key": key, **line} for key, line in self._lines.items()]
+        lines = [{"key": key, **line} for (key, _, _), line in self._lines.items()]
         await insert_rows(ImportFileKey._meta.db, ImportFileKey, lines, datetime.now(UTC))
         self._lines = {}
 

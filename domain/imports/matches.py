@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from domain.errors import ErrorCode, Problem
@@ -137,7 +140,8 @@ def overwrites(
             if column not in earlier[part - 1]:
                 continue
             old = earlier[part - 1][column]
-            if old != value:
+            # An earlier chunk's row gave it as JSON holds it (see `file_keys`).
+            if not _same(old, value):
                 name = (shown or {}).get(column, column) if part == 1 else f"customFields.{column}"
                 problems.append(
                     Problem(
@@ -150,6 +154,33 @@ def overwrites(
                 )
             break  # the first row that gave it: any later one gave the same
     return problems
+
+
+def plain(value: Any) -> Any:
+    """The value as JSON holds it (an enum's value, a decimal's text, an instant in UTC, a
+    tuple as a list): what an earlier chunk's row gave is kept so (see `file_keys`), and
+    a later row's cell is compared with it so."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).isoformat(sep=" ")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | list | set | frozenset):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    return value
+
+
+def _same(old: Any, value: Any) -> bool:
+    if old == value:
+        return True
+    if isinstance(value, Decimal) and isinstance(old, str):
+        return Decimal(old) == value  # 100 is 100.00
+    return plain(old) == plain(value)
 
 
 def _text(value: Any) -> str:

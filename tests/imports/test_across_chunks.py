@@ -1,0 +1,296 @@
+"""Rows of one file never overwrite each other, and a dry run reports what the real run
+does, whichever chunks the rows fall in, and however many runs the job takes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from domain.customers import CustomerData, create_customer
+from domain.imports.file_keys import forget_finished
+from domain.imports.jobs import ImportRequest, start_import
+from domain.imports.runner import run_import
+from domain.viewer import Viewer
+from models import (
+    Activity,
+    Contact,
+    Customer,
+    ImportFileKey,
+    ImportJob,
+    ImportRowError,
+    Opportunity,
+)
+from models.enums import ImportKind, ImportStatus
+from tests.helpers import Account
+from tests.imports.kinds import admin_of
+
+# Two rows per chunk: each pair of rows below is a chunk of its own.
+CHUNK = 2
+
+CUSTOMER_ROWS: list[dict[str, Any]] = [
+    {"name": "丙公司", "externalId": "C-1", "phone": "13900000003"},
+    {"name": "戊公司", "externalId": "E-1"},
+    # another external id with row 1's new phone: not row 1's customer renumbered
+    {"name": "丁公司", "externalId": "C-2", "phone": "139 0000 0003"},
+    {"name": "己公司", "externalId": "F-1"},
+    # row 1's customer again, contradicting it
+    {"name": "丙物流", "externalId": "C-1"},
+    # row 1's customer again, giving what no row gave it
+    {
+        "externalId": "C-1",
+        "industry": "软件",
+        "contact.name": "李娜",
+        "contact.phone": "13700000001",
+    },
+    # a customer without an external id …
+    {"name": "庚公司", "phone": "13900000007"},
+    {"name": "辛公司", "email": "xin@example.com"},
+    # … found by its phone, renamed by a later row: never
+    {"name": "庚物流", "phone": "13900000007"},
+    # row 6's contact, given another title than none: fine; another name: never
+    {"externalId": "C-1", "contact.phone": "13700000001", "contact.title": "经理"},
+    {"externalId": "C-1", "contact.phone": "13700000001", "contact.name": "李四"},
+]
+
+
+async def _job(viewer: Viewer, kind: ImportKind, rows: list[dict[str, Any]], *, dry: bool) -> int:
+    job, _ = await start_import(viewer, ImportRequest(kind=kind, rows=rows, dry_run=dry))
+    return job.id
+
+
+async def _outcome(job_id: int) -> tuple[Any, ...]:
+    job = await ImportJob.get(id=job_id)
+    errors = await ImportRowError.filter(job_id=job_id).order_by("row", "id")
+    return (
+        job.status,
+        job.created_count,
+        job.updated_count,
+        job.skipped_count,
+        job.failed_count,
+        job.matched_by,
+        [(e.row, e.field, e.code, e.message) for e in errors],
+    )
+
+
+async def _snapshot(workspace_id: int) -> list[Any]:
+    return [
+        await model.filter(workspace_id=workspace_id).order_by("id").values()
+        for model in (Customer, Contact, Opportunity, Activity)
+    ]
+
+
+async def _run(job_id: int, *, slices: bool) -> None:
+    """The job to its end: in one run, or (`slices`) one chunk per run, as a worker whose
+    time slice ends after each chunk leaves it, and another resumes it."""
+    if not slices:
+        assert await run_import(job_id, chunk_size=CHUNK) == ImportStatus.COMPLETED
+        return
+    runs = 0
+    while (status := await run_import(job_id, chunk_size=CHUNK, should_stop=lambda: True)) != (
+        ImportStatus.COMPLETED
+    ):
+        assert status == ImportStatus.QUEUED
+        runs += 1
+        # what its rows did so far is in the database, not in the worker that stopped
+        assert await ImportFileKey.filter(job_id=job_id).exists()
+    assert runs > 1
+
+
+async def _dry_then_real(
+    viewer: Viewer, kind: ImportKind, rows: list[dict[str, Any]], *, slices: bool = False
+) -> tuple[Any, ...]:
+    """Runs the file dry, then for real; both must report the same, the first writing
+    nothing, and neither leaving its bookkeeping behind."""
+    before = await _snapshot(viewer.workspace_id)
+    dry = await _job(viewer, kind, rows, dry=True)
+    await _run(dry, slices=slices)
+    assert await _snapshot(viewer.workspace_id) == before
+    real = await _job(viewer, kind, rows, dry=False)
+    await _run(real, slices=slices)
+    assert await _outcome(real) == await _outcome(dry)
+    assert not await ImportFileKey.filter(job_id__in=[dry, real]).exists()
+    return await _outcome(real)
+
+
+@pytest.mark.parametrize("slices", [False, True], ids=["one run", "a run per chunk"])
+async def test_customer_rows_in_different_chunks_never_overwrite_each_other(
+    workspace: Account, slices: bool
+):
+    # given
+    viewer = await admin_of(workspace)
+
+    # when: the file is tried, then run, two rows per chunk
+    outcome = await _dry_then_real(viewer, ImportKind.CUSTOMERS, CUSTOMER_ROWS, slices=slices)
+
+    # then
+    status, created, updated, skipped, failed, matched_by, errors = outcome
+    assert (status, created, updated, skipped, failed) == (ImportStatus.COMPLETED, 5, 2, 0, 4)
+    assert matched_by == {"externalId": 2}
+    assert [error[:3] for error in errors] == [
+        (3, "externalId", "CONFLICT"),
+        (5, "name", "CONFLICT"),
+        (9, "name", "CONFLICT"),
+        (11, "contact.name", "CONFLICT"),
+    ]
+    assert "“丙公司” (external id “C-1”, created by row 1)" in errors[0][3]
+    assert "Row 1 of this file gave this customer name “丙公司”, this row “丙物流”" in errors[1][3]
+    assert "Row 7 of this file gave this customer name “庚公司”" in errors[2][3]
+    assert "Row 6 of this file gave this contact contact.name “李娜”" in errors[3][3]
+    stored = Customer.filter(workspace_id=viewer.workspace_id).order_by("id")
+    assert [(c.name, c.external_id, c.industry) for c in await stored] == [
+        ("丙公司", "C-1", "软件"),
+        ("戊公司", "E-1", None),
+        ("己公司", "F-1", None),
+        ("庚公司", None, None),
+        ("辛公司", None, None),
+    ]
+    contacts = Contact.filter(workspace_id=viewer.workspace_id)
+    assert [(c.name, c.title) for c in await contacts] == [("李娜", "经理")]
+
+
+async def test_a_rerun_of_a_file_matches_what_its_first_run_created(workspace: Account):
+    # given: the file ran once
+    viewer = await admin_of(workspace)
+    first = await _job(viewer, ImportKind.CUSTOMERS, CUSTOMER_ROWS, dry=False)
+    await _run(first, slices=False)
+
+    # when: it runs again (its rows are now stored customers, created by another job)
+    outcome = await _dry_then_real(viewer, ImportKind.CUSTOMERS, CUSTOMER_ROWS)
+
+    # then: the rows that passed update what they created; those that failed fail again
+    _, created, updated, _, failed, _, errors = outcome
+    assert (created, updated, failed) == (0, 7, 4)
+    assert [error[:3] for error in errors] == [
+        (3, "externalId", "CONFLICT"),
+        (5, "name", "CONFLICT"),
+        (9, "name", "CONFLICT"),
+        (11, "contact.name", "CONFLICT"),
+    ]
+
+
+async def test_contact_rows_in_different_chunks_never_overwrite_each_other(workspace: Account):
+    # given
+    viewer = await admin_of(workspace)
+    await create_customer(viewer, CustomerData(name="甲公司", external_id="A-1"))
+    rows = [
+        {"customer.externalId": "A-1", "name": "王伟", "phone": "13900000001"},
+        {"customer.externalId": "A-1", "name": "李娜", "email": "li@example.com"},
+        # row 1's contact again: a title no row gave it, then another name
+        {"customer.externalId": "A-1", "phone": "139 0000 0001", "title": "经理"},
+        {"customer.externalId": "A-1", "phone": "13900000001", "name": "王五"},
+        # row 2's contact by its e-mail, and row 1's by its phone: two contacts
+        {"customer.externalId": "A-1", "email": "li@example.com", "phone": "13900000001"},
+    ]
+
+    # when
+    outcome = await _dry_then_real(viewer, ImportKind.CONTACTS, rows)
+
+    # then
+    status, created, updated, _, failed, _, errors = outcome
+    assert (status, created, updated, failed) == (ImportStatus.COMPLETED, 2, 1, 2)
+    assert [error[:3] for error in errors] == [(4, "name", "CONFLICT"), (5, "phone", "CONFLICT")]
+    assert "Row 1 of this file gave this contact name “王伟”" in errors[0][3]
+    assert "created by row 1" in errors[1][3] and "created by row 2" in errors[1][3]
+    contacts = Contact.filter(workspace_id=viewer.workspace_id).order_by("id")
+    assert [(c.name, c.title) for c in await contacts] == [("王伟", "经理"), ("李娜", None)]
+
+
+async def test_deal_rows_in_different_chunks_never_overwrite_each_other(workspace: Account):
+    # given
+    viewer = await admin_of(workspace)
+    await create_customer(viewer, CustomerData(name="甲公司", external_id="A-1"))
+    rows = [
+        {"customer.externalId": "A-1", "name": "年度合同", "externalId": "D-1", "amount": "100"},
+        {"customer.externalId": "A-1", "name": "硬件采购"},
+        # row 1's deal by its name, without the external id: the same amount, a date
+        {
+            "customer.externalId": "A-1",
+            "name": "年度合同",
+            "amount": "100.00",
+            "expectedCloseDate": "2026-06-30",
+        },
+        # by its external id, another amount
+        {"customer.externalId": "A-1", "name": "年度合同", "externalId": "D-1", "amount": "200"},
+        # row 2's deal by name, with an external id of another deal's
+        {"customer.externalId": "A-1", "name": "硬件采购", "externalId": "D-1"},
+    ]
+
+    # when
+    outcome = await _dry_then_real(viewer, ImportKind.OPPORTUNITIES, rows)
+
+    # then
+    status, created, updated, _, failed, _, errors = outcome
+    assert (status, created, updated, failed) == (ImportStatus.COMPLETED, 2, 1, 2)
+    assert [error[:3] for error in errors] == [
+        (4, "amount", "CONFLICT"),
+        (5, "name", "CONFLICT"),
+    ]
+    assert "Row 1 of this file gave this deal amount “100.00”, this row “200.00”" in errors[0][3]
+    assert "created by row 1" in errors[1][3] and "created by row 2" in errors[1][3]
+
+
+async def test_activity_rows_in_different_chunks_never_overwrite_each_other(workspace: Account):
+    # given
+    viewer = await admin_of(workspace)
+    await create_customer(viewer, CustomerData(name="甲公司", external_id="A-1"))
+    call = {"customer.externalId": "A-1", "occurredAt": "2026-03-05 10:00", "content": "初次拜访"}
+    rows = [
+        {**call, "externalId": "V-1", "nextFollowUpAt": "2026-03-12"},
+        {**call, "content": "第二次拜访"},
+        # row 1's activity by its content and time: the same follow-up, then another
+        {**call, "nextFollowUpAt": "2026-03-12"},
+        {**call, "externalId": "V-1", "nextFollowUpAt": "2026-03-19"},
+    ]
+
+    # when
+    outcome = await _dry_then_real(viewer, ImportKind.ACTIVITIES, rows)
+
+    # then
+    status, created, updated, _, failed, _, errors = outcome
+    assert (status, created, updated, failed) == (ImportStatus.COMPLETED, 2, 1, 1)
+    assert [error[:3] for error in errors] == [(4, "nextFollowUpAt", "CONFLICT")]
+    assert "Row 1 of this file gave this activity nextFollowUpAt" in errors[0][3]
+
+
+async def test_chunks_of_a_thousand_rows_see_each_other(workspace: Account):
+    # given: 1,100 customers, the last repeating the first one's new phone under another
+    # external id, in the second chunk of 1,000 rows
+    viewer = await admin_of(workspace)
+    rows = [
+        {"name": f"客户 {i}", "externalId": f"C-{i}", "phone": f"138{i:08d}"} for i in range(1099)
+    ]
+    rows.append({"name": "重复", "externalId": "C-X", "phone": "13800000000"})
+
+    # when
+    outcomes = []
+    for dry in (True, False):
+        job = await _job(viewer, ImportKind.CUSTOMERS, rows, dry=dry)
+        assert await run_import(job) == ImportStatus.COMPLETED
+        outcomes.append(await _outcome(job))
+
+    # then
+    assert outcomes[0] == outcomes[1]
+    _, created, _, _, failed, _, errors = outcomes[1]
+    assert (created, failed) == (1099, 1)
+    assert [error[:3] for error in errors] == [(1100, "externalId", "CONFLICT")]
+
+
+async def test_the_sweeper_forgets_what_rows_of_finished_jobs_did(workspace: Account):
+    # given: a job stopped after its first chunk, and one that finished
+    viewer = await admin_of(workspace)
+    paused = await _job(viewer, ImportKind.CUSTOMERS, CUSTOMER_ROWS, dry=False)
+    assert await run_import(paused, chunk_size=CHUNK, should_stop=lambda: True) == (
+        ImportStatus.QUEUED
+    )
+    finished = await _job(viewer, ImportKind.CUSTOMERS, CUSTOMER_ROWS[:1], dry=True)
+    assert await run_import(finished) == ImportStatus.COMPLETED
+    # (as if its worker had finished it some other way, leaving its lines)
+    await ImportFileKey.create(job_id=finished, key="x", record_id=None, row=1, state={})
+
+    # when
+    await forget_finished()
+
+    # then: the paused job keeps what its first chunk did, for the chunks to come
+    assert await ImportFileKey.filter(job_id=paused).exists()
+    assert not await ImportFileKey.filter(job_id=finished).exists()
