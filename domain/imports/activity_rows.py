@@ -33,7 +33,7 @@ from domain.imports.cells import (
     skipped_by_mode,
 )
 from domain.imports.exact_updates import set_columns
-from domain.imports.file_keys import FileKeys, keep_records, load_records
+from domain.imports.file_keys import FileKeys, find_records, keep_records, load_records
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.matches import Matches, Record, overwrites
 from domain.imports.moments import parse_instant
@@ -208,8 +208,13 @@ async def _load_matches(
         {row.values["external_id"] for row in parsed if "external_id" in row.values}
     )
     natural = [key for row in parsed if (key := row.natural_key()) is not None]
+    keys = [("externalId", key) for key in external_ids] + [("content", k) for k in natural]
     scope = Activity.filter(workspace_id=viewer.workspace_id)
     found: dict[int, dict[str, Any]] = {}
+    # Those a dry run's earlier chunks gave one of the keys.
+    if ids := await find_records(file, keys):
+        for activity in await scope.filter(id__in=ids).values("id", *_COLUMNS):
+            found[activity["id"]] = activity
     if external_ids:
         for activity in await scope.filter(external_id__in=external_ids).values("id", *_COLUMNS):
             found[activity["id"]] = activity
@@ -223,8 +228,7 @@ async def _load_matches(
     stored = {pk: _Activity({c: found[pk][c] for c in _COLUMNS}, stored=pk) for pk in sorted(found)}
     would_create: list[_Activity] = []
     if file is not None:
-        keys = [("externalId", key) for key in external_ids] + [("content", k) for k in natural]
-        would_create = await load_records(file, Activity, stored, keys, _Activity)
+        would_create = await load_records(file, Activity, stored, _Activity)
     return Matches(
         "content",
         _Activity.natural_key,

@@ -247,7 +247,8 @@ async def _load_file(file: FileKeys, book: _Book, customer_ids: set[int]) -> Non
     rows gave them, the row that created them; in a dry run, also the contacts they would
     have created (found by their customer, as the stored ones are)."""
     stored = {c.stored: c for cs in book.by_customer.values() for c in cs if c.stored}
-    await file.load(stored, (("customer", customer_id) for customer_id in sorted(customer_ids)))
+    await file.find(("customer", customer_id) for customer_id in sorted(customer_ids))
+    await file.load(stored)
     for pk, contact in stored.items():
         row, state = file.of(pk)
         if state is not None:
@@ -280,12 +281,8 @@ def _keep(file: FileKeys, landed: Iterable[_Contact]) -> None:
                 "name": contact.name,
                 "customer_id": contact.customer_id,
             }
-        if contact.stored is not None:
-            file.keep(contact.stored, contact.row, (), state)
-        elif file.dry_run:
-            file.keep(None, contact.row, [("customer", contact.customer_id)], state)
-        else:
-            file.keep(contact.values["id"], contact.row, (), state)
+        written = contact.stored or (None if file.dry_run else contact.values["id"])
+        file.keep(written, contact.row, [("customer", contact.customer_id)], state)
 
 
 async def _plan_create(

@@ -257,12 +257,17 @@ async def _apply(
         return result
     # Rows that match are changed (but in CREATE mode): locked as they are read, so that an
     # edit committed meanwhile is not overwritten by the custom fields merged into here.
+    found_by_file: list[int] = []  # stored customers a dry run's earlier rows gave a key
+    if file is not None:
+        found_by_file = await file.find(
+            (name, key) for name, keys in checked.wanted.items() for key in keys
+        )
     targets, index, by_external_id = await _load_matches(
-        viewer, checked.wanted, match_on, lock=mode != ImportMode.CREATE
+        viewer, checked.wanted, match_on, found_by_file, lock=mode != ImportMode.CREATE
     )
     await _load_contacts(targets)
     if file is not None:
-        await _load_file(file, checked.wanted, match_on, targets, index, by_external_id)
+        await _load_file(file, match_on, targets, index, by_external_id)
     landed: dict[int, _Target] = {}  # by id(): what the chunk leaves for later ones
 
     def holders(name: str, key: str) -> list[_Target]:
@@ -353,29 +358,52 @@ def _load_state(target: _Target, state: dict[str, Any], dry_run: bool) -> None:
 
 async def _load_file(
     file: FileKeys,
-    wanted: dict[str, set[str]],
     match_on: list[str],
     targets: dict[int, _Target],
     index: dict[str, dict[str, list[_Target]]],
     by_external_id: dict[str, _Target],
 ) -> None:
     """What earlier chunks of the file did to the customers the rows may be: what their
-    rows gave them (and their contacts), the row that created them; in a dry run, also the
-    customers they would have created, found by the same keys as stored ones."""
-    await file.load(targets, ((name, key) for name, keys in wanted.items() for key in keys))
+    rows gave them (and their contacts), the row that created them; in a dry run, also
+    what they would have changed, and the customers they would have created, found by
+    the keys they would hold (see `file_keys`)."""
+    await file.load(targets)
     for pk, target in targets.items():
         row, state = file.of(pk)
         if state is not None:
             target.row = row
+            stored_keys = dict(target.keys)
             _load_state(target, state, file.dry_run)
+            if file.dry_run:
+                _reindex(target, stored_keys, match_on, index, by_external_id)
     for row, state in file.would_create():
         target = _Target({}, {}, None, listed=True, row=row)
         _load_state(target, state, dry_run=True)
-        for name, key in target.keys.items():
-            if name in match_on:
-                index[name].setdefault(key, []).append(target)
-        if target.external_id is not None:
-            by_external_id.setdefault(target.external_id, target)
+        _reindex(target, {}, match_on, index, by_external_id)
+
+
+def _reindex(
+    target: _Target,
+    before: dict[str, str],
+    match_on: list[str],
+    index: dict[str, dict[str, list[_Target]]],
+    by_external_id: dict[str, _Target],
+) -> None:
+    """A dry run's customer under the keys earlier chunks would have left it, not those
+    it had `before` (as stored, or none: one they would have created)."""
+    for name in MATCH_FIELDS:
+        old, new = before.get(name), target.keys.get(name)
+        if old == new:
+            continue
+        held = index[name].get(old) if old is not None else None
+        if held is not None and target in held:
+            held.remove(target)
+        if new is not None and name in match_on:
+            now = index[name].setdefault(new, [])
+            if target not in now:
+                now.append(target)
+    if target.external_id is not None:
+        by_external_id.setdefault(target.external_id, target)
 
 
 def _keep(file: FileKeys, landed: Iterable[_Target]) -> None:
@@ -402,12 +430,8 @@ def _keep(file: FileKeys, landed: Iterable[_Target]) -> None:
             }
             for contact in contacts
         ]
-        if target.stored is not None:
-            file.keep(target.stored, None if target.row is None else target.row, (), state)
-        elif file.dry_run:
-            file.keep(None, target.row, target.keys.items(), state)
-        else:
-            file.keep(target.values["id"], target.row, (), state)
+        written = target.stored or (None if file.dry_run else target.values["id"])
+        file.keep(written, target.row, target.keys.items(), state)
 
 
 # A column → the field a file calls it, in row errors.
@@ -433,22 +457,32 @@ _MATCH_COLUMNS = {
     "phone": ('"phone_normalized"', "TEXT"),
     # LOWER() of the database: what the API's name search compares, on either database.
     "name": ('LOWER("name")', "TEXT"),
+    "id": ('"id"', "BIGINT"),
 }
 
 
 async def _load_matches(
-    viewer: Viewer, wanted: dict[str, set[str]], match_on: list[str], *, lock: bool
+    viewer: Viewer,
+    wanted: dict[str, set[str]],
+    match_on: list[str],
+    ids: list[int],
+    *,
+    lock: bool,
 ) -> tuple[dict[int, _Target], dict[str, dict[str, list[_Target]]], dict[str, _Target]]:
     """The stored customers the rows may match or collide with, each key with every
     customer holding it (several: ambiguous): one query per field, `lock`ing them (FOR
-    UPDATE on PostgreSQL; SQLite has one writer) until the chunk commits."""
+    UPDATE on PostgreSQL; SQLite has one writer) until the chunk commits; and those of
+    `ids` (a dry run's earlier chunks would have given them one of the keys)."""
+    wanted = wanted | {"id": set(ids)}
     lookups = {name for name in match_on if wanted[name]}
     if wanted["externalId"]:
         lookups.add("externalId")  # a new external id must not be taken
+    if ids:
+        lookups.add("id")
     targets: dict[int, _Target] = {}
     index: dict[str, dict[str, list[_Target]]] = {name: {} for name in MATCH_FIELDS}
     db = Customer._meta.db
-    for name in MATCH_FIELDS:
+    for name in (*MATCH_FIELDS, "id"):
         if name not in lookups:
             continue
         expression, sql_type = _MATCH_COLUMNS[name]
@@ -474,12 +508,14 @@ async def _load_matches(
                 target = targets[pk] = _Target(
                     {}, custom_fields or {}, external_id, stored=pk, name=customer_name
                 )
-            key = {
-                "externalId": external_id,
-                "email": email,
-                "phone": phone,
-                "name": (customer_name or "").lower(),
-            }[name]
+                keys = {
+                    "externalId": external_id,
+                    "email": email,
+                    "phone": phone,
+                    "name": (customer_name or "").lower(),
+                }
+                target.keys = {field: key for field, key in keys.items() if key}
+            key = target.keys.get(name)
             if key is not None:
                 index[name].setdefault(key, []).append(target)  # oldest first
     # External ids are unique per workspace: one customer each.

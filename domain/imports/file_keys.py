@@ -65,15 +65,25 @@ class FileKeys:
         # (key, record id, creating row) → its line: records may share a key (ambiguous).
         self._lines: dict[tuple[str, int | None, int | None], dict[str, Any]] = {}
 
-    async def load(
-        self, record_ids: Iterable[int], keys: Iterable[tuple[str, Hashable]] = ()
-    ) -> None:
-        """Reads the state of the stored records `record_ids` and, in a dry run, of the
-        records earlier chunks would have created with one of `keys` (match field, value).
-        One statement."""
+    async def find(self, keys: Iterable[tuple[str, Hashable]]) -> list[int]:
+        """A dry run's first read, before the chunk looks up stored records: the records
+        earlier chunks would have created or given one of `keys` (match field, value).
+        Returns the ids of the stored ones, for the chunk to load with its matches. One
+        statement; none in a real run, whose records hold their keys in the database."""
+        if not self.dry_run:
+            return []
+        await self._read({_key(field, value) for field, value in keys if value is not None})
+        return sorted(self._by_record)
+
+    async def load(self, record_ids: Iterable[int]) -> None:
+        """Reads the latest state of the stored records `record_ids` and of those `find`
+        found (a key an earlier chunk gave a record may since have been replaced: each
+        record's latest state says which keys it holds). One statement."""
         digests = {_digest(f"id:{pk}") for pk in record_ids}
-        if self.dry_run:
-            digests.update(_key(field, value) for field, value in keys if value is not None)
+        digests.update(_digest(f"row:{row}") for row in self._by_row)
+        await self._read(digests)
+
+    async def _read(self, digests: set[str]) -> None:
         if not digests:
             return
         db = ImportFileKey._meta.db
@@ -109,14 +119,15 @@ class FileKeys:
         state: dict[str, Any],
     ) -> None:
         """Notes a record the chunk's rows landed on: `record_id` (None: one a dry run would
-        create, with its match `keys`), the `row` that created it, its state."""
+        create), the `row` that created it, its state; in a dry run also under its match
+        `keys`, for `find`."""
         line = {"job_id": self.job_id, "record_id": record_id, "row": row, "state": state}
-        if record_id is not None:
-            self._lines[_digest(f"id:{record_id}"), record_id, row] = line
-            return
-        for field, value in keys:
-            if value is not None:
-                self._lines[_key(field, value), None, row] = line
+        handle = f"id:{record_id}" if record_id is not None else f"row:{row}"
+        self._lines[_digest(handle), record_id, row] = line
+        if self.dry_run:
+            for field, value in keys:
+                if value is not None:
+                    self._lines[_key(field, value), record_id, row] = line
 
     async def save(self) -> None:
         """Writes what `keep` noted: one statement, in the chunk's transaction."""
@@ -149,17 +160,21 @@ def _record_keys(matches: Matches[R, Any], record: R) -> list[tuple[str, Hashabl
     ]
 
 
+async def find_records(file: FileKeys | None, keys: Iterable[tuple[str, Hashable]]) -> list[int]:
+    """`FileKeys.find` (the ids of stored records for the chunk to load), when there is a file."""
+    return [] if file is None else await file.find(keys)
+
+
 async def load_records(
     file: FileKeys,
     model: type[Model],
     stored: Mapping[int, R],
-    keys: Iterable[tuple[str, Hashable]],
     make: Callable[[dict[str, Any]], R],
 ) -> list[R]:
     """Gives the `stored` records what earlier chunks' rows gave them and the row that
     created them; in a dry run, also what those rows would have changed, and returns the
-    records they would have created holding one of `keys` (`make`s them of their values)."""
-    await file.load(stored, keys)
+    records they would have created that `find` found (`make`s them of their values)."""
+    await file.load(stored)
     for pk, record in stored.items():
         row, state = file.of(pk)
         if state is not None:
@@ -181,12 +196,8 @@ def keep_records(file: FileKeys, matches: Matches[R, Any]) -> None:
         state: dict[str, Any] = {"given": given_state(record.given)}
         if file.dry_run:
             state["values"] = plain(record.values)
-        if record.stored is not None:
-            file.keep(record.stored, record.row, (), state)
-        elif file.dry_run:
-            file.keep(None, record.row, _record_keys(matches, record), state)
-        else:
-            file.keep(record.values["id"], record.row, (), state)
+        written = record.stored or (None if file.dry_run else record.values["id"])
+        file.keep(written, record.row, _record_keys(matches, record), state)
 
 
 async def forget(job_id: int) -> None:

@@ -40,7 +40,7 @@ from domain.imports.cells import (
     typed_custom_fields,
 )
 from domain.imports.exact_updates import set_columns
-from domain.imports.file_keys import FileKeys, keep_records, load_records
+from domain.imports.file_keys import FileKeys, find_records, keep_records, load_records
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.matches import Matches, Record, overwrites
 from domain.imports.moments import parse_day
@@ -264,8 +264,15 @@ async def _load_matches(
         {row.values["external_id"] for row in parsed if "external_id" in row.values}
     )
     customer_ids = sorted({row.customer.id for row in parsed if row.customer is not None})
+    keys = [("externalId", key) for key in external_ids] + [
+        ("name", row.name_key(row.in_pipeline(default_pipeline))) for row in parsed
+    ]
     found = await _stored_deals(
-        viewer, external_ids, customer_ids if "name" in match_on else [], lock=lock
+        viewer,
+        external_ids,
+        customer_ids if "name" in match_on else [],
+        await find_records(file, keys),
+        lock=lock,
     )
     deals = {pk: _Deal(values, stored=pk) for pk, values in found.items()}
     if deals and any("stage" in row.present for row in parsed):
@@ -282,10 +289,7 @@ async def _load_matches(
             deals[line["opportunity_id"]].line_currencies.append(line["product__currency"])
     would_create: list[_Deal] = []
     if file is not None:
-        keys = [("externalId", key) for key in external_ids] + [
-            ("name", row.name_key(row.in_pipeline(default_pipeline))) for row in parsed
-        ]
-        would_create = await load_records(file, Opportunity, deals, keys, _Deal)
+        would_create = await load_records(file, Opportunity, deals, _Deal)
     return Matches(
         "name",
         _Deal.name_key,
@@ -299,10 +303,11 @@ _SELECT_DEALS = 'SELECT "id", ' + ", ".join(f'"{column}"' for column in _COLUMNS
 
 
 async def _stored_deals(
-    viewer: Viewer, external_ids: list[str], customer_ids: list[int], *, lock: bool
+    viewer: Viewer, external_ids: list[str], customer_ids: list[int], ids: list[int], *, lock: bool
 ) -> dict[int, dict[str, Any]]:
-    """The columns of the workspace's deals with one of `external_ids` or of one of
-    `customer_ids`, by id, oldest first.
+    """The columns of the workspace's deals with one of `external_ids`, of one of
+    `customer_ids` or one of `ids` (that a dry run's earlier chunks gave a key), by id,
+    oldest first.
 
     ONE statement, in id order: PostgreSQL locks the rows in the order it returns them, so
     two chunks that lock some of the same deals (two imports at once) take them in the same
@@ -314,6 +319,7 @@ async def _stored_deals(
     for column, sql_type, keys in (
         ("external_id", "TEXT", external_ids),
         ("customer_id", "BIGINT", customer_ids),
+        ("id", "BIGINT", ids),
     ):
         if keys:
             params.append(list_parameter(db, keys))

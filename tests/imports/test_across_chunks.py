@@ -169,6 +169,41 @@ async def test_a_rerun_of_a_file_matches_what_its_first_run_created(workspace: A
     ]
 
 
+async def test_a_dry_run_finds_stored_customers_by_the_keys_earlier_chunks_gave_them(
+    workspace: Account,
+):
+    # given: 甲 has an external id and a phone, 乙 a phone only
+    viewer = await admin_of(workspace)
+    await create_customer(
+        viewer, CustomerData(name="甲公司", external_id="A-1", phone="13900000001")
+    )
+    await create_customer(viewer, CustomerData(name="乙公司", phone="13900000002"))
+    rows = [
+        # 乙 by its phone takes an external id; 甲 by its external id, another phone
+        {"externalId": "B-1", "phone": "13900000002"},
+        {"externalId": "A-1", "phone": "13900000009"},
+        # 乙 by the external id row 1 gave it; 甲's old phone, which 甲 no longer has
+        {"externalId": "B-1", "industry": "制造"},
+        {"name": "新公司", "phone": "13900000001"},
+        # 甲 by the phone row 2 gave it
+        {"phone": "13900000009", "industry": "软件"},
+    ]
+
+    # when
+    outcome = await _dry_then_real(viewer, ImportKind.CUSTOMERS, rows, slices=True)
+
+    # then
+    status, created, updated, _, failed, matched_by, _ = outcome
+    assert (status, created, updated, failed) == (ImportStatus.COMPLETED, 1, 4, 0)
+    assert matched_by == {"externalId": 2, "phone": 2}
+    stored = Customer.filter(workspace_id=viewer.workspace_id).order_by("id")
+    assert [(c.name, c.external_id, c.phone, c.industry) for c in await stored] == [
+        ("甲公司", "A-1", "13900000009", "软件"),
+        ("乙公司", "B-1", "13900000002", "制造"),
+        ("新公司", None, "13900000001", None),
+    ]
+
+
 async def test_contact_rows_in_different_chunks_never_overwrite_each_other(workspace: Account):
     # given
     viewer = await admin_of(workspace)
