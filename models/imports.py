@@ -100,7 +100,9 @@ class ImportFileKey(Model):
     key = fields.CharField(max_length=40)
     record_id = fields.BigIntField(null=True)  # NULL: the record the row `row` would create
     row = fields.IntField(null=True)  # the row that created the record, if one did
-    state = fields.JSONField()
+    # JSON as text: written by orjson and read only by the import, never queried into, so
+    # PostgreSQL need not parse a row's worth of JSON for each row a real run imports.
+    state = fields.TextField()
 
     class Meta:
         table = "import_file_key"

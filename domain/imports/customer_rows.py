@@ -37,7 +37,7 @@ from domain.imports.cells import (
     skipped_by_mode,
     typed_custom_fields,
 )
-from domain.imports.file_keys import FileKeys, given_of, given_state, plain
+from domain.imports.file_keys import FileKeys, given_of, plain
 from domain.imports.links import Members
 from domain.imports.mapping import MATCH_FIELDS as _MATCH_FIELDS
 from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
@@ -92,7 +92,9 @@ class _Target:
     record: tuple = ()  # a new one: its values as inserted, laid out while checking
     row: int | None = None  # a new one: the row that created it
     given: Given = field(default_factory=list)  # what rows of the file gave it
-    keys: dict[str, str] = field(default_factory=dict)  # the rows' match keys (a dry run's)
+    # match field → its key, as stored and as rows gave it (what a dry run's later chunks
+    # find it by: see `file_keys`)
+    keys: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -410,11 +412,11 @@ def _keep(file: FileKeys, landed: Iterable[_Target]) -> None:
     """What the chunk's rows did to each customer they landed on, for later chunks."""
     for target in landed:
         contacts = [c for c in target.contacts if c.given or c.unwritten]
-        state: dict[str, Any] = {"given": given_state(target.given)}
+        state: dict[str, Any] = {"given": target.given}
         if file.dry_run:
             state |= {
                 "external_id": target.external_id,
-                "name": target.name,
+                "name": target.values.get("name") or target.name,
                 "custom_fields": plain(target.custom_fields),
                 "keys": target.keys,
             }
@@ -423,11 +425,13 @@ def _keep(file: FileKeys, landed: Iterable[_Target]) -> None:
                 # A dry run's new contacts have no id a later chunk could find.
                 "id": contact.stored if file.dry_run else contact.stored or contact.values["id"],
                 "row": contact.row,
-                "phone": contact.phone_normalized,
-                "email": contact.email,
-                "name": contact.name,
-                "given": given_state(contact.given),
+                "given": contact.given,
             }
+            | (
+                {"phone": contact.phone_normalized, "email": contact.email, "name": contact.name}
+                if file.dry_run
+                else {}
+            )
             for contact in contacts
         ]
         written = target.stored or (None if file.dry_run else target.values["id"])

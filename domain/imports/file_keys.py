@@ -4,16 +4,20 @@ Rows of one file never overwrite each other, and a dry run counts what the real 
 would, whichever chunk each row falls in. A chunk commits in a transaction of its own,
 maybe in another process after a restart or a time slice, so what earlier chunks did is
 kept in the database (`import_file_key`), never in memory: a chunk reads, in ONE
-statement, the state of the records its rows may be, and writes, in ONE statement and
-in its own transaction, the state of those its rows landed on. A chunk redone after a
-crash finds what the chunks before it left, and nothing of its own.
+statement (two in a dry run), the state of the records its rows may be, and writes, in
+ONE statement and in its own transaction, the state of those its rows landed on. A chunk
+redone after a crash finds what the chunks before it left, and nothing of its own.
 
 A record's state is the row that created it (when one did), what each row gave it
 (`matches.Given`, as plain JSON) and what its kind adds. A real run finds its records in
 the database, and their state by record id. A dry run writes no record: one an earlier
-chunk would have created is only here, found by its match keys, its state holding what
-the kind's applier reads of a record (record_id NULL; `row` says which). The job's
-lines are deleted when it finishes (and with it).
+chunk would have created is only here (record_id NULL; `row` says which), its state
+holding what the kind's applier reads of a record, and so are the keys earlier chunks
+would have given stored records. A dry run's chunk therefore first finds, by its rows'
+match keys, the records earlier chunks left under them, and looks those up with its
+matches. Lines are found by a digest of what they are found by ("id:7", "row:12",
+'phone:"13900000001"'): short, whatever a key holds (a deal's name, an activity's
+content). The job's lines are deleted when it finishes (and with it).
 """
 
 from __future__ import annotations
@@ -21,22 +25,55 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any, TypeVar
 
+import orjson
 from tortoise.models import Model
 
 from domain.imports.bulk_sql import any_of, fetch, insert_rows, list_parameter, placeholder
 from domain.imports.jobs import FINISHED
-from domain.imports.matches import Given, Matches, Record, plain
+from domain.imports.matches import Given, Matches, Record
 from models import ImportFileKey, ImportJob
 
 
-def given_state(given: Given) -> list[list[Any]]:
-    return [[row, plain(dict(values)), plain(dict(custom))] for row, values, custom in given]
+def plain(value: Any) -> Any:
+    """The value as JSON holds it (an enum's value, a decimal's text, an instant in UTC, a
+    tuple as a list): what a dry run keeps of a record, and its keys are found by."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | list | set | frozenset):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    return value
+
+
+def _json(state: dict[str, Any]) -> str:
+    """A state as JSON text, encoded by orjson as it is (enums, tuples, instants), not walked
+    in Python first: a real run keeps one for every row. `matches.overwrites` compares a
+    later row's cells with it."""
+    return orjson.dumps(state, default=_unusual).decode()
+
+
+def _unusual(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not kept in a state")
 
 
 def given_of(state: Mapping[str, Any] | None) -> Given:
+    """What rows gave a record, from its state (see `matches.overwrites`)."""
     if not state:
         return []
     return [(row, values, custom) for row, values, custom in state.get("given", ())]
@@ -95,8 +132,7 @@ class FileKeys:
             [self.job_id, list_parameter(db, sorted(digests))],
         )
         for record_id, row, state in lines:  # oldest first: the latest state wins
-            if isinstance(state, str):
-                state = json.loads(state)
+            state = orjson.loads(state)
             if record_id is not None:
                 self._by_record[record_id] = (row, state)
             elif row is not None:
@@ -121,7 +157,7 @@ class FileKeys:
         """Notes a record the chunk's rows landed on: `record_id` (None: one a dry run would
         create), the `row` that created it, its state; in a dry run also under its match
         `keys`, for `find`."""
-        line = {"job_id": self.job_id, "record_id": record_id, "row": row, "state": state}
+        line = {"job_id": self.job_id, "record_id": record_id, "row": row, "state": _json(state)}
         handle = f"id:{record_id}" if record_id is not None else f"row:{row}"
         self._lines[_digest(handle), record_id, row] = line
         if self.dry_run:
@@ -193,7 +229,7 @@ async def load_records(
 def keep_records(file: FileKeys, matches: Matches[R, Any]) -> None:
     """What the chunk's rows did to each record they landed on, for later chunks."""
     for record in matches.landed.values():
-        state: dict[str, Any] = {"given": given_state(record.given)}
+        state: dict[str, Any] = {"given": record.given}
         if file.dry_run:
             state["values"] = plain(record.values)
         written = record.stored or (None if file.dry_run else record.values["id"])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -156,31 +156,30 @@ def overwrites(
     return problems
 
 
-def plain(value: Any) -> Any:
-    """The value as JSON holds it (an enum's value, a decimal's text, an instant in UTC, a
-    tuple as a list): what an earlier chunk's row gave is kept so (see `file_keys`), and
-    a later row's cell is compared with it so."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).isoformat(sep=" ")
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, tuple | list | set | frozenset):
-        return [plain(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
-    return value
-
-
 def _same(old: Any, value: Any) -> bool:
+    """Whether a row's `value` is what an earlier row gave (`old`): as it came, or as an
+    earlier chunk kept it in JSON (a decimal's text, an instant's ISO text with its offset,
+    an enum's value, a list for a tuple: see `file_keys`)."""
     if old == value:
         return True
-    if isinstance(value, Decimal) and isinstance(old, str):
-        return Decimal(old) == value  # 100 is 100.00
-    return plain(old) == plain(value)
+    if isinstance(value, tuple | list) and isinstance(old, tuple | list):
+        return len(old) == len(value) and all(map(_same, old, value))
+    if isinstance(value, dict) and isinstance(old, dict):
+        return old.keys() == value.keys() and all(_same(old[k], value[k]) for k in value)
+    if not isinstance(old, str):
+        return False
+    if isinstance(value, Enum):
+        return old == value.value
+    try:
+        if isinstance(value, Decimal):
+            return Decimal(old) == value  # 100 is 100.00
+        if isinstance(value, datetime):
+            return datetime.fromisoformat(old) == value  # the same instant, on any clock
+        if isinstance(value, date):
+            return date.fromisoformat(old) == value
+    except (ValueError, ArithmeticError, TypeError):
+        return False
+    return False
 
 
 def _text(value: Any) -> str:

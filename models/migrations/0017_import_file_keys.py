@@ -4,9 +4,7 @@ run's later chunks see what its earlier ones would have created. Deleted as jobs
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from orjson import loads
 from tortoise.fields.base import OnDelete
-from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 from tortoise.indexes import Index
 
@@ -24,7 +22,7 @@ class Migration(migrations.Migration):
                 ('key', fields.CharField(max_length=40)),
                 ('record_id', fields.BigIntField(null=True)),
                 ('row', fields.IntField(null=True)),
-                ('state', fields.JSONField(encoder=JSON_DUMPS, decoder=loads)),
+                ('state', fields.TextField(unique=False)),
             ],
             options={'table': 'import_file_key', 'app': 'models', 'indexes': [Index(fields=['job_id', 'key'])], 'pk_attr': 'id', 'table_description': "What the rows of an import's file did to one record so far, as of one chunk: read by"},
             bases=['Model'],

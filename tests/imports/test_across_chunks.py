@@ -169,6 +169,28 @@ async def test_a_rerun_of_a_file_matches_what_its_first_run_created(workspace: A
     ]
 
 
+async def test_a_later_chunk_compares_cells_as_values_not_as_text(workspace: Account):
+    # given: row 1's tags and kind repeated, in other words, by rows of later chunks
+    viewer = await admin_of(workspace)
+    first = {"name": "壬公司", "externalId": "K-1", "tags": "重点、VIP", "kind": "企业"}
+    rows = [
+        first,
+        {"name": "癸公司"},
+        {**first, "tags": "重点,VIP", "kind": "COMPANY", "industry": "软件"},
+        {"name": "子公司"},
+        {"externalId": "K-1", "tags": "VIP"},
+    ]
+
+    # when
+    outcome = await _dry_then_real(viewer, ImportKind.CUSTOMERS, rows)
+
+    # then: the same values pass, a different one fails
+    _, created, updated, _, failed, _, errors = outcome
+    assert (created, updated, failed) == (3, 1, 1)
+    assert [error[:3] for error in errors] == [(5, "tags", "CONFLICT")]
+    assert "Row 1 of this file gave this customer tags “重点, VIP”, this row “VIP”" in errors[0][3]
+
+
 async def test_a_dry_run_finds_stored_customers_by_the_keys_earlier_chunks_gave_them(
     workspace: Account,
 ):
@@ -321,7 +343,7 @@ async def test_the_sweeper_forgets_what_rows_of_finished_jobs_did(workspace: Acc
     finished = await _job(viewer, ImportKind.CUSTOMERS, CUSTOMER_ROWS[:1], dry=True)
     assert await run_import(finished) == ImportStatus.COMPLETED
     # (as if its worker had finished it some other way, leaving its lines)
-    await ImportFileKey.create(job_id=finished, key="x", record_id=None, row=1, state={})
+    await ImportFileKey.create(job_id=finished, key="x", record_id=None, row=1, state="{}")
 
     # when
     await forget_finished()
