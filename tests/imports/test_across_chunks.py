@@ -22,7 +22,7 @@ from models import (
     Opportunity,
 )
 from models.enums import ImportKind, ImportStatus
-from tests.helpers import Account
+from tests.helpers import Account, count_queries
 from tests.imports.kinds import admin_of
 
 # Two rows per chunk: each pair of rows below is a chunk of its own.
@@ -351,3 +351,42 @@ async def test_the_sweeper_forgets_what_rows_of_finished_jobs_did(workspace: Acc
     # then: the paused job keeps what its first chunk did, for the chunks to come
     assert await ImportFileKey.filter(job_id=paused).exists()
     assert not await ImportFileKey.filter(job_id=finished).exists()
+
+
+@pytest.mark.parametrize("dry", [False, True], ids=["real", "dry"])
+async def test_keeping_rows_apart_costs_the_same_statements_whatever_the_chunk_size(
+    workspace: Account, dry: bool
+):
+    # given: two files of two chunks each, of 5 and of 50 rows; each chunk's rows are new
+    # customers with a contact, and the second chunk repeats the first's
+    viewer = await admin_of(workspace)
+    counts = []
+    for size in (5, 50):
+        new = [
+            {
+                "name": f"客户 {size}-{i}",
+                "externalId": f"S{size}-{i}",
+                "contact.name": f"联系人 {i}",
+                "contact.phone": f"137{size:03d}{i:05d}",
+            }
+            for i in range(size)
+        ]
+        again = [{"externalId": row["externalId"], "industry": "软件"} for row in new]
+        job = await _job(viewer, ImportKind.CUSTOMERS, new + again, dry=dry)
+
+        # when
+        with count_queries() as statements:
+            assert await run_import(job, chunk_size=size) == ImportStatus.COMPLETED
+
+        # then
+        assert await _outcome(job) == (
+            ImportStatus.COMPLETED,
+            size,
+            size,
+            0,
+            0,
+            {"externalId": size},
+            [],
+        )
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
