@@ -8,7 +8,8 @@ never overwrite what an earlier row of the file gave (`matches.overwrites`). Val
 checked by the API's rules (`clean_contact_fields`, `clean_custom_fields`); a customer
 keeps exactly the primary contact the API would give it. The chunk costs a constant
 number of statements: definitions, one lookup per link column, the linked customers'
-contacts, one INSERT, one UPDATE of contacts and one of their customers.
+contacts, what earlier chunks of the file did to them (`file_keys`), one id allocation,
+one INSERT, one UPDATE of contacts and one of their customers.
 """
 
 from __future__ import annotations

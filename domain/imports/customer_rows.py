@@ -5,8 +5,11 @@ checked with the API's rules (`clean_customer_fields`, `clean_contact_fields`,
 `clean_custom_fields`); a row with a problem writes nothing and is reported, the others
 land. The work costs a constant number of SQL statements per chunk, whatever its size:
 the definitions, the members (when an owner column is mapped), one lookup per match
-field, the contacts of the matched customers, one id allocation, one multi-row INSERT
-(COPY on PostgreSQL) per table and one multi-row UPDATE per table.
+field, the contacts of the matched customers, one id allocation per table, one
+multi-row INSERT (COPY on PostgreSQL) per table and one multi-row UPDATE per table; and,
+given the job's `file`, what earlier chunks did to those customers (one statement, two
+in a dry run, plus one lookup of the stored customers they gave keys) and what this one
+did (one INSERT, by the runner).
 
 It comes in two steps the runner may pull apart: `check_customer_rows` (the cells, no
 transaction needed) and `CheckedCustomerRows.apply` (matching and writing, in the

@@ -6,10 +6,11 @@ record only when its keys agree: a key that several records share is ambiguous, 
 that find different records disagree, and a row whose external id differs from the
 one its record already has names another record. Each is a row error (CONFLICT) that
 names the records, never a pick or an overwrite. A record is found among the stored
-ones and those earlier rows of the chunk created; and rows of one file never overwrite
+ones and those earlier rows of the file created; and rows of one file never overwrite
 each other: a later row naming a record an earlier row created or changed may add to
 it (cells the earlier rows left blank, contacts), but a cell that differs from what an
-earlier row gave it fails the row, naming that row.
+earlier row gave it fails the row, naming that row. Within a chunk the records remember
+it; across chunks (and a dry run's records) `file_keys` keeps it.
 """
 
 from __future__ import annotations
