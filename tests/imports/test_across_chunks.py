@@ -3,12 +3,13 @@ does, whichever chunks the rows fall in, and however many runs the job takes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from domain.customers import CustomerData, create_customer
-from domain.imports.file_keys import forget_finished
+from domain.imports.file_keys import FileKeys, forget_finished
 from domain.imports.jobs import ImportRequest, start_import
 from domain.imports.runner import run_import
 from domain.viewer import Viewer
@@ -390,3 +391,42 @@ async def test_keeping_rows_apart_costs_the_same_statements_whatever_the_chunk_s
         )
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("dry", [False, True], ids=["real", "dry"])
+async def test_a_chunk_that_fails_as_it_commits_leaves_nothing_and_is_redone(
+    workspace: Account, monkeypatch: pytest.MonkeyPatch, dry: bool
+):
+    # given: the file's third chunk fails once, at the very end of its transaction
+    viewer = await admin_of(workspace)
+    job = await _job(viewer, ImportKind.CUSTOMERS, CUSTOMER_ROWS, dry=dry)
+    save = FileKeys.save
+    saved = 0
+
+    async def fails_once(self: FileKeys) -> None:
+        nonlocal saved
+        saved += 1
+        await save(self)
+        if saved == 3:
+            raise RuntimeError("the connection was lost")
+
+    monkeypatch.setattr(FileKeys, "save", fails_once)
+
+    # when: the run fails there, and another resumes the job at its checkpoint
+    with pytest.raises(RuntimeError):
+        await run_import(job, chunk_size=CHUNK)
+    assert (await ImportJob.get(id=job)).next_row == 5
+    assert await run_import(job, chunk_size=CHUNK, stale_after=timedelta(0)) == (
+        ImportStatus.COMPLETED
+    )
+
+    # then: as if it had never failed (see the first test)
+    status, created, updated, skipped, failed, _, errors = await _outcome(job)
+    assert (status, created, updated, skipped, failed) == (ImportStatus.COMPLETED, 5, 2, 0, 4)
+    assert [error[:3] for error in errors] == [
+        (3, "externalId", "CONFLICT"),
+        (5, "name", "CONFLICT"),
+        (9, "name", "CONFLICT"),
+        (11, "contact.name", "CONFLICT"),
+    ]
+    assert await Customer.filter(workspace_id=viewer.workspace_id).count() == (0 if dry else 5)
