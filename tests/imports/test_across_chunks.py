@@ -3,6 +3,7 @@ does, whichever chunks the rows fall in, and however many runs the job takes."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from typing import Any
 
@@ -430,3 +431,55 @@ async def test_a_chunk_that_fails_as_it_commits_leaves_nothing_and_is_redone(
         (11, "contact.name", "CONFLICT"),
     ]
     assert await Customer.filter(workspace_id=viewer.workspace_id).count() == (0 if dry else 5)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_a_dry_run_of_a_file_of_many_chunks_reports_what_the_real_run_does(
+    workspace: Account, seed: int
+):
+    # given: stored customers, and a file whose rows name them and each other again and
+    # again by overlapping keys, in chunks of 7 rows
+    viewer = await admin_of(workspace)
+    for i in range(4):
+        await create_customer(
+            viewer,
+            CustomerData(
+                name=f"老客户 {i}",
+                external_id=f"S-{i}" if i % 2 else None,
+                phone=f"1380000000{i}",
+            ),
+        )
+    pick = random.Random(seed)
+    rows = []
+    for _ in range(80):
+        row: dict[str, Any] = {}
+        if pick.random() < 0.6:
+            row["externalId"] = pick.choice(["S-1", "S-3", "N-1", "N-2", "N-3", "N-4"])
+        if pick.random() < 0.5:
+            row["phone"] = f"1380000000{pick.randrange(8)}"
+        if pick.random() < 0.3:
+            row["email"] = f"e{pick.randrange(5)}@example.com"
+        if pick.random() < 0.5:
+            row["name"] = pick.choice(["甲", "乙", "丙"]) + "公司"
+        if pick.random() < 0.4:
+            row["industry"] = pick.choice(["软件", "制造"])
+        if pick.random() < 0.3:
+            row["contact.name"] = pick.choice(["王伟", "李娜"])
+            row["contact.phone"] = f"1370000000{pick.randrange(3)}"
+        rows.append(row or {"name": "空公司"})
+    outcomes = []
+    before = await _snapshot(viewer.workspace_id)
+
+    # when
+    for dry in (True, False):
+        job = await _job(viewer, ImportKind.CUSTOMERS, rows, dry=dry)
+        assert await run_import(job, chunk_size=7) == ImportStatus.COMPLETED
+        outcomes.append(await _outcome(job))
+        if dry:
+            assert await _snapshot(viewer.workspace_id) == before
+
+    # then: the same counts, matches and row errors, of every kind
+    assert outcomes[0] == outcomes[1]
+    _, created, updated, _, failed, _, errors = outcomes[1]
+    assert created and updated and failed
+    assert {error[2] for error in errors} >= {"CONFLICT"}
