@@ -11,10 +11,10 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
-from api.core.errors import unauthenticated
+from api.core.errors import MALFORMED, MISSING, unauthenticated
 from api.core.loaders import Loaders
 from crm.lost_connections import retry_once_if_connection_lost
-from domain.accounts import Authenticator
+from domain.accounts import Authenticator, TokenRefused
 from domain.imports.jobs import DEFAULT_MAX_BYTES
 from domain.viewer import Viewer
 
@@ -30,6 +30,8 @@ class Context:
     response: Response | WebSocket | None
     authenticator: Authenticator
     viewer: Viewer | None = None
+    # Why there is no viewer (api.core.errors.SIGN_IN_REFUSALS), told when one is required.
+    sign_in_refused: str = MISSING
     request_id: str = field(default_factory=new_request_id)
     # The largest file startImport accepts (IMPORT_MAX_BYTES).
     import_max_bytes: int = DEFAULT_MAX_BYTES
@@ -49,7 +51,7 @@ class Context:
 
     def require_viewer(self) -> Viewer:
         if self.viewer is None:
-            raise unauthenticated()
+            raise unauthenticated(self.sign_in_refused)
         return self.viewer
 
 
@@ -65,13 +67,24 @@ def bearer_token(value: str | None) -> str | None:
     return None
 
 
-async def viewer_for_token(authenticator: Authenticator, token: str) -> Viewer | None:
-    """The token's viewer; the lookup runs once more if the database connection was lost
-    under it (a PostgreSQL restart or failover), rather than fail a request that the next
-    connection would serve."""
+async def viewer_for_token(authenticator: Authenticator, token: str) -> Viewer | TokenRefused:
+    """The token's viewer, or why it stands for nobody; the lookup runs once more if the
+    database connection was lost under it (a PostgreSQL restart or failover), rather than
+    fail a request that the next connection would serve."""
     return await retry_once_if_connection_lost(
-        lambda: authenticator.viewer_for(token), "the token lookup"
+        lambda: authenticator.authenticate(token), "the token lookup"
     )
+
+
+async def viewer_for_header(authenticator: Authenticator, header: str | None) -> Viewer | str:
+    """The viewer an Authorization header stands for, or why it stands for nobody (a key of
+    api.core.errors.SIGN_IN_REFUSALS)."""
+    if header is None:
+        return MISSING
+    token = bearer_token(header)
+    if token is None:
+        return MALFORMED
+    return await viewer_for_token(authenticator, token)
 
 
 def link_base(public_url: str, production: bool) -> str | None:

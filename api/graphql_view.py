@@ -20,7 +20,14 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from api import body_limit, graphiql, import_bodies, json_body, uploads
-from api.context import Context, bearer_token, new_request_id, viewer_for_token
+from api.context import (
+    Context,
+    bearer_token,
+    new_request_id,
+    viewer_for_header,
+    viewer_for_token,
+)
+from api.core.errors import MISSING, unauthenticated
 from api.http_errors import RequestRefused, refusal_response, unexpected_error
 from api.ws_handlers import LegacyWSHandler, TransportWSHandler
 from crm.settings import Settings
@@ -151,29 +158,32 @@ class CRMGraphQL(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        viewer = None
+        viewer, refused = None, MISSING
         if isinstance(request, Request):
-            token = bearer_token(request.headers.get("authorization"))
-            if token is not None:
-                viewer = await viewer_for_token(self.authenticator, token)
+            header = request.headers.get("authorization")
+            found = await viewer_for_header(self.authenticator, header)
+            # A request that stands for nobody may still sign in or up: why it does is told
+            # only to an operation that needs a viewer (Context.require_viewer).
+            viewer, refused = (found, MISSING) if isinstance(found, Viewer) else (None, found)
             # Strawberry reads the body after this: who may send what is settled first.
-            self._settle_body_limit(request, viewer)
+            self._settle_body_limit(request, viewer, refused)
         # The viewer first: the context builds its loaders once, scoped to it.
         return Context(
             request=request,
             response=response,
             authenticator=self.authenticator,
             viewer=viewer,
+            sign_in_refused=refused,
             import_max_bytes=self.import_max_bytes,
             link_base=self.link_base,
         )
 
-    def _settle_body_limit(self, request: Request, viewer: Viewer | None) -> None:
-        """Refuses an upload from a caller without a valid token, and holds a JSON body
-        without one to MAX_BODY_BYTES, before the body is read."""
+    def _settle_body_limit(self, request: Request, viewer: Viewer | None, refused: str) -> None:
+        """Refuses an upload from a caller without a valid token (saying why), and holds a
+        JSON body without one to MAX_BODY_BYTES, before the body is read."""
         if uploads.is_multipart(request.scope):
             if viewer is None:
-                raise uploads.unauthenticated()
+                raise uploads.unauthenticated(refused)
             return
         body = request.receive
         if viewer is None and isinstance(body, body_limit.CappedBody):
@@ -187,8 +197,9 @@ class CRMGraphQL(GraphQL[Context, None]):
         if raw is None:
             return UNSET
         token = bearer_token(str(raw)) or str(raw)
-        viewer = await viewer_for_token(self.authenticator, token)
-        if viewer is None:
-            raise ConnectionRejectionError({"message": "Invalid or expired token."})
-        context.set_viewer(viewer)
+        found = await viewer_for_token(self.authenticator, token)
+        if not isinstance(found, Viewer):
+            refusal = unauthenticated(found)
+            raise ConnectionRejectionError({"message": refusal.message, **refusal.extensions})
+        context.set_viewer(found)
         return UNSET

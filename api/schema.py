@@ -8,7 +8,7 @@ from contextlib import aclosing
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.websockets import WebSocket
 from strawberry.execution import optimized_is_awaitable
@@ -103,13 +103,32 @@ def _is_client_error(error: GraphQLError) -> bool:
     return error.path is None and isinstance(original, GraphQLError)
 
 
+# Apollo's codes for a document that does not parse, and one that the schema refuses.
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+
 def _with_code(error: GraphQLError) -> GraphQLError:
-    """A client error wrapping a refused variable takes its code (else BAD_USER_INPUT)."""
-    original = error.original_error
-    if isinstance(original, GraphQLError) and "code" not in (error.extensions or {}):
-        code = (original.extensions or {}).get("code", BAD_USER_INPUT)
-        error.extensions = {**(error.extensions or {}), "code": code}
+    """A client error without a code of its own takes the one that says which mistake."""
+    if "code" not in (error.extensions or {}):
+        code = _code_for(error)
+        if code is not None:
+            error.extensions = {**(error.extensions or {}), "code": code}
     return error
+
+
+def _code_for(error: GraphQLError) -> str | None:
+    original = error.original_error
+    if isinstance(original, GraphQLError):
+        # A refused variable: graphql-core wraps the scalar's or the enum's refusal.
+        return (original.extensions or {}).get("code", BAD_USER_INPUT)
+    if isinstance(error, GraphQLSyntaxError):
+        return GRAPHQL_PARSE_FAILED
+    if original is None and error.path is None:
+        # Before execution and not about a variable: a validation rule refused the document
+        # (a literal a scalar refused keeps the scalar's own code, BAD_USER_INPUT).
+        return GRAPHQL_VALIDATION_FAILED
+    return None
 
 
 # The innermost frames of an unexpected error's traceback are logged: they say where it

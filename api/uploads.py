@@ -22,6 +22,7 @@ from starlette.datastructures import Headers
 from starlette.types import Receive, Scope
 
 from api import body_limit
+from api.core.errors import MISSING, SIGN_IN_REFUSALS
 from api.http_errors import RequestRefused
 from domain.imports.jobs import file_too_large
 
@@ -61,12 +62,12 @@ def _too_large(max_file_bytes: int) -> RequestRefused:
     return RequestRefused(413, file_too_large(max_file_bytes), "PAYLOAD_TOO_LARGE")
 
 
-def unauthenticated() -> RequestRefused:
+def unauthenticated(reason: str = MISSING) -> RequestRefused:
     return RequestRefused(
         401,
-        "Sign in first: send Authorization: Bearer <token>. Uploads are taken only from a "
-        "signed-in caller.",
+        f"{SIGN_IN_REFUSALS[reason]} Uploads are taken only from a signed-in caller.",
         "UNAUTHENTICATED",
+        reason=str(reason),
         # The connection stays open: uvicorn drops what remains of the body as it arrives
         # (never parsed nor spooled), so that the client reads this answer; closing with
         # its bytes unread would reset the connection under it.

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from crm.settings import ConfigError, Settings, get_settings
+from crm.workspace_ids import parse_workspace_id
 
 log = logging.getLogger("crm")
+T = TypeVar("T")
 
 
 def _configure_logging() -> None:
@@ -22,6 +27,25 @@ def _configure_logging() -> None:
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
+
+
+def _on_database(command: str, work: Coroutine[Any, Any, T]) -> T:
+    """Runs `work`; a database that cannot be reached ends the command with one line naming
+    it, why, and DATABASE_URL (any other failure keeps its traceback)."""
+    from crm.db import normalize_db_url
+    from crm.unreachable import explain_database, sqlite_folder_problem
+
+    url = normalize_db_url(get_settings().database_url)
+    if url.startswith("sqlite://") and (problem := sqlite_folder_problem(url)):
+        work.close()
+        sys.exit(f"crm {command}: {problem}")
+    try:
+        return asyncio.run(work)
+    except Exception as error:
+        reason = explain_database(error, url)
+        if reason is None:
+            raise
+        sys.exit(f"crm {command}: {reason}")
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -33,7 +57,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
             wait_for_database(get_settings().database_url, args.wait)
         except DatabaseUnreachable as error:
             sys.exit(str(error))
-    asyncio.run(apply_migrations())
+    _on_database("migrate", apply_migrations())
     print("migrations applied")
 
 
@@ -69,10 +93,37 @@ def edge_warnings(settings: Settings) -> list[str]:
     return []
 
 
+def _refuse_a_taken_port(command: str, host: str, port: int) -> None:
+    """One line now, rather than uvicorn's error after the start-up has run."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            sys.exit(
+                f"crm {command}: cannot listen on {host}:{port} (PORT or --port): "
+                f"{(error.strerror or str(error)).lower()}"
+            )
+
+
+def _hold_the_folder(command: str, settings: Settings, holder: str) -> None:
+    """The embedded Redis is this folder's: refuse if another process runs on it."""
+    from crm.dev_lock import FolderInUse, hold_folder
+
+    try:
+        hold_folder(settings.embedded_redis_path, holder)
+    except FolderInUse as error:
+        sys.exit(f"crm {command}: {error}")
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = get_settings()
+    port = args.port or settings.port
+    if not settings.redis_url:  # this process will start (or attach to) the embedded Redis
+        _hold_the_folder("serve", settings, f"crm serve on http://{args.host}:{port}")
+    _refuse_a_taken_port("serve", args.host, port)
     for warning in edge_warnings(settings):
         log.warning(warning)
     _exit_cleanly_on_sigterm()
@@ -80,8 +131,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
         "api.app:create_app",
         factory=True,
         host=args.host,
-        port=args.port,
+        port=port,
         log_level=settings.log_level.lower(),
+        # Not uvicorn's own handlers: its lines go through ours (crm.logs), so with
+        # LOG_FORMAT=json its access and error lines are JSON like the rest.
+        log_config=None,
         **uvicorn_edge_options(settings),
     )
 
@@ -96,15 +150,26 @@ def cmd_worker(args: argparse.Namespace) -> None:
         # Exit 0 when this replica (--replica, else this host's name) reported health recently
         # (docker healthcheck). A dict, not a subclass: arq reads only a class's own __dict__,
         # so a subclass would lose the queue name and probe arq's default queue instead.
-        sys.exit(
-            check_health(
-                {
-                    **get_kwargs(worker_class),
-                    "redis_settings": redis_settings(),
-                    "health_check_key": health_check_key(args.queue, args.replica),
-                }
+        # One try (not arq's five, a second apart): a health check answers now.
+        settings = dataclasses.replace(redis_settings(), conn_retries=0)
+        try:
+            sys.exit(
+                check_health(
+                    {
+                        **get_kwargs(worker_class),
+                        "redis_settings": settings,
+                        "health_check_key": health_check_key(args.queue, args.replica),
+                    }
+                )
             )
-        )
+        except Exception as error:
+            from crm.unreachable import explain_redis
+
+            url = get_settings().redis_url  # (the embedded Redis is this process's own)
+            reason = explain_redis(error, url) if url else None
+            if reason is None:
+                raise
+            sys.exit(f"crm worker --check: {reason}")
     build_worker(args.queue, args.replica).run()
 
 
@@ -122,7 +187,7 @@ def cmd_seed(args: argparse.Namespace) -> None:
         refuse_production(get_settings(), args.force)
     except SeedRefused as refusal:
         sys.exit(str(refusal))
-    result = asyncio.run(seed(email=args.email, password=args.password))
+    result = _on_database("seed", seed(email=args.email, password=args.password))
     print(
         f"demo workspace {'ready' if result.created else 'already there'}: "
         f"workspace id {result.workspace_id}; sign in as {result.email} / {args.password}"
@@ -137,7 +202,8 @@ def cmd_import(args: argparse.Namespace) -> None:
     if not path.is_file():
         sys.exit(f"crm import: no file {path}")
     sys.exit(
-        asyncio.run(
+        _on_database(
+            "import",
             import_file(
                 path.read_bytes(),
                 path.name,
@@ -147,7 +213,7 @@ def cmd_import(args: argparse.Namespace) -> None:
                 match_on=args.match_on.split(",") if args.match_on else None,
                 mapping=args.map,
                 dry_run=args.dry_run,
-            )
+            ),
         )
     )
 
@@ -159,7 +225,11 @@ def cmd_dev(args: argparse.Namespace) -> None:
     from crm.redis import publish_url_to_children, start_embedded_redis
 
     settings = get_settings()
-    asyncio.run(apply_migrations())
+    port = args.port = args.port or settings.port
+    # Before anything else: a second run here must not touch the first one's Redis.
+    _hold_the_folder("dev", settings, f"crm dev on http://{args.host}:{port}")
+    _refuse_a_taken_port("dev", args.host, port)
+    _on_database("dev", apply_migrations())
     url = settings.redis_url or start_embedded_redis(settings.embedded_redis_path)
     publish_url_to_children(url)
     workers = [
@@ -168,7 +238,7 @@ def cmd_dev(args: argparse.Namespace) -> None:
         )
         for queue in ("default", "imports")
     ]
-    print(f"\n  CRM is running: GraphiQL at http://{args.host}:{args.port}/graphql\n", flush=True)
+    print(f"\n  CRM is running: GraphiQL at http://{args.host}:{port}/graphql\n", flush=True)
     try:
         cmd_serve(args)
     finally:
@@ -184,16 +254,17 @@ def cmd_dev(args: argparse.Namespace) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crm", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    port = int(os.environ.get("PORT", "8000"))
+    # --port's default is PORT, read with the other settings (a bad one is one line).
+    port_help = "default: PORT, else 8000"
 
     dev = commands.add_parser("dev", help="run API + worker on SQLite and an embedded Redis")
     dev.add_argument("--host", default="127.0.0.1")
-    dev.add_argument("--port", type=int, default=port)
+    dev.add_argument("--port", type=int, help=port_help)
     dev.set_defaults(handler=cmd_dev)
 
     serve = commands.add_parser("serve", help="run the API server (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=port)
+    serve.add_argument("--port", type=int, help=port_help)
     serve.set_defaults(handler=cmd_serve)
 
     worker = commands.add_parser("worker", help="run an arq worker")
@@ -224,7 +295,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     importer = commands.add_parser("import", help="import a CSV, XLSX or JSONL file")
     importer.add_argument("file")
-    importer.add_argument("--workspace", type=int, required=True, help="the workspace's id")
+    importer.add_argument(
+        "--workspace",
+        type=parse_workspace_id,
+        required=True,
+        help="the workspace's id, as the API shows it (crm seed prints the demo's)",
+    )
     importer.add_argument(
         "--kind",
         default="customers",

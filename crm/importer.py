@@ -9,6 +9,7 @@ from tortoise import Tortoise
 
 from crm.db import tortoise_config
 from domain.errors import DomainError
+from domain.imports.file_columns import job_columns
 from domain.imports.jobs import ImportRequest, start_import
 from domain.imports.runner import run_import
 from domain.imports.summaries import matched_by
@@ -17,6 +18,7 @@ from models import ImportJob, ImportRowError, Workspace
 from models.enums import ImportKind, ImportMode, ImportStatus, Role
 
 SHOWN_ERRORS = 20
+# Row numbers in what it prints are the rows Excel or WPS shows (the header is row 1).
 
 
 def _parse_mapping(pairs: list[str]) -> list[tuple[str, str | None]]:
@@ -93,8 +95,11 @@ async def _summary(job_id: int, status: ImportStatus | None) -> int:
     )
     if counts := matched_by(job):
         print(f"  matched by: {', '.join(f'{key} {rows:,}' for key, rows in counts)}")
-    if job.unmapped_columns:
-        print(f"  columns not imported: {', '.join(job.unmapped_columns)}")
+    columns = job_columns(job)
+    if mapped := [f"{name} → {field}" for name, field in columns if field is not None]:
+        print(f"  columns imported: {', '.join(mapped)}")
+    if ignored := [name for name, field in columns if field is None]:
+        print(f"  columns not imported: {', '.join(ignored)}")
     if job.failure:
         print(f"  {job.failure}")
     errors = await ImportRowError.filter(job_id=job.id).order_by("row", "id").limit(SHOWN_ERRORS)
@@ -102,4 +107,6 @@ async def _summary(job_id: int, status: ImportStatus | None) -> int:
         print(f"  row {error.row}{f' ({error.field})' if error.field else ''}: {error.message}")
     if job.failed_count > len(errors):
         print(f"  … and more: {job.failed_count} rows failed in all")
-    return 0 if status == ImportStatus.COMPLETED else 1
+    # Non-zero when any row did not make it, so a script (or cron) running the import
+    # notices: 1 for rows that failed or a job that did not complete, 2 for a refusal.
+    return 0 if status == ImportStatus.COMPLETED and not job.failed_count else 1

@@ -77,3 +77,7 @@ def configure_logging(level: str, log_format: str = "text") -> None:
     handler.setFormatter(JSONFormatter() if log_format == "json" else TextFormatter())
     handler.addFilter(ContextFilter())
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    # Tortoise says "started" and "shutdown" (with object reprs) at INFO around every
+    # command: noise beside an operator's one-line answer. Its warnings still show.
+    if level != "DEBUG":
+        logging.getLogger("tortoise").setLevel(max(logging.getLevelName(level), logging.WARNING))

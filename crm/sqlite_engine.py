@@ -7,11 +7,19 @@ SQLite's own LOWER() folds only ASCII letters, PostgreSQL's folds every letter. 
 an imported "ÉMILE ZOLA SARL" against the stored "Émile Zola SARL" by name would find it
 on PostgreSQL and create a duplicate on SQLite. Python's str.lower() and str.upper()
 replace SQLite's on every connection, so both databases fold text alike.
+
+Tortoise opens the connection after taking the client's lock and keeps the lock when the
+opening fails (a folder that does not exist yet): every statement after that waited forever,
+so the API never turned ready and `crm migrate` hung. The connection is opened under the
+lock first, in a block that releases it whatever happens.
 """
 
 from __future__ import annotations
 
-from tortoise.backends.sqlite.client import SqliteClient
+from typing import Any
+
+from tortoise.backends.base.client import ConnectionWrapper
+from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionContext
 
 
 def _lower(value: object) -> object:
@@ -22,7 +30,28 @@ def _upper(value: object) -> object:
     return value.upper() if isinstance(value, str) else value
 
 
+class _OpeningConnectionWrapper(ConnectionWrapper):
+    async def __aenter__(self) -> Any:
+        async with self._lock:
+            await self.ensure_connection()
+        return await super().__aenter__()
+
+
+class _OpeningTransactionContext(SqliteTransactionContext):
+    async def __aenter__(self) -> Any:
+        async with self._trxlock:
+            await self.ensure_connection()
+        return await super().__aenter__()
+
+
 class UnicodeSqliteClient(SqliteClient):
+    def acquire_connection(self) -> ConnectionWrapper:
+        return _OpeningConnectionWrapper(self._lock, self)
+
+    def _in_transaction(self) -> SqliteTransactionContext:
+        context = super()._in_transaction()
+        return _OpeningTransactionContext(context.connection, context._trxlock)
+
     async def _post_connect(self) -> None:
         await super()._post_connect()
         connection = self._connection

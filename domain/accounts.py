@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from tortoise.exceptions import IntegrityError
@@ -23,7 +24,13 @@ from domain.passwords import (
 from domain.pipelines import create_default_pipeline
 from domain.sign_in_throttle import SignInThrottle
 from domain.sign_up_throttle import SignUpThrottle
-from domain.validation import check_email, check_name, check_timezone, clean_text
+from domain.validation import (
+    EMAIL_MAX_LENGTH,
+    check_email,
+    check_name,
+    check_timezone,
+    clean_text,
+)
 from domain.viewer import Viewer
 from models import ApiKey, User, Workspace
 from models.enums import Role
@@ -40,6 +47,16 @@ _WRONG_SIGN_IN = "Wrong e-mail or password."
 _DUPLICATE_MEMBER = "A member of this workspace already has this e-mail."
 
 
+class TokenRefused(StrEnum):
+    """Why a bearer token stands for nobody. Each is told only to a caller who holds a token
+    we issued: an expired or revoked one is theirs, and anything else is UNKNOWN_TOKEN alike,
+    so a guess learns nothing of the keys or accounts of any workspace."""
+
+    UNKNOWN_TOKEN = "UNKNOWN_TOKEN"  # not one we issued (mistyped, forged, another server's)
+    EXPIRED = "EXPIRED"  # a session older than SESSION_TTL
+    REVOKED = "REVOKED"  # a revoked API key, or a session of a deactivated account
+
+
 class Authenticator:
     """Issues and reads bearer tokens: signed, expiring sessions and API keys."""
 
@@ -52,18 +69,34 @@ class Authenticator:
 
     async def viewer_for(self, token: str) -> Viewer | None:
         """The viewer a bearer token stands for, or None when it is invalid, expired or revoked."""
+        found = await self.authenticate(token)
+        return found if isinstance(found, Viewer) else None
+
+    async def authenticate(self, token: str) -> Viewer | TokenRefused:
+        """The viewer a bearer token stands for, or why it stands for nobody."""
         if token.startswith(API_KEY_PREFIX):
             return await _viewer_for_api_key(token)
         try:
             data = self._serializer.loads(token, max_age=self._ttl.total_seconds())
-        except (SignatureExpired, BadSignature):
-            return None
-        user = await User.get_or_none(id=data.get("u"), is_active=True)
-        if user is None:
-            return None
+        except SignatureExpired:
+            # Raised only once the signature is good: the token is one we issued.
+            return TokenRefused.EXPIRED
+        except BadSignature:
+            return TokenRefused.UNKNOWN_TOKEN
+        user_id = data.get("u") if isinstance(data, dict) else None
+        if not isinstance(user_id, int) or isinstance(user_id, bool):
+            return TokenRefused.UNKNOWN_TOKEN
+        user = await User.get_or_none(id=user_id)
+        if user is None or not user.is_active:
+            return TokenRefused.REVOKED
         return Viewer(
             workspace_id=user.workspace_id, role=user.role, user_id=user.id, timezone=user.timezone
         )
+
+
+def _is_key_prefix(prefix: str) -> bool:
+    # What create_api_key makes (secrets.token_hex), within the column's 16 characters.
+    return 0 < len(prefix) <= 16 and all(c in "0123456789abcdef" for c in prefix)
 
 
 def _hash_secret(secret: str) -> str:
@@ -71,15 +104,21 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def _viewer_for_api_key(token: str) -> Viewer | None:
+async def _viewer_for_api_key(token: str) -> Viewer | TokenRefused:
     try:
         prefix, secret = token[len(API_KEY_PREFIX) :].split("_", 1)
     except ValueError:
-        return None
+        return TokenRefused.UNKNOWN_TOKEN
+    if not _is_key_prefix(prefix):
+        # Not looked up: PostgreSQL refuses text with a NUL in it (an error, not an answer).
+        return TokenRefused.UNKNOWN_TOKEN
     # The workspace in the same statement: its time zone is the key's clock.
-    key = await ApiKey.get_or_none(prefix=prefix, revoked_at=None).select_related("workspace")
+    key = await ApiKey.get_or_none(prefix=prefix).select_related("workspace")
     if key is None or not hmac.compare_digest(key.secret_hash, _hash_secret(secret)):
-        return None
+        return TokenRefused.UNKNOWN_TOKEN
+    if key.revoked_at is not None:
+        # Only after the secret matched: whoever is told holds the key itself.
+        return TokenRefused.REVOKED
     now = datetime.now(UTC)
     if key.last_used_at is None or now - key.last_used_at > _LAST_USED_GRANULARITY:
         await ApiKey.filter(id=key.id).update(last_used_at=now)
@@ -200,6 +239,9 @@ async def _candidates(email: str, workspace_id: int | None) -> list[User]:
       owner then signs in naming the workspace (clients keep the workspaceId of their
       last sign-in); only verified e-mails would end it.
     """
+    if len(email) > EMAIL_MAX_LENGTH:
+        # No account has it (check_email refuses it), and Tortoise refuses to filter by it.
+        return []
     query = User.filter(email=email, is_active=True)
     if workspace_id is not None:
         return await query.filter(workspace_id=workspace_id)

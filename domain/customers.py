@@ -164,7 +164,8 @@ async def _clean_custom(
 async def _check_external_id_free(
     problems: Problems, path: str, viewer: Viewer, external_id: str | None, exclude_id: int | None
 ) -> None:
-    if external_id is None:
+    if external_id is None or len(external_id) > _CUSTOMER_TEXT_LIMITS["external_id"]:
+        # Too long is a problem already, and Tortoise refuses to filter by it.
         return
     query = Customer.filter(workspace_id=viewer.workspace_id, external_id=external_id)
     if exclude_id is not None:

@@ -15,6 +15,7 @@ from domain.errors import ErrorCode, Problems, not_found
 from domain.members import check_member
 from domain.pipelines import default_pipeline, status_for
 from domain.validation import (
+    PRICE_INTEGER_DIGITS,
     check_currency,
     check_money,
     check_name,
@@ -104,7 +105,9 @@ def _price_line(
         )
         return None
     unit_price = item.unit_price if item.unit_price is not None else product.unit_price
-    price = check_money(problems, f"{path}.unitPrice", unit_price)
+    price = check_money(
+        problems, f"{path}.unitPrice", unit_price, integer_digits=PRICE_INTEGER_DIGITS
+    )
     discount = Decimal(item.discount) if item.discount is not None else Decimal(0)
     if not discount.is_finite() or not 0 <= discount <= 100:
         problems.add(f"{path}.discount", "A discount is a percentage from 0 to 100.")

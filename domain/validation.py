@@ -158,11 +158,14 @@ def check_name(problems: Problems, field: str, value: str | None, *, max_length:
     return name
 
 
+EMAIL_MAX_LENGTH = 254  # RFC 5321's, and the columns'
+
+
 def check_email(problems: Problems, field: str, value: str | None) -> str | None:
     email = clean_text(value)
     if email is None:
         return None
-    if len(email) > 254 or not _EMAIL.match(email):
+    if len(email) > EMAIL_MAX_LENGTH or not _EMAIL.match(email):
         problems.add(field, f"“{email}” is not a valid e-mail address.")
         return None
     return email.lower()
@@ -207,15 +210,22 @@ def check_tags(problems: Problems, field: str, tags: list[str] | None) -> list[s
 
 def check_timezone(problems: Problems, field: str, value: str | None, default: str) -> str:
     name = clean_text(value) or default
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.add(field, f"“{name}” is not an IANA time zone (e.g. Asia/Shanghai).")
-        return default
-    if name not in available_timezones() and name != "UTC":
+    if not _is_time_zone(name):
         problems.add(field, f"“{name}” is not an IANA time zone (e.g. Asia/Shanghai).")
         return default
     return name
+
+
+def _is_time_zone(name: str) -> bool:
+    # Known names first: ZoneInfo reads any other as a path under tzdata (a name of 300
+    # characters was an OSError, "File name too long").
+    if name != "UTC" and name not in available_timezones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def check_currency(problems: Problems, field: str, value: str | None, default: str) -> str:
@@ -284,7 +294,22 @@ def within_decimal_magnitude(number: Decimal) -> bool:
     )
 
 
-def check_money(problems: Problems, field: str, value: Decimal | None) -> Decimal | None:
+# Digits before the point that the money columns hold: an amount or a total is
+# DECIMAL(18, 2), a unit price (a product's, a line item's) DECIMAL(16, 2).
+AMOUNT_INTEGER_DIGITS = 16
+PRICE_INTEGER_DIGITS = 14
+CENTS = Decimal("0.01")
+
+
+def check_money(
+    problems: Problems,
+    field: str,
+    value: Decimal | None,
+    *,
+    integer_digits: int = AMOUNT_INTEGER_DIGITS,
+) -> Decimal | None:
+    """A sum of money as its column stores it (to the cent), or None with a problem. Too
+    large is judged once rounded, as stored: 99,999,999,999,999.999 is a 15-digit price."""
     if value is None:
         return None
     try:
@@ -295,8 +320,10 @@ def check_money(problems: Problems, field: str, value: Decimal | None) -> Decima
     if not amount.is_finite() or amount < 0:
         problems.add(field, "Must be zero or more.")
         return None
-    if abs(amount) >= Decimal(10) ** 16:
+    bound = Decimal(10) ** integer_digits
+    # Rounded only below the bound: quantize refuses what has more digits than its precision.
+    if abs(amount) >= bound or abs(amount).quantize(CENTS) >= bound:
         problems.add(field, "Is too large.")
         return None
     # "-0" is zero: store and show it as 0.00 on every database.
-    return abs(amount).quantize(Decimal("0.01"))
+    return abs(amount).quantize(CENTS)

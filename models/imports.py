@@ -43,8 +43,11 @@ class ImportJob(Model):
     # The file's columns in its order, stored by the worker as it first reads them (a CSV's
     # or sheet's header, a JSON Lines file's keys as they appear): the error report's
     # columns, so that the API never reads the file. NULL until then, and for jobs run
-    # before migration 0014.
+    # before migration 0015.
     file_columns = fields.JSONField(null=True)
+    # {column: field} for the columns the run mapped, stored with `file_columns` (what
+    # `ImportJob.columns` shows). NULL for jobs run before migration 0017.
+    column_fields = fields.JSONField(null=True)
     # Why the whole file could not be imported (unreadable, not a spreadsheet…).
     failure = fields.TextField(null=True)
     total_rows = fields.IntField(null=True)
@@ -72,6 +75,8 @@ class ImportRowError(Model):
     job = fields.ForeignKeyField(
         "models.ImportJob", related_name="errors", on_delete=fields.CASCADE
     )
+    # The row the user sees it in: Excel's or WPS's row number (the header is row 1), a
+    # JSON Lines file's line (`rows.Row`).
     row = fields.IntField()
     field = fields.CharField(max_length=200, null=True)
     message = fields.TextField()

@@ -42,7 +42,7 @@ os.environ.update(
     DATABASE_URL=DATABASE_URL,
     REDIS_URL=os.environ.get("TEST_REDIS_URL", ""),
     EMBEDDED_REDIS_PATH=str(TMP / "redis.db"),
-    SECRET_KEY="test-secret-key",
+    SECRET_KEY="test-secret-key-of-the-suite-32-bytes-or-more",
     LOG_LEVEL="INFO",
     # Every test signs up its own workspace, all from 127.0.0.1 (tests/accounts sets the
     # limit it tests).

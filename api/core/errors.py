@@ -12,6 +12,7 @@ import strawberry
 from graphql import GraphQLError
 
 from api.core.list_bounds import at_most
+from domain.accounts import TokenRefused
 from domain.errors import DomainError
 from domain.errors import ErrorCode as DomainErrorCode
 
@@ -54,5 +55,21 @@ class ClientError(GraphQLError):
         super().__init__(message, extensions={"code": code, **extensions})
 
 
-def unauthenticated() -> ClientError:
-    return ClientError("Sign in first: send Authorization: Bearer <token>.", "UNAUTHENTICATED")
+# Why a request stands for nobody (`extensions.reason` of UNAUTHENTICATED): no header, one
+# that is not "Bearer <token>", or a token the domain refused (domain.accounts.TokenRefused).
+MISSING = "MISSING"
+MALFORMED = "MALFORMED"
+SIGN_IN_REFUSALS = {
+    MISSING: "Sign in first: send Authorization: Bearer <token>.",
+    MALFORMED: "The Authorization header is not of the form Bearer <token>.",
+    TokenRefused.UNKNOWN_TOKEN: "This token is not one this server issued (mistyped, or cut "
+    "short?): sign in again, or send a current API key.",
+    TokenRefused.EXPIRED: "This session has expired: sign in again.",
+    TokenRefused.REVOKED: "This token has been revoked (its API key, or the account it signed "
+    "in, is no longer active).",
+}
+
+
+def unauthenticated(reason: str = MISSING) -> ClientError:
+    """Sign in first, saying what was wrong with what was sent (each reason its message)."""
+    return ClientError(SIGN_IN_REFUSALS[reason], "UNAUTHENTICATED", reason=str(reason))

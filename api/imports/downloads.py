@@ -13,11 +13,13 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from api.context import bearer_token, new_request_id, viewer_for_token
+from api.context import new_request_id, viewer_for_header
+from api.core.errors import SIGN_IN_REFUSALS
 from api.core.ids import decode_id
 from domain.accounts import Authenticator
 from domain.errors import DomainError
 from domain.imports.error_report import open_error_report
+from domain.viewer import Viewer
 
 log = logging.getLogger("crm.api")
 
@@ -27,11 +29,10 @@ PATH = "/imports/{job_id}/errors.csv"
 
 def error_report_endpoint(authenticator: Authenticator) -> Callable[[Request], Awaitable[Response]]:
     async def _error_report(request: Request) -> Response:
-        token = bearer_token(request.headers.get("authorization"))
-        viewer = await viewer_for_token(authenticator, token) if token is not None else None
-        if viewer is None:
+        viewer = await viewer_for_header(authenticator, request.headers.get("authorization"))
+        if not isinstance(viewer, Viewer):
             return PlainTextResponse(
-                "Sign in first: send Authorization: Bearer <token>.",
+                SIGN_IN_REFUSALS[viewer],
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )

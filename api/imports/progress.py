@@ -14,7 +14,7 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from api.core.errors import ClientError
-from crm.queues import progress_channel
+from crm.queues import REDIS_ERRORS, progress_channel
 from domain.imports.jobs import FINISHED
 from domain.imports.summaries import find_job
 from domain.viewer import Viewer
@@ -28,6 +28,14 @@ def job_not_found() -> ClientError:
     return ClientError("Import job not found.", "NOT_FOUND")
 
 
+def progress_unavailable() -> ClientError:
+    # Redis is down (or not up yet): the job goes on; the client reads it with importJob.
+    return ClientError(
+        "Import progress cannot be followed right now; read importJob, or subscribe again.",
+        "UNAVAILABLE",
+    )
+
+
 async def watch_import_job(
     redis: Any, viewer: Viewer, job_id: int, *, quiet: float = QUIET_SECONDS
 ) -> AsyncGenerator[ImportJob, None]:
@@ -38,8 +46,11 @@ async def watch_import_job(
     """
     pubsub = redis.pubsub()
     try:
-        await pubsub.subscribe(progress_channel(job_id))
-        await _confirmed(pubsub, quiet)
+        try:
+            await pubsub.subscribe(progress_channel(job_id))
+            await _confirmed(pubsub, quiet)
+        except REDIS_ERRORS:
+            raise progress_unavailable() from None
         job = await find_job(viewer, job_id)
         if job is None:
             raise job_not_found()
@@ -50,7 +61,10 @@ async def watch_import_job(
                 yield job
             if job.status in FINISHED:
                 return
-            await _news(pubsub, quiet)
+            try:
+                await _news(pubsub, quiet)
+            except REDIS_ERRORS:
+                raise progress_unavailable() from None
             job = await find_job(viewer, job_id)
             if job is None:
                 return  # deleted with its workspace

@@ -17,6 +17,8 @@ from api.core.types import model_is_type_of
 from api.imports.downloads import ROUTE_NAME as ERROR_REPORT_ROUTE
 from domain.errors import ErrorCode as DomainErrorCode
 from domain.imports import summaries
+from domain.imports.file_columns import job_columns
+from domain.imports.limits import MAX_COLUMNS
 from domain.imports.summaries import MAX_MATCH_FIELDS
 from models import ImportJob as ImportJobModel
 from models import ImportRowError as ImportRowErrorModel
@@ -34,7 +36,9 @@ ImportStatus = strawberry.enum(ImportStatusEnum, name="ImportStatus")
 @strawberry.type
 class ImportRowError:
     row: int = strawberry.field(
-        description="1-based data row number in the file (header excluded), or index+1 in rows."
+        description="The row as the user sees it: in a CSV file or sheet, the row number "
+        "Excel or WPS shows (the header is row 1, so the first data row is 2; blank rows "
+        "count); in JSON Lines, the line number; in `rows`, the row's index + 1."
     )
     field: str | None
     message: str
@@ -56,6 +60,18 @@ class ImportRowError:
 class ImportMatchCount:
     key: str = strawberry.field(description='The match field: "externalId", "email", "phone"…')
     rows: int
+
+
+@strawberry.type(description="A column of the import's file and the field it fills.")
+class ImportColumn:
+    name: str = strawberry.field(
+        description="The column's header as the file has it (in JSON rows, the key; nested "
+        "objects' keys joined by dots)."
+    )
+    field: str | None = strawberry.field(
+        description="The field the column fills (`name`, `contact.title`, "
+        "`customFields.level`…), or null when the import ignores the column."
+    )
 
 
 @strawberry.type
@@ -91,11 +107,35 @@ class ImportJob(Node):
 
     @strawberry.field(
         description="Why the import FAILED as a whole (a file that cannot be read or was "
-        "refused, a row it could not get past), in words for the person who started it; "
+        "refused, one whose columns fill none of what its rows need, which lists the "
+        "file's columns, a row it could not get past), in words for the person who "
+        "started it; "
         "null unless the status is FAILED. The rows it committed before failing stay."
     )
     def failure_reason(self) -> str | None:
         return self.failure  # type: ignore[attr-defined]
+
+    @strawberry.field(
+        description="The file's columns in its order, each with the field it fills (null: "
+        "ignored), as the import mapped them: headers are recognised in English and "
+        "Chinese, as HubSpot, Salesforce, Pipedrive, Excel and WPS export them, whatever "
+        "their case, spaces, underscores and punctuation. Empty until a worker has read "
+        "the file's first row; JSON rows add their keys as they appear.",
+        metadata=at_most(MAX_COLUMNS),
+    )
+    def columns(self) -> list[ImportColumn]:
+        return [
+            ImportColumn(name=name, field=field)
+            for name, field in job_columns(self)  # type: ignore[arg-type]
+        ]
+
+    @strawberry.field(
+        description="The names of the columns the import ignores (those of `columns` whose "
+        "field is null), in the file's order.",
+        metadata=at_most(MAX_COLUMNS),
+    )
+    def ignored_columns(self) -> list[str]:
+        return [name for name, field in job_columns(self) if field is None]  # type: ignore[arg-type]
 
     @strawberry.field
     async def created_by(self, info: Info) -> User | None:

@@ -6,7 +6,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import BinaryIO
 
 from domain.imports.limits import MAX_LINE_BYTES
@@ -57,7 +57,7 @@ def _first_line(sample: bytes, encoding: str) -> str:
     return ""
 
 
-def read_csv(source: bytes | BinaryIO) -> Iterator[Row]:
+def read_csv(source: bytes | BinaryIO) -> Generator[Row, None, None]:
     """Yields (row number, {header: cell}) for each record after the header (see `Row`).
 
     `source` is the file's bytes or a seekable binary file; it is decoded as it is read,

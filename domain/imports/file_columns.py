@@ -5,16 +5,27 @@ objects need not share their keys: a key first seen on row 500 must still reach 
 so the mapping grows as keys appear (it only ever adds columns, so rows mapped earlier
 keep their meaning), and a column named in the explicit mapping may be missing from
 every row so far without the file being refused.
+
+A file whose columns fill none of what its rows need (`required_columns.py`) fails as a
+whole: a CSV file or sheet as soon as its header is read, JSON objects once a chunk of
+them has shown its keys (`check_required`, before each chunk is applied).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from domain.errors import DomainError
 from domain.imports.limits import MAX_COLUMNS
 from domain.imports.mapping import ColumnMapping, build_mapping
+from domain.imports.required_columns import (
+    file_columns_sentence,
+    missing_columns_message,
+    missing_fields,
+)
 from domain.imports.rows import ImportFileError, RawRow
-from models.enums import ImportKind
+from models import ImportJob
+from models.enums import ImportKind, ImportMode
 
 
 class FileColumns:
@@ -25,11 +36,15 @@ class FileColumns:
         kind: ImportKind,
         custom_fields: Mapping[str, str],
         keys_vary: bool,
+        mode: ImportMode = ImportMode.UPSERT,
+        match_on: Sequence[str] = (),
     ) -> None:
         self._explicit = list(explicit)
         self._kind = kind
+        self._mode = mode
+        self._match_on = tuple(match_on)
         self._custom_fields = custom_fields
-        self._keys_vary = keys_vary
+        self.keys_vary = keys_vary
         self._seen: dict[str, None] = {}
         self.mapping: ColumnMapping | None = None
 
@@ -39,9 +54,9 @@ class FileColumns:
         return list(self._seen)
 
     def see(self, row: RawRow) -> bool:
-        """Takes in the row's columns; True when the mapping changed (raises DomainError
-        for a mapping that cannot work, as `build_mapping` does, and ImportFileError past
-        MAX_COLUMNS columns)."""
+        """Takes in the row's columns; True when the mapping changed (raises ImportFileError
+        for a mapping that cannot work, saying what `build_mapping` found wrong and which
+        columns the file has, and past MAX_COLUMNS columns)."""
         if self.mapping is not None and row.keys() <= self._seen.keys():
             return False
         self._seen.update(dict.fromkeys(row))
@@ -53,9 +68,46 @@ class FileColumns:
                 "import reads at most that many columns."
             )
         columns = list(self._seen)
-        if self._keys_vary:
+        if self.keys_vary:
             columns += [column for column, _ in self._explicit if column not in self._seen]
-        self.mapping = build_mapping(
-            columns, self._explicit, kind=self._kind, custom_fields=self._custom_fields
-        )
+        try:
+            self.mapping = build_mapping(
+                columns, self._explicit, kind=self._kind, custom_fields=self._custom_fields
+            )
+        except DomainError as error:
+            raise ImportFileError(f"{error} {file_columns_sentence(self.seen)}") from error
         return True
+
+    def check_required(self) -> None:
+        """Raises ImportFileError when no column fills what every row would need, so that
+        the file fails once, listing its columns, instead of once per row. Before any row
+        was read as values (JSON lines that are all unreadable so far) there is nothing to
+        judge: those rows fail on their own."""
+        if self.mapping is None:
+            return
+        fields = self.mapping.fields_by_column.values()
+        missing = missing_fields(self._kind, self._mode, self._match_on, fields)
+        if missing:
+            raise ImportFileError(missing_columns_message(self._kind, missing, self.seen))
+
+
+def job_columns(job: ImportJob) -> list[tuple[str, str | None]]:
+    """(column, the field it fills or None) for each column of the job's file, in its order,
+    as its run stored them; empty until a run has read the file's first row.
+
+    A job run before migration 0017 stored its columns without their fields: they are
+    guessed again from its headers and mapping (a column a custom field's label filled
+    then shows as ignored). At most MAX_COLUMNS, the bound the API declares (JSON rows
+    that went past it failed the job with one more key stored).
+    """
+    columns = (job.file_columns or [])[:MAX_COLUMNS]
+    fields = job.column_fields
+    if fields is None:
+        try:
+            mapping = build_mapping(
+                columns, [tuple(pair) for pair in job.mapping or []], kind=job.kind
+            )
+        except DomainError:
+            return [(column, None) for column in columns]
+        fields = mapping.fields_by_column
+    return [(column, fields.get(column)) for column in columns]

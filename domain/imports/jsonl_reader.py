@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import BinaryIO
 
 from domain.imports.limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, MAX_ROWS
@@ -13,7 +13,7 @@ from domain.imports.rows import RawRow, Row, RowProblem, clean_cell, column_name
 from domain.validation import LONE_SURROGATE, has_lone_surrogate, strip_controls
 
 
-def read_jsonl(source: bytes | BinaryIO) -> Iterator[Row]:
+def read_jsonl(source: bytes | BinaryIO) -> Generator[Row, None, None]:
     """Yields (line number, values) for each line; a bad line is a RowProblem, a blank one
     None (see `rows.Row`).
 

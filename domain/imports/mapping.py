@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass
 
 from domain.errors import ErrorCode, Problems
+from domain.imports.headers import ALIASES, fields_by_key, header_key
 from domain.imports.rows import RawRow
 from domain.imports.values import parse_kind, split_tags
 from models.enums import CustomFieldEntity, ImportKind
@@ -29,143 +29,7 @@ __all__ = [
 
 CUSTOM_FIELD_PREFIX = "customFields."
 
-Aliases = dict[str, tuple[str, ...]]
-
-# The headers each field is recognised by, beside its own name ("leadSource", "contact.name").
-_CUSTOMER_ALIASES: Aliases = {
-    "name": ("客户名称", "公司名称", "名称", "name", "company", "customer"),
-    "kind": ("类型", "type", "kind"),
-    "phone": ("电话", "手机", "联系电话", "phone", "mobile", "tel"),
-    "email": ("邮箱", "电子邮件", "email", "e-mail"),
-    "website": ("网址", "网站", "website", "url"),
-    "industry": ("行业", "industry"),
-    "leadSource": ("线索来源", "来源", "lead source", "source"),
-    "tags": ("标签", "tags"),
-    "externalId": ("外部编号", "编号", "external id", "id"),
-    "owner": ("负责人", "owner"),
-    "notes": ("备注", "notes", "remark"),
-    "contact.name": ("联系人", "contact", "contact name"),
-    "contact.phone": ("联系人电话", "contact phone"),
-    "contact.email": ("联系人邮箱", "contact email"),
-    "contact.title": ("职位", "title", "contact title"),
-}
-
-# Contacts, activities and opportunities name the customer they belong to; each row's
-# link is tried in this order, with whichever of these columns the file has.
-_CUSTOMER_LINK: Aliases = {
-    "customer.externalId": ("客户编号", "客户外部编号", "customer external id", "customer id"),
-    "customer.phone": ("客户电话", "客户手机", "customer phone"),
-    "customer.name": (
-        "客户名称",
-        "客户",
-        "公司名称",
-        "公司",
-        "customer",
-        "customer name",
-        "company",
-        "company name",
-    ),
-}
-# In a file of activities or deals a bare phone column is the customer's (a contact's
-# phone there finds no customer, and the name column is tried next).
-_CUSTOMER_LINK_WITH_PHONE: Aliases = _CUSTOMER_LINK | {
-    "customer.phone": (
-        *_CUSTOMER_LINK["customer.phone"],
-        "电话",
-        "手机",
-        "联系电话",
-        "phone",
-        "mobile",
-        "tel",
-    )
-}
-
-_CONTACT_ALIASES: Aliases = {
-    "name": ("姓名", "联系人", "联系人姓名", "name", "contact", "contact name", "full name"),
-    "phone": ("手机", "电话", "手机号", "联系电话", "联系人电话", "phone", "mobile", "tel"),
-    "email": ("邮箱", "电子邮件", "联系人邮箱", "email", "e-mail"),
-    "title": ("职位", "职务", "title", "job title", "position"),
-    "isPrimary": ("主联系人", "是否主联系人", "primary", "is primary", "primary contact"),
-    "notes": ("备注", "notes", "remark"),
-    **_CUSTOMER_LINK,
-}
-
-_ACTIVITY_ALIASES: Aliases = {
-    "kind": ("类型", "方式", "跟进方式", "跟进类型", "活动类型", "kind", "type", "activity type"),
-    "occurredAt": (
-        "时间",
-        "日期",
-        "跟进时间",
-        "跟进日期",
-        "发生时间",
-        "occurred at",
-        "date",
-        "time",
-        "when",
-    ),
-    "content": (
-        "内容",
-        "沟通内容",
-        "跟进内容",
-        "客户反馈",
-        "备注",
-        "content",
-        "notes",
-        "summary",
-        "description",
-    ),
-    "nextFollowUpAt": (
-        "下次跟进时间",
-        "下次跟进日期",
-        "下次跟进",
-        "next follow up",
-        "next follow up at",
-        "follow up at",
-    ),
-    "contact": ("联系人", "contact", "contact name"),
-    "author": ("跟进人", "负责人", "销售", "author", "owner", "rep"),
-    "opportunity": ("商机", "商机名称", "opportunity", "deal"),
-    "externalId": ("外部编号", "活动编号", "编号", "external id", "id"),
-    **_CUSTOMER_LINK_WITH_PHONE,
-}
-
-_OPPORTUNITY_ALIASES: Aliases = {
-    "name": (
-        "商机名称",
-        "机会名称",
-        "商机",
-        "名称",
-        "name",
-        "opportunity",
-        "opportunity name",
-        "deal",
-        "deal name",
-    ),
-    "pipeline": ("销售流程", "流程", "pipeline"),
-    "stage": ("阶段", "销售阶段", "商机阶段", "stage"),
-    "amount": ("金额", "商机金额", "预计金额", "amount", "value"),
-    "currency": ("币种", "货币", "currency"),
-    "expectedCloseDate": (
-        "预计成交日期",
-        "预计成交时间",
-        "预计签单日期",
-        "expected close date",
-        "close date",
-    ),
-    "owner": ("负责人", "销售", "owner"),
-    "probability": ("赢率", "成交概率", "概率", "probability", "win probability"),
-    "externalId": ("外部编号", "商机编号", "编号", "external id", "id"),
-    **_CUSTOMER_LINK_WITH_PHONE,
-}
-
-_ALIASES: dict[ImportKind, Aliases] = {
-    ImportKind.CUSTOMERS: _CUSTOMER_ALIASES,
-    ImportKind.CONTACTS: _CONTACT_ALIASES,
-    ImportKind.ACTIVITIES: _ACTIVITY_ALIASES,
-    ImportKind.OPPORTUNITIES: _OPPORTUNITY_ALIASES,
-}
-
-CUSTOMER_FIELDS: tuple[str, ...] = tuple(_CUSTOMER_ALIASES)
+CUSTOMER_FIELDS: tuple[str, ...] = tuple(ALIASES[ImportKind.CUSTOMERS])
 
 # The kinds whose records hold custom fields, and the entity their definitions are for.
 CUSTOM_FIELD_ENTITIES: dict[ImportKind, CustomFieldEntity] = {
@@ -201,24 +65,12 @@ _RECORD_NAMES = {
 
 def fields_of(kind: ImportKind) -> tuple[str, ...]:
     """The built-in fields of `kind` (custom fields come on top, for kinds that have them)."""
-    return tuple(_ALIASES[kind])
-
-
-def header_key(header: str) -> str:
-    """A header as compared: full-width folded, case-folded, only letters and digits kept.
-
-    "E-mail", "email " and "ＥＭＡＩＬ" meet; so do "Lead Source" and "lead_source".
-    """
-    folded = unicodedata.normalize("NFKC", header).casefold()
-    return "".join(char for char in folded if char.isalnum())
+    return tuple(ALIASES[kind])
 
 
 def _automatic_fields(kind: ImportKind, custom_fields: MappingOf[str, str]) -> dict[str, str]:
     """header key → field, for the kind's built-in fields and the workspace's custom fields."""
-    by_key: dict[str, str] = {}
-    for field, aliases in _ALIASES[kind].items():
-        for alias in (field, *aliases):
-            by_key.setdefault(header_key(alias), field)
+    by_key = fields_by_key(kind)
     if kind not in CUSTOM_FIELD_ENTITIES:
         return by_key
     for key, label in custom_fields.items():
@@ -234,7 +86,7 @@ def is_known_field(field: str, kind: ImportKind = ImportKind.CUSTOMERS) -> bool:
         return kind in CUSTOM_FIELD_ENTITIES and bool(
             field.removeprefix(CUSTOM_FIELD_PREFIX).strip()
         )
-    return field in _ALIASES[kind]
+    return field in ALIASES[kind]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Uploaded bytes → a stream of rows: which format a file is, and the reader for it.
 
-Every reader yields (row number, values): the number is 1-based and excludes the
-header; values is {column: text or None}, a RowProblem for a row that could not be
+Every reader yields (row number, values): the number is the row the user sees (in a
+CSV file or sheet, the row Excel or WPS shows, the header being row 1; in JSON Lines,
+the line); values is {column: text or None}, a RowProblem for a row that could not be
 read (the caller records "row N: …" and goes on), or None for a blank row (nothing to
 import; yielded so that the caller gets control back, see `rows.Row`). A file that
 cannot be read at all, or goes past a bound of `limits.py`, raises ImportFileError.
@@ -10,7 +11,7 @@ cannot be read at all, or goes past a bound of `limits.py`, raises ImportFileErr
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import BinaryIO
 
 from domain.imports.csv_reader import read_csv
@@ -63,7 +64,7 @@ def read_rows(
     filename: str,
     sheet: str | None = None,
     format: ImportFormat | None = None,
-) -> Iterator[Row]:
+) -> Generator[Row, None, None]:
     """The rows of any supported file; `source` is its bytes or a seekable binary file.
 
     `format` (the job's, detected or declared when it started) skips the detection.

@@ -25,8 +25,10 @@ class RowProblem:
     message: str
 
 
-# Readers yield (row number, values): the number is 1-based, the header excluded, so the
-# caller can report "row 3: …" without knowing the format. Values are None for a blank
+# Readers yield (row number, values): the number is the row the user sees, so the caller
+# can report "row 3: …" without knowing the format: in a CSV file or sheet, the row Excel
+# or WPS shows (the header is row 1 and the first data row 2, blank rows counted, a
+# sheet's own numbers kept); in JSON Lines, the line. Values are None for a blank
 # record: nothing to import, yielded all the same so that whoever drives a reader gets
 # control back after every record, even in a file of nothing but blank rows, and can see
 # whether the import was cancelled (runner.py).
@@ -115,16 +117,16 @@ def _pair(header: list[str], cleaned: list[str | None]) -> RawRow | RowProblem:
 def number_rows(
     records: Iterable[tuple[int, Sequence[str | None]]], *, no_header: str
 ) -> Iterator[Row]:
-    """Finds the header (the first non-blank record), then numbers each record after it.
+    """Finds the header (the first non-blank record), then yields each record after it.
 
     `records` are (position, cells): a record's place in the file counted from 1 (a
-    sheet's own row number; a sheet may skip some). A row's number is its position after
-    the header's, so blank records count and "row N" stays in step with the file the user
-    looks at. Blank records are yielded as (number, None), those before the header as
+    sheet's own row number; a sheet may skip some; a CSV record whose quoted cell spans
+    lines is one row, as a spreadsheet shows it). A row's number is its position, the
+    row number Excel or WPS shows beside it, so that "row N" in an error is the row the
+    user finds. Blank records are yielded as (number, None), those before the header as
     (0, None) (see `Row`). `no_header` is the message for a file without one.
     """
     header: list[str] | None = None
-    header_position = 0
     for position, cells in records:
         if position > MAX_ROWS:
             raise too_many_rows()
@@ -132,10 +134,9 @@ def number_rows(
             cells = within_columns(cells, position)
         cleaned = _cleaned(cells)
         if header is not None:
-            yield position - header_position, _pair(header, cleaned) if any(cleaned) else None
+            yield position, _pair(header, cleaned) if any(cleaned) else None
         elif any(cleaned):
             header = header_names(cleaned)
-            header_position = position
         else:
             yield 0, None
     if header is None:

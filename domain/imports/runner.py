@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,7 +39,7 @@ from domain.imports.lookout import ROWS_BETWEEN_CLOCK_READS, Lookout
 from domain.imports.mapping import CUSTOM_FIELD_ENTITIES
 from domain.imports.opportunity_rows import apply_opportunity_rows
 from domain.imports.readers import read_rows
-from domain.imports.rows import ImportFileError, RawRow, RowProblem
+from domain.imports.rows import ImportFileError, RawRow, Row, RowProblem
 from domain.imports.stored_files import open_stored_file
 from domain.imports.summaries import job_summaries
 from domain.viewer import Viewer
@@ -154,6 +154,8 @@ async def run_import(
         kind=job.kind,
         custom_fields=await _custom_field_labels(job),
         keys_vary=job.format == ImportFormat.JSONL,
+        mode=job.mode,
+        match_on=job.match_on,
     )
     check = CHECKERS.get(job.kind)
 
@@ -181,6 +183,7 @@ async def run_import(
         return ImportStatus.QUEUED
 
     source = await open_stored_file(job.id)
+    rows: Generator[Row, None, None] | None = None
     try:
         try:
             rows = read_rows(
@@ -199,23 +202,22 @@ async def run_import(
                         return await pause()
                 if values is None:
                     continue  # a blank row
-                if isinstance(values, dict) and columns.see(values):
-                    # The file's columns, for the error report to list without the file.
-                    await ImportJob.filter(id=job.id).update(
-                        unmapped_columns=columns.mapping.unmapped_columns,
-                        file_columns=columns.seen,
-                    )
+                saw_new_columns = isinstance(values, dict) and await _saw(job, columns, values)
+                if saw_new_columns and not columns.keys_vary:
+                    columns.check_required()  # a header names every column at once
                 if number < job.next_row:
                     continue  # committed by an earlier run
                 chunk.append((number, values))
                 if len(chunk) % ROWS_BETWEEN_YIELDS == 0:
                     await asyncio.sleep(0)  # the chunk being committed sends its next statement
                 if len(chunk) >= chunk_size:
+                    columns.check_required()
                     prepared = await prepare_chunk(viewer, apply, check, columns.mapping, chunk)
                     chunk = []
                     if stopped := await commits.add(prepared):
                         return stopped
             if chunk:
+                columns.check_required()
                 prepared = await prepare_chunk(viewer, apply, check, columns.mapping, chunk)
                 if stopped := await commits.add(prepared):
                     return stopped
@@ -250,11 +252,34 @@ async def run_import(
             return ImportStatus.FAILED
         raise  # the job stays RUNNING: the sweeper retries it once its heartbeat is stale
     finally:
+        # The reader first, while its file is open: a run that stops mid-file (a file that
+        # fails at once) would leave the reader to be closed later, on a closed file.
+        if rows is not None:
+            rows.close()
         source.close()
     await _finish(job, ImportStatus.COMPLETED)
     if on_progress is not None:
         await on_progress(await job_summaries(id=job.id).get())
     return ImportStatus.COMPLETED
+
+
+async def _saw(job: ImportJob, columns: FileColumns, values: RawRow) -> bool:
+    """Takes in the row's columns; when the mapping changed, stores the file's columns and
+    what each fills, for `ImportJob.columns` and the error report to show without the file
+    (and stores the columns all the same when the mapping cannot work, then raises)."""
+    try:
+        if not columns.see(values):
+            return False
+    except ImportFileError:
+        await ImportJob.filter(id=job.id).update(file_columns=columns.seen)
+        raise
+    assert columns.mapping is not None
+    await ImportJob.filter(id=job.id).update(
+        unmapped_columns=columns.mapping.unmapped_columns,
+        file_columns=columns.seen,
+        column_fields=columns.mapping.fields_by_column,
+    )
+    return True
 
 
 async def _refresh_statistics(kind: ImportKind, chunks_done: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
@@ -44,10 +44,10 @@ def read_xlsx(
     sheet: str | None = None,
     max_uncompressed: int = MAX_UNCOMPRESSED_BYTES,
     max_ratio: int = MAX_COMPRESSION_RATIO,
-) -> Iterator[Row]:
+) -> Generator[Row, None, None]:
     """Yields (row number, {header: text}) from the first sheet, or the one named `sheet`.
 
-    The header is the first non-empty row; row numbers count from the row after it.
+    The header is the first non-empty row; rows keep the sheet's own numbers.
     The zip's declared sizes are checked before openpyxl parses anything; openpyxl
     parses the XML through defusedxml (installed as a dependency), which refuses
     entity expansion. Only the cells the sheet holds are read, whatever size it

@@ -178,3 +178,21 @@ async def test_an_old_short_password_still_signs_in(gql: GraphQL, workspace: Acc
 
     # then
     assert payload["errors"] == [] and payload["user"]["id"] == workspace.user_id
+
+
+@pytest.mark.parametrize("workspace_id", [None, "V29ya3NwYWNlOjE"], ids=["any", "named"])
+async def test_an_email_longer_than_any_account_has_is_a_wrong_login(
+    gql: GraphQL, workspace_id: str | None
+):
+    # given: before, the accounts were looked up by it, and Tortoise refused the filter
+    # ("Unexpected error."; found by tests/api/test_random_variables.py)
+    email = "x" * 10_001 + "@example.com"
+
+    # when
+    payload = await _login_to(gql, email, "correct horse battery", workspace_id)
+
+    # then
+    assert payload["token"] is None
+    assert payload["errors"] == [
+        {"field": None, "message": "Wrong e-mail or password.", "code": "INVALID"}
+    ]

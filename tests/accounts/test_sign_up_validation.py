@@ -100,6 +100,8 @@ async def test_email_is_stored_lower_cased(gql: GraphQL):
         ),
         pytest.param({"timezone": "Mars/Olympus"}, "timezone", "INVALID", id="bad-timezone"),
         pytest.param({"timezone": "../etc/passwd"}, "timezone", "INVALID", id="path-timezone"),
+        # Before: OSError, "File name too long" (found by tests/api/test_random_variables.py)
+        pytest.param({"timezone": "x" * 300}, "timezone", "INVALID", id="long-timezone"),
         pytest.param({"workspaceName": "   "}, "workspaceName", "REQUIRED", id="blank-workspace"),
         pytest.param({"workspaceName": ""}, "workspaceName", "REQUIRED", id="empty-workspace"),
         pytest.param({"name": " "}, "name", "REQUIRED", id="blank-name"),

@@ -101,8 +101,9 @@ async def test_a_decimal_past_twenty_digits_is_refused_by_the_scalar(
             "Is too large.",
         ),
         (
-            # each within its bound, the total past every column: 10^28
-            {"lineItems": [{"name": "a", "quantity": "999999999999.9999", "unitPrice": "9999999999999999.99"}]},
+            # each within its bound (a unit price holds 14 digits), the total past every
+            # column: 10^26
+            {"lineItems": [{"name": "a", "quantity": "999999999999.9999", "unitPrice": "99999999999999.99"}]},
             "input.lineItems.0.quantity",
             "This line's total is too large.",
         ),

@@ -56,7 +56,7 @@ async def test_unauthenticated_error_is_not_masked(gql: GraphQL):
 
     # then
     assert error["message"].startswith("Sign in first")
-    assert error["extensions"] == {"code": "UNAUTHENTICATED"}
+    assert error["extensions"] == {"code": "UNAUTHENTICATED", "reason": "MISSING"}
 
 
 async def test_syntax_error_is_not_masked(gql: GraphQL):

@@ -19,15 +19,18 @@ from tests.helpers import Account, GraphQL
 from tests.imports.api.support import job_count, upload
 
 PREFLIGHT = {"Apollo-Require-Preflight": "true"}
-UNAUTHENTICATED = {
-    "errors": [
-        {
-            "message": "Sign in first: send Authorization: Bearer <token>. Uploads are taken "
-            "only from a signed-in caller.",
-            "extensions": {"code": "UNAUTHENTICATED"},
-        }
-    ]
-}
+
+
+def _unauthenticated(said: str, reason: str) -> dict:
+    message = f"{said} Uploads are taken only from a signed-in caller."
+    return {
+        "errors": [
+            {"message": message, "extensions": {"code": "UNAUTHENTICATED", "reason": reason}}
+        ]
+    }
+
+
+NO_TOKEN = _unauthenticated("Sign in first: send Authorization: Bearer <token>.", "MISSING")
 # Within the upload limit (50 MB and the form's allowance), so that only the caller is wrong.
 ANNOUNCED = 40 * 1024 * 1024
 # The server answered in ~10 ms; unfixed, it waited for the 40 MB that never came.
@@ -65,12 +68,28 @@ async def _announce_an_upload(server: str, authorization: str | None) -> tuple[b
 
 
 @pytest.mark.parametrize(
-    "authorization",
-    [None, "Bearer not-a-token", "Basic dXNlcjpwYXNz"],
+    ("authorization", "refusal"),
+    [
+        (None, NO_TOKEN),
+        (
+            "Bearer not-a-token",
+            _unauthenticated(
+                "This token is not one this server issued (mistyped, or cut short?): sign in "
+                "again, or send a current API key.",
+                "UNKNOWN_TOKEN",
+            ),
+        ),
+        (
+            "Basic dXNlcjpwYXNz",
+            _unauthenticated(
+                "The Authorization header is not of the form Bearer <token>.", "MALFORMED"
+            ),
+        ),
+    ],
     ids=["no-token", "invalid-token", "not-a-bearer"],
 )
 async def test_an_upload_without_a_valid_token_is_refused_before_its_body_is_read(
-    server: str, authorization: str | None
+    server: str, authorization: str | None, refusal: dict
 ):
     # when: the head of a 40 MB upload and its first kilobyte; the rest is never sent
     answer, elapsed = await _announce_an_upload(server, authorization)
@@ -81,7 +100,7 @@ async def test_an_upload_without_a_valid_token_is_refused_before_its_body_is_rea
     assert status_line.startswith(b"HTTP/1.1 401"), answer[:300]
     assert b"www-authenticate: bearer" in headers.lower()
     assert b"content-type: application/json" in headers.lower()
-    assert json.loads(body) == UNAUTHENTICATED
+    assert json.loads(body) == refusal
     assert elapsed < ANSWERED_WITHIN, f"answered after {elapsed:.2f} s"
 
 
@@ -99,7 +118,7 @@ async def test_a_client_sending_its_upload_whole_reads_the_refusal(
 
     # then
     assert response.status_code == 401, response.text
-    assert response.json() == UNAUTHENTICATED
+    assert response.json() == NO_TOKEN
     assert elapsed < ANSWERED_WITHIN
     assert await job_count(gql, workspace.token) == 0
 

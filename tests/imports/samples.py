@@ -23,10 +23,11 @@ RECORDS = [
 ]
 
 # What every reader gives back for RECORDS: a blank line counted and given as None
-# (nothing to import), cells stripped, empty cells None.
+# (nothing to import), cells stripped, empty cells None; each row numbered as Excel or
+# WPS shows it (the header is row 1; the cell that spans two lines is still one row).
 EXPECTED = [
     (
-        1,
+        2,
         dict(
             zip(
                 HEADER,
@@ -45,7 +46,7 @@ EXPECTED = [
         ),
     ),
     (
-        2,
+        3,
         dict(
             zip(
                 HEADER,
@@ -63,9 +64,9 @@ EXPECTED = [
             )
         ),
     ),
-    (3, None),
+    (4, None),
     (
-        4,
+        5,
         dict(
             zip(
                 HEADER,

@@ -70,20 +70,20 @@ def test_a_row_longer_than_the_header_is_a_row_problem_and_reading_goes_on():
     rows = list(read_csv(data))
 
     assert rows == [
-        (1, RowProblem("The row has 3 cells but the header only 2.")),
-        (2, {"name": "B", "phone": "2"}),  # trailing empty cells are padding
+        (2, RowProblem("The row has 3 cells but the header only 2.")),
+        (3, {"name": "B", "phone": "2"}),  # trailing empty cells are padding
     ]
 
 
 def test_a_short_row_leaves_the_missing_cells_none():
     assert list(read_csv(b"name,phone,email\nA\n")) == [
-        (1, {"name": "A", "phone": None, "email": None})
+        (2, {"name": "A", "phone": None, "email": None})
     ]
 
 
 def test_blank_header_cells_are_named_by_position():
     assert list(read_csv(b"name,,email,,\nA,x,a@b.cn\n")) == [
-        (1, {"name": "A", "Column 2": "x", "email": "a@b.cn"})
+        (2, {"name": "A", "Column 2": "x", "email": "a@b.cn"})
     ]
 
 
@@ -105,3 +105,15 @@ def test_invalid_utf8_after_the_sample_is_a_file_error_not_a_crash():
     # when / then
     with pytest.raises(ImportFileError, match="not valid utf-8"):
         list(read_csv(data))
+
+
+def test_rows_are_numbered_as_a_spreadsheet_shows_them_blank_lines_above_the_header_too():
+    # given: two blank lines above the header (Excel shows it in row 3), a cell spanning two
+    # lines (one row in Excel) and a blank line between rows
+    data = b'\r\n\r\nname,notes\r\nA,"two\r\nlines"\r\n\r\nB,x\r\n'
+
+    # when
+    rows = [(number, values) for number, values in read_csv(data) if values is not None]
+
+    # then
+    assert rows == [(4, {"name": "A", "notes": "two\r\nlines"}), (6, {"name": "B", "notes": "x"})]

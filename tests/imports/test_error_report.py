@@ -97,7 +97,7 @@ async def test_a_file_with_its_own_error_and_row_columns_keeps_them(workspace: A
     assert report.file_name == "再导入-errors.csv"
     assert lines[0] == ["客户名称", "电话", "row", "error", "_error", "_row"]
     assert lines[1][:4] == ["甲", "call me", "7", "旧的错误"]
-    assert lines[1][5] == "1"
+    assert lines[1][5] == "2"  # the row as Excel shows it, below the header
 
 
 async def test_a_workbooks_report_takes_its_columns_from_the_job_never_the_file(
@@ -143,8 +143,8 @@ async def test_a_workbooks_report_takes_its_columns_from_the_job_never_the_file(
     assert report.file_name == "客户-errors.csv"
     assert lines[0] == ["客户名称", "备注", "电话", "邮箱", "error", "row"]
     assert [(line[0], line[2], line[3], line[-1]) for line in lines[1:]] == [
-        ("甲", "call me", "", "1"),
-        ("丙", "", "not an email", "3"),
+        ("甲", "call me", "", "2"),
+        ("丙", "", "not an email", "4"),
     ]
 
 
@@ -253,4 +253,4 @@ def test_each_cell_the_report_defuses_an_import_reads_as_it_was(start: str):
     [(number, values)] = list(read_csv(written.getvalue().encode()))
 
     # then: the cell as an import reads the original (which loses surrounding blanks)
-    assert (number, values) == (1, {"备注": clean_cell(value)})
+    assert (number, values) == (2, {"备注": clean_cell(value)})

@@ -61,30 +61,36 @@ EXTERNAL = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY secret SYSTEM "file:///et
 DATA_ROW = f'<row r="2">{inline("A2", "Acme")}</row>'
 
 
+# A hostile file's cost is the CPU its reading takes in this thread, not the time on the
+# wall: on a shared, loaded machine (CI beside other jobs) the wall clock counts the time
+# other processes had the CPU, and bounds of a few seconds failed there.
+_cpu_seconds = time.thread_time
+
+
 def _read(data: bytes) -> tuple[list, int, float, int]:
     """(the first rows with values, seconds, peak bytes allocated) reading `data`; the rows
     are counted, not held, past the first ten."""
     kept: list = []
     count = 0
     tracemalloc.start()
-    started = time.perf_counter()
+    started = _cpu_seconds()
     try:
         for row in read_xlsx(data):
             if row[1] is not None:
                 count += 1
                 if len(kept) < 10:
                     kept.append(row)
-        seconds = time.perf_counter() - started
+        seconds = _cpu_seconds() - started
         return kept, count, seconds, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
 
 
 def _refusal(data: bytes) -> tuple[str, float]:
-    started = time.perf_counter()
+    started = _cpu_seconds()
     with pytest.raises(ImportFileError) as refused:
         list(read_xlsx(data))
-    return str(refused.value), time.perf_counter() - started
+    return str(refused.value), _cpu_seconds() - started
 
 
 def _traced(data: bytes) -> tuple[str, float, int]:
@@ -94,22 +100,22 @@ def _traced(data: bytes) -> tuple[str, float, int]:
     longest = 0.0
     tracemalloc.start()
     try:
-        last = time.perf_counter()
+        last = _cpu_seconds()
         with pytest.raises(ImportFileError) as refused:
             for _ in read_xlsx(data):
-                now = time.perf_counter()
+                now = _cpu_seconds()
                 longest, last = max(longest, now - last), now
-        longest = max(longest, time.perf_counter() - last)
+        longest = max(longest, _cpu_seconds() - last)
         return str(refused.value), longest, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
 
 
 def _refusal_of(read) -> tuple[str, float]:
-    started = time.perf_counter()
+    started = _cpu_seconds()
     with pytest.raises(ImportFileError) as refused:
         read()
-    return str(refused.value), time.perf_counter() - started
+    return str(refused.value), _cpu_seconds() - started
 
 
 def test_a_declared_huge_sheet_costs_only_its_cells():
@@ -119,8 +125,9 @@ def test_a_declared_huge_sheet_costs_only_its_cells():
     # when
     rows, count, seconds, peak = _read(DIMENSION_BOMB)
 
-    # then: its one row, numbered where it stands, at once and in little memory
-    assert (rows, count) == ([(1_048_575, {"name": "最后一行"})], 1)
+    # then: its one row, numbered where it stands (the sheet's last), at once and in little
+    # memory
+    assert (rows, count) == ([(1_048_576, {"name": "最后一行"})], 1)
     assert seconds < 1, seconds
     assert peak < 5 * 1024 * 1024, peak
 
@@ -141,7 +148,7 @@ def test_an_empty_cell_at_the_last_column_is_ignored():
     rows, count, seconds, peak = _read(data)
 
     # then: 2,000 rows of one column, not 2,000 × 16,384 cells (before: 33 million)
-    assert count == 2000 and rows[0] == (1, {"name": "客户2"})
+    assert count == 2000 and rows[0] == (2, {"name": "客户2"})
     assert seconds < 2, seconds
     assert peak < 5 * 1024 * 1024, peak
 
@@ -247,8 +254,8 @@ def test_blank_rows_each_hand_control_back():
 
     # then: one item per row, a blank row's values None: the caller sees each go by
     assert len(read) == 5001
-    assert read[:2] == [(1, None), (2, None)]
-    assert read[-1] == (5001, {"name": "x"})
+    assert read[:2] == [(2, None), (3, None)]
+    assert read[-1] == (5002, {"name": "x"})
 
 
 MALFORMED = {
@@ -365,9 +372,9 @@ def test_excels_most_cell_formats_cost_a_moment():
 
     # when
     rows, longest = [], 0.0
-    last = time.perf_counter()
+    last = _cpu_seconds()
     for row in read_xlsx(data):
-        now = time.perf_counter()
+        now = _cpu_seconds()
         longest, last = max(longest, now - last), now
         if row[1] is not None:
             rows.append(row)
@@ -375,7 +382,7 @@ def test_excels_most_cell_formats_cost_a_moment():
     # then: the cell typed by its format, and control handed back as the styles are read
     # (before: openpyxl built the stylesheet first, 6.3 s and 181 MB of RSS; now 1.4 s in
     # all and 64 MB, 0.05 s at most between two records)
-    assert rows == [(1, {"name": "2023-03-15"})]
+    assert rows == [(2, {"name": "2023-03-15"})]
     assert longest < 1, longest
 
 

@@ -40,6 +40,6 @@ def test_read_rows_picks_the_reader():
     workbook.save(xlsx)
     xlsx.seek(0)
 
-    assert list(read_rows(xlsx, filename="a.xlsx")) == [(1, {"name": "Acme"})]
+    assert list(read_rows(xlsx, filename="a.xlsx")) == [(2, {"name": "Acme"})]
     assert list(read_rows(b'{"name": "Acme"}\n', filename="a.jsonl")) == [(1, {"name": "Acme"})]
     assert list(read_rows(csv_bytes("gb18030"), filename="a.csv")) == EXPECTED

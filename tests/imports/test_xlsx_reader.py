@@ -36,10 +36,10 @@ def test_reads_the_first_sheet_as_text():
     # when
     rows = list(read_xlsx(_workbook_bytes()))
 
-    # then
+    # then: rows keep the sheet's numbers, the header being in row 2 under an empty one
     assert rows == [
         (
-            1,
+            3,
             {
                 "客户名称": "北京星辰科技",
                 "电话": "13800138000",
@@ -49,9 +49,9 @@ def test_reads_the_first_sheet_as_text():
                 "活跃": None,
             },
         ),
-        (2, None),  # a blank row: nothing to import, but the reader hands control back
+        (4, None),  # a blank row: nothing to import, but the reader hands control back
         (
-            3,
+            5,
             {
                 "客户名称": "上海浦江",
                 "电话": "021-55550100",
@@ -73,12 +73,12 @@ def test_a_cell_beyond_the_header_is_a_row_problem():
 
     [(number, problem)] = list(read_xlsx(out.getvalue()))
 
-    assert number == 1
+    assert number == 2
     assert problem.message == "The row has 2 cells but the header only 1."
 
 
 def test_reads_a_sheet_by_name():
-    assert list(read_xlsx(_workbook_bytes(), sheet="线索")) == [(1, {"name": "Acme"})]
+    assert list(read_xlsx(_workbook_bytes(), sheet="线索")) == [(2, {"name": "Acme"})]
 
 
 def test_a_missing_sheet_names_the_ones_there_are():
@@ -194,7 +194,7 @@ def test_reads_each_kind_of_cell_as_openpyxl_does():
     width = len(header)
     assert read == [
         (number, dict(zip(header, cells + [None] * (width - len(cells)), strict=True)))
-        for number, cells in enumerate(expected_rows, start=1)
+        for number, cells in enumerate(expected_rows, start=2)
     ]
     assert read[0][1] == {"客户名称": "北京 星辰", "金额": "1500", "备注": "留白"}
     assert read[1][1] == {"客户名称": "東京", "金额": "TRUE", "备注": "#N/A"}

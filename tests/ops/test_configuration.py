@@ -21,6 +21,16 @@ BAD_VALUES = [
     pytest.param(
         {"CRM_ENV": "production", "SECRET_KEY": ""}, "SECRET_KEY", id="production-empty-secret"
     ),
+    pytest.param(
+        {"CRM_ENV": "production", "SECRET_KEY": "x" * 31},
+        "SECRET_KEY",
+        id="production-short-secret",
+    ),
+    pytest.param({"PORT": "abc"}, "PORT", id="port-not-a-number"),
+    pytest.param({"PORT": "70000"}, "PORT", id="port-out-of-range"),
+    pytest.param(
+        {"DATABASE_URL": "postgres://db/crm?sslmode=required"}, "DATABASE_URL", id="unknown-sslmode"
+    ),
     pytest.param({"MAX_BODY_BYTES": "100"}, "MAX_BODY_BYTES", id="body-limit-below-1-kib"),
     pytest.param(
         {"MAX_BODY_BYTES": "2097152", "MAX_IMPORT_BODY_BYTES": "1048576"},
@@ -56,7 +66,14 @@ def test_bad_value_exits_with_one_line_naming_the_variable(
 def test_good_configuration_runs_the_command(tmp_path: Path):
     # given: the same command with valid values, so the failures above are the values' doing
     output = tmp_path / "schema.graphql"
-    env = crm_env(MAX_PAGE_SIZE="50", CRM_ENV="production", SECRET_KEY="s3cret", LOG_LEVEL="debug")
+    env = crm_env(
+        MAX_PAGE_SIZE="50",
+        CRM_ENV="production",
+        SECRET_KEY="s" * 32,
+        LOG_LEVEL="debug",
+        PORT="8001",
+        DATABASE_URL="postgres://db/crm?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+    )
 
     # when
     done = run_crm("export-schema", "--output", str(output), env=env)

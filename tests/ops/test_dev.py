@@ -176,3 +176,44 @@ def test_dev_serves_on_sqlite_and_embedded_redis_and_stops_cleanly(
         if process.poll() is None:
             process.kill()
         process.wait()
+
+
+def test_a_second_dev_in_the_folder_refuses_before_touching_anything(tmp_path: Path):
+    # given: `crm dev` running in a folder (as `make run` starts it)
+    port = free_port()
+    env = crm_env(DATABASE_URL=None, REDIS_URL=None, EMBEDDED_REDIS_PATH=None, PORT=str(port))
+    stdout, stderr = tmp_path / "dev.out", tmp_path / "dev.err"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        first = subprocess.Popen([*CRM, "dev"], cwd=tmp_path, env=env, stdout=out, stderr=err)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base}/readyz", first, START_TIMEOUT, stderr)
+        redis_before = embedded_redis_under(tmp_path)
+
+        # when: a second `make run` in the same folder
+        second = subprocess.run(
+            [*CRM, "dev"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+
+        # then: it refuses in one line naming the first, and the first runs on, untouched
+        assert second.returncode != 0
+        lines = second.stderr.strip().splitlines()
+        assert len(lines) == 1, second.stderr
+        assert lines[0].startswith("crm dev: another run holds this folder")
+        assert f"pid {first.pid}" in lines[0] and f":{port}" in lines[0]
+        assert embedded_redis_under(tmp_path) == redis_before != []
+        assert httpx.get(f"{base}/readyz", timeout=10).json() == {
+            "ready": True,
+            "database": "ok",
+            "redis": "ok",
+        }
+    finally:
+        workers = children_of(first.pid)
+        first.send_signal(signal.SIGINT)
+        try:
+            first.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            first.kill()
+            first.wait()
+        for pid in [*workers, *embedded_redis_under(tmp_path)]:
+            kill_quietly(pid)

@@ -53,7 +53,7 @@ def test_every_crm_command_in_compose_parses(place: str, argv: list[str]):
 def test_compose_environment_is_valid_settings():
     # given: the shared environment of the crm services, with the secret interpolated
     environment = dict(_compose()["x-crm"]["environment"])
-    environment["SECRET_KEY"] = "from-the-operator"
+    environment["SECRET_KEY"] = "from-the-operator-32-bytes-at-least"
     known = {name.upper() for name in Settings.model_fields}
 
     # when

@@ -7,7 +7,7 @@ import pytest
 from crm.cli import uvicorn_edge_options
 from crm.settings import Settings
 
-PRODUCTION = {"CRM_ENV": "production", "SECRET_KEY": "s3cret"}
+PRODUCTION = {"CRM_ENV": "production", "SECRET_KEY": "s3cret-" * 5}
 
 
 def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:

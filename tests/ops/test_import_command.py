@@ -1,10 +1,12 @@
 """`crm import FILE`: an operator's import, run in the process, with a summary of every row."""
 
+import re
 import subprocess
 from pathlib import Path
 
 import aiosqlite
 
+from api.core.ids import from_global_id, to_global_id
 from tests.ops.processes import CRM, crm_env
 
 CSV = "客户名称,电话,邮箱,标签\n云帆科技,+86 138-0013-8000,a@yunfan.cn,重点客户\n坏行,call me,,\n"
@@ -14,6 +16,14 @@ def _crm(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
     return subprocess.run(
         [*CRM, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
     )
+
+
+def _printed_workspace_id(stdout: str) -> str:
+    printed = re.findall(r"workspace id (\S+);", stdout)
+    assert len(printed) == 1, stdout
+    workspace = printed[0]
+    assert from_global_id(workspace) == ("Workspace", 1)
+    return workspace
 
 
 async def test_import_reports_created_and_failed_rows(tmp_path: Path):
@@ -26,10 +36,10 @@ async def test_import_reports_created_and_failed_rows(tmp_path: Path):
     # when
     result = _crm(["import", "客户.csv", "--workspace", "1", "--mode", "create"], env, tmp_path)
 
-    # then
-    assert result.returncode == 0, result.stderr
+    # then: it completed, and exits 1 since a row failed (a script running it notices)
+    assert result.returncode == 1, result.stderr
     assert "COMPLETED: 1 created, 0 updated, 0 skipped, 1 failed" in result.stdout
-    assert "row 2 (phone): “call me” is not a valid phone number." in result.stdout
+    assert "row 3 (phone): “call me” is not a valid phone number." in result.stdout
     async with (
         aiosqlite.connect(tmp_path / "crm.sqlite3") as db,
         db.execute("SELECT phone_normalized FROM customer WHERE name = '云帆科技'") as cursor,
@@ -62,9 +72,9 @@ async def test_import_of_another_kind_links_rows_to_their_customers(tmp_path: Pa
     result = _crm(["import", "联系人.csv", "--workspace", "1", "--kind", "contacts"], env, tmp_path)
 
     # then
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr
     assert "COMPLETED: 1 created, 0 updated, 0 skipped, 1 failed" in result.stdout
-    assert "row 2 (customer.name): No customer with name “没有的公司”." in result.stdout
+    assert "row 3 (customer.name): No customer with name “没有的公司”." in result.stdout
     async with (
         aiosqlite.connect(tmp_path / "crm.sqlite3") as db,
         db.execute(
@@ -79,16 +89,19 @@ async def test_an_explicit_mapping_names_the_columns_headers_do_not(tmp_path: Pa
     # given: an ERP extract whose headers say nothing the CRM recognises
     env = crm_env(DATABASE_URL=f"sqlite://{tmp_path / 'crm.sqlite3'}", REDIS_URL=None)
     assert _crm(["migrate"], env, tmp_path).returncode == 0
-    assert _crm(["seed"], env, tmp_path).returncode == 0
+    seeded = _crm(["seed"], env, tmp_path)
     (tmp_path / "erp.csv").write_text("KUNNR,NAME1,TELF1\nK-77,华东贸易,021-5555 0000\n")
 
-    # when: the operator maps them, once with each spelling of the option
+    # when: the operator maps them, once with each spelling of the option, into the workspace
+    # whose id (the one the API shows) `crm seed` printed
+    workspace = _printed_workspace_id(seeded.stdout)
     mapping = ["--mapping", "KUNNR=externalId", "--map", "NAME1=name", "--mapping", "TELF1=phone"]
-    result = _crm(["import", "erp.csv", "--workspace", "1", *mapping], env, tmp_path)
+    result = _crm(["import", "erp.csv", "--workspace", workspace, *mapping], env, tmp_path)
 
     # then
     assert result.returncode == 0, result.stderr
     assert "COMPLETED: 1 created, 0 updated, 0 skipped, 0 failed" in result.stdout
+    assert "columns imported: KUNNR → externalId, NAME1 → name, TELF1 → phone" in result.stdout
     async with (
         aiosqlite.connect(tmp_path / "crm.sqlite3") as db,
         db.execute(
@@ -96,3 +109,13 @@ async def test_an_explicit_mapping_names_the_columns_headers_do_not(tmp_path: Pa
         ) as cursor,
     ):
         assert await cursor.fetchall() == [("K-77", "02155550000")]
+
+
+async def test_an_id_of_another_kind_is_no_workspace(tmp_path: Path):
+    env = crm_env(DATABASE_URL=f"sqlite://{tmp_path / 'crm.sqlite3'}", REDIS_URL=None)
+    (tmp_path / "a.csv").write_text("name\nx\n")
+
+    result = _crm(["import", "a.csv", "--workspace", to_global_id("Customer", 1)], env, tmp_path)
+
+    assert result.returncode == 2
+    assert "is not a workspace id" in result.stderr

@@ -4,10 +4,13 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 
 from crm.logs import ContextFilter, JSONFormatter, TextFormatter, log_context
+from tests.ops.processes import crm_env, crm_serve
 
 
 @pytest.fixture
@@ -85,3 +88,25 @@ def test_exceptions_are_one_json_line(captured):
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1
     assert "ValueError: boom" in json.loads(lines[0])["exception"]
+
+
+def test_serve_writes_uvicorns_lines_as_json_too(database: str, tmp_path: Path):
+    # given: `crm serve` with LOG_FORMAT=json
+    env = crm_env(LOG_FORMAT="json", EMBEDDED_REDIS_PATH=str(tmp_path / "redis.db"))
+
+    with crm_serve(tmp_path, env) as served:
+        # when: it is asked for something, and sent what a client gets wrong
+        httpx.get(f"{served.base_url}/readyz", timeout=10)
+        mistaken = httpx.post(f"{served.base_url}/graphql", json={"query": "{ nope"}, timeout=10)
+        httpx.get(f"{served.base_url}/nowhere", timeout=10)
+
+    # then: every line is one JSON object, uvicorn's start-up and access lines among them
+    lines = [json.loads(line) for line in served.stderr.read_text().splitlines()]
+    assert mistaken.status_code == 200
+    loggers = {line["logger"] for line in lines}
+    assert {"uvicorn.error", "uvicorn.access"} <= loggers
+    access = [line["message"] for line in lines if line["logger"] == "uvicorn.access"]
+    assert any('"GET /readyz HTTP/1.1" 200' in message for message in access), access
+    # a client's mistakes are not the operator's errors
+    assert [line for line in lines if line["level"] in ("ERROR", "CRITICAL")] == []
+    assert served.stdout.read_text() == ""

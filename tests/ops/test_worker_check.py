@@ -107,3 +107,17 @@ def test_each_replica_answers_for_its_own_health(tmp_path: Path):
             if worker.poll() is None:
                 worker.terminate()
                 worker.wait(timeout=30)
+
+
+def test_check_says_in_one_line_that_redis_does_not_answer(tmp_path: Path):
+    # given: nothing listens where REDIS_URL points
+    env = crm_env(REDIS_URL="redis://127.0.0.1:1/0")
+
+    # when
+    result = run_crm("worker", "--check", env=env, cwd=tmp_path)
+
+    # then: unhealthy, and why
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "crm worker --check: cannot reach Redis at 127.0.0.1:1 (REDIS_URL): connection refused"
+    ]

@@ -3,6 +3,8 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+
 from api.core.ids import to_global_id
 from models import Pipeline, Stage
 from models.enums import StageKind
@@ -532,3 +534,29 @@ async def test_a_quote_too_large_to_store_is_a_user_error(gql: GraphQL, workspac
     assert payload["opportunity"] is None
     assert [e["code"] for e in payload["errors"]] == ["INVALID"]
     assert payload["errors"][0]["field"].startswith("input.lineItems.0")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"amount": "9999999999999999.995"}, "input.amount"),
+        (
+            {"lineItems": [{"name": "整机", "quantity": "0.0001", "unitPrice": "100000000000000"}]},
+            "input.lineItems.0.unitPrice",
+        ),
+    ],
+    ids=["amount-rounds-past-16-digits", "line-unit-price-past-14-digits"],
+)
+async def test_money_past_its_column_once_rounded_is_too_large(
+    gql: GraphQL, workspace, fields: dict, field: str
+):
+    # given: an amount is DECIMAL(18, 2), a line's unit price DECIMAL(16, 2); before, both
+    # were checked against 16 digits before rounding, and PostgreSQL refused the row
+    customer = await create_customer(gql, workspace)
+
+    # when
+    payload = await _create(gql, workspace.token, customerId=customer["id"], name="大单", **fields)
+
+    # then
+    assert payload["opportunity"] is None
+    assert _errors(payload) == [(field, "INVALID")]

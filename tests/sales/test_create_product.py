@@ -1,5 +1,7 @@
 """createProduct: the catalogue an opportunity quotes from."""
 
+import pytest
+
 from tests.helpers import GraphQL
 
 CREATE_PRODUCT = """
@@ -99,3 +101,47 @@ async def test_blank_name_and_bad_currency_are_reported_together(gql: GraphQL, w
         ("input.currency", "INVALID"),
         ("input.name", "REQUIRED"),
     ]
+
+
+async def test_an_sku_too_long_to_store_is_invalid(gql: GraphQL, workspace):
+    # given: before, the duplicate check looked it up anyway, and Tortoise refused the filter
+    # (found by tests/api/test_random_variables.py)
+
+    # when
+    payload = await _create(gql, workspace.token, name="笔", unitPrice="1", sku="x" * 10_001)
+
+    # then
+    assert payload["product"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("input.sku", "INVALID")]
+
+
+@pytest.mark.parametrize(
+    ("price", "stored"),
+    [
+        ("99999999999999.99", "99999999999999.99"),
+        ("99999999999999.994", "99999999999999.99"),
+        ("99999999999999.995", None),
+        ("100000000000000", None),
+        ("9999999999999999", None),
+    ],
+    ids=["largest", "rounds-down-to-largest", "rounds-up-past", "15-digits", "16-digits"],
+)
+async def test_a_price_is_at_most_what_the_column_holds_once_rounded(
+    gql: GraphQL, workspace, price: str, stored: str | None
+):
+    # given: a unit price is DECIMAL(16, 2); before, up to 16 digits passed the check and
+    # PostgreSQL refused the row ("numeric field overflow", found by
+    # tests/api/test_random_variables.py)
+
+    # when
+    payload = await _create(gql, workspace.token, name="服务器", unitPrice=price)
+
+    # then
+    if stored is None:
+        assert payload["product"] is None
+        assert [(e["field"], e["message"]) for e in payload["errors"]] == [
+            ("input.unitPrice", "Is too large.")
+        ]
+    else:
+        assert payload["errors"] == []
+        assert payload["product"]["unitPrice"] == stored

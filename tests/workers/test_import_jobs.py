@@ -77,7 +77,7 @@ async def test_a_gb18030_csv_with_bad_rows_lands_every_good_row(
     assert done.status == ImportStatus.COMPLETED
     assert (done.processed_rows, done.created_count, done.failed_count) == (5, 2, 3)
     errors = await ImportRowError.filter(job_id=job.id).order_by("row")
-    assert [(e.row, e.field) for e in errors] == [(2, "phone"), (4, "name"), (5, "email")]
+    assert [(e.row, e.field) for e in errors] == [(3, "phone"), (5, "name"), (6, "email")]
     assert errors[0].values["客户名称"] == "坏电话公司"
     names = (
         await Customer.filter(workspace_id=viewer.workspace_id)
@@ -349,7 +349,7 @@ async def test_a_column_headed_by_a_custom_fields_label_fills_it(workspace: Acco
     done = await ImportJob.get(id=job.id)
     assert (done.created_count, done.failed_count, done.unmapped_columns) == (1, 1, [])
     errors = await ImportRowError.filter(job_id=job.id).values_list("row", "field")
-    assert errors == [(2, "customFields.level")]
+    assert errors == [(3, "customFields.level")]
     stored = await Customer.get(workspace_id=viewer.workspace_id, name="甲公司")
     assert stored.custom_fields == {"level": "A"}
 

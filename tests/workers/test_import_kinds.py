@@ -83,7 +83,7 @@ async def test_a_chinese_contact_csv_lands_every_good_row(viewer: Viewer):
     assert (job.created_count, job.updated_count, job.failed_count) == (1, 1, 2)
     assert job.match_on == ["email", "phone"]
     assert job.unmapped_columns == ["微信"]
-    assert await _errors(job) == [(3, "customer.name"), (4, "phone")]
+    assert await _errors(job) == [(4, "customer.name"), (5, "phone")]
     yunfan = await Customer.get(workspace_id=viewer.workspace_id, external_id="C-1")
     contacts = await Contact.filter(customer_id=yunfan.id).order_by("id")
     assert [(c.name, c.email, c.title, c.is_primary) for c in contacts] == [
@@ -136,7 +136,7 @@ async def test_an_xlsx_follow_up_log_logs_activities_and_their_reminders(viewer:
 
     # then
     assert (job.created_count, job.failed_count) == (3, 1)
-    assert await _errors(job) == [(4, "kind")]
+    assert await _errors(job) == [(5, "kind")]
     yunfan = await Customer.get(workspace_id=viewer.workspace_id, external_id="C-1")
     logged = await Activity.filter(customer_id=yunfan.id).order_by("occurred_at")
     assert [a.occurred_at for a in logged] == [
@@ -210,7 +210,7 @@ async def test_a_chinese_deal_csv_creates_deals_in_their_stages(viewer: Viewer):
 
     # then
     assert (job.created_count, job.failed_count) == (2, 1)
-    assert await _errors(job) == [(3, "stage")]
+    assert await _errors(job) == [(4, "stage")]
     subscription, hardware = await Opportunity.filter(workspace_id=viewer.workspace_id).order_by(
         "id"
     )

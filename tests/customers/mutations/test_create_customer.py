@@ -383,6 +383,20 @@ async def test_tags_are_trimmed_and_deduplicated(gql: GraphQL, workspace):
     assert result.ok()["createCustomer"]["customer"]["tags"] == ["重点客户", "VIP", "华东 区域"]
 
 
+async def test_an_external_id_too_long_to_store_is_invalid(gql: GraphQL, workspace):
+    # given: before, the duplicate check looked it up anyway, and Tortoise refused the filter
+    # ("Unexpected error.", found by tests/api/test_random_variables.py)
+    customer = {"name": "长编号", "externalId": "x" * 10_001}
+
+    # when
+    result = await gql.execute(CREATE_CUSTOMER, {"input": customer}, workspace.token)
+
+    # then
+    payload = result.ok()["createCustomer"]
+    assert payload["customer"] is None
+    assert problems(payload) == [("input.externalId", "INVALID")]
+
+
 async def test_duplicate_external_id_is_refused(gql: GraphQL, workspace):
     # given
     await create_customer(gql, workspace, name="First", externalId="ERP-42")

@@ -97,10 +97,10 @@ async def test_a_row_that_could_not_be_read_is_reported_without_cells(
     assert header == ["客户名称", "电话", "error", "row"]
     assert unreadable[:2] == ["", ""]
     assert "header only 2" in unreadable[2]
-    assert unreadable[3] == "1"
+    assert unreadable[3] == "2"
     assert bad_phone[:2] == ["乙公司", "打不通"]
     assert bad_phone[2].startswith("phone: ")
-    assert bad_phone[3] == "2"
+    assert bad_phone[3] == "3"
 
 
 async def test_a_job_without_failures_has_no_report_url(

@@ -87,9 +87,10 @@ async def test_a_chinese_csv_lands_its_good_rows_and_again_as_upsert_creates_not
     )
     job = await _run(arq_redis, gql, workspace.token, first, queue_name)
 
-    # then: every good row landed, each bad row is reported by its number and field
+    # then: every good row landed, each bad row is reported by its field and its row as
+    # Excel shows it (the header is row 1)
     assert _counts(job) == ("COMPLETED", 4, 2, 0, 0, 2)
-    assert _errors(job) == [(2, "phone"), (4, "name")]
+    assert _errors(job) == [(3, "phone"), (5, "name")]
     found = (await gql.execute(CUSTOMER_GRAPH, {"search": "云帆"}, workspace.token)).ok()
     [yunfan] = [edge["node"] for edge in found["customers"]["edges"]]
     assert yunfan["contacts"]["edges"] == [{"node": {"name": "李娜", "phone": "139-1122-3344"}}]
@@ -168,7 +169,7 @@ async def test_an_integrators_records_link_up_across_kinds_and_formats(
     )
     job = await _run(arq_redis, gql, workspace.token, started, queue_name)
     assert (job["format"], *_counts(job)) == ("XLSX", "COMPLETED", 2, 1, 0, 0, 1)
-    assert _errors(job) == [(2, "customer.externalId")]
+    assert _errors(job) == [(3, "customer.externalId")]
 
     # and follow-ups arrive as JSON rows, linked by the customer's phone
     follow_ups = [

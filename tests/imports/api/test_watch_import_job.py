@@ -9,6 +9,7 @@ from api.core.errors import ClientError
 from api.core.ids import from_global_id
 from api.imports.progress import watch_import_job
 from crm.queues import progress_channel
+from crm.redis import lazy_pool
 from domain.viewer import Viewer
 from models import ImportJob, User
 from models.enums import ImportStatus
@@ -96,3 +97,18 @@ async def test_another_workspace_is_told_not_found_and_unsubscribed(
     # then
     assert raised.value.extensions == {"code": "NOT_FOUND"}
     assert await _subscribers(arq_redis, job_pk) == 0
+
+
+async def test_without_redis_the_watcher_says_unavailable(gql: GraphQL, workspace: Account):
+    # given: a job, and a Redis that does not answer (as while the API waits for it)
+    viewer, job_pk = await _queued_job(gql, workspace)
+    redis = lazy_pool("redis://127.0.0.1:1/0")
+
+    # when
+    updates = watch_import_job(redis, viewer, job_pk, quiet=60)
+    with pytest.raises(ClientError) as raised:
+        await asyncio.wait_for(anext(updates), TIMEOUT)
+
+    # then: a client error that says to come back, not a masked INTERNAL one
+    assert raised.value.extensions == {"code": "UNAVAILABLE"}
+    await redis.aclose()

@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0016_import_matches_and_dry_runs')]
+    dependencies = [('models', '0017_import_job_column_fields')]
 
     initial = False
 
