@@ -44,7 +44,7 @@ from domain.imports.cells import (
     skipped_by_mode,
     typed_custom_fields,
 )
-from domain.imports.file_keys import FileKeys, given_of, plain
+from domain.imports.file_keys import FileKeys, first_given, given_of, plain
 from domain.imports.links import CustomerLinks, LinkedCustomer
 from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
 from domain.imports.values import parse_yes_no
@@ -273,7 +273,7 @@ def _changed(contact: _Contact, state: dict[str, Any]) -> None:
 def _keep(file: FileKeys, landed: Iterable[_Contact]) -> None:
     """What the chunk's rows did to each contact they landed on, for later chunks."""
     for contact in landed:
-        state: dict[str, Any] = {"given": contact.given}
+        state: dict[str, Any] = {"given": first_given(contact.given)}
         if file.dry_run:
             state |= {
                 "keys": contact.keys,

@@ -40,7 +40,7 @@ from domain.imports.cells import (
     skipped_by_mode,
     typed_custom_fields,
 )
-from domain.imports.file_keys import FileKeys, given_of, plain
+from domain.imports.file_keys import FileKeys, first_given, given_of, plain
 from domain.imports.links import Members
 from domain.imports.mapping import MATCH_FIELDS as _MATCH_FIELDS
 from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
@@ -415,7 +415,7 @@ def _keep(file: FileKeys, landed: Iterable[_Target]) -> None:
     """What the chunk's rows did to each customer they landed on, for later chunks."""
     for target in landed:
         contacts = [c for c in target.contacts if c.given or c.unwritten]
-        state: dict[str, Any] = {"given": target.given}
+        state: dict[str, Any] = {"given": first_given(target.given)}
         if file.dry_run:
             state |= {
                 "external_id": target.external_id,
@@ -428,7 +428,7 @@ def _keep(file: FileKeys, landed: Iterable[_Target]) -> None:
                 # A dry run's new contacts have no id a later chunk could find.
                 "id": contact.stored if file.dry_run else contact.stored or contact.values["id"],
                 "row": contact.row,
-                "given": contact.given,
+                "given": first_given(contact.given),
             }
             | (
                 {"phone": contact.phone_normalized, "email": contact.email, "name": contact.name}

@@ -72,6 +72,25 @@ def _unusual(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not kept in a state")
 
 
+def first_given(given: Given) -> Given:
+    """What rows gave a record, as a state keeps it: each cell as the first row that gave
+    it gave it (all `matches.overwrites` compares with), so that a record many rows name
+    keeps a state as large as its cells, not as its rows."""
+    if len(given) < 2:
+        return given
+    kept: Given = []
+    columns: set[str] = set()
+    custom_keys: set[str] = set()
+    for row, values, custom in given:
+        new = {column: value for column, value in values.items() if column not in columns}
+        new_custom = {key: value for key, value in custom.items() if key not in custom_keys}
+        if new or new_custom:
+            kept.append((row, new, new_custom))
+            columns.update(new)
+            custom_keys.update(new_custom)
+    return kept
+
+
 def given_of(state: Mapping[str, Any] | None) -> Given:
     """What rows gave a record, from its state (see `matches.overwrites`)."""
     if not state:
@@ -229,7 +248,7 @@ async def load_records(
 def keep_records(file: FileKeys, matches: Matches[R, Any]) -> None:
     """What the chunk's rows did to each record they landed on, for later chunks."""
     for record in matches.landed.values():
-        state: dict[str, Any] = {"given": record.given}
+        state: dict[str, Any] = {"given": first_given(record.given)}
         if file.dry_run:
             state["values"] = plain(record.values)
         written = record.stored or (None if file.dry_run else record.values["id"])

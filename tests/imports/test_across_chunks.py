@@ -7,6 +7,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
+import orjson
 import pytest
 
 from domain.customers import CustomerData, create_customer
@@ -483,3 +484,40 @@ async def test_a_dry_run_of_a_file_of_many_chunks_reports_what_the_real_run_does
     _, created, updated, _, failed, _, errors = outcomes[1]
     assert created and updated and failed
     assert {error[2] for error in errors} >= {"CONFLICT"}
+
+
+async def test_a_customer_named_on_every_row_keeps_a_state_as_large_as_its_cells(
+    workspace: Account,
+):
+    # given: one customer on 20 rows, a contact each, then a row renaming it
+    viewer = await admin_of(workspace)
+    rows: list[dict[str, Any]] = [
+        {
+            "externalId": "C-1",
+            "name": "丙公司",
+            "contact.name": f"联系人 {i}",
+            "contact.phone": f"1370000{i:04d}",
+        }
+        for i in range(20)
+    ]
+    rows.append({"externalId": "C-1", "name": "丙物流"})
+    job = await _job(viewer, ImportKind.CUSTOMERS, rows, dry=False)
+
+    # when: all but the last chunk
+    for _ in range(10):
+        assert await run_import(job, chunk_size=CHUNK, should_stop=lambda: True) == (
+            ImportStatus.QUEUED
+        )
+
+    # then: what rows gave the customer is what row 1 gave it, once
+    latest = await ImportFileKey.filter(job_id=job).order_by("-id").first()
+    assert latest is not None
+    state = orjson.loads(latest.state)
+    assert [row for row, _, _ in state["given"]] == [1]
+    assert len(state["contacts"]) == 20
+
+    # and the last row still fails naming row 1
+    assert await run_import(job, chunk_size=CHUNK) == ImportStatus.COMPLETED
+    _, created, updated, _, failed, _, errors = await _outcome(job)
+    assert (created, updated, failed) == (1, 19, 1)
+    assert "Row 1 of this file gave this customer name “丙公司”" in errors[0][3]
