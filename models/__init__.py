@@ -3,7 +3,7 @@
 from models.activity import Activity, Reminder
 from models.custom_fields import CustomFieldDefinition
 from models.customer import Contact, Customer
-from models.imports import ImportJob, ImportRowError
+from models.imports import ImportFileKey, ImportJob, ImportRowError
 from models.opportunity import LineItem, Opportunity, OpportunityChecklistState, StageChange
 from models.product import Product
 from models.sales import ChecklistItem, Pipeline, Stage
@@ -16,6 +16,7 @@ __all__ = [
     "Contact",
     "CustomFieldDefinition",
     "Customer",
+    "ImportFileKey",
     "ImportJob",
     "ImportRowError",
     "LineItem",

@@ -89,3 +89,26 @@ class ImportRowError(Model):
     class Meta:
         table = "import_row_error"
         indexes = (Index(fields=("job_id", "row", "id")),)
+
+
+class ImportFileKey(Model):
+    """What the rows of an import's file did to one record so far, as of one chunk: read by
+    the job's later chunks, which run in other transactions, maybe other processes (see
+    `domain/imports/file_keys.py`). Deleted when the job finishes."""
+
+    id = fields.BigIntField(primary_key=True)
+    job = fields.ForeignKeyField(
+        "models.ImportJob", related_name="file_keys", on_delete=fields.CASCADE
+    )
+    # A digest of "id:<record id>", or (a dry run's) "<match field>:<value>" of a record it
+    # would create: short whatever the value (a deal's name, an activity's content).
+    key = fields.CharField(max_length=40)
+    record_id = fields.BigIntField(null=True)  # NULL: the record the row `row` would create
+    row = fields.IntField(null=True)  # the row that created the record, if one did
+    # JSON as text: written by orjson and read only by the import, never queried into, so
+    # PostgreSQL need not parse a row's worth of JSON for each row a real run imports.
+    state = fields.TextField()
+
+    class Meta:
+        table = "import_file_key"
+        indexes = (Index(fields=("job_id", "key")),)

@@ -9,6 +9,7 @@ from typing import Any
 
 from crm.logs import log_context
 from crm.queues import announce_progress, created_stamp, enqueue_import
+from domain.imports.file_keys import forget_finished
 from domain.imports.jobs import unfinished_jobs
 from domain.imports.runner import progress_message, run_import
 from domain.imports.summaries import job_summaries
@@ -78,4 +79,5 @@ async def sweep_imports(ctx: dict[str, Any]) -> int:
     jobs = await unfinished_jobs()
     for job in jobs:
         await enqueue_import(ctx["redis"], job)
+    await forget_finished()
     return len(jobs)

@@ -33,6 +33,7 @@ from domain.imports.cells import (
     skipped_by_mode,
 )
 from domain.imports.exact_updates import set_columns
+from domain.imports.file_keys import FileKeys, find_records, keep_records, load_records
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.matches import Matches, Record, overwrites
 from domain.imports.moments import parse_instant
@@ -199,7 +200,7 @@ class _Related:
 
 
 async def _load_matches(
-    viewer: Viewer, parsed: list[_Parsed], match_on: list[str]
+    viewer: Viewer, parsed: list[_Parsed], match_on: list[str], file: FileKeys | None
 ) -> Matches[_Activity, NaturalKey]:
     """The stored activities rows may match: by external id (also to keep new ones free)
     and, when matching on "content", by natural key. One query each."""
@@ -207,8 +208,13 @@ async def _load_matches(
         {row.values["external_id"] for row in parsed if "external_id" in row.values}
     )
     natural = [key for row in parsed if (key := row.natural_key()) is not None]
+    keys = [("externalId", key) for key in external_ids] + [("content", k) for k in natural]
     scope = Activity.filter(workspace_id=viewer.workspace_id)
     found: dict[int, dict[str, Any]] = {}
+    # Those a dry run's earlier chunks gave one of the keys.
+    if ids := await find_records(file, keys):
+        for activity in await scope.filter(id__in=ids).values("id", *_COLUMNS):
+            found[activity["id"]] = activity
     if external_ids:
         for activity in await scope.filter(external_id__in=external_ids).values("id", *_COLUMNS):
             found[activity["id"]] = activity
@@ -219,11 +225,14 @@ async def _load_matches(
         )
         for activity in await near.values("id", *_COLUMNS):
             found[activity["id"]] = activity
-    stored = [_Activity({c: found[pk][c] for c in _COLUMNS}, stored=pk) for pk in sorted(found)]
+    stored = {pk: _Activity({c: found[pk][c] for c in _COLUMNS}, stored=pk) for pk in sorted(found)}
+    would_create: list[_Activity] = []
+    if file is not None:
+        would_create = await load_records(file, Activity, stored, _Activity)
     return Matches(
         "content",
         _Activity.natural_key,
-        stored,
+        [*stored.values(), *would_create],
         what="activity",
         name_of=lambda a: (a.values["content"] or "")[:60],
     )
@@ -279,8 +288,10 @@ async def apply_activity_rows(
     *,
     mode: ImportMode,
     match_on: list[str],
+    file: FileKeys | None = None,
 ) -> ChunkResult:
-    """Creates, updates or skips each row's activity; call inside a transaction."""
+    """Creates, updates or skips each row's activity; call inside a transaction. `file`:
+    what earlier chunks of the file did (see `file_keys`)."""
     check_match_on(ImportKind.ACTIVITIES, match_on)
     result = ChunkResult()
     if not rows:
@@ -292,7 +303,7 @@ async def apply_activity_rows(
     members = await Members.load(viewer, cells_list, "author")
     parsed = [_parse(number, cells, zone, links, members) for number, cells in rows]
     related = await _Related.load(viewer, parsed)
-    matches = await _load_matches(viewer, parsed, match_on)
+    matches = await _load_matches(viewer, parsed, match_on, file)
 
     follow_ups = _FollowUps()
     for row in parsed:
@@ -344,6 +355,8 @@ async def apply_activity_rows(
             follow_ups.note_deal(related, values["opportunity_id"], values["occurred_at"])
 
     await _write(viewer, matches.created, matches.records(), follow_ups)
+    if file is not None:
+        keep_records(file, matches)
     return result
 
 
@@ -454,7 +467,11 @@ async def _write_follow_ups(viewer: Viewer, follow_ups: _FollowUps, now: datetim
         await Reminder.filter(id__in=sorted(cancelled)).update(status=ReminderStatus.CANCELLED)
     for reminder in follow_ups.reminders:
         activity = follow_ups.reminder_activity[id(reminder)]
-        reminder["activity_id"] = activity.stored or activity.values["id"]
+        # A dry run's reminder of an activity it would have created earlier: rolled back
+        # with the rest, and of no activity the database has.
+        reminder["activity_id"] = (
+            None if activity.unwritten else activity.stored or activity.values["id"]
+        )
     await insert_rows(Reminder._meta.db, Reminder, follow_ups.reminders, now)
 
     # A customer's next follow-up is the soonest reminder anyone still has pending for it.

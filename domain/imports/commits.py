@@ -22,6 +22,7 @@ from tortoise.transactions import in_transaction
 
 from domain.errors import ErrorCode
 from domain.imports.cells import ChunkResult
+from domain.imports.file_keys import FileKeys
 from domain.imports.mapping import ColumnMapping
 from domain.imports.rows import RawRow, RowProblem
 from domain.imports.summaries import job_summaries
@@ -48,7 +49,9 @@ class CancelRequested(Exception):
 class CheckedRows(Protocol):
     """A chunk's rows checked ahead of its transaction (`customer_rows.CheckedCustomerRows`)."""
 
-    async def apply(self, *, mode: ImportMode, match_on: list[str]) -> ChunkResult: ...
+    async def apply(
+        self, *, mode: ImportMode, match_on: list[str], file: FileKeys
+    ) -> ChunkResult: ...
 
 
 Checker = Callable[[Viewer, MappedRows], Awaitable[CheckedRows]]
@@ -62,8 +65,10 @@ class _Unchecked:
     viewer: Viewer
     rows: MappedRows
 
-    async def apply(self, *, mode: ImportMode, match_on: list[str]) -> ChunkResult:
-        return await self.apply_rows(self.viewer, self.rows, mode=mode, match_on=match_on)
+    async def apply(self, *, mode: ImportMode, match_on: list[str], file: FileKeys) -> ChunkResult:
+        return await self.apply_rows(
+            self.viewer, self.rows, mode=mode, match_on=match_on, file=file
+        )
 
 
 @dataclass
@@ -121,14 +126,23 @@ class _RolledBack(Exception):
 async def _apply(job: ImportJob, chunk: Chunk) -> ChunkResult:
     """The chunk's rows applied in the chunk's transaction; a dry run applies them just the
     same (the same checks, matches and writes, so the same counts and row errors) inside a
-    savepoint that it then rolls back: no record, reminder or stage change stays."""
+    savepoint that it then rolls back: no record, reminder or stage change stays. Either
+    way what the rows did is kept for the job's later chunks (`file_keys`), in the chunk's
+    transaction: a dry run's later chunks see what its earlier ones would have written."""
+    file = FileKeys(job.id, dry_run=job.dry_run)
+    match_on = list(job.match_on)
     if not job.dry_run:
-        return await chunk.rows.apply(mode=job.mode, match_on=list(job.match_on))
-    try:
-        async with in_transaction():  # nested: a savepoint
-            raise _RolledBack(await chunk.rows.apply(mode=job.mode, match_on=list(job.match_on)))
-    except _RolledBack as done:
-        return done.result
+        result = await chunk.rows.apply(mode=job.mode, match_on=match_on, file=file)
+    else:
+        try:
+            async with in_transaction():  # nested: a savepoint
+                raise _RolledBack(
+                    await chunk.rows.apply(mode=job.mode, match_on=match_on, file=file)
+                )
+        except _RolledBack as done:
+            result = done.result
+    await file.save()
+    return result
 
 
 async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallback | None) -> None:

@@ -8,12 +8,14 @@ never overwrite what an earlier row of the file gave (`matches.overwrites`). Val
 checked by the API's rules (`clean_contact_fields`, `clean_custom_fields`); a customer
 keeps exactly the primary contact the API would give it. The chunk costs a constant
 number of statements: definitions, one lookup per link column, the linked customers'
-contacts, one INSERT, one UPDATE of contacts and one of their customers.
+contacts, what earlier chunks of the file did to them (`file_keys`), one id allocation,
+one INSERT, one UPDATE of contacts and one of their customers.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +24,7 @@ from domain.custom_fields import Definitions, clean_custom_fields, load_definiti
 from domain.customers import clean_contact_fields
 from domain.errors import ErrorCode, Problems
 from domain.imports.bulk_sql import (
+    allocate_ids,
     any_of,
     fetch,
     for_update,
@@ -41,6 +44,7 @@ from domain.imports.cells import (
     skipped_by_mode,
     typed_custom_fields,
 )
+from domain.imports.file_keys import FileKeys, first_given, given_of, plain
 from domain.imports.links import CustomerLinks, LinkedCustomer
 from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
 from domain.imports.values import parse_yes_no
@@ -66,6 +70,7 @@ class _Contact:
     name: str | None = None  # for messages
     row: int | None = None  # a new one: the row that created it
     given: Given = field(default_factory=list)  # what rows of the file gave it
+    customer_id: int | None = None  # of one the rows landed on
 
 
 @dataclass
@@ -166,8 +171,10 @@ async def apply_contact_rows(
     *,
     mode: ImportMode,
     match_on: list[str],
+    file: FileKeys | None = None,
 ) -> ChunkResult:
-    """Creates, updates or skips each row's contact; call inside a transaction."""
+    """Creates, updates or skips each row's contact; call inside a transaction. `file`:
+    what earlier chunks of the file did (see `file_keys`)."""
     check_match_on(ImportKind.CONTACTS, match_on)
     result = ChunkResult()
     if not rows:
@@ -176,6 +183,10 @@ async def apply_contact_rows(
     links = await CustomerLinks.load(viewer, [cells for _, cells in rows])
     parsed = [_parse(number, cells, definitions, links) for number, cells in rows]
     book = await _load_book(viewer, parsed, lock=mode != ImportMode.CREATE)
+    if file is not None:
+        customer_ids = {row.customer.id for row in parsed if row.customer is not None}
+        await _load_file(file, book, customer_ids)
+    landed: dict[int, _Contact] = {}  # by id(): what the chunk leaves for later ones
 
     created: list[_Contact] = []
     for row in parsed:
@@ -220,12 +231,59 @@ async def apply_contact_rows(
             result.updated += 1
             result.matched_by[found.key or ""] += 1
         remember(target.given, row.number, row.clean, row.custom)
+        target.customer_id = customer_id
+        landed[id(target)] = target
         if target.is_primary:
             book.make_only_primary(customer_id, target)
         book.touched.add(customer_id)
 
     await _write(viewer, created, book)
+    if file is not None:
+        _keep(file, landed.values())
     return result
+
+
+async def _load_file(file: FileKeys, book: _Book, customer_ids: set[int]) -> None:
+    """What earlier chunks of the file did to the chunk's customers' contacts: what their
+    rows gave them, the row that created them; in a dry run, also the contacts they would
+    have created (found by their customer, as the stored ones are)."""
+    stored = {c.stored: c for cs in book.by_customer.values() for c in cs if c.stored}
+    await file.find(("customer", customer_id) for customer_id in sorted(customer_ids))
+    await file.load(stored)
+    for pk, contact in stored.items():
+        row, state = file.of(pk)
+        if state is not None:
+            contact.row, contact.given = row, given_of(state)
+            if file.dry_run:
+                _changed(contact, state)
+    for row, state in file.would_create():
+        contact = _Contact({}, {}, False, {}, row=row, given=given_of(state))
+        _changed(contact, state)
+        book.by_customer.setdefault(state["customer_id"], []).append(contact)
+
+
+def _changed(contact: _Contact, state: dict[str, Any]) -> None:
+    """What earlier chunks of a dry run would have made of the contact."""
+    contact.keys = dict(state["keys"])
+    contact.is_primary = state["is_primary"]
+    contact.custom_fields = state["custom_fields"]
+    contact.name = state["name"]
+
+
+def _keep(file: FileKeys, landed: Iterable[_Contact]) -> None:
+    """What the chunk's rows did to each contact they landed on, for later chunks."""
+    for contact in landed:
+        state: dict[str, Any] = {"given": first_given(contact.given)}
+        if file.dry_run:
+            state |= {
+                "keys": contact.keys,
+                "is_primary": contact.is_primary,
+                "custom_fields": plain(contact.custom_fields),
+                "name": contact.name,
+                "customer_id": contact.customer_id,
+            }
+        written = contact.stored or (None if file.dry_run else contact.values["id"])
+        file.keep(written, contact.row, [("customer", contact.customer_id)], state)
 
 
 async def _plan_create(
@@ -276,7 +334,10 @@ async def _plan_update(
 async def _write(viewer: Viewer, created: list[_Contact], book: _Book) -> None:
     db = Contact._meta.db
     now = datetime.now(UTC)
-    for contact in created:
+    # Known by id: later chunks of the file find what rows gave each (`file_keys`).
+    ids = await allocate_ids(db, Contact, len(created)) if created else []
+    for pk, contact in zip(ids, created, strict=True):
+        contact.values["id"] = pk
         contact.values["workspace_id"] = viewer.workspace_id
     changes = {
         contact.stored: contact.values

@@ -5,8 +5,11 @@ checked with the API's rules (`clean_customer_fields`, `clean_contact_fields`,
 `clean_custom_fields`); a row with a problem writes nothing and is reported, the others
 land. The work costs a constant number of SQL statements per chunk, whatever its size:
 the definitions, the members (when an owner column is mapped), one lookup per match
-field, the contacts of the matched customers, one id allocation, one multi-row INSERT
-(COPY on PostgreSQL) per table and one multi-row UPDATE per table.
+field, the contacts of the matched customers, one id allocation per table, one
+multi-row INSERT (COPY on PostgreSQL) per table and one multi-row UPDATE per table; and,
+given the job's `file`, what earlier chunks did to those customers (one statement, two
+in a dry run, plus one lookup of the stored customers they gave keys) and what this one
+did (one INSERT, by the runner).
 
 It comes in two steps the runner may pull apart: `check_customer_rows` (the cells, no
 transaction needed) and `CheckedCustomerRows.apply` (matching and writing, in the
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +40,7 @@ from domain.imports.cells import (
     skipped_by_mode,
     typed_custom_fields,
 )
+from domain.imports.file_keys import FileKeys, first_given, given_of, plain
 from domain.imports.links import Members
 from domain.imports.mapping import MATCH_FIELDS as _MATCH_FIELDS
 from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
@@ -71,6 +76,8 @@ class _Contact:
     name: str | None = None  # for messages
     row: int | None = None  # a new one: the row that created it
     given: Given = field(default_factory=list)  # what rows of the file gave it
+    # One an earlier chunk of a dry run would have created: nothing to write to.
+    unwritten: bool = False
 
 
 @dataclass(eq=False, slots=True)
@@ -88,6 +95,9 @@ class _Target:
     record: tuple = ()  # a new one: its values as inserted, laid out while checking
     row: int | None = None  # a new one: the row that created it
     given: Given = field(default_factory=list)  # what rows of the file gave it
+    # match field → its key, as stored and as rows gave it (what a dry run's later chunks
+    # find it by: see `file_keys`)
+    keys: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -188,10 +198,13 @@ class CheckedCustomerRows:
     wanted: dict[str, set[str]]  # match field → the values the rows give
     layout: bulk_sql.RowLayout  # of the customers the rows may create
 
-    async def apply(self, *, mode: ImportMode, match_on: list[str]) -> ChunkResult:
-        """Creates, updates or skips each row's customer; call inside a transaction."""
+    async def apply(
+        self, *, mode: ImportMode, match_on: list[str], file: FileKeys | None = None
+    ) -> ChunkResult:
+        """Creates, updates or skips each row's customer; call inside a transaction.
+        `file`: what earlier chunks of the file did (see `file_keys`)."""
         check_match_on(ImportKind.CUSTOMERS, match_on)
-        return await _apply(self, mode, match_on)
+        return await _apply(self, mode, match_on, file)
 
 
 async def check_customer_rows(
@@ -233,14 +246,15 @@ async def apply_customer_rows(
     *,
     mode: ImportMode,
     match_on: list[str],
+    file: FileKeys | None = None,
 ) -> ChunkResult:
     """Creates, updates or skips each row's customer; call inside a transaction."""
     checked = await check_customer_rows(viewer, rows)
-    return await checked.apply(mode=mode, match_on=match_on)
+    return await checked.apply(mode=mode, match_on=match_on, file=file)
 
 
 async def _apply(
-    checked: CheckedCustomerRows, mode: ImportMode, match_on: list[str]
+    checked: CheckedCustomerRows, mode: ImportMode, match_on: list[str], file: FileKeys | None
 ) -> ChunkResult:
     viewer, definitions, parsed = checked.viewer, checked.definitions, checked.rows
     result = ChunkResult()
@@ -248,10 +262,18 @@ async def _apply(
         return result
     # Rows that match are changed (but in CREATE mode): locked as they are read, so that an
     # edit committed meanwhile is not overwritten by the custom fields merged into here.
+    found_by_file: list[int] = []  # stored customers a dry run's earlier rows gave a key
+    if file is not None:
+        found_by_file = await file.find(
+            (name, key) for name, keys in checked.wanted.items() for key in keys
+        )
     targets, index, by_external_id = await _load_matches(
-        viewer, checked.wanted, match_on, lock=mode != ImportMode.CREATE
+        viewer, checked.wanted, match_on, found_by_file, lock=mode != ImportMode.CREATE
     )
     await _load_contacts(targets)
+    if file is not None:
+        await _load_file(file, match_on, targets, index, by_external_id)
+    landed: dict[int, _Target] = {}  # by id(): what the chunk leaves for later ones
 
     def holders(name: str, key: str) -> list[_Target]:
         return index[name].get(key, _NONE)
@@ -293,6 +315,8 @@ async def _apply(
             result.updated += 1
             result.matched_by[found.key or ""] += 1
         remember(target.given, row.number, row.clean, row.custom)
+        landed[id(target)] = target
+        target.keys.update(row.keys)
         for name in match_on:  # the only fields rows are matched by
             key = row.keys.get(name)
             if key is None:
@@ -306,7 +330,115 @@ async def _apply(
             by_external_id.setdefault(target.external_id, target)
 
     await _write(viewer, created, list(targets.values()), checked.layout)
+    if file is not None:
+        _keep(file, landed.values())
     return result
+
+
+def _load_state(target: _Target, state: dict[str, Any], dry_run: bool) -> None:
+    target.given = given_of(state)
+    contacts = state.get("contacts", ())
+    if dry_run:
+        # What earlier chunks would have changed, had they written it.
+        target.external_id = state["external_id"]
+        target.name = state["name"]
+        target.custom_fields = state["custom_fields"]
+        target.keys = dict(state["keys"])
+        stored = {c.stored: c for c in target.contacts if c.stored is not None}
+        for kept in contacts:
+            contact = stored.get(kept["id"])
+            if contact is None:
+                contact = _Contact({}, kept["phone"], kept["email"], name=kept["name"])
+                contact.unwritten = True
+                target.contacts.append(contact)
+            contact.phone_normalized, contact.email = kept["phone"], kept["email"]
+            contact.row, contact.given = kept["row"], given_of(kept)
+        return
+    by_id = {kept["id"]: kept for kept in contacts}
+    for contact in target.contacts:
+        kept = by_id.get(contact.stored)
+        if kept is not None:
+            contact.row, contact.given = kept["row"], given_of(kept)
+
+
+async def _load_file(
+    file: FileKeys,
+    match_on: list[str],
+    targets: dict[int, _Target],
+    index: dict[str, dict[str, list[_Target]]],
+    by_external_id: dict[str, _Target],
+) -> None:
+    """What earlier chunks of the file did to the customers the rows may be: what their
+    rows gave them (and their contacts), the row that created them; in a dry run, also
+    what they would have changed, and the customers they would have created, found by
+    the keys they would hold (see `file_keys`)."""
+    await file.load(targets)
+    for pk, target in targets.items():
+        row, state = file.of(pk)
+        if state is not None:
+            target.row = row
+            stored_keys = dict(target.keys)
+            _load_state(target, state, file.dry_run)
+            if file.dry_run:
+                _reindex(target, stored_keys, match_on, index, by_external_id)
+    for row, state in file.would_create():
+        target = _Target({}, {}, None, listed=True, row=row)
+        _load_state(target, state, dry_run=True)
+        _reindex(target, {}, match_on, index, by_external_id)
+
+
+def _reindex(
+    target: _Target,
+    before: dict[str, str],
+    match_on: list[str],
+    index: dict[str, dict[str, list[_Target]]],
+    by_external_id: dict[str, _Target],
+) -> None:
+    """A dry run's customer under the keys earlier chunks would have left it, not those
+    it had `before` (as stored, or none: one they would have created)."""
+    for name in MATCH_FIELDS:
+        old, new = before.get(name), target.keys.get(name)
+        if old == new:
+            continue
+        held = index[name].get(old) if old is not None else None
+        if held is not None and target in held:
+            held.remove(target)
+        if new is not None and name in match_on:
+            now = index[name].setdefault(new, [])
+            if target not in now:
+                now.append(target)
+    if target.external_id is not None:
+        by_external_id.setdefault(target.external_id, target)
+
+
+def _keep(file: FileKeys, landed: Iterable[_Target]) -> None:
+    """What the chunk's rows did to each customer they landed on, for later chunks."""
+    for target in landed:
+        contacts = [c for c in target.contacts if c.given or c.unwritten]
+        state: dict[str, Any] = {"given": first_given(target.given)}
+        if file.dry_run:
+            state |= {
+                "external_id": target.external_id,
+                "name": target.values.get("name") or target.name,
+                "custom_fields": plain(target.custom_fields),
+                "keys": target.keys,
+            }
+        state["contacts"] = [
+            {
+                # A dry run's new contacts have no id a later chunk could find.
+                "id": contact.stored if file.dry_run else contact.stored or contact.values["id"],
+                "row": contact.row,
+                "given": first_given(contact.given),
+            }
+            | (
+                {"phone": contact.phone_normalized, "email": contact.email, "name": contact.name}
+                if file.dry_run
+                else {}
+            )
+            for contact in contacts
+        ]
+        written = target.stored or (None if file.dry_run else target.values["id"])
+        file.keep(written, target.row, target.keys.items(), state)
 
 
 # A column → the field a file calls it, in row errors.
@@ -332,22 +464,32 @@ _MATCH_COLUMNS = {
     "phone": ('"phone_normalized"', "TEXT"),
     # LOWER() of the database: what the API's name search compares, on either database.
     "name": ('LOWER("name")', "TEXT"),
+    "id": ('"id"', "BIGINT"),
 }
 
 
 async def _load_matches(
-    viewer: Viewer, wanted: dict[str, set[str]], match_on: list[str], *, lock: bool
+    viewer: Viewer,
+    wanted: dict[str, set[str]],
+    match_on: list[str],
+    ids: list[int],
+    *,
+    lock: bool,
 ) -> tuple[dict[int, _Target], dict[str, dict[str, list[_Target]]], dict[str, _Target]]:
     """The stored customers the rows may match or collide with, each key with every
     customer holding it (several: ambiguous): one query per field, `lock`ing them (FOR
-    UPDATE on PostgreSQL; SQLite has one writer) until the chunk commits."""
+    UPDATE on PostgreSQL; SQLite has one writer) until the chunk commits; and those of
+    `ids` (a dry run's earlier chunks would have given them one of the keys)."""
+    wanted = wanted | {"id": set(ids)}
     lookups = {name for name in match_on if wanted[name]}
     if wanted["externalId"]:
         lookups.add("externalId")  # a new external id must not be taken
+    if ids:
+        lookups.add("id")
     targets: dict[int, _Target] = {}
     index: dict[str, dict[str, list[_Target]]] = {name: {} for name in MATCH_FIELDS}
     db = Customer._meta.db
-    for name in MATCH_FIELDS:
+    for name in (*MATCH_FIELDS, "id"):
         if name not in lookups:
             continue
         expression, sql_type = _MATCH_COLUMNS[name]
@@ -373,12 +515,14 @@ async def _load_matches(
                 target = targets[pk] = _Target(
                     {}, custom_fields or {}, external_id, stored=pk, name=customer_name
                 )
-            key = {
-                "externalId": external_id,
-                "email": email,
-                "phone": phone,
-                "name": (customer_name or "").lower(),
-            }[name]
+                keys = {
+                    "externalId": external_id,
+                    "email": email,
+                    "phone": phone,
+                    "name": (customer_name or "").lower(),
+                }
+                target.keys = {field: key for field, key in keys.items() if key}
+            key = target.keys.get(name)
             if key is not None:
                 index[name].setdefault(key, []).append(target)  # oldest first
     # External ids are unique per workspace: one customer each.
@@ -579,11 +723,30 @@ async def _write(
 ) -> None:
     db = Customer._meta.db
     now = datetime.now(UTC)
-    storing: asyncio.Task[None] | None = None
     if created:
         ids = await bulk_sql.allocate_ids(db, Customer, len(created))
         for pk, target in zip(ids, created, strict=True):
             target.values["id"] = pk
+    new_contacts: list[dict[str, Any]] = []
+    contact_changes: dict[int, dict[str, Any]] = {}
+    for target in [*created, *matched]:
+        customer_id = target.stored or target.values["id"]
+        for contact in target.contacts:
+            if contact.unwritten:
+                continue
+            if contact.stored is None:
+                contact.values["workspace_id"] = viewer.workspace_id
+                contact.values["customer_id"] = customer_id
+                new_contacts.append(contact.values)
+            elif contact.values:
+                contact_changes[contact.stored] = contact.values
+    if new_contacts:
+        # Known by id: later chunks of the file find what rows gave each (`file_keys`).
+        contact_ids = await bulk_sql.allocate_ids(db, Contact, len(new_contacts))
+        for pk, values in zip(contact_ids, new_contacts, strict=True):
+            values["id"] = pk
+    storing: asyncio.Task[None] | None = None
+    if created:
         if any(target.touched for target in created):
             # A later row of the chunk changed one: lay them out as they are now.
             customers = bulk_sql.new_rows(Customer, [target.values for target in created], now)
@@ -593,17 +756,6 @@ async def _write(
         storing = asyncio.create_task(bulk_sql.insert(db, customers))
         await asyncio.sleep(0)  # the rows go out
     try:
-        new_contacts: list[dict[str, Any]] = []
-        contact_changes: dict[int, dict[str, Any]] = {}
-        for target in [*created, *matched]:
-            customer_id = target.stored or target.values["id"]
-            for contact in target.contacts:
-                if contact.stored is None:
-                    contact.values["workspace_id"] = viewer.workspace_id
-                    contact.values["customer_id"] = customer_id
-                    new_contacts.append(contact.values)
-                elif contact.values:
-                    contact_changes[contact.stored] = contact.values
         contacts = bulk_sql.new_rows(Contact, new_contacts, now)
     finally:
         if storing is not None:

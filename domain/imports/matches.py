@@ -6,16 +6,20 @@ record only when its keys agree: a key that several records share is ambiguous, 
 that find different records disagree, and a row whose external id differs from the
 one its record already has names another record. Each is a row error (CONFLICT) that
 names the records, never a pick or an overwrite. A record is found among the stored
-ones and those earlier rows of the chunk created; and rows of one file never overwrite
+ones and those earlier rows of the file created; and rows of one file never overwrite
 each other: a later row naming a record an earlier row created or changed may add to
 it (cells the earlier rows left blank, contacts), but a cell that differs from what an
-earlier row gave it fails the row, naming that row.
+earlier row gave it fails the row, naming that row. Within a chunk the records remember
+it; across chunks (and a dry run's records) `file_keys` keeps it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from domain.errors import ErrorCode, Problem
@@ -137,7 +141,8 @@ def overwrites(
             if column not in earlier[part - 1]:
                 continue
             old = earlier[part - 1][column]
-            if old != value:
+            # An earlier chunk's row gave it as JSON holds it (see `file_keys`).
+            if not _same(old, value):
                 name = (shown or {}).get(column, column) if part == 1 else f"customFields.{column}"
                 problems.append(
                     Problem(
@@ -150,6 +155,32 @@ def overwrites(
                 )
             break  # the first row that gave it: any later one gave the same
     return problems
+
+
+def _same(old: Any, value: Any) -> bool:
+    """Whether a row's `value` is what an earlier row gave (`old`): as it came, or as an
+    earlier chunk kept it in JSON (a decimal's text, an instant's ISO text with its offset,
+    an enum's value, a list for a tuple: see `file_keys`)."""
+    if old == value:
+        return True
+    if isinstance(value, tuple | list) and isinstance(old, tuple | list):
+        return len(old) == len(value) and all(map(_same, old, value))
+    if isinstance(value, dict) and isinstance(old, dict):
+        return old.keys() == value.keys() and all(_same(old[k], value[k]) for k in value)
+    if not isinstance(old, str):
+        return False
+    if isinstance(value, Enum):
+        return old == value.value
+    try:
+        if isinstance(value, Decimal):
+            return Decimal(old) == value  # 100 is 100.00
+        if isinstance(value, datetime):
+            return datetime.fromisoformat(old) == value  # the same instant, on any clock
+        if isinstance(value, date):
+            return date.fromisoformat(old) == value
+    except (ValueError, ArithmeticError, TypeError):
+        return False
+    return False
 
 
 def _text(value: Any) -> str:
@@ -168,6 +199,8 @@ class Record:
     listed: bool = False  # a new one: in the list of records to insert
     row: int | None = None  # a new one: the row that created it
     given: Given = field(default_factory=list)  # what rows of the file gave it
+    # One an earlier chunk of a dry run would have created: nothing to write to.
+    unwritten: bool = False
 
 
 R = TypeVar("R", bound=Record)
@@ -188,12 +221,13 @@ class Matches(Generic[R, K]):
     ) -> None:
         self.key_field = key_field  # the match field besides "externalId"
         self.what = what  # "deal", "activity": for messages
-        self._key_of = key_of
+        self.key_of = key_of
         self._name_of = name_of
         # Also what tells a row that the external id it gives is taken.
         self.by_external_id: dict[str, R] = {}
         self.by_key: dict[K, list[R]] = {}
         self.created: list[R] = []  # in the order the rows created them
+        self.landed: dict[int, R] = {}  # by id(): every record a row landed on
         for record in stored:  # oldest first
             if record.values["external_id"] is not None:
                 self.by_external_id[record.values["external_id"]] = record
@@ -243,7 +277,8 @@ class Matches(Generic[R, K]):
             if record.stored is not None:
                 record.changed.update(changes)
         remember(record.given, row, gave, custom)
-        held = self.by_key.setdefault(self._key_of(record), [])
+        self.landed[id(record)] = record
+        held = self.by_key.setdefault(self.key_of(record), [])
         if record not in held:
             held.append(record)
         if record.values["external_id"] is not None:

@@ -40,6 +40,7 @@ from domain.imports.cells import (
     typed_custom_fields,
 )
 from domain.imports.exact_updates import set_columns
+from domain.imports.file_keys import FileKeys, find_records, keep_records, load_records
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.matches import Matches, Record, overwrites
 from domain.imports.moments import parse_day
@@ -109,6 +110,11 @@ class _Parsed:
     values: dict[str, Any]  # the columns the cells give
     custom: dict[str, Any]
     pipeline_id: int | None  # the pipeline the row names, if any
+
+    def in_pipeline(self, default_id: int | None) -> int | None:
+        """The pipeline the row names, else the default one. A pipeline the row names but
+        the workspace lacks was reported: then None, nothing to match in."""
+        return self.pipeline_id if "pipeline" in self.present else default_id
 
     def name_key(self, pipeline_id: int | None) -> NameKey | None:
         if self.customer is None or pipeline_id is None or "name" not in self.values:
@@ -239,7 +245,13 @@ def _parse(
 
 
 async def _load_matches(
-    viewer: Viewer, parsed: list[_Parsed], match_on: list[str], *, lock: bool
+    viewer: Viewer,
+    parsed: list[_Parsed],
+    match_on: list[str],
+    file: FileKeys | None,
+    default_pipeline: int | None,
+    *,
+    lock: bool,
 ) -> Matches[_Deal, NameKey]:
     """The stored deals rows may match: by external id (also to keep new ones free) and,
     when matching on "name", the linked customers' deals, in one query; then what the
@@ -252,8 +264,15 @@ async def _load_matches(
         {row.values["external_id"] for row in parsed if "external_id" in row.values}
     )
     customer_ids = sorted({row.customer.id for row in parsed if row.customer is not None})
+    keys = [("externalId", key) for key in external_ids] + [
+        ("name", row.name_key(row.in_pipeline(default_pipeline))) for row in parsed
+    ]
     found = await _stored_deals(
-        viewer, external_ids, customer_ids if "name" in match_on else [], lock=lock
+        viewer,
+        external_ids,
+        customer_ids if "name" in match_on else [],
+        await find_records(file, keys),
+        lock=lock,
     )
     deals = {pk: _Deal(values, stored=pk) for pk, values in found.items()}
     if deals and any("stage" in row.present for row in parsed):
@@ -268,8 +287,15 @@ async def _load_matches(
         )
         for line in lines:
             deals[line["opportunity_id"]].line_currencies.append(line["product__currency"])
+    would_create: list[_Deal] = []
+    if file is not None:
+        would_create = await load_records(file, Opportunity, deals, _Deal)
     return Matches(
-        "name", _Deal.name_key, deals.values(), what="deal", name_of=lambda d: d.values["name"]
+        "name",
+        _Deal.name_key,
+        [*deals.values(), *would_create],
+        what="deal",
+        name_of=lambda d: d.values["name"],
     )
 
 
@@ -277,10 +303,11 @@ _SELECT_DEALS = 'SELECT "id", ' + ", ".join(f'"{column}"' for column in _COLUMNS
 
 
 async def _stored_deals(
-    viewer: Viewer, external_ids: list[str], customer_ids: list[int], *, lock: bool
+    viewer: Viewer, external_ids: list[str], customer_ids: list[int], ids: list[int], *, lock: bool
 ) -> dict[int, dict[str, Any]]:
-    """The columns of the workspace's deals with one of `external_ids` or of one of
-    `customer_ids`, by id, oldest first.
+    """The columns of the workspace's deals with one of `external_ids`, of one of
+    `customer_ids` or one of `ids` (that a dry run's earlier chunks gave a key), by id,
+    oldest first.
 
     ONE statement, in id order: PostgreSQL locks the rows in the order it returns them, so
     two chunks that lock some of the same deals (two imports at once) take them in the same
@@ -292,6 +319,7 @@ async def _stored_deals(
     for column, sql_type, keys in (
         ("external_id", "TEXT", external_ids),
         ("customer_id", "BIGINT", customer_ids),
+        ("id", "BIGINT", ids),
     ):
         if keys:
             params.append(list_parameter(db, keys))
@@ -326,8 +354,10 @@ async def apply_opportunity_rows(
     *,
     mode: ImportMode,
     match_on: list[str],
+    file: FileKeys | None = None,
 ) -> ChunkResult:
-    """Creates, updates or skips each row's deal; call inside a transaction."""
+    """Creates, updates or skips each row's deal; call inside a transaction. `file`: what
+    earlier chunks of the file did (see `file_keys`)."""
     check_match_on(ImportKind.OPPORTUNITIES, match_on)
     result = ChunkResult()
     if not rows:
@@ -346,15 +376,16 @@ async def apply_opportunity_rows(
     if any("stage" in row.present for row in parsed):
         await process.load_checklists(viewer)  # what a move forward must have done
     # Rows that match are changed (but in CREATE mode): locked as they are read.
-    matches = await _load_matches(viewer, parsed, match_on, lock=mode != ImportMode.CREATE)
+    matches = await _load_matches(
+        viewer, parsed, match_on, file, process.default_id, lock=mode != ImportMode.CREATE
+    )
     chunk = _Chunk(viewer, process, definitions, currency or "CNY", datetime.now(UTC))
 
     for row in parsed:
         if row.customer is None:
             fail(result, row.number, row.problems)
             continue
-        # A pipeline the row names but the workspace lacks was reported: nothing to match in.
-        pipeline_id = row.pipeline_id if "pipeline" in row.present else process.default_id
+        pipeline_id = row.in_pipeline(process.default_id)
         found = matches.find(match_on, row.values.get("external_id"), row.name_key(pipeline_id))
         if found.problem is not None:
             fail_with(result, row.number, row.problems, found.problem)
@@ -390,6 +421,8 @@ async def apply_opportunity_rows(
         chunk.stage_changes.extend(moves)
 
     await _write(chunk, matches.created, matches.records())
+    if file is not None:
+        keep_records(file, matches)
     return result
 
 
@@ -543,6 +576,7 @@ async def _write(chunk: _Chunk, created: list[_Deal], matched: list[_Deal]) -> N
                 "changed_by_id": viewer.user_id,
             }
             for deal, from_stage, to_stage in chunk.stage_changes
+            if not deal.unwritten
         ],
         now,
     )

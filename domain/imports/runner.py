@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import F
+from tortoise.transactions import in_transaction
 
 from domain.errors import DomainError
 from domain.imports.activity_rows import apply_activity_rows
@@ -32,6 +33,7 @@ from domain.imports.commits import (
 from domain.imports.contact_rows import apply_contact_rows
 from domain.imports.customer_rows import apply_customer_rows, check_customer_rows
 from domain.imports.file_columns import FileColumns
+from domain.imports.file_keys import forget
 from domain.imports.jobs import STALE_AFTER, claim
 from domain.imports.lookout import ROWS_BETWEEN_CLOCK_READS, Lookout
 from domain.imports.mapping import CUSTOM_FIELD_ENTITIES
@@ -113,13 +115,15 @@ async def _custom_field_labels(job: ImportJob) -> dict[str, str]:
 
 async def _finish(job: ImportJob, status: ImportStatus, failure: str | None = None) -> None:
     now = datetime.now(UTC)
-    await ImportJob.filter(id=job.id).update(
-        status=status,
-        finished_at=now,
-        heartbeat_at=now,
-        failure=failure,
-        total_rows=F("processed_rows"),
-    )
+    async with in_transaction():
+        await ImportJob.filter(id=job.id).update(
+            status=status,
+            finished_at=now,
+            heartbeat_at=now,
+            failure=failure,
+            total_rows=F("processed_rows"),
+        )
+        await forget(job.id)  # what its rows did: no chunk of it will run again
 
 
 @collecting_rarely

@@ -436,12 +436,12 @@ async def test_a_chunk_that_always_fails_fails_the_job_after_a_few_runs(
     real = runner.APPLIERS[ImportKind.CONTACTS]
     calls = 0
 
-    async def second_chunk_fails(viewer, rows, *, mode, match_on):
+    async def second_chunk_fails(viewer, rows, *, mode, match_on, file):
         nonlocal calls
         calls += 1
         if rows[0][0] > 1000:
             await _failing_applier(viewer, rows, mode=mode, match_on=match_on)
-        return await real(viewer, rows, mode=mode, match_on=match_on)
+        return await real(viewer, rows, mode=mode, match_on=match_on, file=file)
 
     monkeypatch.setitem(runner.APPLIERS, ImportKind.CONTACTS, second_chunk_fails)
 

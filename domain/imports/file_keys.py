@@ -1,0 +1,270 @@
+"""What the rows of an import's file did so far, kept for the chunks after theirs.
+
+Rows of one file never overwrite each other, and a dry run counts what the real run
+would, whichever chunk each row falls in. A chunk commits in a transaction of its own,
+maybe in another process after a restart or a time slice, so what earlier chunks did is
+kept in the database (`import_file_key`), never in memory: a chunk reads, in ONE
+statement (two in a dry run), the state of the records its rows may be, and writes, in
+ONE statement and in its own transaction, the state of those its rows landed on. A chunk
+redone after a crash finds what the chunks before it left, and nothing of its own.
+
+A record's state is the row that created it (when one did), what each row gave it
+(`matches.Given`, as plain JSON) and what its kind adds. A real run finds its records in
+the database, and their state by record id. A dry run writes no record: one an earlier
+chunk would have created is only here (record_id NULL; `row` says which), its state
+holding what the kind's applier reads of a record, and so are the keys earlier chunks
+would have given stored records. A dry run's chunk therefore first finds, by its rows'
+match keys, the records earlier chunks left under them, and looks those up with its
+matches. Lines are found by a digest of what they are found by ("id:7", "row:12",
+'phone:"13900000001"'): short, whatever a key holds (a deal's name, an activity's
+content). The job's lines are deleted when it finishes (and with it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, TypeVar
+
+import orjson
+from tortoise.models import Model
+
+from domain.imports.bulk_sql import any_of, fetch, insert_rows, list_parameter, placeholder
+from domain.imports.jobs import FINISHED
+from domain.imports.matches import Given, Matches, Record
+from models import ImportFileKey, ImportJob
+
+
+def plain(value: Any) -> Any:
+    """The value as JSON holds it (an enum's value, a decimal's text, an instant in UTC, a
+    tuple as a list): what a dry run keeps of a record, and its keys are found by."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | list | set | frozenset):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    return value
+
+
+def _json(state: dict[str, Any]) -> str:
+    """A state as JSON text, encoded by orjson as it is (enums, tuples, instants), not walked
+    in Python first: a real run keeps one for every row. `matches.overwrites` compares a
+    later row's cells with it."""
+    return orjson.dumps(state, default=_unusual).decode()
+
+
+def _unusual(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not kept in a state")
+
+
+def first_given(given: Given) -> Given:
+    """What rows gave a record, as a state keeps it: each cell as the first row that gave
+    it gave it (all `matches.overwrites` compares with), so that a record many rows name
+    keeps a state as large as its cells, not as its rows."""
+    if len(given) < 2:
+        return given
+    kept: Given = []
+    columns: set[str] = set()
+    custom_keys: set[str] = set()
+    for row, values, custom in given:
+        new = {column: value for column, value in values.items() if column not in columns}
+        new_custom = {key: value for key, value in custom.items() if key not in custom_keys}
+        if new or new_custom:
+            kept.append((row, new, new_custom))
+            columns.update(new)
+            custom_keys.update(new_custom)
+    return kept
+
+
+def given_of(state: Mapping[str, Any] | None) -> Given:
+    """What rows gave a record, from its state (see `matches.overwrites`)."""
+    if not state:
+        return []
+    return [(row, values, custom) for row, values, custom in state.get("given", ())]
+
+
+_KEY = '"key"'
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _key(field: str, value: Hashable) -> str:
+    return _digest(f"{field}:{json.dumps(plain(value), ensure_ascii=False)}")
+
+
+class FileKeys:
+    """The file's records a chunk's rows may be, as earlier chunks left them, and what the
+    chunk leaves for the next ones. One per chunk."""
+
+    def __init__(self, job_id: int, *, dry_run: bool) -> None:
+        self.job_id = job_id
+        self.dry_run = dry_run
+        self._by_record: dict[int, tuple[int | None, dict[str, Any]]] = {}
+        self._by_row: dict[int, dict[str, Any]] = {}  # a dry run's: by the creating row
+        # (key, record id, creating row) → its line: records may share a key (ambiguous).
+        self._lines: dict[tuple[str, int | None, int | None], dict[str, Any]] = {}
+
+    async def find(self, keys: Iterable[tuple[str, Hashable]]) -> list[int]:
+        """A dry run's first read, before the chunk looks up stored records: the records
+        earlier chunks would have created or given one of `keys` (match field, value).
+        Returns the ids of the stored ones, for the chunk to load with its matches. One
+        statement; none in a real run, whose records hold their keys in the database."""
+        if not self.dry_run:
+            return []
+        await self._read({_key(field, value) for field, value in keys if value is not None})
+        return sorted(self._by_record)
+
+    async def load(self, record_ids: Iterable[int]) -> None:
+        """Reads the latest state of the stored records `record_ids` and of those `find`
+        found (a key an earlier chunk gave a record may since have been replaced: each
+        record's latest state says which keys it holds). One statement."""
+        digests = {_digest(f"id:{pk}") for pk in record_ids}
+        digests.update(_digest(f"row:{row}") for row in self._by_row)
+        await self._read(digests)
+
+    async def _read(self, digests: set[str]) -> None:
+        if not digests:
+            return
+        db = ImportFileKey._meta.db
+        lines = await fetch(
+            db,
+            'SELECT "record_id", "row", "state" FROM "import_file_key" '
+            f'WHERE "job_id" = {placeholder(db, 1)} AND {any_of(db, _KEY, 2, "TEXT")} '
+            'ORDER BY "id"',
+            [self.job_id, list_parameter(db, sorted(digests))],
+        )
+        for record_id, row, state in lines:  # oldest first: the latest state wins
+            state = orjson.loads(state)
+            if record_id is not None:
+                self._by_record[record_id] = (row, state)
+            elif row is not None:
+                self._by_row[row] = state
+
+    def of(self, record_id: int) -> tuple[int | None, dict[str, Any] | None]:
+        """The row of the file that created the stored record (if one did) and its state."""
+        return self._by_record.get(record_id, (None, None))
+
+    def would_create(self) -> list[tuple[int, dict[str, Any]]]:
+        """A dry run's records earlier chunks would have created (by row, with their state)
+        that hold one of the keys loaded, in the order of their rows."""
+        return sorted(self._by_row.items())
+
+    def keep(
+        self,
+        record_id: int | None,
+        row: int | None,
+        keys: Iterable[tuple[str, Hashable]],
+        state: dict[str, Any],
+    ) -> None:
+        """Notes a record the chunk's rows landed on: `record_id` (None: one a dry run would
+        create), the `row` that created it, its state; in a dry run also under its match
+        `keys`, for `find`."""
+        line = {"job_id": self.job_id, "record_id": record_id, "row": row, "state": _json(state)}
+        handle = f"id:{record_id}" if record_id is not None else f"row:{row}"
+        self._lines[_digest(handle), record_id, row] = line
+        if self.dry_run:
+            for field, value in keys:
+                if value is not None:
+                    self._lines[_key(field, value), record_id, row] = line
+
+    async def save(self) -> None:
+        """Writes what `keep` noted: one statement, in the chunk's transaction."""
+        if not self._lines:
+            return
+        lines = [{"key": key, **line} for (key, _, _), line in self._lines.items()]
+        await insert_rows(ImportFileKey._meta.db, ImportFileKey, lines, datetime.now(UTC))
+        self._lines = {}
+
+
+# ---------------------------------------------------------------- records of `matches`
+
+
+R = TypeVar("R", bound=Record)
+
+
+def _typed(model: type[Model], values: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's columns as a state holds them, back to their Python values."""
+    fields = model._meta.fields_map
+    return {
+        name: value if value is None or name not in fields else fields[name].to_python_value(value)
+        for name, value in values.items()
+    }
+
+
+def _record_keys(matches: Matches[R, Any], record: R) -> list[tuple[str, Hashable]]:
+    return [
+        ("externalId", record.values["external_id"]),
+        (matches.key_field, matches.key_of(record)),
+    ]
+
+
+async def find_records(file: FileKeys | None, keys: Iterable[tuple[str, Hashable]]) -> list[int]:
+    """`FileKeys.find` (the ids of stored records for the chunk to load), when there is a file."""
+    return [] if file is None else await file.find(keys)
+
+
+async def load_records(
+    file: FileKeys,
+    model: type[Model],
+    stored: Mapping[int, R],
+    make: Callable[[dict[str, Any]], R],
+) -> list[R]:
+    """Gives the `stored` records what earlier chunks' rows gave them and the row that
+    created them; in a dry run, also what those rows would have changed, and returns the
+    records they would have created that `find` found (`make`s them of their values)."""
+    await file.load(stored)
+    for pk, record in stored.items():
+        row, state = file.of(pk)
+        if state is not None:
+            record.row, record.given = row, given_of(state)
+            if file.dry_run:
+                record.values.update(_typed(model, state["values"]))
+    would_create = []
+    for row, state in file.would_create():
+        record = make(_typed(model, state["values"]))
+        record.listed, record.unwritten, record.row = True, True, row
+        record.given = given_of(state)
+        would_create.append(record)
+    return would_create
+
+
+def keep_records(file: FileKeys, matches: Matches[R, Any]) -> None:
+    """What the chunk's rows did to each record they landed on, for later chunks."""
+    for record in matches.landed.values():
+        state: dict[str, Any] = {"given": first_given(record.given)}
+        if file.dry_run:
+            state["values"] = plain(record.values)
+        written = record.stored or (None if file.dry_run else record.values["id"])
+        file.keep(written, record.row, _record_keys(matches, record), state)
+
+
+async def forget(job_id: int) -> None:
+    """The job's lines, once it has finished: no chunk will read them."""
+    await ImportFileKey.filter(job_id=job_id).delete()
+
+
+async def forget_finished() -> int:
+    """The lines of every finished job, should any be left (a job finishes and forgets in
+    one transaction; this sweeps up after any other way a job may come to finish)."""
+    finished = ImportJob.filter(status__in=FINISHED, file_keys__id__isnull=False).distinct()
+    jobs = await finished.values_list("id", flat=True)
+    if jobs:
+        await ImportFileKey.filter(job_id__in=list(jobs)).delete()
+    return len(jobs)
