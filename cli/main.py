@@ -15,8 +15,8 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cli.workspace_ids import parse_workspace_id
 from crm.settings import ConfigError, Settings, get_settings
-from crm.workspace_ids import parse_workspace_id
 
 log = logging.getLogger("crm")
 T = TypeVar("T")
@@ -108,7 +108,7 @@ def _refuse_a_taken_port(command: str, host: str, port: int) -> None:
 
 def _hold_the_folder(command: str, settings: Settings, holder: str) -> None:
     """The embedded Redis is this folder's: refuse if another process runs on it."""
-    from crm.dev_lock import FolderInUse, hold_folder
+    from cli.dev_lock import FolderInUse, hold_folder
 
     try:
         hold_folder(settings.embedded_redis_path, holder)
@@ -181,7 +181,7 @@ def cmd_export_schema(args: argparse.Namespace) -> None:
 
 
 def cmd_seed(args: argparse.Namespace) -> None:
-    from crm.seed import SeedRefused, refuse_production, seed
+    from cli.seed import SeedRefused, refuse_production, seed
 
     try:
         refuse_production(get_settings(), args.force)
@@ -195,7 +195,7 @@ def cmd_seed(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    from crm.importer import import_file
+    from cli.importer import import_file
     from models.enums import ImportKind, ImportMode
 
     path = Path(args.file)
@@ -234,7 +234,7 @@ def cmd_dev(args: argparse.Namespace) -> None:
     publish_url_to_children(url)
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "crm.cli", "worker", "--queue", queue], env=os.environ.copy()
+            [sys.executable, "-m", "cli.main", "worker", "--queue", queue], env=os.environ.copy()
         )
         for queue in ("default", "imports")
     ]

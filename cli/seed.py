@@ -25,9 +25,9 @@ from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
 from api.core.ids import to_global_id
-from crm import seed_data
+from cli import seed_data
+from cli.seed_data import CustomerSpec
 from crm.db import tortoise_config
-from crm.seed_data import CustomerSpec
 from crm.settings import Settings
 from domain import accounts, activities, customers, opportunities, products, stages
 from domain.activities import ActivityData
