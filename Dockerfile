@@ -17,6 +17,7 @@ COPY models ./models
 COPY workers ./workers
 COPY domain ./domain
 COPY crm ./crm
+COPY cli ./cli
 RUN pip install --no-cache-dir --no-deps . \
     && useradd --create-home --uid 10001 crm
 USER crm

@@ -19,7 +19,7 @@ told them whether the password was the victim's too (SeveralWorkspaces answers w
 opens both), so it is a guess at the victim and stays counted; clearing or taking back on
 it let the squatter guess without limit (9 guesses, one success of their own, again).
 
-The counters live in Redis (`crm/attempt_counters.py`), so every API replica shares them.
+The counters live in Redis (`api/accounts/attempt_counters.py`), so every API replica shares them.
 When Redis is down or slow, sign-in goes on unthrottled with a warning in the log: locking
 every user out because a cache is down would be worse than a few minutes without a brake
 on guessing, and Argon2 still makes each guess cost.

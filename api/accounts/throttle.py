@@ -8,8 +8,8 @@ import logging
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from api.accounts.attempt_counters import RedisAttemptCounter
 from api.core.errors import UserError
-from crm.attempt_counters import RedisAttemptCounter
 from crm.settings import Settings, get_settings
 from domain.errors import ErrorCode
 from domain.sign_in_throttle import SignInLimits, SignInThrottle, database_namespace

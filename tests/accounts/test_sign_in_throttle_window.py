@@ -10,7 +10,7 @@ import pytest
 from arq import ArqRedis
 from redis.asyncio import Redis
 
-from crm.attempt_counters import RedisAttemptCounter
+from api.accounts.attempt_counters import RedisAttemptCounter
 from domain import accounts
 from domain.errors import DomainError, ErrorCode
 from domain.sign_in_throttle import (

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from crm.attempt_counters import RedisAttemptCounter
+from api.accounts.attempt_counters import RedisAttemptCounter
 from domain import accounts
 from domain.sign_up_throttle import SignUpLimits, SignUpThrottle
 from models import User

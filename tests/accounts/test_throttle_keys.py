@@ -10,7 +10,7 @@ from arq import ArqRedis
 from pydantic import ValidationError
 from redis.crc import key_slot
 
-from crm.attempt_counters import RedisAttemptCounter
+from api.accounts.attempt_counters import RedisAttemptCounter
 from crm.settings import Settings
 from domain.sign_in_throttle import CounterKeys, Limit, database_namespace
 from tests.accounts.conftest import Client

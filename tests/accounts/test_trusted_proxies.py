@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from api.accounts import throttle
-from crm.cli import edge_warnings
+from cli.main import edge_warnings
 from crm.settings import Settings
 from tests.accounts.conftest import Client
 from tests.accounts.support import LOGIN, login, new_address, outcome

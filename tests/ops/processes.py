@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-CRM = [sys.executable, "-m", "crm.cli"]
+CRM = [sys.executable, "-m", "cli.main"]
 # Bounds for waiting on a process: generous for slow CI machines, small enough to fail fast.
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0

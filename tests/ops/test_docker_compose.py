@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 import yaml
 
-from crm.cli import build_parser
+from cli.main import build_parser
 from crm.settings import Settings
 from tests.ops.processes import ROOT
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm.cli import uvicorn_edge_options
+from cli.main import uvicorn_edge_options
 from crm.settings import Settings
 
 PRODUCTION = {"CRM_ENV": "production", "SECRET_KEY": "s3cret-" * 5}

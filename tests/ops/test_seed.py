@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crm.seed import TIMEZONE
+from cli.seed import TIMEZONE
 from crm.settings import get_settings
 from tests.helpers import GraphQL
 from tests.ops.processes import CRM, crm_env
