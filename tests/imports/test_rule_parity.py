@@ -1,0 +1,129 @@
+"""One rule, two doors: the same scenario through a mutation (over GraphQL) and through an
+import chunk leaves the same records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from domain.imports.activity_rows import apply_activity_rows
+from domain.viewer import Viewer
+from models import Customer, Reminder
+from models.enums import ReminderStatus
+from tests.activities.factories import create_customer, log_activity, pk
+from tests.helpers import Account, GraphQL
+from tests.imports.kinds import admin_of, apply_rows
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+async def _reminders(customer_id: int) -> list[tuple[int | None, ReminderStatus, datetime, str]]:
+    return [
+        (r.user_id, r.status, r.due_at, r.note)
+        for r in await Reminder.filter(customer_id=customer_id).order_by("id")
+    ]
+
+
+async def _follow_up_state(customer_id: int) -> tuple[datetime | None, datetime | None]:
+    stored = await Customer.get(id=customer_id)
+    return stored.last_activity_at, stored.next_follow_up_at
+
+
+async def _import_activities(viewer: Viewer, rows: list[dict[str, str | None]]) -> None:
+    result = await apply_rows(apply_activity_rows, viewer, rows, match_on=("externalId", "content"))
+    assert result.failures == []
+
+
+async def test_a_later_follow_up_cancels_the_earlier_one_through_both_doors(
+    gql: GraphQL, workspace: Account
+):
+    # given: one customer for each door
+    viewer = await admin_of(workspace)
+    api_gid = (await create_customer(gql, workspace, name="经 API"))["id"]
+    api_customer = pk(api_gid)
+    file_customer = pk((await create_customer(gql, workspace, name="经导入"))["id"])
+    steps = [
+        ("2026-02-01T10:00:00Z", "一", "2026-02-10T01:00:00Z"),
+        ("2026-02-02T10:00:00Z", "二", "2026-02-20T07:00:00Z"),
+    ]
+
+    # when: a follow-up, then another, by the same person, through each door
+    for occurred, content, due in steps:
+        await log_activity(
+            gql,
+            workspace,
+            api_gid,
+            occurredAt=occurred,
+            content=content,
+            nextFollowUpAt=due,
+        )
+    for occurred, content, due in steps:
+        await _import_activities(
+            viewer,
+            [
+                {
+                    "customer.name": "经导入",
+                    "kind": "电话",
+                    "occurredAt": occurred,
+                    "content": content,
+                    "nextFollowUpAt": due,
+                }
+            ],
+        )
+
+    # then: the earlier reminder is cancelled and the customer shows the later one, alike
+    expected = [
+        (viewer.user_id, ReminderStatus.CANCELLED, utc(2026, 2, 10, 1), "一"),
+        (viewer.user_id, ReminderStatus.PENDING, utc(2026, 2, 20, 7), "二"),
+    ]
+    assert await _reminders(api_customer) == expected
+    assert await _reminders(file_customer) == expected
+    state = (utc(2026, 2, 2, 10), utc(2026, 2, 20, 7))
+    assert await _follow_up_state(api_customer) == state
+    assert await _follow_up_state(file_customer) == state
+
+
+async def test_an_activity_clears_a_next_follow_up_nobody_has_pending_through_both_doors(
+    gql: GraphQL, workspace: Account
+):
+    # given: customers whose only reminder was sent, their next follow-up still showing it
+    viewer = await admin_of(workspace)
+    ids, gids = [], []
+    for name in ("经 API", "经导入"):
+        gids.append((await create_customer(gql, workspace, name=name))["id"])
+        customer_id = pk(gids[-1])
+        await Reminder.create(
+            workspace_id=viewer.workspace_id,
+            user_id=viewer.user_id,
+            customer_id=customer_id,
+            due_at=utc(2026, 1, 5),
+            status=ReminderStatus.SENT,
+        )
+        await Customer.filter(id=customer_id).update(next_follow_up_at=utc(2026, 1, 5))
+        ids.append(customer_id)
+    api_customer, file_customer = ids
+
+    # when: an activity without a follow-up, through each door
+    await log_activity(
+        gql,
+        workspace,
+        gids[0],
+        occurredAt="2026-02-01T10:00:00Z",
+        content="回访",
+    )
+    await _import_activities(
+        viewer,
+        [
+            {
+                "customer.name": "经导入",
+                "kind": "电话",
+                "occurredAt": "2026-02-01T10:00:00Z",
+                "content": "回访",
+            }
+        ],
+    )
+
+    # then: nobody has a follow-up pending: both customers show none
+    assert await _follow_up_state(api_customer) == (utc(2026, 2, 1, 10), None)
+    assert await _follow_up_state(file_customer) == (utc(2026, 2, 1, 10), None)
