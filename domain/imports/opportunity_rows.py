@@ -46,7 +46,7 @@ from domain.imports.matches import Matches, Record, overwrites
 from domain.imports.moments import parse_day
 from domain.imports.values import parse_amount, parse_percentage
 from domain.pipelines import closing_fields, status_for
-from domain.stages import is_forward
+from domain.stages import stage_move_problems
 from domain.validation import check_currency, check_money, check_name, check_optional
 from domain.viewer import Viewer
 from models import (
@@ -188,12 +188,6 @@ class _SalesProcess:
 
     def first_open(self, pipeline_id: int) -> Stage | None:
         return next((s for s in self.live(pipeline_id) if s.kind == StageKind.OPEN), None)
-
-    def missing_items(self, deal: _Deal, stage: Stage) -> list[str]:
-        """Titles of the stage's required checklist items the deal has not done."""
-        return [
-            item.title for item in self.required.get(stage.id, []) if item.id not in deal.done_items
-        ]
 
 
 def _parse(
@@ -537,12 +531,9 @@ async def _plan_update(
 def _move(chunk: _Chunk, deal: _Deal, target: Stage, problems: Problems) -> dict[str, Any]:
     """The changes of a move to `target`, as `moveOpportunity` makes them."""
     current = chunk.process.stages[deal.values["stage_id"]]
-    if is_forward(current, target) and (missing := chunk.process.missing_items(deal, current)):
-        problems.add(
-            "stage",
-            f"Finish the checklist of “{current.name}” first: {'; '.join(missing)}.",
-            ErrorCode.CONFLICT,
-        )
+    required = chunk.process.required.get(current.id, [])
+    for problem in stage_move_problems(current, target, required, deal.done_items):
+        problems.add("stage", problem.message, problem.code)
     changes = closing_fields(current.kind, target.kind, chunk.now)
     return {"stage_id": target.id, "stage_entered_at": chunk.now, **changes}
 

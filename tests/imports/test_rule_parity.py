@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from api.core.ids import to_global_id
 from domain.imports.activity_rows import apply_activity_rows
+from domain.imports.opportunity_rows import apply_opportunity_rows
+from domain.opportunities import OpportunityData, create_opportunity
+from domain.pipelines import ChecklistItemData, add_checklist_item
 from domain.viewer import Viewer
-from models import Customer, Reminder
+from models import Customer, Opportunity, Reminder, Stage
 from models.enums import ReminderStatus
 from tests.activities.factories import create_customer, log_activity, pk
 from tests.helpers import Account, GraphQL
 from tests.imports.kinds import admin_of, apply_rows
+from tests.sales.pipeline_support import MOVE_OPPORTUNITY
 
 
 def utc(*parts: int) -> datetime:
@@ -127,3 +132,48 @@ async def test_an_activity_clears_a_next_follow_up_nobody_has_pending_through_bo
     # then: nobody has a follow-up pending: both customers show none
     assert await _follow_up_state(api_customer) == (utc(2026, 2, 1, 10), None)
     assert await _follow_up_state(file_customer) == (utc(2026, 2, 1, 10), None)
+
+
+async def test_a_forward_move_waits_for_the_checklist_through_both_doors(
+    gql: GraphQL, workspace: Account
+):
+    # given: two deals in Qualification, whose checklist requires two items, one of them done
+    viewer = await admin_of(workspace)
+    customer_id = pk((await create_customer(gql, workspace, name="云帆"))["id"])
+    api_deal, file_deal = [
+        await create_opportunity(viewer, OpportunityData(customer_id=customer_id, name=name))
+        for name in ("经 API", "经导入")
+    ]
+    qualification = await Stage.get(
+        workspace_id=viewer.workspace_id, name="Qualification", archived_at=None
+    )
+    quote = await Stage.get(workspace_id=viewer.workspace_id, name="Quote", archived_at=None)
+    for title in ("确认预算", "确认决策人"):
+        await add_checklist_item(viewer, qualification.id, ChecklistItemData(title, required=True))
+
+    # when: each is moved forward to Quote, one through each door
+    moved = await gql.execute(
+        MOVE_OPPORTUNITY,
+        {
+            "id": to_global_id("Opportunity", api_deal.id),
+            "stageId": to_global_id("Stage", quote.id),
+        },
+        workspace.token,
+    )
+    imported = await apply_rows(
+        apply_opportunity_rows,
+        viewer,
+        [{"customer.name": "云帆", "name": "经导入", "stage": "Quote"}],
+        match_on=("externalId", "name"),
+    )
+
+    # then: both are refused with the same message and code, and stay where they were
+    message = "Finish the checklist of “Qualification” first: 确认预算; 确认决策人."
+    assert moved.ok()["moveOpportunity"]["errors"] == [
+        {"field": "stageId", "message": message, "code": "CONFLICT"}
+    ]
+    assert [(f.field, f.message, f.code) for f in imported.failures] == [
+        ("stage", message, "CONFLICT")
+    ]
+    for deal in (api_deal, file_deal):
+        assert (await Opportunity.get(id=deal.id)).stage_id == qualification.id
