@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 from api.core.ids import to_global_id
 from domain.imports.activity_rows import apply_activity_rows
+from domain.imports.contact_rows import apply_contact_rows
 from domain.imports.opportunity_rows import apply_opportunity_rows
 from domain.opportunities import OpportunityData, create_opportunity
 from domain.pipelines import ChecklistItemData, add_checklist_item
 from domain.viewer import Viewer
-from models import Customer, Opportunity, Reminder, Stage
+from models import Contact, Customer, Opportunity, Reminder, Stage
 from models.enums import ReminderStatus
 from tests.activities.factories import create_customer, log_activity, pk
 from tests.helpers import Account, GraphQL
@@ -177,3 +178,44 @@ async def test_a_forward_move_waits_for_the_checklist_through_both_doors(
     ]
     for deal in (api_deal, file_deal):
         assert (await Opportunity.get(id=deal.id)).stage_id == qualification.id
+
+
+CREATE_CONTACT = """
+mutation($input: ContactInput!) {
+  createContact(input: $input) { contact { id } errors { field message code } }
+}
+"""
+
+
+async def _primaries(customer_id: int) -> list[tuple[str, bool]]:
+    return [
+        (c.name, c.is_primary) for c in await Contact.filter(customer_id=customer_id).order_by("id")
+    ]
+
+
+async def test_a_customers_first_contact_is_its_primary_one_through_both_doors(
+    gql: GraphQL, workspace: Account
+):
+    # given: two customers without contacts
+    viewer = await admin_of(workspace)
+    api_gid = (await create_customer(gql, workspace, name="经 API"))["id"]
+    file_customer = pk((await create_customer(gql, workspace, name="经导入"))["id"])
+
+    # when: two contacts each, the second not saying whether it is primary
+    for name in ("王伟", "李娜"):
+        created = await gql.execute(
+            CREATE_CONTACT, {"input": {"customerId": api_gid, "name": name}}, workspace.token
+        )
+        assert created.ok()["createContact"]["errors"] == []
+    result = await apply_rows(
+        apply_contact_rows,
+        viewer,
+        [{"customer.name": "经导入", "name": "王伟"}, {"customer.name": "经导入", "name": "李娜"}],
+        match_on=("email", "phone"),
+    )
+
+    # then: the first is primary, the second not, alike
+    assert result.failures == []
+    expected = [("王伟", True), ("李娜", False)]
+    assert await _primaries(pk(api_gid)) == expected
+    assert await _primaries(file_customer) == expected
