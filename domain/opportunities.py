@@ -222,6 +222,12 @@ async def _resolve_stage(
     return stage
 
 
+def default_owner(given: int | None, viewer: Viewer, customer_owner_id: int | None) -> int | None:
+    """Who looks after a new deal: whom the input names, else whoever enters it, else (an
+    API key) the customer's owner. `createOpportunity` and the deal import ask this."""
+    return given or viewer.user_id or customer_owner_id
+
+
 async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportunity:
     problems = Problems()
     customer = await Customer.get_or_none(id=data.customer_id, workspace_id=viewer.workspace_id)
@@ -263,7 +269,7 @@ async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportuni
             amount=amount or Decimal(0),
             currency=currency,
             expected_close_date=expected_close,
-            owner_id=data.owner_id or viewer.user_id or customer.owner_id,
+            owner_id=default_owner(data.owner_id, viewer, customer.owner_id),
             custom_fields=custom_fields,
             stage_entered_at=now,
             closed_at=None if status == OpportunityStatus.OPEN else now,

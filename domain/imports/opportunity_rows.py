@@ -45,6 +45,7 @@ from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.matches import Matches, Record, overwrites
 from domain.imports.moments import parse_day
 from domain.imports.values import parse_amount, parse_percentage
+from domain.opportunities import default_owner
 from domain.pipelines import closing_fields, status_for
 from domain.stages import stage_move_problems
 from domain.validation import check_currency, check_money, check_name, check_optional
@@ -449,8 +450,7 @@ async def _plan_create(
         values["amount"] = Decimal(0)
     if values["currency"] is None:
         values["currency"] = chunk.default_currency
-    if values["owner_id"] is None:
-        values["owner_id"] = chunk.viewer.user_id or row.customer.owner_id
+    values["owner_id"] = default_owner(values["owner_id"], chunk.viewer, row.customer.owner_id)
     deal = _Deal(values)
     if stage is not None:
         status = status_for(stage.kind)

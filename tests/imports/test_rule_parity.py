@@ -12,9 +12,10 @@ from domain.imports.opportunity_rows import apply_opportunity_rows
 from domain.opportunities import OpportunityData, create_opportunity
 from domain.pipelines import ChecklistItemData, add_checklist_item
 from domain.viewer import Viewer
-from models import Contact, Customer, Opportunity, Reminder, Stage
-from models.enums import ReminderStatus
+from models import Contact, Customer, Opportunity, Reminder, Stage, User
+from models.enums import ReminderStatus, Role
 from tests.activities.factories import create_customer, log_activity, pk
+from tests.activities.factories import create_opportunity as create_api_opportunity
 from tests.helpers import Account, GraphQL
 from tests.imports.kinds import admin_of, apply_rows
 from tests.sales.pipeline_support import MOVE_OPPORTUNITY
@@ -219,3 +220,37 @@ async def test_a_customers_first_contact_is_its_primary_one_through_both_doors(
     expected = [("王伟", True), ("李娜", False)]
     assert await _primaries(pk(api_gid)) == expected
     assert await _primaries(file_customer) == expected
+
+
+async def test_a_new_deal_is_looked_after_by_whoever_enters_it_through_both_doors(
+    gql: GraphQL, workspace: Account
+):
+    # given: a customer another member looks after
+    viewer = await admin_of(workspace)
+    rep = await User.create(
+        workspace_id=viewer.workspace_id,
+        name="小张",
+        email=f"zhang-{viewer.workspace_id}@example.com",
+        password_hash="x",
+        role=Role.REP,
+    )
+    customer_gid = (await create_customer(gql, workspace, name="云帆", ownerId=None))["id"]
+    await Customer.filter(id=pk(customer_gid)).update(owner_id=rep.id)
+
+    # when: a deal without an owner through each door
+    created = await create_api_opportunity(gql, workspace, customer_gid, name="经 API")
+    result = await apply_rows(
+        apply_opportunity_rows,
+        viewer,
+        [{"customer.name": "云帆", "name": "经导入"}],
+        match_on=("externalId", "name"),
+    )
+
+    # then: both are the admin's, who entered them
+    assert result.failures == []
+    owners = {
+        d.name: d.owner_id
+        for d in await Opportunity.filter(customer_id=pk(customer_gid)).order_by("id")
+    }
+    assert owners == {"经 API": viewer.user_id, "经导入": viewer.user_id}
+    assert pk(created["id"]) in {d.id for d in await Opportunity.filter(name="经 API")}
