@@ -24,6 +24,9 @@ from models import Activity, Contact, Customer, Opportunity, Reminder
 from models.enums import ActivityKind, ReminderStatus
 
 MAX_CONTENT_LENGTH = 20_000
+# Messages `logActivity` and the activity import give alike.
+SAY_WHAT_HAPPENED = "Say what happened."
+CONTENT_TOO_LONG = f"At most {MAX_CONTENT_LENGTH} characters."
 
 
 @dataclass
@@ -66,9 +69,9 @@ async def log_activity(viewer: Viewer, data: ActivityData) -> Activity:
         )
     content = clean_text(data.content)
     if not content:
-        problems.add("input.content", "Say what happened.", ErrorCode.REQUIRED)
+        problems.add("input.content", SAY_WHAT_HAPPENED, ErrorCode.REQUIRED)
     elif len(content) > MAX_CONTENT_LENGTH:
-        problems.add("input.content", f"At most {MAX_CONTENT_LENGTH} characters.")
+        problems.add("input.content", CONTENT_TOO_LONG)
     clock = ViewerClock(viewer)
     occurred_at = check_instant(
         problems, "input.occurredAt", await clock.instant(data.occurred_at)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.activities import MAX_CONTENT_LENGTH
+from domain.activities import CONTENT_TOO_LONG, MAX_CONTENT_LENGTH, SAY_WHAT_HAPPENED
 from domain.errors import ErrorCode, Problems
 from domain.follow_ups import (
     FOLLOW_UP_AFTER_ACTIVITY,
@@ -124,7 +124,7 @@ def _parse(
         values["next_follow_up_at"] = follow_up
     content = clean_text(present.get("content"))
     if content is not None and len(content) > MAX_CONTENT_LENGTH:
-        problems.add("content", f"At most {MAX_CONTENT_LENGTH} characters.")
+        problems.add("content", CONTENT_TOO_LONG)
     elif content is not None:
         values["content"] = content
     if "author" in present:
@@ -367,7 +367,7 @@ def _plan_create(viewer: Viewer, row: _Parsed, problems: Problems) -> _Activity:
         values["author_id"] = viewer.user_id
     # A time is also what keeps a file imported twice from logging its activities twice.
     _require(problems, values, "occurred_at", "occurredAt", "Say when it happened.")
-    _require(problems, values, "content", "content", "Say what happened.")
+    _require(problems, values, "content", "content", SAY_WHAT_HAPPENED)
     _check_order(problems, values["occurred_at"], values["next_follow_up_at"])
     return _Activity(values)
 

@@ -45,8 +45,13 @@ from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.matches import Matches, Record, overwrites
 from domain.imports.moments import parse_day
 from domain.imports.values import parse_amount, parse_percentage
-from domain.opportunities import default_owner
-from domain.pipelines import closing_fields, status_for
+from domain.opportunities import (
+    AMOUNT_IS_LINE_SUM,
+    NO_PIPELINE,
+    default_owner,
+    quoted_in_other_currency,
+)
+from domain.pipelines import PROBABILITY_RANGE, closing_fields, status_for
 from domain.stages import stage_move_problems
 from domain.validation import check_currency, check_money, check_name, check_optional
 from domain.viewer import Viewer
@@ -222,7 +227,7 @@ def _parse(
     if "probability" in present:
         probability, message = parse_percentage(present["probability"])
         if message is None and probability is not None and not 0 <= probability <= 100:
-            message = "A probability is a percentage from 0 to 100."
+            message = PROBABILITY_RANGE
         if message:
             problems.add("probability", message)
         else:
@@ -471,7 +476,7 @@ def _stage_of(
     """The stage the row names in the pipeline, or for a new deal the first open one."""
     if pipeline_id is None:
         if "pipeline" not in row.present:
-            problems.add("pipeline", "The workspace has no pipeline.", ErrorCode.REQUIRED)
+            problems.add("pipeline", NO_PIPELINE, ErrorCode.REQUIRED)
         return None
     if "stage" in row.present:
         return chunk.process.stage(problems, pipeline_id, row.present["stage"])
@@ -511,13 +516,13 @@ async def _plan_update(
             definitions=chunk.definitions,
         )
     if "amount" in changes and target.line_currencies:
-        problems.add("amount", "The amount is the sum of the line items.", ErrorCode.CONFLICT)
+        problems.add("amount", AMOUNT_IS_LINE_SUM, ErrorCode.CONFLICT)
     if "currency" in changes:
         other = [c for c in target.line_currencies if c is not None and c != changes["currency"]]
         if other:
             problems.add(
                 "currency",
-                f"The deal is quoted in products priced in {other[0]}; change its lines too.",
+                quoted_in_other_currency(other[0]),
                 ErrorCode.CONFLICT,
             )
     if "stage" in row.present:

@@ -12,9 +12,9 @@ from domain.imports.opportunity_rows import apply_opportunity_rows
 from domain.opportunities import OpportunityData, create_opportunity
 from domain.pipelines import ChecklistItemData, add_checklist_item
 from domain.viewer import Viewer
-from models import Contact, Customer, Opportunity, Reminder, Stage, User
-from models.enums import ReminderStatus, Role
-from tests.activities.factories import create_customer, log_activity, pk
+from models import Contact, Customer, Opportunity, Reminder, Stage
+from models.enums import ReminderStatus
+from tests.activities.factories import create_customer, invite, log_activity, pk
 from tests.activities.factories import create_opportunity as create_api_opportunity
 from tests.helpers import Account, GraphQL
 from tests.imports.kinds import admin_of, apply_rows
@@ -227,15 +227,9 @@ async def test_a_new_deal_is_looked_after_by_whoever_enters_it_through_both_door
 ):
     # given: a customer another member looks after
     viewer = await admin_of(workspace)
-    rep = await User.create(
-        workspace_id=viewer.workspace_id,
-        name="小张",
-        email=f"zhang-{viewer.workspace_id}@example.com",
-        password_hash="x",
-        role=Role.REP,
-    )
+    rep = pk((await invite(gql, workspace)).user_id)
     customer_gid = (await create_customer(gql, workspace, name="云帆", ownerId=None))["id"]
-    await Customer.filter(id=pk(customer_gid)).update(owner_id=rep.id)
+    await Customer.filter(id=pk(customer_gid)).update(owner_id=rep)
 
     # when: a deal without an owner through each door
     created = await create_api_opportunity(gql, workspace, customer_gid, name="经 API")
