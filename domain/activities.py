@@ -11,6 +11,12 @@ from tortoise.transactions import in_transaction
 
 from domain.dates import check_instant
 from domain.errors import DomainError, ErrorCode, Problems, forbidden, not_found
+from domain.follow_ups import (
+    FOLLOW_UP_AFTER_ACTIVITY,
+    FollowUp,
+    refresh_customer_activity,
+    schedule_follow_ups,
+)
 from domain.local_time import Moment, ViewerClock
 from domain.validation import clean_text
 from domain.viewer import Viewer
@@ -18,6 +24,9 @@ from models import Activity, Contact, Customer, Opportunity, Reminder
 from models.enums import ActivityKind, ReminderStatus
 
 MAX_CONTENT_LENGTH = 20_000
+# Messages `logActivity` and the activity import give alike.
+SAY_WHAT_HAPPENED = "Say what happened."
+CONTENT_TOO_LONG = f"At most {MAX_CONTENT_LENGTH} characters."
 
 
 @dataclass
@@ -60,9 +69,9 @@ async def log_activity(viewer: Viewer, data: ActivityData) -> Activity:
         )
     content = clean_text(data.content)
     if not content:
-        problems.add("input.content", "Say what happened.", ErrorCode.REQUIRED)
+        problems.add("input.content", SAY_WHAT_HAPPENED, ErrorCode.REQUIRED)
     elif len(content) > MAX_CONTENT_LENGTH:
-        problems.add("input.content", f"At most {MAX_CONTENT_LENGTH} characters.")
+        problems.add("input.content", CONTENT_TOO_LONG)
     clock = ViewerClock(viewer)
     occurred_at = check_instant(
         problems, "input.occurredAt", await clock.instant(data.occurred_at)
@@ -71,7 +80,7 @@ async def log_activity(viewer: Viewer, data: ActivityData) -> Activity:
         problems, "input.nextFollowUpAt", await clock.instant(data.next_follow_up_at)
     )
     if follow_up is not None and follow_up <= occurred_at:
-        problems.add("input.nextFollowUpAt", "The follow-up must come after the activity.")
+        problems.add("input.nextFollowUpAt", FOLLOW_UP_AFTER_ACTIVITY)
     remind_user_id = viewer.user_id or (customer.owner_id if customer else None)
     if follow_up is not None and remind_user_id is None:
         problems.add(
@@ -93,24 +102,18 @@ async def log_activity(viewer: Viewer, data: ActivityData) -> Activity:
             content=content,
             next_follow_up_at=follow_up,
         )
-        if follow_up is not None:
-            await Reminder.filter(
-                customer_id=customer.id, user_id=remind_user_id, status=ReminderStatus.PENDING
-            ).update(status=ReminderStatus.CANCELLED)
-            await Reminder.create(
-                workspace_id=viewer.workspace_id,
-                user_id=remind_user_id,
-                customer_id=customer.id,
-                activity_id=activity.id,
-                due_at=follow_up,
-                note=content[:500],
-            )
+        now = datetime.now(UTC)
+        scheduled = (
+            [FollowUp(customer.id, remind_user_id, follow_up, content, activity.id)]
+            if follow_up is not None and remind_user_id is not None
+            else []
+        )
+        soonest = await schedule_follow_ups(viewer, scheduled, [customer.id], now)
         if data.opportunity_id is not None:
             await _note_deal_activity(data.opportunity_id, occurred_at)
         last = customer.last_activity_at
-        customer.last_activity_at = occurred_at if last is None else max(last, occurred_at)
-        customer.next_follow_up_at = await _earliest_pending_follow_up(customer.id)
-        await customer.save(update_fields=["last_activity_at", "next_follow_up_at", "updated_at"])
+        last_activity = occurred_at if last is None else max(last, occurred_at)
+        await refresh_customer_activity({customer.id: last_activity}, soonest, now)
     return activity
 
 

@@ -226,7 +226,7 @@ async def create_customer(viewer: Viewer, data: CustomerData) -> Customer:
             prefix,
             definitions=definitions,
         )
-    _settle_primary(contacts)
+    settle_primary(contacts)
     await check_member(problems, "input.ownerId", viewer, data.owner_id)
     await _check_external_id_free(problems, "input.externalId", viewer, clean["external_id"], None)
     problems.raise_if_any()
@@ -248,13 +248,20 @@ async def create_customer(viewer: Viewer, data: CustomerData) -> Customer:
     return customer
 
 
-def _settle_primary(contacts: list[dict[str, Any]]) -> None:
-    """Exactly one contact created with a customer is primary: the first flagged, else the first."""
+def settle_primary(contacts: list[dict[str, Any]]) -> None:
+    """Exactly one contact created with a customer is primary: the first flagged, else the
+    first. `createCustomer` and a customer import row's contact both settle it here."""
     flagged = [c for c in contacts if c.get("is_primary")]
     for contact in contacts:
         contact["is_primary"] = False
     if contacts:
         (flagged[0] if flagged else contacts[0])["is_primary"] = True
+
+
+def primary_by_default(given: bool | None, has_contacts: bool) -> bool:
+    """Whether a contact added to a customer is primary: as given, else when it is the
+    customer's first. `createContact` and both imports that add contacts ask this."""
+    return not has_contacts if given is None else given
 
 
 # An update reads the record, merges the changes into its custom fields and writes the
@@ -338,9 +345,7 @@ async def create_contact(viewer: Viewer, customer_id: int, data: ContactData) ->
     problems.raise_if_any()
     async with in_transaction():
         has_contacts = await Contact.filter(customer_id=customer.id).exists()
-        # A customer's first contact is its primary one unless the caller says otherwise.
-        if data.is_primary is None:
-            clean["is_primary"] = not has_contacts
+        clean["is_primary"] = primary_by_default(data.is_primary, has_contacts)
         contact = await Contact.create(
             workspace_id=viewer.workspace_id, customer_id=customer.id, **clean
         )

@@ -13,7 +13,7 @@ from domain.custom_fields import clean_custom_fields
 from domain.dates import check_date
 from domain.errors import ErrorCode, Problems, not_found
 from domain.members import check_member
-from domain.pipelines import default_pipeline, status_for
+from domain.pipelines import PROBABILITY_RANGE, default_pipeline, status_for
 from domain.validation import (
     PRICE_INTEGER_DIGITS,
     check_currency,
@@ -33,6 +33,15 @@ MAX_AMOUNT = Decimal(10) ** 16
 # A quote's lines: far more than a real quote holds, few enough that reading a page of deals
 # with their lines stays cheap. `lineItems` reads no more (and the query cost counts this).
 MAX_LINE_ITEMS = 200
+
+
+# Messages `createOpportunity`/`updateOpportunity` and the deal import give alike.
+NO_PIPELINE = "The workspace has no pipeline."
+AMOUNT_IS_LINE_SUM = "The amount is the sum of the line items."
+
+
+def quoted_in_other_currency(currency: str) -> str:
+    return f"The deal is quoted in products priced in {currency}; change its lines too."
 
 
 @dataclass
@@ -185,7 +194,7 @@ async def _check_lines_priced_in(problems: Problems, opportunity_id: int, curren
     if other:
         problems.add(
             "input.currency",
-            f"The deal is quoted in products priced in {other[0]}; change its lines too.",
+            quoted_in_other_currency(other[0]),
             ErrorCode.CONFLICT,
         )
 
@@ -204,7 +213,7 @@ async def _resolve_stage(
     if pipeline_id is None:
         pipeline = await default_pipeline(viewer.workspace_id)
         if pipeline is None:
-            problems.add("input.pipelineId", "The workspace has no pipeline.", ErrorCode.REQUIRED)
+            problems.add("input.pipelineId", NO_PIPELINE, ErrorCode.REQUIRED)
             return None
         pipeline_id = pipeline.id
     stage = (
@@ -220,6 +229,12 @@ async def _resolve_stage(
     if stage is None:
         problems.add("input.pipelineId", "Pipeline not found.", ErrorCode.NOT_FOUND)
     return stage
+
+
+def default_owner(given: int | None, viewer: Viewer, customer_owner_id: int | None) -> int | None:
+    """Who looks after a new deal: whom the input names, else whoever enters it, else (an
+    API key) the customer's owner. `createOpportunity` and the deal import ask this."""
+    return given or viewer.user_id or customer_owner_id
 
 
 async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportunity:
@@ -263,7 +278,7 @@ async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportuni
             amount=amount or Decimal(0),
             currency=currency,
             expected_close_date=expected_close,
-            owner_id=data.owner_id or viewer.user_id or customer.owner_id,
+            owner_id=default_owner(data.owner_id, viewer, customer.owner_id),
             custom_fields=custom_fields,
             stage_entered_at=now,
             closed_at=None if status == OpportunityStatus.OPEN else now,
@@ -320,7 +335,7 @@ async def _change_opportunity(
     if "probability" in changes:
         probability = changes["probability"]
         if probability is not None and not 0 <= probability <= 100:
-            problems.add("input.probability", "A probability is a percentage from 0 to 100.")
+            problems.add("input.probability", PROBABILITY_RANGE)
         updates["probability_override"] = probability
     if "expected_close_date" in changes:
         updates["expected_close_date"] = check_date(
@@ -349,7 +364,7 @@ async def _change_opportunity(
         and "amount" in updates
         and await LineItem.filter(opportunity_id=opportunity.id).exists()
     ):
-        problems.add("input.amount", "The amount is the sum of the line items.", ErrorCode.CONFLICT)
+        problems.add("input.amount", AMOUNT_IS_LINE_SUM, ErrorCode.CONFLICT)
     problems.raise_if_any()
 
     if lines is not None:

@@ -23,6 +23,9 @@ from domain.viewer import Viewer
 from models import ChecklistItem, Opportunity, Pipeline, Stage, StageChange
 from models.enums import OpportunityStatus, Role, StageKind
 
+# A stage's or a deal's probability; the API and the deal import say it alike.
+PROBABILITY_RANGE = "A probability is a percentage from 0 to 100."
+
 # A sales process's shape, bounded so that reading it whole stays cheap: a workspace's
 # pipelines, their live stages and each stage's checklist are read without pages (the query
 # cost counts these bounds: 20 pipelines of 30 stages of 30 items at most).
@@ -85,7 +88,7 @@ def _check_probability(problems: Problems, path: str, probability: int | None) -
     if probability is None:
         problems.add(path, "Must not be null.", ErrorCode.REQUIRED)
     elif not 0 <= probability <= 100:
-        problems.add(path, "A probability is a percentage from 0 to 100.")
+        problems.add(path, PROBABILITY_RANGE)
 
 
 def _check_rotting_days(problems: Problems, path: str, days: int | None) -> None:

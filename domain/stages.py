@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
-from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
-from domain.errors import DomainError, ErrorCode, Problems, not_found
+from domain.errors import ErrorCode, Problem, Problems, not_found
 from domain.opportunities import get_opportunity
 from domain.pipelines import closing_fields
 from domain.validation import check_optional
@@ -20,22 +20,39 @@ from models.enums import OpportunityStatus, StageKind
 RECENT_STAGE_CHANGES = 50
 
 
-async def missing_required_items(opportunity: Opportunity, stage: Stage) -> list[str]:
-    """Titles of the stage's required checklist items this opportunity has not done."""
-    done = OpportunityChecklistState.filter(opportunity_id=opportunity.id, done=True).values(
-        "item_id"
-    )
-    return list(
-        await ChecklistItem.filter(stage_id=stage.id, required=True)
-        .exclude(id__in=Subquery(done))
-        .order_by("position", "id")
-        .values_list("title", flat=True)
-    )
-
-
 def is_forward(current: Stage, target: Stage) -> bool:
     """Progress is a move to a later stage; losing a deal is never held up by a checklist."""
     return target.position > current.position and target.kind != StageKind.LOST
+
+
+def stage_move_problems(
+    current: Stage, target: Stage, required: Sequence[ChecklistItem], done: Collection[int]
+) -> list[Problem]:
+    """What holds up a move from `current` to `target`, with no field (each door names its
+    own): a forward move waits for `current`'s `required` checklist items (in their order)
+    whose ids are not `done`. Both `moveOpportunity` and the deal import ask this."""
+    if not is_forward(current, target):
+        return []
+    missing = [item.title for item in required if item.id not in done]
+    if not missing:
+        return []
+    message = f"Finish the checklist of “{current.name}” first: {'; '.join(missing)}."
+    return [Problem(None, message, ErrorCode.CONFLICT)]
+
+
+async def _move_problems(opportunity: Opportunity, current: Stage, target: Stage) -> list[Problem]:
+    """`stage_move_problems` of one deal, reading only what a forward move needs."""
+    if not is_forward(current, target):
+        return []
+    required = await ChecklistItem.filter(stage_id=current.id, required=True).order_by(
+        "position", "id"
+    )
+    done: list[int] = []
+    if required:
+        done = await OpportunityChecklistState.filter(
+            opportunity_id=opportunity.id, done=True, item_id__in=[item.id for item in required]
+        ).values_list("item_id", flat=True)
+    return stage_move_problems(current, target, required, set(done))
 
 
 async def move_opportunity(
@@ -58,14 +75,9 @@ async def move_opportunity(
     if target.id == opportunity.stage_id:
         return opportunity
     current = await Stage.get(id=opportunity.stage_id)
-    if is_forward(current, target) and (
-        missing := await missing_required_items(opportunity, current)
-    ):
-        raise DomainError.single(
-            "stageId",
-            f"Finish the checklist of “{current.name}” first: {'; '.join(missing)}.",
-            ErrorCode.CONFLICT,
-        )
+    for problem in await _move_problems(opportunity, current, target):
+        problems.add("stageId", problem.message, problem.code)
+    problems.raise_if_any()
     now = datetime.now(UTC)
     changes = closing_fields(current.kind, target.kind, now)
     if target.kind == StageKind.LOST:

@@ -19,9 +19,15 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.activities import MAX_CONTENT_LENGTH
+from domain.activities import CONTENT_TOO_LONG, MAX_CONTENT_LENGTH, SAY_WHAT_HAPPENED
 from domain.errors import ErrorCode, Problems
-from domain.imports.bulk_sql import allocate_ids, insert_rows, update_rows
+from domain.follow_ups import (
+    FOLLOW_UP_AFTER_ACTIVITY,
+    FollowUp,
+    refresh_customer_activity,
+    schedule_follow_ups,
+)
+from domain.imports.bulk_sql import allocate_ids, insert_rows
 from domain.imports.cells import (
     Cells,
     ChunkResult,
@@ -41,8 +47,8 @@ from domain.imports.values import parse_activity_kind
 from domain.local_time import viewer_zone
 from domain.validation import check_optional, clean_text, normalize_phone
 from domain.viewer import Viewer
-from models import Activity, Contact, Customer, Opportunity, Reminder
-from models.enums import ActivityKind, ImportKind, ImportMode, ReminderStatus
+from models import Activity, Contact, Opportunity
+from models.enums import ActivityKind, ImportKind, ImportMode
 
 _COLUMNS = (
     "customer_id",
@@ -118,7 +124,7 @@ def _parse(
         values["next_follow_up_at"] = follow_up
     content = clean_text(present.get("content"))
     if content is not None and len(content) > MAX_CONTENT_LENGTH:
-        problems.add("content", f"At most {MAX_CONTENT_LENGTH} characters.")
+        problems.add("content", CONTENT_TOO_LONG)
     elif content is not None:
         values["content"] = content
     if "author" in present:
@@ -242,33 +248,14 @@ async def _load_matches(
 class _FollowUps:
     """What the chunk does to reminders and customers, applied in one go at the end."""
 
-    reminders: list[dict[str, Any]] = field(default_factory=list)  # to insert, in order
-    reminded: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
-    reminder_activity: dict[int, _Activity] = field(default_factory=dict)  # id(reminder) →
-    last_activity: dict[int, datetime | None] = field(default_factory=dict)  # customer →
+    # The follow-ups to schedule, in order, each with the activity it comes of.
+    scheduled: list[tuple[_Activity, int]] = field(default_factory=list)
+    last_activity: dict[int, datetime] = field(default_factory=dict)  # customer →
     deal_last_activity: dict[int, datetime | None] = field(default_factory=dict)
     deals_touched: set[int] = field(default_factory=set)
 
-    def schedule(
-        self, viewer: Viewer, activity: _Activity, user_id: int, due: datetime, note: str
-    ) -> None:
-        """As `logActivity`: the person's earlier pending follow-up for the customer is
-        cancelled (an earlier one of this chunk is written as cancelled)."""
-        customer_id = activity.values["customer_id"]
-        earlier = self.reminded.get((customer_id, user_id))
-        if earlier is not None:
-            earlier["status"] = ReminderStatus.CANCELLED
-        reminder = {
-            "workspace_id": viewer.workspace_id,
-            "user_id": user_id,
-            "customer_id": customer_id,
-            "due_at": due,
-            "note": note[:500],
-            "status": ReminderStatus.PENDING,
-        }
-        self.reminders.append(reminder)
-        self.reminded[(customer_id, user_id)] = reminder
-        self.reminder_activity[id(reminder)] = activity
+    def schedule(self, activity: _Activity, user_id: int) -> None:
+        self.scheduled.append((activity, user_id))
 
     def note_activity(self, customer: LinkedCustomer, activity: _Activity) -> None:
         occurred = activity.values["occurred_at"]
@@ -343,9 +330,7 @@ async def apply_activity_rows(
             result.matched_by[found.key or ""] += 1
         values = target.values
         if remind is not None:
-            follow_ups.schedule(
-                viewer, target, remind, values["next_follow_up_at"], values["content"]
-            )
+            follow_ups.schedule(target, remind)
         # What logging it moves: the customer's last activity and next follow-up, the deal's.
         if is_new or {"occurred_at", "next_follow_up_at"} & changes.keys():
             follow_ups.note_activity(row.customer, target)
@@ -382,7 +367,7 @@ def _plan_create(viewer: Viewer, row: _Parsed, problems: Problems) -> _Activity:
         values["author_id"] = viewer.user_id
     # A time is also what keeps a file imported twice from logging its activities twice.
     _require(problems, values, "occurred_at", "occurredAt", "Say when it happened.")
-    _require(problems, values, "content", "content", "Say what happened.")
+    _require(problems, values, "content", "content", SAY_WHAT_HAPPENED)
     _check_order(problems, values["occurred_at"], values["next_follow_up_at"])
     return _Activity(values)
 
@@ -414,7 +399,7 @@ def _require(
 
 def _check_order(problems: Problems, occurred_at: datetime | None, due: datetime | None) -> None:
     if occurred_at is not None and due is not None and due <= occurred_at:
-        problems.add("nextFollowUpAt", "The follow-up must come after the activity.")
+        problems.add("nextFollowUpAt", FOLLOW_UP_AFTER_ACTIVITY)
 
 
 def _reminded_user(
@@ -455,42 +440,20 @@ async def _write_follow_ups(viewer: Viewer, follow_ups: _FollowUps, now: datetim
     customer_ids = sorted(follow_ups.last_activity)
     if not customer_ids:
         return
-    pending = await Reminder.filter(
-        workspace_id=viewer.workspace_id,
-        customer_id__in=customer_ids,
-        status=ReminderStatus.PENDING,
-    ).values("id", "customer_id", "user_id", "due_at")
-    cancelled = {
-        r["id"] for r in pending if (r["customer_id"], r["user_id"]) in follow_ups.reminded
-    }
-    if cancelled:
-        await Reminder.filter(id__in=sorted(cancelled)).update(status=ReminderStatus.CANCELLED)
-    for reminder in follow_ups.reminders:
-        activity = follow_ups.reminder_activity[id(reminder)]
-        # A dry run's reminder of an activity it would have created earlier: rolled back
-        # with the rest, and of no activity the database has.
-        reminder["activity_id"] = (
-            None if activity.unwritten else activity.stored or activity.values["id"]
+    scheduled = [
+        FollowUp(
+            activity.values["customer_id"],
+            user_id,
+            activity.values["next_follow_up_at"],
+            activity.values["content"],
+            # A dry run's reminder of an activity it would have created earlier: rolled
+            # back with the rest, and of no activity the database has.
+            None if activity.unwritten else activity.stored or activity.values["id"],
         )
-    await insert_rows(Reminder._meta.db, Reminder, follow_ups.reminders, now)
-
-    # A customer's next follow-up is the soonest reminder anyone still has pending for it.
-    soonest: dict[int, datetime] = {}
-    still_pending = [r for r in pending if r["id"] not in cancelled] + [
-        r for r in follow_ups.reminders if r["status"] == ReminderStatus.PENDING
+        for activity, user_id in follow_ups.scheduled
     ]
-    for reminder in still_pending:
-        due = reminder["due_at"]
-        customer_id = reminder["customer_id"]
-        soonest[customer_id] = min(due, soonest.get(customer_id, due))
-    changes = {
-        customer_id: {
-            "last_activity_at": follow_ups.last_activity[customer_id],
-            "next_follow_up_at": soonest.get(customer_id),
-        }
-        for customer_id in customer_ids
-    }
-    await update_rows(Customer._meta.db, Customer, changes, now)
+    soonest = await schedule_follow_ups(viewer, scheduled, customer_ids, now)
+    await refresh_customer_activity(follow_ups.last_activity, soonest, now)
     await set_columns(
         Opportunity,
         {

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
-from domain.customers import clean_contact_fields
+from domain.customers import clean_contact_fields, primary_by_default
 from domain.errors import ErrorCode, Problems
 from domain.imports.bulk_sql import (
     allocate_ids,
@@ -292,10 +292,9 @@ async def _plan_create(
     values = dict(row.clean)
     if "name" not in values:
         problems.add("name", "A new contact needs a name.", ErrorCode.REQUIRED)
-    if "is_primary" not in values:
-        # A customer's first contact is its primary one unless the file says otherwise.
-        assert row.customer is not None
-        values["is_primary"] = not book.by_customer.get(row.customer.id)
+    assert row.customer is not None
+    has_contacts = bool(book.by_customer.get(row.customer.id))
+    values["is_primary"] = primary_by_default(values.get("is_primary"), has_contacts)
     values["custom_fields"] = await clean_custom_fields(
         problems,
         viewer,

@@ -27,7 +27,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
-from domain.customers import clean_contact_fields, clean_customer_fields
+from domain.customers import (
+    clean_contact_fields,
+    clean_customer_fields,
+    primary_by_default,
+    settle_primary,
+)
 from domain.errors import ErrorCode, Problem, Problems
 from domain.imports import bulk_sql
 from domain.imports.cells import (
@@ -618,7 +623,7 @@ def _plan_create(row: _Parsed, problems: Problems, by_external_id: dict[str, _Ta
     check_external_id(problems, creation.target.external_id, None, by_external_id, "customer")
     problems.extend(creation.contact_problems)
     if creation.contact is not None:
-        creation.contact["is_primary"] = True
+        settle_primary([creation.contact])
     return creation.target
 
 
@@ -661,7 +666,7 @@ async def _plan_update(
         elif found.problem is None:
             new_contact = row.creation.contact
             problems.extend(row.creation.contact_problems)
-            new_contact["is_primary"] = not target.contacts
+            new_contact["is_primary"] = primary_by_default(None, bool(target.contacts))
     if problems.items:
         return
     target.values.update(changes)

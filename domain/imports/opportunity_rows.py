@@ -45,8 +45,14 @@ from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.matches import Matches, Record, overwrites
 from domain.imports.moments import parse_day
 from domain.imports.values import parse_amount, parse_percentage
-from domain.pipelines import closing_fields, status_for
-from domain.stages import is_forward
+from domain.opportunities import (
+    AMOUNT_IS_LINE_SUM,
+    NO_PIPELINE,
+    default_owner,
+    quoted_in_other_currency,
+)
+from domain.pipelines import PROBABILITY_RANGE, closing_fields, status_for
+from domain.stages import stage_move_problems
 from domain.validation import check_currency, check_money, check_name, check_optional
 from domain.viewer import Viewer
 from models import (
@@ -189,12 +195,6 @@ class _SalesProcess:
     def first_open(self, pipeline_id: int) -> Stage | None:
         return next((s for s in self.live(pipeline_id) if s.kind == StageKind.OPEN), None)
 
-    def missing_items(self, deal: _Deal, stage: Stage) -> list[str]:
-        """Titles of the stage's required checklist items the deal has not done."""
-        return [
-            item.title for item in self.required.get(stage.id, []) if item.id not in deal.done_items
-        ]
-
 
 def _parse(
     number: int,
@@ -227,7 +227,7 @@ def _parse(
     if "probability" in present:
         probability, message = parse_percentage(present["probability"])
         if message is None and probability is not None and not 0 <= probability <= 100:
-            message = "A probability is a percentage from 0 to 100."
+            message = PROBABILITY_RANGE
         if message:
             problems.add("probability", message)
         else:
@@ -455,8 +455,7 @@ async def _plan_create(
         values["amount"] = Decimal(0)
     if values["currency"] is None:
         values["currency"] = chunk.default_currency
-    if values["owner_id"] is None:
-        values["owner_id"] = chunk.viewer.user_id or row.customer.owner_id
+    values["owner_id"] = default_owner(values["owner_id"], chunk.viewer, row.customer.owner_id)
     deal = _Deal(values)
     if stage is not None:
         status = status_for(stage.kind)
@@ -477,7 +476,7 @@ def _stage_of(
     """The stage the row names in the pipeline, or for a new deal the first open one."""
     if pipeline_id is None:
         if "pipeline" not in row.present:
-            problems.add("pipeline", "The workspace has no pipeline.", ErrorCode.REQUIRED)
+            problems.add("pipeline", NO_PIPELINE, ErrorCode.REQUIRED)
         return None
     if "stage" in row.present:
         return chunk.process.stage(problems, pipeline_id, row.present["stage"])
@@ -517,13 +516,13 @@ async def _plan_update(
             definitions=chunk.definitions,
         )
     if "amount" in changes and target.line_currencies:
-        problems.add("amount", "The amount is the sum of the line items.", ErrorCode.CONFLICT)
+        problems.add("amount", AMOUNT_IS_LINE_SUM, ErrorCode.CONFLICT)
     if "currency" in changes:
         other = [c for c in target.line_currencies if c is not None and c != changes["currency"]]
         if other:
             problems.add(
                 "currency",
-                f"The deal is quoted in products priced in {other[0]}; change its lines too.",
+                quoted_in_other_currency(other[0]),
                 ErrorCode.CONFLICT,
             )
     if "stage" in row.present:
@@ -537,12 +536,9 @@ async def _plan_update(
 def _move(chunk: _Chunk, deal: _Deal, target: Stage, problems: Problems) -> dict[str, Any]:
     """The changes of a move to `target`, as `moveOpportunity` makes them."""
     current = chunk.process.stages[deal.values["stage_id"]]
-    if is_forward(current, target) and (missing := chunk.process.missing_items(deal, current)):
-        problems.add(
-            "stage",
-            f"Finish the checklist of “{current.name}” first: {'; '.join(missing)}.",
-            ErrorCode.CONFLICT,
-        )
+    required = chunk.process.required.get(current.id, [])
+    for problem in stage_move_problems(current, target, required, deal.done_items):
+        problems.add("stage", problem.message, problem.code)
     changes = closing_fields(current.kind, target.kind, chunk.now)
     return {"stage_id": target.id, "stage_entered_at": chunk.now, **changes}
 
