@@ -26,6 +26,7 @@ from tortoise.queryset import QuerySet
 
 from domain.dates import OUT_OF_RANGE, in_range
 from domain.errors import DomainError, ErrorCode, Problems, not_found
+from domain.sql import is_postgres
 from domain.validation import check_custom_fields, check_name, clean_text, strip_controls
 from domain.viewer import Viewer
 from models import CustomFieldDefinition
@@ -366,22 +367,22 @@ async def clean_custom_fields(
 # ---------------------------------------------------------------- filtering
 
 
-def _sql_text(value: str, dialect: str) -> str:
+def _sql_text(value: str, postgres: bool) -> str:
     """A string literal. Only ever given defined options: cleaned text, no control characters."""
     quoted = value.replace("'", "''")
-    if dialect == "postgres":
+    if postgres:
         # An E'' literal means the same whatever standard_conforming_strings says.
         return "E'" + quoted.replace("\\", "\\\\") + "'"
     return f"'{quoted}'"
 
 
-def _value_sql(column: str, key: str, kind: CustomFieldType, dialect: str) -> str:
+def _value_sql(column: str, key: str, kind: CustomFieldType, postgres: bool) -> str:
     """SQL for the stored value under `key` when it has the JSON type of `kind`, else NULL.
 
     `key` matched KEY, so it is safe inside the SQL text. Strings come out as text,
     numbers as numbers, booleans as 'true'/'false' (SQLite would give 1/0).
     """
-    if dialect == "postgres":
+    if postgres:
         item = f"{column}->'{key}'"
         json_type = {
             CustomFieldType.NUMBER: "'number'",
@@ -399,10 +400,10 @@ def _value_sql(column: str, key: str, kind: CustomFieldType, dialect: str) -> st
     return f"CASE WHEN {json_type} IN ({json_types}) THEN {extract} END"
 
 
-def _contains_sql(column: str, key: str, option: str, dialect: str) -> str:
+def _contains_sql(column: str, key: str, option: str, postgres: bool) -> str:
     """SQL true when the list under `key` holds `option` (a defined option)."""
-    literal = _sql_text(option, dialect)
-    if dialect == "postgres":
+    literal = _sql_text(option, postgres)
+    if postgres:
         return (
             f"CASE WHEN jsonb_typeof({column}->'{key}') = 'array' "
             f"AND {column}->'{key}' @> jsonb_build_array({literal}::text) THEN 1 ELSE 0 END"
@@ -431,17 +432,17 @@ async def filter_by_custom_field(
     if definition is None:
         return nothing
     model = query.model
-    dialect = model._meta.db.capabilities.dialect
+    postgres = is_postgres(model._meta.db)
     column = f'"{model._meta.db_table}"."custom_fields"'
     if definition.type == CustomFieldType.MULTI_SELECT:
         if not isinstance(value, str) or _clean_option(value) not in (definition.options or []):
             return nothing
-        contains = RawSQL(_contains_sql(column, key, _clean_option(value), dialect))
+        contains = RawSQL(_contains_sql(column, key, _clean_option(value), postgres))
         return query.annotate(_custom_field_match=contains).filter(_custom_field_match=1)
     wanted = coerce_value(definition, value)
     if wanted is None or isinstance(wanted, Refused):
         return nothing
     if definition.type == CustomFieldType.BOOLEAN:
         wanted = json.dumps(wanted)  # "true" / "false"
-    stored = RawSQL(_value_sql(column, key, definition.type, dialect))
+    stored = RawSQL(_value_sql(column, key, definition.type, postgres))
     return query.annotate(_custom_field_value=stored).filter(_custom_field_value=wanted)

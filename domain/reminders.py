@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from domain.sql import Sql
 from domain.viewer import Viewer
 from models import Reminder
 from models.enums import ReminderStatus
@@ -45,30 +46,21 @@ async def claim_due_reminders(
     now: datetime | None = None, limit: int = CLAIM_BATCH
 ) -> list[DueReminder]:
     now = now or datetime.now(UTC)
-    connection = Reminder._meta.db
-    postgres = connection.capabilities.dialect == "postgres"
-    field = Reminder._meta.fields_map["due_at"]
-    # Bind instants exactly as the ORM stores them, so SQLite's text comparison holds.
-    at = field.to_db_value(now, Reminder)
-    if postgres:
-        sql = (
-            "UPDATE reminder SET status = $1, sent_at = $2, updated_at = $2, announced_at = NULL "
-            "WHERE id IN ("
-            "SELECT id FROM reminder WHERE status = $3 AND due_at <= $2 "
-            "ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED) AND status = $3 "
-            "RETURNING id, workspace_id, user_id, customer_id, sent_at"
-        )
-        params = [ReminderStatus.SENT.value, at, ReminderStatus.PENDING.value, limit]
-    else:
-        sql = (
-            "UPDATE reminder SET status = ?, sent_at = ?, updated_at = ?, announced_at = NULL "
-            "WHERE id IN ("
-            "SELECT id FROM reminder WHERE status = ? AND due_at <= ? ORDER BY due_at LIMIT ?) "
-            "AND status = ? RETURNING id, workspace_id, user_id, customer_id, sent_at"
-        )
-        pending = ReminderStatus.PENDING.value
-        params = [ReminderStatus.SENT.value, at, at, pending, at, limit, pending]
-    rows = await connection.execute_query_dict(sql, params)
+    sql = Sql(Reminder._meta.db)
+    # Written exactly as the ORM stores instants, so later reads of the row agree.
+    at = Reminder._meta.fields_map["due_at"].to_db_value(now, Reminder)
+    sent, pending = ReminderStatus.SENT.value, ReminderStatus.PENDING.value
+    statement = (
+        f"UPDATE reminder SET status = {sql.bind(sent)}, sent_at = {sql.bind(at)}, "
+        f"updated_at = {sql.bind(at)}, announced_at = NULL "
+        "WHERE id IN ("
+        f"SELECT id FROM reminder WHERE status = {sql.bind(pending)} "
+        f"AND {sql.instant_is('due_at', '<=', now)} "
+        f"ORDER BY {sql.instant('due_at')} LIMIT {sql.bind(limit)}"
+        f"{sql.for_update(skip_locked=True)}) AND status = {sql.bind(pending)} "
+        "RETURNING id, workspace_id, user_id, customer_id, sent_at"
+    )
+    rows = await sql.dicts(statement)
     sent_at = Reminder._meta.fields_map["sent_at"]
     # As a later read of the row gives it (SQLite returns text), so the two compare equal.
     return [

@@ -9,9 +9,8 @@ amounts as text, which is read as a double and rounded to whole cents, exact for
 amounts below about 2 × 10¹³. A weighted amount is rounded to the cent per deal
 (half up, as `domain.opportunities.weighted_amount` does) before it is summed.
 
-Instants on SQLite are ISO-8601 text that may carry any UTC offset, so they are
-compared and subtracted through julianday() (millisecond precision); PostgreSQL
-compares its timestamptz columns directly.
+Instants are compared, ordered and subtracted as `domain.sql` says: through julianday()
+on SQLite (millisecond precision), directly on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from domain.errors import DomainError, ErrorCode, Problems, not_found
 from domain.local_time import Moment, ViewerClock
 from domain.opportunities import CENT, HUNDRED
 from domain.pipelines import default_pipeline, live_stages
+from domain.sql import Sql
 from domain.validation import check_currency, clean_text
 from domain.viewer import Viewer
 from models import Opportunity, Pipeline, Stage, Workspace
@@ -101,36 +101,17 @@ class PipelineReportData:
     owners: list[OwnerReportData]
 
 
-class _Sql:
-    """Bound values and the fragments that differ between PostgreSQL and SQLite."""
-
-    def __init__(self, dialect: str) -> None:
-        self.postgres = dialect == "postgres"
-        self.values: list[Any] = []
-
-    def bind(self, value: Any) -> str:
-        self.values.append(value)
-        return f"${len(self.values)}" if self.postgres else "?"
-
-    def instant(self, column: str) -> str:
-        """A timestamp column as something that compares and orders by instant."""
-        return column if self.postgres else f"julianday({column})"
-
-    def bind_instant(self, value: datetime) -> str:
-        placeholder = self.bind(value)
-        return placeholder if self.postgres else f"julianday({placeholder})"
+class _Sql(Sql):
+    """`Sql` with the report's own fragments that differ between PostgreSQL and SQLite."""
 
     def within(self, column: str, start: datetime, end: datetime) -> str:
-        return (
-            f"{self.instant(column)} >= {self.bind_instant(start)} "
-            f"AND {self.instant(column)} <= {self.bind_instant(end)}"
-        )
+        return f"{self.instant_is(column, '>=', start)} AND {self.instant_is(column, '<=', end)}"
 
     def plausible_instant(self, column: str) -> str:
         """The instant falls in the years `domain.dates` allows (not ±infinity either)."""
         return (
-            f"{self.instant(column)} >= {self.bind_instant(EARLIEST_INSTANT)} "
-            f"AND {self.instant(column)} < {self.bind_instant(END_OF_RANGE)}"
+            f"{self.instant_is(column, '>=', EARLIEST_INSTANT)} "
+            f"AND {self.instant_is(column, '<', END_OF_RANGE)}"
         )
 
     def plausible_date(self, column: str) -> str:
@@ -146,7 +127,7 @@ class _Sql:
         if self.postgres:
             span = f"EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0"
         else:
-            span = f"(julianday({later}) - julianday({earlier}))"
+            span = f"({self.instant(later)} - {self.instant(earlier)})"
         plausible = f"{self.plausible_instant(later)} AND {self.plausible_instant(earlier)}"
         return f"CASE WHEN {plausible} THEN {span} END"
 
@@ -236,11 +217,11 @@ class _Scope:
 
 
 async def _rows(sql: _Sql, statement: str) -> list[dict[str, Any]]:
-    return await Opportunity._meta.db.execute_query_dict(statement, sql.values)
+    return await sql.dicts(statement)
 
 
 def _new_sql() -> _Sql:
-    return _Sql(Opportunity._meta.db.capabilities.dialect)
+    return _Sql(Opportunity._meta.db)
 
 
 async def _open_by_stage(scope: _Scope) -> dict[int, dict[str, Any]]:

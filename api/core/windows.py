@@ -21,6 +21,8 @@ from typing import Any, Generic, TypeVar
 
 from tortoise.models import Model
 
+from domain.sql import Sql
+
 ModelT = TypeVar("ModelT", bound=Model)
 
 
@@ -30,18 +32,6 @@ class ChildPage(Generic[ModelT]):
     offset: int
     has_more: bool
     total: int
-
-
-class _Params:
-    """Collects bound values and writes the placeholder each backend expects."""
-
-    def __init__(self, dialect: str) -> None:
-        self.values: list[Any] = []
-        self._numbered = dialect == "postgres"
-
-    def add(self, value: Any) -> str:
-        self.values.append(value)
-        return f"${len(self.values)}" if self._numbered else "?"
 
 
 async def child_pages(
@@ -61,20 +51,18 @@ async def child_pages(
     `equals` holds column values the rows must have (None: the column is NULL).
     """
     connection = model._meta.db
-    params = _Params(connection.capabilities.dialect)
+    sql = Sql(connection)
     table = model._meta.db_table
     order = ", ".join(f't."{column}" {"DESC" if desc else "ASC"}' for column, desc in order_by)
-    where = [f't."workspace_id" = {params.add(workspace_id)}']
-    where.append(
-        f't."{parent_column}" IN ({", ".join(params.add(int(pid)) for pid in parent_ids)})'
-    )
+    where = [f't."workspace_id" = {sql.bind(workspace_id)}']
+    where.append(f't."{parent_column}" IN ({", ".join(sql.bind(int(pid)) for pid in parent_ids)})')
     for column, value in (equals or {}).items():
         where.append(
-            f't."{column}" IS NULL' if value is None else f't."{column}" = {params.add(value)}'
+            f't."{column}" IS NULL' if value is None else f't."{column}" = {sql.bind(value)}'
         )
-    low = params.add(offset)
-    high = params.add(offset + limit + 1)
-    sql = (
+    low = sql.bind(offset)
+    high = sql.bind(offset + limit + 1)
+    statement = (
         f"SELECT * FROM (SELECT t.*, "
         f'ROW_NUMBER() OVER (PARTITION BY t."{parent_column}" ORDER BY {order}) AS _rn, '
         f'COUNT(*) OVER (PARTITION BY t."{parent_column}") AS _total '
@@ -83,7 +71,7 @@ async def child_pages(
         f"WHERE (w._rn > {low} AND w._rn <= {high}) OR w._rn = 1 "
         f'ORDER BY w."{parent_column}", w._rn'
     )
-    rows = await connection.execute_query_dict(sql, params.values)
+    rows = await sql.dicts(statement)
     grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         grouped[row[parent_column]].append(row)

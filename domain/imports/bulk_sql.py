@@ -6,8 +6,8 @@ rows a chunk that costs more than the database's own work. These helpers send pl
 parameterised SQL through the current connection (the chunk's transaction), with one
 statement text per shape, so PostgreSQL prepares each once:
 
-- a list of keys is ONE parameter: an array on PostgreSQL (`= ANY($n)`), a JSON array
-  on SQLite (`IN (SELECT value FROM json_each(?))`), never an IN list as long as the chunk;
+- a list of keys is ONE parameter (`domain.sql.any_of`), never an IN list as long as
+  the chunk;
 - PostgreSQL receives new rows through binary COPY, SQLite through multi-row VALUES.
 
 Every statement is logged on the connection's logger, like Tortoise's own, so query
@@ -17,8 +17,7 @@ counts see them all.
 from __future__ import annotations
 
 import itertools
-import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -29,47 +28,19 @@ from tortoise.fields import BigIntField, BooleanField, CharField, IntField, Text
 from tortoise.fields.data import JSONField
 from tortoise.models import Model
 
+# The dialect's fragments live in domain/sql.py; the row appliers take them from here too.
+from domain.sql import any_of as any_of
+from domain.sql import fetch as fetch
+from domain.sql import for_update as for_update
+from domain.sql import is_postgres as is_postgres
+from domain.sql import list_parameter as list_parameter
+from domain.sql import placeholder as placeholder
+
 # SQLite takes at most 32766 parameters per statement; PostgreSQL gets one array per column.
 _SQLITE_PARAMETERS = 30_000
 # Stored as they come: the Python value is what the driver sends.
 _PLAIN_FIELDS = (BigIntField, BooleanField, CharField, IntField, TextField)
 _EMPTY_JSON = {dict: "{}", list: "[]"}
-
-
-def is_postgres(db: Any) -> bool:
-    return db.capabilities.dialect == "postgres"
-
-
-def placeholder(db: Any, position: int) -> str:
-    """The `position`-th (1-based) parameter of a statement."""
-    return f"${position}" if is_postgres(db) else "?"
-
-
-def for_update(db: Any, lock: bool) -> str:
-    """The clause that holds the selected rows until the transaction ends, if `lock`.
-
-    PostgreSQL only: SQLite has one writer, so a transaction that writes already excludes
-    every other writer, and it has no FOR UPDATE.
-    """
-    return " FOR UPDATE" if lock and is_postgres(db) else ""
-
-
-def any_of(db: Any, expression: str, position: int, sql_type: str) -> str:
-    """SQL true when `expression` is one of the values of the list parameter at `position`."""
-    if is_postgres(db):
-        return f"{expression} = ANY(${position}::{sql_type}[])"
-    return f"{expression} IN (SELECT value FROM json_each(?))"
-
-
-def list_parameter(db: Any, values: Iterable[Any]) -> Any:
-    """The parameter that `any_of` compares with: an array, or a JSON array for SQLite."""
-    return list(values) if is_postgres(db) else json.dumps(list(values), ensure_ascii=False)
-
-
-async def fetch(db: Any, sql: str, params: list[Any]) -> list[Sequence[Any]]:
-    """The rows of a query as sequences of column values, in the order selected."""
-    _, rows = await db.execute_query(sql, params)
-    return rows
 
 
 # ---------------------------------------------------------------- converting values

@@ -26,6 +26,7 @@ from domain.imports.file_keys import FileKeys
 from domain.imports.mapping import ColumnMapping
 from domain.imports.rows import RawRow, RowProblem
 from domain.imports.summaries import job_summaries
+from domain.sql import is_postgres
 from domain.viewer import Viewer
 from models import ImportJob, ImportRowError
 from models.enums import ImportMode, ImportStatus
@@ -150,7 +151,7 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
     in one transaction; raises TakenOver or CancelRequested (all rolled back) if the
     checkpoint moved or the owner cancelled the job."""
     async with in_transaction() as connection:
-        if connection.capabilities.dialect == "postgres":
+        if is_postgres(connection):
             # The chunk commits without waiting for its WAL to reach the disk (a few ms on
             # the critical path of every chunk). Safe here: the rows and the checkpoint
             # are one transaction, so a database crash can only forget a chunk whole, with
@@ -229,7 +230,7 @@ class ChunkCommits:
         self._on_progress = on_progress
         self._before_chunk = before_chunk
         self._after_chunk = after_chunk
-        self._overlap = ImportJob._meta.db.capabilities.dialect == "postgres"
+        self._overlap = is_postgres(ImportJob._meta.db)
         self._waiting: asyncio.Queue[Chunk | None] = asyncio.Queue(maxsize=1)
         self._committer: asyncio.Task[ImportStatus | None] | None = None
         self.committed = 0  # chunks committed by this run

@@ -42,6 +42,7 @@ from domain.imports.readers import read_rows
 from domain.imports.rows import ImportFileError, RawRow, Row, RowProblem
 from domain.imports.stored_files import open_stored_file
 from domain.imports.summaries import job_summaries
+from domain.sql import is_postgres
 from domain.viewer import Viewer
 from models import ApiKey, Customer, CustomFieldDefinition, ImportJob, User
 from models.enums import ImportFormat, ImportKind, ImportStatus, Role
@@ -292,7 +293,7 @@ async def _refresh_statistics(kind: ImportKind, chunks_done: int) -> None:
     if chunks_done & (chunks_done - 1) or chunks_done.bit_length() % 2 == 0:
         return  # only at powers of four
     connection = Customer._meta.db
-    if connection.capabilities.dialect == "postgres":
+    if is_postgres(connection):
         await connection.execute_script("; ".join(f"ANALYZE {t}" for t in _GROWING[kind]))
 
 

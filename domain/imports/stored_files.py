@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 from typing import BinaryIO
 
-from domain.imports.bulk_sql import placeholder
+from domain.sql import placeholder
 from models import ImportJob
 
 SLICE_BYTES = 1024 * 1024

@@ -24,9 +24,9 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 
-from domain.imports.bulk_sql import any_of, fetch, is_postgres, list_parameter
 from domain.imports.exact_updates import set_columns
 from domain.scoring.rules import FREQUENCY_WINDOW, WIN_WINDOW, CustomerFacts, score
+from domain.sql import Sql
 from models import Customer, Workspace
 from models.enums import OpportunityStatus
 
@@ -35,53 +35,30 @@ BATCH_SIZE = 500
 _CUSTOMER_COLUMNS = ("id", "last_activity_at", "phone", "email", "owner_id")
 
 
-class _Sql:
-    """Bound values in the dialect's placeholders, and instants compared as instants."""
-
-    def __init__(self, db: Any) -> None:
-        self.db = db
-        self.postgres = is_postgres(db)
-        self.values: list[Any] = []
-
-    def bind(self, value: Any) -> str:
-        self.values.append(value)
-        return f"${len(self.values)}" if self.postgres else "?"
-
-    def among(self, column: str, ids: list[int]) -> str:
-        """`column` is one of `ids` (one parameter, however many ids)."""
-        self.values.append(list_parameter(self.db, ids))
-        return any_of(self.db, column, len(self.values), "BIGINT")
-
-    def within(self, column: str, start: datetime, end: datetime) -> str:
-        """`column` in (start, end]. SQLite keeps instants as text that may carry any UTC
-        offset, so it compares them through julianday()."""
-        if self.postgres:
-            return f"{column} > {self.bind(start)} AND {column} <= {self.bind(end)}"
-        return (
-            f"julianday({column}) > julianday({self.bind(start.isoformat())}) "
-            f"AND julianday({column}) <= julianday({self.bind(end.isoformat())})"
-        )
-
-
-async def _grouped(sql: _Sql, statement: str) -> dict[int, Any]:
+async def _grouped(sql: Sql, statement: str) -> dict[int, Any]:
     """customer id → the rest of its row (one value, or a tuple of several)."""
-    rows = await fetch(sql.db, statement, sql.values)
+    rows = await sql.rows(statement)
     return {row[0]: row[1] if len(row) == 2 else tuple(row[1:]) for row in rows}
 
 
+def _within(sql: Sql, column: str, start: datetime, end: datetime) -> str:
+    """`column` in (start, end]."""
+    return f"{sql.instant_is(column, '>', start)} AND {sql.instant_is(column, '<=', end)}"
+
+
 async def _recent_activities(db: Any, workspace_id: int, ids: list[int], now: datetime) -> dict:
-    sql = _Sql(db)
+    sql = Sql(db)
     statement = (
         "SELECT a.customer_id, COUNT(*) FROM activity a "
         f"WHERE a.workspace_id = {sql.bind(workspace_id)} AND {sql.among('a.customer_id', ids)} "
-        f"AND {sql.within('a.occurred_at', now - FREQUENCY_WINDOW, now)} "
+        f"AND {_within(sql, 'a.occurred_at', now - FREQUENCY_WINDOW, now)} "
         "GROUP BY a.customer_id"
     )
     return await _grouped(sql, statement)
 
 
 async def _contacts(db: Any, workspace_id: int, ids: list[int]) -> dict:
-    sql = _Sql(db)
+    sql = Sql(db)
     statement = (
         "SELECT k.customer_id, COUNT(*) FROM contact k "
         f"WHERE k.workspace_id = {sql.bind(workspace_id)} AND {sql.among('k.customer_id', ids)} "
@@ -92,7 +69,7 @@ async def _contacts(db: Any, workspace_id: int, ids: list[int]) -> dict:
 
 async def _open_deals(db: Any, workspace_id: int, ids: list[int]) -> dict:
     """customer id → (open deals, the likeliest one's stage name, its probability)."""
-    sql = _Sql(db)
+    sql = Sql(db)
     probability = "COALESCE(o.probability_override, s.probability)"
     statement = (
         "SELECT customer_id, open_count, stage_name, probability FROM ("
@@ -111,12 +88,12 @@ async def _open_deals(db: Any, workspace_id: int, ids: list[int]) -> dict:
 
 
 async def _recent_wins(db: Any, workspace_id: int, ids: list[int], now: datetime) -> dict:
-    sql = _Sql(db)
+    sql = Sql(db)
     statement = (
         "SELECT o.customer_id, COUNT(*) FROM opportunity o "
         f"WHERE o.workspace_id = {sql.bind(workspace_id)} AND {sql.among('o.customer_id', ids)} "
         f"AND o.status = {sql.bind(OpportunityStatus.WON.value)} "
-        f"AND {sql.within('o.closed_at', now - WIN_WINDOW, now)} "
+        f"AND {_within(sql, 'o.closed_at', now - WIN_WINDOW, now)} "
         "GROUP BY o.customer_id"
     )
     return await _grouped(sql, statement)
