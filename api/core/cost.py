@@ -24,11 +24,10 @@ mutations and subscriptions alike: an operation over `MAX_QUERY_COST` is refused
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from graphql import (
-    SKIP,
     BooleanValueNode,
     DocumentNode,
     FieldNode,
@@ -44,14 +43,13 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationContext,
-    ValidationRule,
     ValueNode,
     VariableNode,
 )
-from strawberry.extensions import SchemaExtension
 
 from api.core.errors import ClientError
 from api.core.list_bounds import Composite, declared_bound, is_connection, unwrap
+from api.core.operation_checks import OperationCheck
 from api.core.pagination import DEFAULT_PAGE_SIZE
 
 # A literal this long is no 32-bit Int (validation refuses it); never hand it to int().
@@ -236,12 +234,8 @@ class CostEstimator:
 # ---------------------------------------------------------------------- the limit
 
 
-class QueryCostLimiter(SchemaExtension):
+class QueryCostLimiter(OperationCheck):
     """Refuses an operation whose estimated cost exceeds the budget, at validation.
-
-    A validation rule rather than an execution hook: it runs on every path (HTTP, and
-    WebSocket subscriptions through `Schema.stream`) and its error returns before
-    execution starts. Built per operation, so the rule sees this request's variables.
 
     A client tunes a query by sending `"extensions": {"cost": true}` with it: the response's
     `extensions.cost` then holds the estimate and the budget.
@@ -252,21 +246,10 @@ class QueryCostLimiter(SchemaExtension):
         self.max_page_size = max_page_size
         self.cost: int | None = None
 
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
-        rule: Callable[[ValidationContext], ValidationRule] = self._rule
-        # graphql-core's validate() calls each rule with its context: a bound method will do.
-        context.validation_rules = (*context.validation_rules, rule)  # type: ignore[arg-type]
-        yield
-
-    def _rule(self, context: ValidationContext) -> ValidationRule:
-        return _CostRule(context, self)
-
-    def check(self, context: ValidationContext, operation: OperationDefinitionNode) -> None:
+    def check_operation(
+        self, context: ValidationContext, operation: OperationDefinitionNode
+    ) -> None:
         execution = self.execution_context
-        wanted = execution.operation_name
-        if wanted is not None and (operation.name is None or operation.name.value != wanted):
-            return  # another operation of the document, which will not run
         estimator = CostEstimator(
             context.schema, context.document, execution.variables, max_page_size=self.max_page_size
         )
@@ -289,13 +272,3 @@ class QueryCostLimiter(SchemaExtension):
         if self.cost is None or not (isinstance(asked, dict) and asked.get("cost") is True):
             return {}
         return {"cost": {"estimated": self.cost, "budget": self.budget}}
-
-
-class _CostRule(ValidationRule):
-    def __init__(self, context: ValidationContext, limiter: QueryCostLimiter) -> None:
-        super().__init__(context)
-        self.limiter = limiter
-
-    def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> Any:
-        self.limiter.check(self.context, node)
-        return SKIP  # the estimator has walked it; nothing below concerns this rule

@@ -18,23 +18,20 @@ a deal with 200 line items 2,200; a pipeline of 30 stages of 30 checklist items 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 from graphql import (
-    SKIP,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
     OperationDefinitionNode,
     ValidationContext,
-    ValidationRule,
     type_from_ast,
 )
-from strawberry.extensions import SchemaExtension
 
 from api.core.errors import ClientError
+from api.core.operation_checks import OperationCheck
 
 INPUT_OBJECT_WEIGHT = 10
 
@@ -91,27 +88,17 @@ class InputWeigher:
         return self.weight
 
 
-class InputSizeLimiter(SchemaExtension):
+class InputSizeLimiter(OperationCheck):
     """Refuses, at validation, an operation whose variables weigh more than the limit."""
 
     def __init__(self, *, limit: int) -> None:
         self.limit = limit
 
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
-        rule: Callable[[ValidationContext], ValidationRule] = self._rule
-        context.validation_rules = (*context.validation_rules, rule)  # type: ignore[arg-type]
-        yield
-
-    def _rule(self, context: ValidationContext) -> ValidationRule:
-        return _InputSizeRule(context, self)
-
-    def check(self, context: ValidationContext, operation: OperationDefinitionNode) -> None:
-        execution = self.execution_context
-        wanted = execution.operation_name
-        if wanted is not None and (operation.name is None or operation.name.value != wanted):
-            return  # another operation of the document, which will not run
-        weight = InputWeigher(self.limit).operation_weight(context, operation, execution.variables)
+    def check_operation(
+        self, context: ValidationContext, operation: OperationDefinitionNode
+    ) -> None:
+        variables = self.execution_context.variables
+        weight = InputWeigher(self.limit).operation_weight(context, operation, variables)
         if weight > self.limit:
             context.report_error(
                 ClientError(
@@ -122,13 +109,3 @@ class InputSizeLimiter(SchemaExtension):
                     limit=self.limit,
                 )
             )
-
-
-class _InputSizeRule(ValidationRule):
-    def __init__(self, context: ValidationContext, limiter: InputSizeLimiter) -> None:
-        super().__init__(context)
-        self.limiter = limiter
-
-    def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> Any:
-        self.limiter.check(self.context, node)
-        return SKIP  # its selections do not concern this rule
