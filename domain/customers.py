@@ -248,6 +248,11 @@ async def create_customer(viewer: Viewer, data: CustomerData) -> Customer:
     return customer
 
 
+# An import row may name a contact by phone or e-mail to update it; a new one needs a name
+# (the API's inputs require it by type).
+NEW_CONTACT_NEEDS_NAME = "A new contact needs a name."
+
+
 def settle_primary(contacts: list[dict[str, Any]]) -> None:
     """Exactly one contact created with a customer is primary: the first flagged, else the
     first. `createCustomer` and a customer import row's contact both settle it here."""

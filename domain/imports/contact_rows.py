@@ -21,7 +21,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
-from domain.customers import clean_contact_fields, primary_by_default
+from domain.customers import (
+    NEW_CONTACT_NEEDS_NAME,
+    clean_contact_fields,
+    primary_by_default,
+)
 from domain.errors import ErrorCode, Problems
 from domain.imports.bulk_sql import (
     allocate_ids,
@@ -291,7 +295,7 @@ async def _plan_create(
 ) -> _Contact:
     values = dict(row.clean)
     if "name" not in values:
-        problems.add("name", "A new contact needs a name.", ErrorCode.REQUIRED)
+        problems.add("name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
     assert row.customer is not None
     has_contacts = bool(book.by_customer.get(row.customer.id))
     values["is_primary"] = primary_by_default(values.get("is_primary"), has_contacts)

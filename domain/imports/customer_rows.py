@@ -28,6 +28,7 @@ from typing import Any
 
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.customers import (
+    NEW_CONTACT_NEEDS_NAME,
     clean_contact_fields,
     clean_customer_fields,
     primary_by_default,
@@ -559,7 +560,7 @@ async def _new_contact(
     values = dict(clean)
     if "name" not in values:
         values["name"] = ""
-        problems.add("contact.name", "A new contact needs a name.", ErrorCode.REQUIRED)
+        problems.add("contact.name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
     values["custom_fields"] = await _new_custom_fields(
         problems, viewer, CustomFieldEntity.CONTACT, None, "contact.customFields", definitions
     )
