@@ -13,7 +13,7 @@ from tortoise import Tortoise, connections
 from tortoise.exceptions import IntegrityError
 from tortoise.indexes import Index
 
-from domain.imports import bulk_sql
+from domain import sql
 from models import Customer
 from tests.helpers import Account
 from tests.imports.kinds import admin_of
@@ -32,7 +32,7 @@ GROUP BY i.indexrelid, i.indisunique
 
 async def _indexes(db: Any, table: str) -> set[tuple[bool, tuple[str, ...]]]:
     """(unique, columns in order) of each index on `table`."""
-    if bulk_sql.is_postgres(db):
+    if sql.is_postgres(db):
         _, rows = await db.execute_query(PG_INDEXES, [table])
         return {(row[0], tuple(row[1])) for row in rows}
     _, listed = await db.execute_query(f'PRAGMA index_list("{table}")')
@@ -75,7 +75,7 @@ async def test_the_migration_names_duplicates_instead_of_choosing_between_them(
 ):
     db = connections.get("default")
     editor = _schema_editor(db)
-    if bulk_sql.is_postgres(db):
+    if sql.is_postgres(db):
         # PostgreSQL kept its keys: the migration leaves it as it is.
         await migration.restore_lost_indexes(Tortoise.apps, editor)
         assert (True, ("workspace_id", "external_id")) in await _indexes(db, "customer")
@@ -99,5 +99,5 @@ async def test_the_migration_names_duplicates_instead_of_choosing_between_them(
 def _schema_editor(db: Any) -> Any:
     from tortoise.migrations.schema_editor import AsyncpgSchemaEditor, SqliteSchemaEditor
 
-    editor = AsyncpgSchemaEditor if bulk_sql.is_postgres(db) else SqliteSchemaEditor
+    editor = AsyncpgSchemaEditor if sql.is_postgres(db) else SqliteSchemaEditor
     return editor(db, atomic=False)

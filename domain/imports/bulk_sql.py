@@ -29,12 +29,7 @@ from tortoise.fields.data import JSONField
 from tortoise.models import Model
 
 # The dialect's fragments live in domain/sql.py; the row appliers take them from here too.
-from domain.sql import any_of as any_of
-from domain.sql import fetch as fetch
-from domain.sql import for_update as for_update
-from domain.sql import is_postgres as is_postgres
-from domain.sql import list_parameter as list_parameter
-from domain.sql import placeholder as placeholder
+from domain.sql import fetch, is_postgres
 
 # SQLite takes at most 32766 parameters per statement; PostgreSQL gets one array per column.
 _SQLITE_PARAMETERS = 30_000

@@ -27,16 +27,7 @@ from domain.customers import (
     primary_by_default,
 )
 from domain.errors import ErrorCode, Problems
-from domain.imports.bulk_sql import (
-    allocate_ids,
-    any_of,
-    fetch,
-    for_update,
-    insert_rows,
-    list_parameter,
-    placeholder,
-    update_rows,
-)
+from domain.imports.bulk_sql import allocate_ids, insert_rows, update_rows
 from domain.imports.cells import (
     ROW,
     Cells,
@@ -52,6 +43,7 @@ from domain.imports.file_keys import FileKeys, first_given, given_of, plain
 from domain.imports.links import CustomerLinks, LinkedCustomer
 from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
 from domain.imports.values import parse_yes_no
+from domain.sql import any_of, fetch, for_update, list_parameter, placeholder
 from domain.viewer import Viewer
 from models import Contact, Customer
 from models.enums import CustomFieldEntity, ImportKind, ImportMode

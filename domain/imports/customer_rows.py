@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from domain import sql
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.customers import (
     NEW_CONTACT_NEEDS_NAME,
@@ -505,13 +506,13 @@ async def _load_matches(
         # across two lookups (external id, then e-mail…) two chunks can still each hold
         # what the other's next one wants; PostgreSQL then ends one, whose run is retried
         # at its checkpoint.
-        found = await bulk_sql.fetch(
+        found = await sql.fetch(
             db,
             'SELECT "id", "external_id", "email", "phone_normalized", "name", "custom_fields" '
-            f'FROM "customer" WHERE "workspace_id" = {bulk_sql.placeholder(db, 1)} '
-            f'AND {bulk_sql.any_of(db, expression, 2, sql_type)} ORDER BY "id"'
-            + bulk_sql.for_update(db, lock),
-            [viewer.workspace_id, bulk_sql.list_parameter(db, sorted(wanted[name]))],
+            f'FROM "customer" WHERE "workspace_id" = {sql.placeholder(db, 1)} '
+            f'AND {sql.any_of(db, expression, 2, sql_type)} ORDER BY "id"'
+            + sql.for_update(db, lock),
+            [viewer.workspace_id, sql.list_parameter(db, sorted(wanted[name]))],
         )
         for pk, external_id, email, phone, customer_name, custom_fields in found:
             target = targets.get(pk)
@@ -542,11 +543,11 @@ async def _load_contacts(targets: dict[int, _Target]) -> None:
     if not targets:
         return
     db = Contact._meta.db
-    contacts = await bulk_sql.fetch(
+    contacts = await sql.fetch(
         db,
         'SELECT "id", "customer_id", "phone_normalized", "email", "name" FROM "contact" '
-        f'WHERE {bulk_sql.any_of(db, "customer_id", 1, "BIGINT")} ORDER BY "id"',
-        [bulk_sql.list_parameter(db, targets)],
+        f'WHERE {sql.any_of(db, "customer_id", 1, "BIGINT")} ORDER BY "id"',
+        [sql.list_parameter(db, targets)],
     )
     for pk, customer_id, phone_normalized, email, name in contacts:
         targets[customer_id].contacts.append(

@@ -18,16 +18,7 @@ from typing import Any
 
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.errors import ErrorCode, Problems
-from domain.imports.bulk_sql import (
-    allocate_ids,
-    any_of,
-    fetch,
-    for_update,
-    insert_rows,
-    list_parameter,
-    placeholder,
-    python_values,
-)
+from domain.imports.bulk_sql import allocate_ids, insert_rows, python_values
 from domain.imports.cells import (
     Cells,
     ChunkResult,
@@ -52,6 +43,7 @@ from domain.opportunities import (
     quoted_in_other_currency,
 )
 from domain.pipelines import PROBABILITY_RANGE, closing_fields, status_for
+from domain.sql import any_of, fetch, for_update, list_parameter, placeholder
 from domain.stages import stage_move_problems
 from domain.validation import check_currency, check_money, check_name, check_optional
 from domain.viewer import Viewer

@@ -10,7 +10,7 @@ from typing import Any
 
 from tortoise import connections
 
-from domain.imports import bulk_sql
+from domain import sql
 from domain.imports.customer_rows import _MATCH_COLUMNS
 from domain.imports.links import named
 from models import Customer
@@ -36,7 +36,7 @@ async def test_a_name_lookup_by_the_import_links_uses_the_index(workspace: Accou
     query = named(scope, {"上海云帆科技有限公司", "acme"}).values("id")
 
     # when / then
-    if bulk_sql.is_postgres(db):
+    if sql.is_postgres(db):
         assert INDEX in await _plan(db, query.sql(params_inline=True), [])
     else:
         _, rows = await db.execute_query(
@@ -49,18 +49,18 @@ async def test_a_name_match_by_a_customer_import_uses_the_index(workspace: Accou
     # given: the lookup a chunk runs when it matches on name
     db = connections.get("default")
     expression, sql_type = _MATCH_COLUMNS["name"]
-    sql = (
-        f'SELECT "id" FROM "customer" WHERE "workspace_id" = {bulk_sql.placeholder(db, 1)} '
-        f"AND {bulk_sql.any_of(db, expression, 2, sql_type)}"
+    lookup = (
+        f'SELECT "id" FROM "customer" WHERE "workspace_id" = {sql.placeholder(db, 1)} '
+        f"AND {sql.any_of(db, expression, 2, sql_type)}"
     )
     params = [
         (await admin_of(workspace)).workspace_id,
-        bulk_sql.list_parameter(db, ["上海云帆科技有限公司", "acme"]),
+        sql.list_parameter(db, ["上海云帆科技有限公司", "acme"]),
     ]
 
     # when / then: PostgreSQL can answer it from the index; SQLite has none to use
-    if bulk_sql.is_postgres(db):
-        assert INDEX in await _plan(db, sql, params)
+    if sql.is_postgres(db):
+        assert INDEX in await _plan(db, lookup, params)
     else:
-        _, plan = await db.execute_query(f"EXPLAIN QUERY PLAN {sql}", params)
+        _, plan = await db.execute_query(f"EXPLAIN QUERY PLAN {lookup}", params)
         assert INDEX not in " ".join(str(step) for row in plan for step in row)
