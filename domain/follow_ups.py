@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.imports.bulk_sql import insert_rows, update_rows
+from domain.bulk_sql import insert_rows, update_rows
 from domain.viewer import Viewer
 from models import Customer, Reminder
 from models.enums import ReminderStatus

@@ -13,7 +13,7 @@ scoring, reports, reminders, the API's nested windows) builds them through this 
   the list and PostgreSQL prepares it once.
 
 The bulk writes built on these (COPY, UPDATE … FROM a list of rows) are in
-domain/imports/bulk_sql.py, shared by imports and scoring.
+domain/bulk_sql.py, shared by imports and scoring.
 """
 
 from __future__ import annotations

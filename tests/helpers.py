@@ -75,7 +75,7 @@ class GraphQL:
         return Account(payload["token"], payload["user"]["id"], email, password)
 
 
-# COPY: how imports insert rows on PostgreSQL (domain/imports/bulk_sql.py).
+# COPY: how imports insert rows on PostgreSQL (domain/bulk_sql.py).
 _STATEMENTS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "COPY")
 
 

@@ -59,6 +59,22 @@ def _within(name: str, packages: set[str]) -> bool:
     return any(name == package or name.startswith(f"{package}.") for package in packages)
 
 
+def test_scoring_and_follow_ups_stand_apart_from_imports():
+    # Imports call the rules, never the other way round; the bulk writes they share with
+    # scoring and follow-ups live beside the domain's SQL helper (domain/bulk_sql.py).
+    offenders = {
+        module: sorted(name for name in imported if _within(name, {"domain.imports"}))
+        for package in ("domain/scoring",)
+        for module, imported in _imported_modules(package).items()
+    }
+    offenders["domain/follow_ups.py"] = sorted(
+        name
+        for name in _imported_modules("domain")["domain/follow_ups.py"]
+        if _within(name, {"domain.imports"})
+    )
+    assert {module: names for module, names in offenders.items() if names} == {}
+
+
 def test_the_domain_takes_only_settings_from_crm():
     # The domain decides; the database, Redis and queues are the doors' business (a door
     # passes the domain what it needs). Settings are configuration, the domain's to read.

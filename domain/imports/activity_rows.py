@@ -20,14 +20,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.activities import CONTENT_TOO_LONG, MAX_CONTENT_LENGTH, SAY_WHAT_HAPPENED
+from domain.bulk_sql import allocate_ids, insert_rows
 from domain.errors import ErrorCode, Problems
+from domain.exact_updates import set_columns
 from domain.follow_ups import (
     FOLLOW_UP_AFTER_ACTIVITY,
     FollowUp,
     refresh_customer_activity,
     schedule_follow_ups,
 )
-from domain.imports.bulk_sql import allocate_ids, insert_rows
 from domain.imports.cells import (
     Cells,
     ChunkResult,
@@ -38,7 +39,6 @@ from domain.imports.cells import (
     given,
     skipped_by_mode,
 )
-from domain.imports.exact_updates import set_columns
 from domain.imports.file_keys import FileKeys, find_records, keep_records, load_records
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.matches import Matches, Record, overwrites

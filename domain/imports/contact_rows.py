@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.bulk_sql import allocate_ids, insert_rows, update_rows
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.customers import (
     NEW_CONTACT_NEEDS_NAME,
@@ -27,7 +28,6 @@ from domain.customers import (
     primary_by_default,
 )
 from domain.errors import ErrorCode, Problems
-from domain.imports.bulk_sql import allocate_ids, insert_rows, update_rows
 from domain.imports.cells import (
     ROW,
     Cells,

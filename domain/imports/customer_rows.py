@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from domain import sql
+from domain import bulk_sql, sql
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.customers import (
     NEW_CONTACT_NEEDS_NAME,
@@ -36,7 +36,6 @@ from domain.customers import (
     settle_primary,
 )
 from domain.errors import ErrorCode, Problem, Problems
-from domain.imports import bulk_sql
 from domain.imports.cells import (
     ROW,
     ChunkResult,

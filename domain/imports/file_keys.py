@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 import orjson
 from tortoise.models import Model
 
-from domain.imports.bulk_sql import insert_rows
+from domain.bulk_sql import insert_rows
 from domain.imports.jobs import FINISHED
 from domain.imports.matches import Given, Matches, Record
 from domain.sql import any_of, fetch, list_parameter, placeholder

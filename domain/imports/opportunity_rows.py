@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.bulk_sql import allocate_ids, insert_rows, python_values
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.errors import ErrorCode, Problems
-from domain.imports.bulk_sql import allocate_ids, insert_rows, python_values
+from domain.exact_updates import set_columns
 from domain.imports.cells import (
     Cells,
     ChunkResult,
@@ -30,7 +31,6 @@ from domain.imports.cells import (
     skipped_by_mode,
     typed_custom_fields,
 )
-from domain.imports.exact_updates import set_columns
 from domain.imports.file_keys import FileKeys, find_records, keep_records, load_records
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.matches import Matches, Record, overwrites

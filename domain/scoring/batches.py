@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 
-from domain.imports.exact_updates import set_columns
+from domain.exact_updates import set_columns
 from domain.scoring.rules import FREQUENCY_WINDOW, WIN_WINDOW, CustomerFacts, score
 from domain.sql import Sql
 from models import Customer, Workspace
