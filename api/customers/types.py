@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from api.accounts.types import User
 from api.context import Info
 from api.core.list_bounds import at_most
-from api.core.node import Node
+from api.core.node import Node, node_by_loader
 from api.core.pagination import Connection, child_connection
 from api.core.types import model_is_type_of
 from domain.scoring.rules import COMPONENTS
@@ -65,6 +65,7 @@ class Customer(Node):
     created_at: datetime
     updated_at: datetime
     is_type_of = model_is_type_of(CustomerModel)
+    load_node = node_by_loader(lambda loaders: loaders.customer_by_id)
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
@@ -125,6 +126,7 @@ class Contact(Node):
     created_at: datetime
     updated_at: datetime
     is_type_of = model_is_type_of(ContactModel)
+    load_node = node_by_loader(lambda loaders: loaders.contact_by_id)
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer:
