@@ -9,7 +9,7 @@ if it did) would load nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -19,6 +19,30 @@ from api.core.windows import ChildPage, child_pages
 
 Order = Sequence[tuple[str, bool]]  # (column, descending) pairs
 PageKey = tuple[int, int, int, Hashable]  # parent id, limit, offset, extra filter
+
+
+Fetch = Callable[[Sequence[int], int, int, dict[str, Any]], Awaitable[dict[int, ChildPage[Any]]]]
+
+
+def _windowed(model: type[Model], column: str, order: Order, workspace_id: int) -> Fetch:
+    """The pages (parent ids, limit, offset, equal columns) of each parent, named once, in
+    one windowed statement."""
+
+    async def fetch(
+        parent_ids: Sequence[int], limit: int, offset: int, equals: dict[str, Any]
+    ) -> dict[int, ChildPage[Any]]:
+        return await child_pages(
+            model,
+            parent_column=column,
+            parent_ids=list(dict.fromkeys(parent_ids)),
+            order_by=order,
+            workspace_id=workspace_id,
+            limit=limit,
+            offset=offset,
+            equals=equals,
+        )
+
+    return fetch
 
 
 def by_id(model: type[Model], workspace_id: int) -> DataLoader[int, Any]:
@@ -68,18 +92,12 @@ def first_by(
     bound the field declares (`api.core.list_bounds`) and the domain enforces when it
     writes, so the query cost counts what is read even for rows the rule never saw
     (stored before it, or by hand), and a list that grows for ever shows its recent end."""
-    window = [(name, descending != reverse) for name, descending in order]
+    fetch = _windowed(
+        model, column, [(name, descending != reverse) for name, descending in order], workspace_id
+    )
 
     async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
-        pages = await child_pages(
-            model,
-            parent_column=column,
-            parent_ids=list(dict.fromkeys(parent_ids)),
-            order_by=window,
-            workspace_id=workspace_id,
-            limit=most,
-            equals=equals,
-        )
+        pages = await fetch(parent_ids, most, 0, equals)
         return [pages[i].rows[::-1] if reverse else pages[i].rows for i in parent_ids]
 
     return DataLoader(load_fn=load)
@@ -93,6 +111,7 @@ def pages_by(
     extra: Callable[[Hashable], dict[str, Any]] = lambda _: {},
 ) -> DataLoader[PageKey, ChildPage[Any]]:
     """Pages of children; keys asking for the same page shape share one windowed query."""
+    fetch = _windowed(model, parent_column, order_by, workspace_id)
 
     async def load(keys: Sequence[PageKey]) -> list[ChildPage[Any]]:
         shapes: dict[tuple[int, int, Hashable], list[int]] = defaultdict(list)
@@ -100,16 +119,7 @@ def pages_by(
             shapes[(limit, offset, flt)].append(parent_id)
         results: dict[PageKey, ChildPage[Any]] = {}
         for (limit, offset, flt), parent_ids in shapes.items():
-            pages = await child_pages(
-                model,
-                parent_column=parent_column,
-                parent_ids=list(dict.fromkeys(parent_ids)),
-                order_by=order_by,
-                workspace_id=workspace_id,
-                limit=limit,
-                offset=offset,
-                equals=extra(flt),
-            )
+            pages = await fetch(parent_ids, limit, offset, extra(flt))
             for parent_id, page in pages.items():
                 results[(parent_id, limit, offset, flt)] = page
         return [results[key] for key in keys]

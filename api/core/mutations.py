@@ -38,9 +38,10 @@ async def perform(
     field: str | None = None,
 ) -> PayloadT:
     """`action(viewer)` answered as `payload`: its result in `field` (by default the
-    payload's one field beside `errors`), or its domain problems in `errors`."""
+    payload's one field beside `errors`), or its domain problems in `errors` (the other
+    fields null, or their declared default)."""
     viewer = info.context.require_viewer()
-    values = dict.fromkeys(_result_fields(payload))
+    values = _nothing(payload)
     answer: Callable[..., PayloadT] = payload  # a Strawberry type: a dataclass
     try:
         result = await action(viewer)
@@ -56,10 +57,16 @@ async def returning(value: T, work: Awaitable[object]) -> T:
     return value
 
 
-def _result_fields(payload: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(payload) if f.name != "errors")
+def _nothing(payload: type) -> dict[str, Any]:
+    """The payload's fields beside `errors` as they are when nothing was done: their
+    declared default (`queued: false`), else null."""
+    return {
+        f.name: None if f.default is dataclasses.MISSING else f.default
+        for f in dataclasses.fields(payload)
+        if f.name != "errors"
+    }
 
 
 def _only(payload: type) -> str:
-    (name,) = _result_fields(payload)  # a payload of several fields names the one to fill
+    (name,) = _nothing(payload)  # a payload of several fields names the one to fill
     return name
