@@ -34,7 +34,7 @@ class Node:
     @classmethod
     async def load_node(cls, info: Info, viewer: Viewer, pk: int) -> Any | None:
         """The node of this type with primary key `pk` in the viewer's workspace, if the
-        viewer may see it; every node type defines it (tests/api/test_node.py checks)."""
+        viewer may see it; every node type defines it (tests/api/test_node_types.py checks)."""
         raise NotImplementedError(f"{cls.__name__} does not say how to load itself")
 
 
