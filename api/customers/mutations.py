@@ -5,24 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
-from api.core.errors import UserError, errors_field
 from api.core.ids import decode_id
 from api.core.mutations import DeletePayload, perform, returning
 from api.customers.inputs import ContactInput, ContactPatch, CustomerInput, CustomerPatch
-from api.customers.types import Contact, Customer
+from api.customers.types import ContactPayload, CustomerPayload
 from domain import customers
-
-
-@strawberry.type
-class CustomerPayload:
-    customer: Customer | None
-    errors: list[UserError] = errors_field()
-
-
-@strawberry.type
-class ContactPayload:
-    contact: Contact | None
-    errors: list[UserError] = errors_field()
 
 
 @strawberry.type

@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 
 from api.accounts.types import User
 from api.context import Info
+from api.core.errors import UserError, errors_field
 from api.core.list_bounds import at_most
 from api.core.node import Node, node_by_loader
 from api.core.pagination import Connection, child_connection
@@ -139,3 +140,15 @@ class Contact(Node):
         return await child_connection(
             info.context.loaders.activities_by_contact, self.pk, first, after
         )  # type: ignore[attr-defined]
+
+
+@strawberry.type
+class CustomerPayload:
+    customer: Customer | None
+    errors: list[UserError] = errors_field()
+
+
+@strawberry.type
+class ContactPayload:
+    contact: Contact | None
+    errors: list[UserError] = errors_field()

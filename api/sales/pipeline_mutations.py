@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
-from api.core.errors import UserError, errors_field
 from api.core.ids import decode_id, decode_optional_id
 from api.core.mutations import perform
 from api.sales.pipeline_inputs import (
@@ -16,14 +15,8 @@ from api.sales.pipeline_inputs import (
     StageInput,
     StagePatch,
 )
-from api.sales.types import OpportunityPayload, Pipeline
+from api.sales.types import OpportunityPayload, PipelinePayload
 from domain import pipelines, stages
-
-
-@strawberry.type
-class PipelinePayload:
-    pipeline: Pipeline | None
-    errors: list[UserError] = errors_field()
 
 
 @strawberry.type

@@ -285,3 +285,9 @@ class OpportunityPayload:
 class ProductPayload:
     product: Product | None
     errors: list[UserError] = errors_field()
+
+
+@strawberry.type
+class PipelinePayload:
+    pipeline: Pipeline | None
+    errors: list[UserError] = errors_field()
