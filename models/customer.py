@@ -45,6 +45,7 @@ class Customer(Model):
     next_follow_up_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    contacts: fields.ReverseRelation[Contact]
 
     class Meta:
         table = "customer"

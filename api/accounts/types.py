@@ -41,7 +41,7 @@ class Workspace(Node):
 @strawberry.type
 class AuthPayload:
     token: str | None
-    user: User | None
+    user: UserModel | None = strawberry.field(graphql_type=User | None)
     errors: list[UserError] = errors_field()
 
 
