@@ -67,14 +67,16 @@ def _why_not_rows(request: object, max_body_bytes: int, max_query_tokens: int) -
     if argument is None or not isinstance(argument.value, VariableNode):
         return "its input is not a variable"
     variables = request.get("variables")
+    if not isinstance(variables, dict):
+        variables = {}  # then it sends no rows
     name = argument.value.name.value
-    input = variables.get(name) if isinstance(variables, dict) else None
-    rows = input.get("rows") if isinstance(input, dict) else None
-    if not isinstance(rows, list):
+    input = variables.get(name)
+    if not isinstance(input, dict) or not isinstance(input.get("rows"), list):
         return "it sends no rows"
+    rows = input["rows"]
     if len(rows) > MAX_ROWS_PER_CALL:
         return f"it sends {len(rows):,} rows"
-    rest = {**request, "variables": {**variables, name: {**input, "rows": None}}}  # type: ignore[dict-item]
+    rest = {**request, "variables": {**variables, name: {**input, "rows": None}}}
     if _encoded_size(rest) > max_body_bytes:
         return f"the rest of the request is over {max_body_bytes:,} bytes"
     return None

@@ -33,7 +33,8 @@ class ImportJob(Model):
     format = fields.CharEnumField(ImportFormat, max_length=8)
     mode = fields.CharEnumField(ImportMode, max_length=8, default=ImportMode.UPSERT)
     status = fields.CharEnumField(ImportStatus, max_length=16, default=ImportStatus.QUEUED)
-    mapping: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
+    # The client's (column, field or None) pairs, as JSON arrays of two.
+    mapping: fields.JSONField[list[tuple[str, str | None]] | None] = fields.JSONField(null=True)
     match_on: fields.JSONField[list[str]] = fields.JSONField(default=list)
     idempotency_key = fields.CharField(max_length=200, null=True)
     file_name = fields.CharField(max_length=500, null=True)

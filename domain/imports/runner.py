@@ -155,7 +155,7 @@ async def run_import(
     apply = APPLIERS[job.kind]
     viewer = await acting_viewer(job)
     columns = FileColumns(
-        [tuple(pair) for pair in job.mapping or []],
+        [(column, field) for column, field in job.mapping or []],
         kind=job.kind,
         custom_fields=await _custom_field_labels(job),
         keys_vary=job.format == ImportFormat.JSONL,
