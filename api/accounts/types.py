@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from api.context import Info
     from domain.viewer import Viewer
 
-Role = strawberry.enum(RoleEnum, name="Role")
+# The domain's enums are the GraphQL enums: `strawberry.enum` registers the GraphQL
+# name on the class itself, and the alias keeps it a type for the type checker.
+Role = RoleEnum
+strawberry.enum(Role, name="Role")
 
 
 @strawberry.type
@@ -50,7 +53,7 @@ class Workspace(Node):
 @strawberry.type
 class AuthPayload:
     token: str | None
-    user: User | None
+    user: UserModel | None = strawberry.field(graphql_type=User | None)
     errors: list[UserError] = errors_field()
 
 

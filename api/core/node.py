@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types.base import StrawberryObjectDefinition
+from tortoise.models import Model
 
 from api.core.ids import from_global_id, to_global_id
 from domain.viewer import Viewer
@@ -28,8 +29,10 @@ class Node:
     @strawberry.field(
         description="Opaque global id: the same string works in node(id:) and in every id argument."
     )
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id(type(self).__name__, self.pk))  # type: ignore[attr-defined]
+    @staticmethod
+    def id(parent: strawberry.Parent[Model]) -> strawberry.ID:
+        # Every node is resolved from a model instance whose class bears the type's name.
+        return strawberry.ID(to_global_id(type(parent).__name__, parent.pk))
 
     @classmethod
     async def load_node(cls, info: Info, viewer: Viewer, pk: int) -> Any | None:
@@ -53,7 +56,7 @@ def node_type(info: Info, type_name: str) -> type[Node] | None:
     if not isinstance(definition, StrawberryObjectDefinition) or definition.is_interface:
         return None
     origin = definition.origin
-    return origin if isinstance(origin, type) and issubclass(origin, Node) else None
+    return origin if issubclass(origin, Node) else None
 
 
 async def resolve_node(info: Info, global_id: str, of_type: str | None = None) -> Any | None:
