@@ -15,41 +15,30 @@ one INSERT, one UPDATE of contacts and one of their customers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from domain.bulk_sql import allocate_ids, insert_rows, update_rows
-from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
+from domain.custom_fields import Definitions, load_definitions
 from domain.customers import (
     NEW_CONTACT_NEEDS_NAME,
     clean_contact_fields,
     primary_by_default,
 )
 from domain.errors import ErrorCode, Problems
-from domain.imports.cells import (
-    ROW,
-    Cells,
-    ChunkResult,
-    check_match_on,
-    fail,
-    fail_with,
-    given,
-    skipped_by_mode,
-    typed_custom_fields,
-)
+from domain.imports.cells import ROW, Cells, given, typed_custom_fields
+from domain.imports.engine import KindChunk, NumberedCells, Row, Spec, checked_custom_fields
 from domain.imports.file_keys import FileKeys, first_given, given_of, plain
-from domain.imports.links import CustomerLinks, LinkedCustomer
-from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
+from domain.imports.headers import ALIASES
+from domain.imports.links import LINK_FIELDS, CustomerLinks
+from domain.imports.matches import Found, Given, label, remember, resolve
 from domain.imports.values import parse_yes_no
 from domain.sql import any_of, fetch, for_update, list_parameter, placeholder
 from domain.viewer import Viewer
 from models import Contact, Customer
 from models.enums import CustomFieldEntity, ImportKind, ImportMode
 
-# A column → the field a file calls it, in row errors.
-_SHOWN = {"phone_normalized": "phone", "is_primary": "isPrimary"}
 # Canonical import field → argument of `clean_contact_fields`.
 _COLUMNS = {"name": "name", "phone": "phone", "email": "email", "title": "title", "notes": "notes"}
 
@@ -69,22 +58,12 @@ class _Contact:
     customer_id: int | None = None  # of one the rows landed on
 
 
-@dataclass
-class _Parsed:
-    number: int
-    problems: Problems
-    customer: LinkedCustomer | None
-    clean: dict[str, Any]  # contact attributes from the cells given
-    custom: dict[str, Any]
-    keys: dict[str, str]
-
-
 def _match_keys(name: str | None, email: str | None, phone_normalized: str | None) -> dict:
     keys = {"email": email, "phone": phone_normalized, "name": name.lower() if name else None}
     return {field: key for field, key in keys.items() if key}
 
 
-def _parse(number: int, cells: Cells, definitions: Definitions, links: CustomerLinks) -> _Parsed:
+def _parse(number: int, cells: Cells, definitions: Definitions, links: CustomerLinks) -> Row:
     problems = Problems()
     customer = links.find(problems, cells)
     present = given(cells)
@@ -97,7 +76,7 @@ def _parse(number: int, cells: Cells, definitions: Definitions, links: CustomerL
         clean["is_primary"] = primary
     custom = typed_custom_fields(problems, present, definitions, CustomFieldEntity.CONTACT)
     keys = _match_keys(clean.get("name"), clean.get("email"), clean.get("phone_normalized"))
-    return _Parsed(number, problems, customer, clean, custom, keys)
+    return Row(number, problems, clean, custom, keys, present, customer)
 
 
 @dataclass
@@ -126,7 +105,7 @@ class _Book:
                 contact.values["is_primary"] = False
 
 
-async def _load_book(viewer: Viewer, parsed: list[_Parsed], *, lock: bool) -> _Book:
+async def _load_book(viewer: Viewer, parsed: list[Row], *, lock: bool) -> _Book:
     """The stored contacts of the rows' customers; `lock`: held (FOR UPDATE on PostgreSQL;
     SQLite has one writer) until the chunk commits, as the rows may change them, so that an
     edit committed meanwhile is not overwritten by the custom fields merged into here."""
@@ -161,20 +140,14 @@ async def _load_book(viewer: Viewer, parsed: list[_Parsed], *, lock: bool) -> _B
     return book
 
 
-async def apply_contact_rows(
+async def _open(
     viewer: Viewer,
-    rows: list[tuple[int, Cells]],
+    rows: NumberedCells,
     *,
     mode: ImportMode,
     match_on: list[str],
-    file: FileKeys | None = None,
-) -> ChunkResult:
-    """Creates, updates or skips each row's contact; call inside a transaction. `file`:
-    what earlier chunks of the file did (see `file_keys`)."""
-    check_match_on(ImportKind.CONTACTS, match_on)
-    result = ChunkResult()
-    if not rows:
-        return result
+    file: FileKeys | None,
+) -> _Chunk:
     definitions = await load_definitions(viewer)
     links = await CustomerLinks.load(viewer, [cells for _, cells in rows])
     parsed = [_parse(number, cells, definitions, links) for number, cells in rows]
@@ -182,61 +155,104 @@ async def apply_contact_rows(
     if file is not None:
         customer_ids = {row.customer.id for row in parsed if row.customer is not None}
         await _load_file(file, book, customer_ids)
-    landed: dict[int, _Contact] = {}  # by id(): what the chunk leaves for later ones
+    return _Chunk(parsed, viewer, definitions, book)
 
-    created: list[_Contact] = []
-    for row in parsed:
-        if row.customer is None:
-            fail(result, row.number, row.problems)
-            continue
+
+class _Chunk(KindChunk[_Contact]):
+    def __init__(
+        self, rows: list[Row], viewer: Viewer, definitions: Definitions, book: _Book
+    ) -> None:
+        super().__init__(SPEC, rows)
+        self.viewer, self.definitions, self.book = viewer, definitions, book
+        self.created: list[_Contact] = []
+        self.landed: dict[int, _Contact] = {}  # by id(): what the chunk leaves for later ones
+
+    def find(self, row: Row, match_on: list[str]) -> Found[_Contact]:
+        assert row.customer is not None
+        return self.book.match(row.customer.id, row.keys, match_on)
+
+    async def create(self, row: Row, problems: Problems) -> tuple[_Contact, dict[str, Any]]:
+        assert row.customer is not None
+        values = dict(row.values)
+        if "name" not in values:
+            problems.add("name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
+        has_contacts = bool(self.book.by_customer.get(row.customer.id))
+        values["is_primary"] = primary_by_default(values.get("is_primary"), has_contacts)
+        values["custom_fields"] = await checked_custom_fields(
+            self.viewer, problems, CustomFieldEntity.CONTACT, self.definitions, row.custom, None
+        )
+        primary, custom = values["is_primary"], values["custom_fields"]
+        return _Contact(values, dict(row.keys), primary, custom, name=values.get("name")), values
+
+    async def update(self, row: Row, target: _Contact, problems: Problems) -> dict[str, Any]:
+        changes = dict(row.values)
+        if row.custom:
+            changes["custom_fields"] = await checked_custom_fields(
+                self.viewer,
+                problems,
+                CustomFieldEntity.CONTACT,
+                self.definitions,
+                row.custom,
+                target.custom_fields,
+            )
+        return changes
+
+    def land(self, row: Row, target: _Contact, changes: dict[str, Any]) -> bool:
+        assert row.customer is not None
         customer_id = row.customer.id
-        found = book.match(customer_id, row.keys, match_on)
-        if found.problem is not None:
-            fail_with(result, row.number, row.problems, found.problem)
-            continue
-        target = found.record
-        if skipped_by_mode(mode, target is not None):
-            result.skipped += 1
-            if found.key is not None:
-                result.matched_by[found.key] += 1
-            continue
-        problems = row.problems
-        if target is None:
-            target = await _plan_create(viewer, row, problems, definitions, book)
-            if problems.items:
-                fail(result, row.number, problems)
-                continue
+        is_new = target.stored is None and target.row is None
+        if is_new:
             target.values["customer_id"] = customer_id
             target.row = row.number
-            book.by_customer.setdefault(customer_id, []).append(target)
-            created.append(target)
-            result.created += 1
+            self.book.by_customer.setdefault(customer_id, []).append(target)
+            self.created.append(target)
         else:
-            # A phone is compared as its number, whatever its spacing.
-            problems.extend(
-                overwrites(target.given, row.clean, row.custom, "contact", _SHOWN, ("phone",))
-            )
-            changes = await _plan_update(viewer, row, target, problems, definitions)
-            if problems.items:
-                fail(result, row.number, problems)
-                continue
             target.values.update(changes)
             target.keys.update(row.keys)
             target.custom_fields = changes.get("custom_fields", target.custom_fields)
             target.is_primary = changes.get("is_primary", target.is_primary)
-            result.updated += 1
-            result.matched_by[found.key or ""] += 1
-        remember(target.given, row.number, row.clean, row.custom)
+        remember(target.given, row.number, row.values, row.custom)
         target.customer_id = customer_id
-        landed[id(target)] = target
+        self.landed[id(target)] = target
         if target.is_primary:
-            book.make_only_primary(customer_id, target)
-        book.touched.add(customer_id)
+            self.book.make_only_primary(customer_id, target)
+        self.book.touched.add(customer_id)
+        return is_new
 
-    await _write(viewer, created, book)
-    if file is not None:
-        _keep(file, landed.values())
-    return result
+    async def write(self) -> None:
+        db = Contact._meta.db
+        now = datetime.now(UTC)
+        created, book = self.created, self.book
+        # Known by id: later chunks of the file find what rows gave each (`file_keys`).
+        ids = await allocate_ids(db, Contact, len(created)) if created else []
+        for pk, contact in zip(ids, created, strict=True):
+            contact.values["id"] = pk
+            contact.values["workspace_id"] = self.viewer.workspace_id
+        changes = {
+            contact.stored: contact.values
+            for contacts in book.by_customer.values()
+            for contact in contacts
+            if contact.stored is not None and contact.values
+        }
+        await insert_rows(db, Contact, [contact.values for contact in created], now)
+        await update_rows(db, Contact, changes, now)
+        # A change to a contact is a change to its customer (clients sync by updatedSince).
+        await update_rows(db, Customer, {pk: {} for pk in sorted(book.touched)}, now)
+
+    def keep(self, file: FileKeys) -> None:
+        """What the chunk's rows did to each contact they landed on, for later chunks."""
+        for contact in self.landed.values():
+            state: dict[str, Any] = {"given": first_given(contact.given)}
+            if file.dry_run:
+                state |= {
+                    "keys": contact.keys,
+                    "is_primary": contact.is_primary,
+                    "custom_fields": plain(contact.custom_fields),
+                    "name": contact.name,
+                    "customer_id": contact.customer_id,
+                }
+            written = contact.stored or (None if file.dry_run else contact.values["id"])
+            file.keep(written, contact.row, [("customer", contact.customer_id)], state)
 
 
 async def _load_file(file: FileKeys, book: _Book, customer_ids: set[int]) -> None:
@@ -266,81 +282,22 @@ def _changed(contact: _Contact, state: dict[str, Any]) -> None:
     contact.name = state["name"]
 
 
-def _keep(file: FileKeys, landed: Iterable[_Contact]) -> None:
-    """What the chunk's rows did to each contact they landed on, for later chunks."""
-    for contact in landed:
-        state: dict[str, Any] = {"given": first_given(contact.given)}
-        if file.dry_run:
-            state |= {
-                "keys": contact.keys,
-                "is_primary": contact.is_primary,
-                "custom_fields": plain(contact.custom_fields),
-                "name": contact.name,
-                "customer_id": contact.customer_id,
-            }
-        written = contact.stored or (None if file.dry_run else contact.values["id"])
-        file.keep(written, contact.row, [("customer", contact.customer_id)], state)
-
-
-async def _plan_create(
-    viewer: Viewer, row: _Parsed, problems: Problems, definitions: Definitions, book: _Book
-) -> _Contact:
-    values = dict(row.clean)
-    if "name" not in values:
-        problems.add("name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
-    assert row.customer is not None
-    has_contacts = bool(book.by_customer.get(row.customer.id))
-    values["is_primary"] = primary_by_default(values.get("is_primary"), has_contacts)
-    values["custom_fields"] = await clean_custom_fields(
-        problems,
-        viewer,
-        CustomFieldEntity.CONTACT,
-        row.custom,
-        existing=None,
-        path="customFields",
-        definitions=definitions,
-    )
-    return _Contact(
-        values,
-        dict(row.keys),
-        values["is_primary"],
-        values["custom_fields"],
-        name=values.get("name"),
-    )
-
-
-async def _plan_update(
-    viewer: Viewer, row: _Parsed, target: _Contact, problems: Problems, definitions: Definitions
-) -> dict[str, Any]:
-    changes = dict(row.clean)
-    if row.custom:
-        changes["custom_fields"] = await clean_custom_fields(
-            problems,
-            viewer,
-            CustomFieldEntity.CONTACT,
-            row.custom,
-            existing=target.custom_fields,
-            path="customFields",
-            definitions=definitions,
-        )
-    return changes
-
-
-async def _write(viewer: Viewer, created: list[_Contact], book: _Book) -> None:
-    db = Contact._meta.db
-    now = datetime.now(UTC)
-    # Known by id: later chunks of the file find what rows gave each (`file_keys`).
-    ids = await allocate_ids(db, Contact, len(created)) if created else []
-    for pk, contact in zip(ids, created, strict=True):
-        contact.values["id"] = pk
-        contact.values["workspace_id"] = viewer.workspace_id
-    changes = {
-        contact.stored: contact.values
-        for contacts in book.by_customer.values()
-        for contact in contacts
-        if contact.stored is not None and contact.values
-    }
-    await insert_rows(db, Contact, [contact.values for contact in created], now)
-    await update_rows(db, Contact, changes, now)
-    # A change to a contact is a change to its customer (clients sync by updatedSince).
-    await update_rows(db, Customer, {pk: {} for pk in sorted(book.touched)}, now)
+SPEC = Spec(
+    kind=ImportKind.CONTACTS,
+    record="contact",
+    a_record="a contact",
+    fields=ALIASES[ImportKind.CONTACTS],
+    # A contact is matched within its customer.
+    match_fields=("email", "phone", "name"),
+    default_match_on=("email", "phone"),
+    entity=CustomFieldEntity.CONTACT,
+    open=_open,
+    growing=("contact",),
+    every_row_needs=(LINK_FIELDS,),
+    new_record_needs=(("name",),),
+    linked=True,
+    shown={"phone_normalized": "phone", "is_primary": "isPrimary"},
+    # A phone is compared as its number, whatever its spacing.
+    not_compared=("phone",),
+)
+apply_contact_rows = SPEC.apply

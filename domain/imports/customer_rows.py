@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,26 +36,16 @@ from domain.customers import (
     settle_primary,
 )
 from domain.errors import ErrorCode, Problem, Problems
-from domain.imports.cells import (
-    ROW,
-    ChunkResult,
-    check_external_id,
-    check_match_on,
-    fail,
-    fail_with,
-    skipped_by_mode,
-    typed_custom_fields,
-)
+from domain.imports.cells import ROW, ChunkResult, check_external_id, typed_custom_fields
+from domain.imports.engine import KindChunk, NumberedCells, Row, Spec, land_rows
 from domain.imports.file_keys import FileKeys, first_given, given_of, plain
+from domain.imports.headers import ALIASES
 from domain.imports.links import Members
-from domain.imports.mapping import MATCH_FIELDS as _MATCH_FIELDS
 from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
 from domain.imports.values import parse_kind, split_tags
 from domain.viewer import Viewer
 from models import Contact, Customer
 from models.enums import CustomerKind, CustomFieldEntity, ImportKind, ImportMode
-
-MATCH_FIELDS = _MATCH_FIELDS[ImportKind.CUSTOMERS]
 
 # Canonical import field → argument of `clean_customer_fields`.
 _CUSTOMER_COLUMNS = {
@@ -117,13 +107,8 @@ class _Creation:
 
 
 @dataclass
-class _Parsed:
-    number: int
-    problems: Problems
-    clean: dict[str, Any]  # customer attributes from the cells present
-    custom: dict[str, Any]  # custom field values, typed from their text
-    contact: dict[str, Any]  # contact attributes from the cells present
-    keys: dict[str, str]  # match field → the value compared
+class _Parsed(Row):
+    contact: dict[str, Any] = field(default_factory=dict)  # contact attributes from the cells
     creation: _Creation = field(init=False)
 
 
@@ -179,7 +164,7 @@ def _parse(
         keys["phone"] = clean["phone_normalized"]
     if clean.get("name"):
         keys["name"] = clean["name"].lower()
-    return _Parsed(number, problems, clean, custom, contact, keys)
+    return _Parsed(number, problems, clean, custom, keys, contact=contact)
 
 
 # ---------------------------------------------------------------- the chunk
@@ -209,8 +194,9 @@ class CheckedCustomerRows:
     ) -> ChunkResult:
         """Creates, updates or skips each row's customer; call inside a transaction.
         `file`: what earlier chunks of the file did (see `file_keys`)."""
-        check_match_on(ImportKind.CUSTOMERS, match_on)
-        return await _apply(self, mode, match_on, file)
+        SPEC.check_match_on(match_on)
+        chunk = await _open_checked(self, mode, match_on, file) if self.rows else None
+        return await land_rows(chunk, mode, match_on, file)
 
 
 async def check_customer_rows(
@@ -246,26 +232,21 @@ async def check_customer_rows(
     return CheckedCustomerRows(viewer, definitions, parsed, wanted, layout)
 
 
-async def apply_customer_rows(
+async def _open(
     viewer: Viewer,
-    rows: list[tuple[int, dict[str, str | None]]],
+    rows: NumberedCells,
     *,
     mode: ImportMode,
     match_on: list[str],
-    file: FileKeys | None = None,
-) -> ChunkResult:
-    """Creates, updates or skips each row's customer; call inside a transaction."""
+    file: FileKeys | None,
+) -> _Chunk | None:
     checked = await check_customer_rows(viewer, rows)
-    return await checked.apply(mode=mode, match_on=match_on, file=file)
+    return await _open_checked(checked, mode, match_on, file)
 
 
-async def _apply(
+async def _open_checked(
     checked: CheckedCustomerRows, mode: ImportMode, match_on: list[str], file: FileKeys | None
-) -> ChunkResult:
-    viewer, definitions, parsed = checked.viewer, checked.definitions, checked.rows
-    result = ChunkResult()
-    if not parsed:
-        return result
+) -> _Chunk:
     # Rows that match are changed (but in CREATE mode): locked as they are read, so that an
     # edit committed meanwhile is not overwritten by the custom fields merged into here.
     found_by_file: list[int] = []  # stored customers a dry run's earlier rows gave a key
@@ -274,56 +255,64 @@ async def _apply(
             (name, key) for name, keys in checked.wanted.items() for key in keys
         )
     targets, index, by_external_id = await _load_matches(
-        viewer, checked.wanted, match_on, found_by_file, lock=mode != ImportMode.CREATE
+        checked.viewer, checked.wanted, match_on, found_by_file, lock=mode != ImportMode.CREATE
     )
     await _load_contacts(targets)
     if file is not None:
         await _load_file(file, match_on, targets, index, by_external_id)
-    landed: dict[int, _Target] = {}  # by id(): what the chunk leaves for later ones
+    return _Chunk(checked, match_on, targets, index, by_external_id)
 
-    def holders(name: str, key: str) -> list[_Target]:
-        return index[name].get(key, _NONE)
 
-    created: list[_Target] = []
-    for row in parsed:
-        found = resolve(
-            match_on, row.keys, holders, row.clean.get("external_id"), _external_id, _describe
+class _Chunk(KindChunk[_Target]):
+    def __init__(
+        self,
+        checked: CheckedCustomerRows,
+        match_on: list[str],
+        targets: dict[int, _Target],
+        index: dict[str, dict[str, list[_Target]]],
+        by_external_id: dict[str, _Target],
+    ) -> None:
+        super().__init__(SPEC, list(checked.rows))
+        self.checked, self.match_on, self.targets = checked, match_on, targets
+        self.index, self.by_external_id = index, by_external_id
+        self.created: list[_Target] = []
+        self.landed: dict[int, _Target] = {}  # by id(): what the chunk leaves for later ones
+
+    def _holders(self, name: str, key: Hashable) -> list[_Target]:
+        return self.index[name].get(key, _NONE) if isinstance(key, str) else _NONE
+
+    def find(self, row: Row, match_on: list[str]) -> Found[_Target]:
+        external_id = row.values.get("external_id")
+        return resolve(match_on, row.keys, self._holders, external_id, _external_id, _describe)
+
+    async def create(self, row: Row, problems: Problems) -> tuple[_Target, dict[str, Any]]:
+        assert isinstance(row, _Parsed)
+        target = _plan_create(row, problems, self.by_external_id)
+        return target, target.values
+
+    async def update(self, row: Row, target: _Target, problems: Problems) -> dict[str, Any]:
+        assert isinstance(row, _Parsed)
+        checked = self.checked
+        await _plan_update(
+            checked.viewer, row, target, problems, checked.definitions, self.by_external_id
         )
-        if found.problem is not None:
-            fail_with(result, row.number, row.problems, found.problem)
-            continue
-        target = found.record
-        if skipped_by_mode(mode, target is not None):
-            result.skipped += 1
-            if found.key is not None:
-                result.matched_by[found.key] += 1
-            continue
-        problems = row.problems  # those of the cells, then those of the create or update
-        if target is None:
-            target = _plan_create(row, problems, by_external_id)
-        else:
-            problems.extend(
-                overwrites(target.given, row.clean, row.custom, "customer", _SHOWN, _NOT_GIVEN)
-            )
-            await _plan_update(viewer, row, target, problems, definitions, by_external_id)
-        if problems.items:
-            fail(result, row.number, problems)
-            continue
-        if target.stored is None and not target.listed:
+        return {}
+
+    def land(self, row: Row, target: _Target, changes: dict[str, Any]) -> bool:
+        assert isinstance(row, _Parsed)
+        is_new = target.stored is None and not target.listed
+        if is_new:
             target.listed = True
             target.row = row.number
             for contact in target.contacts:  # its first, from this row's cells
                 contact.row = row.number
                 remember(contact.given, row.number, row.contact, {})
-            created.append(target)
-            result.created += 1
-        else:
-            result.updated += 1
-            result.matched_by[found.key or ""] += 1
-        remember(target.given, row.number, row.clean, row.custom)
-        landed[id(target)] = target
+            self.created.append(target)
+        remember(target.given, row.number, row.values, row.custom)
+        self.landed[id(target)] = target
         target.keys.update(row.keys)
-        for name in match_on:  # the only fields rows are matched by
+        index = self.index
+        for name in self.match_on:  # the only fields rows are matched by
             key = row.keys.get(name)
             if key is None:
                 continue
@@ -333,12 +322,15 @@ async def _apply(
             elif all(other is not target for other in held):
                 held.append(target)
         if target.external_id is not None:
-            by_external_id.setdefault(target.external_id, target)
+            self.by_external_id.setdefault(target.external_id, target)
+        return is_new
 
-    await _write(viewer, created, list(targets.values()), checked.layout)
-    if file is not None:
-        _keep(file, landed.values())
-    return result
+    async def write(self) -> None:
+        checked = self.checked
+        await _write(checked.viewer, self.created, list(self.targets.values()), checked.layout)
+
+    def keep(self, file: FileKeys) -> None:
+        _keep(file, self.landed.values())
 
 
 def _load_state(target: _Target, state: dict[str, Any], dry_run: bool) -> None:
@@ -445,12 +437,6 @@ def _keep(file: FileKeys, landed: Iterable[_Target]) -> None:
         ]
         written = target.stored or (None if file.dry_run else target.values["id"])
         file.keep(written, target.row, target.keys.items(), state)
-
-
-# A column → the field a file calls it, in row errors.
-_SHOWN = {"phone_normalized": "phone", "external_id": "externalId", "lead_source": "leadSource"}
-# Not compared between rows: a phone is compared as its number, whatever its spacing.
-_NOT_GIVEN = ("phone", "tags_index")
 
 
 _NONE: list[_Target] = []  # held by no customer (never appended to)
@@ -591,7 +577,7 @@ async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _
     database.
     """
     problems, contact_problems = Problems(), Problems()
-    values = dict(row.clean)
+    values = dict(row.values)
     if "name" not in values:
         problems.add("name", "Must not be blank.", ErrorCode.REQUIRED)
     values.setdefault("kind", CustomerKind.COMPANY)
@@ -637,7 +623,7 @@ async def _plan_update(
     by_external_id: dict[str, _Target],
 ) -> None:
     """Checks the row's changes to `target`, then (when all is well) applies them to it."""
-    changes = dict(row.clean)
+    changes = dict(row.values)
     if row.custom:
         changes["custom_fields"] = await clean_custom_fields(
             problems,
@@ -771,3 +757,23 @@ async def _write(
     await bulk_sql.update_rows(db, Customer, customer_changes, now)
     await bulk_sql.insert(db, contacts)
     await bulk_sql.update_rows(db, Contact, contact_changes, now)
+
+
+SPEC = Spec(
+    kind=ImportKind.CUSTOMERS,
+    record="customer",
+    a_record="a customer",
+    fields=ALIASES[ImportKind.CUSTOMERS],
+    match_fields=("externalId", "email", "phone", "name"),
+    default_match_on=("externalId", "email", "phone"),
+    entity=CustomFieldEntity.CUSTOMER,
+    open=_open,
+    growing=("customer", "contact"),
+    new_record_needs=(("name",),),
+    shown={"phone_normalized": "phone", "external_id": "externalId", "lead_source": "leadSource"},
+    # Not compared between rows: a phone is compared as its number, whatever its spacing.
+    not_compared=("phone", "tags_index"),
+    check=check_customer_rows,
+)
+MATCH_FIELDS = SPEC.match_fields
+apply_customer_rows = SPEC.apply

@@ -231,7 +231,7 @@ async def land_rows(
     return result
 
 
-async def custom_fields(
+async def checked_custom_fields(
     viewer: Viewer,
     problems: Problems,
     entity: CustomFieldEntity,
