@@ -20,7 +20,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.activities import CONTENT_TOO_LONG, MAX_CONTENT_LENGTH, SAY_WHAT_HAPPENED
-from domain.bulk_sql import allocate_ids, insert_rows
 from domain.errors import ErrorCode, Problems
 from domain.exact_updates import set_columns
 from domain.follow_ups import (
@@ -35,12 +34,11 @@ from domain.imports.engine import (
     RecordChunk,
     Row,
     Spec,
-    new_record,
     record_matches,
 )
 from domain.imports.file_keys import FileKeys
 from domain.imports.headers import ALIASES
-from domain.imports.links import LINK_FIELDS, CustomerLinks, LinkedCustomer, Members
+from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.matches import Matches, Record
 from domain.imports.moments import parse_instant
 from domain.imports.values import parse_activity_kind
@@ -335,16 +333,8 @@ class _Chunk(RecordChunk[_Activity]):
         return is_new
 
     async def write(self) -> None:
-        db = Activity._meta.db
         now = datetime.now(UTC)
-        created = self.matches.created
-        if created:
-            new_record(self.viewer, created, await allocate_ids(db, Activity, len(created)))
-            await insert_rows(db, Activity, [activity.values for activity in created], now)
-        matched = self.matches.records()
-        changed = {a.stored: a for a in matched if a.stored is not None and a.changed}
-        columns = sorted({column for activity in changed.values() for column in activity.changed})
-        await set_columns(Activity, {pk: a.values for pk, a in changed.items()}, columns)
+        await self.write_records(Activity, now)
         await _write_follow_ups(self.viewer, self.follow_ups, now)
 
 
@@ -417,7 +407,6 @@ SPEC = Spec(
     entity=None,
     open=_open,
     growing=("activity", "reminder"),
-    every_row_needs=(LINK_FIELDS,),
     new_record_needs=(("occurredAt",), ("content",)),
     # "content" is the natural key only with its time.
     matched_with={"content": ("occurredAt",)},

@@ -31,7 +31,7 @@ from domain.imports.cells import ROW, Cells, given, typed_custom_fields
 from domain.imports.engine import KindChunk, NumberedCells, Row, Spec, checked_custom_fields
 from domain.imports.file_keys import FileKeys, first_given, given_of, plain
 from domain.imports.headers import ALIASES
-from domain.imports.links import LINK_FIELDS, CustomerLinks
+from domain.imports.links import CustomerLinks
 from domain.imports.matches import Found, Given, label, remember, resolve
 from domain.imports.values import parse_yes_no
 from domain.sql import any_of, fetch, for_update, list_parameter, placeholder
@@ -293,7 +293,6 @@ SPEC = Spec(
     entity=CustomFieldEntity.CONTACT,
     open=_open,
     growing=("contact",),
-    every_row_needs=(LINK_FIELDS,),
     new_record_needs=(("name",),),
     linked=True,
     shown={"phone_normalized": "phone", "is_primary": "isPrimary"},

@@ -247,36 +247,34 @@ async def _open(
 async def _open_checked(
     checked: CheckedCustomerRows, mode: ImportMode, match_on: list[str], file: FileKeys | None
 ) -> _Chunk:
+    chunk = _Chunk(checked, match_on)
+    ids: list[int] = []  # stored customers a dry run's earlier rows gave a key
+    if file is not None:
+        ids = await file.find((name, key) for name, keys in checked.wanted.items() for key in keys)
     # Rows that match are changed (but in CREATE mode): locked as they are read, so that an
     # edit committed meanwhile is not overwritten by the custom fields merged into here.
-    found_by_file: list[int] = []  # stored customers a dry run's earlier rows gave a key
+    await chunk.load(ids, lock=mode != ImportMode.CREATE)
+    await _load_contacts(chunk.targets)
     if file is not None:
-        found_by_file = await file.find(
-            (name, key) for name, keys in checked.wanted.items() for key in keys
-        )
-    targets, index, by_external_id = await _load_matches(
-        checked.viewer, checked.wanted, match_on, found_by_file, lock=mode != ImportMode.CREATE
-    )
-    await _load_contacts(targets)
-    if file is not None:
-        await _load_file(file, match_on, targets, index, by_external_id)
-    return _Chunk(checked, match_on, targets, index, by_external_id)
+        await chunk.load_file(file)
+    return chunk
 
 
 class _Chunk(KindChunk[_Target]):
-    def __init__(
-        self,
-        checked: CheckedCustomerRows,
-        match_on: list[str],
-        targets: dict[int, _Target],
-        index: dict[str, dict[str, list[_Target]]],
-        by_external_id: dict[str, _Target],
-    ) -> None:
+    def __init__(self, checked: CheckedCustomerRows, match_on: list[str]) -> None:
         super().__init__(SPEC, list(checked.rows))
-        self.checked, self.match_on, self.targets = checked, match_on, targets
-        self.index, self.by_external_id = index, by_external_id
+        self.checked, self.match_on = checked, match_on
+        self.targets: dict[int, _Target] = {}  # the stored customers rows may be, by id
+        # match field → key → every customer holding it (several: ambiguous), oldest first
+        self.index: dict[str, dict[str, list[_Target]]] = {name: {} for name in MATCH_FIELDS}
+        self.by_external_id: dict[str, _Target] = {}  # also what keeps new ones free
         self.created: list[_Target] = []
         self.landed: dict[int, _Target] = {}  # by id(): what the chunk leaves for later ones
+
+    def _hold(self, name: str, key: str, target: _Target) -> None:
+        held = self.index[name].setdefault(key, [])
+        if all(other is not target for other in held):
+            held.append(target)
 
     def _holders(self, name: str, key: Hashable) -> list[_Target]:
         return self.index[name].get(key, _NONE) if isinstance(key, str) else _NONE
@@ -311,16 +309,10 @@ class _Chunk(KindChunk[_Target]):
         remember(target.given, row.number, row.values, row.custom)
         self.landed[id(target)] = target
         target.keys.update(row.keys)
-        index = self.index
         for name in self.match_on:  # the only fields rows are matched by
             key = row.keys.get(name)
-            if key is None:
-                continue
-            held = index[name].get(key)
-            if held is None:
-                index[name][key] = [target]
-            elif all(other is not target for other in held):
-                held.append(target)
+            if key is not None:
+                self._hold(name, key, target)
         if target.external_id is not None:
             self.by_external_id.setdefault(target.external_id, target)
         return is_new
@@ -331,6 +323,94 @@ class _Chunk(KindChunk[_Target]):
 
     def keep(self, file: FileKeys) -> None:
         _keep(file, self.landed.values())
+
+    async def load(self, ids: list[int], *, lock: bool) -> None:
+        """The stored customers the rows may match or collide with, each key with every
+        customer holding it: one query per field, `lock`ing them (FOR UPDATE on PostgreSQL;
+        SQLite has one writer) until the chunk commits; and those of `ids` (a dry run's
+        earlier chunks would have given them one of the keys)."""
+        wanted = self.checked.wanted | {"id": set(ids)}
+        lookups = {name for name in self.match_on if wanted[name]}
+        if wanted["externalId"]:
+            lookups.add("externalId")  # a new external id must not be taken
+        if ids:
+            lookups.add("id")
+        targets, index = self.targets, self.index
+        db = Customer._meta.db
+        for name in (*MATCH_FIELDS, "id"):
+            if name not in lookups:
+                continue
+            expression, sql_type = _MATCH_COLUMNS[name]
+            # ORDER BY "id": PostgreSQL locks rows in the order it returns them, so two
+            # chunks (two imports at once) that lock the same customers take them in the
+            # same order and one waits for the other, never each for the other. That holds
+            # per lookup: across two lookups (external id, then e-mail…) two chunks can
+            # still each hold what the other's next one wants; PostgreSQL then ends one,
+            # whose run is retried at its checkpoint.
+            found = await sql.fetch(
+                db,
+                'SELECT "id", "external_id", "email", "phone_normalized", "name", '
+                f'"custom_fields" FROM "customer" WHERE "workspace_id" = {sql.placeholder(db, 1)} '
+                f'AND {sql.any_of(db, expression, 2, sql_type)} ORDER BY "id"'
+                + sql.for_update(db, lock),
+                [self.checked.viewer.workspace_id, sql.list_parameter(db, sorted(wanted[name]))],
+            )
+            for pk, external_id, email, phone, customer_name, custom_fields in found:
+                target = targets.get(pk)
+                if target is None:
+                    if isinstance(custom_fields, str):
+                        custom_fields = json.loads(custom_fields)
+                    target = targets[pk] = _Target(
+                        {}, custom_fields or {}, external_id, stored=pk, name=customer_name
+                    )
+                    keys = {
+                        "externalId": external_id,
+                        "email": email,
+                        "phone": phone,
+                        "name": (customer_name or "").lower(),
+                    }
+                    target.keys = {field: key for field, key in keys.items() if key}
+                key = target.keys.get(name)
+                if key is not None:
+                    index[name].setdefault(key, []).append(target)  # oldest first
+        # External ids are unique per workspace: one customer each.
+        self.by_external_id = {key: held[0] for key, held in index["externalId"].items()}
+        if "externalId" not in self.match_on:
+            index["externalId"] = {}
+
+    async def load_file(self, file: FileKeys) -> None:
+        """What earlier chunks of the file did to the customers the rows may be: what their
+        rows gave them (and their contacts), the row that created them; in a dry run, also
+        what they would have changed, and the customers they would have created, found by
+        the keys they would hold (see `file_keys`)."""
+        await file.load(self.targets)
+        for pk, target in self.targets.items():
+            row, state = file.of(pk)
+            if state is not None:
+                target.row = row
+                stored_keys = dict(target.keys)
+                _load_state(target, state, file.dry_run)
+                if file.dry_run:
+                    self._reindex(target, stored_keys)
+        for row, state in file.would_create():
+            target = _Target({}, {}, None, listed=True, row=row)
+            _load_state(target, state, dry_run=True)
+            self._reindex(target, {})
+
+    def _reindex(self, target: _Target, before: dict[str, str]) -> None:
+        """A dry run's customer under the keys earlier chunks would have left it, not those
+        it had `before` (as stored, or none: one they would have created)."""
+        for name in MATCH_FIELDS:
+            old, new = before.get(name), target.keys.get(name)
+            if old == new:
+                continue
+            held = self.index[name].get(old) if old is not None else None
+            if held is not None and target in held:
+                held.remove(target)
+            if new is not None and name in self.match_on:
+                self._hold(name, new, target)
+        if target.external_id is not None:
+            self.by_external_id.setdefault(target.external_id, target)
 
 
 def _load_state(target: _Target, state: dict[str, Any], dry_run: bool) -> None:
@@ -357,56 +437,6 @@ def _load_state(target: _Target, state: dict[str, Any], dry_run: bool) -> None:
         kept = by_id.get(contact.stored)
         if kept is not None:
             contact.row, contact.given = kept["row"], given_of(kept)
-
-
-async def _load_file(
-    file: FileKeys,
-    match_on: list[str],
-    targets: dict[int, _Target],
-    index: dict[str, dict[str, list[_Target]]],
-    by_external_id: dict[str, _Target],
-) -> None:
-    """What earlier chunks of the file did to the customers the rows may be: what their
-    rows gave them (and their contacts), the row that created them; in a dry run, also
-    what they would have changed, and the customers they would have created, found by
-    the keys they would hold (see `file_keys`)."""
-    await file.load(targets)
-    for pk, target in targets.items():
-        row, state = file.of(pk)
-        if state is not None:
-            target.row = row
-            stored_keys = dict(target.keys)
-            _load_state(target, state, file.dry_run)
-            if file.dry_run:
-                _reindex(target, stored_keys, match_on, index, by_external_id)
-    for row, state in file.would_create():
-        target = _Target({}, {}, None, listed=True, row=row)
-        _load_state(target, state, dry_run=True)
-        _reindex(target, {}, match_on, index, by_external_id)
-
-
-def _reindex(
-    target: _Target,
-    before: dict[str, str],
-    match_on: list[str],
-    index: dict[str, dict[str, list[_Target]]],
-    by_external_id: dict[str, _Target],
-) -> None:
-    """A dry run's customer under the keys earlier chunks would have left it, not those
-    it had `before` (as stored, or none: one they would have created)."""
-    for name in MATCH_FIELDS:
-        old, new = before.get(name), target.keys.get(name)
-        if old == new:
-            continue
-        held = index[name].get(old) if old is not None else None
-        if held is not None and target in held:
-            held.remove(target)
-        if new is not None and name in match_on:
-            now = index[name].setdefault(new, [])
-            if target not in now:
-                now.append(target)
-    if target.external_id is not None:
-        by_external_id.setdefault(target.external_id, target)
 
 
 def _keep(file: FileKeys, landed: Iterable[_Target]) -> None:
@@ -458,70 +488,6 @@ _MATCH_COLUMNS = {
     "name": ('LOWER("name")', "TEXT"),
     "id": ('"id"', "BIGINT"),
 }
-
-
-async def _load_matches(
-    viewer: Viewer,
-    wanted: dict[str, set[str]],
-    match_on: list[str],
-    ids: list[int],
-    *,
-    lock: bool,
-) -> tuple[dict[int, _Target], dict[str, dict[str, list[_Target]]], dict[str, _Target]]:
-    """The stored customers the rows may match or collide with, each key with every
-    customer holding it (several: ambiguous): one query per field, `lock`ing them (FOR
-    UPDATE on PostgreSQL; SQLite has one writer) until the chunk commits; and those of
-    `ids` (a dry run's earlier chunks would have given them one of the keys)."""
-    wanted = wanted | {"id": set(ids)}
-    lookups = {name for name in match_on if wanted[name]}
-    if wanted["externalId"]:
-        lookups.add("externalId")  # a new external id must not be taken
-    if ids:
-        lookups.add("id")
-    targets: dict[int, _Target] = {}
-    index: dict[str, dict[str, list[_Target]]] = {name: {} for name in MATCH_FIELDS}
-    db = Customer._meta.db
-    for name in (*MATCH_FIELDS, "id"):
-        if name not in lookups:
-            continue
-        expression, sql_type = _MATCH_COLUMNS[name]
-        # ORDER BY "id": PostgreSQL locks rows in the order it returns them, so two chunks
-        # (two imports at once) that lock the same customers take them in the same order
-        # and one waits for the other, never each for the other. That holds per lookup:
-        # across two lookups (external id, then e-mail…) two chunks can still each hold
-        # what the other's next one wants; PostgreSQL then ends one, whose run is retried
-        # at its checkpoint.
-        found = await sql.fetch(
-            db,
-            'SELECT "id", "external_id", "email", "phone_normalized", "name", "custom_fields" '
-            f'FROM "customer" WHERE "workspace_id" = {sql.placeholder(db, 1)} '
-            f'AND {sql.any_of(db, expression, 2, sql_type)} ORDER BY "id"'
-            + sql.for_update(db, lock),
-            [viewer.workspace_id, sql.list_parameter(db, sorted(wanted[name]))],
-        )
-        for pk, external_id, email, phone, customer_name, custom_fields in found:
-            target = targets.get(pk)
-            if target is None:
-                if isinstance(custom_fields, str):
-                    custom_fields = json.loads(custom_fields)
-                target = targets[pk] = _Target(
-                    {}, custom_fields or {}, external_id, stored=pk, name=customer_name
-                )
-                keys = {
-                    "externalId": external_id,
-                    "email": email,
-                    "phone": phone,
-                    "name": (customer_name or "").lower(),
-                }
-                target.keys = {field: key for field, key in keys.items() if key}
-            key = target.keys.get(name)
-            if key is not None:
-                index[name].setdefault(key, []).append(target)  # oldest first
-    # External ids are unique per workspace: one customer each.
-    by_external_id = {key: held[0] for key, held in index["externalId"].items()}
-    if "externalId" not in match_on:
-        index["externalId"] = {}
-    return targets, index, by_external_id
 
 
 async def _load_contacts(targets: dict[int, _Target]) -> None:

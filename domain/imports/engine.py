@@ -37,12 +37,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from tortoise.models import Model
 
+from domain.bulk_sql import allocate_ids, insert_rows
 from domain.custom_fields import Definitions, clean_custom_fields
 from domain.errors import ErrorCode, Problems
+from domain.exact_updates import set_columns
 from domain.imports.cells import (
     Cells,
     ChunkResult,
@@ -52,7 +55,7 @@ from domain.imports.cells import (
     skipped_by_mode,
 )
 from domain.imports.file_keys import FileKeys, keep_records, load_records
-from domain.imports.links import LinkedCustomer
+from domain.imports.links import LINK_FIELDS, LinkedCustomer
 from domain.imports.matches import Found, Given, Matches, Record, overwrites
 from domain.viewer import Viewer
 from models.enums import CustomFieldEntity, ImportKind, ImportMode
@@ -135,6 +138,30 @@ class Opener(Protocol):
     ) -> Awaitable[KindChunk[Any] | None]: ...
 
 
+class CheckedRows(Protocol):
+    """A chunk's rows made ready for its transaction (checked ahead, when the kind can)."""
+
+    async def apply(
+        self, *, mode: ImportMode, match_on: list[str], file: FileKeys | None = None
+    ) -> ChunkResult: ...
+
+
+@dataclass
+class _Unchecked:
+    """The rows of a kind that checks them inside the transaction."""
+
+    spec: Spec
+    viewer: Viewer
+    rows: NumberedCells
+
+    async def apply(
+        self, *, mode: ImportMode, match_on: list[str], file: FileKeys | None = None
+    ) -> ChunkResult:
+        return await self.spec.apply(
+            self.viewer, self.rows, mode=mode, match_on=match_on, file=file
+        )
+
+
 @dataclass(frozen=True)
 class Spec:
     """An import kind, declared: see the module docstring."""
@@ -148,8 +175,7 @@ class Spec:
     entity: CustomFieldEntity | None  # of its custom fields, if it has them
     open: Opener  # parses a chunk's rows and loads what they name
     growing: tuple[str, ...]  # the tables it grows (their statistics refreshed)
-    # Column groups (one of each) every row needs, and those a new record needs.
-    every_row_needs: tuple[tuple[str, ...], ...] = ()
+    # Column groups (one of each) a new record needs.
     new_record_needs: tuple[tuple[str, ...], ...] = ()
     # A match field → the columns it needs beside itself.
     matched_with: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -157,7 +183,18 @@ class Spec:
     shown: Mapping[str, str] = field(default_factory=dict)  # column → field, in row errors
     not_compared: tuple[str, ...] = ()  # columns later rows may give otherwise
     # Rows checked before the chunk's transaction (`commits.prepare_chunk`), if it can.
-    check: Callable[[Viewer, NumberedCells], Awaitable[Any]] | None = None
+    check: Callable[[Viewer, NumberedCells], Awaitable[CheckedRows]] | None = None
+
+    async def prepare(self, viewer: Viewer, rows: NumberedCells) -> CheckedRows:
+        """The rows made ready for their transaction: checked now, when the kind can."""
+        if self.check is None:
+            return _Unchecked(self, viewer, rows)
+        return await self.check(viewer, rows)
+
+    @property
+    def every_row_needs(self) -> tuple[tuple[str, ...], ...]:
+        """Column groups (one of each) every row needs: its customer's, when linked."""
+        return (LINK_FIELDS,) if self.linked else ()
 
     def check_match_on(self, match_on: list[str]) -> None:
         unknown = [name for name in match_on if name not in self.match_fields]
@@ -257,6 +294,7 @@ class RecordChunk(KindChunk[RC]):
     (which a new or changed record must not take from another) and by one key field."""
 
     matches: Matches[RC, Any]
+    viewer: Viewer
 
     def find(self, row: Row, match_on: list[str]) -> Found[RC]:
         key = row.keys.get(self.matches.key_field)
@@ -287,6 +325,27 @@ class RecordChunk(KindChunk[RC]):
     def keep(self, file: FileKeys) -> None:
         keep_records(file, self.matches)
 
+    async def write_records(self, model: type[Model], now: datetime, **also: Any) -> None:
+        """Inserts the records rows created; sets the columns rows changed of the stored
+        ones they matched (and, when there are any, the columns `also`)."""
+        db = model._meta.db
+        created = self.matches.created
+        if created:
+            for pk, record in zip(
+                await allocate_ids(db, model, len(created)), created, strict=True
+            ):
+                record.values["id"] = pk
+                record.values["workspace_id"] = self.viewer.workspace_id
+            await insert_rows(db, model, [record.values for record in created], now)
+        matched = self.matches.records()
+        changed = {r.stored: r for r in matched if r.stored is not None and r.changed}
+        columns = sorted({column for record in changed.values() for column in record.changed})
+        await set_columns(
+            model,
+            {pk: record.values | also for pk, record in changed.items()},
+            [*columns, *also] if columns else [],
+        )
+
 
 async def record_matches(
     file: FileKeys | None,
@@ -304,10 +363,3 @@ async def record_matches(
     if file is not None:
         would_create = await load_records(file, model, stored, make)
     return Matches(key_field, key_of, [*stored.values(), *would_create], what=what, name_of=name_of)
-
-
-def new_record(viewer: Viewer, records: list[RC], ids: list[int]) -> None:
-    """Gives the records the chunk creates their ids and workspace."""
-    for pk, record in zip(ids, records, strict=True):
-        record.values["id"] = pk
-        record.values["workspace_id"] = viewer.workspace_id

@@ -34,7 +34,6 @@ import orjson
 from tortoise.models import Model
 
 from domain.bulk_sql import insert_rows
-from domain.imports.jobs import FINISHED
 from domain.imports.matches import Given, Matches, Record
 from domain.sql import any_of, fetch, list_parameter, placeholder
 from models import ImportFileKey, ImportJob
@@ -264,6 +263,9 @@ async def forget(job_id: int) -> None:
 async def forget_finished() -> int:
     """The lines of every finished job, should any be left (a job finishes and forgets in
     one transaction; this sweeps up after any other way a job may come to finish)."""
+    # Imported here: `jobs` reads the kinds' registry, whose kinds keep their files' keys here.
+    from domain.imports.jobs import FINISHED
+
     finished = ImportJob.filter(status__in=FINISHED, file_keys__id__isnull=False).distinct()
     jobs = await finished.values_list("id", flat=True)
     if jobs:

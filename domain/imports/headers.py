@@ -30,6 +30,8 @@ from models.enums import ImportKind
 
 Aliases = dict[str, tuple[str, ...]]
 
+CUSTOM_FIELD_PREFIX = "customFields."
+
 
 def header_key(header: str) -> str:
     """A header as compared: full-width folded, case-folded, only letters and digits kept.
@@ -349,12 +351,3 @@ ALIASES: dict[ImportKind, Aliases] = {
     ImportKind.ACTIVITIES: _ACTIVITIES,
     ImportKind.OPPORTUNITIES: _OPPORTUNITIES,
 }
-
-
-def fields_by_key(kind: ImportKind) -> dict[str, str]:
-    """header key → field of `kind`, each field's own name among its headers."""
-    return {
-        header_key(alias): field
-        for field, aliases in ALIASES[kind].items()
-        for alias in (field, *aliases)
-    }

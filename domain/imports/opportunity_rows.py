@@ -16,22 +16,20 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.bulk_sql import allocate_ids, insert_rows, python_values
+from domain.bulk_sql import insert_rows, python_values
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.errors import ErrorCode, Problems
-from domain.exact_updates import set_columns
 from domain.imports.cells import Cells, given, typed_custom_fields
 from domain.imports.engine import (
     NumberedCells,
     RecordChunk,
     Row,
     Spec,
-    new_record,
     record_matches,
 )
 from domain.imports.file_keys import FileKeys
 from domain.imports.headers import ALIASES
-from domain.imports.links import LINK_FIELDS, CustomerLinks, Members
+from domain.imports.links import CustomerLinks, Members
 from domain.imports.matches import Matches, Record
 from domain.imports.moments import parse_day
 from domain.imports.values import parse_amount, parse_percentage
@@ -443,19 +441,9 @@ class _Chunk(RecordChunk[_Deal]):
         return super().land(row, target, changes)
 
     async def write(self) -> None:
-        db = Opportunity._meta.db
-        viewer, now, created = self.viewer, self.now, self.matches.created
-        if created:
-            new_record(viewer, created, await allocate_ids(db, Opportunity, len(created)))
-            await insert_rows(db, Opportunity, [deal.values for deal in created], now)
-        matched = self.matches.records()
-        changed = {d.stored: d for d in matched if d.stored is not None and d.changed}
-        columns = sorted({column for deal in changed.values() for column in deal.changed})
-        await set_columns(
-            Opportunity,
-            {pk: deal.values | {"updated_at": now} for pk, deal in changed.items()},
-            [*columns, "updated_at"] if columns else [],
-        )
+        viewer, now = self.viewer, self.now
+        await self.write_records(Opportunity, now, updated_at=now)
+        db = StageChange._meta.db
         await insert_rows(
             db,
             StageChange,
@@ -486,7 +474,6 @@ SPEC = Spec(
     entity=CustomFieldEntity.OPPORTUNITY,
     open=_open,
     growing=("opportunity", "stage_change"),
-    every_row_needs=(LINK_FIELDS,),
     new_record_needs=(("name",),),
     linked=True,
     shown={
