@@ -37,7 +37,7 @@ from domain.imports.engine import (
     record_matches,
 )
 from domain.imports.file_keys import FileKeys
-from domain.imports.headers import ALIASES
+from domain.imports.headers import CUSTOMER_LINK_WITH_PHONE, Aliases
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
 from domain.imports.matches import Matches, Record
 from domain.imports.moments import parse_instant
@@ -395,11 +395,87 @@ async def _write_follow_ups(viewer: Viewer, follow_ups: _FollowUps, now: datetim
     )
 
 
+# Each field → the headers it is recognised by, beside its own name (see `headers`).
+_FIELDS: Aliases = {
+    "kind": (
+        "类型",
+        "方式",
+        "跟进方式",
+        "跟进类型",
+        "活动类型",
+        "kind",
+        "type",
+        "activity type",
+        "activity - type",
+    ),
+    "occurredAt": (
+        "时间",
+        "日期",
+        "跟进时间",
+        "跟进日期",
+        "发生时间",
+        "活动时间",
+        "occurred at",
+        "date",
+        "time",
+        "when",
+        "activity date",
+        "activity - due date",
+    ),
+    "content": (
+        "内容",
+        "沟通内容",
+        "跟进内容",
+        "跟进记录",
+        "客户反馈",
+        "备注",
+        "content",
+        "notes",
+        "note",
+        "summary",
+        "description",
+        "comments",
+        "activity - note",
+    ),
+    "nextFollowUpAt": (
+        "下次跟进时间",
+        "下次跟进日期",
+        "下次跟进",
+        "next follow up",
+        "next follow up at",
+        "follow up at",
+    ),
+    "contact": ("联系人", "contact", "contact name", "contact person", "activity - contact person"),
+    "author": (
+        "跟进人",
+        "负责人",
+        "销售",
+        "author",
+        "owner",
+        "rep",
+        "assigned to",
+        "activity owner",
+        "activity - assigned to user",
+    ),
+    "opportunity": ("商机", "商机名称", "opportunity", "opportunity name", "deal", "deal - title"),
+    "externalId": (
+        "外部编号",
+        "活动编号",
+        "编号",
+        "external id",
+        "id",
+        "activity id",
+        "activity - id",
+    ),
+    **CUSTOMER_LINK_WITH_PHONE,
+}
+
+
 SPEC = Spec(
     kind=ImportKind.ACTIVITIES,
     record="activity",
     a_record="an activity",
-    fields=ALIASES[ImportKind.ACTIVITIES],
+    fields=_FIELDS,
     # An activity's "content" is its natural key: the same customer, kind, occurredAt and
     # content.
     match_fields=("externalId", "content"),

@@ -30,7 +30,7 @@ from domain.errors import ErrorCode, Problems
 from domain.imports.cells import ROW, Cells, given, typed_custom_fields
 from domain.imports.engine import KindChunk, NumberedCells, Row, Spec, checked_custom_fields
 from domain.imports.file_keys import FileKeys, first_given, given_of, plain
-from domain.imports.headers import ALIASES
+from domain.imports.headers import CUSTOMER_LINK, EMAIL, NOTES, PHONE, TITLE, Aliases
 from domain.imports.links import CustomerLinks
 from domain.imports.matches import Found, Given, label, remember, resolve
 from domain.imports.values import parse_yes_no
@@ -282,11 +282,32 @@ def _changed(contact: _Contact, state: dict[str, Any]) -> None:
     contact.name = state["name"]
 
 
+# Each field → the headers it is recognised by, beside its own name (see `headers`).
+_FIELDS: Aliases = {
+    "name": (
+        "姓名",
+        "联系人",
+        "联系人姓名",
+        "name",
+        "contact",
+        "contact name",
+        "full name",
+        "person name",
+    ),
+    "phone": (*PHONE, "联系人电话", "联系人手机", "person phone"),
+    "email": (*EMAIL, "联系人邮箱", "person email"),
+    "title": (*TITLE, "position", "person job title"),
+    "isPrimary": ("主联系人", "是否主联系人", "primary", "is primary", "primary contact"),
+    "notes": NOTES,
+    **CUSTOMER_LINK,
+}
+
+
 SPEC = Spec(
     kind=ImportKind.CONTACTS,
     record="contact",
     a_record="a contact",
-    fields=ALIASES[ImportKind.CONTACTS],
+    fields=_FIELDS,
     # A contact is matched within its customer.
     match_fields=("email", "phone", "name"),
     default_match_on=("email", "phone"),

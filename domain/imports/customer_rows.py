@@ -39,7 +39,7 @@ from domain.errors import ErrorCode, Problem, Problems
 from domain.imports.cells import ROW, ChunkResult, check_external_id, typed_custom_fields
 from domain.imports.engine import KindChunk, NumberedCells, Row, Spec, land_rows
 from domain.imports.file_keys import FileKeys, first_given, given_of, plain
-from domain.imports.headers import ALIASES
+from domain.imports.headers import EMAIL, NOTES, PHONE, TITLE, Aliases
 from domain.imports.links import Members
 from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
 from domain.imports.values import parse_kind, split_tags
@@ -725,11 +725,103 @@ async def _write(
     await bulk_sql.update_rows(db, Contact, contact_changes, now)
 
 
+# Each field → the headers it is recognised by, beside its own name (see `headers`).
+_FIELDS: Aliases = {
+    "name": (
+        "客户名称",
+        "公司名称",
+        "企业名称",
+        "单位名称",
+        "客户全称",
+        "名称",
+        "客户",
+        "公司",
+        "name",
+        "company",
+        "company name",
+        "customer",
+        "customer name",
+        "account name",
+        "organization",
+        "organization name",
+        "organisation name",
+    ),
+    "kind": ("类型", "客户性质", "type", "kind", "customer type"),
+    "phone": (*PHONE, "座机", "公司电话", "organization phone"),
+    "email": (*EMAIL, "邮件"),
+    "website": (
+        "网址",
+        "网站",
+        "官网",
+        "公司网址",
+        "website",
+        "website url",
+        "url",
+        "domain",
+        "company domain name",
+    ),
+    "industry": ("行业", "所属行业", "industry"),
+    "leadSource": (
+        "线索来源",
+        "客户来源",
+        "来源",
+        "lead source",
+        "source",
+        "original source",
+        "organization source",
+    ),
+    "tags": ("标签", "tags", "labels", "organization labels"),
+    "externalId": (
+        "外部编号",
+        "客户编号",
+        "客户代码",
+        "客户id",
+        "编号",
+        "external id",
+        "id",
+        "record id",
+        "company id",
+        "account id",
+        "account number",
+        "organization id",
+        "customer id",
+    ),
+    "owner": (
+        "负责人",
+        "客户负责人",
+        "销售负责人",
+        "owner",
+        "contact owner",
+        "company owner",
+        "account owner",
+        "organization owner",
+    ),
+    "notes": NOTES,
+    "contact.name": (
+        "联系人",
+        "联系人姓名",
+        "contact",
+        "contact name",
+        "contact person",
+        "person name",
+    ),
+    "contact.phone": (
+        "联系人电话",
+        "联系人手机",
+        "contact phone",
+        "contact mobile",
+        "person phone",
+    ),
+    "contact.email": ("联系人邮箱", "contact email", "person email"),
+    "contact.title": (*TITLE, "contact title", "person job title"),
+}
+
+
 SPEC = Spec(
     kind=ImportKind.CUSTOMERS,
     record="customer",
     a_record="a customer",
-    fields=ALIASES[ImportKind.CUSTOMERS],
+    fields=_FIELDS,
     match_fields=("externalId", "email", "phone", "name"),
     default_match_on=("externalId", "email", "phone"),
     entity=CustomFieldEntity.CUSTOMER,

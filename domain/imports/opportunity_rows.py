@@ -28,7 +28,7 @@ from domain.imports.engine import (
     record_matches,
 )
 from domain.imports.file_keys import FileKeys
-from domain.imports.headers import ALIASES
+from domain.imports.headers import CUSTOMER_LINK_WITH_PHONE, Aliases
 from domain.imports.links import CustomerLinks, Members
 from domain.imports.matches import Matches, Record
 from domain.imports.moments import parse_day
@@ -463,11 +463,63 @@ class _Chunk(RecordChunk[_Deal]):
         )
 
 
+# Each field → the headers it is recognised by, beside its own name (see `headers`).
+_FIELDS: Aliases = {
+    "name": (
+        "商机名称",
+        "机会名称",
+        "项目名称",
+        "商机",
+        "名称",
+        "name",
+        "opportunity",
+        "opportunity name",
+        "deal",
+        "deal name",
+        "deal - title",
+    ),
+    "pipeline": ("销售流程", "流程", "pipeline", "deal - pipeline"),
+    "stage": ("阶段", "销售阶段", "商机阶段", "stage", "deal stage", "deal - stage"),
+    "amount": ("金额", "商机金额", "预计金额", "amount", "value", "deal - value"),
+    "currency": ("币种", "货币", "currency", "deal - currency", "opportunity currency"),
+    "expectedCloseDate": (
+        "预计成交日期",
+        "预计成交时间",
+        "预计签单日期",
+        "expected close date",
+        "close date",
+        "deal - expected close date",
+    ),
+    "owner": ("负责人", "销售", "owner", "deal owner", "opportunity owner", "deal - owner"),
+    "probability": (
+        "赢率",
+        "成交概率",
+        "概率",
+        "probability",
+        "probability (%)",
+        "win probability",
+        "deal - probability",
+    ),
+    "externalId": (
+        "外部编号",
+        "商机编号",
+        "编号",
+        "external id",
+        "id",
+        "record id",
+        "opportunity id",
+        "deal id",
+        "deal - id",
+    ),
+    **CUSTOMER_LINK_WITH_PHONE,
+}
+
+
 SPEC = Spec(
     kind=ImportKind.OPPORTUNITIES,
     record="deal",
     a_record="an opportunity",
-    fields=ALIASES[ImportKind.OPPORTUNITIES],
+    fields=_FIELDS,
     # An opportunity's "name" is the same customer and name in the same pipeline.
     match_fields=("externalId", "name"),
     default_match_on=("externalId", "name"),
