@@ -182,7 +182,7 @@ class _Related:
 
 async def _load_matches(
     viewer: Viewer, parsed: list[Row], match_on: list[str], file: FileKeys | None
-) -> Matches[_Activity, NaturalKey]:
+) -> Matches[_Activity]:
     """The stored activities rows may match: by external id (also to keep new ones free)
     and, when matching on "content", by natural key. One query each."""
     external_ids = sorted(
@@ -212,8 +212,7 @@ async def _load_matches(
         Activity,
         stored,
         _Activity,
-        "content",
-        _Activity.natural_key,
+        lambda activity: {"content": activity.natural_key()},
         "activity",
         lambda a: (a.values["content"] or "")[:60],
     )
@@ -283,7 +282,7 @@ class _Chunk(RecordChunk[_Activity]):
         rows: list[Row],
         viewer: Viewer,
         related: _Related,
-        matches: Matches[_Activity, NaturalKey],
+        matches: Matches[_Activity],
     ) -> None:
         super().__init__(SPEC, rows)
         self.viewer, self.related, self.matches = viewer, related, matches

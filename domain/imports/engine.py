@@ -56,7 +56,7 @@ from domain.imports.cells import (
 )
 from domain.imports.file_keys import FileKeys, keep_records, load_records
 from domain.imports.links import LINK_FIELDS, LinkedCustomer
-from domain.imports.matches import Found, Given, Matches, Record, overwrites
+from domain.imports.matches import Found, Given, Keys, Matches, Record, overwrites
 from domain.viewer import Viewer
 from models.enums import CustomFieldEntity, ImportKind, ImportMode
 
@@ -293,12 +293,11 @@ class RecordChunk(KindChunk[RC]):
     """A kind whose records are `matches.Record`s held by a `Matches` index: by external id
     (which a new or changed record must not take from another) and by one key field."""
 
-    matches: Matches[RC, Any]
+    matches: Matches[RC]
     viewer: Viewer
 
     def find(self, row: Row, match_on: list[str]) -> Found[RC]:
-        key = row.keys.get(self.matches.key_field)
-        return self.matches.find(match_on, row.values.get("external_id"), key)
+        return self.matches.find(match_on, row.values.get("external_id"), row.keys)
 
     def changes(self, row: Row, target: RC, problems: Problems) -> dict[str, Any]:
         """The columns the row gives otherwise than `target` holds them; a record of another
@@ -352,14 +351,16 @@ async def record_matches(
     model: type[Model],
     stored: dict[int, RC],
     make: Callable[[dict[str, Any]], RC],
-    key_field: str,
-    key_of: Callable[[RC], Any],
+    keys_of: Callable[[RC], Keys],
     what: str,
     name_of: Callable[[RC], str | None],
-) -> Matches[RC, Any]:
+    *,
+    moves_keys: bool = False,
+) -> Matches[RC]:
     """The `Matches` of the `stored` records, and of those a dry run's earlier chunks would
     have created (with what earlier chunks' rows gave each: `file_keys`)."""
     would_create: list[RC] = []
     if file is not None:
         would_create = await load_records(file, model, stored, make)
-    return Matches(key_field, key_of, [*stored.values(), *would_create], what=what, name_of=name_of)
+    records = [*stored.values(), *would_create]
+    return Matches(keys_of, records, what=what, name_of=name_of, moves_keys=moves_keys)

@@ -208,18 +208,6 @@ def _typed(model: type[Model], values: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _record_keys(matches: Matches[R, Any], record: R) -> list[tuple[str, Hashable]]:
-    return [
-        ("externalId", record.values["external_id"]),
-        (matches.key_field, matches.key_of(record)),
-    ]
-
-
-async def find_records(file: FileKeys | None, keys: Iterable[tuple[str, Hashable]]) -> list[int]:
-    """`FileKeys.find` (the ids of stored records for the chunk to load), when there is a file."""
-    return [] if file is None else await file.find(keys)
-
-
 async def load_records(
     file: FileKeys,
     model: type[Model],
@@ -245,14 +233,15 @@ async def load_records(
     return would_create
 
 
-def keep_records(file: FileKeys, matches: Matches[R, Any]) -> None:
+def keep_records(file: FileKeys, matches: Matches[R]) -> None:
     """What the chunk's rows did to each record they landed on, for later chunks."""
     for record in matches.landed.values():
         state: dict[str, Any] = {"given": first_given(record.given)}
         if file.dry_run:
             state["values"] = plain(record.values)
         written = record.stored or (None if file.dry_run else record.values["id"])
-        file.keep(written, record.row, _record_keys(matches, record), state)
+        keys = [("externalId", record.values.get("external_id")), *matches.keys_of(record).items()]
+        file.keep(written, record.row, keys, state)
 
 
 async def forget(job_id: int) -> None:

@@ -248,7 +248,7 @@ async def _open(
 
 async def _load_matches(
     viewer: Viewer, parsed: list[_Parsed], match_on: list[str], file: FileKeys | None, *, lock: bool
-) -> Matches[_Deal, NameKey]:
+) -> Matches[_Deal]:
     """The stored deals rows may match: by external id (also to keep new ones free) and,
     when matching on "name", the linked customers' deals, in one query; then what the
     checks of an update need, for those deals only: checklist ticks, quoted lines.
@@ -284,7 +284,13 @@ async def _load_matches(
         for line in lines:
             deals[line["opportunity_id"]].line_currencies.append(line["product__currency"])
     return await record_matches(
-        file, Opportunity, deals, _Deal, "name", _Deal.name_key, "deal", lambda d: d.values["name"]
+        file,
+        Opportunity,
+        deals,
+        _Deal,
+        lambda deal: {"name": deal.name_key()},
+        "deal",
+        lambda deal: deal.values["name"],
     )
 
 
@@ -335,7 +341,7 @@ class _Chunk(RecordChunk[_Deal]):
         process: _SalesProcess,
         definitions: Definitions,
         default_currency: str,
-        matches: Matches[_Deal, NameKey],
+        matches: Matches[_Deal],
     ) -> None:
         super().__init__(SPEC, list(rows))
         self.viewer, self.process, self.definitions = viewer, process, definitions
