@@ -329,7 +329,7 @@ class _Chunk(KindChunk[_Target]):
         customer holding it: one query per field, `lock`ing them (FOR UPDATE on PostgreSQL;
         SQLite has one writer) until the chunk commits; and those of `ids` (a dry run's
         earlier chunks would have given them one of the keys)."""
-        wanted = self.checked.wanted | {"id": set(ids)}
+        wanted: dict[str, set[Any]] = {**self.checked.wanted, "id": set(ids)}
         lookups = {name for name in self.match_on if wanted[name]}
         if wanted["externalId"]:
             lookups.add("externalId")  # a new external id must not be taken
@@ -618,6 +618,7 @@ async def _plan_update(
             )
         elif found.problem is None:
             new_contact = row.creation.contact
+            assert new_contact is not None  # the row names a contact: its creation has one
             problems.extend(row.creation.contact_problems)
             new_contact["is_primary"] = primary_by_default(None, bool(target.contacts))
     if problems.items:
