@@ -60,7 +60,6 @@ from domain.imports.matches import Found, Given, Keys, Matches, Record, overwrit
 from domain.viewer import Viewer
 from models.enums import CustomFieldEntity, ImportKind, ImportMode
 
-T = TypeVar("T")
 NumberedCells = list[tuple[int, Cells]]
 
 
