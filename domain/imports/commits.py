@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from domain.errors import ErrorCode
 from domain.imports.cells import ChunkResult
-from domain.imports.engine import CheckedRows, Spec
+from domain.imports.engine import Applier, CheckedRows, Spec
 from domain.imports.file_keys import FileKeys
 from domain.imports.mapping import ColumnMapping
 from domain.imports.rows import RawRow, RowProblem
@@ -61,6 +61,7 @@ class Chunk:
 async def prepare_chunk(
     viewer: Viewer,
     spec: Spec,
+    apply: Applier,
     mapping: ColumnMapping | None,
     rows: list[tuple[int, RawRow | RowProblem]],
 ) -> Chunk:
@@ -76,7 +77,11 @@ async def prepare_chunk(
             ]
             await asyncio.sleep(0)  # the chunk being committed sends its next statement
     return Chunk(
-        await spec.prepare(viewer, mapped), dict(readable), unreadable, len(rows), rows[-1][0] + 1
+        await spec.prepare(viewer, mapped, apply),
+        dict(readable),
+        unreadable,
+        len(rows),
+        rows[-1][0] + 1,
     )
 
 

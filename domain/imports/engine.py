@@ -145,18 +145,21 @@ class CheckedRows(Protocol):
     ) -> ChunkResult: ...
 
 
+Applier = Callable[..., Awaitable[ChunkResult]]  # `Spec.apply`'s signature
+
+
 @dataclass
 class _Unchecked:
     """The rows of a kind that checks them inside the transaction."""
 
-    spec: Spec
+    apply_rows: Applier
     viewer: Viewer
     rows: NumberedCells
 
     async def apply(
         self, *, mode: ImportMode, match_on: list[str], file: FileKeys | None = None
     ) -> ChunkResult:
-        return await self.spec.apply(
+        return await self.apply_rows(
             self.viewer, self.rows, mode=mode, match_on=match_on, file=file
         )
 
@@ -184,10 +187,13 @@ class Spec:
     # Rows checked before the chunk's transaction (`commits.prepare_chunk`), if it can.
     check: Callable[[Viewer, NumberedCells], Awaitable[CheckedRows]] | None = None
 
-    async def prepare(self, viewer: Viewer, rows: NumberedCells) -> CheckedRows:
-        """The rows made ready for their transaction: checked now, when the kind can."""
+    async def prepare(
+        self, viewer: Viewer, rows: NumberedCells, apply: Applier | None = None
+    ) -> CheckedRows:
+        """The rows made ready for their transaction: checked now, when the kind can; else
+        applied in it by `apply` (by default `Spec.apply`)."""
         if self.check is None:
-            return _Unchecked(self, viewer, rows)
+            return _Unchecked(apply or self.apply, viewer, rows)
         return await self.check(viewer, rows)
 
     @property

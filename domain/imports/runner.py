@@ -27,6 +27,7 @@ from domain.imports.commits import (
     TakenOver,
     prepare_chunk,
 )
+from domain.imports.engine import Applier
 from domain.imports.file_columns import FileColumns
 from domain.imports.file_keys import forget
 from domain.imports.jobs import STALE_AFTER, claim
@@ -48,6 +49,10 @@ CHUNK_SIZE = 1000
 MAX_ATTEMPTS = 3
 # How runs failed that arq cancelled at their timeout, with no chunk committed.
 _OUT_OF_TIME = "each ran out of time reading the file; save it again, or split it"
+
+
+# The applier of each kind's rows the runner calls (a test swaps one for a failing one).
+APPLIERS: dict[ImportKind, Applier] = {kind: spec.apply for kind, spec in SPECS.items()}
 
 
 async def acting_viewer(job: ImportJob) -> Viewer:
@@ -129,7 +134,7 @@ async def run_import(
     job = await claim(job_id, stale_after=stale_after)
     if job is None:
         return None
-    spec = SPECS[job.kind]
+    spec, apply = SPECS[job.kind], APPLIERS[job.kind]
     viewer = await acting_viewer(job)
     columns = FileColumns(
         [(column, field) for column, field in job.mapping or []],
@@ -193,13 +198,13 @@ async def run_import(
                     await asyncio.sleep(0)  # the chunk being committed sends its next statement
                 if len(chunk) >= chunk_size:
                     columns.check_required()
-                    prepared = await prepare_chunk(viewer, spec, columns.mapping, chunk)
+                    prepared = await prepare_chunk(viewer, spec, apply, columns.mapping, chunk)
                     chunk = []
                     if stopped := await commits.add(prepared):
                         return stopped
             if chunk:
                 columns.check_required()
-                prepared = await prepare_chunk(viewer, spec, columns.mapping, chunk)
+                prepared = await prepare_chunk(viewer, spec, apply, columns.mapping, chunk)
                 if stopped := await commits.add(prepared):
                     return stopped
             if stopped := await commits.finish():
