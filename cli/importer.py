@@ -12,6 +12,7 @@ from domain.errors import DomainError
 from domain.imports.file_columns import job_columns
 from domain.imports.jobs import ImportRequest, start_import
 from domain.imports.runner import run_import
+from domain.imports.specs import SPECS
 from domain.imports.summaries import matched_by
 from domain.viewer import Viewer
 from models import ImportJob, ImportRowError, Workspace
@@ -43,6 +44,14 @@ async def import_file(
     dry_run: bool = False,
 ) -> int:
     """Runs the import in this process, printing progress; returns the exit status."""
+    spec = SPECS[kind]  # what the kind matches rows on, from the kinds' registry
+    if unknown := [field for field in match_on or () if field not in spec.match_fields]:
+        print(
+            f"crm import: {kind.value.lower()} cannot be matched on {', '.join(unknown)}; "
+            f"use {','.join(spec.match_fields)} (default: {','.join(spec.default_match_on)})",
+            file=sys.stderr,
+        )
+        return 2
     await Tortoise.init(config=tortoise_config())
     try:
         if not await Workspace.exists(id=workspace_id):

@@ -310,8 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--mode", default="upsert", choices=["create", "upsert", "update"])
     importer.add_argument(
         "--match-on",
-        help="fields that find an existing record, in order (customers: externalId,email,phone; "
-        "contacts: email,phone; activities: externalId,content; opportunities: externalId,name)",
+        help="fields that find an existing record, in order (default: the kind's own, from the "
+        "import kinds' registry; a field the kind cannot match on is refused, naming those it can)",
     )
     importer.add_argument(
         "--dry-run",

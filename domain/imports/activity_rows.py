@@ -20,7 +20,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.activities import CONTENT_TOO_LONG, MAX_CONTENT_LENGTH, SAY_WHAT_HAPPENED
-from domain.bulk_sql import allocate_ids, insert_rows
 from domain.errors import ErrorCode, Problems
 from domain.exact_updates import set_columns
 from domain.follow_ups import (
@@ -29,19 +28,18 @@ from domain.follow_ups import (
     refresh_customer_activity,
     schedule_follow_ups,
 )
-from domain.imports.cells import (
-    Cells,
-    ChunkResult,
-    check_external_id,
-    check_match_on,
-    fail,
-    fail_with,
-    given,
-    skipped_by_mode,
+from domain.imports.cells import Cells, given
+from domain.imports.engine import (
+    NumberedCells,
+    RecordChunk,
+    Row,
+    Spec,
+    record_matches,
 )
-from domain.imports.file_keys import FileKeys, find_records, keep_records, load_records
+from domain.imports.file_keys import FileKeys
+from domain.imports.headers import CUSTOMER_LINK_WITH_PHONE, Aliases
 from domain.imports.links import CustomerLinks, LinkedCustomer, Members
-from domain.imports.matches import Matches, Record, overwrites
+from domain.imports.matches import Matches, Record
 from domain.imports.moments import parse_instant
 from domain.imports.values import parse_activity_kind
 from domain.local_time import viewer_zone
@@ -65,17 +63,6 @@ _COLUMNS = (
 NaturalKey = tuple[int, ActivityKind, datetime, str]
 
 
-# A column → the field a file calls it, in row errors.
-_SHOWN = {
-    "occurred_at": "occurredAt",
-    "next_follow_up_at": "nextFollowUpAt",
-    "author_id": "author",
-    "external_id": "externalId",
-    "contact_id": "contact",
-    "opportunity_id": "opportunity",
-}
-
-
 class _Activity(Record):
     """An activity rows may match; `values` holds every column of _COLUMNS."""
 
@@ -84,25 +71,9 @@ class _Activity(Record):
         return (v["customer_id"], ActivityKind(v["kind"]), v["occurred_at"], v["content"])
 
 
-@dataclass
-class _Parsed:
-    number: int
-    problems: Problems
-    customer: LinkedCustomer | None
-    present: dict[str, str]
-    values: dict[str, Any]  # the columns the cells give (customer, contact, deal: later)
-
-    def natural_key(self) -> NaturalKey | None:
-        v = self.values
-        if self.customer is None or "occurred_at" not in v or "content" not in v:
-            return None
-        kind = v.get("kind", ActivityKind.OTHER)
-        return (self.customer.id, kind, v["occurred_at"], v["content"])
-
-
 def _parse(
     number: int, cells: Cells, zone: ZoneInfo, links: CustomerLinks, members: Members
-) -> _Parsed:
+) -> Row:
     problems = Problems()
     customer = links.find(problems, cells)
     present = given(cells)
@@ -134,7 +105,11 @@ def _parse(
     external_id = check_optional(problems, "externalId", present.get("externalId"), 200)
     if external_id is not None:
         values["external_id"] = external_id
-    return _Parsed(number, problems, customer, present, values)
+    row = Row(number, problems, values, present=present, customer=customer)
+    if customer is not None and "occurred_at" in values and "content" in values:
+        kind = values.get("kind", ActivityKind.OTHER)
+        row.keys["content"] = (customer.id, kind, values["occurred_at"], values["content"])
+    return row
 
 
 class _Related:
@@ -150,7 +125,7 @@ class _Related:
         self.deal_last_activity = {deal["id"]: deal["last_activity_at"] for deal in deals}
 
     @classmethod
-    async def load(cls, viewer: Viewer, parsed: list[_Parsed]) -> _Related:
+    async def load(cls, viewer: Viewer, parsed: list[Row]) -> _Related:
         ids = sorted({row.customer.id for row in parsed if row.customer is not None})
         scope = {"workspace_id": viewer.workspace_id, "customer_id__in": ids}
         contacts: list[dict[str, Any]] = []
@@ -206,19 +181,19 @@ class _Related:
 
 
 async def _load_matches(
-    viewer: Viewer, parsed: list[_Parsed], match_on: list[str], file: FileKeys | None
-) -> Matches[_Activity, NaturalKey]:
+    viewer: Viewer, parsed: list[Row], match_on: list[str], file: FileKeys | None
+) -> Matches[_Activity]:
     """The stored activities rows may match: by external id (also to keep new ones free)
     and, when matching on "content", by natural key. One query each."""
     external_ids = sorted(
         {row.values["external_id"] for row in parsed if "external_id" in row.values}
     )
-    natural = [key for row in parsed if (key := row.natural_key()) is not None]
+    natural = [row.keys["content"] for row in parsed if "content" in row.keys]
     keys = [("externalId", key) for key in external_ids] + [("content", k) for k in natural]
     scope = Activity.filter(workspace_id=viewer.workspace_id)
     found: dict[int, dict[str, Any]] = {}
     # Those a dry run's earlier chunks gave one of the keys.
-    if ids := await find_records(file, keys):
+    if file is not None and (ids := await file.find(keys)):
         for activity in await scope.filter(id__in=ids).values("id", *_COLUMNS):
             found[activity["id"]] = activity
     if external_ids:
@@ -232,15 +207,14 @@ async def _load_matches(
         for activity in await near.values("id", *_COLUMNS):
             found[activity["id"]] = activity
     stored = {pk: _Activity({c: found[pk][c] for c in _COLUMNS}, stored=pk) for pk in sorted(found)}
-    would_create: list[_Activity] = []
-    if file is not None:
-        would_create = await load_records(file, Activity, stored, _Activity)
-    return Matches(
-        "content",
-        _Activity.natural_key,
-        [*stored.values(), *would_create],
-        what="activity",
-        name_of=lambda a: (a.values["content"] or "")[:60],
+    return await record_matches(
+        file,
+        Activity,
+        stored,
+        _Activity,
+        lambda activity: {"content": activity.natural_key()},
+        "activity",
+        lambda a: (a.values["content"] or "")[:60],
     )
 
 
@@ -269,20 +243,14 @@ class _FollowUps:
             self.deals_touched.add(deal_id)
 
 
-async def apply_activity_rows(
+async def _open(
     viewer: Viewer,
-    rows: list[tuple[int, Cells]],
+    rows: NumberedCells,
     *,
     mode: ImportMode,
     match_on: list[str],
-    file: FileKeys | None = None,
-) -> ChunkResult:
-    """Creates, updates or skips each row's activity; call inside a transaction. `file`:
-    what earlier chunks of the file did (see `file_keys`)."""
-    check_match_on(ImportKind.ACTIVITIES, match_on)
-    result = ChunkResult()
-    if not rows:
-        return result
+    file: FileKeys | None,
+) -> _Chunk:
     cells_list = [cells for _, cells in rows]
     # The importing user's clock, else the workspace's: the API's rule (domain.local_time).
     zone = await viewer_zone(viewer)
@@ -290,103 +258,83 @@ async def apply_activity_rows(
     members = await Members.load(viewer, cells_list, "author")
     parsed = [_parse(number, cells, zone, links, members) for number, cells in rows]
     related = await _Related.load(viewer, parsed)
-    matches = await _load_matches(viewer, parsed, match_on, file)
-
-    follow_ups = _FollowUps()
     for row in parsed:
-        if row.customer is None:
-            fail(result, row.number, row.problems)
-            continue
-        _link_related(row, related)
-        found = matches.find(match_on, row.values.get("external_id"), row.natural_key())
-        if found.problem is not None:
-            fail_with(result, row.number, row.problems, found.problem)
-            continue
-        target = found.record
-        if skipped_by_mode(mode, target is not None):
-            result.skipped += 1
-            if found.key is not None:
-                result.matched_by[found.key] += 1
-            continue
-        problems = row.problems
-        if target is None:
-            target = _plan_create(viewer, row, problems)
-            changes = target.values
-        else:
-            problems.extend(overwrites(target.given, row.values, {}, "activity", _SHOWN))
-            changes = _plan_update(row, target, problems)
-        check_external_id(
-            problems, changes.get("external_id"), target, matches.by_external_id, "activity"
-        )
-        remind = _reminded_user(row, target, changes, problems)
-        if problems.items:
-            fail(result, row.number, problems)
-            continue
-        is_new = matches.land(target, changes, row.number, row.values, {})
-        if is_new:
-            result.created += 1
-        else:
-            result.updated += 1
-            result.matched_by[found.key or ""] += 1
-        values = target.values
-        if remind is not None:
-            follow_ups.schedule(target, remind)
+        if row.customer is not None:
+            _link_related(row, row.customer, related)
+    matches = await _load_matches(viewer, parsed, match_on, file)
+    return _Chunk(parsed, viewer, related, matches)
+
+
+def _link_related(row: Row, customer: LinkedCustomer, related: _Related) -> None:
+    if "contact" in row.present:
+        contact_id = related.contact(row.problems, customer.id, row.present["contact"])
+        if contact_id is not None:
+            row.values["contact_id"] = contact_id
+    if "opportunity" in row.present:
+        deal_id = related.deal(row.problems, customer.id, row.present["opportunity"])
+        if deal_id is not None:
+            row.values["opportunity_id"] = deal_id
+
+
+class _Chunk(RecordChunk[_Activity]):
+    def __init__(
+        self,
+        rows: list[Row],
+        viewer: Viewer,
+        related: _Related,
+        matches: Matches[_Activity],
+    ) -> None:
+        super().__init__(SPEC, rows)
+        self.viewer, self.related, self.matches = viewer, related, matches
+        self.follow_ups = _FollowUps()
+        self.remind: int | None = None  # whom the row's follow-up reminds, once it lands
+
+    async def create(self, row: Row, problems: Problems) -> tuple[_Activity, dict[str, Any]]:
+        assert row.customer is not None
+        values = dict.fromkeys(_COLUMNS) | row.values
+        values["customer_id"] = row.customer.id
+        if values["kind"] is None:
+            values["kind"] = ActivityKind.OTHER
+        if "author_id" not in row.values:
+            values["author_id"] = self.viewer.user_id
+        # A time is also what keeps a file imported twice from logging its activities twice.
+        _require(problems, values, "occurred_at", "occurredAt", "Say when it happened.")
+        _require(problems, values, "content", "content", SAY_WHAT_HAPPENED)
+        _check_order(problems, values["occurred_at"], values["next_follow_up_at"])
+        return _Activity(values), values
+
+    async def update(self, row: Row, target: _Activity, problems: Problems) -> dict[str, Any]:
+        changes = self.changes(row, target, problems)
+        if "occurred_at" in changes or "next_follow_up_at" in changes:
+            merged = target.values | changes
+            _check_order(problems, merged["occurred_at"], merged["next_follow_up_at"])
+        return changes
+
+    def check(
+        self, row: Row, target: _Activity, changes: dict[str, Any], problems: Problems
+    ) -> None:
+        super().check(row, target, changes, problems)
+        self.remind = _reminded_user(row, target, changes, problems)
+
+    def land(self, row: Row, target: _Activity, changes: dict[str, Any]) -> bool:
+        assert row.customer is not None
+        is_new = super().land(row, target, changes)
+        values, follow_ups = target.values, self.follow_ups
+        if self.remind is not None:
+            follow_ups.schedule(target, self.remind)
         # What logging it moves: the customer's last activity and next follow-up, the deal's.
         if is_new or {"occurred_at", "next_follow_up_at"} & changes.keys():
             follow_ups.note_activity(row.customer, target)
         if values["opportunity_id"] is not None and (
             is_new or {"occurred_at", "opportunity_id"} & changes.keys()
         ):
-            follow_ups.note_deal(related, values["opportunity_id"], values["occurred_at"])
+            follow_ups.note_deal(self.related, values["opportunity_id"], values["occurred_at"])
+        return is_new
 
-    await _write(viewer, matches.created, matches.records(), follow_ups)
-    if file is not None:
-        keep_records(file, matches)
-    return result
-
-
-def _link_related(row: _Parsed, related: _Related) -> None:
-    assert row.customer is not None
-    if "contact" in row.present:
-        contact_id = related.contact(row.problems, row.customer.id, row.present["contact"])
-        if contact_id is not None:
-            row.values["contact_id"] = contact_id
-    if "opportunity" in row.present:
-        deal_id = related.deal(row.problems, row.customer.id, row.present["opportunity"])
-        if deal_id is not None:
-            row.values["opportunity_id"] = deal_id
-
-
-def _plan_create(viewer: Viewer, row: _Parsed, problems: Problems) -> _Activity:
-    assert row.customer is not None
-    values = dict.fromkeys(_COLUMNS) | row.values
-    values["customer_id"] = row.customer.id
-    if values["kind"] is None:
-        values["kind"] = ActivityKind.OTHER
-    if "author_id" not in row.values:
-        values["author_id"] = viewer.user_id
-    # A time is also what keeps a file imported twice from logging its activities twice.
-    _require(problems, values, "occurred_at", "occurredAt", "Say when it happened.")
-    _require(problems, values, "content", "content", SAY_WHAT_HAPPENED)
-    _check_order(problems, values["occurred_at"], values["next_follow_up_at"])
-    return _Activity(values)
-
-
-def _plan_update(row: _Parsed, target: _Activity, problems: Problems) -> dict[str, Any]:
-    assert row.customer is not None
-    if target.values["customer_id"] != row.customer.id:
-        problems.add(
-            row.customer.field,
-            "This activity belongs to another customer; an import does not move it.",
-            ErrorCode.CONFLICT,
-        )
-    changes = {
-        column: value for column, value in row.values.items() if target.values[column] != value
-    }
-    if "occurred_at" in changes or "next_follow_up_at" in changes:
-        merged = target.values | changes
-        _check_order(problems, merged["occurred_at"], merged["next_follow_up_at"])
-    return changes
+    async def write(self) -> None:
+        now = datetime.now(UTC)
+        await self.write_records(Activity, now)
+        await _write_follow_ups(self.viewer, self.follow_ups, now)
 
 
 def _require(
@@ -403,7 +351,7 @@ def _check_order(problems: Problems, occurred_at: datetime | None, due: datetime
 
 
 def _reminded_user(
-    row: _Parsed, target: _Activity, changes: dict[str, Any], problems: Problems
+    row: Row, target: _Activity, changes: dict[str, Any], problems: Problems
 ) -> int | None:
     """Whom a new or changed follow-up reminds: the author, else the customer's owner."""
     if changes.get("next_follow_up_at") is None:
@@ -416,24 +364,6 @@ def _reminded_user(
             "Nobody to remind: give the customer an owner or the activity an author.",
         )
     return user_id
-
-
-async def _write(
-    viewer: Viewer, created: list[_Activity], matched: list[_Activity], follow_ups: _FollowUps
-) -> None:
-    db = Activity._meta.db
-    now = datetime.now(UTC)
-    if created:
-        for pk, activity in zip(
-            await allocate_ids(db, Activity, len(created)), created, strict=True
-        ):
-            activity.values["id"] = pk
-            activity.values["workspace_id"] = viewer.workspace_id
-        await insert_rows(db, Activity, [activity.values for activity in created], now)
-    changed = {a.stored: a for a in matched if a.stored is not None and a.changed}
-    columns = sorted({column for activity in changed.values() for column in activity.changed})
-    await set_columns(Activity, {pk: a.values for pk, a in changed.items()}, columns)
-    await _write_follow_ups(viewer, follow_ups, now)
 
 
 async def _write_follow_ups(viewer: Viewer, follow_ups: _FollowUps, now: datetime) -> None:
@@ -462,3 +392,107 @@ async def _write_follow_ups(viewer: Viewer, follow_ups: _FollowUps, now: datetim
         },
         ["last_activity_at"],
     )
+
+
+# Each field → the headers it is recognised by, beside its own name (see `headers`).
+_FIELDS: Aliases = {
+    "kind": (
+        "类型",
+        "方式",
+        "跟进方式",
+        "跟进类型",
+        "活动类型",
+        "kind",
+        "type",
+        "activity type",
+        "activity - type",
+    ),
+    "occurredAt": (
+        "时间",
+        "日期",
+        "跟进时间",
+        "跟进日期",
+        "发生时间",
+        "活动时间",
+        "occurred at",
+        "date",
+        "time",
+        "when",
+        "activity date",
+        "activity - due date",
+    ),
+    "content": (
+        "内容",
+        "沟通内容",
+        "跟进内容",
+        "跟进记录",
+        "客户反馈",
+        "备注",
+        "content",
+        "notes",
+        "note",
+        "summary",
+        "description",
+        "comments",
+        "activity - note",
+    ),
+    "nextFollowUpAt": (
+        "下次跟进时间",
+        "下次跟进日期",
+        "下次跟进",
+        "next follow up",
+        "next follow up at",
+        "follow up at",
+    ),
+    "contact": ("联系人", "contact", "contact name", "contact person", "activity - contact person"),
+    "author": (
+        "跟进人",
+        "负责人",
+        "销售",
+        "author",
+        "owner",
+        "rep",
+        "assigned to",
+        "activity owner",
+        "activity - assigned to user",
+    ),
+    "opportunity": ("商机", "商机名称", "opportunity", "opportunity name", "deal", "deal - title"),
+    "externalId": (
+        "外部编号",
+        "活动编号",
+        "编号",
+        "external id",
+        "id",
+        "activity id",
+        "activity - id",
+    ),
+    **CUSTOMER_LINK_WITH_PHONE,
+}
+
+
+SPEC = Spec(
+    kind=ImportKind.ACTIVITIES,
+    record="activity",
+    a_record="an activity",
+    fields=_FIELDS,
+    # An activity's "content" is its natural key: the same customer, kind, occurredAt and
+    # content.
+    match_fields=("externalId", "content"),
+    default_match_on=("externalId", "content"),
+    entity=None,
+    open=_open,
+    growing=("activity", "reminder"),
+    new_record_needs=(("occurredAt",), ("content",)),
+    # "content" is the natural key only with its time.
+    matched_with={"content": ("occurredAt",)},
+    linked=True,
+    shown={
+        "occurred_at": "occurredAt",
+        "next_follow_up_at": "nextFollowUpAt",
+        "author_id": "author",
+        "external_id": "externalId",
+        "contact_id": "contact",
+        "opportunity_id": "opportunity",
+    },
+)
+apply_activity_rows = SPEC.apply

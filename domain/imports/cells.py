@@ -10,10 +10,10 @@ from typing import Any
 
 from domain.custom_fields import Definitions
 from domain.errors import ErrorCode, Problem, Problems
-from domain.imports.mapping import CUSTOM_FIELD_PREFIX, MATCH_FIELDS
+from domain.imports.headers import CUSTOM_FIELD_PREFIX
 from domain.imports.values import parse_yes_no, split_tags
 from domain.validation import within_decimal_magnitude
-from models.enums import CustomFieldEntity, CustomFieldType, ImportKind, ImportMode
+from models.enums import CustomFieldEntity, CustomFieldType, ImportMode
 
 # The prefix given to the API's shared checks (`clean_contact_fields(problems, ROW, …)`),
 # stripped again from the paths they report.
@@ -72,14 +72,6 @@ def typed_custom_value(
 def given(cells: Cells) -> dict[str, str]:
     """The cells that hold something: a blank cell is never a change."""
     return {name: value for name, value in cells.items() if value is not None}
-
-
-def check_match_on(kind: ImportKind, match_on: list[str]) -> None:
-    unknown = [name for name in match_on if name not in MATCH_FIELDS[kind]]
-    if unknown:
-        raise ValueError(
-            f"Cannot match {kind.value.lower()} on {unknown}; use {MATCH_FIELDS[kind]}."
-        )
 
 
 def typed_custom_fields(

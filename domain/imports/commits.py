@@ -15,13 +15,14 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from domain.errors import ErrorCode
 from domain.imports.cells import ChunkResult
+from domain.imports.engine import Applier, CheckedRows, Spec
 from domain.imports.file_keys import FileKeys
 from domain.imports.mapping import ColumnMapping
 from domain.imports.rows import RawRow, RowProblem
@@ -29,9 +30,8 @@ from domain.imports.summaries import job_summaries
 from domain.sql import is_postgres
 from domain.viewer import Viewer
 from models import ImportJob, ImportRowError
-from models.enums import ImportMode, ImportStatus
+from models.enums import ImportStatus
 
-Applier = Callable[..., Awaitable[ChunkResult]]
 ProgressCallback = Callable[[ImportJob], Awaitable[None]]
 MappedRows = list[tuple[int, dict[str, str | None]]]
 # Preparing a chunk hands the event loop back this often (rows), so that the chunk being
@@ -47,31 +47,6 @@ class CancelRequested(Exception):
     """The job's owner cancelled it: the chunk is rolled back and the run stops there."""
 
 
-class CheckedRows(Protocol):
-    """A chunk's rows checked ahead of its transaction (`customer_rows.CheckedCustomerRows`)."""
-
-    async def apply(
-        self, *, mode: ImportMode, match_on: list[str], file: FileKeys
-    ) -> ChunkResult: ...
-
-
-Checker = Callable[[Viewer, MappedRows], Awaitable[CheckedRows]]
-
-
-@dataclass
-class _Unchecked:
-    """The rows of a kind whose applier checks them inside the transaction."""
-
-    apply_rows: Applier
-    viewer: Viewer
-    rows: MappedRows
-
-    async def apply(self, *, mode: ImportMode, match_on: list[str], file: FileKeys) -> ChunkResult:
-        return await self.apply_rows(
-            self.viewer, self.rows, mode=mode, match_on=match_on, file=file
-        )
-
-
 @dataclass
 class Chunk:
     """A chunk ready to commit: its rows mapped (and checked, when the kind allows it)."""
@@ -85,13 +60,13 @@ class Chunk:
 
 async def prepare_chunk(
     viewer: Viewer,
+    spec: Spec,
     apply: Applier,
-    check: Checker | None,
     mapping: ColumnMapping | None,
     rows: list[tuple[int, RawRow | RowProblem]],
 ) -> Chunk:
     """The rows as read, made ready to commit: mapped to fields, and checked cell by cell
-    when the kind has a checker. No transaction needed: this runs while the last commits."""
+    when the kind can be (`Spec.check`). No transaction needed: this runs while the last commits."""
     readable = [(n, v) for n, v in rows if isinstance(v, dict)]
     unreadable = [(n, v) for n, v in rows if isinstance(v, RowProblem)]
     mapped = []
@@ -101,10 +76,13 @@ async def prepare_chunk(
                 (n, mapping.apply(v)) for n, v in readable[start : start + ROWS_BETWEEN_YIELDS]
             ]
             await asyncio.sleep(0)  # the chunk being committed sends its next statement
-    checked = (
-        await check(viewer, mapped) if check is not None else _Unchecked(apply, viewer, mapped)
+    return Chunk(
+        await spec.prepare(viewer, mapped, apply),
+        dict(readable),
+        unreadable,
+        len(rows),
+        rows[-1][0] + 1,
     )
-    return Chunk(checked, dict(readable), unreadable, len(rows), rows[-1][0] + 1)
 
 
 def without_nul(value: Any) -> Any:

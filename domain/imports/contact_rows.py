@@ -15,76 +15,64 @@ one INSERT, one UPDATE of contacts and one of their customers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Hashable
 from datetime import UTC, datetime
 from typing import Any
 
 from domain.bulk_sql import allocate_ids, insert_rows, update_rows
-from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
+from domain.custom_fields import Definitions, load_definitions
 from domain.customers import (
     NEW_CONTACT_NEEDS_NAME,
     clean_contact_fields,
     primary_by_default,
 )
 from domain.errors import ErrorCode, Problems
-from domain.imports.cells import (
-    ROW,
-    Cells,
-    ChunkResult,
-    check_match_on,
-    fail,
-    fail_with,
-    given,
-    skipped_by_mode,
-    typed_custom_fields,
+from domain.imports.cells import ROW, Cells, given, typed_custom_fields
+from domain.imports.engine import (
+    NumberedCells,
+    RecordChunk,
+    Row,
+    Spec,
+    checked_custom_fields,
+    record_matches,
 )
-from domain.imports.file_keys import FileKeys, first_given, given_of, plain
-from domain.imports.links import CustomerLinks, LinkedCustomer
-from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
+from domain.imports.file_keys import FileKeys
+from domain.imports.headers import CUSTOMER_LINK, EMAIL, NOTES, PHONE, TITLE, Aliases
+from domain.imports.links import CustomerLinks
+from domain.imports.matches import Found, Matches, Record
 from domain.imports.values import parse_yes_no
 from domain.sql import any_of, fetch, for_update, list_parameter, placeholder
 from domain.viewer import Viewer
 from models import Contact, Customer
 from models.enums import CustomFieldEntity, ImportKind, ImportMode
 
-# A column → the field a file calls it, in row errors.
-_SHOWN = {"phone_normalized": "phone", "is_primary": "isPrimary"}
 # Canonical import field → argument of `clean_contact_fields`.
 _COLUMNS = {"name": "name", "phone": "phone", "email": "email", "title": "title", "notes": "notes"}
 
 
-@dataclass(eq=False)
-class _Contact:
-    """A contact of a linked customer: stored (`stored`) or created by an earlier row."""
-
-    values: dict[str, Any]  # every attribute when new; the changes when stored
-    keys: dict[str, str]  # match field → the value compared
-    is_primary: bool
-    custom_fields: dict
-    stored: int | None = None
-    name: str | None = None  # for messages
-    row: int | None = None  # a new one: the row that created it
-    given: Given = field(default_factory=list)  # what rows of the file gave it
-    customer_id: int | None = None  # of one the rows landed on
+# The columns of a contact rows are matched by, and change; loaded for every stored one.
+_LOADED = ("customer_id", "name", "email", "phone_normalized", "is_primary", "custom_fields")
+_SELECTED = ", ".join(f'"{column}"' for column in ("id", *_LOADED))
 
 
-@dataclass
-class _Parsed:
-    number: int
-    problems: Problems
-    customer: LinkedCustomer | None
-    clean: dict[str, Any]  # contact attributes from the cells given
-    custom: dict[str, Any]
-    keys: dict[str, str]
+def _keys(customer_id: int, values: dict[str, Any]) -> dict[str, Hashable]:
+    """A contact's (or a row's) keys: each within its customer."""
+    name = values.get("name")
+    keys = {
+        "email": values.get("email"),
+        "phone": values.get("phone_normalized"),
+        "name": name.lower() if name else None,
+    }
+    return {"customer": customer_id} | {
+        field: (customer_id, key) for field, key in keys.items() if key
+    }
 
 
-def _match_keys(name: str | None, email: str | None, phone_normalized: str | None) -> dict:
-    keys = {"email": email, "phone": phone_normalized, "name": name.lower() if name else None}
-    return {field: key for field, key in keys.items() if key}
+def _keys_of(contact: Record) -> dict[str, Hashable]:
+    return _keys(contact.values["customer_id"], contact.values)
 
 
-def _parse(number: int, cells: Cells, definitions: Definitions, links: CustomerLinks) -> _Parsed:
+def _parse(number: int, cells: Cells, definitions: Definitions, links: CustomerLinks) -> Row:
     problems = Problems()
     customer = links.find(problems, cells)
     present = given(cells)
@@ -96,251 +84,176 @@ def _parse(number: int, cells: Cells, definitions: Definitions, links: CustomerL
     elif primary is not None:
         clean["is_primary"] = primary
     custom = typed_custom_fields(problems, present, definitions, CustomFieldEntity.CONTACT)
-    keys = _match_keys(clean.get("name"), clean.get("email"), clean.get("phone_normalized"))
-    return _Parsed(number, problems, customer, clean, custom, keys)
+    keys = _keys(customer.id, clean) if customer is not None else {}
+    return Row(number, problems, clean, custom, keys, present, customer)
 
 
-@dataclass
-class _Book:
-    """The contacts of the chunk's customers, stored and new, in the order they came."""
-
-    by_customer: dict[int, list[_Contact]] = field(default_factory=dict)
-    touched: set[int] = field(default_factory=set)  # customers whose contacts changed
-
-    def match(self, customer_id: int, keys: dict[str, str], match_on: list[str]) -> Found[_Contact]:
-        """The contact of the customer the row's keys name (see `matches.resolve`)."""
-        contacts = self.by_customer.get(customer_id, [])
-        return resolve(
-            match_on,
-            keys,
-            lambda name, key: [c for c in contacts if c.keys.get(name) == key],
-            None,
-            lambda contact: None,
-            lambda contact: label("contact", contact.name, None, contact.row),
-        )
-
-    def make_only_primary(self, customer_id: int, primary: _Contact) -> None:
-        for contact in self.by_customer.get(customer_id, []):
-            if contact is not primary and contact.is_primary:
-                contact.is_primary = False
-                contact.values["is_primary"] = False
-
-
-async def _load_book(viewer: Viewer, parsed: list[_Parsed], *, lock: bool) -> _Book:
+async def _stored(viewer: Viewer, parsed: list[Row], *, lock: bool) -> dict[int, Record]:
     """The stored contacts of the rows' customers; `lock`: held (FOR UPDATE on PostgreSQL;
     SQLite has one writer) until the chunk commits, as the rows may change them, so that an
     edit committed meanwhile is not overwritten by the custom fields merged into here."""
-    book = _Book()
     customer_ids = sorted({row.customer.id for row in parsed if row.customer is not None})
     if not customer_ids:
-        return book
+        return {}
     db = Contact._meta.db
     # One statement, ORDER BY "id": PostgreSQL locks rows in the order it returns them, so
     # two chunks (two imports at once) that lock the same contacts take them in the same
     # order and one waits for the other, never each for the other (a deadlock).
     stored = await fetch(
         db,
-        'SELECT "id", "customer_id", "name", "email", "phone_normalized", "is_primary", '
-        f'"custom_fields" FROM "contact" WHERE "workspace_id" = {placeholder(db, 1)} '
+        f'SELECT {_SELECTED} FROM "contact" '
+        f'WHERE "workspace_id" = {placeholder(db, 1)} '
         f'AND {any_of(db, "customer_id", 2, "BIGINT")} ORDER BY "id"' + for_update(db, lock),
         [viewer.workspace_id, list_parameter(db, customer_ids)],
     )
-    for pk, customer_id, name, email, phone_normalized, is_primary, custom_fields in stored:
-        if isinstance(custom_fields, str):
-            custom_fields = json.loads(custom_fields)
-        book.by_customer.setdefault(customer_id, []).append(
-            _Contact(
-                {},
-                _match_keys(name, email, phone_normalized),
-                bool(is_primary),
-                custom_fields or {},
-                stored=pk,
-                name=name,
-            )
-        )
-    return book
+    contacts: dict[int, Record] = {}
+    for pk, *columns in stored:
+        values = dict(zip(_LOADED, columns, strict=True))
+        if isinstance(values["custom_fields"], str):
+            values["custom_fields"] = json.loads(values["custom_fields"])
+        values["custom_fields"] = values["custom_fields"] or {}
+        values["is_primary"] = bool(values["is_primary"])
+        contacts[pk] = Record(values, stored=pk)
+    return contacts
 
 
-async def apply_contact_rows(
+async def _open(
     viewer: Viewer,
-    rows: list[tuple[int, Cells]],
+    rows: NumberedCells,
     *,
     mode: ImportMode,
     match_on: list[str],
-    file: FileKeys | None = None,
-) -> ChunkResult:
-    """Creates, updates or skips each row's contact; call inside a transaction. `file`:
-    what earlier chunks of the file did (see `file_keys`)."""
-    check_match_on(ImportKind.CONTACTS, match_on)
-    result = ChunkResult()
-    if not rows:
-        return result
+    file: FileKeys | None,
+) -> _Chunk:
     definitions = await load_definitions(viewer)
     links = await CustomerLinks.load(viewer, [cells for _, cells in rows])
     parsed = [_parse(number, cells, definitions, links) for number, cells in rows]
-    book = await _load_book(viewer, parsed, lock=mode != ImportMode.CREATE)
+    stored = await _stored(viewer, parsed, lock=mode != ImportMode.CREATE)
     if file is not None:
+        # A dry run's contacts earlier chunks would have created: found by their customer.
         customer_ids = {row.customer.id for row in parsed if row.customer is not None}
-        await _load_file(file, book, customer_ids)
-    landed: dict[int, _Contact] = {}  # by id(): what the chunk leaves for later ones
-
-    created: list[_Contact] = []
-    for row in parsed:
-        if row.customer is None:
-            fail(result, row.number, row.problems)
-            continue
-        customer_id = row.customer.id
-        found = book.match(customer_id, row.keys, match_on)
-        if found.problem is not None:
-            fail_with(result, row.number, row.problems, found.problem)
-            continue
-        target = found.record
-        if skipped_by_mode(mode, target is not None):
-            result.skipped += 1
-            if found.key is not None:
-                result.matched_by[found.key] += 1
-            continue
-        problems = row.problems
-        if target is None:
-            target = await _plan_create(viewer, row, problems, definitions, book)
-            if problems.items:
-                fail(result, row.number, problems)
-                continue
-            target.values["customer_id"] = customer_id
-            target.row = row.number
-            book.by_customer.setdefault(customer_id, []).append(target)
-            created.append(target)
-            result.created += 1
-        else:
-            # A phone is compared as its number, whatever its spacing.
-            problems.extend(
-                overwrites(target.given, row.clean, row.custom, "contact", _SHOWN, ("phone",))
-            )
-            changes = await _plan_update(viewer, row, target, problems, definitions)
-            if problems.items:
-                fail(result, row.number, problems)
-                continue
-            target.values.update(changes)
-            target.keys.update(row.keys)
-            target.custom_fields = changes.get("custom_fields", target.custom_fields)
-            target.is_primary = changes.get("is_primary", target.is_primary)
-            result.updated += 1
-            result.matched_by[found.key or ""] += 1
-        remember(target.given, row.number, row.clean, row.custom)
-        target.customer_id = customer_id
-        landed[id(target)] = target
-        if target.is_primary:
-            book.make_only_primary(customer_id, target)
-        book.touched.add(customer_id)
-
-    await _write(viewer, created, book)
-    if file is not None:
-        _keep(file, landed.values())
-    return result
-
-
-async def _load_file(file: FileKeys, book: _Book, customer_ids: set[int]) -> None:
-    """What earlier chunks of the file did to the chunk's customers' contacts: what their
-    rows gave them, the row that created them; in a dry run, also the contacts they would
-    have created (found by their customer, as the stored ones are)."""
-    stored = {c.stored: c for cs in book.by_customer.values() for c in cs if c.stored}
-    await file.find(("customer", customer_id) for customer_id in sorted(customer_ids))
-    await file.load(stored)
-    for pk, contact in stored.items():
-        row, state = file.of(pk)
-        if state is not None:
-            contact.row, contact.given = row, given_of(state)
-            if file.dry_run:
-                _changed(contact, state)
-    for row, state in file.would_create():
-        contact = _Contact({}, {}, False, {}, row=row, given=given_of(state))
-        _changed(contact, state)
-        book.by_customer.setdefault(state["customer_id"], []).append(contact)
-
-
-def _changed(contact: _Contact, state: dict[str, Any]) -> None:
-    """What earlier chunks of a dry run would have made of the contact."""
-    contact.keys = dict(state["keys"])
-    contact.is_primary = state["is_primary"]
-    contact.custom_fields = state["custom_fields"]
-    contact.name = state["name"]
-
-
-def _keep(file: FileKeys, landed: Iterable[_Contact]) -> None:
-    """What the chunk's rows did to each contact they landed on, for later chunks."""
-    for contact in landed:
-        state: dict[str, Any] = {"given": first_given(contact.given)}
-        if file.dry_run:
-            state |= {
-                "keys": contact.keys,
-                "is_primary": contact.is_primary,
-                "custom_fields": plain(contact.custom_fields),
-                "name": contact.name,
-                "customer_id": contact.customer_id,
-            }
-        written = contact.stored or (None if file.dry_run else contact.values["id"])
-        file.keep(written, contact.row, [("customer", contact.customer_id)], state)
-
-
-async def _plan_create(
-    viewer: Viewer, row: _Parsed, problems: Problems, definitions: Definitions, book: _Book
-) -> _Contact:
-    values = dict(row.clean)
-    if "name" not in values:
-        problems.add("name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
-    assert row.customer is not None
-    has_contacts = bool(book.by_customer.get(row.customer.id))
-    values["is_primary"] = primary_by_default(values.get("is_primary"), has_contacts)
-    values["custom_fields"] = await clean_custom_fields(
-        problems,
-        viewer,
-        CustomFieldEntity.CONTACT,
-        row.custom,
-        existing=None,
-        path="customFields",
-        definitions=definitions,
+        await file.find(("customer", customer_id) for customer_id in sorted(customer_ids))
+    matches = await record_matches(
+        file,
+        Contact,
+        stored,
+        Record,
+        _keys_of,
+        "contact",
+        lambda contact: contact.values["name"],
+        moves_keys=True,
     )
-    return _Contact(
-        values,
-        dict(row.keys),
-        values["is_primary"],
-        values["custom_fields"],
-        name=values.get("name"),
-    )
+    return _Chunk(parsed, viewer, definitions, matches)
 
 
-async def _plan_update(
-    viewer: Viewer, row: _Parsed, target: _Contact, problems: Problems, definitions: Definitions
-) -> dict[str, Any]:
-    changes = dict(row.clean)
-    if row.custom:
-        changes["custom_fields"] = await clean_custom_fields(
-            problems,
-            viewer,
-            CustomFieldEntity.CONTACT,
-            row.custom,
-            existing=target.custom_fields,
-            path="customFields",
-            definitions=definitions,
+class _Chunk(RecordChunk[Record]):
+    def __init__(
+        self, rows: list[Row], viewer: Viewer, definitions: Definitions, matches: Matches[Record]
+    ) -> None:
+        super().__init__(SPEC, rows)
+        self.viewer, self.definitions, self.matches = viewer, definitions, matches
+        self.touched: set[int] = set()  # customers whose contacts changed
+
+    def find(self, row: Row, match_on: list[str]) -> Found[Record]:
+        return self.matches.find(match_on, None, row.keys)
+
+    async def create(self, row: Row, problems: Problems) -> tuple[Record, dict[str, Any]]:
+        assert row.customer is not None
+        values = dict(row.values)
+        if "name" not in values:
+            problems.add("name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
+        has_contacts = bool(self.matches.holding("customer", row.customer.id))
+        values["is_primary"] = primary_by_default(values.get("is_primary"), has_contacts)
+        values["custom_fields"] = await checked_custom_fields(
+            self.viewer, problems, CustomFieldEntity.CONTACT, self.definitions, row.custom, None
         )
-    return changes
+        values["customer_id"] = row.customer.id
+        return Record(values), values
+
+    async def update(self, row: Row, target: Record, problems: Problems) -> dict[str, Any]:
+        changes = dict(row.values)
+        if row.custom:
+            changes["custom_fields"] = await checked_custom_fields(
+                self.viewer,
+                problems,
+                CustomFieldEntity.CONTACT,
+                self.definitions,
+                row.custom,
+                target.values["custom_fields"],
+            )
+        return changes
+
+    def check(self, row: Row, target: Record, changes: dict[str, Any], problems: Problems) -> None:
+        """Contacts have no external id."""
+
+    def land(self, row: Row, target: Record, changes: dict[str, Any]) -> bool:
+        is_new = super().land(row, target, changes)
+        customer_id = target.values["customer_id"]
+        if target.values["is_primary"]:  # the customer's only primary contact
+            for contact in self.matches.holding("customer", customer_id):
+                if contact is not target and contact.values["is_primary"]:
+                    contact.values["is_primary"] = False
+                    if contact.stored is not None:
+                        contact.changed.add("is_primary")
+        self.touched.add(customer_id)
+        return is_new
+
+    async def write(self) -> None:
+        db = Contact._meta.db
+        now = datetime.now(UTC)
+        created = self.matches.created
+        # Known by id: later chunks of the file find what rows gave each (`file_keys`).
+        ids = await allocate_ids(db, Contact, len(created)) if created else []
+        for pk, contact in zip(ids, created, strict=True):
+            contact.values["id"] = pk
+            contact.values["workspace_id"] = self.viewer.workspace_id
+        changes = {
+            contact.stored: {column: contact.values[column] for column in contact.changed}
+            for contact in self.matches.records()
+            if contact.stored is not None and contact.changed
+        }
+        await insert_rows(db, Contact, [contact.values for contact in created], now)
+        await update_rows(db, Contact, changes, now)
+        # A change to a contact is a change to its customer (clients sync by updatedSince).
+        await update_rows(db, Customer, {pk: {} for pk in sorted(self.touched)}, now)
 
 
-async def _write(viewer: Viewer, created: list[_Contact], book: _Book) -> None:
-    db = Contact._meta.db
-    now = datetime.now(UTC)
-    # Known by id: later chunks of the file find what rows gave each (`file_keys`).
-    ids = await allocate_ids(db, Contact, len(created)) if created else []
-    for pk, contact in zip(ids, created, strict=True):
-        contact.values["id"] = pk
-        contact.values["workspace_id"] = viewer.workspace_id
-    changes = {
-        contact.stored: contact.values
-        for contacts in book.by_customer.values()
-        for contact in contacts
-        if contact.stored is not None and contact.values
-    }
-    await insert_rows(db, Contact, [contact.values for contact in created], now)
-    await update_rows(db, Contact, changes, now)
-    # A change to a contact is a change to its customer (clients sync by updatedSince).
-    await update_rows(db, Customer, {pk: {} for pk in sorted(book.touched)}, now)
+# Each field → the headers it is recognised by, beside its own name (see `headers`).
+_FIELDS: Aliases = {
+    "name": (
+        "姓名",
+        "联系人",
+        "联系人姓名",
+        "name",
+        "contact",
+        "contact name",
+        "full name",
+        "person name",
+    ),
+    "phone": (*PHONE, "联系人电话", "联系人手机", "person phone"),
+    "email": (*EMAIL, "联系人邮箱", "person email"),
+    "title": (*TITLE, "position", "person job title"),
+    "isPrimary": ("主联系人", "是否主联系人", "primary", "is primary", "primary contact"),
+    "notes": NOTES,
+    **CUSTOMER_LINK,
+}
+
+
+SPEC = Spec(
+    kind=ImportKind.CONTACTS,
+    record="contact",
+    a_record="a contact",
+    fields=_FIELDS,
+    # A contact is matched within its customer.
+    match_fields=("email", "phone", "name"),
+    default_match_on=("email", "phone"),
+    entity=CustomFieldEntity.CONTACT,
+    open=_open,
+    growing=("contact",),
+    new_record_needs=(("name",),),
+    linked=True,
+    shown={"phone_normalized": "phone", "is_primary": "isPrimary"},
+    # A phone is compared as its number, whatever its spacing.
+    not_compared=("phone",),
+)
+apply_contact_rows = SPEC.apply

@@ -24,7 +24,7 @@ import json
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from domain import bulk_sql, sql
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
@@ -36,26 +36,16 @@ from domain.customers import (
     settle_primary,
 )
 from domain.errors import ErrorCode, Problem, Problems
-from domain.imports.cells import (
-    ROW,
-    ChunkResult,
-    check_external_id,
-    check_match_on,
-    fail,
-    fail_with,
-    skipped_by_mode,
-    typed_custom_fields,
-)
+from domain.imports.cells import ROW, ChunkResult, check_external_id, typed_custom_fields
+from domain.imports.engine import KindChunk, NumberedCells, Row, Spec, land_rows
 from domain.imports.file_keys import FileKeys, first_given, given_of, plain
+from domain.imports.headers import EMAIL, NOTES, PHONE, TITLE, Aliases
 from domain.imports.links import Members
-from domain.imports.mapping import MATCH_FIELDS as _MATCH_FIELDS
 from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
 from domain.imports.values import parse_kind, split_tags
 from domain.viewer import Viewer
 from models import Contact, Customer
 from models.enums import CustomerKind, CustomFieldEntity, ImportKind, ImportMode
-
-MATCH_FIELDS = _MATCH_FIELDS[ImportKind.CUSTOMERS]
 
 # Canonical import field → argument of `clean_customer_fields`.
 _CUSTOMER_COLUMNS = {
@@ -117,13 +107,8 @@ class _Creation:
 
 
 @dataclass
-class _Parsed:
-    number: int
-    problems: Problems
-    clean: dict[str, Any]  # customer attributes from the cells present
-    custom: dict[str, Any]  # custom field values, typed from their text
-    contact: dict[str, Any]  # contact attributes from the cells present
-    keys: dict[str, str]  # match field → the value compared
+class _Parsed(Row):
+    contact: dict[str, Any] = field(default_factory=dict)  # contact attributes from the cells
     creation: _Creation = field(init=False)
 
 
@@ -179,7 +164,7 @@ def _parse(
         keys["phone"] = clean["phone_normalized"]
     if clean.get("name"):
         keys["name"] = clean["name"].lower()
-    return _Parsed(number, problems, clean, custom, contact, keys)
+    return _Parsed(number, problems, clean, custom, keys, contact=contact)
 
 
 # ---------------------------------------------------------------- the chunk
@@ -209,8 +194,9 @@ class CheckedCustomerRows:
     ) -> ChunkResult:
         """Creates, updates or skips each row's customer; call inside a transaction.
         `file`: what earlier chunks of the file did (see `file_keys`)."""
-        check_match_on(ImportKind.CUSTOMERS, match_on)
-        return await _apply(self, mode, match_on, file)
+        SPEC.check_match_on(match_on)
+        chunk = await _open_checked(self, mode, match_on, file) if self.rows else None
+        return await land_rows(chunk, mode, match_on, file)
 
 
 async def check_customer_rows(
@@ -246,99 +232,185 @@ async def check_customer_rows(
     return CheckedCustomerRows(viewer, definitions, parsed, wanted, layout)
 
 
-async def apply_customer_rows(
+async def _open(
     viewer: Viewer,
-    rows: list[tuple[int, dict[str, str | None]]],
+    rows: NumberedCells,
     *,
     mode: ImportMode,
     match_on: list[str],
-    file: FileKeys | None = None,
-) -> ChunkResult:
-    """Creates, updates or skips each row's customer; call inside a transaction."""
+    file: FileKeys | None,
+) -> _Chunk | None:
     checked = await check_customer_rows(viewer, rows)
-    return await checked.apply(mode=mode, match_on=match_on, file=file)
+    return await _open_checked(checked, mode, match_on, file)
 
 
-async def _apply(
+async def _open_checked(
     checked: CheckedCustomerRows, mode: ImportMode, match_on: list[str], file: FileKeys | None
-) -> ChunkResult:
-    viewer, definitions, parsed = checked.viewer, checked.definitions, checked.rows
-    result = ChunkResult()
-    if not parsed:
-        return result
+) -> _Chunk:
+    chunk = _Chunk(checked, match_on)
+    ids: list[int] = []  # stored customers a dry run's earlier rows gave a key
+    if file is not None:
+        ids = await file.find((name, key) for name, keys in checked.wanted.items() for key in keys)
     # Rows that match are changed (but in CREATE mode): locked as they are read, so that an
     # edit committed meanwhile is not overwritten by the custom fields merged into here.
-    found_by_file: list[int] = []  # stored customers a dry run's earlier rows gave a key
+    await chunk.load(ids, lock=mode != ImportMode.CREATE)
+    await _load_contacts(chunk.targets)
     if file is not None:
-        found_by_file = await file.find(
-            (name, key) for name, keys in checked.wanted.items() for key in keys
-        )
-    targets, index, by_external_id = await _load_matches(
-        viewer, checked.wanted, match_on, found_by_file, lock=mode != ImportMode.CREATE
-    )
-    await _load_contacts(targets)
-    if file is not None:
-        await _load_file(file, match_on, targets, index, by_external_id)
-    landed: dict[int, _Target] = {}  # by id(): what the chunk leaves for later ones
+        await chunk.load_file(file)
+    return chunk
 
-    def holders(name: str, key: Hashable) -> list[_Target]:
-        return index[name].get(cast(str, key), _NONE)  # a customer's keys are text
 
-    created: list[_Target] = []
-    for row in parsed:
-        found = resolve(
-            match_on, row.keys, holders, row.clean.get("external_id"), _external_id, _describe
+class _Chunk(KindChunk[_Target]):
+    def __init__(self, checked: CheckedCustomerRows, match_on: list[str]) -> None:
+        super().__init__(SPEC, list(checked.rows))
+        self.checked, self.match_on = checked, match_on
+        self.targets: dict[int, _Target] = {}  # the stored customers rows may be, by id
+        # match field → key → every customer holding it (several: ambiguous), oldest first
+        self.index: dict[str, dict[str, list[_Target]]] = {name: {} for name in MATCH_FIELDS}
+        self.by_external_id: dict[str, _Target] = {}  # also what keeps new ones free
+        self.created: list[_Target] = []
+        self.landed: dict[int, _Target] = {}  # by id(): what the chunk leaves for later ones
+
+    def _hold(self, name: str, key: str, target: _Target) -> None:
+        held = self.index[name].setdefault(key, [])
+        if all(other is not target for other in held):
+            held.append(target)
+
+    def _holders(self, name: str, key: Hashable) -> list[_Target]:
+        return self.index[name].get(key, _NONE) if isinstance(key, str) else _NONE
+
+    def find(self, row: Row, match_on: list[str]) -> Found[_Target]:
+        external_id = row.values.get("external_id")
+        return resolve(match_on, row.keys, self._holders, external_id, _external_id, _describe)
+
+    async def create(self, row: Row, problems: Problems) -> tuple[_Target, dict[str, Any]]:
+        assert isinstance(row, _Parsed)
+        target = _plan_create(row, problems, self.by_external_id)
+        return target, target.values
+
+    async def update(self, row: Row, target: _Target, problems: Problems) -> dict[str, Any]:
+        assert isinstance(row, _Parsed)
+        checked = self.checked
+        await _plan_update(
+            checked.viewer, row, target, problems, checked.definitions, self.by_external_id
         )
-        if found.problem is not None:
-            fail_with(result, row.number, row.problems, found.problem)
-            continue
-        target = found.record
-        if skipped_by_mode(mode, target is not None):
-            result.skipped += 1
-            if found.key is not None:
-                result.matched_by[found.key] += 1
-            continue
-        problems = row.problems  # those of the cells, then those of the create or update
-        if target is None:
-            target = _plan_create(row, problems, by_external_id)
-        else:
-            problems.extend(
-                overwrites(target.given, row.clean, row.custom, "customer", _SHOWN, _NOT_GIVEN)
-            )
-            await _plan_update(viewer, row, target, problems, definitions, by_external_id)
-        if problems.items:
-            fail(result, row.number, problems)
-            continue
-        if target.stored is None and not target.listed:
+        return {}
+
+    def land(self, row: Row, target: _Target, changes: dict[str, Any]) -> bool:
+        assert isinstance(row, _Parsed)
+        is_new = target.stored is None and not target.listed
+        if is_new:
             target.listed = True
             target.row = row.number
             for contact in target.contacts:  # its first, from this row's cells
                 contact.row = row.number
                 remember(contact.given, row.number, row.contact, {})
-            created.append(target)
-            result.created += 1
-        else:
-            result.updated += 1
-            result.matched_by[found.key or ""] += 1
-        remember(target.given, row.number, row.clean, row.custom)
-        landed[id(target)] = target
+            self.created.append(target)
+        remember(target.given, row.number, row.values, row.custom)
+        self.landed[id(target)] = target
         target.keys.update(row.keys)
-        for name in match_on:  # the only fields rows are matched by
+        for name in self.match_on:  # the only fields rows are matched by
             key = row.keys.get(name)
-            if key is None:
-                continue
-            held = index[name].get(key)
-            if held is None:
-                index[name][key] = [target]
-            elif all(other is not target for other in held):
-                held.append(target)
+            if key is not None:
+                self._hold(name, key, target)
         if target.external_id is not None:
-            by_external_id.setdefault(target.external_id, target)
+            self.by_external_id.setdefault(target.external_id, target)
+        return is_new
 
-    await _write(viewer, created, list(targets.values()), checked.layout)
-    if file is not None:
-        _keep(file, landed.values())
-    return result
+    async def write(self) -> None:
+        checked = self.checked
+        await _write(checked.viewer, self.created, list(self.targets.values()), checked.layout)
+
+    def keep(self, file: FileKeys) -> None:
+        _keep(file, self.landed.values())
+
+    async def load(self, ids: list[int], *, lock: bool) -> None:
+        """The stored customers the rows may match or collide with, each key with every
+        customer holding it: one query per field, `lock`ing them (FOR UPDATE on PostgreSQL;
+        SQLite has one writer) until the chunk commits; and those of `ids` (a dry run's
+        earlier chunks would have given them one of the keys)."""
+        wanted: dict[str, set[Any]] = {**self.checked.wanted, "id": set(ids)}
+        lookups = {name for name in self.match_on if wanted[name]}
+        if wanted["externalId"]:
+            lookups.add("externalId")  # a new external id must not be taken
+        if ids:
+            lookups.add("id")
+        targets, index = self.targets, self.index
+        db = Customer._meta.db
+        for name in (*MATCH_FIELDS, "id"):
+            if name not in lookups:
+                continue
+            expression, sql_type = _MATCH_COLUMNS[name]
+            # ORDER BY "id": PostgreSQL locks rows in the order it returns them, so two
+            # chunks (two imports at once) that lock the same customers take them in the
+            # same order and one waits for the other, never each for the other. That holds
+            # per lookup: across two lookups (external id, then e-mail…) two chunks can
+            # still each hold what the other's next one wants; PostgreSQL then ends one,
+            # whose run is retried at its checkpoint.
+            found = await sql.fetch(
+                db,
+                'SELECT "id", "external_id", "email", "phone_normalized", "name", '
+                f'"custom_fields" FROM "customer" WHERE "workspace_id" = {sql.placeholder(db, 1)} '
+                f'AND {sql.any_of(db, expression, 2, sql_type)} ORDER BY "id"'
+                + sql.for_update(db, lock),
+                [self.checked.viewer.workspace_id, sql.list_parameter(db, sorted(wanted[name]))],
+            )
+            for pk, external_id, email, phone, customer_name, custom_fields in found:
+                target = targets.get(pk)
+                if target is None:
+                    if isinstance(custom_fields, str):
+                        custom_fields = json.loads(custom_fields)
+                    target = targets[pk] = _Target(
+                        {}, custom_fields or {}, external_id, stored=pk, name=customer_name
+                    )
+                    keys = {
+                        "externalId": external_id,
+                        "email": email,
+                        "phone": phone,
+                        "name": (customer_name or "").lower(),
+                    }
+                    target.keys = {field: key for field, key in keys.items() if key}
+                key = target.keys.get(name)
+                if key is not None:
+                    index[name].setdefault(key, []).append(target)  # oldest first
+        # External ids are unique per workspace: one customer each.
+        self.by_external_id = {key: held[0] for key, held in index["externalId"].items()}
+        if "externalId" not in self.match_on:
+            index["externalId"] = {}
+
+    async def load_file(self, file: FileKeys) -> None:
+        """What earlier chunks of the file did to the customers the rows may be: what their
+        rows gave them (and their contacts), the row that created them; in a dry run, also
+        what they would have changed, and the customers they would have created, found by
+        the keys they would hold (see `file_keys`)."""
+        await file.load(self.targets)
+        for pk, target in self.targets.items():
+            row, state = file.of(pk)
+            if state is not None:
+                target.row = row
+                stored_keys = dict(target.keys)
+                _load_state(target, state, file.dry_run)
+                if file.dry_run:
+                    self._reindex(target, stored_keys)
+        for row, state in file.would_create():
+            target = _Target({}, {}, None, listed=True, row=row)
+            _load_state(target, state, dry_run=True)
+            self._reindex(target, {})
+
+    def _reindex(self, target: _Target, before: dict[str, str]) -> None:
+        """A dry run's customer under the keys earlier chunks would have left it, not those
+        it had `before` (as stored, or none: one they would have created)."""
+        for name in MATCH_FIELDS:
+            old, new = before.get(name), target.keys.get(name)
+            if old == new:
+                continue
+            held = self.index[name].get(old) if old is not None else None
+            if held is not None and target in held:
+                held.remove(target)
+            if new is not None and name in self.match_on:
+                self._hold(name, new, target)
+        if target.external_id is not None:
+            self.by_external_id.setdefault(target.external_id, target)
 
 
 def _load_state(target: _Target, state: dict[str, Any], dry_run: bool) -> None:
@@ -365,56 +437,6 @@ def _load_state(target: _Target, state: dict[str, Any], dry_run: bool) -> None:
         kept = by_id.get(contact.stored)
         if kept is not None:
             contact.row, contact.given = kept["row"], given_of(kept)
-
-
-async def _load_file(
-    file: FileKeys,
-    match_on: list[str],
-    targets: dict[int, _Target],
-    index: dict[str, dict[str, list[_Target]]],
-    by_external_id: dict[str, _Target],
-) -> None:
-    """What earlier chunks of the file did to the customers the rows may be: what their
-    rows gave them (and their contacts), the row that created them; in a dry run, also
-    what they would have changed, and the customers they would have created, found by
-    the keys they would hold (see `file_keys`)."""
-    await file.load(targets)
-    for pk, target in targets.items():
-        row, state = file.of(pk)
-        if state is not None:
-            target.row = row
-            stored_keys = dict(target.keys)
-            _load_state(target, state, file.dry_run)
-            if file.dry_run:
-                _reindex(target, stored_keys, match_on, index, by_external_id)
-    for row, state in file.would_create():
-        target = _Target({}, {}, None, listed=True, row=row)
-        _load_state(target, state, dry_run=True)
-        _reindex(target, {}, match_on, index, by_external_id)
-
-
-def _reindex(
-    target: _Target,
-    before: dict[str, str],
-    match_on: list[str],
-    index: dict[str, dict[str, list[_Target]]],
-    by_external_id: dict[str, _Target],
-) -> None:
-    """A dry run's customer under the keys earlier chunks would have left it, not those
-    it had `before` (as stored, or none: one they would have created)."""
-    for name in MATCH_FIELDS:
-        old, new = before.get(name), target.keys.get(name)
-        if old == new:
-            continue
-        held = index[name].get(old) if old is not None else None
-        if held is not None and target in held:
-            held.remove(target)
-        if new is not None and name in match_on:
-            now = index[name].setdefault(new, [])
-            if target not in now:
-                now.append(target)
-    if target.external_id is not None:
-        by_external_id.setdefault(target.external_id, target)
 
 
 def _keep(file: FileKeys, landed: Iterable[_Target]) -> None:
@@ -447,12 +469,6 @@ def _keep(file: FileKeys, landed: Iterable[_Target]) -> None:
         file.keep(written, target.row, target.keys.items(), state)
 
 
-# A column → the field a file calls it, in row errors.
-_SHOWN = {"phone_normalized": "phone", "external_id": "externalId", "lead_source": "leadSource"}
-# Not compared between rows: a phone is compared as its number, whatever its spacing.
-_NOT_GIVEN = ("phone", "tags_index")
-
-
 _NONE: list[_Target] = []  # held by no customer (never appended to)
 
 
@@ -472,70 +488,6 @@ _MATCH_COLUMNS = {
     "name": ('LOWER("name")', "TEXT"),
     "id": ('"id"', "BIGINT"),
 }
-
-
-async def _load_matches(
-    viewer: Viewer,
-    wanted: dict[str, set[Any]],  # match field → values; "id" → ids
-    match_on: list[str],
-    ids: list[int],
-    *,
-    lock: bool,
-) -> tuple[dict[int, _Target], dict[str, dict[str, list[_Target]]], dict[str, _Target]]:
-    """The stored customers the rows may match or collide with, each key with every
-    customer holding it (several: ambiguous): one query per field, `lock`ing them (FOR
-    UPDATE on PostgreSQL; SQLite has one writer) until the chunk commits; and those of
-    `ids` (a dry run's earlier chunks would have given them one of the keys)."""
-    wanted = wanted | {"id": set(ids)}
-    lookups = {name for name in match_on if wanted[name]}
-    if wanted["externalId"]:
-        lookups.add("externalId")  # a new external id must not be taken
-    if ids:
-        lookups.add("id")
-    targets: dict[int, _Target] = {}
-    index: dict[str, dict[str, list[_Target]]] = {name: {} for name in MATCH_FIELDS}
-    db = Customer._meta.db
-    for name in (*MATCH_FIELDS, "id"):
-        if name not in lookups:
-            continue
-        expression, sql_type = _MATCH_COLUMNS[name]
-        # ORDER BY "id": PostgreSQL locks rows in the order it returns them, so two chunks
-        # (two imports at once) that lock the same customers take them in the same order
-        # and one waits for the other, never each for the other. That holds per lookup:
-        # across two lookups (external id, then e-mail…) two chunks can still each hold
-        # what the other's next one wants; PostgreSQL then ends one, whose run is retried
-        # at its checkpoint.
-        found = await sql.fetch(
-            db,
-            'SELECT "id", "external_id", "email", "phone_normalized", "name", "custom_fields" '
-            f'FROM "customer" WHERE "workspace_id" = {sql.placeholder(db, 1)} '
-            f'AND {sql.any_of(db, expression, 2, sql_type)} ORDER BY "id"'
-            + sql.for_update(db, lock),
-            [viewer.workspace_id, sql.list_parameter(db, sorted(wanted[name]))],
-        )
-        for pk, external_id, email, phone, customer_name, custom_fields in found:
-            target = targets.get(pk)
-            if target is None:
-                if isinstance(custom_fields, str):
-                    custom_fields = json.loads(custom_fields)
-                target = targets[pk] = _Target(
-                    {}, custom_fields or {}, external_id, stored=pk, name=customer_name
-                )
-                keys = {
-                    "externalId": external_id,
-                    "email": email,
-                    "phone": phone,
-                    "name": (customer_name or "").lower(),
-                }
-                target.keys = {field: key for field, key in keys.items() if key}
-            key = target.keys.get(name)
-            if key is not None:
-                index[name].setdefault(key, []).append(target)  # oldest first
-    # External ids are unique per workspace: one customer each.
-    by_external_id = {key: held[0] for key, held in index["externalId"].items()}
-    if "externalId" not in match_on:
-        index["externalId"] = {}
-    return targets, index, by_external_id
 
 
 async def _load_contacts(targets: dict[int, _Target]) -> None:
@@ -591,7 +543,7 @@ async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _
     database.
     """
     problems, contact_problems = Problems(), Problems()
-    values = dict(row.clean)
+    values = dict(row.values)
     if "name" not in values:
         problems.add("name", "Must not be blank.", ErrorCode.REQUIRED)
     values.setdefault("kind", CustomerKind.COMPANY)
@@ -637,7 +589,7 @@ async def _plan_update(
     by_external_id: dict[str, _Target],
 ) -> None:
     """Checks the row's changes to `target`, then (when all is well) applies them to it."""
-    changes = dict(row.clean)
+    changes = dict(row.values)
     if row.custom:
         changes["custom_fields"] = await clean_custom_fields(
             problems,
@@ -772,3 +724,115 @@ async def _write(
     await bulk_sql.update_rows(db, Customer, customer_changes, now)
     await bulk_sql.insert(db, contacts)
     await bulk_sql.update_rows(db, Contact, contact_changes, now)
+
+
+# Each field → the headers it is recognised by, beside its own name (see `headers`).
+_FIELDS: Aliases = {
+    "name": (
+        "客户名称",
+        "公司名称",
+        "企业名称",
+        "单位名称",
+        "客户全称",
+        "名称",
+        "客户",
+        "公司",
+        "name",
+        "company",
+        "company name",
+        "customer",
+        "customer name",
+        "account name",
+        "organization",
+        "organization name",
+        "organisation name",
+    ),
+    "kind": ("类型", "客户性质", "type", "kind", "customer type"),
+    "phone": (*PHONE, "座机", "公司电话", "organization phone"),
+    "email": (*EMAIL, "邮件"),
+    "website": (
+        "网址",
+        "网站",
+        "官网",
+        "公司网址",
+        "website",
+        "website url",
+        "url",
+        "domain",
+        "company domain name",
+    ),
+    "industry": ("行业", "所属行业", "industry"),
+    "leadSource": (
+        "线索来源",
+        "客户来源",
+        "来源",
+        "lead source",
+        "source",
+        "original source",
+        "organization source",
+    ),
+    "tags": ("标签", "tags", "labels", "organization labels"),
+    "externalId": (
+        "外部编号",
+        "客户编号",
+        "客户代码",
+        "客户id",
+        "编号",
+        "external id",
+        "id",
+        "record id",
+        "company id",
+        "account id",
+        "account number",
+        "organization id",
+        "customer id",
+    ),
+    "owner": (
+        "负责人",
+        "客户负责人",
+        "销售负责人",
+        "owner",
+        "contact owner",
+        "company owner",
+        "account owner",
+        "organization owner",
+    ),
+    "notes": NOTES,
+    "contact.name": (
+        "联系人",
+        "联系人姓名",
+        "contact",
+        "contact name",
+        "contact person",
+        "person name",
+    ),
+    "contact.phone": (
+        "联系人电话",
+        "联系人手机",
+        "contact phone",
+        "contact mobile",
+        "person phone",
+    ),
+    "contact.email": ("联系人邮箱", "contact email", "person email"),
+    "contact.title": (*TITLE, "contact title", "person job title"),
+}
+
+
+SPEC = Spec(
+    kind=ImportKind.CUSTOMERS,
+    record="customer",
+    a_record="a customer",
+    fields=_FIELDS,
+    match_fields=("externalId", "email", "phone", "name"),
+    default_match_on=("externalId", "email", "phone"),
+    entity=CustomFieldEntity.CUSTOMER,
+    open=_open,
+    growing=("customer", "contact"),
+    new_record_needs=(("name",),),
+    shown={"phone_normalized": "phone", "external_id": "externalId", "lead_source": "leadSource"},
+    # Not compared between rows: a phone is compared as its number, whatever its spacing.
+    not_compared=("phone", "tags_index"),
+    check=check_customer_rows,
+)
+MATCH_FIELDS = SPEC.match_fields
+apply_customer_rows = SPEC.apply

@@ -34,7 +34,6 @@ import orjson
 from tortoise.models import Model
 
 from domain.bulk_sql import insert_rows
-from domain.imports.jobs import FINISHED
 from domain.imports.matches import Given, Matches, Record
 from domain.sql import any_of, fetch, list_parameter, placeholder
 from models import ImportFileKey, ImportJob
@@ -209,18 +208,6 @@ def _typed(model: type[Model], values: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _record_keys(matches: Matches[R, Any], record: R) -> list[tuple[str, Hashable]]:
-    return [
-        ("externalId", record.values["external_id"]),
-        (matches.key_field, matches.key_of(record)),
-    ]
-
-
-async def find_records(file: FileKeys | None, keys: Iterable[tuple[str, Hashable]]) -> list[int]:
-    """`FileKeys.find` (the ids of stored records for the chunk to load), when there is a file."""
-    return [] if file is None else await file.find(keys)
-
-
 async def load_records(
     file: FileKeys,
     model: type[Model],
@@ -246,14 +233,15 @@ async def load_records(
     return would_create
 
 
-def keep_records(file: FileKeys, matches: Matches[R, Any]) -> None:
+def keep_records(file: FileKeys, matches: Matches[R]) -> None:
     """What the chunk's rows did to each record they landed on, for later chunks."""
     for record in matches.landed.values():
         state: dict[str, Any] = {"given": first_given(record.given)}
         if file.dry_run:
             state["values"] = plain(record.values)
         written = record.stored or (None if file.dry_run else record.values["id"])
-        file.keep(written, record.row, _record_keys(matches, record), state)
+        keys = [("externalId", record.values.get("external_id")), *matches.keys_of(record).items()]
+        file.keep(written, record.row, keys, state)
 
 
 async def forget(job_id: int) -> None:
@@ -264,6 +252,9 @@ async def forget(job_id: int) -> None:
 async def forget_finished() -> int:
     """The lines of every finished job, should any be left (a job finishes and forgets in
     one transaction; this sweeps up after any other way a job may come to finish)."""
+    # Imported here: `jobs` reads the kinds' registry, whose kinds keep their files' keys here.
+    from domain.imports.jobs import FINISHED
+
     finished = ImportJob.filter(status__in=FINISHED, file_keys__id__isnull=False).distinct()
     jobs = await finished.values_list("id", flat=True)
     if jobs:

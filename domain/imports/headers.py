@@ -1,9 +1,10 @@
-"""The headers each import field is recognised by: one table per kind, nowhere else.
+"""The headers import fields are recognised by: how a header is compared, and the headers
+several kinds share. Each kind's table is its spec's `fields` (in its module).
 
 A header is compared by its `header_key`: full-width folded, case-folded, only letters and
 digits kept, so "Company name", "company_name", "COMPANY-NAME" and "Company Name：" meet,
 and "联系人（职位）" is "联系人职位". Beside each field's own name ("leadSource",
-"contact.name"), the table holds the headers that real exports use:
+"contact.name"), the tables hold the headers that real exports use:
 
 - HubSpot: "Company name", "Phone Number", "Company Domain Name", "Record ID", "Job Title",
   "Contact owner", "Deal Name", "Deal Stage", "Close Date", "Associated Company"…
@@ -30,6 +31,8 @@ from models.enums import ImportKind
 
 Aliases = dict[str, tuple[str, ...]]
 
+CUSTOM_FIELD_PREFIX = "customFields."
+
 
 def header_key(header: str) -> str:
     """A header as compared: full-width folded, case-folded, only letters and digits kept.
@@ -42,7 +45,7 @@ def header_key(header: str) -> str:
 
 
 # Headers that mean the same in a file of customers and one of contacts.
-_PHONE = (
+PHONE = (
     "电话",
     "手机",
     "手机号",
@@ -57,103 +60,13 @@ _PHONE = (
     "tel",
     "telephone",
 )
-_EMAIL = ("邮箱", "电子邮件", "电子邮箱", "email", "e-mail", "email address")
-_TITLE = ("职位", "职务", "联系人职位", "联系人职务", "title", "job title")
-_NOTES = ("备注", "说明", "notes", "note", "remark", "remarks", "description")
-
-_CUSTOMERS: Aliases = {
-    "name": (
-        "客户名称",
-        "公司名称",
-        "企业名称",
-        "单位名称",
-        "客户全称",
-        "名称",
-        "客户",
-        "公司",
-        "name",
-        "company",
-        "company name",
-        "customer",
-        "customer name",
-        "account name",
-        "organization",
-        "organization name",
-        "organisation name",
-    ),
-    "kind": ("类型", "客户性质", "type", "kind", "customer type"),
-    "phone": (*_PHONE, "座机", "公司电话", "organization phone"),
-    "email": (*_EMAIL, "邮件"),
-    "website": (
-        "网址",
-        "网站",
-        "官网",
-        "公司网址",
-        "website",
-        "website url",
-        "url",
-        "domain",
-        "company domain name",
-    ),
-    "industry": ("行业", "所属行业", "industry"),
-    "leadSource": (
-        "线索来源",
-        "客户来源",
-        "来源",
-        "lead source",
-        "source",
-        "original source",
-        "organization source",
-    ),
-    "tags": ("标签", "tags", "labels", "organization labels"),
-    "externalId": (
-        "外部编号",
-        "客户编号",
-        "客户代码",
-        "客户id",
-        "编号",
-        "external id",
-        "id",
-        "record id",
-        "company id",
-        "account id",
-        "account number",
-        "organization id",
-        "customer id",
-    ),
-    "owner": (
-        "负责人",
-        "客户负责人",
-        "销售负责人",
-        "owner",
-        "contact owner",
-        "company owner",
-        "account owner",
-        "organization owner",
-    ),
-    "notes": _NOTES,
-    "contact.name": (
-        "联系人",
-        "联系人姓名",
-        "contact",
-        "contact name",
-        "contact person",
-        "person name",
-    ),
-    "contact.phone": (
-        "联系人电话",
-        "联系人手机",
-        "contact phone",
-        "contact mobile",
-        "person phone",
-    ),
-    "contact.email": ("联系人邮箱", "contact email", "person email"),
-    "contact.title": (*_TITLE, "contact title", "person job title"),
-}
+EMAIL = ("邮箱", "电子邮件", "电子邮箱", "email", "e-mail", "email address")
+TITLE = ("职位", "职务", "联系人职位", "联系人职务", "title", "job title")
+NOTES = ("备注", "说明", "notes", "note", "remark", "remarks", "description")
 
 # Contacts, activities and opportunities name the customer they belong to; each row's
 # link is tried in this order, with whichever of these columns the file has.
-_CUSTOMER_LINK: Aliases = {
+CUSTOMER_LINK: Aliases = {
     "customer.externalId": (
         "客户编号",
         "客户外部编号",
@@ -187,9 +100,9 @@ _CUSTOMER_LINK: Aliases = {
 }
 # In a file of activities or deals a bare phone column is the customer's (a contact's
 # phone there finds no customer, and the name column is tried next).
-_CUSTOMER_LINK_WITH_PHONE: Aliases = _CUSTOMER_LINK | {
+CUSTOMER_LINK_WITH_PHONE: Aliases = CUSTOMER_LINK | {
     "customer.phone": (
-        *_CUSTOMER_LINK["customer.phone"],
+        *CUSTOMER_LINK["customer.phone"],
         "电话",
         "手机",
         "联系电话",
@@ -200,161 +113,12 @@ _CUSTOMER_LINK_WITH_PHONE: Aliases = _CUSTOMER_LINK | {
     )
 }
 
-_CONTACTS: Aliases = {
-    "name": (
-        "姓名",
-        "联系人",
-        "联系人姓名",
-        "name",
-        "contact",
-        "contact name",
-        "full name",
-        "person name",
-    ),
-    "phone": (*_PHONE, "联系人电话", "联系人手机", "person phone"),
-    "email": (*_EMAIL, "联系人邮箱", "person email"),
-    "title": (*_TITLE, "position", "person job title"),
-    "isPrimary": ("主联系人", "是否主联系人", "primary", "is primary", "primary contact"),
-    "notes": _NOTES,
-    **_CUSTOMER_LINK,
-}
 
-_ACTIVITIES: Aliases = {
-    "kind": (
-        "类型",
-        "方式",
-        "跟进方式",
-        "跟进类型",
-        "活动类型",
-        "kind",
-        "type",
-        "activity type",
-        "activity - type",
-    ),
-    "occurredAt": (
-        "时间",
-        "日期",
-        "跟进时间",
-        "跟进日期",
-        "发生时间",
-        "活动时间",
-        "occurred at",
-        "date",
-        "time",
-        "when",
-        "activity date",
-        "activity - due date",
-    ),
-    "content": (
-        "内容",
-        "沟通内容",
-        "跟进内容",
-        "跟进记录",
-        "客户反馈",
-        "备注",
-        "content",
-        "notes",
-        "note",
-        "summary",
-        "description",
-        "comments",
-        "activity - note",
-    ),
-    "nextFollowUpAt": (
-        "下次跟进时间",
-        "下次跟进日期",
-        "下次跟进",
-        "next follow up",
-        "next follow up at",
-        "follow up at",
-    ),
-    "contact": ("联系人", "contact", "contact name", "contact person", "activity - contact person"),
-    "author": (
-        "跟进人",
-        "负责人",
-        "销售",
-        "author",
-        "owner",
-        "rep",
-        "assigned to",
-        "activity owner",
-        "activity - assigned to user",
-    ),
-    "opportunity": ("商机", "商机名称", "opportunity", "opportunity name", "deal", "deal - title"),
-    "externalId": (
-        "外部编号",
-        "活动编号",
-        "编号",
-        "external id",
-        "id",
-        "activity id",
-        "activity - id",
-    ),
-    **_CUSTOMER_LINK_WITH_PHONE,
-}
+def __getattr__(name: str) -> dict[ImportKind, Aliases]:
+    """`ALIASES`: each kind's table, as its spec declares it (read lazily: the kinds'
+    modules read the shared headers above)."""
+    if name != "ALIASES":
+        raise AttributeError(name)
+    from domain.imports.specs import SPECS
 
-_OPPORTUNITIES: Aliases = {
-    "name": (
-        "商机名称",
-        "机会名称",
-        "项目名称",
-        "商机",
-        "名称",
-        "name",
-        "opportunity",
-        "opportunity name",
-        "deal",
-        "deal name",
-        "deal - title",
-    ),
-    "pipeline": ("销售流程", "流程", "pipeline", "deal - pipeline"),
-    "stage": ("阶段", "销售阶段", "商机阶段", "stage", "deal stage", "deal - stage"),
-    "amount": ("金额", "商机金额", "预计金额", "amount", "value", "deal - value"),
-    "currency": ("币种", "货币", "currency", "deal - currency", "opportunity currency"),
-    "expectedCloseDate": (
-        "预计成交日期",
-        "预计成交时间",
-        "预计签单日期",
-        "expected close date",
-        "close date",
-        "deal - expected close date",
-    ),
-    "owner": ("负责人", "销售", "owner", "deal owner", "opportunity owner", "deal - owner"),
-    "probability": (
-        "赢率",
-        "成交概率",
-        "概率",
-        "probability",
-        "probability (%)",
-        "win probability",
-        "deal - probability",
-    ),
-    "externalId": (
-        "外部编号",
-        "商机编号",
-        "编号",
-        "external id",
-        "id",
-        "record id",
-        "opportunity id",
-        "deal id",
-        "deal - id",
-    ),
-    **_CUSTOMER_LINK_WITH_PHONE,
-}
-
-ALIASES: dict[ImportKind, Aliases] = {
-    ImportKind.CUSTOMERS: _CUSTOMERS,
-    ImportKind.CONTACTS: _CONTACTS,
-    ImportKind.ACTIVITIES: _ACTIVITIES,
-    ImportKind.OPPORTUNITIES: _OPPORTUNITIES,
-}
-
-
-def fields_by_key(kind: ImportKind) -> dict[str, str]:
-    """header key → field of `kind`, each field's own name among its headers."""
-    return {
-        header_key(alias): field
-        for field, aliases in ALIASES[kind].items()
-        for alias in (field, *aliases)
-    }
+    return {kind: dict(spec.fields) for kind, spec in SPECS.items()}

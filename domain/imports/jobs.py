@@ -18,9 +18,10 @@ from tortoise.queryset import QuerySet
 
 from crm.settings import Settings
 from domain.errors import DomainError, ErrorCode, Problems, not_found
-from domain.imports.mapping import DEFAULT_MATCH_ON, MATCH_FIELDS, is_known_field
+from domain.imports.mapping import is_known_field
 from domain.imports.readers import detect_format
 from domain.imports.rows import ImportFileError, column_name
+from domain.imports.specs import SPECS
 from domain.imports.summaries import find_job, job_summaries
 from domain.validation import check_optional, clean_text, has_lone_surrogate
 from domain.viewer import Viewer
@@ -109,8 +110,9 @@ def file_too_large(max_bytes: int) -> str:
 
 
 def _match_on(problems: Problems, kind: ImportKind, match_on: list[str] | None) -> list[str]:
-    fields = list(dict.fromkeys(match_on if match_on is not None else DEFAULT_MATCH_ON[kind]))
-    allowed = MATCH_FIELDS[kind]
+    spec = SPECS[kind]
+    fields = list(dict.fromkeys(match_on if match_on is not None else spec.default_match_on))
+    allowed = spec.match_fields
     for index, field in enumerate(fields):
         if field not in allowed:
             problems.add(

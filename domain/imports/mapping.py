@@ -7,8 +7,9 @@ from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass
 
 from domain.errors import ErrorCode, Problems
-from domain.imports.headers import ALIASES, fields_by_key, header_key
+from domain.imports.headers import CUSTOM_FIELD_PREFIX, header_key
 from domain.imports.rows import RawRow
+from domain.imports.specs import SPECS
 from domain.imports.values import parse_kind, split_tags
 from models.enums import CustomFieldEntity, ImportKind
 
@@ -17,7 +18,6 @@ __all__ = [
     "CUSTOM_FIELD_ENTITIES",
     "CUSTOM_FIELD_PREFIX",
     "DEFAULT_MATCH_ON",
-    "MATCH_FIELDS",
     "ColumnMapping",
     "build_mapping",
     "fields_of",
@@ -27,50 +27,29 @@ __all__ = [
     "split_tags",
 ]
 
-CUSTOM_FIELD_PREFIX = "customFields."
-
-CUSTOMER_FIELDS: tuple[str, ...] = tuple(ALIASES[ImportKind.CUSTOMERS])
+CUSTOMER_FIELDS: tuple[str, ...] = tuple(SPECS[ImportKind.CUSTOMERS].fields)
 
 # The kinds whose records hold custom fields, and the entity their definitions are for.
 CUSTOM_FIELD_ENTITIES: dict[ImportKind, CustomFieldEntity] = {
-    ImportKind.CUSTOMERS: CustomFieldEntity.CUSTOMER,
-    ImportKind.CONTACTS: CustomFieldEntity.CONTACT,
-    ImportKind.OPPORTUNITIES: CustomFieldEntity.OPPORTUNITY,
+    kind: spec.entity for kind, spec in SPECS.items() if spec.entity is not None
 }
-
-# The fields `matchOn` may name per kind, and those used when it is not given. A contact
-# is matched within its customer; an activity's "content" is its natural key (the same
-# customer, kind, occurredAt and content); an opportunity's "name" is the same customer
-# and name in the same pipeline.
-MATCH_FIELDS: dict[ImportKind, tuple[str, ...]] = {
-    ImportKind.CUSTOMERS: ("externalId", "email", "phone", "name"),
-    ImportKind.CONTACTS: ("email", "phone", "name"),
-    ImportKind.ACTIVITIES: ("externalId", "content"),
-    ImportKind.OPPORTUNITIES: ("externalId", "name"),
-}
-DEFAULT_MATCH_ON: dict[ImportKind, tuple[str, ...]] = {
-    ImportKind.CUSTOMERS: ("externalId", "email", "phone"),
-    ImportKind.CONTACTS: ("email", "phone"),
-    ImportKind.ACTIVITIES: ("externalId", "content"),
-    ImportKind.OPPORTUNITIES: ("externalId", "name"),
-}
-
-_RECORD_NAMES = {
-    ImportKind.CUSTOMERS: "a customer",
-    ImportKind.CONTACTS: "a contact",
-    ImportKind.ACTIVITIES: "an activity",
-    ImportKind.OPPORTUNITIES: "an opportunity",
-}
+# The fields `matchOn` names per kind when it is not given.
+DEFAULT_MATCH_ON = {kind: spec.default_match_on for kind, spec in SPECS.items()}
 
 
 def fields_of(kind: ImportKind) -> tuple[str, ...]:
     """The built-in fields of `kind` (custom fields come on top, for kinds that have them)."""
-    return tuple(ALIASES[kind])
+    return tuple(SPECS[kind].fields)
 
 
 def _automatic_fields(kind: ImportKind, custom_fields: MappingOf[str, str]) -> dict[str, str]:
     """header key → field, for the kind's built-in fields and the workspace's custom fields."""
-    by_key = fields_by_key(kind)
+    # Each field's own name is among its headers.
+    by_key = {
+        header_key(alias): field
+        for field, aliases in SPECS[kind].fields.items()
+        for alias in (field, *aliases)
+    }
     if kind not in CUSTOM_FIELD_ENTITIES:
         return by_key
     for key, label in custom_fields.items():
@@ -86,7 +65,7 @@ def is_known_field(field: str, kind: ImportKind = ImportKind.CUSTOMERS) -> bool:
         return kind in CUSTOM_FIELD_ENTITIES and bool(
             field.removeprefix(CUSTOM_FIELD_PREFIX).strip()
         )
-    return field in ALIASES[kind]
+    return field in SPECS[kind].fields
 
 
 @dataclass(frozen=True)
@@ -121,7 +100,7 @@ def build_mapping(
         if column not in columns:
             problems.add(f"{path}.column", f"The file has no column “{column}”.")
         elif field is not None and not is_known_field(field, kind):
-            problems.add(f"{path}.field", f"“{field}” is not {_RECORD_NAMES[kind]} field.")
+            problems.add(f"{path}.field", f"“{field}” is not {SPECS[kind].a_record} field.")
         elif field is not None and field in chosen.values():
             problems.add(
                 f"{path}.field", f"Two columns are mapped to “{field}”.", ErrorCode.DUPLICATE

@@ -1,5 +1,5 @@
 """Which record a row is: the one rule every import kind matches rows by, and the
-`Matches` index of activities and deals.
+`Matches` index of contacts, activities and deals.
 
 A row names a record by each match field it gives (`matchOn`, in order). It is that
 record only when its keys agree: a key that several records share is ambiguous, keys
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from domain.errors import ErrorCode, Problem
 
@@ -204,56 +204,68 @@ class Record:
 
 
 R = TypeVar("R", bound=Record)
-K = TypeVar("K", bound=Hashable)
+Keys = Mapping[str, Hashable | None]  # match field → a record's or a row's key
 
 
-class Matches(Generic[R, K]):
-    """The records a chunk's rows may be, by external id and by `key_field`'s key."""
+class Matches(Generic[R]):
+    """The records a chunk's rows may be, by external id and by each key `keys_of` gives."""
 
     def __init__(
         self,
-        key_field: str,
-        key_of: Callable[[R], K],
+        keys_of: Callable[[R], Keys],
         stored: Iterable[R],
         *,
         what: str,
         name_of: Callable[[R], str | None],
+        moves_keys: bool = False,
     ) -> None:
-        self.key_field = key_field  # the match field besides "externalId"
+        self.keys_of = keys_of
         self.what = what  # "deal", "activity": for messages
-        self.key_of = key_of
         self._name_of = name_of
+        # A record a row changed is found by its new keys only (else by its old ones too).
+        self.moves_keys = moves_keys
         # Also what tells a row that the external id it gives is taken.
         self.by_external_id: dict[str, R] = {}
-        self.by_key: dict[K, list[R]] = {}
+        self.by_key: dict[str, dict[Hashable, list[R]]] = {}
         self.created: list[R] = []  # in the order the rows created them
         self.landed: dict[int, R] = {}  # by id(): every record a row landed on
         for record in stored:  # oldest first
-            if record.values["external_id"] is not None:
-                self.by_external_id[record.values["external_id"]] = record
-            self.by_key.setdefault(key_of(record), []).append(record)
+            if (external_id := record.values.get("external_id")) is not None:
+                self.by_external_id[external_id] = record
+            self._hold(record)
 
-    def find(self, match_on: Sequence[str], external_id: str | None, key: K | None) -> Found[R]:
-        """The record the row's external id and key name (see `resolve`)."""
+    def _hold(self, record: R) -> None:
+        for name, key in self.keys_of(record).items():
+            if key is not None:
+                held = self.by_key.setdefault(name, {}).setdefault(key, [])
+                if record not in held:
+                    held.append(record)
+
+    def holding(self, name: str, key: Hashable) -> list[R]:
+        """The records holding `key` as their `name` field's key, oldest first."""
+        return self.by_key.get(name, {}).get(key, [])
+
+    def find(self, match_on: Sequence[str], external_id: str | None, keys: Keys) -> Found[R]:
+        """The record the row's external id and keys name (see `resolve`)."""
 
         def holders(name: str, value: Hashable) -> Sequence[R]:
-            if name == "externalId":
-                held = self.by_external_id.get(cast(str, value))
-                return [] if held is None else [held]
-            return self.by_key.get(cast(K, value), [])
+            if name != "externalId":
+                return self.holding(name, value)
+            held = self.by_external_id.get(value) if isinstance(value, str) else None
+            return [] if held is None else [held]
 
-        keys = {"externalId": external_id, self.key_field: key}
         return resolve(
             match_on,
-            keys,
+            {"externalId": external_id, **keys},
             holders,
             external_id,
-            lambda record: record.values["external_id"],
+            lambda record: record.values.get("external_id"),
             self.describe,
         )
 
     def describe(self, record: R) -> str:
-        return label(self.what, self._name_of(record), record.values["external_id"], record.row)
+        external_id = record.values.get("external_id")
+        return label(self.what, self._name_of(record), external_id, record.row)
 
     def land(
         self,
@@ -273,21 +285,24 @@ class Matches(Generic[R, K]):
             record.row = row
             self.created.append(record)
         else:
+            before = self.keys_of(record) if self.moves_keys else {}
             record.values.update(changes)
             if record.stored is not None:
                 record.changed.update(changes)
+            for name, old in before.items():
+                held = self.holding(name, old) if old is not None else []
+                if record in held and old != self.keys_of(record).get(name):
+                    held.remove(record)
         remember(record.given, row, gave, custom)
         self.landed[id(record)] = record
-        held = self.by_key.setdefault(self.key_of(record), [])
-        if record not in held:
-            held.append(record)
-        if record.values["external_id"] is not None:
-            self.by_external_id.setdefault(record.values["external_id"], record)
+        self._hold(record)
+        if (external_id := record.values.get("external_id")) is not None:
+            self.by_external_id.setdefault(external_id, record)
         return is_new
 
     def records(self) -> list[R]:
         """Every record rows may have matched or created (some listed more than once)."""
         return [
             *self.by_external_id.values(),
-            *(record for held in self.by_key.values() for record in held),
+            *(record for keys in self.by_key.values() for held in keys.values() for record in held),
         ]

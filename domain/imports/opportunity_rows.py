@@ -16,24 +16,21 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from domain.bulk_sql import allocate_ids, insert_rows, python_values
+from domain.bulk_sql import insert_rows, python_values
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.errors import ErrorCode, Problems
-from domain.exact_updates import set_columns
-from domain.imports.cells import (
-    Cells,
-    ChunkResult,
-    check_external_id,
-    check_match_on,
-    fail,
-    fail_with,
-    given,
-    skipped_by_mode,
-    typed_custom_fields,
+from domain.imports.cells import Cells, given, typed_custom_fields
+from domain.imports.engine import (
+    NumberedCells,
+    RecordChunk,
+    Row,
+    Spec,
+    record_matches,
 )
-from domain.imports.file_keys import FileKeys, find_records, keep_records, load_records
-from domain.imports.links import CustomerLinks, LinkedCustomer, Members
-from domain.imports.matches import Matches, Record, overwrites
+from domain.imports.file_keys import FileKeys
+from domain.imports.headers import CUSTOMER_LINK_WITH_PHONE, Aliases
+from domain.imports.links import CustomerLinks, Members
+from domain.imports.matches import Matches, Record
 from domain.imports.moments import parse_day
 from domain.imports.values import parse_amount, parse_percentage
 from domain.opportunities import (
@@ -78,13 +75,6 @@ _COLUMNS = (
 )
 
 NameKey = tuple[int, int, str]  # customer, pipeline, name in lower case
-# A column → the field a file calls it, in row errors.
-_SHOWN = {
-    "expected_close_date": "expectedCloseDate",
-    "probability_override": "probability",
-    "owner_id": "owner",
-    "external_id": "externalId",
-}
 
 
 @dataclass(eq=False)
@@ -100,24 +90,13 @@ class _Deal(Record):
 
 
 @dataclass
-class _Parsed:
-    number: int
-    problems: Problems
-    customer: LinkedCustomer | None
-    present: dict[str, str]
-    values: dict[str, Any]  # the columns the cells give
-    custom: dict[str, Any]
-    pipeline_id: int | None  # the pipeline the row names, if any
+class _Parsed(Row):
+    pipeline_id: int | None = None  # the pipeline the row names, if any
 
     def in_pipeline(self, default_id: int | None) -> int | None:
         """The pipeline the row names, else the default one. A pipeline the row names but
         the workspace lacks was reported: then None, nothing to match in."""
         return self.pipeline_id if "pipeline" in self.present else default_id
-
-    def name_key(self, pipeline_id: int | None) -> NameKey | None:
-        if self.customer is None or pipeline_id is None or "name" not in self.values:
-            return None
-        return (self.customer.id, pipeline_id, self.values["name"].lower())
 
 
 class _SalesProcess:
@@ -233,18 +212,45 @@ def _parse(
         values["external_id"] = external_id
     custom = typed_custom_fields(problems, present, definitions, CustomFieldEntity.OPPORTUNITY)
     pipeline_id = process.pipeline(problems, present["pipeline"]) if "pipeline" in present else None
-    return _Parsed(number, problems, customer, present, values, custom, pipeline_id)
+    row = _Parsed(number, problems, values, custom, {}, present, customer, pipeline_id=pipeline_id)
+    in_pipeline = row.in_pipeline(process.default_id)
+    if customer is not None and in_pipeline is not None and "name" in values:
+        row.keys["name"] = (customer.id, in_pipeline, values["name"].lower())
+    row.gave = values | {"stage": present["stage"].lower()} if "stage" in present else None
+    return row
+
+
+async def _open(
+    viewer: Viewer,
+    rows: NumberedCells,
+    *,
+    mode: ImportMode,
+    match_on: list[str],
+    file: FileKeys | None,
+) -> _Chunk:
+    cells_list = [cells for _, cells in rows]
+    definitions = await load_definitions(viewer)
+    # Tortoise types a flat values_list as tuples; it gives the column's value.
+    currency = cast(
+        str | None,
+        await Workspace.filter(id=viewer.workspace_id)
+        .first()
+        .values_list("default_currency", flat=True),
+    )
+    links = await CustomerLinks.load(viewer, cells_list)
+    members = await Members.load(viewer, cells_list, "owner")
+    process = await _SalesProcess.load(viewer)
+    parsed = [_parse(number, cells, definitions, links, members, process) for number, cells in rows]
+    if any("stage" in row.present for row in parsed):
+        await process.load_checklists(viewer)  # what a move forward must have done
+    # Rows that match are changed (but in CREATE mode): locked as they are read.
+    matches = await _load_matches(viewer, parsed, match_on, file, lock=mode != ImportMode.CREATE)
+    return _Chunk(parsed, viewer, process, definitions, currency or "CNY", matches)
 
 
 async def _load_matches(
-    viewer: Viewer,
-    parsed: list[_Parsed],
-    match_on: list[str],
-    file: FileKeys | None,
-    default_pipeline: int | None,
-    *,
-    lock: bool,
-) -> Matches[_Deal, NameKey]:
+    viewer: Viewer, parsed: list[_Parsed], match_on: list[str], file: FileKeys | None, *, lock: bool
+) -> Matches[_Deal]:
     """The stored deals rows may match: by external id (also to keep new ones free) and,
     when matching on "name", the linked customers' deals, in one query; then what the
     checks of an update need, for those deals only: checklist ticks, quoted lines.
@@ -257,13 +263,13 @@ async def _load_matches(
     )
     customer_ids = sorted({row.customer.id for row in parsed if row.customer is not None})
     keys = [("externalId", key) for key in external_ids] + [
-        ("name", row.name_key(row.in_pipeline(default_pipeline))) for row in parsed
+        ("name", row.keys.get("name")) for row in parsed
     ]
     found = await _stored_deals(
         viewer,
         external_ids,
         customer_ids if "name" in match_on else [],
-        await find_records(file, keys),
+        [] if file is None else await file.find(keys),
         lock=lock,
     )
     deals = {pk: _Deal(values, stored=pk) for pk, values in found.items()}
@@ -279,15 +285,14 @@ async def _load_matches(
         )
         for line in lines:
             deals[line["opportunity_id"]].line_currencies.append(line["product__currency"])
-    would_create: list[_Deal] = []
-    if file is not None:
-        would_create = await load_records(file, Opportunity, deals, _Deal)
-    return Matches(
-        "name",
-        _Deal.name_key,
-        [*deals.values(), *would_create],
-        what="deal",
-        name_of=lambda d: d.values["name"],
+    return await record_matches(
+        file,
+        Opportunity,
+        deals,
+        _Deal,
+        lambda deal: {"name": deal.name_key()},
+        "deal",
+        lambda deal: deal.values["name"],
     )
 
 
@@ -328,245 +333,214 @@ async def _stored_deals(
     return {row[0]: convert(row[1:]) for row in rows}
 
 
-@dataclass
-class _Chunk:
+class _Chunk(RecordChunk[_Deal]):
     """What the chunk knows while it plans, and what it will write."""
 
-    viewer: Viewer
-    process: _SalesProcess
-    definitions: Definitions
-    default_currency: str
-    now: datetime
-    stage_changes: list[tuple[_Deal, int | None, int]] = field(default_factory=list)
+    def __init__(
+        self,
+        rows: list[_Parsed],
+        viewer: Viewer,
+        process: _SalesProcess,
+        definitions: Definitions,
+        default_currency: str,
+        matches: Matches[_Deal],
+    ) -> None:
+        super().__init__(SPEC, list(rows))
+        self.viewer, self.process, self.definitions = viewer, process, definitions
+        self.default_currency, self.matches = default_currency, matches
+        self.now = datetime.now(UTC)
+        self.stage_changes: list[tuple[_Deal, int | None, int]] = []
+        self.moves: list[tuple[_Deal, int | None, int]] = []  # the row's, once it lands
 
-
-async def apply_opportunity_rows(
-    viewer: Viewer,
-    rows: list[tuple[int, Cells]],
-    *,
-    mode: ImportMode,
-    match_on: list[str],
-    file: FileKeys | None = None,
-) -> ChunkResult:
-    """Creates, updates or skips each row's deal; call inside a transaction. `file`: what
-    earlier chunks of the file did (see `file_keys`)."""
-    check_match_on(ImportKind.OPPORTUNITIES, match_on)
-    result = ChunkResult()
-    if not rows:
-        return result
-    cells_list = [cells for _, cells in rows]
-    definitions = await load_definitions(viewer)
-    # Tortoise types a flat values_list as tuples; it gives the column's value.
-    currency = cast(
-        str | None,
-        await Workspace.filter(id=viewer.workspace_id)
-        .first()
-        .values_list("default_currency", flat=True),
-    )
-    links = await CustomerLinks.load(viewer, cells_list)
-    members = await Members.load(viewer, cells_list, "owner")
-    process = await _SalesProcess.load(viewer)
-    parsed = [_parse(number, cells, definitions, links, members, process) for number, cells in rows]
-    if any("stage" in row.present for row in parsed):
-        await process.load_checklists(viewer)  # what a move forward must have done
-    # Rows that match are changed (but in CREATE mode): locked as they are read.
-    matches = await _load_matches(
-        viewer, parsed, match_on, file, process.default_id, lock=mode != ImportMode.CREATE
-    )
-    chunk = _Chunk(viewer, process, definitions, currency or "CNY", datetime.now(UTC))
-
-    for row in parsed:
-        if row.customer is None:
-            fail(result, row.number, row.problems)
-            continue
-        pipeline_id = row.in_pipeline(process.default_id)
-        found = matches.find(match_on, row.values.get("external_id"), row.name_key(pipeline_id))
-        if found.problem is not None:
-            fail_with(result, row.number, row.problems, found.problem)
-            continue
-        target = found.record
-        if skipped_by_mode(mode, target is not None):
-            result.skipped += 1
-            if found.key is not None:
-                result.matched_by[found.key] += 1
-            continue
-        problems = row.problems
-        moves: list[tuple[_Deal, int | None, int]] = []
-        gave = dict(row.values)
-        if "stage" in row.present:
-            gave["stage"] = row.present["stage"].lower()
-        if target is None:
-            target = await _plan_create(chunk, row, problems, pipeline_id, moves)
-            changes = target.values
-        else:
-            problems.extend(overwrites(target.given, gave, row.custom, "deal", _SHOWN))
-            changes = await _plan_update(chunk, row, target, problems, moves)
-        check_external_id(
-            problems, changes.get("external_id"), target, matches.by_external_id, "deal"
-        )
-        if problems.items:
-            fail(result, row.number, problems)
-            continue
-        if matches.land(target, changes, row.number, gave, row.custom):
-            result.created += 1
-        else:
-            result.updated += 1
-            result.matched_by[found.key or ""] += 1
-        chunk.stage_changes.extend(moves)
-
-    await _write(chunk, matches.created, matches.records())
-    if file is not None:
-        keep_records(file, matches)
-    return result
-
-
-async def _plan_create(
-    chunk: _Chunk,
-    row: _Parsed,
-    problems: Problems,
-    pipeline_id: int | None,
-    moves: list[tuple[_Deal, int | None, int]],
-) -> _Deal:
-    assert row.customer is not None
-    values = dict.fromkeys(_COLUMNS) | row.values
-    values["customer_id"] = row.customer.id
-    if "name" not in row.present:
-        problems.add("name", "Must not be blank.", ErrorCode.REQUIRED)
-        values["name"] = ""
-    stage = _stage_of(chunk, row, problems, pipeline_id)
-    if stage is None and "stage" not in row.present and pipeline_id is not None:
-        problems.add("stage", "The pipeline has no open stage.", ErrorCode.NOT_FOUND)
-    values["custom_fields"] = await clean_custom_fields(
-        problems,
-        chunk.viewer,
-        CustomFieldEntity.OPPORTUNITY,
-        row.custom,
-        existing=None,
-        path="customFields",
-        definitions=chunk.definitions,
-    )
-    if values["amount"] is None:
-        values["amount"] = Decimal(0)
-    if values["currency"] is None:
-        values["currency"] = chunk.default_currency
-    values["owner_id"] = default_owner(values["owner_id"], chunk.viewer, row.customer.owner_id)
-    deal = _Deal(values)
-    if stage is not None:
-        status = status_for(stage.kind)
-        values.update(
-            pipeline_id=stage.pipeline_id,
-            stage_id=stage.id,
-            status=status,
-            stage_entered_at=chunk.now,
-            closed_at=None if status == OpportunityStatus.OPEN else chunk.now,
-        )
-        moves.append((deal, None, stage.id))
-    return deal
-
-
-def _stage_of(
-    chunk: _Chunk, row: _Parsed, problems: Problems, pipeline_id: int | None
-) -> Stage | None:
-    """The stage the row names in the pipeline, or for a new deal the first open one."""
-    if pipeline_id is None:
-        if "pipeline" not in row.present:
-            problems.add("pipeline", NO_PIPELINE, ErrorCode.REQUIRED)
-        return None
-    if "stage" in row.present:
-        return chunk.process.stage(problems, pipeline_id, row.present["stage"])
-    return chunk.process.first_open(pipeline_id)
-
-
-async def _plan_update(
-    chunk: _Chunk,
-    row: _Parsed,
-    target: _Deal,
-    problems: Problems,
-    moves: list[tuple[_Deal, int | None, int]],
-) -> dict[str, Any]:
-    assert row.customer is not None
-    current = target.values
-    if current["customer_id"] != row.customer.id:
-        problems.add(
-            row.customer.field,
-            "This deal belongs to another customer; an import does not move it.",
-            ErrorCode.CONFLICT,
-        )
-    if row.pipeline_id is not None and row.pipeline_id != current["pipeline_id"]:
-        problems.add(
-            "pipeline",
-            "The deal is in another pipeline; an import does not move it there.",
-            ErrorCode.CONFLICT,
-        )
-    changes = {column: value for column, value in row.values.items() if current[column] != value}
-    if row.custom:
-        changes["custom_fields"] = await clean_custom_fields(
+    async def create(self, row: Row, problems: Problems) -> tuple[_Deal, dict[str, Any]]:
+        assert isinstance(row, _Parsed) and row.customer is not None
+        self.moves = []
+        values = dict.fromkeys(_COLUMNS) | row.values
+        values["customer_id"] = row.customer.id
+        if "name" not in row.present:
+            problems.add("name", "Must not be blank.", ErrorCode.REQUIRED)
+            values["name"] = ""
+        pipeline_id = row.in_pipeline(self.process.default_id)
+        stage = self._stage_of(row, problems, pipeline_id)
+        if stage is None and "stage" not in row.present and pipeline_id is not None:
+            problems.add("stage", "The pipeline has no open stage.", ErrorCode.NOT_FOUND)
+        values["custom_fields"] = await clean_custom_fields(
             problems,
-            chunk.viewer,
+            self.viewer,
             CustomFieldEntity.OPPORTUNITY,
             row.custom,
-            existing=current["custom_fields"],
+            existing=None,
             path="customFields",
-            definitions=chunk.definitions,
+            definitions=self.definitions,
         )
-    if "amount" in changes and target.line_currencies:
-        problems.add("amount", AMOUNT_IS_LINE_SUM, ErrorCode.CONFLICT)
-    if "currency" in changes:
-        other = [c for c in target.line_currencies if c is not None and c != changes["currency"]]
-        if other:
+        if values["amount"] is None:
+            values["amount"] = Decimal(0)
+        if values["currency"] is None:
+            values["currency"] = self.default_currency
+        values["owner_id"] = default_owner(values["owner_id"], self.viewer, row.customer.owner_id)
+        deal = _Deal(values)
+        if stage is not None:
+            status = status_for(stage.kind)
+            values.update(
+                pipeline_id=stage.pipeline_id,
+                stage_id=stage.id,
+                status=status,
+                stage_entered_at=self.now,
+                closed_at=None if status == OpportunityStatus.OPEN else self.now,
+            )
+            self.moves.append((deal, None, stage.id))
+        return deal, values
+
+    def _stage_of(self, row: _Parsed, problems: Problems, pipeline_id: int | None) -> Stage | None:
+        """The stage the row names in the pipeline, or for a new deal the first open one."""
+        if pipeline_id is None:
+            if "pipeline" not in row.present:
+                problems.add("pipeline", NO_PIPELINE, ErrorCode.REQUIRED)
+            return None
+        if "stage" in row.present:
+            return self.process.stage(problems, pipeline_id, row.present["stage"])
+        return self.process.first_open(pipeline_id)
+
+    async def update(self, row: Row, target: _Deal, problems: Problems) -> dict[str, Any]:
+        assert isinstance(row, _Parsed)
+        self.moves = []
+        current = target.values
+        changes = self.changes(row, target, problems)
+        if row.pipeline_id is not None and row.pipeline_id != current["pipeline_id"]:
             problems.add(
-                "currency",
-                quoted_in_other_currency(other[0]),
+                "pipeline",
+                "The deal is in another pipeline; an import does not move it there.",
                 ErrorCode.CONFLICT,
             )
-    if "stage" in row.present:
-        stage = chunk.process.stage(problems, current["pipeline_id"], row.present["stage"])
-        if stage is not None and stage.id != current["stage_id"]:
-            changes |= _move(chunk, target, stage, problems)
-            moves.append((target, current["stage_id"], stage.id))
-    return changes
+        if row.custom:
+            changes["custom_fields"] = await clean_custom_fields(
+                problems,
+                self.viewer,
+                CustomFieldEntity.OPPORTUNITY,
+                row.custom,
+                existing=current["custom_fields"],
+                path="customFields",
+                definitions=self.definitions,
+            )
+        if "amount" in changes and target.line_currencies:
+            problems.add("amount", AMOUNT_IS_LINE_SUM, ErrorCode.CONFLICT)
+        if "currency" in changes:
+            other = [c for c in target.line_currencies if c not in (None, changes["currency"])]
+            if other:
+                problems.add("currency", quoted_in_other_currency(other[0]), ErrorCode.CONFLICT)
+        if "stage" in row.present:
+            stage = self.process.stage(problems, current["pipeline_id"], row.present["stage"])
+            if stage is not None and stage.id != current["stage_id"]:
+                changes |= self._move(target, stage, problems)
+                self.moves.append((target, current["stage_id"], stage.id))
+        return changes
+
+    def _move(self, deal: _Deal, target: Stage, problems: Problems) -> dict[str, Any]:
+        """The changes of a move to `target`, as `moveOpportunity` makes them."""
+        current = self.process.stages[deal.values["stage_id"]]
+        required = self.process.required.get(current.id, [])
+        for problem in stage_move_problems(current, target, required, deal.done_items):
+            problems.add("stage", problem.message, problem.code)
+        changes = closing_fields(current.kind, target.kind, self.now)
+        return {"stage_id": target.id, "stage_entered_at": self.now, **changes}
+
+    def land(self, row: Row, target: _Deal, changes: dict[str, Any]) -> bool:
+        self.stage_changes.extend(self.moves)
+        return super().land(row, target, changes)
+
+    async def write(self) -> None:
+        viewer, now = self.viewer, self.now
+        await self.write_records(Opportunity, now, updated_at=now)
+        db = StageChange._meta.db
+        await insert_rows(
+            db,
+            StageChange,
+            [
+                {
+                    "workspace_id": viewer.workspace_id,
+                    "opportunity_id": deal.stored or deal.values["id"],
+                    "from_stage_id": from_stage,
+                    "to_stage_id": to_stage,
+                    "changed_at": now,
+                    "changed_by_id": viewer.user_id,
+                }
+                for deal, from_stage, to_stage in self.stage_changes
+                if not deal.unwritten
+            ],
+            now,
+        )
 
 
-def _move(chunk: _Chunk, deal: _Deal, target: Stage, problems: Problems) -> dict[str, Any]:
-    """The changes of a move to `target`, as `moveOpportunity` makes them."""
-    current = chunk.process.stages[deal.values["stage_id"]]
-    required = chunk.process.required.get(current.id, [])
-    for problem in stage_move_problems(current, target, required, deal.done_items):
-        problems.add("stage", problem.message, problem.code)
-    changes = closing_fields(current.kind, target.kind, chunk.now)
-    return {"stage_id": target.id, "stage_entered_at": chunk.now, **changes}
+# Each field → the headers it is recognised by, beside its own name (see `headers`).
+_FIELDS: Aliases = {
+    "name": (
+        "商机名称",
+        "机会名称",
+        "项目名称",
+        "商机",
+        "名称",
+        "name",
+        "opportunity",
+        "opportunity name",
+        "deal",
+        "deal name",
+        "deal - title",
+    ),
+    "pipeline": ("销售流程", "流程", "pipeline", "deal - pipeline"),
+    "stage": ("阶段", "销售阶段", "商机阶段", "stage", "deal stage", "deal - stage"),
+    "amount": ("金额", "商机金额", "预计金额", "amount", "value", "deal - value"),
+    "currency": ("币种", "货币", "currency", "deal - currency", "opportunity currency"),
+    "expectedCloseDate": (
+        "预计成交日期",
+        "预计成交时间",
+        "预计签单日期",
+        "expected close date",
+        "close date",
+        "deal - expected close date",
+    ),
+    "owner": ("负责人", "销售", "owner", "deal owner", "opportunity owner", "deal - owner"),
+    "probability": (
+        "赢率",
+        "成交概率",
+        "概率",
+        "probability",
+        "probability (%)",
+        "win probability",
+        "deal - probability",
+    ),
+    "externalId": (
+        "外部编号",
+        "商机编号",
+        "编号",
+        "external id",
+        "id",
+        "record id",
+        "opportunity id",
+        "deal id",
+        "deal - id",
+    ),
+    **CUSTOMER_LINK_WITH_PHONE,
+}
 
 
-async def _write(chunk: _Chunk, created: list[_Deal], matched: list[_Deal]) -> None:
-    db = Opportunity._meta.db
-    viewer, now = chunk.viewer, chunk.now
-    if created:
-        ids = await allocate_ids(db, Opportunity, len(created))
-        for pk, deal in zip(ids, created, strict=True):
-            deal.values["id"] = pk
-            deal.values["workspace_id"] = viewer.workspace_id
-        await insert_rows(db, Opportunity, [deal.values for deal in created], now)
-    changed = {deal.stored: deal for deal in matched if deal.stored is not None and deal.changed}
-    columns = sorted({column for deal in changed.values() for column in deal.changed})
-    await set_columns(
-        Opportunity,
-        {pk: deal.values | {"updated_at": now} for pk, deal in changed.items()},
-        [*columns, "updated_at"] if columns else [],
-    )
-    await insert_rows(
-        db,
-        StageChange,
-        [
-            {
-                "workspace_id": viewer.workspace_id,
-                "opportunity_id": deal.stored or deal.values["id"],
-                "from_stage_id": from_stage,
-                "to_stage_id": to_stage,
-                "changed_at": now,
-                "changed_by_id": viewer.user_id,
-            }
-            for deal, from_stage, to_stage in chunk.stage_changes
-            if not deal.unwritten
-        ],
-        now,
-    )
+SPEC = Spec(
+    kind=ImportKind.OPPORTUNITIES,
+    record="deal",
+    a_record="an opportunity",
+    fields=_FIELDS,
+    # An opportunity's "name" is the same customer and name in the same pipeline.
+    match_fields=("externalId", "name"),
+    default_match_on=("externalId", "name"),
+    entity=CustomFieldEntity.OPPORTUNITY,
+    open=_open,
+    growing=("opportunity", "stage_change"),
+    new_record_needs=(("name",),),
+    linked=True,
+    shown={
+        "expected_close_date": "expectedCloseDate",
+        "probability_override": "probability",
+        "owner_id": "owner",
+        "external_id": "externalId",
+    },
+)
+apply_opportunity_rows = SPEC.apply

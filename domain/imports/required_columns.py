@@ -15,35 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from domain.imports.headers import ALIASES
+from domain.imports.links import LINK_FIELDS
+from domain.imports.specs import SPECS
 from models.enums import ImportKind, ImportMode
 
-# One of these columns names the row's customer.
-_CUSTOMER = ("customer.externalId", "customer.phone", "customer.name")
-
-EVERY_ROW_NEEDS: dict[ImportKind, tuple[tuple[str, ...], ...]] = {
-    ImportKind.CUSTOMERS: (),
-    ImportKind.CONTACTS: (_CUSTOMER,),
-    ImportKind.ACTIVITIES: (_CUSTOMER,),
-    ImportKind.OPPORTUNITIES: (_CUSTOMER,),
-}
-A_NEW_RECORD_NEEDS: dict[ImportKind, tuple[tuple[str, ...], ...]] = {
-    ImportKind.CUSTOMERS: (("name",),),
-    ImportKind.CONTACTS: (("name",),),
-    ImportKind.ACTIVITIES: (("occurredAt",), ("content",)),
-    ImportKind.OPPORTUNITIES: (("name",),),
-}
-# The columns a match field needs beside itself: an activity's "content" is its natural
-# key only with its time (`activity_rows._Activity.natural_key`).
-_MATCHED_WITH: dict[ImportKind, dict[str, tuple[str, ...]]] = {
-    ImportKind.ACTIVITIES: {"content": ("occurredAt",)},
-}
-_RECORDS = {
-    ImportKind.CUSTOMERS: "customer",
-    ImportKind.CONTACTS: "contact",
-    ImportKind.ACTIVITIES: "activity",
-    ImportKind.OPPORTUNITIES: "deal",
-}
 # Columns named in a failure, at most (a file may have 1,000).
 _LISTED = 50
 
@@ -53,13 +28,14 @@ def missing_fields(
 ) -> list[tuple[str, ...]]:
     """The groups of fields (one of each is needed) that no column of the file fills."""
     filled = set(fields)
-    needed = list(EVERY_ROW_NEEDS[kind])
-    with_ = _MATCHED_WITH.get(kind, {})
+    spec = SPECS[kind]
+    needed = list(spec.every_row_needs)
+    with_ = spec.matched_with
     can_match = any(
         field in filled and filled.issuperset(with_.get(field, ())) for field in match_on
     )
     if mode == ImportMode.CREATE or (mode == ImportMode.UPSERT and not can_match):
-        needed += A_NEW_RECORD_NEEDS[kind]
+        needed += spec.new_record_needs
     return [group for group in needed if not filled & set(group)]
 
 
@@ -67,7 +43,7 @@ def missing_columns_message(
     kind: ImportKind, missing: Sequence[tuple[str, ...]], columns: Sequence[str]
 ) -> str:
     """What the person who started the import is told: what is missing, what the file has."""
-    record = _RECORDS[kind]
+    record = SPECS[kind].record
     lacks = "; ".join(_lack(kind, record, group) for group in missing)
     return f"No column of the file fills {lacks}. {file_columns_sentence(columns)}"
 
@@ -81,14 +57,14 @@ def file_columns_sentence(columns: Sequence[str]) -> str:
 
 
 def _lack(kind: ImportKind, record: str, group: tuple[str, ...]) -> str:
-    if group == _CUSTOMER:
+    if group == LINK_FIELDS:
         return (
             f"the customer each {record} belongs to (head a column “customer.externalId”, "
             "“customer.phone” or “customer.name”, such as “客户编号” or “客户名称”, or "
             "map one to it)"
         )
     (field,) = group
-    aliases = ALIASES[kind][field]
+    aliases = SPECS[kind].fields[field]
     examples = [
         next(alias for alias in aliases if alias.isascii()),
         next(alias for alias in aliases if not alias.isascii()),

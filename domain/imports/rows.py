@@ -68,15 +68,6 @@ def clean_cell(value: str | None) -> str | None:
     return value or None
 
 
-def is_blank(cells: Iterable[str | None]) -> bool:
-    return all(clean_cell(cell) is None for cell in cells)
-
-
-def pair_with_header(header: list[str], cells: Sequence[str | None]) -> RawRow | RowProblem:
-    """Cells by column name; missing trailing cells are None, extra non-blank ones a problem."""
-    return _pair(header, _cleaned(cells))
-
-
 def _cleaned(cells: Sequence[str | None]) -> list[str | None]:
     """`clean_cell` of each cell, in one comprehension (this runs for every cell of a file),
     with the apostrophe our error report puts before formula-like cells taken off again."""

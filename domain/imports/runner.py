@@ -18,28 +18,23 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from domain.errors import DomainError
-from domain.imports.activity_rows import apply_activity_rows
 from domain.imports.collector import collecting_rarely
 from domain.imports.commits import (
     ROWS_BETWEEN_YIELDS,
-    Applier,
     CancelRequested,
-    Checker,
     ChunkCommits,
     ProgressCallback,
     TakenOver,
     prepare_chunk,
 )
-from domain.imports.contact_rows import apply_contact_rows
-from domain.imports.customer_rows import apply_customer_rows, check_customer_rows
+from domain.imports.engine import Applier
 from domain.imports.file_columns import FileColumns
 from domain.imports.file_keys import forget
 from domain.imports.jobs import STALE_AFTER, claim
 from domain.imports.lookout import ROWS_BETWEEN_CLOCK_READS, Lookout
-from domain.imports.mapping import CUSTOM_FIELD_ENTITIES
-from domain.imports.opportunity_rows import apply_opportunity_rows
 from domain.imports.readers import read_rows
 from domain.imports.rows import ImportFileError, RawRow, Row, RowProblem
+from domain.imports.specs import SPECS
 from domain.imports.stored_files import open_stored_file
 from domain.imports.summaries import job_summaries
 from domain.sql import is_postgres
@@ -55,22 +50,9 @@ MAX_ATTEMPTS = 3
 # How runs failed that arq cancelled at their timeout, with no chunk committed.
 _OUT_OF_TIME = "each ran out of time reading the file; save it again, or split it"
 
-APPLIERS: dict[ImportKind, Applier] = {
-    ImportKind.CUSTOMERS: apply_customer_rows,
-    ImportKind.CONTACTS: apply_contact_rows,
-    ImportKind.ACTIVITIES: apply_activity_rows,
-    ImportKind.OPPORTUNITIES: apply_opportunity_rows,
-}
-# Kinds whose rows are checked before their chunk's transaction, while the previous
-# chunk commits; the others are checked by their applier, inside it.
-CHECKERS: dict[ImportKind, Checker] = {ImportKind.CUSTOMERS: check_customer_rows}
-# The tables each kind grows, whose statistics the planner needs as they grow.
-_GROWING: dict[ImportKind, tuple[str, ...]] = {
-    ImportKind.CUSTOMERS: ("customer", "contact"),
-    ImportKind.CONTACTS: ("contact",),
-    ImportKind.ACTIVITIES: ("activity", "reminder"),
-    ImportKind.OPPORTUNITIES: ("opportunity", "stage_change"),
-}
+
+# The applier of each kind's rows the runner calls (a test swaps one for a failing one).
+APPLIERS: dict[ImportKind, Applier] = {kind: spec.apply for kind, spec in SPECS.items()}
 
 
 async def acting_viewer(job: ImportJob) -> Viewer:
@@ -111,7 +93,7 @@ async def _gave_up(job: ImportJob, failure: str) -> bool:
 
 async def _custom_field_labels(job: ImportJob) -> dict[str, str]:
     """key → label of the kind's custom fields: a column headed by either is mapped to it."""
-    entity = CUSTOM_FIELD_ENTITIES.get(job.kind)
+    entity = SPECS[job.kind].entity
     if entity is None:
         return {}
     definitions = CustomFieldDefinition.filter(workspace_id=job.workspace_id, entity=entity)
@@ -152,7 +134,7 @@ async def run_import(
     job = await claim(job_id, stale_after=stale_after)
     if job is None:
         return None
-    apply = APPLIERS[job.kind]
+    spec, apply = SPECS[job.kind], APPLIERS[job.kind]
     viewer = await acting_viewer(job)
     columns = FileColumns(
         [(column, field) for column, field in job.mapping or []],
@@ -162,7 +144,6 @@ async def run_import(
         mode=job.mode,
         match_on=job.match_on,
     )
-    check = CHECKERS.get(job.kind)
 
     async def before_chunk() -> ImportStatus | None:
         if commits.committed and should_stop():
@@ -217,13 +198,13 @@ async def run_import(
                     await asyncio.sleep(0)  # the chunk being committed sends its next statement
                 if len(chunk) >= chunk_size:
                     columns.check_required()
-                    prepared = await prepare_chunk(viewer, apply, check, columns.mapping, chunk)
+                    prepared = await prepare_chunk(viewer, spec, apply, columns.mapping, chunk)
                     chunk = []
                     if stopped := await commits.add(prepared):
                         return stopped
             if chunk:
                 columns.check_required()
-                prepared = await prepare_chunk(viewer, apply, check, columns.mapping, chunk)
+                prepared = await prepare_chunk(viewer, spec, apply, columns.mapping, chunk)
                 if stopped := await commits.add(prepared):
                     return stopped
             if stopped := await commits.finish():
@@ -298,7 +279,8 @@ async def _refresh_statistics(kind: ImportKind, chunks_done: int) -> None:
         return  # only at powers of four
     connection = Customer._meta.db
     if is_postgres(connection):
-        await connection.execute_script("; ".join(f"ANALYZE {t}" for t in _GROWING[kind]))
+        tables = SPECS[kind].growing
+        await connection.execute_script("; ".join(f"ANALYZE {table}" for table in tables))
 
 
 def progress_message(job: ImportJob) -> dict[str, Any]:

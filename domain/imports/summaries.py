@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from tortoise.queryset import QuerySet
 
-from domain.imports.mapping import MATCH_FIELDS
+from domain.imports.specs import SPECS
 from domain.viewer import Viewer
 from models import ImportJob
 
 # The most match fields a kind has: the bound of a job's `matchedBy`.
-MAX_MATCH_FIELDS = max(len(fields) for fields in MATCH_FIELDS.values())
+MAX_MATCH_FIELDS = max(len(spec.match_fields) for spec in SPECS.values())
 
 # The foreign keys' columns (workspace_id, created_by_id) are not among `db_fields`.
 SUMMARY_FIELDS = tuple(
@@ -38,4 +38,4 @@ def matched_by(job: ImportJob) -> list[tuple[str, int]]:
     """(match field, rows that matched a record by it), in the kind's order of match fields,
     the fields no row matched by left out."""
     counts = job.matched_by or {}
-    return [(name, counts[name]) for name in MATCH_FIELDS[job.kind] if counts.get(name)]
+    return [(name, counts[name]) for name in SPECS[job.kind].match_fields if counts.get(name)]

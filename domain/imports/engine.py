@@ -1,0 +1,371 @@
+"""The import engine: one row loop for every kind, each kind a spec of what differs.
+
+A kind is a `Spec` (declared in its module: `customer_rows`, `contact_rows`,
+`activity_rows`, `opportunity_rows`, gathered in `specs.SPECS`): its fields and the
+headers they are recognised by, the fields `matchOn` may name and those it names when
+not given, the entity of its custom fields, the columns a file of it needs, the tables
+it grows, and how it makes one chunk of rows ready: `Spec.open` parses the rows and
+resolves what they name for the whole chunk at once (collect the keys of every row,
+one query, resolve: customers linked by external id, phone or name, members, stages,
+the stored records rows may match) and returns a `KindChunk`.
+
+The engine (`land_rows`) then owns the loop every kind shares, in this order per row:
+
+1. a row that names no customer (a linked kind) fails with its cells' problems;
+2. its keys find its record among the stored ones and those earlier rows of the file
+   created or changed (`KindChunk.find`, by the one rule of `matches.resolve`): keys
+   that disagree, or that several records share, fail the row (CONFLICT);
+3. the mode skips it (CREATE: it matched; UPDATE: it did not), counted under the match
+   field that found it;
+4. the kind plans the record it creates (`create`) or the changes it makes (`update`,
+   after the engine refused cells that differ from what an earlier row of the file gave
+   the same record: `matches.overwrites`), then `check`s what depends on the chunk
+   (an external id another record holds);
+5. a row with a problem fails (`cells.fail`: every problem, under the file's field
+   names); the others `land` (the kind takes the values in), counted as created or
+   updated, and by the match field that found them.
+
+Nothing is written in the loop and nothing is awaited per row but the custom fields'
+check: the kind's `write` writes the chunk set-based with the domain's functions
+(`bulk_sql`, `exact_updates`, `follow_ups`, `customers.settle_primary`…) in a constant
+number of statements, and `keep` notes for the file's later chunks what its rows did
+(`file_keys`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from tortoise.models import Model
+
+from domain.bulk_sql import allocate_ids, insert_rows
+from domain.custom_fields import Definitions, clean_custom_fields
+from domain.errors import ErrorCode, Problems
+from domain.exact_updates import set_columns
+from domain.imports.cells import (
+    Cells,
+    ChunkResult,
+    check_external_id,
+    fail,
+    fail_with,
+    skipped_by_mode,
+)
+from domain.imports.file_keys import FileKeys, keep_records, load_records
+from domain.imports.links import LINK_FIELDS, LinkedCustomer
+from domain.imports.matches import Found, Given, Keys, Matches, Record, overwrites
+from domain.viewer import Viewer
+from models.enums import CustomFieldEntity, ImportKind, ImportMode
+
+NumberedCells = list[tuple[int, Cells]]
+
+
+@dataclass
+class Row:
+    """One row, its cells read: what it gives, the keys it is matched by, its problems."""
+
+    number: int
+    problems: Problems
+    values: dict[str, Any]  # the columns its cells give
+    custom: dict[str, Any] = field(default_factory=dict)  # custom fields, typed
+    keys: dict[str, Any] = field(default_factory=dict)  # match field → the value compared
+    present: dict[str, str] = field(default_factory=dict)  # the cells that hold something
+    customer: LinkedCustomer | None = None  # the customer it names (linked kinds)
+    gave: dict[str, Any] | None = None  # what later rows may not contradict (else `values`)
+
+    @property
+    def given(self) -> dict[str, Any]:
+        return self.values if self.gave is None else self.gave
+
+
+class Target(Protocol):
+    """A record rows may land on: what rows of the file gave it."""
+
+    given: Given
+
+
+R = TypeVar("R", bound=Target)
+
+
+class KindChunk(ABC, Generic[R]):
+    """What a kind does with one chunk, its lookups loaded (see the module docstring)."""
+
+    def __init__(self, spec: Spec, rows: list[Row]) -> None:
+        self.spec = spec
+        self.rows = rows
+
+    @abstractmethod
+    def find(self, row: Row, match_on: list[str]) -> Found[R]:
+        """The record the row's keys name."""
+
+    @abstractmethod
+    async def create(self, row: Row, problems: Problems) -> tuple[R, dict[str, Any]]:
+        """The record the row creates, and its values."""
+
+    @abstractmethod
+    async def update(self, row: Row, target: R, problems: Problems) -> dict[str, Any]:
+        """The changes the row makes to `target`."""
+
+    def check(self, row: Row, target: R, changes: dict[str, Any], problems: Problems) -> None:
+        """What the row's plan must not clash with in the chunk (an external id…)."""
+
+    @abstractmethod
+    def land(self, row: Row, target: R, changes: dict[str, Any]) -> bool:
+        """Takes in a row that passed; True when it created its record."""
+
+    @abstractmethod
+    async def write(self) -> None:
+        """Writes what the rows landed, set-based."""
+
+    @abstractmethod
+    def keep(self, file: FileKeys) -> None:
+        """Notes for the file's later chunks what the rows did (`file_keys`)."""
+
+
+class Opener(Protocol):
+    def __call__(
+        self,
+        viewer: Viewer,
+        rows: NumberedCells,
+        *,
+        mode: ImportMode,
+        match_on: list[str],
+        file: FileKeys | None,
+    ) -> Awaitable[KindChunk[Any] | None]: ...
+
+
+class CheckedRows(Protocol):
+    """A chunk's rows made ready for its transaction (checked ahead, when the kind can)."""
+
+    async def apply(
+        self, *, mode: ImportMode, match_on: list[str], file: FileKeys | None = None
+    ) -> ChunkResult: ...
+
+
+Applier = Callable[..., Awaitable[ChunkResult]]  # `Spec.apply`'s signature
+
+
+@dataclass
+class _Unchecked:
+    """The rows of a kind that checks them inside the transaction."""
+
+    apply_rows: Applier
+    viewer: Viewer
+    rows: NumberedCells
+
+    async def apply(
+        self, *, mode: ImportMode, match_on: list[str], file: FileKeys | None = None
+    ) -> ChunkResult:
+        return await self.apply_rows(
+            self.viewer, self.rows, mode=mode, match_on=match_on, file=file
+        )
+
+
+@dataclass(frozen=True)
+class Spec:
+    """An import kind, declared: see the module docstring."""
+
+    kind: ImportKind
+    record: str  # "deal": in row errors
+    a_record: str  # "an opportunity": in mapping errors
+    fields: Mapping[str, tuple[str, ...]]  # field → the headers it is recognised by
+    match_fields: tuple[str, ...]  # what `matchOn` may name…
+    default_match_on: tuple[str, ...]  # … and names when not given
+    entity: CustomFieldEntity | None  # of its custom fields, if it has them
+    open: Opener  # parses a chunk's rows and loads what they name
+    growing: tuple[str, ...]  # the tables it grows (their statistics refreshed)
+    # Column groups (one of each) a new record needs.
+    new_record_needs: tuple[tuple[str, ...], ...] = ()
+    # A match field → the columns it needs beside itself.
+    matched_with: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    linked: bool = False  # a row names its customer, and fails without one
+    shown: Mapping[str, str] = field(default_factory=dict)  # column → field, in row errors
+    not_compared: tuple[str, ...] = ()  # columns later rows may give otherwise
+    # Rows checked before the chunk's transaction (`commits.prepare_chunk`), if it can.
+    check: Callable[[Viewer, NumberedCells], Awaitable[CheckedRows]] | None = None
+
+    async def prepare(
+        self, viewer: Viewer, rows: NumberedCells, apply: Applier | None = None
+    ) -> CheckedRows:
+        """The rows made ready for their transaction: checked now, when the kind can; else
+        applied in it by `apply` (by default `Spec.apply`)."""
+        if self.check is None:
+            return _Unchecked(apply or self.apply, viewer, rows)
+        return await self.check(viewer, rows)
+
+    @property
+    def every_row_needs(self) -> tuple[tuple[str, ...], ...]:
+        """Column groups (one of each) every row needs: its customer's, when linked."""
+        return (LINK_FIELDS,) if self.linked else ()
+
+    def check_match_on(self, match_on: list[str]) -> None:
+        unknown = [name for name in match_on if name not in self.match_fields]
+        if unknown:
+            raise ValueError(
+                f"Cannot match {self.kind.value.lower()} on {unknown}; use {self.match_fields}."
+            )
+
+    async def apply(
+        self,
+        viewer: Viewer,
+        rows: NumberedCells,
+        *,
+        mode: ImportMode,
+        match_on: list[str],
+        file: FileKeys | None = None,
+    ) -> ChunkResult:
+        """Creates, updates or skips each row's record; call inside a transaction. `file`:
+        what earlier chunks of the file did (see `file_keys`)."""
+        self.check_match_on(match_on)
+        if not rows:
+            return ChunkResult()
+        chunk = await self.open(viewer, rows, mode=mode, match_on=match_on, file=file)
+        return await land_rows(chunk, mode, match_on, file)
+
+
+async def land_rows(
+    chunk: KindChunk[Any] | None, mode: ImportMode, match_on: list[str], file: FileKeys | None
+) -> ChunkResult:
+    """The row loop every kind shares (see the module docstring), then the chunk's writes."""
+    result = ChunkResult()
+    if chunk is None:
+        return result
+    spec = chunk.spec
+    for row in chunk.rows:
+        if spec.linked and row.customer is None:
+            fail(result, row.number, row.problems)
+            continue
+        found = chunk.find(row, match_on)
+        if found.problem is not None:
+            fail_with(result, row.number, row.problems, found.problem)
+            continue
+        target = found.record
+        if skipped_by_mode(mode, target is not None):
+            result.skipped += 1
+            if found.key is not None:
+                result.matched_by[found.key] += 1
+            continue
+        problems = row.problems  # those of the cells, then those of the create or update
+        if target is None:
+            target, changes = await chunk.create(row, problems)
+        else:
+            problems.extend(
+                overwrites(
+                    target.given, row.given, row.custom, spec.record, spec.shown, spec.not_compared
+                )
+            )
+            changes = await chunk.update(row, target, problems)
+        chunk.check(row, target, changes, problems)
+        if problems.items:
+            fail(result, row.number, problems)
+            continue
+        if chunk.land(row, target, changes):
+            result.created += 1
+        else:
+            result.updated += 1
+            result.matched_by[found.key or ""] += 1
+    await chunk.write()
+    if file is not None:
+        chunk.keep(file)
+    return result
+
+
+async def checked_custom_fields(
+    viewer: Viewer,
+    problems: Problems,
+    entity: CustomFieldEntity,
+    definitions: Definitions,
+    values: dict[str, Any] | None,
+    existing: dict[str, Any] | None,
+    path: str = "customFields",
+) -> dict[str, Any]:
+    """A record's custom fields as `clean_custom_fields` checks them for the API; a new
+    one's (`existing` None) without a query when nothing is given and nothing defined."""
+    if existing is None and not values and not definitions.of(entity):
+        return {}  # nothing given, nothing required: what the full check would find
+    return await clean_custom_fields(
+        problems, viewer, entity, values, existing=existing, path=path, definitions=definitions
+    )
+
+
+RC = TypeVar("RC", bound=Record)
+
+
+class RecordChunk(KindChunk[RC]):
+    """A kind whose records are `matches.Record`s held by a `Matches` index: by external id
+    (which a new or changed record must not take from another) and by one key field."""
+
+    matches: Matches[RC]
+    viewer: Viewer
+
+    def find(self, row: Row, match_on: list[str]) -> Found[RC]:
+        return self.matches.find(match_on, row.values.get("external_id"), row.keys)
+
+    def changes(self, row: Row, target: RC, problems: Problems) -> dict[str, Any]:
+        """The columns the row gives otherwise than `target` holds them; a record of another
+        customer than the row's is a problem (an import never moves one)."""
+        assert row.customer is not None
+        if target.values["customer_id"] != row.customer.id:
+            problems.add(
+                row.customer.field,
+                f"This {self.spec.record} belongs to another customer; an import does not move it.",
+                ErrorCode.CONFLICT,
+            )
+        current = target.values
+        return {column: value for column, value in row.values.items() if current[column] != value}
+
+    def check(self, row: Row, target: RC, changes: dict[str, Any], problems: Problems) -> None:
+        external_id = changes.get("external_id")
+        check_external_id(
+            problems, external_id, target, self.matches.by_external_id, self.spec.record
+        )
+
+    def land(self, row: Row, target: RC, changes: dict[str, Any]) -> bool:
+        return self.matches.land(target, changes, row.number, row.given, row.custom)
+
+    def keep(self, file: FileKeys) -> None:
+        keep_records(file, self.matches)
+
+    async def write_records(self, model: type[Model], now: datetime, **also: Any) -> None:
+        """Inserts the records rows created; sets the columns rows changed of the stored
+        ones they matched (and, when there are any, the columns `also`)."""
+        db = model._meta.db
+        created = self.matches.created
+        if created:
+            for pk, record in zip(
+                await allocate_ids(db, model, len(created)), created, strict=True
+            ):
+                record.values["id"] = pk
+                record.values["workspace_id"] = self.viewer.workspace_id
+            await insert_rows(db, model, [record.values for record in created], now)
+        matched = self.matches.records()
+        changed = {r.stored: r for r in matched if r.stored is not None and r.changed}
+        columns = sorted({column for record in changed.values() for column in record.changed})
+        await set_columns(
+            model,
+            {pk: record.values | also for pk, record in changed.items()},
+            [*columns, *also] if columns else [],
+        )
+
+
+async def record_matches(
+    file: FileKeys | None,
+    model: type[Model],
+    stored: dict[int, RC],
+    make: Callable[[dict[str, Any]], RC],
+    keys_of: Callable[[RC], Keys],
+    what: str,
+    name_of: Callable[[RC], str | None],
+    *,
+    moves_keys: bool = False,
+) -> Matches[RC]:
+    """The `Matches` of the `stored` records, and of those a dry run's earlier chunks would
+    have created (with what earlier chunks' rows gave each: `file_keys`)."""
+    would_create: list[RC] = []
+    if file is not None:
+        would_create = await load_records(file, model, stored, make)
+    records = [*stored.values(), *would_create]
+    return Matches(keys_of, records, what=what, name_of=name_of, moves_keys=moves_keys)
