@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.fields import CharField
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
@@ -75,17 +77,31 @@ def _check_tags(problems: Problems, path: str, tags: Any) -> tuple[list[str], st
     return list(checked), index
 
 
-_CUSTOMER_TEXT_LIMITS = {"website": 500, "industry": 100, "lead_source": 100, "external_id": 200}
-_API_NAMES = {
-    "lead_source": "leadSource",
-    "external_id": "externalId",
-    "owner_id": "ownerId",
-    "custom_fields": "customFields",
-}
+# Fields `clean_customer_fields` checks by a rule of their own; every other optional text
+# column of the model is plain text held to its column's length.
+_CUSTOMER_RULED_TEXT = frozenset({"phone", "phone_normalized", "email"})
+
+
+def _plain_text_limits(model: type[Model], ruled: frozenset[str]) -> dict[str, int]:
+    """The model's optional text columns no rule treats apart, each with its column's length.
+
+    Read from the model, so that a text column added to it is checked and kept by every
+    door (the API and each import) without being named again here.
+    """
+    return {
+        name: field.max_length
+        for name, field in model._meta.fields_map.items()
+        if isinstance(field, CharField) and field.null and name not in ruled
+    }
+
+
+_CUSTOMER_TEXT_LIMITS = _plain_text_limits(Customer, _CUSTOMER_RULED_TEXT)
 
 
 def _api(name: str) -> str:
-    return _API_NAMES.get(name, name)
+    """A model attribute as the API names it (`lead_source` → `leadSource`)."""
+    first, *rest = name.split("_")
+    return first + "".join(part.capitalize() for part in rest)
 
 
 def clean_customer_fields(problems: Problems, prefix: str, values: dict[str, Any]) -> dict:
