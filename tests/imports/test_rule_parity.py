@@ -14,11 +14,11 @@ from domain.pipelines import ChecklistItemData, add_checklist_item
 from domain.viewer import Viewer
 from models import Contact, Customer, Opportunity, Reminder, Stage
 from models.enums import ReminderStatus
-from tests.activities.factories import create_customer, invite, log_activity, pk
-from tests.activities.factories import create_opportunity as create_api_opportunity
+from tests.documents import document
+from tests.factories import create_customer, invite, log_activity, pk, viewer_of
+from tests.factories import create_opportunity as create_api_opportunity
 from tests.helpers import Account, GraphQL
-from tests.imports.kinds import admin_of, apply_rows
-from tests.sales.pipeline_support import MOVE_OPPORTUNITY
+from tests.imports.kinds import apply_rows
 
 
 def utc(*parts: int) -> datetime:
@@ -46,7 +46,7 @@ async def test_a_later_follow_up_cancels_the_earlier_one_through_both_doors(
     gql: GraphQL, workspace: Account
 ):
     # given: one customer for each door
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     api_gid = (await create_customer(gql, workspace, name="经 API"))["id"]
     api_customer = pk(api_gid)
     file_customer = pk((await create_customer(gql, workspace, name="经导入"))["id"])
@@ -95,7 +95,7 @@ async def test_an_activity_clears_a_next_follow_up_nobody_has_pending_through_bo
     gql: GraphQL, workspace: Account
 ):
     # given: customers whose only reminder was sent, their next follow-up still showing it
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     ids, gids = [], []
     for name in ("经 API", "经导入"):
         gids.append((await create_customer(gql, workspace, name=name))["id"])
@@ -140,7 +140,7 @@ async def test_a_forward_move_waits_for_the_checklist_through_both_doors(
     gql: GraphQL, workspace: Account
 ):
     # given: two deals in Qualification, whose checklist requires two items, one of them done
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     customer_id = pk((await create_customer(gql, workspace, name="云帆"))["id"])
     api_deal, file_deal = [
         await create_opportunity(viewer, OpportunityData(customer_id=customer_id, name=name))
@@ -155,7 +155,7 @@ async def test_a_forward_move_waits_for_the_checklist_through_both_doors(
 
     # when: each is moved forward to Quote, one through each door
     moved = await gql.execute(
-        MOVE_OPPORTUNITY,
+        document("moveOpportunity"),
         {
             "id": to_global_id("Opportunity", api_deal.id),
             "stageId": to_global_id("Stage", quote.id),
@@ -198,7 +198,7 @@ async def test_a_customers_first_contact_is_its_primary_one_through_both_doors(
     gql: GraphQL, workspace: Account
 ):
     # given: two customers without contacts
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     api_gid = (await create_customer(gql, workspace, name="经 API"))["id"]
     file_customer = pk((await create_customer(gql, workspace, name="经导入"))["id"])
 
@@ -226,7 +226,7 @@ async def test_a_new_deal_is_looked_after_by_whoever_enters_it_through_both_door
     gql: GraphQL, workspace: Account
 ):
     # given: a customer another member looks after
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     rep = pk((await invite(gql, workspace)).user_id)
     customer_gid = (await create_customer(gql, workspace, name="云帆", ownerId=None))["id"]
     await Customer.filter(id=pk(customer_gid)).update(owner_id=rep)

@@ -10,7 +10,7 @@ from api.core.ids import to_global_id
 from api.customers.scores import queue_scores
 from domain.scoring import MAX_CUSTOMER_IDS, ScoreRequest
 from models import Customer
-from tests.activities.factories import invite
+from tests.factories import invite, pk, viewer_of
 from tests.helpers import Account, GraphQL, count_queries
 from tests.ops.processes import free_port
 from tests.scoring.support import (
@@ -18,10 +18,8 @@ from tests.scoring.support import (
     ACTIVE_SCORE,
     active_customer,
     fresh_customer,
-    pk,
     run_score_jobs,
     score_jobs,
-    viewer_of,
 )
 
 RECOMPUTE = """
