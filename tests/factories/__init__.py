@@ -14,6 +14,7 @@ from tests.factories.customers import (
     plan_follow_up,
 )
 from tests.factories.ids import gid, instant, iso, pk
+from tests.factories.imports import RowError, import_rows
 from tests.factories.sales import (
     B2B_STAGES,
     b2b_stages,
@@ -30,6 +31,7 @@ from tests.factories.sales import (
 
 __all__ = [
     "B2B_STAGES",
+    "RowError",
     "b2b_stages",
     "create_api_key",
     "create_contact",
@@ -42,6 +44,7 @@ __all__ = [
     "domain_customer",
     "force_customer_columns",
     "gid",
+    "import_rows",
     "instant",
     "invite",
     "iso",
