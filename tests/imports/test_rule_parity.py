@@ -436,7 +436,7 @@ async def test_a_new_deal_is_looked_after_by_whoever_enters_it_through_both_door
     customer_gid = (await create_customer(gql, workspace, name="云帆", ownerId=rep.user_id))["id"]
 
     # when: a deal without an owner through each door
-    await create_api_opportunity(gql, workspace, customer_gid, name="经 API")
+    created = await create_api_opportunity(gql, workspace, customer_gid, name="经 API")
     await _import_ok(
         viewer, ImportKind.OPPORTUNITIES, [{"customer.name": "云帆", "name": "经导入"}]
     )
@@ -444,6 +444,7 @@ async def test_a_new_deal_is_looked_after_by_whoever_enters_it_through_both_door
     # then: both are the admin's, who entered them
     owners = {d.name: d.owner_id for d in await Opportunity.filter(customer_id=pk(customer_gid))}
     assert owners == {"经 API": viewer.user_id, "经导入": viewer.user_id}
+    assert pk(created["id"]) in {d.id for d in await Opportunity.filter(name="经 API")}
 
 
 async def test_an_api_keys_new_deal_is_looked_after_by_the_customers_owner_through_both_doors(
