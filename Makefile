@@ -22,9 +22,11 @@ run: install
 test: install
 	$(BIN)/pytest
 
+## make lint: ruff, then mypy over the production packages (settings in pyproject.toml)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.base import BaseSchema
 from strawberry.types.unset import UNSET, UnsetType
 
 from api import body_limit, graphiql, import_bodies, json_body, uploads
@@ -62,7 +63,8 @@ class CRMGraphQL(GraphQL[Context, None]):
 
     def __init__(
         self,
-        *args: Any,
+        schema: BaseSchema,
+        *,
         authenticator: Authenticator,
         import_max_bytes: int = DEFAULT_MAX_BYTES,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
@@ -71,7 +73,7 @@ class CRMGraphQL(GraphQL[Context, None]):
         link_base: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, multipart_uploads_enabled=True, **kwargs)
+        super().__init__(schema, multipart_uploads_enabled=True, **kwargs)
         self.authenticator = authenticator
         self.import_max_bytes = import_max_bytes
         self.max_body_bytes = max_body_bytes
@@ -130,8 +132,9 @@ class CRMGraphQL(GraphQL[Context, None]):
         try:
             value = json_body.decode_json(data)
         except json_body.UnreadableJSON as error:
-            extensions = {} if error.field is None else {"field": error.field}
-            raise RequestRefused(400, error.msg, "BAD_REQUEST", **extensions) from None
+            if error.field is None:
+                raise RequestRefused(400, error.msg, "BAD_REQUEST") from None
+            raise RequestRefused(400, error.msg, "BAD_REQUEST", field=error.field) from None
         if not isinstance(value, (dict, list)):
             # Strawberry reads fields off the body: a string or a number made a 500.
             raise RequestRefused(
@@ -200,6 +203,8 @@ class CRMGraphQL(GraphQL[Context, None]):
         found = await viewer_for_token(self.authenticator, token)
         if not isinstance(found, Viewer):
             refusal = unauthenticated(found)
-            raise ConnectionRejectionError({"message": refusal.message, **refusal.extensions})
+            raise ConnectionRejectionError(
+                {"message": refusal.message, **(refusal.extensions or {})}
+            )
         context.set_viewer(found)
         return UNSET

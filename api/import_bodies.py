@@ -15,9 +15,11 @@ The document is parsed here once more, with the token limit; only large bodies p
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 
 import orjson
 from graphql import (
+    DefinitionNode,
     FieldNode,
     GraphQLError,
     OperationDefinitionNode,
@@ -61,28 +63,32 @@ def _why_not_rows(request: object, max_body_bytes: int, max_query_tokens: int) -
     field = _only_root_field(document.definitions, request.get("operationName"))
     if field is None or field.name.value != "startImport":
         return "it is not one startImport mutation alone"
-    argument = next((arg for arg in field.arguments if arg.name.value == "input"), None)
+    argument = next((arg for arg in field.arguments or () if arg.name.value == "input"), None)
     if argument is None or not isinstance(argument.value, VariableNode):
         return "its input is not a variable"
     variables = request.get("variables")
+    if not isinstance(variables, dict):
+        variables = {}  # then it sends no rows
     name = argument.value.name.value
-    input = variables.get(name) if isinstance(variables, dict) else None
-    rows = input.get("rows") if isinstance(input, dict) else None
-    if not isinstance(rows, list):
+    input = variables.get(name)
+    if not isinstance(input, dict) or not isinstance(input.get("rows"), list):
         return "it sends no rows"
+    rows = input["rows"]
     if len(rows) > MAX_ROWS_PER_CALL:
         return f"it sends {len(rows):,} rows"
-    rest = {**request, "variables": {**variables, name: {**input, "rows": None}}}  # type: ignore[dict-item]
+    rest = {**request, "variables": {**variables, name: {**input, "rows": None}}}
     if _encoded_size(rest) > max_body_bytes:
         return f"the rest of the request is over {max_body_bytes:,} bytes"
     return None
 
 
-def _only_root_field(definitions: object, operation_name: object) -> FieldNode | None:
+def _only_root_field(
+    definitions: Collection[DefinitionNode], operation_name: object
+) -> FieldNode | None:
     """The one field a mutation selects, if the request's operation is such a mutation."""
     operations = [
         definition
-        for definition in definitions  # type: ignore[attr-defined]
+        for definition in definitions
         if isinstance(definition, OperationDefinitionNode)
         and (operation_name is None or _named(definition, operation_name))
     ]

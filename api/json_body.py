@@ -22,7 +22,7 @@ from __future__ import annotations
 import gc
 import json
 import re
-from typing import NoReturn
+from typing import NoReturn, cast
 
 from domain.validation import (
     first_lone_surrogate,
@@ -134,10 +134,11 @@ def _lone_surrogate_place(value: object) -> tuple[tuple[str | int, ...], str]:
     Python; at most MAX_DEPTH containers are entered.
     """
     path: list[str | int] = []
-    while type(value) is not str:
-        keyed = type(value) is dict
-        keys: list = list(value) if keyed else []  # type: ignore[call-overload]
-        children: list = list(value.values()) if keyed else value  # type: ignore[union-attr, assignment]
+    while not isinstance(value, str):
+        # JSON as decoded: a dict, else a list (a number or a literal holds no surrogate).
+        keyed = isinstance(value, dict)
+        keys: list = list(value) if isinstance(value, dict) else []
+        children: list = list(value.values()) if isinstance(value, dict) else cast(list, value)
         low, high = 0, len(children)
         while high - low > 1:
             middle = (low + high) // 2

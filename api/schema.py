@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Iterable, Iterator
 from contextlib import aclosing
-from typing import Any
+from typing import Any, TypeGuard
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
@@ -268,7 +268,7 @@ class FreshLoadersPerOperation(SchemaExtension):
         yield
 
 
-def _is_awaitable(value: object) -> bool:
+def _is_awaitable(value: object) -> TypeGuard[Awaitable[Any]]:
     # A Tortoise model defines __await__ (`await customer` returns it), so graphql-core took
     # every field returning one (each `node`, `author`, `stage`) for async work: a
     # coroutine to schedule and resume per object. Here it is a plain value.
@@ -281,7 +281,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.is_awaitable = _is_awaitable  # type: ignore[assignment]
+        self.is_awaitable = _is_awaitable
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:

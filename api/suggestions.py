@@ -33,6 +33,7 @@ class HideSuggestions(ValidationRule):
 def hiding_suggestions(execution_context_class: type[E]) -> type[E]:
     """`execution_context_class`, coercing variables and arguments without suggestions."""
 
+    # A subclass of a class given at run time: mypy takes no variable as a base class.
     class WithoutSuggestions(execution_context_class):  # type: ignore[valid-type, misc]
         @classmethod
         def build(cls, *args: Any, **kwargs: Any) -> Any:

@@ -103,13 +103,18 @@ REMINDERS_CHANNEL = "crm:reminders"
 
 
 class ReminderSending(Protocol):
-    """A reminder as the dispatcher sent it (a domain `DueReminder`)."""
+    """A reminder as the dispatcher sent it (a domain `DueReminder`, frozen: read-only)."""
 
-    id: int
-    workspace_id: int
-    user_id: int
-    customer_id: int
-    sent_at: datetime
+    @property
+    def id(self) -> int: ...
+    @property
+    def workspace_id(self) -> int: ...
+    @property
+    def user_id(self) -> int: ...
+    @property
+    def customer_id(self) -> int: ...
+    @property
+    def sent_at(self) -> datetime: ...
 
 
 @dataclass(frozen=True)

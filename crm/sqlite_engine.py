@@ -19,7 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise.backends.base.client import ConnectionWrapper
-from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionContext
+from tortoise.backends.sqlite.client import (
+    SqliteClient,
+    SqliteTransactionContext,
+    SqliteTransactionWrapper,
+)
 
 
 def _lower(value: object) -> object:
@@ -49,8 +53,8 @@ class UnicodeSqliteClient(SqliteClient):
         return _OpeningConnectionWrapper(self._lock, self)
 
     def _in_transaction(self) -> SqliteTransactionContext:
-        context = super()._in_transaction()
-        return _OpeningTransactionContext(context.connection, context._trxlock)
+        # What SqliteClient._in_transaction builds, with the opening context in its place.
+        return _OpeningTransactionContext(SqliteTransactionWrapper(self), self._lock)
 
     async def _post_connect(self) -> None:
         await super()._post_connect()

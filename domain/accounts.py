@@ -77,7 +77,7 @@ class Authenticator:
         if token.startswith(API_KEY_PREFIX):
             return await _viewer_for_api_key(token)
         try:
-            data = self._serializer.loads(token, max_age=self._ttl.total_seconds())
+            data = self._serializer.loads(token, max_age=int(self._ttl.total_seconds()))
         except SignatureExpired:
             # Raised only once the signature is good: the token is one we issued.
             return TokenRefused.EXPIRED
@@ -159,7 +159,7 @@ async def sign_up(
     workspace_name = check_name(problems, "workspaceName", workspace_name)
     name = check_name(problems, "name", name)
     clean_email = check_email(problems, "email", email)
-    if email is not None and not email.strip():
+    if not email.strip():
         problems.add("email", "Must not be blank.", ErrorCode.REQUIRED)
     check_new_password(problems, "password", password, personal=(name, clean_email, workspace_name))
     tz = check_timezone(problems, "timezone", timezone, "UTC")

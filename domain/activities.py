@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
@@ -88,7 +89,7 @@ async def log_activity(viewer: Viewer, data: ActivityData) -> Activity:
             "Nobody to remind: give the customer an owner or log the activity as a user.",
         )
     problems.raise_if_any()
-    assert customer is not None
+    assert customer is not None and content is not None
 
     async with in_transaction():
         activity = await Activity.create(
@@ -128,11 +129,13 @@ async def _note_deal_activity(opportunity_id: int, occurred_at: datetime) -> Non
 
 async def _earliest_pending_follow_up(customer_id: int) -> datetime | None:
     """A customer's next follow-up is the soonest reminder anyone still has pending for it."""
-    return await (
-        Reminder.filter(customer_id=customer_id, status=ReminderStatus.PENDING)
+    # Tortoise types a flat values_list as tuples; it gives the column's value.
+    return cast(
+        datetime | None,
+        await Reminder.filter(customer_id=customer_id, status=ReminderStatus.PENDING)
         .order_by("due_at")
         .first()
-        .values_list("due_at", flat=True)
+        .values_list("due_at", flat=True),
     )
 
 
@@ -192,6 +195,7 @@ async def snooze_reminder(viewer: Viewer, reminder_id: int, until: Moment) -> Re
     if reminder.status == ReminderStatus.CANCELLED:
         problems.add("id", "This reminder was replaced by a later follow-up.", ErrorCode.CONFLICT)
     problems.raise_if_any()
+    assert until_utc is not None  # check_instant added a problem for a missing instant
     async with in_transaction():
         reminder.due_at = until_utc
         reminder.status = ReminderStatus.PENDING

@@ -17,7 +17,7 @@ counts see them all.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -35,7 +35,7 @@ from domain.sql import fetch, is_postgres
 _SQLITE_PARAMETERS = 30_000
 # Stored as they come: the Python value is what the driver sends.
 _PLAIN_FIELDS = (BigIntField, BooleanField, CharField, IntField, TextField)
-_EMPTY_JSON = {dict: "{}", list: "[]"}
+_EMPTY_JSON: dict[type, str] = {dict: "{}", list: "[]"}
 
 
 # ---------------------------------------------------------------- converting values
@@ -263,7 +263,7 @@ class RowLayout:
     def records(self, rows: list[dict[str, Any]]) -> list[tuple]:
         """Each row's values, but its id and its stamps (which the rows must not give)."""
         given = set().union(*rows)  # a column no row gives holds its default in every one
-        columns = []
+        columns: list[Iterable[Any]] = []
         for column, default, convert in zip(
             self._columns, self._defaults, self._converters, strict=True
         ):
@@ -351,7 +351,8 @@ async def update_rows(
         f'"{c.db_column}" = COALESCE(v."{c.db_column}", "{table}"."{c.db_column}"), '
         for c in columns[1:]
     )
-    stamp = model._meta.fields_map["updated_at"].to_db_value(now, None)
+    # The class, not an instance: a stamp for a statement (an instance's would be set on it).
+    stamp = model._meta.fields_map["updated_at"].to_db_value(now, model)
     if is_postgres(db):
         arrays = ", ".join(
             f"${position}::{column.sql_type}[]" for position, column in enumerate(columns, 1)

@@ -312,7 +312,7 @@ async def clean_custom_fields(
     problems: Problems,
     viewer: Viewer,
     entity: CustomFieldEntity,
-    values: dict | None,
+    values: object,
     *,
     existing: dict | None,
     path: str,
@@ -327,17 +327,18 @@ async def clean_custom_fields(
     """
     creating = existing is None
     stored = dict(existing or {})
+    given: dict
     if values is None:
-        values = {} if creating else dict.fromkeys(stored)
+        given = {} if creating else dict.fromkeys(stored)
     else:
         found = len(problems.items)
-        check_custom_fields(problems, path, values)  # an object, without NUL characters
+        given = check_custom_fields(problems, path, values)  # an object, without NUL characters
         if len(problems.items) > found:
             return stored
     if definitions is None:
         definitions = await load_definitions(viewer)
     defined = definitions.of(entity)
-    for key, raw in values.items():
+    for key, raw in given.items():
         field_path = f"{path}.{key}"
         definition = defined.get(key)
         if definition is None:
@@ -357,7 +358,7 @@ async def clean_custom_fields(
             stored[key] = value
     if creating:
         for key, definition in defined.items():
-            if definition.required and key not in values:
+            if definition.required and key not in given:
                 problems.add(
                     f"{path}.{key}", f"“{definition.label}” is required.", ErrorCode.REQUIRED
                 )
@@ -423,7 +424,7 @@ async def filter_by_custom_field(
     An undefined key, or a value the field could never hold, matches nothing.
     """
     nothing = query.filter(id=0)  # no row has id 0
-    key = key.strip() if isinstance(key, str) else ""
+    key = key.strip()
     if not KEY.fullmatch(key):
         return nothing
     definition = await CustomFieldDefinition.get_or_none(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from domain.dates import is_date_alone, parse_iso_instant
@@ -91,10 +92,17 @@ async def viewer_zone(viewer: Viewer) -> ZoneInfo:
     user's time zone, else the workspace's."""
     name = viewer.timezone
     if not name and viewer.user_id is not None:
-        name = await User.filter(id=viewer.user_id).first().values_list("timezone", flat=True)
+        # Tortoise types a flat values_list as tuples; it gives the column's value.
+        name = cast(
+            str | None,
+            await User.filter(id=viewer.user_id).first().values_list("timezone", flat=True),
+        )
     if not name:
-        name = await (
-            Workspace.filter(id=viewer.workspace_id).first().values_list("timezone", flat=True)
+        name = cast(
+            str | None,
+            await Workspace.filter(id=viewer.workspace_id)
+            .first()
+            .values_list("timezone", flat=True),
         )
     return ZoneInfo(name) if name else UTC_ZONE
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
-from typing import Any
+from typing import Any, cast
 
 from tortoise.transactions import in_transaction
 
@@ -64,7 +64,8 @@ class OpportunityData:
     expected_close_date: date | None = None
     owner_id: int | None = None
     line_items: list[LineItemData] | None = None
-    custom_fields: dict[str, Any] | None = None
+    # As the client sent it (any JSON): clean_custom_fields checks it is an object.
+    custom_fields: object = None
 
 
 # Wide enough for any line within the bounds, a quantity under 10^12 (to 4 places) times a
@@ -108,12 +109,15 @@ def _price_line(
     if quantity >= MAX_QUANTITY:
         problems.add(f"{path}.quantity", "Is too large.")
         return None
-    if item.unit_price is None and product is None:
+    if item.unit_price is not None:
+        unit_price = item.unit_price
+    elif product is not None:
+        unit_price = product.unit_price
+    else:
         problems.add(
             f"{path}.unitPrice", "Give a unit price or pick a product.", ErrorCode.REQUIRED
         )
         return None
-    unit_price = item.unit_price if item.unit_price is not None else product.unit_price
     price = check_money(
         problems, f"{path}.unitPrice", unit_price, integer_digits=PRICE_INTEGER_DIGITS
     )
@@ -186,10 +190,12 @@ async def _build_line_items(
 
 async def _check_lines_priced_in(problems: Problems, opportunity_id: int, currency: str) -> None:
     """A deal quoted in products stays in their currency unless its lines change with it."""
-    other = (
+    # Tortoise types a flat values_list as tuples; it gives the column's values.
+    other = cast(
+        list[str],
         await LineItem.filter(opportunity_id=opportunity_id, product_id__not_isnull=True)
         .exclude(product__currency=currency)
-        .values_list("product__currency", flat=True)
+        .values_list("product__currency", flat=True),
     )
     if other:
         problems.add(

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from domain.dates import (
     EARLIEST_DATE,
@@ -381,11 +381,13 @@ async def _owners(scope: _Scope, start: datetime, end: datetime) -> list[OwnerRe
 
 
 async def _currencies(scope: _Scope) -> list[str]:
-    return list(
+    # Tortoise types a flat values_list as tuples; it gives the column's values.
+    return cast(
+        list[str],
         await Opportunity.filter(workspace_id=scope.workspace_id, pipeline_id=scope.pipeline_id)
         .distinct()
         .order_by("currency")
-        .values_list("currency", flat=True)
+        .values_list("currency", flat=True),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from tortoise.transactions import in_transaction
 
@@ -49,9 +50,15 @@ async def _move_problems(opportunity: Opportunity, current: Stage, target: Stage
     )
     done: list[int] = []
     if required:
-        done = await OpportunityChecklistState.filter(
-            opportunity_id=opportunity.id, done=True, item_id__in=[item.id for item in required]
-        ).values_list("item_id", flat=True)
+        # Tortoise types a flat values_list as tuples; it gives the column's values.
+        done = cast(
+            list[int],
+            await OpportunityChecklistState.filter(
+                opportunity_id=opportunity.id,
+                done=True,
+                item_id__in=[item.id for item in required],
+            ).values_list("item_id", flat=True),
+        )
     return stage_move_problems(current, target, required, set(done))
 
 
@@ -118,7 +125,7 @@ async def set_checklist_item(
     if item is None:
         raise not_found("itemId", "Checklist item of this opportunity's pipeline")
     now = datetime.now(UTC)
-    values = {
+    values: dict[str, Any] = {
         "done": done,
         "done_at": now if done else None,
         "done_by_id": viewer.user_id if done else None,

@@ -1,29 +1,43 @@
 """The follow-up aggregate: activities logged with customers and the reminders they schedule."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import ActivityKind, ReminderStatus
 
+if TYPE_CHECKING:
+    from models.customer import Contact, Customer
+    from models.opportunity import Opportunity
+    from models.workspace import User, Workspace
+
 
 class Activity(Model):
     id = fields.BigIntField(primary_key=True)
-    workspace = fields.ForeignKeyField(
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="activities", on_delete=fields.CASCADE
     )
-    customer = fields.ForeignKeyField(
+    workspace_id: int
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="activities", on_delete=fields.CASCADE
     )
-    contact = fields.ForeignKeyField(
+    customer_id: int
+    contact: fields.ForeignKeyNullableRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="activities", null=True, on_delete=fields.SET_NULL
     )
-    opportunity = fields.ForeignKeyField(
+    contact_id: int | None
+    opportunity: fields.ForeignKeyNullableRelation[Opportunity] = fields.ForeignKeyField(
         "models.Opportunity", related_name="activities", null=True, on_delete=fields.SET_NULL
     )
-    author = fields.ForeignKeyField(
+    opportunity_id: int | None
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="activities", null=True, on_delete=fields.SET_NULL
     )
+    author_id: int | None
     kind = fields.CharEnumField(ActivityKind, max_length=16)
     occurred_at = fields.DatetimeField()
     content = fields.TextField()
@@ -45,16 +59,22 @@ class Activity(Model):
 
 class Reminder(Model):
     id = fields.BigIntField(primary_key=True)
-    workspace = fields.ForeignKeyField(
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="reminders", on_delete=fields.CASCADE
     )
-    user = fields.ForeignKeyField("models.User", related_name="reminders", on_delete=fields.CASCADE)
-    customer = fields.ForeignKeyField(
+    workspace_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="reminders", on_delete=fields.CASCADE
+    )
+    user_id: int
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="reminders", on_delete=fields.CASCADE
     )
-    activity = fields.ForeignKeyField(
+    customer_id: int
+    activity: fields.ForeignKeyNullableRelation[Activity] = fields.ForeignKeyField(
         "models.Activity", related_name="reminders", null=True, on_delete=fields.SET_NULL
     )
+    activity_id: int | None
     due_at = fields.DatetimeField()
     status = fields.CharEnumField(ReminderStatus, max_length=16, default=ReminderStatus.PENDING)
     note = fields.TextField(null=True)

@@ -1,26 +1,40 @@
 """The opportunity aggregate: a deal, its quoted lines, checklist state and stage history."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import OpportunityStatus
 
+if TYPE_CHECKING:
+    from models.customer import Customer
+    from models.product import Product
+    from models.sales import ChecklistItem, Pipeline, Stage
+    from models.workspace import User, Workspace
+
 
 class Opportunity(Model):
     id = fields.BigIntField(primary_key=True)
-    workspace = fields.ForeignKeyField(
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="opportunities", on_delete=fields.CASCADE
     )
-    customer = fields.ForeignKeyField(
+    workspace_id: int
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="opportunities", on_delete=fields.CASCADE
     )
-    pipeline = fields.ForeignKeyField(
+    customer_id: int
+    pipeline: fields.ForeignKeyRelation[Pipeline] = fields.ForeignKeyField(
         "models.Pipeline", related_name="opportunities", on_delete=fields.RESTRICT
     )
-    stage = fields.ForeignKeyField(
+    pipeline_id: int
+    stage: fields.ForeignKeyRelation[Stage] = fields.ForeignKeyField(
         "models.Stage", related_name="opportunities", on_delete=fields.RESTRICT
     )
+    stage_id: int
     name = fields.CharField(max_length=200)
     status = fields.CharEnumField(OpportunityStatus, max_length=8, default=OpportunityStatus.OPEN)
     amount = fields.DecimalField(max_digits=18, decimal_places=2, default=0)
@@ -30,10 +44,11 @@ class Opportunity(Model):
     expected_close_date = fields.DateField(null=True)
     closed_at = fields.DatetimeField(null=True)
     lost_reason = fields.TextField(null=True)
-    owner = fields.ForeignKeyField(
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="opportunities", null=True, on_delete=fields.SET_NULL
     )
-    custom_fields = fields.JSONField(default=dict)
+    owner_id: int | None
+    custom_fields: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     stage_entered_at = fields.DatetimeField(null=True)
     # The last activity logged on the deal: with the stage change, what "idle" is measured from.
     last_activity_at = fields.DatetimeField(null=True)
@@ -57,15 +72,18 @@ class Opportunity(Model):
 
 class LineItem(Model):
     id = fields.BigIntField(primary_key=True)
-    workspace = fields.ForeignKeyField(
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="line_items", on_delete=fields.CASCADE
     )
-    opportunity = fields.ForeignKeyField(
+    workspace_id: int
+    opportunity: fields.ForeignKeyRelation[Opportunity] = fields.ForeignKeyField(
         "models.Opportunity", related_name="line_items", on_delete=fields.CASCADE
     )
-    product = fields.ForeignKeyField(
+    opportunity_id: int
+    product: fields.ForeignKeyNullableRelation[Product] = fields.ForeignKeyField(
         "models.Product", related_name="line_items", null=True, on_delete=fields.SET_NULL
     )
+    product_id: int | None
     name = fields.CharField(max_length=200)
     quantity = fields.DecimalField(max_digits=16, decimal_places=4)
     unit_price = fields.DecimalField(max_digits=16, decimal_places=2)
@@ -82,20 +100,24 @@ class OpportunityChecklistState(Model):
     """Whether one checklist item of a stage is done for one opportunity."""
 
     id = fields.BigIntField(primary_key=True)
-    workspace = fields.ForeignKeyField(
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="checklist_states", on_delete=fields.CASCADE
     )
-    opportunity = fields.ForeignKeyField(
+    workspace_id: int
+    opportunity: fields.ForeignKeyRelation[Opportunity] = fields.ForeignKeyField(
         "models.Opportunity", related_name="checklist_states", on_delete=fields.CASCADE
     )
-    item = fields.ForeignKeyField(
+    opportunity_id: int
+    item: fields.ForeignKeyRelation[ChecklistItem] = fields.ForeignKeyField(
         "models.ChecklistItem", related_name="states", on_delete=fields.CASCADE
     )
+    item_id: int
     done = fields.BooleanField(default=False)
     done_at = fields.DatetimeField(null=True)
-    done_by = fields.ForeignKeyField(
+    done_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="checked_items", null=True, on_delete=fields.SET_NULL
     )
+    done_by_id: int | None
 
     class Meta:
         table = "opportunity_checklist_state"
@@ -104,22 +126,27 @@ class OpportunityChecklistState(Model):
 
 class StageChange(Model):
     id = fields.BigIntField(primary_key=True)
-    workspace = fields.ForeignKeyField(
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="stage_changes", on_delete=fields.CASCADE
     )
-    opportunity = fields.ForeignKeyField(
+    workspace_id: int
+    opportunity: fields.ForeignKeyRelation[Opportunity] = fields.ForeignKeyField(
         "models.Opportunity", related_name="stage_changes", on_delete=fields.CASCADE
     )
-    from_stage = fields.ForeignKeyField(
+    opportunity_id: int
+    from_stage: fields.ForeignKeyNullableRelation[Stage] = fields.ForeignKeyField(
         "models.Stage", related_name="changes_from", null=True, on_delete=fields.SET_NULL
     )
-    to_stage = fields.ForeignKeyField(
+    from_stage_id: int | None
+    to_stage: fields.ForeignKeyRelation[Stage] = fields.ForeignKeyField(
         "models.Stage", related_name="changes_to", on_delete=fields.CASCADE
     )
+    to_stage_id: int
     changed_at = fields.DatetimeField()
-    changed_by = fields.ForeignKeyField(
+    changed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="stage_changes", null=True, on_delete=fields.SET_NULL
     )
+    changed_by_id: int | None
 
     class Meta:
         table = "stage_change"

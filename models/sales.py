@@ -1,17 +1,25 @@
 """The sales-process aggregate: pipelines, their stages and each stage's checklist."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import StageKind
 
+if TYPE_CHECKING:
+    from models.workspace import Workspace
+
 
 class Pipeline(Model):
     id = fields.BigIntField(primary_key=True)
-    workspace = fields.ForeignKeyField(
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="pipelines", on_delete=fields.CASCADE
     )
+    workspace_id: int
     name = fields.CharField(max_length=200)
     is_default = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -22,12 +30,14 @@ class Pipeline(Model):
 
 class Stage(Model):
     id = fields.BigIntField(primary_key=True)
-    workspace = fields.ForeignKeyField(
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="stages", on_delete=fields.CASCADE
     )
-    pipeline = fields.ForeignKeyField(
+    workspace_id: int
+    pipeline: fields.ForeignKeyRelation[Pipeline] = fields.ForeignKeyField(
         "models.Pipeline", related_name="stages", on_delete=fields.CASCADE
     )
+    pipeline_id: int
     name = fields.CharField(max_length=200)
     position = fields.IntField()
     probability = fields.IntField()
@@ -44,12 +54,14 @@ class Stage(Model):
 
 class ChecklistItem(Model):
     id = fields.BigIntField(primary_key=True)
-    workspace = fields.ForeignKeyField(
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="checklist_items", on_delete=fields.CASCADE
     )
-    stage = fields.ForeignKeyField(
+    workspace_id: int
+    stage: fields.ForeignKeyRelation[Stage] = fields.ForeignKeyField(
         "models.Stage", related_name="checklist", on_delete=fields.CASCADE
     )
+    stage_id: int
     title = fields.CharField(max_length=300)
     required = fields.BooleanField(default=False)
     position = fields.IntField(default=0)

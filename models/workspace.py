@@ -1,5 +1,7 @@
 """The tenancy aggregate: a workspace, its users and its integrators' API keys."""
 
+from __future__ import annotations
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
@@ -20,9 +22,10 @@ class Workspace(Model):
 
 class User(Model):
     id = fields.BigIntField(primary_key=True)
-    workspace = fields.ForeignKeyField(
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="users", on_delete=fields.CASCADE
     )
+    workspace_id: int
     name = fields.CharField(max_length=200)
     # Stored lower-cased. Unique within a workspace only: one person may hold accounts in
     # several workspaces, and signing up never tells whether an e-mail is used elsewhere.
@@ -47,17 +50,19 @@ class ApiKey(Model):
     """An integrator's credential. Only a SHA-256 of the secret is kept."""
 
     id = fields.BigIntField(primary_key=True)
-    workspace = fields.ForeignKeyField(
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="api_keys", on_delete=fields.CASCADE
     )
+    workspace_id: int
     name = fields.CharField(max_length=200)
     # The public half of the token, used to find the row without scanning hashes.
     prefix = fields.CharField(max_length=16, unique=True)
     secret_hash = fields.CharField(max_length=64)
     role = fields.CharEnumField(Role, max_length=16, default=Role.REP)
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="api_keys", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

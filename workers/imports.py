@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from crm.logs import log_context
 from crm.queues import announce_progress, created_stamp, enqueue_import
@@ -27,7 +27,11 @@ TIMEOUT = 120
 async def _workspace_of(job_id: int, created: int | None) -> int | None:
     """The job's workspace; None when the job is gone or the nudge names another
     database's job of the same number (its creation instant differs)."""
-    found = await ImportJob.filter(id=job_id).first().values("created_at", "workspace_id")
+    # Tortoise types `.first().values()` as always a row; None when there is none.
+    found = cast(
+        dict[str, Any] | None,
+        await ImportJob.filter(id=job_id).first().values("created_at", "workspace_id"),
+    )
     if found is None or (created is not None and created_stamp(found["created_at"]) != created):
         return None
     return found["workspace_id"]

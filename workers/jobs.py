@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from crm.logs import log_context
 from crm.queues import created_stamp, enqueue_scores, publish_reminder_sent
@@ -45,7 +45,11 @@ async def recompute_scores(
     `created` (the workspace's creation instant in microseconds) tells our workspace from
     another database's of the same number sharing this Redis: such a job is ignored.
     """
-    found = await Workspace.filter(id=workspace_id).first().values_list("created_at", flat=True)
+    # Tortoise types a flat values_list as tuples; it gives the column's value.
+    found = cast(
+        datetime | None,
+        await Workspace.filter(id=workspace_id).first().values_list("created_at", flat=True),
+    )
     if found is None or (created is not None and created_stamp(found) != created):
         log.warning("scores of workspace %s: no such workspace here; job ignored", workspace_id)
         return None

@@ -19,7 +19,7 @@ class AccountQueries:
             raise ClientError("An API key acts for a workspace, not a user.", "NO_USER")
         return await info.context.loaders.user_by_id.load(viewer.user_id)
 
-    @strawberry.field
-    async def workspace(self, info: Info) -> Workspace:
+    @strawberry.field(graphql_type=Workspace)
+    async def workspace(self, info: Info) -> WorkspaceModel:
         viewer = info.context.require_viewer()
         return await WorkspaceModel.get(id=viewer.workspace_id)

@@ -11,7 +11,10 @@ from models import User as UserModel
 from models import Workspace as WorkspaceModel
 from models.enums import Role as RoleEnum
 
-Role = strawberry.enum(RoleEnum, name="Role")
+# The domain's enums are the GraphQL enums: `strawberry.enum` registers the GraphQL
+# name on the class itself, and the alias keeps it a type for the type checker.
+Role = RoleEnum
+strawberry.enum(Role, name="Role")
 
 
 @strawberry.type
@@ -38,7 +41,7 @@ class Workspace(Node):
 @strawberry.type
 class AuthPayload:
     token: str | None
-    user: User | None
+    user: UserModel | None = strawberry.field(graphql_type=User | None)
     errors: list[UserError] = errors_field()
 
 

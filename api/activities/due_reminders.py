@@ -168,7 +168,7 @@ async def watch_due_reminders(
     """
     assert viewer.user_id is not None
     # reminder id → the sending last yielded (a few per user and day: kept while it runs)
-    yielded: dict[int, datetime] = {}
+    yielded: dict[int, datetime | None] = {}
     async with listener.inbox(viewer.workspace_id, viewer.user_id) as inbox:
         while True:
             announced = await _next_sendings(inbox)

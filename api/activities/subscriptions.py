@@ -11,12 +11,15 @@ from api.activities.due_reminders import watch_due_reminders
 from api.activities.types import Reminder
 from api.context import Info
 from api.core.errors import ClientError
+from models import Reminder as ReminderModel
 
 
 @strawberry.type
 class ActivitySubscriptions:
-    @strawberry.subscription(description="The viewer's reminders, each once, as they come due.")
-    async def reminder_due(self, info: Info) -> AsyncGenerator[Reminder, None]:
+    @strawberry.subscription(
+        description="The viewer's reminders, each once, as they come due.", graphql_type=Reminder
+    )
+    async def reminder_due(self, info: Info) -> AsyncGenerator[ReminderModel, None]:
         viewer = info.context.require_viewer()
         if viewer.user_id is None:
             raise ClientError("An API key has no reminders of its own.", "NO_USER")
@@ -28,4 +31,4 @@ class ActivitySubscriptions:
                 # Fresh loaders for each reminder: the subscription may outlive any cache
                 # (a customer renamed since the last one).
                 info.context.set_viewer(viewer)
-                yield reminder  # type: ignore[misc]
+                yield reminder

@@ -21,8 +21,12 @@ from models.enums import ReminderStatus as ReminderStatusEnum
 if TYPE_CHECKING:
     from api.sales.types import Opportunity
 
-ActivityKind = strawberry.enum(ActivityKindEnum, name="ActivityKind")
-ReminderStatus = strawberry.enum(ReminderStatusEnum, name="ReminderStatus")
+# The domain's enums are the GraphQL enums: `strawberry.enum` registers the GraphQL
+# name on the class itself, and the alias keeps it a type for the type checker.
+ActivityKind = ActivityKindEnum
+strawberry.enum(ActivityKind, name="ActivityKind")
+ReminderStatus = ReminderStatusEnum
+strawberry.enum(ReminderStatus, name="ReminderStatus")
 OpportunityType = Annotated["Opportunity", strawberry.lazy("api.sales.types")]
 
 
@@ -43,12 +47,14 @@ class Activity(Node):
     is_type_of = model_is_type_of(ActivityModel)
 
     @strawberry.field
-    async def customer(self, info: Info) -> Customer:
-        return await info.context.loaders.customer_by_id.load(self.customer_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def customer(parent: strawberry.Parent[ActivityModel], info: Info) -> Customer:
+        return await info.context.loaders.customer_by_id.load(parent.customer_id)
 
     @strawberry.field
-    async def contact(self, info: Info) -> Contact | None:
-        contact_id = self.contact_id  # type: ignore[attr-defined]
+    @staticmethod
+    async def contact(parent: strawberry.Parent[ActivityModel], info: Info) -> Contact | None:
+        contact_id = parent.contact_id
         return (
             None
             if contact_id is None
@@ -56,22 +62,27 @@ class Activity(Node):
         )
 
     @strawberry.field
-    async def opportunity(self, info: Info) -> OpportunityType | None:
-        opportunity_id = self.opportunity_id  # type: ignore[attr-defined]
+    @staticmethod
+    async def opportunity(
+        parent: strawberry.Parent[ActivityModel], info: Info
+    ) -> OpportunityType | None:
+        opportunity_id = parent.opportunity_id
         if opportunity_id is None:
             return None
         return await info.context.loaders.opportunity_by_id.load(opportunity_id)
 
     @strawberry.field
-    async def author(self, info: Info) -> User | None:
-        author_id = self.author_id  # type: ignore[attr-defined]
+    @staticmethod
+    async def author(parent: strawberry.Parent[ActivityModel], info: Info) -> User | None:
+        author_id = parent.author_id
         return None if author_id is None else await info.context.loaders.user_by_id.load(author_id)
 
     @strawberry.field(description="The follow-up reminder this activity scheduled, if any.")
-    async def reminder(self, info: Info) -> Reminder | None:
-        if self.next_follow_up_at is None:
+    @staticmethod
+    async def reminder(parent: strawberry.Parent[ActivityModel], info: Info) -> Reminder | None:
+        if parent.next_follow_up_at is None:
             return None
-        reminders = await info.context.loaders.reminders_by_activity.load(self.pk)  # type: ignore[attr-defined]
+        reminders = await info.context.loaders.reminders_by_activity.load(parent.pk)
         return reminders[0] if reminders else None
 
 
@@ -84,16 +95,19 @@ class Reminder(Node):
     is_type_of = model_is_type_of(ReminderModel)
 
     @strawberry.field(description="The salesperson to remind.")
-    async def user(self, info: Info) -> User:
-        return await info.context.loaders.user_by_id.load(self.user_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def user(parent: strawberry.Parent[ReminderModel], info: Info) -> User:
+        return await info.context.loaders.user_by_id.load(parent.user_id)
 
     @strawberry.field
-    async def customer(self, info: Info) -> Customer:
-        return await info.context.loaders.customer_by_id.load(self.customer_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def customer(parent: strawberry.Parent[ReminderModel], info: Info) -> Customer:
+        return await info.context.loaders.customer_by_id.load(parent.customer_id)
 
     @strawberry.field
-    async def activity(self, info: Info) -> Activity | None:
-        activity_id = self.activity_id  # type: ignore[attr-defined]
+    @staticmethod
+    async def activity(parent: strawberry.Parent[ReminderModel], info: Info) -> Activity | None:
+        activity_id = parent.activity_id
         return (
             None
             if activity_id is None

@@ -32,6 +32,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLObjectType,
@@ -155,7 +156,7 @@ class CostEstimator:
                 elif isinstance(selection, InlineFragmentNode):
                     if self._applies(selection.type_condition, object_type):
                         pending.append(selection.selection_set)
-                else:
+                elif isinstance(selection, FragmentSpreadNode):
                     name = selection.name.value
                     if name in spread:
                         continue  # the executor spreads a fragment once per selection

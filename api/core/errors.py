@@ -16,7 +16,10 @@ from domain.accounts import TokenRefused
 from domain.errors import DomainError
 from domain.errors import ErrorCode as DomainErrorCode
 
-ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode")
+# The domain's enums are the GraphQL enums: `strawberry.enum` registers the GraphQL
+# name on the class itself, and the alias keeps it a type for the type checker.
+ErrorCode = DomainErrorCode
+strawberry.enum(ErrorCode, name="ErrorCode")
 # A payload lists the first problems found: enough to fix a form, and a bounded list however
 # much a client sent wrong at once.
 MAX_USER_ERRORS = 100

@@ -22,9 +22,9 @@ from collections.abc import Mapping
 
 from graphql import (
     GraphQLInputObjectType,
-    GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
+    GraphQLType,
     OperationDefinitionNode,
     ValidationContext,
     type_from_ast,
@@ -50,7 +50,8 @@ class InputWeigher:
         if self.weight > self.limit:
             raise _Heavy
 
-    def weigh(self, input_type: GraphQLInputType, value: object) -> None:
+    def weigh(self, input_type: GraphQLType, value: object) -> None:
+        # Any type a document declares: validation refuses an output type, which weighs nothing.
         while isinstance(input_type, GraphQLNonNull):
             input_type = input_type.of_type
         if value is None:
@@ -80,7 +81,7 @@ class InputWeigher:
                     continue  # a default is a literal: bounded by the token limit
                 input_type = type_from_ast(context.schema, definition.type)
                 if input_type is not None:
-                    self.weigh(input_type, values[name])  # type: ignore[arg-type]
+                    self.weigh(input_type, values[name])
         except _Heavy:
             pass
         except RecursionError:  # nesting past the body's own limit cannot arrive; be sure

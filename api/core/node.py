@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import strawberry
+from tortoise.models import Model
 
 from api.core.ids import from_global_id, to_global_id
 from domain.imports.summaries import find_job
@@ -19,8 +20,10 @@ class Node:
     @strawberry.field(
         description="Opaque global id: the same string works in node(id:) and in every id argument."
     )
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id(type(self).__name__, self.pk))  # type: ignore[attr-defined]
+    @staticmethod
+    def id(parent: strawberry.Parent[Model]) -> strawberry.ID:
+        # Every node is resolved from a model instance whose class bears the type's name.
+        return strawberry.ID(to_global_id(type(parent).__name__, parent.pk))
 
 
 # GraphQL type name -> name of the by-id loader on `Loaders` that fetches it.

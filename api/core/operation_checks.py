@@ -21,7 +21,8 @@ class OperationCheck(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         rule: Callable[[ValidationContext], ValidationRule] = self._rule
-        # graphql-core's validate() calls each rule with its context: a bound method will do.
+        # graphql-core's validate() calls each rule with its context: a bound method will do
+        # (it carries this operation's extension), where Strawberry's annotation asks a class.
         context.validation_rules = (*context.validation_rules, rule)  # type: ignore[arg-type]
         yield
 

@@ -218,6 +218,12 @@ def _at_the_edge(value: Any) -> bool:
     return isinstance(value, date) and value in (date.max, date.min)
 
 
+def _q(**lookups: Any) -> Q:
+    """`Q(**lookups)` for the type checker, which would take a lookup for Q's own keyword
+    `join_type` (a str) when the values are not strings."""
+    return Q(**lookups)
+
+
 def _beyond(queryset: QuerySet, ordering: Ordering, value: Any, pk: int, forward: bool) -> Q:
     """Rows strictly after (forward) or before the position (value, pk) in the ordering.
 
@@ -229,23 +235,23 @@ def _beyond(queryset: QuerySet, ordering: Ordering, value: Any, pk: int, forward
     op = "gt" if ascending else "lt"
     f = ordering.field
     if f == "id":
-        return Q(**{f"id__{op}": pk})
+        return _q(**{f"id__{op}": pk})
     if _at_the_edge(value):
         # The cursor's row's own stored value, compared in the database (see _at_the_edge).
         value = Subquery(queryset.filter(id=pk).values(f))
     if not ordering.nullable(model):
-        return Q(**{f"{f}__{op}": value}) | Q(**{f: value, f"id__{op}": pk})
+        return _q(**{f"{f}__{op}": value}) | _q(**{f: value, f"id__{op}": pk})
     if forward:
         if value is None:
-            return Q(**{f"{f}__isnull": True, f"id__{op}": pk})
+            return _q(**{f"{f}__isnull": True, f"id__{op}": pk})
         return (
-            Q(**{f"{f}__{op}": value})
-            | Q(**{f: value, f"id__{op}": pk})
-            | Q(**{f"{f}__isnull": True})
+            _q(**{f"{f}__{op}": value})
+            | _q(**{f: value, f"id__{op}": pk})
+            | _q(**{f"{f}__isnull": True})
         )
     if value is None:
-        return Q(**{f"{f}__isnull": False}) | Q(**{f"{f}__isnull": True, f"id__{op}": pk})
-    return Q(**{f"{f}__{op}": value}) | Q(**{f: value, f"id__{op}": pk})
+        return _q(**{f"{f}__isnull": False}) | _q(**{f"{f}__isnull": True, f"id__{op}": pk})
+    return _q(**{f"{f}__{op}": value}) | _q(**{f: value, f"id__{op}": pk})
 
 
 def _ordered(queryset: QuerySet, model: type[Model], ordering: Ordering, reverse: bool) -> QuerySet:
@@ -288,7 +294,7 @@ async def paginate(
             _beyond(queryset, ordering, *_cursor_position(model, ordering, before), False)
         )
     backwards = last is not None
-    size = last if backwards else (first if first is not None else DEFAULT_PAGE_SIZE)
+    size = last if last is not None else (first if first is not None else DEFAULT_PAGE_SIZE)
     rows = list(await _ordered(page, model, ordering, reverse=backwards).limit(size + 1))
     more = len(rows) > size
     rows = rows[:size]

@@ -9,7 +9,7 @@ from api.core.list_bounds import at_most
 from api.custom_fields.types import CustomFieldDefinition, CustomFieldEntity
 from domain import custom_fields
 from domain.custom_fields import MAX_DEFINITIONS, MAX_FIELDS_PER_ENTITY
-from models.enums import CustomFieldEntity as CustomFieldEntityEnum
+from models import CustomFieldDefinition as CustomFieldDefinitionModel
 
 
 @strawberry.type
@@ -19,10 +19,10 @@ class CustomFieldQueries:
         f"(CUSTOMER, CONTACT, OPPORTUNITY), then position; at most {MAX_FIELDS_PER_ENTITY} "
         "per entity.",
         metadata=at_most(MAX_DEFINITIONS),
+        graphql_type=list[CustomFieldDefinition],
     )
     async def custom_field_definitions(
         self, info: Info, entity: CustomFieldEntity | None = None
-    ) -> list[CustomFieldDefinition]:
+    ) -> list[CustomFieldDefinitionModel]:
         viewer = info.context.require_viewer()
-        wanted = None if entity is None else CustomFieldEntityEnum(entity.value)
-        return await custom_fields.list_definitions(viewer, wanted)
+        return await custom_fields.list_definitions(viewer, entity)

@@ -11,13 +11,17 @@ from models import CustomFieldDefinition as CustomFieldDefinitionModel
 from models.enums import CustomFieldEntity as CustomFieldEntityEnum
 from models.enums import CustomFieldType as CustomFieldTypeEnum
 
-CustomFieldEntity = strawberry.enum(
-    CustomFieldEntityEnum,
+# The domain's enums are the GraphQL enums: `strawberry.enum` registers the GraphQL
+# name on the class itself, and the alias keeps it a type for the type checker.
+CustomFieldEntity = CustomFieldEntityEnum
+strawberry.enum(
+    CustomFieldEntity,
     name="CustomFieldEntity",
     description="The kind of record a custom field belongs to.",
 )
-CustomFieldType = strawberry.enum(
-    CustomFieldTypeEnum,
+CustomFieldType = CustomFieldTypeEnum
+strawberry.enum(
+    CustomFieldType,
     name="CustomFieldType",
     description="What a custom field holds: TEXT a string, NUMBER a number, DATE a "
     '"YYYY-MM-DD" string, BOOLEAN true or false, SELECT one of the options, '

@@ -23,8 +23,11 @@ if TYPE_CHECKING:
     from api.activities.types import Activity
     from api.sales.types import Opportunity, OpportunityStatus
 
-CustomerKind = strawberry.enum(
-    CustomerKindEnum,
+# The domain's enums are the GraphQL enums: `strawberry.enum` registers the GraphQL
+# name on the class itself, and the alias keeps it a type for the type checker.
+CustomerKind = CustomerKindEnum
+strawberry.enum(
+    CustomerKind,
     name="CustomerKind",
     description="A company or organisation (B2B), or an individual (B2C).",
 )
@@ -67,8 +70,9 @@ class Customer(Node):
     is_type_of = model_is_type_of(CustomerModel)
 
     @strawberry.field
-    async def owner(self, info: Info) -> User | None:
-        owner_id = self.owner_id  # type: ignore[attr-defined]
+    @staticmethod
+    async def owner(parent: strawberry.Parent[CustomerModel], info: Info) -> User | None:
+        owner_id = parent.owner_id
         return None if owner_id is None else await info.context.loaders.user_by_id.load(owner_id)
 
     @strawberry.field(
@@ -76,29 +80,39 @@ class Customer(Node):
         "profile); empty until the customer is scored.",
         metadata=at_most(len(COMPONENTS)),
     )
-    def score_breakdown(self) -> list[ScoreComponent]:
-        stored = self.score_breakdown[: len(COMPONENTS)]  # type: ignore[attr-defined]
+    @staticmethod
+    def score_breakdown(parent: strawberry.Parent[CustomerModel]) -> list[ScoreComponent]:
+        stored = parent.score_breakdown[: len(COMPONENTS)]
         return [ScoreComponent(**component) for component in stored]
 
     @strawberry.field
+    @staticmethod
     async def contacts(
-        self, info: Info, first: int | None = None, after: str | None = None
+        parent: strawberry.Parent[CustomerModel],
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Contact]:
         return await child_connection(
-            info.context.loaders.contacts_by_customer, self.pk, first, after
-        )  # type: ignore[attr-defined]
+            info.context.loaders.contacts_by_customer, parent.pk, first, after
+        )
 
     @strawberry.field(description="Newest first.")
+    @staticmethod
     async def activities(
-        self, info: Info, first: int | None = None, after: str | None = None
+        parent: strawberry.Parent[CustomerModel],
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[ActivityType]:
         return await child_connection(
-            info.context.loaders.activities_by_customer, self.pk, first, after
-        )  # type: ignore[attr-defined]
+            info.context.loaders.activities_by_customer, parent.pk, first, after
+        )
 
     @strawberry.field
+    @staticmethod
     async def opportunities(
-        self,
+        parent: strawberry.Parent[CustomerModel],
         info: Info,
         first: int | None = None,
         after: str | None = None,
@@ -106,7 +120,7 @@ class Customer(Node):
     ) -> Connection[OpportunityType]:
         return await child_connection(
             info.context.loaders.opportunities_by_customer,
-            self.pk,  # type: ignore[attr-defined]
+            parent.pk,
             first,
             after,
             status.value if status is not None else None,
@@ -127,13 +141,18 @@ class Contact(Node):
     is_type_of = model_is_type_of(ContactModel)
 
     @strawberry.field
-    async def customer(self, info: Info) -> Customer:
-        return await info.context.loaders.customer_by_id.load(self.customer_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def customer(parent: strawberry.Parent[ContactModel], info: Info) -> Customer:
+        return await info.context.loaders.customer_by_id.load(parent.customer_id)
 
     @strawberry.field(description="Newest first.")
+    @staticmethod
     async def activities(
-        self, info: Info, first: int | None = None, after: str | None = None
+        parent: strawberry.Parent[ContactModel],
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[ActivityType]:
         return await child_connection(
-            info.context.loaders.activities_by_contact, self.pk, first, after
-        )  # type: ignore[attr-defined]
+            info.context.loaders.activities_by_contact, parent.pk, first, after
+        )

@@ -12,14 +12,18 @@ from api.core.ids import decode_id
 from api.imports.progress import job_not_found, watch_import_job
 from api.imports.types import ImportJob
 from domain.errors import DomainError
+from models import ImportJob as ImportJobModel
 
 
 @strawberry.type
 class ImportSubscriptions:
-    @strawberry.subscription(description="The job as it progresses; ends after the job finishes.")
+    @strawberry.subscription(
+        description="The job as it progresses; ends after the job finishes.",
+        graphql_type=ImportJob,
+    )
     async def import_job_progress(
         self, info: Info, id: strawberry.ID
-    ) -> AsyncGenerator[ImportJob, None]:
+    ) -> AsyncGenerator[ImportJobModel, None]:
         viewer = info.context.require_viewer()
         try:
             job_id = decode_id(id, "ImportJob", "id")
@@ -30,4 +34,4 @@ class ImportSubscriptions:
         redis = info.context.request.app.state.redis
         async with aclosing(watch_import_job(redis, viewer, job_id)) as updates:
             async for job in updates:
-                yield job  # type: ignore[misc]
+                yield job

@@ -27,10 +27,16 @@ from models.enums import ImportKind as ImportKindEnum
 from models.enums import ImportMode as ImportModeEnum
 from models.enums import ImportStatus as ImportStatusEnum
 
-ImportKind = strawberry.enum(ImportKindEnum, name="ImportKind")
-ImportFormat = strawberry.enum(ImportFormatEnum, name="ImportFormat")
-ImportMode = strawberry.enum(ImportModeEnum, name="ImportMode")
-ImportStatus = strawberry.enum(ImportStatusEnum, name="ImportStatus")
+# The domain's enums are the GraphQL enums: `strawberry.enum` registers the GraphQL
+# name on the class itself, and the alias keeps it a type for the type checker.
+ImportKind = ImportKindEnum
+strawberry.enum(ImportKind, name="ImportKind")
+ImportFormat = ImportFormatEnum
+strawberry.enum(ImportFormat, name="ImportFormat")
+ImportMode = ImportModeEnum
+strawberry.enum(ImportMode, name="ImportMode")
+ImportStatus = ImportStatusEnum
+strawberry.enum(ImportStatus, name="ImportStatus")
 
 
 @strawberry.type
@@ -49,8 +55,9 @@ class ImportRowError:
         "that contradicts an earlier row of the file; INVALID, REQUIRED… for a cell; null "
         "for errors recorded before codes were kept."
     )
-    def code(self) -> ErrorCode | None:
-        code = self.code  # type: ignore[attr-defined]
+    @staticmethod
+    def code(parent: strawberry.Parent[ImportRowErrorModel]) -> ErrorCode | None:
+        code = parent.code
         return None if code is None else DomainErrorCode(code)
 
 
@@ -101,8 +108,9 @@ class ImportJob(Node):
         "matched by are left out.",
         metadata=at_most(MAX_MATCH_FIELDS),
     )
-    def matched_by(self) -> list[ImportMatchCount]:
-        counts = summaries.matched_by(self)  # type: ignore[arg-type]
+    @staticmethod
+    def matched_by(parent: strawberry.Parent[ImportJobModel]) -> list[ImportMatchCount]:
+        counts = summaries.matched_by(parent)
         return [ImportMatchCount(key=key, rows=rows) for key, rows in counts]
 
     @strawberry.field(
@@ -112,8 +120,9 @@ class ImportJob(Node):
         "started it; "
         "null unless the status is FAILED. The rows it committed before failing stay."
     )
-    def failure_reason(self) -> str | None:
-        return self.failure  # type: ignore[attr-defined]
+    @staticmethod
+    def failure_reason(parent: strawberry.Parent[ImportJobModel]) -> str | None:
+        return parent.failure
 
     @strawberry.field(
         description="The file's columns in its order, each with the field it fills (null: "
@@ -123,40 +132,45 @@ class ImportJob(Node):
         "the file's first row; JSON rows add their keys as they appear.",
         metadata=at_most(MAX_COLUMNS),
     )
-    def columns(self) -> list[ImportColumn]:
-        return [
-            ImportColumn(name=name, field=field)
-            for name, field in job_columns(self)  # type: ignore[arg-type]
-        ]
+    @staticmethod
+    def columns(parent: strawberry.Parent[ImportJobModel]) -> list[ImportColumn]:
+        return [ImportColumn(name=name, field=field) for name, field in job_columns(parent)]
 
     @strawberry.field(
         description="The names of the columns the import ignores (those of `columns` whose "
         "field is null), in the file's order.",
         metadata=at_most(MAX_COLUMNS),
     )
-    def ignored_columns(self) -> list[str]:
-        return [name for name, field in job_columns(self) if field is None]  # type: ignore[arg-type]
+    @staticmethod
+    def ignored_columns(parent: strawberry.Parent[ImportJobModel]) -> list[str]:
+        return [name for name, field in job_columns(parent) if field is None]
 
     @strawberry.field
-    async def created_by(self, info: Info) -> User | None:
-        user_id = self.created_by_id  # type: ignore[attr-defined]
+    @staticmethod
+    async def created_by(parent: strawberry.Parent[ImportJobModel], info: Info) -> User | None:
+        user_id = parent.created_by_id
         return None if user_id is None else await info.context.loaders.user_by_id.load(user_id)
 
     @strawberry.field
+    @staticmethod
     async def errors(
-        self, info: Info, first: int | None = None, after: str | None = None
+        parent: strawberry.Parent[ImportJobModel],
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[ImportRowError]:
-        rows = ImportRowErrorModel.filter(job_id=self.pk)  # type: ignore[attr-defined]
+        rows = ImportRowErrorModel.filter(job_id=parent.pk)
         return await paginate(rows, Ordering("row"), first=first, after=after)
 
     @strawberry.field(
         description="The failed rows as a CSV file to fix and import again (GET it with the "
         "same Authorization header); null while no row has failed."
     )
-    def error_report_url(self, info: Info) -> str | None:
-        if not self.failed_count:
+    @staticmethod
+    def error_report_url(parent: strawberry.Parent[ImportJobModel], info: Info) -> str | None:
+        if not parent.failed_count:
             return None
-        return _report_url(info, self.pk)  # type: ignore[attr-defined]
+        return _report_url(info, parent.pk)
 
 
 def _report_url(info: Info, job_id: int) -> str:

@@ -59,8 +59,9 @@ class SalesQueries:
     @strawberry.field(
         description=f"The workspace's pipelines, the default one first; at most {MAX_PIPELINES}.",
         metadata=at_most(MAX_PIPELINES),
+        graphql_type=list[Pipeline],
     )
-    async def pipelines(self, info: Info) -> list[Pipeline]:
+    async def pipelines(self, info: Info) -> list[PipelineModel]:
         viewer = info.context.require_viewer()
         return (
             await PipelineModel.filter(workspace_id=viewer.workspace_id)

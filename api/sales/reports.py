@@ -129,7 +129,10 @@ class PipelineReport:
 
 @strawberry.type
 class ReportQueries:
-    @strawberry.field(description="Defaults: the default pipeline; the last 90 days.")
+    @strawberry.field(
+        description="Defaults: the default pipeline; the last 90 days.",
+        graphql_type=PipelineReport,
+    )
     async def pipeline_report(
         self,
         info: Info,
@@ -142,7 +145,7 @@ class ReportQueries:
             str | None,
             strawberry.argument(description="Defaults to the workspace's default currency."),
         ] = None,
-    ) -> PipelineReport:
+    ) -> reports.PipelineReportData:
         viewer = info.context.require_viewer()
         try:
             pk = None if pipeline_id is None else decode_id(pipeline_id, "Pipeline", "pipelineId")
@@ -150,4 +153,4 @@ class ReportQueries:
         except DomainError as error:
             problem = error.problems[0]
             raise ClientError(problem.message, problem.code.value, field=problem.field) from None
-        return report  # type: ignore[return-value]
+        return report

@@ -31,8 +31,12 @@ from models import StageChange as StageChangeModel
 from models.enums import OpportunityStatus as OpportunityStatusEnum
 from models.enums import StageKind as StageKindEnum
 
-StageKind = strawberry.enum(StageKindEnum, name="StageKind")
-OpportunityStatus = strawberry.enum(OpportunityStatusEnum, name="OpportunityStatus")
+# The domain's enums are the GraphQL enums: `strawberry.enum` registers the GraphQL
+# name on the class itself, and the alias keeps it a type for the type checker.
+StageKind = StageKindEnum
+strawberry.enum(StageKind, name="StageKind")
+OpportunityStatus = OpportunityStatusEnum
+strawberry.enum(OpportunityStatus, name="OpportunityStatus")
 
 
 @strawberry.type
@@ -44,8 +48,9 @@ class ChecklistItem:
     )
 
     @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id("ChecklistItem", self.pk))  # type: ignore[attr-defined]
+    @staticmethod
+    def id(parent: strawberry.Parent[ChecklistItemModel]) -> strawberry.ID:
+        return strawberry.ID(to_global_id("ChecklistItem", parent.pk))
 
     is_type_of = model_is_type_of(ChecklistItemModel)
 
@@ -65,8 +70,9 @@ class Stage(Node):
         description=f"In order; at most {MAX_CHECKLIST_ITEMS} items.",
         metadata=at_most(MAX_CHECKLIST_ITEMS),
     )
-    async def checklist(self, info: Info) -> list[ChecklistItem]:
-        return await info.context.loaders.checklist_by_stage.load(self.pk)  # type: ignore[attr-defined]
+    @staticmethod
+    async def checklist(parent: strawberry.Parent[StageModel], info: Info) -> list[ChecklistItem]:
+        return await info.context.loaders.checklist_by_stage.load(parent.pk)
 
 
 @strawberry.type
@@ -78,8 +84,9 @@ class Pipeline(Node):
     @strawberry.field(
         description=f"In position order; at most {MAX_STAGES}.", metadata=at_most(MAX_STAGES)
     )
-    async def stages(self, info: Info) -> list[Stage]:
-        return await info.context.loaders.stages_by_pipeline.load(self.pk)  # type: ignore[attr-defined]
+    @staticmethod
+    async def stages(parent: strawberry.Parent[PipelineModel], info: Info) -> list[Stage]:
+        return await info.context.loaders.stages_by_pipeline.load(parent.pk)
 
 
 @strawberry.type
@@ -102,12 +109,14 @@ class LineItem:
     is_type_of = model_is_type_of(LineItemModel)
 
     @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id("LineItem", self.pk))  # type: ignore[attr-defined]
+    @staticmethod
+    def id(parent: strawberry.Parent[LineItemModel]) -> strawberry.ID:
+        return strawberry.ID(to_global_id("LineItem", parent.pk))
 
     @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        product_id = self.product_id  # type: ignore[attr-defined]
+    @staticmethod
+    async def product(parent: strawberry.Parent[LineItemModel], info: Info) -> Product | None:
+        product_id = parent.product_id
         return (
             None
             if product_id is None
@@ -135,17 +144,20 @@ class StageChange:
     is_type_of = model_is_type_of(StageChangeModel)
 
     @strawberry.field(name="from")
-    async def from_(self, info: Info) -> Stage | None:
-        stage_id = self.from_stage_id  # type: ignore[attr-defined]
+    @staticmethod
+    async def from_(parent: strawberry.Parent[StageChangeModel], info: Info) -> Stage | None:
+        stage_id = parent.from_stage_id
         return None if stage_id is None else await info.context.loaders.stage_by_id.load(stage_id)
 
     @strawberry.field
-    async def to(self, info: Info) -> Stage:
-        return await info.context.loaders.stage_by_id.load(self.to_stage_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def to(parent: strawberry.Parent[StageChangeModel], info: Info) -> Stage:
+        return await info.context.loaders.stage_by_id.load(parent.to_stage_id)
 
     @strawberry.field
-    async def changed_by(self, info: Info) -> User | None:
-        user_id = self.changed_by_id  # type: ignore[attr-defined]
+    @staticmethod
+    async def changed_by(parent: strawberry.Parent[StageChangeModel], info: Info) -> User | None:
+        user_id = parent.changed_by_id
         return None if user_id is None else await info.context.loaders.user_by_id.load(user_id)
 
 
@@ -169,50 +181,60 @@ class Opportunity(Node):
     is_type_of = model_is_type_of(OpportunityModel)
 
     @strawberry.field
-    async def customer(self, info: Info) -> Customer:
-        return await info.context.loaders.customer_by_id.load(self.customer_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def customer(parent: strawberry.Parent[OpportunityModel], info: Info) -> Customer:
+        return await info.context.loaders.customer_by_id.load(parent.customer_id)
 
     @strawberry.field
-    async def pipeline(self, info: Info) -> Pipeline:
-        return await info.context.loaders.pipeline_by_id.load(self.pipeline_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def pipeline(parent: strawberry.Parent[OpportunityModel], info: Info) -> Pipeline:
+        return await info.context.loaders.pipeline_by_id.load(parent.pipeline_id)
 
     @strawberry.field
-    async def stage(self, info: Info) -> Stage:
-        return await info.context.loaders.stage_by_id.load(self.stage_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def stage(parent: strawberry.Parent[OpportunityModel], info: Info) -> Stage:
+        return await info.context.loaders.stage_by_id.load(parent.stage_id)
 
     @strawberry.field(description="Percent, 0 to 100: the stage's unless overridden.")
-    async def probability(self, info: Info) -> int:
-        stage = await info.context.loaders.stage_by_id.load(self.stage_id)  # type: ignore[attr-defined]
-        return effective_probability(self, stage)  # type: ignore[arg-type]
+    @staticmethod
+    async def probability(parent: strawberry.Parent[OpportunityModel], info: Info) -> int:
+        stage = await info.context.loaders.stage_by_id.load(parent.stage_id)
+        return effective_probability(parent, stage)
 
     @strawberry.field(description="amount × probability / 100")
-    async def weighted_amount(self, info: Info) -> Decimal:
-        stage = await info.context.loaders.stage_by_id.load(self.stage_id)  # type: ignore[attr-defined]
-        return weighted_amount(self, stage)  # type: ignore[arg-type]
+    @staticmethod
+    async def weighted_amount(parent: strawberry.Parent[OpportunityModel], info: Info) -> Decimal:
+        stage = await info.context.loaders.stage_by_id.load(parent.stage_id)
+        return weighted_amount(parent, stage)
 
     @strawberry.field
-    async def owner(self, info: Info) -> User | None:
-        owner_id = self.owner_id  # type: ignore[attr-defined]
+    @staticmethod
+    async def owner(parent: strawberry.Parent[OpportunityModel], info: Info) -> User | None:
+        owner_id = parent.owner_id
         return None if owner_id is None else await info.context.loaders.user_by_id.load(owner_id)
 
     @strawberry.field(
         description=f"The quote, in order; a deal has at most {MAX_LINE_ITEMS} lines.",
         metadata=at_most(MAX_LINE_ITEMS),
     )
-    async def line_items(self, info: Info) -> list[LineItem]:
-        return await info.context.loaders.line_items_by_opportunity.load(self.pk)  # type: ignore[attr-defined]
+    @staticmethod
+    async def line_items(parent: strawberry.Parent[OpportunityModel], info: Info) -> list[LineItem]:
+        return await info.context.loaders.line_items_by_opportunity.load(parent.pk)
 
     @strawberry.field(
         description=f"The current stage's checklist (at most {MAX_CHECKLIST_ITEMS} items) and "
         "what of it is done.",
         metadata=at_most(MAX_CHECKLIST_ITEMS),
     )
-    async def checklist(self, info: Info) -> list[ChecklistItemState]:
+    @staticmethod
+    async def checklist(
+        parent: strawberry.Parent[OpportunityModel], info: Info
+    ) -> list[ChecklistItemState]:
         loaders = info.context.loaders
-        items = await loaders.checklist_by_stage.load(self.stage_id)  # type: ignore[attr-defined]
+        items = await loaders.checklist_by_stage.load(parent.stage_id)
         states = {
             state.item_id: state
-            for state in await loaders.checklist_states_by_opportunity.load(self.pk)  # type: ignore[attr-defined]
+            for state in await loaders.checklist_states_by_opportunity.load(parent.pk)
         }
         result = []
         for item in items:
@@ -228,46 +250,59 @@ class Opportunity(Node):
         return result
 
     @strawberry.field(description="Whole days since the opportunity entered its stage.")
-    def days_in_stage(self) -> int:
-        return days_in_stage(self)  # type: ignore[arg-type]
+    @staticmethod
+    def days_in_stage(parent: strawberry.Parent[OpportunityModel]) -> int:
+        return days_in_stage(parent)
 
     @strawberry.field(
         description="Open, and idle (no stage move, no activity) for at least the stage's "
         "rotting days."
     )
-    async def is_rotting(self, info: Info) -> bool:
-        stage = await info.context.loaders.stage_by_id.load(self.stage_id)  # type: ignore[attr-defined]
-        return is_rotting(self, stage)  # type: ignore[arg-type]
+    @staticmethod
+    async def is_rotting(parent: strawberry.Parent[OpportunityModel], info: Info) -> bool:
+        stage = await info.context.loaders.stage_by_id.load(parent.stage_id)
+        return is_rotting(parent, stage)
 
     @strawberry.field(
         description=f"The last {RECENT_STAGE_CHANGES} stages the opportunity entered, oldest "
         "first; `stageChanges` pages through all of them.",
         metadata=at_most(RECENT_STAGE_CHANGES),
     )
-    async def stage_history(self, info: Info) -> list[StageChange]:
+    @staticmethod
+    async def stage_history(
+        parent: strawberry.Parent[OpportunityModel], info: Info
+    ) -> list[StageChange]:
         loader = info.context.loaders.recent_stage_changes_by_opportunity
-        return await loader.load(self.pk)  # type: ignore[attr-defined]
+        return await loader.load(parent.pk)
 
     @strawberry.field(description="Every stage the opportunity entered, oldest first.")
+    @staticmethod
     async def stage_changes(
-        self, info: Info, first: int | None = None, after: str | None = None
+        parent: strawberry.Parent[OpportunityModel],
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[StageChange]:
         return await child_connection(
             info.context.loaders.stage_changes_by_opportunity,
-            self.pk,
+            parent.pk,
             first,
-            after,  # type: ignore[attr-defined]
+            after,
         )
 
     @strawberry.field(description="Newest first.")
+    @staticmethod
     async def activities(
-        self, info: Info, first: int | None = None, after: str | None = None
+        parent: strawberry.Parent[OpportunityModel],
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Activity]:
         return await child_connection(
             info.context.loaders.activities_by_opportunity,
-            self.pk,
+            parent.pk,
             first,
-            after,  # type: ignore[attr-defined]
+            after,
         )
 
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from domain import bulk_sql, sql
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
@@ -281,8 +281,8 @@ async def _apply(
         await _load_file(file, match_on, targets, index, by_external_id)
     landed: dict[int, _Target] = {}  # by id(): what the chunk leaves for later ones
 
-    def holders(name: str, key: str) -> list[_Target]:
-        return index[name].get(key, _NONE)
+    def holders(name: str, key: Hashable) -> list[_Target]:
+        return index[name].get(cast(str, key), _NONE)  # a customer's keys are text
 
     created: list[_Target] = []
     for row in parsed:
@@ -476,7 +476,7 @@ _MATCH_COLUMNS = {
 
 async def _load_matches(
     viewer: Viewer,
-    wanted: dict[str, set[str]],
+    wanted: dict[str, set[Any]],  # match field → values; "id" → ids
     match_on: list[str],
     ids: list[int],
     *,
@@ -666,6 +666,7 @@ async def _plan_update(
             )
         elif found.problem is None:
             new_contact = row.creation.contact
+            assert new_contact is not None  # the row names a contact: its creation has one
             problems.extend(row.creation.contact_problems)
             new_contact["is_primary"] = primary_by_default(None, bool(target.contacts))
     if problems.items:

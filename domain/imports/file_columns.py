@@ -105,7 +105,7 @@ def job_columns(job: ImportJob) -> list[tuple[str, str | None]]:
     if fields is None:
         try:
             mapping = build_mapping(
-                columns, [tuple(pair) for pair in job.mapping or []], kind=job.kind
+                columns, [(column, field) for column, field in job.mapping or []], kind=job.kind
             )
         except DomainError:
             return [(column, None) for column in columns]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from domain.errors import ErrorCode, Problem
 
@@ -238,9 +238,9 @@ class Matches(Generic[R, K]):
 
         def holders(name: str, value: Hashable) -> Sequence[R]:
             if name == "externalId":
-                held = self.by_external_id.get(value)  # type: ignore[call-overload]
+                held = self.by_external_id.get(cast(str, value))
                 return [] if held is None else [held]
-            return self.by_key.get(value, [])  # type: ignore[call-overload]
+            return self.by_key.get(cast(K, value), [])
 
         keys = {"externalId": external_id, self.key_field: key}
         return resolve(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from domain.bulk_sql import allocate_ids, insert_rows, python_values
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
@@ -356,10 +356,12 @@ async def apply_opportunity_rows(
         return result
     cells_list = [cells for _, cells in rows]
     definitions = await load_definitions(viewer)
-    currency = (
+    # Tortoise types a flat values_list as tuples; it gives the column's value.
+    currency = cast(
+        str | None,
         await Workspace.filter(id=viewer.workspace_id)
         .first()
-        .values_list("default_currency", flat=True)
+        .values_list("default_currency", flat=True),
     )
     links = await CustomerLinks.load(viewer, cells_list)
     members = await Members.load(viewer, cells_list, "owner")

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Generator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -93,7 +93,11 @@ async def _gave_up(job: ImportJob, failure: str) -> bool:
     await ImportJob.filter(id=job.id, next_row=job.next_row).update(
         failed_attempts=F("failed_attempts") + 1
     )
-    attempts = await ImportJob.filter(id=job.id).first().values_list("failed_attempts", flat=True)
+    # Tortoise types a flat values_list as tuples; it gives the column's value.
+    attempts = cast(
+        int | None,
+        await ImportJob.filter(id=job.id).first().values_list("failed_attempts", flat=True),
+    )
     if attempts is None or attempts < MAX_ATTEMPTS:
         return False
     await _finish(
@@ -151,7 +155,7 @@ async def run_import(
     apply = APPLIERS[job.kind]
     viewer = await acting_viewer(job)
     columns = FileColumns(
-        [tuple(pair) for pair in job.mapping or []],
+        [(column, field) for column, field in job.mapping or []],
         kind=job.kind,
         custom_fields=await _custom_field_labels(job),
         keys_vary=job.format == ImportFormat.JSONL,

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from datetime import date, datetime, time
+from io import BytesIO
 from sys import getsizeof
-from typing import BinaryIO
+from typing import BinaryIO, cast
 from xml.etree.ElementTree import Element
+from zipfile import ZipFile
 
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import coordinate_to_tuple, get_column_letter
@@ -66,7 +68,8 @@ class Workbook:
     def __init__(self, stream: BinaryIO, *, max_strings_bytes: int = MAX_SHARED_STRINGS_BYTES):
         # External links hold cached copies of other workbooks' cells: never read.
         reader = ExcelReader(stream, read_only=True, data_only=True, keep_links=False)
-        reader.archive = WholeReadsCapped(reader.archive)
+        # The wrapper offers what openpyxl uses of its ZipFile (`read`, `open`, `namelist`…).
+        reader.archive = cast(ZipFile, WholeReadsCapped(reader.archive))
         try:
             reader.read_manifest()
             reader.read_workbook()
@@ -146,7 +149,7 @@ class Workbook:
         self, path: str, strings: list[str], formats: DateFormats
     ) -> Iterator[SheetRow]:
         parser = WorkSheetParser(
-            None,
+            BytesIO(),  # its own source is never read: the rows are walked here, cell by cell
             strings,
             data_only=True,
             epoch=self._reader.wb.epoch,

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import BinaryIO, TypeVar
+from typing import IO, TypeVar
+from xml.etree.ElementTree import Element
 
 from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
 from openpyxl.xml.functions import iterparse
@@ -39,7 +40,7 @@ class DateFormats:
     durations: set[int] = field(default_factory=set)
 
 
-def read_date_formats(source: BinaryIO, pause: Pause) -> Generator[Pause, None, DateFormats]:
+def read_date_formats(source: IO[bytes], pause: Pause) -> Generator[Pause, None, DateFormats]:
     """Walks a styles part; yields `pause` every thousand elements (whoever reads the rows
     gets control back), returns its DateFormats. Like openpyxl, it reads the elements by
     their local name, the last <numFmts> and <cellXfs> of the <styleSheet> counting.
@@ -51,7 +52,9 @@ def read_date_formats(source: BinaryIO, pause: Pause) -> Generator[Pause, None, 
     formats: list[int] = []  # each cell format's numFmtId, in order
     depth = 0
     section = ""  # the local name of the <styleSheet>'s child being read
-    root = holder = None  # the <styleSheet> and that child, whose children leave once read
+    # The <styleSheet> and that child, whose children leave once read.
+    root: Element | None = None
+    holder: Element | None = None
     held = 0  # elements ended and still in the tree
     walked = 0  # elements ended in all
     for event, element in iterparse(source, events=("start", "end")):
@@ -80,9 +83,11 @@ def read_date_formats(source: BinaryIO, pause: Pause) -> Generator[Pause, None, 
                 custom[int(element.get("numFmtId"))] = _format_code(element.get("formatCode"))
                 if len(custom) > MAX_CELL_FORMATS:
                     raise _too_many("number formats", "a few hundred")
+            assert holder is not None  # opened at depth 2
             holder.clear()
             held = 0
         elif depth == 1:
+            assert root is not None  # opened at depth 1
             root.clear()
             held = 0
         elif (held := held + 1) > MAX_ELEMENTS_PER_SHEET_ROW:

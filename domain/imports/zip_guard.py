@@ -4,7 +4,8 @@ parts that openpyxl would read whole past a few megabytes."""
 from __future__ import annotations
 
 import zipfile
-from typing import BinaryIO
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from domain.imports.limits import (
     MAX_COMPRESSION_RATIO,
@@ -58,12 +59,18 @@ def check_zip_sizes(
             raise _too_compressed(max_ratio)
 
 
+# zipfile's private reader of the record at a zip's end, and the index of the directory's
+# size in what it returns: private, so typeshed leaves them out; typed here as used.
+_end_record: Callable[[BinaryIO], list[Any] | None] = vars(zipfile)["_EndRecData"]
+_ECD_SIZE: int = vars(zipfile)["_ECD_SIZE"]
+
+
 def _check_directory_size(stream: BinaryIO) -> None:
     """Refuses a central directory past MAX_ZIP_DIRECTORY_BYTES before zipfile reads it: it
     makes an object of every entry, twice (here and in openpyxl), however many the record
     at the zip's end declares (25 MB of empty members: 4 s and 300 MB)."""
-    end = zipfile._EndRecData(stream)  # zipfile's own reader of that record (None: no zip)
-    if end is not None and end[zipfile._ECD_SIZE] > MAX_ZIP_DIRECTORY_BYTES:
+    end = _end_record(stream)  # zipfile's own reader of that record (None: no zip)
+    if end is not None and end[_ECD_SIZE] > MAX_ZIP_DIRECTORY_BYTES:
         raise ImportFileError(
             f"The workbook's zip lists its parts in more than {MAX_ZIP_DIRECTORY_BYTES // 1024:,} "
             "KB (tens of thousands of parts, where a workbook has tens or hundreds); it was "

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from domain.errors import DomainError, ErrorCode
 from domain.viewer import Viewer
@@ -58,9 +59,13 @@ async def score_request(viewer: Viewer, customer_ids: Sequence[int | None] | Non
     if customer_ids is not None:
         wanted = {pk for pk in customer_ids if pk is not None}
         unreadable = sum(1 for pk in customer_ids if pk is None)
-        found = set(
-            await Customer.filter(workspace_id=viewer.workspace_id, id__in=wanted).values_list(
-                "id", flat=True
+        # Tortoise types a flat values_list as tuples; it gives the column's values.
+        found: set[int] = set(
+            cast(
+                list[int],
+                await Customer.filter(workspace_id=viewer.workspace_id, id__in=wanted).values_list(
+                    "id", flat=True
+                ),
             )
             if wanted
             else []
@@ -69,7 +74,8 @@ async def score_request(viewer: Viewer, customer_ids: Sequence[int | None] | Non
         if missing:
             raise _not_found(missing)
         ids = sorted(found)
-    created_at = (
-        await Workspace.filter(id=viewer.workspace_id).first().values_list("created_at", flat=True)
+    created_at = cast(
+        datetime,
+        await Workspace.filter(id=viewer.workspace_id).first().values_list("created_at", flat=True),
     )
     return ScoreRequest(viewer.workspace_id, created_at, ids)
