@@ -12,7 +12,7 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 from api.core.errors import MALFORMED, MISSING, unauthenticated
-from api.core.loaders import Loaders
+from api.loaders import Loaders
 from crm.lost_connections import retry_once_if_connection_lost
 from domain.accounts import Authenticator, TokenRefused
 from domain.imports.jobs import DEFAULT_MAX_BYTES

@@ -14,6 +14,7 @@ masked error over HTTP is.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -68,6 +69,21 @@ def _reason(context: Context) -> str:
     return f"Unexpected error (request {context.request_id})."
 
 
+async def _init_failed(connection_init: Awaitable[None], context: Context) -> bool:
+    """Runs the protocol's own `connection_init`; True, logged, when it failed unexpectedly
+    (each protocol then tells the client its own way)."""
+    try:
+        await connection_init
+    except WebSocketDisconnected:
+        raise  # the client left: nobody to tell
+    except Exception:
+        log.error(
+            "unexpected error in connection_init (request %s)", context.request_id, exc_info=True
+        )
+        return True
+    return False
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_message(self, message: TransportMessage) -> None:
         if not is_well_formed(message):
@@ -76,16 +92,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_message(message)
 
     async def handle_connection_init(self, message: TransportInitMessage) -> None:
-        try:
-            await super().handle_connection_init(message)
-        except WebSocketDisconnected:
-            raise  # the client left: nobody to tell
-        except Exception:
-            log.error(
-                "unexpected error in connection_init (request %s)",
-                self.context.request_id,
-                exc_info=True,
-            )
+        if await _init_failed(super().handle_connection_init(message), self.context):
             await self.websocket.close(code=INTERNAL_ERROR, reason=_reason(self.context))
 
 
@@ -95,16 +102,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             await super().handle_message(message)
 
     async def handle_connection_init(self, message: LegacyInitMessage) -> None:
-        try:
-            await super().handle_connection_init(message)
-        except WebSocketDisconnected:
-            raise  # the client left: nobody to tell
-        except Exception:
-            log.error(
-                "unexpected error in connection_init (request %s)",
-                self.context.request_id,
-                exc_info=True,
-            )
+        if await _init_failed(super().handle_connection_init(message), self.context):
             await self.send_message(
                 {
                     "type": "connection_error",

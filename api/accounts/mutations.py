@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import strawberry
+from starlette.requests import HTTPConnection
 
 from api.accounts.throttle import (
     ask_to_retry_after,
@@ -15,11 +18,14 @@ from api.accounts.types import ApiKeyPayload, AuthPayload, Role
 from api.context import Info
 from api.core.errors import ClientError, UserError, user_errors
 from api.core.ids import from_global_id, to_global_id
+from api.core.mutations import perform
 from crm.settings import get_settings
 from domain import accounts
 from domain.accounts import SeveralWorkspaces
 from domain.errors import DomainError, ErrorCode
 from domain.sign_in_throttle import Throttled
+from domain.viewer import Viewer
+from models import User as UserModel
 from models.enums import Role as RoleEnum
 
 # No workspace has this id: a malformed or foreign workspaceId opens no account, and is
@@ -51,6 +57,26 @@ def _name_a_workspace(error: SeveralWorkspaces) -> UserError:
     )
 
 
+async def _sign_in(
+    info: Info, attempt: Callable[[HTTPConnection], Awaitable[UserModel]]
+) -> AuthPayload:
+    """A session for whoever `attempt` signs up or in on this request, or why not: one
+    password-hashing field a request, and a throttled attempt tells when to retry."""
+    connection = info.context.request
+    if refused := second_password_field(connection):
+        return AuthPayload(token=None, user=None, errors=[refused])
+    try:
+        user = await attempt(connection)
+    except Throttled as error:
+        ask_to_retry_after(info.context.response, error.retry_after)
+        return AuthPayload(token=None, user=None, errors=user_errors(error))
+    except SeveralWorkspaces as error:
+        return AuthPayload(token=None, user=None, errors=[_name_a_workspace(error)])
+    except DomainError as error:
+        return AuthPayload(token=None, user=None, errors=user_errors(error))
+    return AuthPayload(token=info.context.authenticator.issue(user), user=user, errors=[])
+
+
 @strawberry.type
 class AccountMutations:
     @strawberry.mutation(
@@ -69,11 +95,9 @@ class AccountMutations:
     ) -> AuthPayload:
         if not get_settings().allow_signup:
             raise ClientError("Sign-up is turned off on this server.", "FORBIDDEN")
-        connection = info.context.request
-        if refused := second_password_field(connection):
-            return AuthPayload(token=None, user=None, errors=[refused])
-        try:
-            user = await accounts.sign_up(
+        return await _sign_in(
+            info,
+            lambda connection: accounts.sign_up(
                 workspace_name=workspace_name,
                 name=name,
                 email=email,
@@ -81,13 +105,8 @@ class AccountMutations:
                 timezone=timezone,
                 client_address=client_address(connection),
                 throttle=sign_up_throttle(connection),
-            )
-        except Throttled as error:
-            ask_to_retry_after(info.context.response, error.retry_after)
-            return AuthPayload(token=None, user=None, errors=user_errors(error))
-        except DomainError as error:
-            return AuthPayload(token=None, user=None, errors=user_errors(error))
-        return AuthPayload(token=info.context.authenticator.issue(user), user=user, errors=[])
+            ),
+        )
 
     @strawberry.mutation(
         description="Signs in by e-mail and password. An e-mail may have accounts in several "
@@ -105,25 +124,16 @@ class AccountMutations:
         password: str,
         workspace_id: strawberry.ID | None = None,
     ) -> AuthPayload:
-        connection = info.context.request
-        if refused := second_password_field(connection):
-            return AuthPayload(token=None, user=None, errors=[refused])
-        try:
-            user = await accounts.log_in(
+        return await _sign_in(
+            info,
+            lambda connection: accounts.log_in(
                 email,
                 password,
                 workspace_id=_workspace_pk(workspace_id),
                 client_address=client_address(connection),
                 throttle=sign_in_throttle(connection),
-            )
-        except Throttled as error:
-            ask_to_retry_after(info.context.response, error.retry_after)
-            return AuthPayload(token=None, user=None, errors=user_errors(error))
-        except SeveralWorkspaces as error:
-            return AuthPayload(token=None, user=None, errors=[_name_a_workspace(error)])
-        except DomainError as error:
-            return AuthPayload(token=None, user=None, errors=user_errors(error))
-        return AuthPayload(token=info.context.authenticator.issue(user), user=user, errors=[])
+            ),
+        )
 
     @strawberry.mutation(
         description="Adds a colleague to the viewer's workspace (MANAGER or ADMIN)."
@@ -131,15 +141,15 @@ class AccountMutations:
     async def invite_user(
         self, info: Info, name: str, email: str, password: str, role: Role = RoleEnum.REP
     ) -> AuthPayload:
-        viewer = info.context.require_viewer()
-        try:
-            user = await accounts.invite_user(
-                viewer, name=name, email=email, password=password, role=role
-            )
-        except DomainError as error:
-            return AuthPayload(token=None, user=None, errors=user_errors(error))
         # The invitee signs in with their own password; no token is issued on their behalf.
-        return AuthPayload(token=None, user=user, errors=[])
+        return await perform(
+            info,
+            AuthPayload,
+            lambda viewer: accounts.invite_user(
+                viewer, name=name, email=email, password=password, role=role
+            ),
+            field="user",
+        )
 
     @strawberry.mutation(
         description="A key for an integrator, acting with the given role in the viewer's workspace."
@@ -147,9 +157,9 @@ class AccountMutations:
     async def create_api_key(
         self, info: Info, name: str, role: Role = RoleEnum.REP
     ) -> ApiKeyPayload:
-        viewer = info.context.require_viewer()
-        try:
+
+        async def create(viewer: Viewer) -> str:
             _, secret = await accounts.create_api_key(viewer, name=name, role=role)
-        except DomainError as error:
-            return ApiKeyPayload(secret=None, errors=user_errors(error))
-        return ApiKeyPayload(secret=secret, errors=[])
+            return secret
+
+        return await perform(info, ApiKeyPayload, create)

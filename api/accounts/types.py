@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import strawberry
 
 from api.core.errors import UserError, errors_field
-from api.core.node import Node
+from api.core.node import Node, node_by_loader
 from api.core.types import model_is_type_of
 from models import User as UserModel
 from models import Workspace as WorkspaceModel
 from models.enums import Role as RoleEnum
+
+if TYPE_CHECKING:
+    from api.context import Info
+    from domain.viewer import Viewer
 
 # The domain's enums are the GraphQL enums: `strawberry.enum` registers the GraphQL
 # name on the class itself, and the alias keeps it a type for the type checker.
@@ -26,6 +32,7 @@ class User(Node):
         description="IANA time zone name, e.g. Asia/Shanghai; reminders and reports use it."
     )
     is_type_of = model_is_type_of(UserModel)
+    load_node = node_by_loader(lambda loaders: loaders.user_by_id)
 
 
 @strawberry.type
@@ -36,6 +43,11 @@ class Workspace(Node):
         description="ISO 4217 code used when a product or deal names no currency."
     )
     is_type_of = model_is_type_of(WorkspaceModel)
+
+    @classmethod
+    async def load_node(cls, info: Info, viewer: Viewer, pk: int) -> WorkspaceModel | None:
+        # The viewer's own workspace is the only one they reach.
+        return await WorkspaceModel.get_or_none(id=pk) if pk == viewer.workspace_id else None
 
 
 @strawberry.type

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from api.activities.types import Reminder, ReminderStatus
+from api.activities.filters import ReminderFilter, filter_reminders
+from api.activities.types import Reminder
 from api.context import Info
 from api.core.errors import ClientError
 from api.core.pagination import Connection, Ordering, paginate
-from api.core.scalars import ON_VIEWERS_CLOCK
 from domain.activities import visible_reminders
 from domain.errors import DomainError, ErrorCode
-from domain.local_time import LocalMoment, instant_for
-
-
-@strawberry.input
-class ReminderFilter:
-    status: ReminderStatus | None = None
-    due_before: LocalMoment | None = strawberry.field(
-        default=None, description=f"Reminders due at or before this instant. {ON_VIEWERS_CLOCK}"
-    )
-    all_users: bool = strawberry.field(
-        default=False, description="Everyone's reminders, not only the viewer's (MANAGER or ADMIN)."
-    )
 
 
 @strawberry.type
@@ -45,8 +33,5 @@ class ActivityQueries:
             problem = error.problems[0]
             code = "FORBIDDEN" if problem.code == ErrorCode.FORBIDDEN else "NO_USER"
             raise ClientError(problem.message, code) from None
-        if filter is not None and filter.status is not None:
-            query = query.filter(status=filter.status)
-        if filter is not None and filter.due_before is not None:
-            query = query.filter(due_at__lte=await instant_for(viewer, filter.due_before))
+        query = await filter_reminders(viewer, query, filter)
         return await paginate(query, Ordering("due_at"), first=first, after=after)

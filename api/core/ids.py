@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from domain.errors import not_found
+from domain.errors import DomainError, not_found
 
 
 def to_global_id(type_name: str, pk: int) -> str:
@@ -47,3 +47,12 @@ def decode_id(global_id: str, type_name: str, field: str | None, what: str | Non
 
 def decode_optional_id(global_id: str | None, type_name: str, field: str) -> int | None:
     return None if global_id is None else decode_id(global_id, type_name, field)
+
+
+def filter_id(global_id: str, type_name: str) -> int:
+    """The primary key a list filter compares with: 0, which no row has, for a malformed or
+    foreign id, so that such a filter matches nothing rather than fails."""
+    try:
+        return decode_id(global_id, type_name, None)
+    except DomainError:
+        return 0

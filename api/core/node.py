@@ -1,18 +1,27 @@
-"""The Relay `Node` interface and `node(id:)` resolution, scoped to the viewer's workspace."""
+"""The Relay `Node` interface and `node(id:)` resolution, scoped to the viewer's workspace.
+
+Each node type says how it loads one of its own by primary key (`load_node`, beside its
+fields; `node_by_loader` for the common case), always within the viewer's workspace, so
+`node(id:)` finds the type the id names in the schema and asks it: a new node type brings
+its loading with it, and an id of a type that is no node is simply null.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.types.base import StrawberryObjectDefinition
 from tortoise.models import Model
 
 from api.core.ids import from_global_id, to_global_id
-from domain.imports.summaries import find_job
-from models import CustomFieldDefinition, Workspace
+from domain.viewer import Viewer
 
 if TYPE_CHECKING:
     from api.context import Info
+    from api.loaders import Loaders
 
 
 @strawberry.interface(description="An object with an opaque global id.")
@@ -25,19 +34,29 @@ class Node:
         # Every node is resolved from a model instance whose class bears the type's name.
         return strawberry.ID(to_global_id(type(parent).__name__, parent.pk))
 
+    @classmethod
+    async def load_node(cls, info: Info, viewer: Viewer, pk: int) -> Any | None:
+        """The node of this type with primary key `pk` in the viewer's workspace, if the
+        viewer may see it; every node type defines it (tests/api/test_node_types.py checks)."""
+        raise NotImplementedError(f"{cls.__name__} does not say how to load itself")
 
-# GraphQL type name -> name of the by-id loader on `Loaders` that fetches it.
-NODE_LOADERS: dict[str, str] = {
-    "User": "user_by_id",
-    "Customer": "customer_by_id",
-    "Contact": "contact_by_id",
-    "Activity": "activity_by_id",
-    "Reminder": "reminder_by_id",
-    "Opportunity": "opportunity_by_id",
-    "Pipeline": "pipeline_by_id",
-    "Stage": "stage_by_id",
-    "Product": "product_by_id",
-}
+
+def node_by_loader(loader: Callable[[Loaders], DataLoader[int, Any]]) -> Any:
+    """A `load_node` through one of the request's by-id loaders (workspace-scoped)."""
+
+    async def load_node(cls: type, info: Info, viewer: Viewer, pk: int) -> Any | None:
+        return await loader(info.context.loaders).load(pk)
+
+    return classmethod(load_node)
+
+
+def node_type(info: Info, type_name: str) -> type[Node] | None:
+    """The node type of the schema called `type_name`; None for any other name."""
+    definition = info.schema.get_type_by_name(type_name)
+    if not isinstance(definition, StrawberryObjectDefinition) or definition.is_interface:
+        return None
+    origin = definition.origin
+    return origin if issubclass(origin, Node) else None
 
 
 async def resolve_node(info: Info, global_id: str, of_type: str | None = None) -> Any | None:
@@ -50,20 +69,5 @@ async def resolve_node(info: Info, global_id: str, of_type: str | None = None) -
         return None
     if of_type is not None and type_name != of_type:
         return None
-    if type_name == "Workspace":
-        return await Workspace.get_or_none(id=pk) if pk == viewer.workspace_id else None
-    if type_name == "ImportJob":
-        return await find_job(viewer, pk)  # without its file, which may be 50 MB
-    if type_name == "CustomFieldDefinition":
-        return await CustomFieldDefinition.get_or_none(id=pk, workspace_id=viewer.workspace_id)
-    loader_name = NODE_LOADERS.get(type_name)
-    if loader_name is None:
-        return None
-    node = await getattr(info.context.loaders, loader_name).load(pk)
-    if (
-        type_name == "Reminder"
-        and node is not None
-        and not viewer.may_see_reminders_of(node.user_id)
-    ):
-        return None
-    return node
+    found = node_type(info, type_name)
+    return None if found is None else await found.load_node(info, viewer, pk)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.core.errors import UserError, errors_field
-from api.core.node import Node
+from api.core.node import Node, node_by_loader
 from api.core.types import model_is_type_of
 from models import CustomFieldDefinition as CustomFieldDefinitionModel
 from models.enums import CustomFieldEntity as CustomFieldEntityEnum
@@ -51,6 +51,7 @@ class CustomFieldDefinition(Node):
     )
     position: int = strawberry.field(description="Where forms show the field among its entity's.")
     is_type_of = model_is_type_of(CustomFieldDefinitionModel)
+    load_node = node_by_loader(lambda loaders: loaders.custom_field_by_id)
 
 
 @strawberry.type

@@ -9,13 +9,14 @@ from strawberry.scalars import JSON
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from api.core.ids import decode_id
+from api.core.ids import filter_id
+from api.core.ordering import OrderDirection
 from api.core.pagination import Ordering
 from api.core.scalars import ON_VIEWERS_CLOCK
 from api.customers.types import CustomerKind
 from domain.custom_fields import filter_by_custom_field
 from domain.customers import tags_index
-from domain.errors import DomainError, Problems
+from domain.errors import Problems
 from domain.local_time import LocalMoment, ViewerClock
 from domain.validation import check_tags, clean_text, phone_search_key
 from domain.viewer import Viewer
@@ -68,25 +69,14 @@ class CustomerOrderField(Enum):
     NEXT_FOLLOW_UP_AT = "next_follow_up_at"
 
 
-@strawberry.enum
-class OrderDirection(Enum):
-    ASC = "ASC"
-    DESC = "DESC"
-
-
 @strawberry.input
 class CustomerOrder:
     field: CustomerOrderField
     direction: OrderDirection
 
 
+# Recently changed first, unless `orderBy` says otherwise.
 DEFAULT_ORDER = Ordering("updated_at", descending=True)
-
-
-def customer_ordering(order: CustomerOrder | None) -> Ordering:
-    if order is None:
-        return DEFAULT_ORDER
-    return Ordering(order.field.value, descending=order.direction == OrderDirection.DESC)
 
 
 def _search(viewer: Viewer, text: str) -> Q | None:
@@ -116,11 +106,7 @@ async def filter_customers(viewer: Viewer, flt: CustomerFilter | None) -> QueryS
     if flt.kind is not None:
         query = query.filter(kind=CustomerKindEnum(flt.kind.value))
     if flt.owner_id is not None:
-        try:
-            owner = decode_id(flt.owner_id, "User", "filter.ownerId")
-        except DomainError:
-            owner = 0  # no row has id 0: a foreign or malformed id matches nothing
-        query = query.filter(owner_id=owner)
+        query = query.filter(owner_id=filter_id(flt.owner_id, "User"))
     if flt.lead_source is not None:
         query = query.filter(lead_source=clean_text(flt.lead_source))
     if flt.tag and (tag := check_tags(Problems(), "filter.tag", [flt.tag])):

@@ -8,19 +8,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.core.ids import decode_optional_id
+from api.core.inputs import changes_of, set_fields
 from api.customers.types import CustomerKind
 from domain.customers import ContactData, CustomerData
 from models.enums import CustomerKind as CustomerKindEnum
-
-
-def set_fields(patch: object, renames: dict[str, str] | None = None) -> dict[str, Any]:
-    """The fields a client actually sent in a patch (UNSET ones are left alone; null clears)."""
-    renames = renames or {}
-    return {
-        renames.get(name, name): value
-        for name, value in vars(patch).items()
-        if value is not strawberry.UNSET
-    }
 
 
 @strawberry.input
@@ -76,12 +67,9 @@ class CustomerPatch:
     custom_fields: JSON | None = strawberry.UNSET
 
     def to_changes(self) -> dict[str, Any]:
-        changes = set_fields(self)
-        if "owner_id" in changes:
-            changes["owner_id"] = decode_optional_id(changes["owner_id"], "User", "input.ownerId")
-        if changes.get("kind") is not None:
-            changes["kind"] = CustomerKindEnum(changes["kind"].value)
-        return changes
+        return changes_of(
+            self, ids={"owner_id": ("User", "input.ownerId")}, enums={"kind": CustomerKindEnum}
+        )
 
 
 @strawberry.input

@@ -6,8 +6,9 @@ import strawberry
 
 from api.context import Info
 from api.core.node import resolve_node
+from api.core.ordering import ordering
 from api.core.pagination import Connection, paginate
-from api.customers.filters import CustomerFilter, CustomerOrder, customer_ordering, filter_customers
+from api.customers.filters import DEFAULT_ORDER, CustomerFilter, CustomerOrder, filter_customers
 from api.customers.types import Customer
 
 
@@ -31,7 +32,7 @@ class CustomerQueries:
         viewer = info.context.require_viewer()
         return await paginate(
             await filter_customers(viewer, filter),
-            customer_ordering(order_by),
+            ordering(order_by, DEFAULT_ORDER),
             first=first,
             after=after,
             last=last,

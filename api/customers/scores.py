@@ -9,18 +9,20 @@ the nightly run rescores everything anyway.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 import strawberry
 
 from api.context import Info
-from api.core.errors import ErrorCode, UserError, errors_field, user_errors
+from api.core.errors import UserError, errors_field
 from api.core.ids import decode_id
-from crm.queues import REDIS_ERRORS, REDIS_TIMEOUT, enqueue_scores
+from api.core.mutations import perform
+from api.core.redis_handoff import handed_to_redis
+from crm.queues import enqueue_scores
 from domain import scoring
-from domain.errors import DomainError
+from domain.errors import DomainError, ErrorCode
+from domain.viewer import Viewer
 
 log = logging.getLogger("crm.api.scores")
 
@@ -30,8 +32,9 @@ QUEUE_DOWN = "The scores could not be queued: the job queue is unavailable. Try 
 @strawberry.type
 class QueuedPayload:
     queued: bool = strawberry.field(
+        default=False,
         description="True once the work is queued; the results appear on the records when "
-        "a worker has done it."
+        "a worker has done it.",
     )
     errors: list[UserError] = errors_field()
 
@@ -44,27 +47,22 @@ def _customer_pk(global_id: str) -> int | None:
         return None
 
 
-async def queue_scores(redis: Any, request: scoring.ScoreRequest) -> QueuedPayload:
-    """Queues the request's job; a payload with a CONFLICT error if Redis did not take it."""
-    try:
-        await asyncio.wait_for(
-            enqueue_scores(
-                redis, request.workspace_id, request.workspace_created_at, request.customer_ids
-            ),
-            REDIS_TIMEOUT,
-        )
-    except REDIS_ERRORS as error:
-        log.warning(
+async def queue_scores(redis: Any, request: scoring.ScoreRequest) -> bool:
+    """Queues the request's job; a CONFLICT if Redis did not take it."""
+    queued = await handed_to_redis(
+        enqueue_scores(
+            redis, request.workspace_id, request.workspace_created_at, request.customer_ids
+        ),
+        lambda error: log.warning(
             "scores of workspace %s: could not queue the job (%s)",
             request.workspace_id,
-            type(error).__name__,
+            error,
             extra={"workspace_id": request.workspace_id},
-        )
-        return QueuedPayload(
-            queued=False,
-            errors=[UserError(field=None, message=QUEUE_DOWN, code=ErrorCode.CONFLICT)],
-        )
-    return QueuedPayload(queued=True, errors=[])
+        ),
+    )
+    if not queued:
+        raise DomainError.single(None, QUEUE_DOWN, ErrorCode.CONFLICT)
+    return True
 
 
 @strawberry.type
@@ -79,10 +77,10 @@ class ScoreMutations:
     async def recompute_scores(
         self, info: Info, customer_ids: list[strawberry.ID] | None = None
     ) -> QueuedPayload:
-        viewer = info.context.require_viewer()
+        redis = info.context.request.app.state.redis
         pks = None if customer_ids is None else [_customer_pk(gid) for gid in customer_ids]
-        try:
-            request = await scoring.score_request(viewer, pks)
-        except DomainError as error:
-            return QueuedPayload(queued=False, errors=user_errors(error))
-        return await queue_scores(info.context.request.app.state.redis, request)
+
+        async def queue(viewer: Viewer) -> bool:
+            return await queue_scores(redis, await scoring.score_request(viewer, pks))
+
+        return await perform(info, QueuedPayload, queue)

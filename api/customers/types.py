@@ -10,8 +10,9 @@ from strawberry.scalars import JSON
 
 from api.accounts.types import User
 from api.context import Info
+from api.core.errors import UserError, errors_field
 from api.core.list_bounds import at_most
-from api.core.node import Node
+from api.core.node import Node, node_by_loader
 from api.core.pagination import Connection, child_connection
 from api.core.types import model_is_type_of
 from domain.scoring.rules import COMPONENTS
@@ -68,6 +69,7 @@ class Customer(Node):
     created_at: datetime
     updated_at: datetime
     is_type_of = model_is_type_of(CustomerModel)
+    load_node = node_by_loader(lambda loaders: loaders.customer_by_id)
 
     @strawberry.field
     @staticmethod
@@ -139,6 +141,7 @@ class Contact(Node):
     created_at: datetime
     updated_at: datetime
     is_type_of = model_is_type_of(ContactModel)
+    load_node = node_by_loader(lambda loaders: loaders.contact_by_id)
 
     @strawberry.field
     @staticmethod
@@ -156,3 +159,15 @@ class Contact(Node):
         return await child_connection(
             info.context.loaders.activities_by_contact, parent.pk, first, after
         )
+
+
+@strawberry.type
+class CustomerPayload:
+    customer: Customer | None
+    errors: list[UserError] = errors_field()
+
+
+@strawberry.type
+class ContactPayload:
+    contact: Contact | None
+    errors: list[UserError] = errors_field()

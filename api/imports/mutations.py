@@ -6,11 +6,12 @@ import strawberry
 
 from api.context import Info
 from api.core.ids import decode_id
-from api.core.mutations import respond
+from api.core.mutations import perform
 from api.imports.inputs import StartImportInput
 from api.imports.nudges import announce_progress, nudge_import_worker
 from api.imports.types import ImportJobPayload
 from domain.imports import jobs
+from domain.viewer import Viewer
 from models import ImportJob
 
 
@@ -23,9 +24,8 @@ class ImportMutations:
     )
     async def start_import(self, info: Info, input: StartImportInput) -> ImportJobPayload:
         context = info.context
-        viewer = context.require_viewer()
 
-        async def start() -> ImportJob:
+        async def start(viewer: Viewer) -> ImportJob:
             request = await input.to_request(context.import_max_bytes)
             job, created = await jobs.start_import(
                 viewer, request, max_bytes=context.import_max_bytes
@@ -34,7 +34,7 @@ class ImportMutations:
                 await nudge_import_worker(context.request.app.state.redis, job)
             return job
 
-        return await respond(ImportJobPayload, "import_job", start)
+        return await perform(info, ImportJobPayload, start)
 
     @strawberry.mutation(
         description="A queued job stops at once; a running one after its current chunk, "
@@ -42,11 +42,10 @@ class ImportMutations:
     )
     async def cancel_import(self, info: Info, id: strawberry.ID) -> ImportJobPayload:
         context = info.context
-        viewer = context.require_viewer()
 
-        async def cancel() -> ImportJob:
+        async def cancel(viewer: Viewer) -> ImportJob:
             job = await jobs.cancel_import(viewer, decode_id(id, "ImportJob", "id", "Import job"))
             await announce_progress(context.request.app.state.redis, job)
             return job
 
-        return await respond(ImportJobPayload, "import_job", cancel)
+        return await perform(info, ImportJobPayload, cancel)

@@ -7,12 +7,12 @@ Redis is down or slow the mutation still succeeds and the job still runs, later.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
+from api.core.redis_handoff import handed_to_redis
 from crm import queues
-from crm.queues import REDIS_ERRORS, REDIS_TIMEOUT, enqueue_import
+from crm.queues import enqueue_import
 from domain.imports.runner import progress_message
 from models import ImportJob
 
@@ -21,17 +21,15 @@ log = logging.getLogger("crm.api.imports")
 
 async def nudge_import_worker(redis: Any, job: ImportJob) -> bool:
     """Queues the job's nudge for the import workers; False (logged) if Redis did not take it."""
-    try:
-        await asyncio.wait_for(enqueue_import(redis, job), REDIS_TIMEOUT)
-    except REDIS_ERRORS as error:
-        log.warning(
+    return await handed_to_redis(
+        enqueue_import(redis, job),
+        lambda error: log.warning(
             "import %s: could not nudge a worker (%s); the sweeper will",
             job.id,
-            type(error).__name__,
+            error,
             extra={"import_job_id": job.id},
-        )
-        return False
-    return True
+        ),
+    )
 
 
 async def announce_progress(redis: Any, job: ImportJob) -> None:

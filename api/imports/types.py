@@ -20,6 +20,7 @@ from domain.imports import summaries
 from domain.imports.file_columns import job_columns
 from domain.imports.limits import MAX_COLUMNS
 from domain.imports.summaries import MAX_MATCH_FIELDS
+from domain.viewer import Viewer
 from models import ImportJob as ImportJobModel
 from models import ImportRowError as ImportRowErrorModel
 from models.enums import ImportFormat as ImportFormatEnum
@@ -101,6 +102,10 @@ class ImportJob(Node):
         "give; no record was written."
     )
     is_type_of = model_is_type_of(ImportJobModel)
+
+    @classmethod
+    async def load_node(cls, info: Info, viewer: Viewer, pk: int) -> ImportJobModel | None:
+        return await summaries.find_job(viewer, pk)  # without its file, which may be 50 MB
 
     @strawberry.field(
         description="Per match field, how many rows matched a record by it (the first field "

@@ -6,7 +6,7 @@ from typing import Any
 
 import strawberry
 
-from api.customers.inputs import set_fields
+from api.core.inputs import changes_of, set_fields
 from api.sales.types import StageKind
 from domain.pipelines import ChecklistItemData, StageData
 from models.enums import StageKind as StageKindEnum
@@ -67,10 +67,7 @@ class StagePatch:
     rotting_days: int | None = strawberry.UNSET
 
     def to_changes(self) -> dict[str, Any]:
-        changes = set_fields(self)
-        if changes.get("kind") is not None:
-            changes["kind"] = StageKindEnum(changes["kind"].value)
-        return changes
+        return changes_of(self, enums={"kind": StageKindEnum})
 
 
 @strawberry.input

@@ -5,9 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
-from api.core.errors import UserError, errors_field
 from api.core.ids import decode_id, decode_optional_id
-from api.core.mutations import respond
+from api.core.mutations import perform
 from api.sales.pipeline_inputs import (
     ChecklistItemInput,
     ChecklistItemPatch,
@@ -16,25 +15,18 @@ from api.sales.pipeline_inputs import (
     StageInput,
     StagePatch,
 )
-from api.sales.types import OpportunityPayload, Pipeline
+from api.sales.types import OpportunityPayload, PipelinePayload
 from domain import pipelines, stages
-
-
-@strawberry.type
-class PipelinePayload:
-    pipeline: Pipeline | None
-    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
 class PipelineMutations:
     @strawberry.mutation(description="A new pipeline with its stages and their checklists.")
     async def create_pipeline(self, info: Info, input: PipelineInput) -> PipelinePayload:
-        viewer = info.context.require_viewer()
-        return await respond(
+        return await perform(
+            info,
             PipelinePayload,
-            "pipeline",
-            lambda: pipelines.create_pipeline(
+            lambda viewer: pipelines.create_pipeline(
                 viewer,
                 name=input.name,
                 is_default=input.is_default,
@@ -46,11 +38,10 @@ class PipelineMutations:
     async def update_pipeline(
         self, info: Info, id: strawberry.ID, input: PipelinePatch
     ) -> PipelinePayload:
-        viewer = info.context.require_viewer()
-        return await respond(
+        return await perform(
+            info,
             PipelinePayload,
-            "pipeline",
-            lambda: pipelines.update_pipeline(
+            lambda viewer: pipelines.update_pipeline(
                 viewer, decode_id(id, "Pipeline", "id"), input.to_changes()
             ),
         )
@@ -59,11 +50,10 @@ class PipelineMutations:
     async def add_stage(
         self, info: Info, pipeline_id: strawberry.ID, input: StageInput, position: int | None = None
     ) -> PipelinePayload:
-        viewer = info.context.require_viewer()
-        return await respond(
+        return await perform(
+            info,
             PipelinePayload,
-            "pipeline",
-            lambda: pipelines.add_stage(
+            lambda viewer: pipelines.add_stage(
                 viewer, decode_id(pipeline_id, "Pipeline", "pipelineId"), input.to_data(), position
             ),
         )
@@ -74,11 +64,10 @@ class PipelineMutations:
     async def update_stage(
         self, info: Info, id: strawberry.ID, input: StagePatch
     ) -> PipelinePayload:
-        viewer = info.context.require_viewer()
-        return await respond(
+        return await perform(
+            info,
             PipelinePayload,
-            "pipeline",
-            lambda: pipelines.update_stage(
+            lambda viewer: pipelines.update_stage(
                 viewer, decode_id(id, "Stage", "id"), input.to_changes()
             ),
         )
@@ -87,11 +76,10 @@ class PipelineMutations:
     async def reorder_stages(
         self, info: Info, pipeline_id: strawberry.ID, stage_ids: list[strawberry.ID]
     ) -> PipelinePayload:
-        viewer = info.context.require_viewer()
-        return await respond(
+        return await perform(
+            info,
             PipelinePayload,
-            "pipeline",
-            lambda: pipelines.reorder_stages(
+            lambda viewer: pipelines.reorder_stages(
                 viewer,
                 decode_id(pipeline_id, "Pipeline", "pipelineId"),
                 [decode_id(s, "Stage", f"stageIds.{i}") for i, s in enumerate(stage_ids)],
@@ -105,11 +93,10 @@ class PipelineMutations:
     async def remove_stage(
         self, info: Info, id: strawberry.ID, move_opportunities_to: strawberry.ID | None = None
     ) -> PipelinePayload:
-        viewer = info.context.require_viewer()
-        return await respond(
+        return await perform(
+            info,
             PipelinePayload,
-            "pipeline",
-            lambda: pipelines.remove_stage(
+            lambda viewer: pipelines.remove_stage(
                 viewer,
                 decode_id(id, "Stage", "id"),
                 decode_optional_id(move_opportunities_to, "Stage", "moveOpportunitiesTo"),
@@ -120,11 +107,10 @@ class PipelineMutations:
     async def add_checklist_item(
         self, info: Info, stage_id: strawberry.ID, input: ChecklistItemInput
     ) -> PipelinePayload:
-        viewer = info.context.require_viewer()
-        return await respond(
+        return await perform(
+            info,
             PipelinePayload,
-            "pipeline",
-            lambda: pipelines.add_checklist_item(
+            lambda viewer: pipelines.add_checklist_item(
                 viewer, decode_id(stage_id, "Stage", "stageId"), input.to_data()
             ),
         )
@@ -133,22 +119,22 @@ class PipelineMutations:
     async def update_checklist_item(
         self, info: Info, id: strawberry.ID, input: ChecklistItemPatch
     ) -> PipelinePayload:
-        viewer = info.context.require_viewer()
-        return await respond(
+        return await perform(
+            info,
             PipelinePayload,
-            "pipeline",
-            lambda: pipelines.update_checklist_item(
+            lambda viewer: pipelines.update_checklist_item(
                 viewer, decode_id(id, "ChecklistItem", "id"), input.to_changes()
             ),
         )
 
     @strawberry.mutation
     async def remove_checklist_item(self, info: Info, id: strawberry.ID) -> PipelinePayload:
-        viewer = info.context.require_viewer()
-        return await respond(
+        return await perform(
+            info,
             PipelinePayload,
-            "pipeline",
-            lambda: pipelines.remove_checklist_item(viewer, decode_id(id, "ChecklistItem", "id")),
+            lambda viewer: pipelines.remove_checklist_item(
+                viewer, decode_id(id, "ChecklistItem", "id")
+            ),
         )
 
     @strawberry.mutation(
@@ -158,11 +144,10 @@ class PipelineMutations:
     async def move_opportunity(
         self, info: Info, id: strawberry.ID, stage_id: strawberry.ID, lost_reason: str | None = None
     ) -> OpportunityPayload:
-        viewer = info.context.require_viewer()
-        return await respond(
+        return await perform(
+            info,
             OpportunityPayload,
-            "opportunity",
-            lambda: stages.move_opportunity(
+            lambda viewer: stages.move_opportunity(
                 viewer,
                 decode_id(id, "Opportunity", "id"),
                 decode_id(stage_id, "Stage", "stageId"),
@@ -174,11 +159,10 @@ class PipelineMutations:
     async def set_checklist_item(
         self, info: Info, opportunity_id: strawberry.ID, item_id: strawberry.ID, done: bool
     ) -> OpportunityPayload:
-        viewer = info.context.require_viewer()
-        return await respond(
+        return await perform(
+            info,
             OpportunityPayload,
-            "opportunity",
-            lambda: stages.set_checklist_item(
+            lambda viewer: stages.set_checklist_item(
                 viewer,
                 decode_id(opportunity_id, "Opportunity", "opportunityId"),
                 decode_id(item_id, "ChecklistItem", "itemId"),

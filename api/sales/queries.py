@@ -2,56 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
-from enum import Enum
-
 import strawberry
 from tortoise.expressions import Q
 
 from api.context import Info
-from api.core.ids import decode_id
 from api.core.list_bounds import at_most
+from api.core.ordering import ordering
 from api.core.pagination import Connection, Ordering, paginate
-from api.customers.filters import OrderDirection
-from api.sales.types import Opportunity, OpportunityStatus, Pipeline, Product
-from domain.errors import DomainError
+from api.sales.filters import (
+    DEFAULT_ORDER,
+    OpportunityFilter,
+    OpportunityOrder,
+    filter_opportunities,
+)
+from api.sales.types import Opportunity, Pipeline, Product
 from domain.pipelines import MAX_PIPELINES
 from domain.validation import clean_text
-from models import Opportunity as OpportunityModel
 from models import Pipeline as PipelineModel
 from models import Product as ProductModel
-
-
-@strawberry.input
-class OpportunityFilter:
-    pipeline_id: strawberry.ID | None = None
-    stage_id: strawberry.ID | None = None
-    status: OpportunityStatus | None = None
-    owner_id: strawberry.ID | None = None
-    customer_id: strawberry.ID | None = None
-    expected_close_before: date | None = None
-
-
-_ID_FILTERS = (
-    ("pipeline_id", "Pipeline"),
-    ("stage_id", "Stage"),
-    ("owner_id", "User"),
-    ("customer_id", "Customer"),
-)
-
-
-@strawberry.enum
-class OpportunityOrderField(Enum):
-    AMOUNT = "amount"
-    EXPECTED_CLOSE_DATE = "expected_close_date"
-    UPDATED_AT = "updated_at"
-    CREATED_AT = "created_at"
-
-
-@strawberry.input
-class OpportunityOrder:
-    field: OpportunityOrderField
-    direction: OrderDirection
 
 
 @strawberry.type
@@ -95,26 +63,11 @@ class SalesQueries:
         before: str | None = None,
     ) -> Connection[Opportunity]:
         viewer = info.context.require_viewer()
-        query = OpportunityModel.filter(workspace_id=viewer.workspace_id)
-        if filter is not None:
-            for attribute, type_name in _ID_FILTERS:
-                global_id = getattr(filter, attribute)
-                if global_id is None:
-                    continue
-                try:
-                    pk = decode_id(global_id, type_name, f"filter.{attribute}")
-                except DomainError:
-                    pk = 0  # a foreign or malformed id matches nothing
-                query = query.filter(**{attribute: pk})
-            if filter.status is not None:
-                query = query.filter(status=filter.status)
-            if filter.expected_close_before is not None:
-                query = query.filter(expected_close_date__lte=filter.expected_close_before)
-        ordering = (
-            Ordering("updated_at", descending=True)
-            if order_by is None
-            else Ordering(
-                order_by.field.value, descending=order_by.direction == OrderDirection.DESC
-            )
+        return await paginate(
+            filter_opportunities(viewer, filter),
+            ordering(order_by, DEFAULT_ORDER),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
         )
-        return await paginate(query, ordering, first=first, after=after, last=last, before=before)

@@ -14,7 +14,7 @@ from api.context import Info
 from api.core.errors import UserError, errors_field
 from api.core.ids import to_global_id
 from api.core.list_bounds import at_most
-from api.core.node import Node
+from api.core.node import Node, node_by_loader
 from api.core.pagination import Connection, child_connection
 from api.core.types import model_is_type_of
 from api.customers.types import Customer
@@ -65,6 +65,7 @@ class Stage(Node):
         description="Idle days after which an opportunity in this stage counts as rotting."
     )
     is_type_of = model_is_type_of(StageModel)
+    load_node = node_by_loader(lambda loaders: loaders.stage_by_id)
 
     @strawberry.field(
         description=f"In order; at most {MAX_CHECKLIST_ITEMS} items.",
@@ -80,6 +81,7 @@ class Pipeline(Node):
     name: str
     is_default: bool
     is_type_of = model_is_type_of(PipelineModel)
+    load_node = node_by_loader(lambda loaders: loaders.pipeline_by_id)
 
     @strawberry.field(
         description=f"In position order; at most {MAX_STAGES}.", metadata=at_most(MAX_STAGES)
@@ -97,6 +99,7 @@ class Product(Node):
     currency: str
     active: bool
     is_type_of = model_is_type_of(ProductModel)
+    load_node = node_by_loader(lambda loaders: loaders.product_by_id)
 
 
 @strawberry.type
@@ -179,6 +182,7 @@ class Opportunity(Node):
     created_at: datetime
     updated_at: datetime
     is_type_of = model_is_type_of(OpportunityModel)
+    load_node = node_by_loader(lambda loaders: loaders.opportunity_by_id)
 
     @strawberry.field
     @staticmethod
@@ -315,4 +319,10 @@ class OpportunityPayload:
 @strawberry.type
 class ProductPayload:
     product: Product | None
+    errors: list[UserError] = errors_field()
+
+
+@strawberry.type
+class PipelinePayload:
+    pipeline: Pipeline | None
     errors: list[UserError] = errors_field()

@@ -8,6 +8,7 @@ from arq import ArqRedis
 
 from api.core.ids import to_global_id
 from api.customers.scores import queue_scores
+from domain.errors import DomainError
 from domain.scoring import MAX_CUSTOMER_IDS, ScoreRequest
 from models import Customer
 from tests.factories import invite, pk, viewer_of
@@ -215,12 +216,14 @@ async def test_when_redis_is_down_nothing_is_queued_and_the_caller_is_told(
     down = ArqRedis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1)
 
     # when
-    with caplog.at_level(logging.WARNING, logger="crm.api.scores"):
-        payload = await queue_scores(down, request)
+    with (
+        caplog.at_level(logging.WARNING, logger="crm.api.scores"),
+        pytest.raises(DomainError) as refused,
+    ):
+        await queue_scores(down, request)
     await down.aclose()
 
-    # then: no error escapes; the payload says so
-    assert payload.queued is False
-    assert [(e.field, e.code.value) for e in payload.errors] == [(None, "CONFLICT")]
-    assert "unavailable" in payload.errors[0].message
+    # then: only the refusal escapes, which the mutation's payload carries (queued: false)
+    assert [(p.field, p.code.value) for p in refused.value.problems] == [(None, "CONFLICT")]
+    assert "unavailable" in refused.value.problems[0].message
     assert "could not queue the job" in caplog.text

@@ -1,0 +1,16 @@
+"""The customers' loaders: customers and contacts by id, a customer's contacts."""
+
+from __future__ import annotations
+
+from api.core.loaders import by_id, pages_by
+from models import Contact, Customer
+
+# Primary contact first, then in the order they were added.
+CONTACT_ORDER = (("is_primary", True), ("id", False))
+
+
+class CustomerLoaders:
+    def __init__(self, workspace_id: int) -> None:
+        self.customer_by_id = by_id(Customer, workspace_id)
+        self.contact_by_id = by_id(Contact, workspace_id)
+        self.contacts_by_customer = pages_by(Contact, "customer_id", CONTACT_ORDER, workspace_id)

@@ -1,0 +1,23 @@
+"""The request's loaders: each domain folder's, under one roof (`info.context.loaders`)."""
+
+from __future__ import annotations
+
+from api.accounts.loaders import AccountLoaders
+from api.activities.loaders import ActivityLoaders
+from api.custom_fields.loaders import CustomFieldLoaders
+from api.customers.loaders import CustomerLoaders
+from api.sales.loaders import SalesLoaders
+from domain.viewer import Viewer
+
+
+class Loaders(AccountLoaders, CustomerLoaders, ActivityLoaders, SalesLoaders, CustomFieldLoaders):
+    """Named `XByYLoader`s, built once per request (per operation over WebSocket), scoped to
+    the viewer's workspace (none without a viewer: workspace 0 holds nothing)."""
+
+    def __init__(self, viewer: Viewer | None) -> None:
+        workspace_id = viewer.workspace_id if viewer else 0
+        AccountLoaders.__init__(self, workspace_id)
+        CustomerLoaders.__init__(self, workspace_id)
+        ActivityLoaders.__init__(self, workspace_id)
+        SalesLoaders.__init__(self, workspace_id)
+        CustomFieldLoaders.__init__(self, workspace_id)
