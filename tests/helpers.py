@@ -11,15 +11,7 @@ from typing import Any
 
 import httpx
 
-SIGN_UP = """
-mutation SignUp($workspaceName: String!, $name: String!, $email: String!, $password: String!) {
-  signUp(workspaceName: $workspaceName, name: $name, email: $email, password: $password) {
-    token
-    user { id name email role }
-    errors { field message code }
-  }
-}
-"""
+from tests.documents import document
 
 
 @dataclass
@@ -62,7 +54,7 @@ class GraphQL:
         email = email or f"admin-{uuid.uuid4().hex[:10]}@example.com"
         password = "correct horse battery"
         result = await self.execute(
-            SIGN_UP,
+            document("signUp"),
             {
                 "workspaceName": workspace_name,
                 "name": "Ada 管理员",
@@ -103,3 +95,8 @@ def count_queries() -> Iterator[list[str]]:
     finally:
         logger.removeHandler(counter)
         logger.setLevel(previous)
+
+
+def problems(payload: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """A payload's errors as (field, code) pairs."""
+    return [(error["field"], error["code"]) for error in payload["errors"]]

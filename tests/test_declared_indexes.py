@@ -15,8 +15,8 @@ from tortoise.indexes import Index
 
 from domain import sql
 from models import Customer
+from tests.factories import viewer_of
 from tests.helpers import Account
-from tests.imports.kinds import admin_of
 
 migration = importlib.import_module("models.migrations.0011_sqlite_lost_indexes")
 
@@ -62,7 +62,7 @@ async def test_every_declared_index_and_unique_key_exists(workspace: Account):
 
 async def test_two_customers_of_a_workspace_cannot_share_an_external_id(workspace: Account):
     # given
-    workspace_id = (await admin_of(workspace)).workspace_id
+    workspace_id = (await viewer_of(workspace)).workspace_id
     await Customer.create(workspace_id=workspace_id, name="上海云帆", external_id="ERP-1")
 
     # when / then: the database refuses it, whatever the code above it checks
@@ -81,7 +81,7 @@ async def test_the_migration_names_duplicates_instead_of_choosing_between_them(
         assert (True, ("workspace_id", "external_id")) in await _indexes(db, "customer")
         return
     # given: the key lost (as before 0011) and two customers sharing an external id
-    workspace_id = (await admin_of(workspace)).workspace_id
+    workspace_id = (await viewer_of(workspace)).workspace_id
     await db.execute_script('DROP INDEX "uid_customer_workspa_5b5949"')
     try:
         for name in ("上海云帆", "北京云帆"):

@@ -6,15 +6,8 @@ import itertools
 
 import httpx
 
-LOGIN = """
-mutation Login($email: String!, $password: String!, $workspaceId: ID) {
-  login(email: $email, password: $password, workspaceId: $workspaceId) {
-    token
-    user { id }
-    errors { field message code }
-  }
-}
-"""
+from tests.documents import document
+
 # Documentation addresses (TEST-NET-3, then 2001:db8::/32 by /64, each /64 counted apart):
 # labels here, never contacted; one per client, never shared by tests.
 _ADDRESSES = itertools.chain(
@@ -33,7 +26,7 @@ async def login(
     response = await http.post(
         "/graphql",
         json={
-            "query": LOGIN,
+            "query": document("login"),
             "variables": {"email": email, "password": password, "workspaceId": workspace_id},
         },
     )

@@ -6,13 +6,9 @@ from datetime import UTC, datetime
 import pytest
 
 from models import ApiKey, Customer
+from tests.documents import document
 from tests.helpers import Account, GraphQL
 
-CREATE_API_KEY = """
-mutation CreateKey($name: String!, $role: Role!) {
-  createApiKey(name: $name, role: $role) { secret errors { field message code } }
-}
-"""
 CREATE_API_KEY_DEFAULT_ROLE = """
 mutation { createApiKey(name: "ERP sync") { secret errors { field code } } }
 """
@@ -40,7 +36,7 @@ WORKSPACE = "{ workspace { id } }"
 
 async def _create_key(gql: GraphQL, token: str, role: str = "REP") -> dict:
     variables = {"name": "ERP 同步", "role": role}
-    return (await gql.execute(CREATE_API_KEY, variables, token)).ok()["createApiKey"]
+    return (await gql.execute(document("createApiKey"), variables, token)).ok()["createApiKey"]
 
 
 async def _secret(gql: GraphQL, token: str, role: str = "REP") -> str:
@@ -264,7 +260,7 @@ async def test_key_with_the_right_prefix_and_a_wrong_secret_is_refused(
 
 async def test_create_key_needs_a_signed_in_viewer(gql: GraphQL):
     # given / when
-    result = await gql.execute(CREATE_API_KEY, {"name": "x", "role": "REP"})
+    result = await gql.execute(document("createApiKey"), {"name": "x", "role": "REP"})
 
     # then
     assert result.data is None

@@ -8,21 +8,8 @@ import uuid
 
 import pytest
 
+from tests.documents import document
 from tests.helpers import GraphQL
-
-SIGN_UP = """
-mutation SignUp($workspaceName: String!, $name: String!, $email: String!, $password: String!) {
-  signUp(workspaceName: $workspaceName, name: $name, email: $email, password: $password) {
-    token
-    errors { field message code }
-  }
-}
-"""
-LOGIN = """
-mutation Login($email: String!, $password: String!) {
-  login(email: $email, password: $password) { token errors { field message code } }
-}
-"""
 
 
 def _variables(**overrides: str) -> dict[str, str]:
@@ -47,7 +34,7 @@ async def test_nul_in_sign_up_is_answered_in_the_payload(gql: GraphQL, overrides
     (field,) = overrides
 
     # when
-    result = await gql.execute(SIGN_UP, _variables(**overrides))
+    result = await gql.execute(document("signUp"), _variables(**overrides))
 
     # then: signed up, or refused at that field; never an internal error
     assert result.errors == []
@@ -59,7 +46,7 @@ async def test_nul_in_sign_up_is_answered_in_the_payload(gql: GraphQL, overrides
 async def test_nul_in_login_email_is_a_wrong_login(gql: GraphQL):
     # given / when
     result = await gql.execute(
-        LOGIN, {"email": "no\x00body@example.com", "password": "correct horse battery"}
+        document("login"), {"email": "no\x00body@example.com", "password": "correct horse battery"}
     )
 
     # then

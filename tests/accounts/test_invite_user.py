@@ -5,28 +5,15 @@ import uuid
 import pytest
 
 from models import User
+from tests.documents import document
 from tests.helpers import Account, GraphQL
 
-INVITE_USER = """
-mutation Invite($name: String!, $email: String!, $password: String!, $role: Role!) {
-  inviteUser(name: $name, email: $email, password: $password, role: $role) {
-    token
-    user { id name email role }
-    errors { field message code }
-  }
-}
-"""
 INVITE_WITH_DEFAULT_ROLE = """
 mutation Invite($email: String!) {
   inviteUser(name: "Rep", email: $email, password: "rep password") {
     user { role }
     errors { field code }
   }
-}
-"""
-LOGIN = """
-mutation Login($email: String!, $password: String!) {
-  login(email: $email, password: $password) { token errors { field code } }
 }
 """
 CREATE_API_KEY = """
@@ -42,14 +29,16 @@ def _email() -> str:
 
 async def _invite(gql: GraphQL, token: str, role: str, email: str | None = None) -> dict:
     variables = {"name": "同事", "email": email or _email(), "password": PASSWORD, "role": role}
-    return (await gql.execute(INVITE_USER, variables, token)).ok()["inviteUser"]
+    return (await gql.execute(document("inviteUser"), variables, token)).ok()["inviteUser"]
 
 
 async def _member(gql: GraphQL, admin: Account, role: str) -> Account:
     payload = await _invite(gql, admin.token, role)
     assert payload["errors"] == [], payload["errors"]
     email = payload["user"]["email"]
-    login = (await gql.execute(LOGIN, {"email": email, "password": PASSWORD})).ok()["login"]
+    login = (await gql.execute(document("login"), {"email": email, "password": PASSWORD})).ok()[
+        "login"
+    ]
     return Account(login["token"], payload["user"]["id"], email, PASSWORD)
 
 
@@ -81,7 +70,9 @@ async def test_invitee_logs_in_to_the_same_workspace(gql: GraphQL, workspace: Ac
 
     # when
     login = (
-        await gql.execute(LOGIN, {"email": invited["user"]["email"], "password": PASSWORD})
+        await gql.execute(
+            document("login"), {"email": invited["user"]["email"], "password": PASSWORD}
+        )
     ).ok()["login"]
     invitee_view = (await gql.execute(VIEWER, token=login["token"])).ok()
 
@@ -106,7 +97,9 @@ async def test_rep_cannot_invite(gql: GraphQL, workspace: Account):
     # then
     assert payload["user"] is None
     assert [e["code"] for e in payload["errors"]] == ["FORBIDDEN"]
-    login = (await gql.execute(LOGIN, {"email": email, "password": PASSWORD})).ok()["login"]
+    login = (await gql.execute(document("login"), {"email": email, "password": PASSWORD})).ok()[
+        "login"
+    ]
     assert login["token"] is None
 
 
@@ -134,7 +127,9 @@ async def test_manager_cannot_grant_admin(gql: GraphQL, workspace: Account):
     # then
     assert payload["user"] is None
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [("role", "FORBIDDEN")]
-    login = (await gql.execute(LOGIN, {"email": email, "password": PASSWORD})).ok()["login"]
+    login = (await gql.execute(document("login"), {"email": email, "password": PASSWORD})).ok()[
+        "login"
+    ]
     assert login["token"] is None
 
 
@@ -150,8 +145,12 @@ async def test_an_email_used_in_another_workspace_is_invited_without_a_word(
     # then: invited like any e-mail; each account signs in to its own workspace
     assert payload["errors"] == []
     assert payload["user"]["email"] == other.email
-    own = (await gql.execute(LOGIN, {"email": other.email, "password": other.password})).ok()
-    invited = (await gql.execute(LOGIN, {"email": other.email, "password": PASSWORD})).ok()
+    own = (
+        await gql.execute(document("login"), {"email": other.email, "password": other.password})
+    ).ok()
+    invited = (
+        await gql.execute(document("login"), {"email": other.email, "password": PASSWORD})
+    ).ok()
     own_view = (await gql.execute(VIEWER, token=own["login"]["token"])).ok()
     invited_view = (await gql.execute(VIEWER, token=invited["login"]["token"])).ok()
     assert own_view["viewer"]["id"] == other.user_id
@@ -213,9 +212,9 @@ async def test_bad_invite_input_is_a_user_error(
     variables = {"name": "同事", "email": _email(), "password": PASSWORD, "role": "REP"}
 
     # when
-    payload = (await gql.execute(INVITE_USER, variables | overrides, workspace.token)).ok()[
-        "inviteUser"
-    ]
+    payload = (
+        await gql.execute(document("inviteUser"), variables | overrides, workspace.token)
+    ).ok()["inviteUser"]
 
     # then
     assert payload["user"] is None
@@ -227,7 +226,7 @@ async def test_invite_needs_a_signed_in_user(gql: GraphQL):
     variables = {"name": "同事", "email": _email(), "password": PASSWORD, "role": "REP"}
 
     # when
-    result = await gql.execute(INVITE_USER, variables)
+    result = await gql.execute(document("inviteUser"), variables)
 
     # then
     assert result.data is None

@@ -7,26 +7,9 @@ import pytest
 from api.core.ids import from_global_id
 from domain.passwords import hash_password
 from models import User
+from tests.documents import document
 from tests.helpers import Account, GraphQL
 
-LOGIN = """
-mutation Login($email: String!, $password: String!) {
-  login(email: $email, password: $password) {
-    token
-    user { id email role }
-    errors { field message code }
-  }
-}
-"""
-LOGIN_TO = """
-mutation Login($email: String!, $password: String!, $workspaceId: ID) {
-  login(email: $email, password: $password, workspaceId: $workspaceId) {
-    token
-    user { id }
-    errors { field message code }
-  }
-}
-"""
 INVITE = """
 mutation Invite($email: String!, $password: String!) {
   inviteUser(name: "同事", email: $email, password: $password) { user { id } errors { code } }
@@ -39,7 +22,9 @@ WORKSPACE = "{ workspace { id name } }"
 async def test_login_returns_a_token_usable_as_bearer(gql: GraphQL, workspace: Account):
     # given / when
     payload = (
-        await gql.execute(LOGIN, {"email": workspace.email, "password": workspace.password})
+        await gql.execute(
+            document("login"), {"email": workspace.email, "password": workspace.password}
+        )
     ).ok()["login"]
 
     # then
@@ -54,9 +39,9 @@ async def test_login_email_is_case_insensitive(gql: GraphQL, workspace: Account)
     typed = f"  {workspace.email.upper()} "
 
     # when
-    payload = (await gql.execute(LOGIN, {"email": typed, "password": workspace.password})).ok()[
-        "login"
-    ]
+    payload = (
+        await gql.execute(document("login"), {"email": typed, "password": workspace.password})
+    ).ok()["login"]
 
     # then
     assert payload["errors"] == []
@@ -72,8 +57,8 @@ async def test_wrong_password_and_unknown_email_get_the_same_error(
     unknown_email = {"email": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "password": "x"}
 
     # when
-    wrong = (await gql.execute(LOGIN, wrong_password)).ok()["login"]
-    unknown = (await gql.execute(LOGIN, unknown_email)).ok()["login"]
+    wrong = (await gql.execute(document("login"), wrong_password)).ok()["login"]
+    unknown = (await gql.execute(document("login"), unknown_email)).ok()["login"]
 
     # then
     for payload in (wrong, unknown):
@@ -86,7 +71,9 @@ async def test_wrong_password_and_unknown_email_get_the_same_error(
 async def test_password_is_case_sensitive(gql: GraphQL, workspace: Account):
     # given / when
     payload = (
-        await gql.execute(LOGIN, {"email": workspace.email, "password": workspace.password.upper()})
+        await gql.execute(
+            document("login"), {"email": workspace.email, "password": workspace.password.upper()}
+        )
     ).ok()["login"]
 
     # then
@@ -106,7 +93,7 @@ async def _invite(gql: GraphQL, admin: Account, email: str, password: str) -> st
 
 async def _login_to(gql: GraphQL, email: str, password: str, workspace_id: str | None = None):
     variables = {"email": email, "password": password, "workspaceId": workspace_id}
-    return (await gql.execute(LOGIN_TO, variables)).ok()["login"]
+    return (await gql.execute(document("login"), variables)).ok()["login"]
 
 
 async def test_one_email_in_two_workspaces_signs_in_where_its_password_opens(

@@ -13,7 +13,7 @@ from domain.passwords import hash_password
 from models import User, Workspace
 from models.enums import Role
 from tests.accounts.conftest import Argon2Work
-from tests.accounts.support import LOGIN
+from tests.documents import document
 from tests.helpers import GraphQL
 
 PLANTED = "the squatter's own"
@@ -44,7 +44,7 @@ async def _sign_in(gql: GraphQL, email: str, password: str, workspace_pk: int | 
     variables = {"email": email, "password": password}
     if workspace_pk is not None:
         variables["workspaceId"] = to_global_id("Workspace", workspace_pk)
-    return (await gql.execute(LOGIN, variables)).ok()["login"]
+    return (await gql.execute(document("login"), variables)).ok()["login"]
 
 
 async def test_one_attempt_checks_at_most_five_accounts(gql: GraphQL, argon2_work: Argon2Work):

@@ -15,7 +15,8 @@ from api.core.ids import to_global_id
 from models import User
 from tests.accounts.conftest import Argon2Work, Client
 from tests.accounts.support import login, new_address, outcome
-from tests.helpers import SIGN_UP, GraphQL
+from tests.documents import document
+from tests.helpers import GraphQL
 
 ACCOUNT_LIMIT = 10
 VICTIM_PASSWORD = "victim secret pass 1"
@@ -24,7 +25,9 @@ ATTACKER_PASSWORD = "attacker owns this 9"
 
 async def _sign_up(gql: GraphQL, email: str, password: str, workspace: str) -> dict:
     variables = {"workspaceName": workspace, "name": "Someone", "email": email}
-    payload = (await gql.execute(SIGN_UP, variables | {"password": password})).ok()["signUp"]
+    payload = (await gql.execute(document("signUp"), variables | {"password": password})).ok()[
+        "signUp"
+    ]
     assert payload["errors"] == [], payload["errors"]
     return payload["user"]
 

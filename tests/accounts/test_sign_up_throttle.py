@@ -15,7 +15,7 @@ from domain.sign_up_throttle import SignUpLimits, SignUpThrottle
 from models import User
 from tests.accounts.conftest import Argon2Work, Client
 from tests.accounts.support import new_address
-from tests.helpers import SIGN_UP
+from tests.documents import document
 
 DEFAULT_LIMIT = 20
 HOUR = 60 * 60
@@ -44,7 +44,7 @@ async def test_sign_ups_past_the_address_limit_are_refused(
     payloads = []
     for n in range(25):
         response = await http.post(
-            "/graphql", json={"query": SIGN_UP, "variables": _variables(email, n)}
+            "/graphql", json={"query": document("signUp"), "variables": _variables(email, n)}
         )
         payloads.append((response.json()["data"]["signUp"], response))
     elapsed = time.perf_counter() - started
@@ -63,7 +63,7 @@ async def test_sign_ups_past_the_address_limit_are_refused(
     # and: another address signs up
     other = await client_from(new_address())
     response = await other.post(
-        "/graphql", json={"query": SIGN_UP, "variables": _variables(email, 99)}
+        "/graphql", json={"query": document("signUp"), "variables": _variables(email, 99)}
     )
     assert response.json()["data"]["signUp"]["errors"] == []
 

@@ -6,22 +6,9 @@ import pytest
 from argon2 import PasswordHasher
 
 from models import User, Workspace
+from tests.documents import document
 from tests.helpers import GraphQL
 
-SIGN_UP = """
-mutation SignUp(
-  $workspaceName: String!, $name: String!, $email: String!, $password: String!, $timezone: String
-) {
-  signUp(
-    workspaceName: $workspaceName, name: $name, email: $email, password: $password,
-    timezone: $timezone
-  ) {
-    token
-    user { id email timezone }
-    errors { field message code }
-  }
-}
-"""
 VIEWER = "{ viewer { email timezone } workspace { name timezone } }"
 WORKSPACE = "{ workspace { id } }"
 PASSWORD = "correct horse battery"
@@ -44,10 +31,12 @@ def _variables(**overrides: str | None) -> dict[str, str | None]:
 async def test_an_email_used_elsewhere_signs_up_a_workspace_of_its_own(gql: GraphQL):
     # given: an account with the e-mail, in another case
     email = _email()
-    first = (await gql.execute(SIGN_UP, _variables(email=email))).ok()["signUp"]
+    first = (await gql.execute(document("signUp"), _variables(email=email))).ok()["signUp"]
 
     # when: the same e-mail signs up again (as anyone may try, to learn whether it exists)
-    payload = (await gql.execute(SIGN_UP, _variables(email=f"  {email.upper()} "))).ok()["signUp"]
+    payload = (await gql.execute(document("signUp"), _variables(email=f"  {email.upper()} "))).ok()[
+        "signUp"
+    ]
 
     # then: a new workspace, answered like any sign-up: nothing tells of the first account
     assert payload["errors"] == []
@@ -63,7 +52,9 @@ async def test_email_is_stored_lower_cased(gql: GraphQL):
     email = _email()
 
     # when
-    payload = (await gql.execute(SIGN_UP, _variables(email=email.upper()))).ok()["signUp"]
+    payload = (await gql.execute(document("signUp"), _variables(email=email.upper()))).ok()[
+        "signUp"
+    ]
 
     # then
     assert payload["errors"] == []
@@ -114,7 +105,7 @@ async def test_bad_input_is_a_user_error_at_its_field(
     variables = _variables(**overrides)
 
     # when
-    result = await gql.execute(SIGN_UP, variables)
+    result = await gql.execute(document("signUp"), variables)
 
     # then
     payload = result.ok()["signUp"]
@@ -132,7 +123,8 @@ async def test_refused_sign_up_creates_nothing(gql: GraphQL):
     # when
     payload = (
         await gql.execute(
-            SIGN_UP, _variables(email=email, workspaceName="无效的工作区", timezone="Mars/Olympus")
+            document("signUp"),
+            _variables(email=email, workspaceName="无效的工作区", timezone="Mars/Olympus"),
         )
     ).ok()["signUp"]
 
@@ -149,7 +141,7 @@ async def test_every_problem_is_reported_at_once(gql: GraphQL):
     )
 
     # when
-    payload = (await gql.execute(SIGN_UP, variables)).ok()["signUp"]
+    payload = (await gql.execute(document("signUp"), variables)).ok()["signUp"]
 
     # then
     assert {e["field"] for e in payload["errors"]} == {
@@ -162,7 +154,9 @@ async def test_every_problem_is_reported_at_once(gql: GraphQL):
 
 async def test_timezone_is_kept_for_user_and_workspace(gql: GraphQL):
     # given
-    payload = (await gql.execute(SIGN_UP, _variables(timezone="Asia/Shanghai"))).ok()["signUp"]
+    payload = (await gql.execute(document("signUp"), _variables(timezone="Asia/Shanghai"))).ok()[
+        "signUp"
+    ]
 
     # when
     data = (await gql.execute(VIEWER, token=payload["token"])).ok()
@@ -177,7 +171,7 @@ async def test_password_is_stored_as_an_argon2_hash(gql: GraphQL):
     email = _email()
 
     # when
-    (await gql.execute(SIGN_UP, _variables(email=email))).ok()
+    (await gql.execute(document("signUp"), _variables(email=email))).ok()
 
     # then
     user = await User.get(email=email)

@@ -15,7 +15,7 @@ from crm.settings import Settings
 from domain.sign_in_throttle import CounterKeys, Limit, database_namespace
 from tests.accounts.conftest import Client
 from tests.accounts.support import login, new_address, outcome
-from tests.helpers import SIGN_UP
+from tests.documents import document
 
 
 @pytest.mark.parametrize(
@@ -70,7 +70,9 @@ async def test_every_counter_of_a_namespace_is_in_one_cluster_slot(
         "email": f"keys-{uuid.uuid4().hex[:8]}@example.com",
         "password": "correct horse battery",
     }
-    response = await http.post("/graphql", json={"query": SIGN_UP, "variables": variables})
+    response = await http.post(
+        "/graphql", json={"query": document("signUp"), "variables": variables}
+    )
     assert response.json()["data"]["signUp"]["errors"] == []
 
     # then: four counters (e-mail, address's failures, its attempts, its sign-ups), all

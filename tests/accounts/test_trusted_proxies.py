@@ -15,7 +15,8 @@ from api.accounts import throttle
 from cli.main import edge_warnings
 from crm.settings import Settings
 from tests.accounts.conftest import Client
-from tests.accounts.support import LOGIN, login, new_address, outcome
+from tests.accounts.support import login, new_address, outcome
+from tests.documents import document
 from tests.ops.processes import crm_env, crm_serve
 
 
@@ -23,7 +24,10 @@ async def _login_as(base_url: str, email: str, forwarded_for: str) -> str:
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         response = await http.post(
             "/graphql",
-            json={"query": LOGIN, "variables": {"email": email, "password": "a wrong one"}},
+            json={
+                "query": document("login"),
+                "variables": {"email": email, "password": "a wrong one"},
+            },
             headers={"X-Forwarded-For": forwarded_for},
         )
     return outcome(response.json()["data"]["login"])

@@ -2,12 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from tests.activities.factories import (
-    create_customer,
-    create_opportunity,
-    iso,
-    log_activity,
-)
+from tests.factories import create_customer, create_opportunity, iso, log_activity
 from tests.helpers import GraphQL
 
 CUSTOMER_ACTIVITIES = """

@@ -4,17 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 from models import Reminder
 from models.enums import ReminderStatus
-from tests.activities.factories import create_customer, instant, invite, iso, log_activity, pk
+from tests.documents import document
+from tests.factories import create_customer, instant, invite, pk, plan_follow_up
 from tests.helpers import Account, GraphQL
 
-DISMISS_REMINDER = """
-mutation($id: ID!) {
-  dismissReminder(id: $id) {
-    reminder { id status dueAt customer { id nextFollowUpAt } }
-    errors { field message code }
-  }
-}
-"""
 CUSTOMER = """
 query($id: ID!) { customer(id: $id) { nextFollowUpAt } }
 """
@@ -23,14 +16,7 @@ DAY = datetime(2031, 7, 7, 1, 0, tzinfo=UTC)
 
 
 async def _plan(gql: GraphQL, account: Account, customer_id: str, days: int) -> str:
-    activity = await log_activity(
-        gql,
-        account,
-        customer_id,
-        occurredAt=iso(DAY),
-        nextFollowUpAt=iso(DAY + timedelta(days=days)),
-    )
-    return activity["reminder"]["id"]
+    return await plan_follow_up(gql, account, customer_id, DAY, DAY + timedelta(days=days))
 
 
 async def test_dismissing_clears_the_customers_next_follow_up(gql: GraphQL, workspace):
@@ -39,7 +25,7 @@ async def test_dismissing_clears_the_customers_next_follow_up(gql: GraphQL, work
     reminder = await _plan(gql, workspace, customer["id"], 2)
 
     # when
-    result = await gql.execute(DISMISS_REMINDER, {"id": reminder}, workspace.token)
+    result = await gql.execute(document("dismissReminder"), {"id": reminder}, workspace.token)
 
     # then
     payload = result.ok()["dismissReminder"]
@@ -58,7 +44,7 @@ async def test_dismissing_moves_the_next_follow_up_to_the_next_pending_one(gql: 
     await _plan(gql, workspace, customer["id"], 6)
 
     # when
-    result = await gql.execute(DISMISS_REMINDER, {"id": reps}, rep.token)
+    result = await gql.execute(document("dismissReminder"), {"id": reps}, rep.token)
 
     # then
     assert result.ok()["dismissReminder"]["errors"] == []
@@ -75,7 +61,7 @@ async def test_a_sent_reminder_can_be_dismissed(gql: GraphQL, workspace):
     )
 
     # when
-    result = await gql.execute(DISMISS_REMINDER, {"id": reminder}, workspace.token)
+    result = await gql.execute(document("dismissReminder"), {"id": reminder}, workspace.token)
 
     # then
     payload = result.ok()["dismissReminder"]
@@ -87,10 +73,10 @@ async def test_dismissing_twice_is_harmless(gql: GraphQL, workspace):
     # given
     customer = await create_customer(gql, workspace)
     reminder = await _plan(gql, workspace, customer["id"], 2)
-    await gql.execute(DISMISS_REMINDER, {"id": reminder}, workspace.token)
+    await gql.execute(document("dismissReminder"), {"id": reminder}, workspace.token)
 
     # when
-    result = await gql.execute(DISMISS_REMINDER, {"id": reminder}, workspace.token)
+    result = await gql.execute(document("dismissReminder"), {"id": reminder}, workspace.token)
 
     # then
     payload = result.ok()["dismissReminder"]
@@ -105,7 +91,7 @@ async def test_a_rep_cannot_dismiss_another_users_reminder(gql: GraphQL, workspa
     admins = await _plan(gql, workspace, customer["id"], 2)
 
     # when
-    result = await gql.execute(DISMISS_REMINDER, {"id": admins}, rep.token)
+    result = await gql.execute(document("dismissReminder"), {"id": admins}, rep.token)
 
     # then
     payload = result.ok()["dismissReminder"]
@@ -122,7 +108,7 @@ async def test_a_manager_may_dismiss_a_reps_reminder(gql: GraphQL, workspace):
     reps = await _plan(gql, rep, customer["id"], 2)
 
     # when
-    result = await gql.execute(DISMISS_REMINDER, {"id": reps}, manager.token)
+    result = await gql.execute(document("dismissReminder"), {"id": reps}, manager.token)
 
     # then
     payload = result.ok()["dismissReminder"]
@@ -137,7 +123,7 @@ async def test_a_cancelled_reminder_cannot_be_dismissed(gql: GraphQL, workspace)
     await _plan(gql, workspace, customer["id"], 4)
 
     # when
-    result = await gql.execute(DISMISS_REMINDER, {"id": replaced}, workspace.token)
+    result = await gql.execute(document("dismissReminder"), {"id": replaced}, workspace.token)
 
     # then
     payload = result.ok()["dismissReminder"]
@@ -155,7 +141,7 @@ async def test_another_workspaces_reminder_is_not_found(gql: GraphQL, workspace)
     foreign = await _plan(gql, stranger, customer["id"], 2)
 
     # when
-    result = await gql.execute(DISMISS_REMINDER, {"id": foreign}, workspace.token)
+    result = await gql.execute(document("dismissReminder"), {"id": foreign}, workspace.token)
 
     # then
     payload = result.ok()["dismissReminder"]
@@ -168,7 +154,7 @@ async def test_an_id_of_another_type_is_not_found(gql: GraphQL, workspace):
     customer = await create_customer(gql, workspace)
 
     # when
-    result = await gql.execute(DISMISS_REMINDER, {"id": customer["id"]}, workspace.token)
+    result = await gql.execute(document("dismissReminder"), {"id": customer["id"]}, workspace.token)
 
     # then
     payload = result.ok()["dismissReminder"]

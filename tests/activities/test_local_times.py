@@ -14,30 +14,23 @@ from arq import ArqRedis
 
 from api.core.ids import from_global_id
 from models import Activity, Reminder, User
-from tests.activities.factories import create_customer
+from tests.documents import document
+from tests.factories import create_api_key, create_customer, pk
 from tests.helpers import Account, GraphQL
-from tests.imports.api.support import nudge_of, pk, run_nudge_on_worker, start_import
+from tests.imports.api.support import nudge_of, run_nudge_on_worker, start_import
 
+# A selection the test compares whole.
+SNOOZE = """
+mutation($id: ID!, $until: DateTime!) {
+  snoozeReminder(id: $id, until: $until) { reminder { dueAt } errors { field message code } }
+}
+"""
 SIGN_UP_IN = """
 mutation($workspaceName: String!, $email: String!, $timezone: String!) {
   signUp(workspaceName: $workspaceName, name: "Ada", email: $email,
          password: "correct horse battery", timezone: $timezone) {
     token user { id timezone } errors { field message code }
   }
-}
-"""
-LOG_ACTIVITY = """
-mutation($input: ActivityInput!) {
-  logActivity(input: $input) {
-    activity { id occurredAt nextFollowUpAt reminder { id dueAt } }
-    errors { field message code }
-  }
-}
-"""
-CREATE_API_KEY = 'mutation { createApiKey(name: "ERP") { secret errors { field code } } }'
-SNOOZE = """
-mutation($id: ID!, $until: DateTime!) {
-  snoozeReminder(id: $id, until: $until) { reminder { dueAt } errors { field message code } }
 }
 """
 CUSTOMERS_DUE = """
@@ -102,7 +95,7 @@ async def log_follow_up(gql: GraphQL, token: str, customer_id: str, at: str, not
         "occurredAt": LONG_AGO,
         "nextFollowUpAt": at,
     }
-    result = await gql.execute(LOG_ACTIVITY, {"input": value}, token)
+    result = await gql.execute(document("logActivity"), {"input": value}, token)
     payload = result.ok()["logActivity"]
     assert payload["errors"] == [], payload["errors"]
     return payload["activity"]
@@ -171,7 +164,7 @@ async def test_the_users_clock_goes_before_the_workspaces_and_a_key_has_the_work
     # given: a New York workspace whose admin lives in Shanghai, and the workspace's API key
     admin = await sign_up_in(gql, "America/New_York")
     await User.filter(id=from_global_id(admin.user_id)[1]).update(timezone="Asia/Shanghai")
-    key = (await gql.execute(CREATE_API_KEY, token=admin.token)).ok()["createApiKey"]["secret"]
+    key = await create_api_key(gql, admin, name="ERP")
     customer = await create_customer(gql, admin, name="两地客户")
     row = {"customer.name": "两地客户", "kind": "电话", "occurredAt": LONG_AGO}
 
@@ -215,10 +208,12 @@ async def test_occurred_at_and_snoozing_follow_the_same_rule(gql: GraphQL):
     }
 
     # when
-    logged = (await gql.execute(LOG_ACTIVITY, {"input": value}, account.token)).ok()
+    logged = (await gql.execute(document("logActivity"), {"input": value}, account.token)).ok()
     activity = logged["logActivity"]["activity"]
     snoozed = await gql.execute(
-        SNOOZE, {"id": activity["reminder"]["id"], "until": "2030-11-03T01:30:00"}, account.token
+        SNOOZE,
+        {"id": activity["reminder"]["id"], "until": "2030-11-03T01:30:00"},
+        account.token,
     )
 
     # then: read back with their offset, as every DateTime is returned

@@ -3,7 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 from models import Activity, Reminder
-from tests.activities.factories import (
+from tests.documents import document
+from tests.factories import (
     create_customer,
     create_opportunity,
     instant,
@@ -14,21 +15,6 @@ from tests.activities.factories import (
 )
 from tests.helpers import GraphQL
 
-LOG_ACTIVITY = """
-mutation($input: ActivityInput!) {
-  logActivity(input: $input) {
-    activity {
-      id kind content occurredAt nextFollowUpAt createdAt
-      customer { id }
-      contact { id name }
-      opportunity { id }
-      author { id }
-      reminder { id status dueAt note sentAt user { id } customer { id } activity { id } }
-    }
-    errors { field message code }
-  }
-}
-"""
 CUSTOMER = """
 query($id: ID!) { customer(id: $id) { id lastActivityAt nextFollowUpAt } }
 """
@@ -48,7 +34,7 @@ MONDAY = datetime(2031, 3, 3, 2, 0, tzinfo=UTC)
 
 
 async def _log(gql: GraphQL, token: str, **fields):
-    return await gql.execute(LOG_ACTIVITY, {"input": {"kind": "CALL", **fields}}, token)
+    return await gql.execute(document("logActivity"), {"input": {"kind": "CALL", **fields}}, token)
 
 
 async def _customer(gql: GraphQL, token: str, customer_id: str) -> dict:

@@ -9,16 +9,14 @@ from arq import ArqRedis
 from websockets.asyncio.client import ClientConnection
 
 from crm.queues import REMINDERS_CHANNEL
-from models import Reminder, User
+from models import Reminder
 from models.enums import ReminderStatus
-from tests.activities.factories import create_customer, invite, log_activity, pk
+from tests.factories import create_api_key, create_customer, invite, log_activity, pk, workspace_pk
 from tests.helpers import Account, GraphQL
 from tests.subscriptions import receive, signed_in_socket, subscribe, until_complete
 from workers.jobs import dispatch_due_reminders
 
-REMINDER_DUE = """
-subscription { reminderDue { id status dueAt sentAt user { id } customer { id name } } }
-"""
+# Selections these tests compare whole.
 DISMISS_REMINDER = """
 mutation($id: ID!) { dismissReminder(id: $id) { reminder { status } errors { code } } }
 """
@@ -27,12 +25,14 @@ mutation($id: ID!, $until: DateTime!) {
   snoozeReminder(id: $id, until: $until) { reminder { status } errors { code } }
 }
 """
+REMINDER_DUE = """
+subscription { reminderDue { id status dueAt sentAt user { id } customer { id name } } }
+"""
 RENAME_CUSTOMER = """
 mutation($id: ID!, $name: String!) {
   updateCustomer(id: $id, input: {name: $name}) { customer { name } errors { code } }
 }
 """
-CREATE_API_KEY = 'mutation { createApiKey(name: "ws") { secret } }'
 TIMEOUT = 10  # seconds a Redis wait may take
 
 
@@ -108,10 +108,6 @@ def _announcement(reminder: Reminder, *, workspace: int, user: int) -> str:
         "sentAt": reminder.sent_at.isoformat(),
     }
     return json.dumps(message)
-
-
-async def _workspace_pk(account: Account) -> int:
-    return (await User.get(id=pk(account.user_id))).workspace_id
 
 
 async def test_a_due_reminder_arrives_once(
@@ -221,7 +217,7 @@ async def test_another_workspaces_reminder_does_not_arrive_even_when_addressed_t
 
         # when: a message names it as the viewer's (a forgery, or another database's)
         forged = _announcement(
-            strangers, workspace=await _workspace_pk(workspace), user=pk(workspace.user_id)
+            strangers, workspace=await workspace_pk(workspace), user=pk(workspace.user_id)
         )
         await arq_redis.publish(REMINDERS_CHANNEL, forged)
         await arq_redis.publish(REMINDERS_CHANNEL, "not an announcement")
@@ -383,7 +379,7 @@ async def test_an_api_key_has_no_reminders_to_follow(
     gql: GraphQL, server: str, workspace: Account, arq_redis: ArqRedis
 ):
     # given
-    key = (await gql.execute(CREATE_API_KEY, token=workspace.token)).ok()["createApiKey"]["secret"]
+    key = await create_api_key(gql, workspace, name="ws")
 
     async with signed_in_socket(server, key) as ws:
         # when

@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from tests.activities.factories import create_customer, invite, iso, log_activity
+from tests.documents import document
+from tests.factories import create_customer, invite, iso, plan_follow_up
 from tests.helpers import Account, GraphQL
 
 REMINDERS = """
@@ -13,9 +14,6 @@ query($first: Int, $after: String, $filter: ReminderFilter) {
     edges { node { id status dueAt user { id } customer { id } } }
   }
 }
-"""
-DISMISS_REMINDER = """
-mutation($id: ID!) { dismissReminder(id: $id) { reminder { id status } errors { field code } } }
 """
 REMINDER_NODE = """
 query($id: ID!) { node(id: $id) { id ... on Reminder { dueAt } } }
@@ -28,14 +26,7 @@ async def _plan(gql: GraphQL, account: Account, days: float, customer_id: str | 
     """A pending reminder for `account`, due `days` after DAY; returns its id."""
     if customer_id is None:
         customer_id = (await create_customer(gql, account))["id"]
-    activity = await log_activity(
-        gql,
-        account,
-        customer_id,
-        occurredAt=iso(DAY),
-        nextFollowUpAt=iso(DAY + timedelta(days=days)),
-    )
-    return activity["reminder"]["id"]
+    return await plan_follow_up(gql, account, customer_id, DAY, DAY + timedelta(days=days))
 
 
 async def _ids(gql: GraphQL, account: Account, **variables) -> list[str]:
@@ -133,7 +124,7 @@ async def test_status_filter(gql: GraphQL, workspace):
     cancelled = await _plan(gql, workspace, 1, customer)
     pending = await _plan(gql, workspace, 2, customer)
     dismissed = await _plan(gql, workspace, 3)
-    await gql.execute(DISMISS_REMINDER, {"id": dismissed}, workspace.token)
+    await gql.execute(document("dismissReminder"), {"id": dismissed}, workspace.token)
 
     # when
     by_status = {

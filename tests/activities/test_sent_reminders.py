@@ -3,15 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 from domain.reminders import claim_due_reminders, sent_reminders
-from domain.viewer import Viewer
-from models import Reminder, User
-from tests.activities.factories import create_customer, invite, log_activity, pk
+from models import Reminder
+from tests.factories import create_customer, invite, log_activity, pk, viewer_of
 from tests.helpers import Account, GraphQL, count_queries
-
-
-async def _viewer(account: Account) -> Viewer:
-    user = await User.get(id=pk(account.user_id))
-    return Viewer(workspace_id=user.workspace_id, role=user.role, user_id=user.id)
 
 
 async def _sent(gql: GraphQL, account: Account) -> Reminder:
@@ -35,7 +29,7 @@ async def test_the_viewers_sendings_are_read_in_one_statement(gql: GraphQL, work
     stale = await _sent(gql, workspace)
     sendings = {reminder.id: reminder.sent_at for reminder in [*mine, colleagues]}
     sendings[stale.id] = stale.sent_at - timedelta(minutes=1)
-    viewer = await _viewer(workspace)
+    viewer = await viewer_of(workspace)
 
     # when
     with count_queries() as statements:
@@ -47,7 +41,7 @@ async def test_the_viewers_sendings_are_read_in_one_statement(gql: GraphQL, work
 
 
 async def test_nothing_to_read_costs_nothing(workspace: Account):
-    viewer = await _viewer(workspace)
+    viewer = await viewer_of(workspace)
     with count_queries() as statements:
         assert await sent_reminders(viewer, {}) == []
     assert statements == []

@@ -4,20 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 from models import Reminder
 from models.enums import ReminderStatus
-from tests.activities.factories import create_customer, instant, invite, iso, log_activity, pk
+from tests.documents import document
+from tests.factories import create_customer, instant, invite, iso, pk, plan_follow_up
 from tests.helpers import Account, GraphQL
 
-SNOOZE_REMINDER = """
-mutation($id: ID!, $until: DateTime!) {
-  snoozeReminder(id: $id, until: $until) {
-    reminder { id status dueAt sentAt customer { id nextFollowUpAt } }
-    errors { field message code }
-  }
-}
-"""
-DISMISS_REMINDER = """
-mutation($id: ID!) { dismissReminder(id: $id) { errors { field code } } }
-"""
 CUSTOMER = """
 query($id: ID!) { customer(id: $id) { nextFollowUpAt } }
 """
@@ -26,14 +16,7 @@ DAY = datetime(2031, 8, 4, 1, 0, tzinfo=UTC)
 
 
 async def _plan(gql: GraphQL, account: Account, customer_id: str, days: int) -> str:
-    activity = await log_activity(
-        gql,
-        account,
-        customer_id,
-        occurredAt=iso(DAY),
-        nextFollowUpAt=iso(DAY + timedelta(days=days)),
-    )
-    return activity["reminder"]["id"]
+    return await plan_follow_up(gql, account, customer_id, DAY, DAY + timedelta(days=days))
 
 
 async def _next_follow_up(gql: GraphQL, account: Account, customer_id: str) -> datetime | None:
@@ -51,7 +34,7 @@ async def test_snoozing_moves_the_reminder_and_the_customers_next_follow_up(
 
     # when
     result = await gql.execute(
-        SNOOZE_REMINDER, {"id": reminder, "until": iso(until)}, workspace.token
+        document("snoozeReminder"), {"id": reminder, "until": iso(until)}, workspace.token
     )
 
     # then
@@ -72,7 +55,7 @@ async def test_snoozing_past_another_pending_reminder_makes_that_one_next(gql: G
 
     # when
     result = await gql.execute(
-        SNOOZE_REMINDER, {"id": reps, "until": iso(DAY + timedelta(days=8))}, rep.token
+        document("snoozeReminder"), {"id": reps, "until": iso(DAY + timedelta(days=8))}, rep.token
     )
 
     # then
@@ -90,7 +73,9 @@ async def test_a_sent_reminder_is_pending_again(gql: GraphQL, workspace):
 
     # when
     result = await gql.execute(
-        SNOOZE_REMINDER, {"id": reminder, "until": iso(DAY + timedelta(days=3))}, workspace.token
+        document("snoozeReminder"),
+        {"id": reminder, "until": iso(DAY + timedelta(days=3))},
+        workspace.token,
     )
 
     # then
@@ -106,12 +91,14 @@ async def test_a_dismissed_reminder_is_pending_again(gql: GraphQL, workspace):
     # given
     customer = await create_customer(gql, workspace)
     reminder = await _plan(gql, workspace, customer["id"], 2)
-    await gql.execute(DISMISS_REMINDER, {"id": reminder}, workspace.token)
+    await gql.execute(document("dismissReminder"), {"id": reminder}, workspace.token)
     assert await _next_follow_up(gql, workspace, customer["id"]) is None
 
     # when
     result = await gql.execute(
-        SNOOZE_REMINDER, {"id": reminder, "until": iso(DAY + timedelta(days=4))}, workspace.token
+        document("snoozeReminder"),
+        {"id": reminder, "until": iso(DAY + timedelta(days=4))},
+        workspace.token,
     )
 
     # then
@@ -126,7 +113,7 @@ async def test_until_must_be_in_the_future(gql: GraphQL, workspace):
 
     # when
     result = await gql.execute(
-        SNOOZE_REMINDER,
+        document("snoozeReminder"),
         {"id": reminder, "until": iso(datetime.now(UTC) - timedelta(minutes=1))},
         workspace.token,
     )
@@ -148,7 +135,7 @@ async def test_a_rep_cannot_snooze_another_users_reminder(gql: GraphQL, workspac
 
     # when
     result = await gql.execute(
-        SNOOZE_REMINDER, {"id": admins, "until": iso(DAY + timedelta(days=9))}, rep.token
+        document("snoozeReminder"), {"id": admins, "until": iso(DAY + timedelta(days=9))}, rep.token
     )
 
     # then
@@ -166,7 +153,9 @@ async def test_a_cancelled_reminder_cannot_be_snoozed(gql: GraphQL, workspace):
 
     # when
     result = await gql.execute(
-        SNOOZE_REMINDER, {"id": replaced, "until": iso(DAY + timedelta(days=1))}, workspace.token
+        document("snoozeReminder"),
+        {"id": replaced, "until": iso(DAY + timedelta(days=1))},
+        workspace.token,
     )
 
     # then

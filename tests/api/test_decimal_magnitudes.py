@@ -26,7 +26,7 @@ from domain.imports.customer_rows import apply_customer_rows
 from domain.viewer import Viewer
 from models import Customer, User
 from models.enums import CustomFieldEntity, CustomFieldType, ImportMode, Role
-from tests.activities.factories import create_customer
+from tests.factories import create_customer
 from tests.helpers import Account, GraphQL
 
 CREATE_OPPORTUNITY = """

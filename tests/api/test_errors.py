@@ -7,12 +7,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.factories import create_customer
 from tests.helpers import Account, GraphQL
 from tests.ops.processes import crm_env, crm_serve
 
-CREATE_CUSTOMER = """
-mutation { createCustomer(input: {name: "游标客户", contacts: [{name: "甲"}, {name: "乙"}]}) { customer { id } errors { message } } }
-"""
 CUSTOMERS_AFTER = """
 query Page($after: String) { customers(first: 10, after: $after) { edges { node { id } } } }
 """
@@ -43,8 +41,8 @@ def _only_error(result) -> dict:
 
 @pytest.fixture
 async def customer_id(gql: GraphQL, workspace: Account) -> str:
-    created = (await gql.execute(CREATE_CUSTOMER, token=workspace.token)).ok()
-    return created["createCustomer"]["customer"]["id"]
+    contacts = [{"name": "甲"}, {"name": "乙"}]
+    return (await create_customer(gql, workspace, name="游标客户", contacts=contacts))["id"]
 
 
 # ---------------------------------------------------------------- client errors

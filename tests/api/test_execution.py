@@ -13,7 +13,7 @@ from tortoise.models import Model
 
 from api.schema import ExecutionContext, _is_awaitable, build_schema
 from models import Customer
-from tests.customers.support import create_contact, create_customer
+from tests.factories import create_contact, create_customer
 from tests.helpers import Account, GraphQL
 
 NESTED = """
@@ -44,7 +44,7 @@ async def test_a_nested_read_never_awaits_a_model(
     gql: GraphQL, workspace: Account, monkeypatch: pytest.MonkeyPatch
 ):
     # given: a customer, its owner and a contact, each a model some field returns
-    customer = await create_customer(gql, workspace, name="上海云帆科技有限公司")
+    customer = (await create_customer(gql, workspace, name="上海云帆科技有限公司"))["id"]
     await create_contact(gql, workspace, customer, name="王芳")
     awaited: list[str] = []
     original = Model.__await__

@@ -2,11 +2,9 @@
 
 import pytest
 
+from tests.factories import create_customer
 from tests.helpers import Account, GraphQL
 
-CREATE_CUSTOMER = """
-mutation { createCustomer(input: {name: "深层客户", contacts: [{name: "联系人"}]}) { customer { id } errors { message } } }
-"""
 CUSTOMERS_FIRST = "query Page($first: Int) { customers(first: $first) { totalCount } }"
 CUSTOMERS_LAST = "query Page($last: Int) { customers(last: $last) { totalCount } }"
 NESTED_FIRST = """
@@ -39,9 +37,8 @@ def _query_with_tokens(count: int) -> str:
 
 @pytest.fixture
 async def customer_id(gql: GraphQL, workspace: Account) -> str:
-    return (await gql.execute(CREATE_CUSTOMER, token=workspace.token)).ok()["createCustomer"][
-        "customer"
-    ]["id"]
+    contacts = [{"name": "联系人"}]
+    return (await create_customer(gql, workspace, name="深层客户", contacts=contacts))["id"]
 
 
 def _assert_refused(result, *words: str) -> None:

@@ -13,8 +13,7 @@ import time
 
 import pytest
 
-from tests.activities.factories import create_customer
-from tests.custom_fields.support import define
+from tests.factories import create_customer, define_custom_field
 from tests.helpers import Account, GraphQL
 from tests.imports.api.support import start_import
 
@@ -33,8 +32,8 @@ ANSWERED_WITHIN = 2.0
 
 @pytest.fixture
 async def customer(gql: GraphQL, workspace: Account) -> dict:
-    await define(gql, workspace, "CUSTOMER", "region")
-    await define(gql, workspace, "CUSTOMER", "grade", "SELECT")
+    await define_custom_field(gql, workspace, "CUSTOMER", "region")
+    await define_custom_field(gql, workspace, "CUSTOMER", "grade", "SELECT")
     return await create_customer(
         gql,
         workspace,
@@ -86,7 +85,7 @@ async def test_nul_in_a_product_search_is_dropped(gql: GraphQL, workspace: Accou
 
 async def test_nul_in_custom_field_values_is_refused_at_the_field(gql: GraphQL, workspace: Account):
     # given
-    await define(gql, workspace, "CUSTOMER", "region")
+    await define_custom_field(gql, workspace, "CUSTOMER", "region")
 
     # when
     values = {"name": "甲", "customFields": {"region": {"\x00": "x"}}}

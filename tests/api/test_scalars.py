@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.activities.factories import create_customer
+from tests.factories import create_customer
 from tests.helpers import Account, GraphQL
 
 PRODUCT_PRICED = """

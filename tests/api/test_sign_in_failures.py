@@ -23,15 +23,11 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from crm.settings import get_settings
 from models import ApiKey, User
+from tests.documents import document
+from tests.factories import create_api_key
 from tests.helpers import Account, GraphQL
 
 VIEWER = "{ viewer { email } }"
-CREATE_API_KEY = 'mutation { createApiKey(name: "ERP 同步") { secret } }'
-LOGIN = """
-mutation Login($email: String!, $password: String!) {
-  login(email: $email, password: $password) { token errors { message } }
-}
-"""
 
 
 async def _refusal(
@@ -49,10 +45,6 @@ async def _refusal(
 
 def _errors_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-
-
-async def _api_key(gql: GraphQL, workspace: Account) -> str:
-    return (await gql.execute(CREATE_API_KEY, token=workspace.token)).ok()["createApiKey"]["secret"]
 
 
 def _session_issued_ago(account_user_id: int, seconds: float) -> str:
@@ -164,7 +156,7 @@ async def _deactivated_session(gql: GraphQL, workspace: Account) -> str:
 
 
 async def _revoked_key(gql: GraphQL, workspace: Account) -> str:
-    secret = await _api_key(gql, workspace)
+    secret = await create_api_key(gql, workspace, name="ERP 同步")
     await ApiKey.filter(prefix=_prefix(secret)).update(revoked_at=datetime.now(UTC))
     return secret
 
@@ -215,7 +207,7 @@ async def test_signing_in_works_whatever_stale_token_is_sent(
 
     # when
     result = await gql.execute(
-        LOGIN, {"email": workspace.email, "password": workspace.password}, stale
+        document("login"), {"email": workspace.email, "password": workspace.password}, stale
     )
 
     # then: only an operation that needs a viewer is refused

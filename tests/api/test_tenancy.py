@@ -6,26 +6,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from tests.documents import document
 from tests.helpers import Account, GraphQL
 
-CREATE_CUSTOMER = """
-mutation Create($input: CustomerInput!) {
-  createCustomer(input: $input) {
-    customer { id contacts { edges { node { id } } } }
-    errors { field message code }
-  }
-}
-"""
 CREATE_PRODUCT = """
 mutation { createProduct(input: {name: "云帆专业版", unitPrice: "1000.00"}) { product { id } errors { message } } }
-"""
-CREATE_OPPORTUNITY = """
-mutation Create($input: OpportunityInput!) {
-  createOpportunity(input: $input) {
-    opportunity { id pipeline { id } stage { id } }
-    errors { field message code }
-  }
-}
 """
 LOG_ACTIVITY = """
 mutation Log($input: ActivityInput!) {
@@ -56,9 +41,6 @@ mutation Update($id: ID!) {
 """
 DELETE_CONTACT = """
 mutation Delete($id: ID!) { deleteContact(id: $id) { deletedId errors { field message code } } }
-"""
-DISMISS_REMINDER = """
-mutation Dismiss($id: ID!) { dismissReminder(id: $id) { reminder { id } errors { field message code } } }
 """
 CUSTOMER = """
 query Customer($id: ID!) {
@@ -125,7 +107,7 @@ async def _build_foreign(gql: GraphQL) -> Foreign:
     token = account.token
     created = (
         await gql.execute(
-            CREATE_CUSTOMER,
+            document("createCustomer"),
             {
                 "input": {
                     "name": FOREIGN_NAME,
@@ -142,7 +124,7 @@ async def _build_foreign(gql: GraphQL) -> Foreign:
     product = (await gql.execute(CREATE_PRODUCT, token=token)).ok()["createProduct"]["product"]
     opportunity = (
         await gql.execute(
-            CREATE_OPPORTUNITY,
+            document("createOpportunity"),
             {"input": {"customerId": customer["id"], "name": "甲的商机", "amount": "5000"}},
             token,
         )
@@ -382,7 +364,9 @@ async def test_log_activity_with_foreign_contact_and_opportunity_is_not_found(
 ):
     # given: the viewer's own customer, but the other workspace's contact and deal
     own = (
-        await gql.execute(CREATE_CUSTOMER, {"input": {"name": "自己的客户"}}, workspace.token)
+        await gql.execute(
+            document("createCustomer"), {"input": {"name": "自己的客户"}}, workspace.token
+        )
     ).ok()["createCustomer"]["customer"]
     variables = {
         "input": {
@@ -428,7 +412,7 @@ async def test_create_customer_owned_by_foreign_user_is_not_found(
     variables = {"input": {"name": "新客户", "ownerId": foreign.account.user_id}}
 
     # when
-    payload = (await gql.execute(CREATE_CUSTOMER, variables, workspace.token)).ok()[
+    payload = (await gql.execute(document("createCustomer"), variables, workspace.token)).ok()[
         "createCustomer"
     ]
 
@@ -444,7 +428,7 @@ async def test_create_opportunity_for_foreign_customer_is_not_found(
     variables = {"input": {"customerId": foreign.customer, "name": "越界商机"}}
 
     # when
-    payload = (await gql.execute(CREATE_OPPORTUNITY, variables, workspace.token)).ok()[
+    payload = (await gql.execute(document("createOpportunity"), variables, workspace.token)).ok()[
         "createOpportunity"
     ]
 
@@ -458,9 +442,9 @@ async def test_dismiss_foreign_reminder_is_not_found(
     gql: GraphQL, foreign: Foreign, workspace: Account
 ):
     # given / when
-    payload = (await gql.execute(DISMISS_REMINDER, {"id": foreign.reminder}, workspace.token)).ok()[
-        "dismissReminder"
-    ]
+    payload = (
+        await gql.execute(document("dismissReminder"), {"id": foreign.reminder}, workspace.token)
+    ).ok()["dismissReminder"]
 
     # then
     assert payload["reminder"] is None

@@ -8,6 +8,7 @@ from typing import Any
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from tests.factories import create_api_key
 from tests.helpers import Account, GraphQL
 from tests.subscriptions import PROTOCOL, receive, subscribe, until_complete
 
@@ -94,9 +95,7 @@ async def test_bad_token_closes_the_connection_with_4403(server: str):
 
 async def test_api_key_works_over_websocket(gql: GraphQL, server: str, workspace: Account):
     # given
-    key = (
-        await gql.execute('mutation { createApiKey(name: "ws") { secret } }', token=workspace.token)
-    ).ok()["createApiKey"]["secret"]
+    key = await create_api_key(gql, workspace, name="ws")
     customer_id = (await gql.execute(CREATE_CUSTOMER, token=workspace.token)).ok()[
         "createCustomer"
     ]["customer"]["id"]

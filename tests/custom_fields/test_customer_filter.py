@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.custom_fields.support import define
-from tests.customers.support import create_customer
+from tests.factories import create_customer, define_custom_field
 from tests.helpers import Account, GraphQL
 
 CUSTOMERS = """
@@ -59,13 +58,13 @@ async def names(gql: GraphQL, token: str, key: str, value) -> list[str]:
 async def customers(gql: GraphQL, workspace: Account) -> Account:
     """The workspace with every type of field defined and four customers holding values."""
     for key, (type_, options) in FIELDS.items():
-        await define(gql, workspace, "CUSTOMER", key, type_, options=options)
+        await define_custom_field(gql, workspace, "CUSTOMER", key, type_, options=options)
     for name, values in CUSTOMERS_BY_NAME.items():
         await create_customer(gql, workspace, name=name, customFields=values)
     # The same values in another workspace are never found.
     stranger = await gql.sign_up(workspace_name="别家公司")
     for key, (type_, options) in FIELDS.items():
-        await define(gql, stranger, "CUSTOMER", key, type_, options=options)
+        await define_custom_field(gql, stranger, "CUSTOMER", key, type_, options=options)
     await create_customer(gql, stranger, name="别家", customFields=CUSTOMERS_BY_NAME["甲"])
     return workspace
 
@@ -122,7 +121,7 @@ async def test_a_key_no_customer_field_has_matches_nothing(
     gql: GraphQL, customers: Account, key: str
 ):
     # given: "wechat" is a contact's field, not a customer's
-    await define(gql, customers, "CONTACT", "wechat")
+    await define_custom_field(gql, customers, "CONTACT", "wechat")
 
     # when / then
     assert await names(gql, customers.token, key, "华东") == []
@@ -131,7 +130,7 @@ async def test_a_key_no_customer_field_has_matches_nothing(
 
 async def test_a_deleted_field_matches_nothing(gql: GraphQL, workspace: Account):
     # given
-    field = await define(gql, workspace, "CUSTOMER", "region")
+    field = await define_custom_field(gql, workspace, "CUSTOMER", "region")
     await create_customer(gql, workspace, name="甲", customFields={"region": "华东"})
     delete = "mutation($id: ID!) { deleteCustomField(id: $id) { errors { code } } }"
     await gql.execute(delete, {"id": field["id"]}, workspace.token)
@@ -142,7 +141,7 @@ async def test_a_deleted_field_matches_nothing(gql: GraphQL, workspace: Account)
 
 async def test_combines_with_other_filters_and_pages(gql: GraphQL, workspace: Account):
     # given
-    await define(gql, workspace, "CUSTOMER", "vip", "BOOLEAN")
+    await define_custom_field(gql, workspace, "CUSTOMER", "vip", "BOOLEAN")
     for name in ["A1", "A2", "A3", "B1"]:
         await create_customer(
             gql, workspace, name=name, kind="PERSON", customFields={"vip": name != "A2"}
@@ -165,8 +164,12 @@ async def test_combines_with_other_filters_and_pages(gql: GraphQL, workspace: Ac
 
 async def test_a_changed_value_is_found_by_its_new_value(gql: GraphQL, workspace: Account):
     # given
-    await define(gql, workspace, "CUSTOMER", "channels", "MULTI_SELECT", options=["微信", "电话"])
-    customer_id = await create_customer(gql, workspace, name="甲", customFields={"channels": []})
+    await define_custom_field(
+        gql, workspace, "CUSTOMER", "channels", "MULTI_SELECT", options=["微信", "电话"]
+    )
+    customer_id = (await create_customer(gql, workspace, name="甲", customFields={"channels": []}))[
+        "id"
+    ]
     update = """
     mutation($id: ID!, $input: CustomerPatch!) { updateCustomer(id: $id, input: $input) { errors { code } } }
     """

@@ -1,17 +1,9 @@
 """What changing or deleting a definition does to the values records already hold."""
 
-from tests.custom_fields.support import define
-from tests.custom_fields.writes import UPDATE_CUSTOMER
+from tests.documents import document
+from tests.factories import define_custom_field
 from tests.helpers import Account, GraphQL, count_queries
 
-CREATE_CUSTOMER = """
-mutation CreateCustomer($input: CustomerInput!) {
-  createCustomer(input: $input) {
-    customer { id customFields contacts { edges { node { customFields } } } }
-    errors { field message code }
-  }
-}
-"""
 CUSTOMER = """
 query Customer($id: ID!) {
   customer(id: $id) { customFields contacts { edges { node { customFields } } } }
@@ -31,7 +23,7 @@ mutation DeleteCustomField($id: ID!) {
 
 async def _create(gql: GraphQL, account: Account, **fields) -> dict:
     fields.setdefault("name", "云帆科技")
-    result = await gql.execute(CREATE_CUSTOMER, {"input": fields}, account.token)
+    result = await gql.execute(document("createCustomer"), {"input": fields}, account.token)
     payload = result.ok()["createCustomer"]
     assert payload["errors"] == [], payload["errors"]
     return payload["customer"]
@@ -39,7 +31,9 @@ async def _create(gql: GraphQL, account: Account, **fields) -> dict:
 
 async def _update(gql: GraphQL, account: Account, customer_id: str, values) -> list:
     variables = {"id": customer_id, "input": {"customFields": values}}
-    payload = (await gql.execute(UPDATE_CUSTOMER, variables, account.token)).ok()["updateCustomer"]
+    payload = (await gql.execute(document("updateCustomer"), variables, account.token)).ok()[
+        "updateCustomer"
+    ]
     return [(error["field"], error["code"]) for error in payload["errors"]]
 
 
@@ -58,14 +52,16 @@ async def test_a_field_made_required_binds_new_records_not_old_ones(
     gql: GraphQL, workspace: Account
 ):
     # given
-    region = await define(gql, workspace, "CUSTOMER", "region")
-    await define(gql, workspace, "CUSTOMER", "note")
+    region = await define_custom_field(gql, workspace, "CUSTOMER", "region")
+    await define_custom_field(gql, workspace, "CUSTOMER", "note")
     old = await _create(gql, workspace)
     await _change_field(gql, workspace, region["id"], required=True)
 
     # when
     untouched = await _update(gql, workspace, old["id"], {"note": "老客户"})
-    new = await gql.execute(CREATE_CUSTOMER, {"input": {"name": "新客户"}}, workspace.token)
+    new = await gql.execute(
+        document("createCustomer"), {"input": {"name": "新客户"}}, workspace.token
+    )
 
     # then
     assert untouched == []
@@ -78,8 +74,8 @@ async def test_values_of_a_deleted_field_stay_until_cleared_and_cannot_be_set(
     gql: GraphQL, workspace: Account
 ):
     # given
-    region = await define(gql, workspace, "CUSTOMER", "region")
-    await define(gql, workspace, "CUSTOMER", "note")
+    region = await define_custom_field(gql, workspace, "CUSTOMER", "region")
+    await define_custom_field(gql, workspace, "CUSTOMER", "note")
     customer = await _create(gql, workspace, customFields={"region": "华东", "note": "x"})
     result = await gql.execute(DELETE_CUSTOM_FIELD, {"id": region["id"]}, workspace.token)
     assert result.ok()["deleteCustomField"]["errors"] == []
@@ -104,7 +100,9 @@ async def test_a_removed_option_stays_stored_but_cannot_be_chosen_again(
     gql: GraphQL, workspace: Account
 ):
     # given
-    grade = await define(gql, workspace, "CUSTOMER", "grade", "SELECT", options=["A", "B"])
+    grade = await define_custom_field(
+        gql, workspace, "CUSTOMER", "grade", "SELECT", options=["A", "B"]
+    )
     customer = await _create(gql, workspace, customFields={"grade": "B"})
     await _change_field(gql, workspace, grade["id"], options=["A", "C"])
 
@@ -124,8 +122,8 @@ async def test_one_query_reads_the_definitions_of_a_customer_and_its_contacts(
     gql: GraphQL, workspace: Account
 ):
     # given
-    await define(gql, workspace, "CUSTOMER", "region")
-    await define(gql, workspace, "CONTACT", "wechat")
+    await define_custom_field(gql, workspace, "CUSTOMER", "region")
+    await define_custom_field(gql, workspace, "CONTACT", "wechat")
     contacts = [{"name": f"联系人 {i}", "customFields": {"wechat": f"wx_{i}"}} for i in range(5)]
 
     # when

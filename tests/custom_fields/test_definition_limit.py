@@ -6,9 +6,9 @@ from __future__ import annotations
 from domain.custom_fields import MAX_FIELDS_PER_ENTITY
 from models import CustomFieldDefinition, User
 from models.enums import CustomFieldEntity, CustomFieldType
-from tests.activities.factories import pk
-from tests.custom_fields.support import DEFINE_CUSTOM_FIELD, define, problems
-from tests.helpers import Account, GraphQL
+from tests.documents import document
+from tests.factories import define_custom_field, pk
+from tests.helpers import Account, GraphQL, problems
 
 DEFINITIONS = """
 query($entity: CustomFieldEntity) { customFieldDefinitions(entity: $entity) { key entity } }
@@ -39,13 +39,13 @@ async def test_one_field_more_is_refused_naming_the_limit(gql: GraphQL, workspac
     fields = {"entity": "CUSTOMER", "key": "one_more", "label": "One more", "type": "TEXT"}
 
     # when
-    result = await gql.execute(DEFINE_CUSTOM_FIELD, {"input": fields}, workspace.token)
+    result = await gql.execute(document("defineCustomField"), {"input": fields}, workspace.token)
 
     # then: refused; another entity still takes one
     payload = result.ok()["defineCustomField"]
     assert problems(payload) == [("input.entity", "CONFLICT")]
     assert f"at most {MAX_FIELDS_PER_ENTITY} custom fields" in payload["errors"][0]["message"]
-    assert (await define(gql, workspace, "CONTACT", "one_more"))["entity"] == "CONTACT"
+    assert (await define_custom_field(gql, workspace, "CONTACT", "one_more"))["entity"] == "CONTACT"
 
 
 async def test_no_more_definitions_are_read_than_the_bound(gql: GraphQL, workspace: Account):

@@ -2,9 +2,9 @@
 
 import pytest
 
-from tests.activities.factories import invite
-from tests.custom_fields.support import DEFINE_CUSTOM_FIELD, define, problems
-from tests.helpers import Account, GraphQL
+from tests.documents import document
+from tests.factories import define_custom_field, invite
+from tests.helpers import Account, GraphQL, problems
 
 DEFINITIONS = """
 query Definitions($entity: CustomFieldEntity) {
@@ -37,7 +37,7 @@ async def definitions(gql: GraphQL, token: str, entity: str | None = None) -> li
 
 
 async def _define(gql: GraphQL, token: str, **fields) -> dict:
-    result = await gql.execute(DEFINE_CUSTOM_FIELD, {"input": fields}, token)
+    result = await gql.execute(document("defineCustomField"), {"input": fields}, token)
     return result.ok()["defineCustomField"]
 
 
@@ -76,11 +76,11 @@ async def test_admin_defines_a_field(gql: GraphQL, workspace: Account):
 
 async def test_fields_without_a_position_go_last(gql: GraphQL, workspace: Account):
     # given
-    await define(gql, workspace, "CUSTOMER", "first", position=5)
-    await define(gql, workspace, "CONTACT", "of_a_contact", position=9)
+    await define_custom_field(gql, workspace, "CUSTOMER", "first", position=5)
+    await define_custom_field(gql, workspace, "CONTACT", "of_a_contact", position=9)
 
     # when
-    field = await define(gql, workspace, "CUSTOMER", "second")
+    field = await define_custom_field(gql, workspace, "CUSTOMER", "second")
 
     # then
     assert field["position"] == 6
@@ -88,11 +88,11 @@ async def test_fields_without_a_position_go_last(gql: GraphQL, workspace: Accoun
 
 async def test_definitions_are_ordered_by_entity_then_position(gql: GraphQL, workspace: Account):
     # given
-    await define(gql, workspace, "OPPORTUNITY", "deal_source", position=0)
-    await define(gql, workspace, "CONTACT", "wechat", position=1)
-    await define(gql, workspace, "CUSTOMER", "region", position=2)
-    await define(gql, workspace, "CUSTOMER", "employees", "NUMBER", position=1)
-    await define(gql, workspace, "CONTACT", "birthday", "DATE", position=0)
+    await define_custom_field(gql, workspace, "OPPORTUNITY", "deal_source", position=0)
+    await define_custom_field(gql, workspace, "CONTACT", "wechat", position=1)
+    await define_custom_field(gql, workspace, "CUSTOMER", "region", position=2)
+    await define_custom_field(gql, workspace, "CUSTOMER", "employees", "NUMBER", position=1)
+    await define_custom_field(gql, workspace, "CONTACT", "birthday", "DATE", position=0)
 
     # when
     everything = await definitions(gql, workspace.token)
@@ -113,7 +113,7 @@ async def test_definitions_are_ordered_by_entity_then_position(gql: GraphQL, wor
 async def test_only_admins_define_change_and_delete(gql: GraphQL, workspace: Account, role: str):
     # given
     colleague = await invite(gql, workspace, role)
-    field = await define(gql, workspace, "CUSTOMER", "region")
+    field = await define_custom_field(gql, workspace, "CUSTOMER", "region")
     attempt = {"entity": "CUSTOMER", "key": "mine", "label": "Mine", "type": "TEXT"}
 
     # when
@@ -132,7 +132,7 @@ async def test_only_admins_define_change_and_delete(gql: GraphQL, workspace: Acc
 async def test_every_user_reads_the_definitions(gql: GraphQL, workspace: Account, role: str):
     # given
     colleague = await invite(gql, workspace, role)
-    field = await define(gql, workspace, "CONTACT", "wechat")
+    field = await define_custom_field(gql, workspace, "CONTACT", "wechat")
 
     # when
     seen = await definitions(gql, colleague.token)
@@ -154,7 +154,7 @@ async def test_reading_needs_a_sign_in(gql: GraphQL):
 async def test_other_workspaces_definitions_are_invisible(gql: GraphQL, workspace: Account):
     # given
     stranger = await gql.sign_up(workspace_name="别家公司")
-    theirs = await define(gql, stranger, "CUSTOMER", "region")
+    theirs = await define_custom_field(gql, stranger, "CUSTOMER", "region")
 
     # when
     mine = await definitions(gql, workspace.token)
@@ -185,7 +185,7 @@ async def test_key_must_be_a_lower_case_identifier(gql: GraphQL, workspace: Acco
 
 async def test_key_is_unique_per_entity(gql: GraphQL, workspace: Account):
     # given
-    await define(gql, workspace, "CUSTOMER", "region")
+    await define_custom_field(gql, workspace, "CUSTOMER", "region")
     other_workspace = await gql.sign_up(workspace_name="别家公司")
 
     # when
@@ -265,7 +265,9 @@ async def test_every_problem_of_a_definition_is_reported(gql: GraphQL, workspace
 
 async def test_admin_changes_label_options_required_and_position(gql: GraphQL, workspace: Account):
     # given
-    field = await define(gql, workspace, "CUSTOMER", "grade", "SELECT", options=["A", "B"])
+    field = await define_custom_field(
+        gql, workspace, "CUSTOMER", "grade", "SELECT", options=["A", "B"]
+    )
 
     # when
     payload = await _update(
@@ -287,7 +289,7 @@ async def test_admin_changes_label_options_required_and_position(gql: GraphQL, w
 
 async def test_a_patch_changes_only_what_it_sends(gql: GraphQL, workspace: Account):
     # given
-    field = await define(gql, workspace, "CUSTOMER", "grade", "SELECT", required=True)
+    field = await define_custom_field(gql, workspace, "CUSTOMER", "grade", "SELECT", required=True)
 
     # when
     payload = await _update(gql, workspace.token, field["id"], label="等级")
@@ -298,7 +300,7 @@ async def test_a_patch_changes_only_what_it_sends(gql: GraphQL, workspace: Accou
 
 async def test_the_type_cannot_change(gql: GraphQL, workspace: Account):
     # given
-    field = await define(gql, workspace, "CUSTOMER", "employees", "NUMBER")
+    field = await define_custom_field(gql, workspace, "CUSTOMER", "employees", "NUMBER")
 
     # when
     changed = await _update(gql, workspace.token, field["id"], type="TEXT", label="人数")
@@ -312,8 +314,8 @@ async def test_the_type_cannot_change(gql: GraphQL, workspace: Account):
 
 async def test_an_update_is_checked_like_a_definition(gql: GraphQL, workspace: Account):
     # given
-    select = await define(gql, workspace, "CUSTOMER", "grade", "SELECT")
-    text = await define(gql, workspace, "CUSTOMER", "note")
+    select = await define_custom_field(gql, workspace, "CUSTOMER", "grade", "SELECT")
+    text = await define_custom_field(gql, workspace, "CUSTOMER", "note")
 
     # when
     no_options = await _update(gql, workspace.token, select["id"], options=[], label="")
@@ -335,8 +337,8 @@ async def test_an_update_is_checked_like_a_definition(gql: GraphQL, workspace: A
 
 async def test_admin_deletes_a_field(gql: GraphQL, workspace: Account):
     # given
-    kept = await define(gql, workspace, "CUSTOMER", "region")
-    field = await define(gql, workspace, "CUSTOMER", "grade", "SELECT")
+    kept = await define_custom_field(gql, workspace, "CUSTOMER", "region")
+    field = await define_custom_field(gql, workspace, "CUSTOMER", "grade", "SELECT")
 
     # when
     result = await gql.execute(DELETE_CUSTOM_FIELD, {"id": field["id"]}, workspace.token)
@@ -352,7 +354,7 @@ async def test_a_deleted_key_can_be_defined_again_with_another_type(
     gql: GraphQL, workspace: Account
 ):
     # given
-    field = await define(gql, workspace, "CUSTOMER", "employees", "TEXT")
+    field = await define_custom_field(gql, workspace, "CUSTOMER", "employees", "TEXT")
     await gql.execute(DELETE_CUSTOM_FIELD, {"id": field["id"]}, workspace.token)
 
     # when

@@ -4,7 +4,6 @@ import json
 
 import pytest
 
-from tests.custom_fields.support import define
 from tests.custom_fields.writes import (
     CREATES,
     UPDATES,
@@ -12,6 +11,7 @@ from tests.custom_fields.writes import (
     Write,
     create_customer_with,
 )
+from tests.factories import define_custom_field
 from tests.helpers import Account, GraphQL
 
 OPTIONS = {"grade": ["A", "B", "C"], "channels": ["微信", "电话", "邮件"]}
@@ -51,7 +51,7 @@ WRONG = {
 
 async def define_every_type(gql: GraphQL, account: Account, entity: str) -> None:
     for key, type_ in TYPES.items():
-        await define(gql, account, entity, key, type_, **_options(key))
+        await define_custom_field(gql, account, entity, key, type_, **_options(key))
 
 
 def _options(key: str) -> dict:
@@ -91,11 +91,11 @@ async def test_wrong_values_of_every_type_are_refused_at_their_key(
 @pytest.mark.parametrize("write", WRITES, ids=str)
 async def test_undefined_keys_are_refused(gql: GraphQL, workspace: Account, write: Write):
     # given
-    await define(gql, workspace, write.entity, "region")
+    await define_custom_field(gql, workspace, write.entity, "region")
     elsewhere = "OPPORTUNITY" if write.entity != "OPPORTUNITY" else "CUSTOMER"
-    await define(gql, workspace, elsewhere, "of_another_entity")
+    await define_custom_field(gql, workspace, elsewhere, "of_another_entity")
     other_workspace = await gql.sign_up(workspace_name="别家公司")
-    await define(gql, other_workspace, write.entity, "of_another_workspace")
+    await define_custom_field(gql, other_workspace, write.entity, "of_another_workspace")
 
     # when
     values = {"region": "华东", "industry_code": "A01", "of_another_entity": "x"}
@@ -114,10 +114,10 @@ async def test_required_fields_must_be_given_on_create(
     gql: GraphQL, workspace: Account, write: Write
 ):
     # given
-    await define(gql, workspace, write.entity, "region", required=True)
-    await define(gql, workspace, write.entity, "grade", "SELECT", required=True)
-    await define(gql, workspace, write.entity, "vip", "BOOLEAN", required=True)
-    await define(gql, workspace, write.entity, "note")
+    await define_custom_field(gql, workspace, write.entity, "region", required=True)
+    await define_custom_field(gql, workspace, write.entity, "grade", "SELECT", required=True)
+    await define_custom_field(gql, workspace, write.entity, "vip", "BOOLEAN", required=True)
+    await define_custom_field(gql, workspace, write.entity, "note")
 
     # when
     errors, stored = await write.run(gql, workspace, {"grade": None, "vip": False, "note": "x"})
@@ -154,8 +154,8 @@ async def test_required_fields_cannot_be_removed_on_update(
     gql: GraphQL, workspace: Account, write: Write
 ):
     # given
-    await define(gql, workspace, write.entity, "region", required=True)
-    await define(gql, workspace, write.entity, "note")
+    await define_custom_field(gql, workspace, write.entity, "region", required=True)
+    await define_custom_field(gql, workspace, write.entity, "note")
     initial = {"region": "华东"}
 
     # when
@@ -207,7 +207,7 @@ async def test_custom_fields_must_be_an_object_without_nul(
     gql: GraphQL, workspace: Account, write: Write
 ):
     # given
-    await define(gql, workspace, write.entity, "region")
+    await define_custom_field(gql, workspace, write.entity, "region")
 
     # when
     not_an_object, _ = await write.run(gql, workspace, ["region"])
@@ -239,7 +239,7 @@ async def test_custom_fields_must_be_an_object_without_nul(
 )
 async def test_values_accepted(gql: GraphQL, workspace: Account, type_: str, given, stored):
     # given
-    await define(gql, workspace, "CUSTOMER", "field", type_)
+    await define_custom_field(gql, workspace, "CUSTOMER", "field", type_)
 
     # when
     errors, values = await create_customer_with(gql, workspace, {"field": given})
@@ -289,7 +289,7 @@ async def test_values_accepted(gql: GraphQL, workspace: Account, type_: str, giv
 )
 async def test_values_refused(gql: GraphQL, workspace: Account, type_: str, given):
     # given
-    await define(gql, workspace, "CUSTOMER", "field", type_)
+    await define_custom_field(gql, workspace, "CUSTOMER", "field", type_)
 
     # when
     errors, stored = await create_customer_with(gql, workspace, {"field": given})
@@ -302,7 +302,7 @@ async def test_values_refused(gql: GraphQL, workspace: Account, type_: str, give
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
 async def test_numbers_must_be_finite(gql: GraphQL, workspace: Account, number: str):
     # given: Python's JSON reader, like many, accepts these tokens
-    await define(gql, workspace, "CUSTOMER", "employees", "NUMBER")
+    await define_custom_field(gql, workspace, "CUSTOMER", "employees", "NUMBER")
     document = (
         "mutation($input: CustomerInput!) { createCustomer(input: $input) "
         "{ customer { id } errors { field code } } }"
@@ -328,7 +328,7 @@ async def test_numbers_must_be_finite(gql: GraphQL, workspace: Account, number: 
 @pytest.mark.parametrize("type_", ["TEXT", "SELECT", "MULTI_SELECT"])
 async def test_empty_values_are_no_values(gql: GraphQL, workspace: Account, type_: str):
     # given
-    await define(gql, workspace, "CUSTOMER", "field", type_)
+    await define_custom_field(gql, workspace, "CUSTOMER", "field", type_)
     empty = [] if type_ == "MULTI_SELECT" else "  "
 
     # when
@@ -340,8 +340,8 @@ async def test_empty_values_are_no_values(gql: GraphQL, workspace: Account, type
 
 async def test_custom_field_problems_come_with_the_others(gql: GraphQL, workspace: Account):
     # given
-    await define(gql, workspace, "CUSTOMER", "employees", "NUMBER")
-    await define(gql, workspace, "CONTACT", "wechat", required=True)
+    await define_custom_field(gql, workspace, "CUSTOMER", "employees", "NUMBER")
+    await define_custom_field(gql, workspace, "CONTACT", "wechat", required=True)
     customer_input = {
         "name": " ",
         "email": "not-an-email",

@@ -10,58 +10,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.activities.factories import create_customer, create_opportunity
-from tests.custom_fields.support import problems
-from tests.helpers import Account, GraphQL
-
-CREATE_CUSTOMER = """
-mutation CreateCustomer($input: CustomerInput!) {
-  createCustomer(input: $input) {
-    customer { id customFields contacts { edges { node { name customFields } } } }
-    errors { field message code }
-  }
-}
-"""
-UPDATE_CUSTOMER = """
-mutation UpdateCustomer($id: ID!, $input: CustomerPatch!) {
-  updateCustomer(id: $id, input: $input) {
-    customer { id customFields }
-    errors { field message code }
-  }
-}
-"""
-CREATE_CONTACT = """
-mutation CreateContact($input: ContactInput!) {
-  createContact(input: $input) {
-    contact { id customFields }
-    errors { field message code }
-  }
-}
-"""
-UPDATE_CONTACT = """
-mutation UpdateContact($id: ID!, $input: ContactPatch!) {
-  updateContact(id: $id, input: $input) {
-    contact { id customFields }
-    errors { field message code }
-  }
-}
-"""
-CREATE_OPPORTUNITY = """
-mutation CreateOpportunity($input: OpportunityInput!) {
-  createOpportunity(input: $input) {
-    opportunity { id customFields }
-    errors { field message code }
-  }
-}
-"""
-UPDATE_OPPORTUNITY = """
-mutation UpdateOpportunity($id: ID!, $input: OpportunityPatch!) {
-  updateOpportunity(id: $id, input: $input) {
-    opportunity { id customFields }
-    errors { field message code }
-  }
-}
-"""
+from tests.documents import document
+from tests.factories import create_customer, create_opportunity
+from tests.helpers import Account, GraphQL, problems
 
 Outcome = tuple[list[tuple[str, str]], Any]
 
@@ -80,7 +31,7 @@ async def create_customer_with(
     gql: GraphQL, account: Account, values: Any, initial: dict | None = None
 ) -> Outcome:
     variables = {"input": {"name": "云帆科技", "customFields": values}}
-    payload = await _run(gql, account, CREATE_CUSTOMER, variables, "createCustomer")
+    payload = await _run(gql, account, document("createCustomer"), variables, "createCustomer")
     return _outcome(payload, "customer")
 
 
@@ -89,7 +40,7 @@ async def update_customer_with(
 ) -> Outcome:
     customer = await create_customer(gql, account, customFields=initial)
     variables = {"id": customer["id"], "input": {"customFields": values}}
-    payload = await _run(gql, account, UPDATE_CUSTOMER, variables, "updateCustomer")
+    payload = await _run(gql, account, document("updateCustomer"), variables, "updateCustomer")
     return _outcome(payload, "customer")
 
 
@@ -98,7 +49,7 @@ async def create_contact_with(
 ) -> Outcome:
     customer = await create_customer(gql, account)
     variables = {"input": {"customerId": customer["id"], "name": "王伟", "customFields": values}}
-    payload = await _run(gql, account, CREATE_CONTACT, variables, "createContact")
+    payload = await _run(gql, account, document("createContact"), variables, "createContact")
     return _outcome(payload, "contact")
 
 
@@ -108,7 +59,7 @@ async def contact_with_customer_with(
     """A contact created inside createCustomer."""
     contacts = [{"name": "王伟", "customFields": values}]
     variables = {"input": {"name": "云帆科技", "contacts": contacts}}
-    payload = await _run(gql, account, CREATE_CUSTOMER, variables, "createCustomer")
+    payload = await _run(gql, account, document("createCustomer"), variables, "createCustomer")
     if payload["customer"] is None:
         return problems(payload), None
     [edge] = payload["customer"]["contacts"]["edges"]
@@ -122,7 +73,7 @@ async def update_contact_with(
     customer = await create_customer(gql, account, contacts=[contact])
     contact_id = await _contact_id(gql, account, customer["id"])
     variables = {"id": contact_id, "input": {"customFields": values}}
-    payload = await _run(gql, account, UPDATE_CONTACT, variables, "updateContact")
+    payload = await _run(gql, account, document("updateContact"), variables, "updateContact")
     return _outcome(payload, "contact")
 
 
@@ -139,7 +90,9 @@ async def create_opportunity_with(
     variables = {
         "input": {"customerId": customer["id"], "name": "年度合同", "customFields": values}
     }
-    payload = await _run(gql, account, CREATE_OPPORTUNITY, variables, "createOpportunity")
+    payload = await _run(
+        gql, account, document("createOpportunity"), variables, "createOpportunity"
+    )
     return _outcome(payload, "opportunity")
 
 
@@ -149,7 +102,9 @@ async def update_opportunity_with(
     customer = await create_customer(gql, account)
     deal = await create_opportunity(gql, account, customer["id"], customFields=initial)
     variables = {"id": deal["id"], "input": {"customFields": values}}
-    payload = await _run(gql, account, UPDATE_OPPORTUNITY, variables, "updateOpportunity")
+    payload = await _run(
+        gql, account, document("updateOpportunity"), variables, "updateOpportunity"
+    )
     return _outcome(payload, "opportunity")
 
 

@@ -1,15 +1,8 @@
 """A customer keeps exactly one primary contact, and contact changes count as customer changes."""
 
+from tests.documents import document
 from tests.helpers import Account, GraphQL
 
-CREATE_CUSTOMER = """
-mutation($input: CustomerInput!) {
-  createCustomer(input: $input) {
-    customer { id updatedAt contacts { edges { node { id name isPrimary } } } }
-    errors { field message code }
-  }
-}
-"""
 DELETE_CONTACT = """
 mutation($id: ID!) { deleteContact(id: $id) { deletedId errors { field code } } }
 """
@@ -27,7 +20,7 @@ query($id: ID!) {
 
 async def _customer_with_contacts(gql: GraphQL, account: Account) -> dict:
     result = await gql.execute(
-        CREATE_CUSTOMER,
+        document("createCustomer"),
         {
             "input": {
                 "name": "华信咨询",

@@ -5,26 +5,26 @@ from types import SimpleNamespace
 
 from tortoise import connections
 
-from api.core.ids import from_global_id
 from models import Contact, Customer
-from tests.customers.support import create_contact, create_customer
+from tests.factories import create_contact, create_customer, pk
 from tests.helpers import GraphQL
 
 migration = importlib.import_module("models.migrations.0008_phone_trunk_prefix")
 
 
-def _pk(global_id: str) -> int:
-    return int(from_global_id(global_id)[1])
-
-
 async def test_old_normalized_phones_are_corrected_and_others_left_alone(gql: GraphQL, workspace):
     # given: a landline and a mobile in international form, stored as the old rule had them
-    landline = _pk(await create_customer(gql, workspace, phone="+86 21 6888 1234"))
-    mobile = _pk(await create_customer(gql, workspace, phone="+86 138 0013 8000"))
-    contact = _pk(
-        await create_contact(
-            gql, workspace, await create_customer(gql, workspace), phone="+86 10 8765 4321"
-        )
+    landline = pk((await create_customer(gql, workspace, phone="+86 21 6888 1234"))["id"])
+    mobile = pk((await create_customer(gql, workspace, phone="+86 138 0013 8000"))["id"])
+    contact = pk(
+        (
+            await create_contact(
+                gql,
+                workspace,
+                (await create_customer(gql, workspace))["id"],
+                phone="+86 10 8765 4321",
+            )
+        )["id"]
     )
     await Customer.filter(id=landline).update(phone_normalized="2168881234")
     await Contact.filter(id=contact).update(phone_normalized="1087654321")
@@ -45,7 +45,10 @@ async def test_old_normalized_phones_are_corrected_and_others_left_alone(gql: Gr
 
 async def test_the_migration_reads_in_pages(gql: GraphQL, workspace, monkeypatch):
     # given: more stale phones than one page holds
-    ids = [_pk(await create_customer(gql, workspace, phone=f"+86 21 6888 12{i}")) for i in range(5)]
+    ids = [
+        pk((await create_customer(gql, workspace, phone=f"+86 21 6888 12{i}"))["id"])
+        for i in range(5)
+    ]
     await Customer.filter(id__in=ids).update(phone_normalized="stale")
     monkeypatch.setattr(migration, "PAGE", 2)
 

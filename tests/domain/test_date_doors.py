@@ -14,15 +14,15 @@ from domain.reports import report_period
 from domain.viewer import Viewer
 from models import Opportunity
 from models.enums import ActivityKind
+from tests.factories import domain_customer, viewer_of
 from tests.helpers import Account
-from tests.imports.kinds import admin_of, customer
 
 FAR = [date(9999, 12, 31), date(1, 1, 1), date(1899, 12, 31), date(2201, 1, 1)]
 
 
 @pytest.fixture
 async def viewer(workspace: Account) -> Viewer:
-    return await admin_of(workspace)
+    return await viewer_of(workspace)
 
 
 def _fields(refused: pytest.ExceptionInfo[DomainError]) -> list[str | None]:
@@ -32,7 +32,7 @@ def _fields(refused: pytest.ExceptionInfo[DomainError]) -> list[str | None]:
 @pytest.mark.parametrize("day", FAR, ids=str)
 async def test_a_deal_closing_in_a_far_year_is_refused(viewer: Viewer, day: date):
     # given
-    buyer = await customer(viewer, "远方")
+    buyer = await domain_customer(viewer, "远方")
     deal = await create_opportunity(viewer, OpportunityData(buyer.id, "合同"))
 
     # when
@@ -49,7 +49,7 @@ async def test_a_deal_closing_in_a_far_year_is_refused(viewer: Viewer, day: date
 
 async def test_an_activity_in_a_far_year_is_refused(viewer: Viewer):
     # given
-    buyer = await customer(viewer, "远方")
+    buyer = await domain_customer(viewer, "远方")
     far = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
 
     # when

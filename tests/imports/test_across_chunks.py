@@ -25,8 +25,8 @@ from models import (
     Opportunity,
 )
 from models.enums import ImportKind, ImportStatus
+from tests.factories import viewer_of
 from tests.helpers import Account, count_queries
-from tests.imports.kinds import admin_of
 
 # Two rows per chunk: each pair of rows below is a chunk of its own.
 CHUNK = 2
@@ -121,7 +121,7 @@ async def test_customer_rows_in_different_chunks_never_overwrite_each_other(
     workspace: Account, slices: bool
 ):
     # given
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
 
     # when: the file is tried, then run, two rows per chunk
     outcome = await _dry_then_real(viewer, ImportKind.CUSTOMERS, CUSTOMER_ROWS, slices=slices)
@@ -154,7 +154,7 @@ async def test_customer_rows_in_different_chunks_never_overwrite_each_other(
 
 async def test_a_rerun_of_a_file_matches_what_its_first_run_created(workspace: Account):
     # given: the file ran once
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     first = await _job(viewer, ImportKind.CUSTOMERS, CUSTOMER_ROWS, dry=False)
     await _run(first, slices=False)
 
@@ -174,7 +174,7 @@ async def test_a_rerun_of_a_file_matches_what_its_first_run_created(workspace: A
 
 async def test_a_later_chunk_compares_cells_as_values_not_as_text(workspace: Account):
     # given: row 1's tags and kind repeated, in other words, by rows of later chunks
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     first = {"name": "壬公司", "externalId": "K-1", "tags": "重点、VIP", "kind": "企业"}
     rows = [
         first,
@@ -198,7 +198,7 @@ async def test_a_dry_run_finds_stored_customers_by_the_keys_earlier_chunks_gave_
     workspace: Account,
 ):
     # given: 甲 has an external id and a phone, 乙 a phone only
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     await create_customer(
         viewer, CustomerData(name="甲公司", external_id="A-1", phone="13900000001")
     )
@@ -231,7 +231,7 @@ async def test_a_dry_run_finds_stored_customers_by_the_keys_earlier_chunks_gave_
 
 async def test_contact_rows_in_different_chunks_never_overwrite_each_other(workspace: Account):
     # given
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     await create_customer(viewer, CustomerData(name="甲公司", external_id="A-1"))
     rows = [
         {"customer.externalId": "A-1", "name": "王伟", "phone": "13900000001"},
@@ -258,7 +258,7 @@ async def test_contact_rows_in_different_chunks_never_overwrite_each_other(works
 
 async def test_deal_rows_in_different_chunks_never_overwrite_each_other(workspace: Account):
     # given
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     await create_customer(viewer, CustomerData(name="甲公司", external_id="A-1"))
     rows = [
         {"customer.externalId": "A-1", "name": "年度合同", "externalId": "D-1", "amount": "100"},
@@ -292,7 +292,7 @@ async def test_deal_rows_in_different_chunks_never_overwrite_each_other(workspac
 
 async def test_activity_rows_in_different_chunks_never_overwrite_each_other(workspace: Account):
     # given
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     await create_customer(viewer, CustomerData(name="甲公司", external_id="A-1"))
     call = {"customer.externalId": "A-1", "occurredAt": "2026-03-05 10:00", "content": "初次拜访"}
     rows = [
@@ -316,7 +316,7 @@ async def test_activity_rows_in_different_chunks_never_overwrite_each_other(work
 async def test_chunks_of_a_thousand_rows_see_each_other(workspace: Account):
     # given: 1,100 customers, the last repeating the first one's new phone under another
     # external id, in the second chunk of 1,000 rows
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     rows = [
         {"name": f"客户 {i}", "externalId": f"C-{i}", "phone": f"138{i:08d}"} for i in range(1099)
     ]
@@ -338,7 +338,7 @@ async def test_chunks_of_a_thousand_rows_see_each_other(workspace: Account):
 
 async def test_the_sweeper_forgets_what_rows_of_finished_jobs_did(workspace: Account):
     # given: a job stopped after its first chunk, and one that finished
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     paused = await _job(viewer, ImportKind.CUSTOMERS, CUSTOMER_ROWS, dry=False)
     assert await run_import(paused, chunk_size=CHUNK, should_stop=lambda: True) == (
         ImportStatus.QUEUED
@@ -362,7 +362,7 @@ async def test_keeping_rows_apart_costs_the_same_statements_whatever_the_chunk_s
 ):
     # given: two files of two chunks each, of 5 and of 50 rows; each chunk's rows are new
     # customers with a contact, and the second chunk repeats the first's
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     counts = []
     for size in (5, 50):
         new = [
@@ -400,7 +400,7 @@ async def test_a_chunk_that_fails_as_it_commits_leaves_nothing_and_is_redone(
     workspace: Account, monkeypatch: pytest.MonkeyPatch, dry: bool
 ):
     # given: the file's third chunk fails once, at the very end of its transaction
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     job = await _job(viewer, ImportKind.CUSTOMERS, CUSTOMER_ROWS, dry=dry)
     save = FileKeys.save
     saved = 0
@@ -440,7 +440,7 @@ async def test_a_dry_run_of_a_file_of_many_chunks_reports_what_the_real_run_does
 ):
     # given: stored customers, and a file whose rows name them and each other again and
     # again by overlapping keys, in chunks of 7 rows
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     for i in range(4):
         await create_customer(
             viewer,
@@ -490,7 +490,7 @@ async def test_a_customer_named_on_every_row_keeps_a_state_as_large_as_its_cells
     workspace: Account,
 ):
     # given: one customer on 20 rows, a contact each, then a row renaming it
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     rows: list[dict[str, Any]] = [
         {
             "externalId": "C-1",

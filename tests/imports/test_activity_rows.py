@@ -15,14 +15,15 @@ from domain.opportunities import OpportunityData, create_opportunity
 from domain.viewer import Viewer
 from models import Activity, Contact, Customer, Opportunity, Reminder, User, Workspace
 from models.enums import ActivityKind, ImportMode, ReminderStatus, Role
+from tests.factories import domain_customer, viewer_of
 from tests.helpers import Account, GraphQL, count_queries
-from tests.imports.kinds import admin_of, apply_rows, customer, failures
+from tests.imports.kinds import apply_rows, failures
 
 
 @pytest.fixture
 async def viewer(workspace: Account) -> Viewer:
     # A team in Shanghai: rows without an offset are on the importing user's clock.
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     await Workspace.filter(id=viewer.workspace_id).update(timezone="Asia/Shanghai")
     await User.filter(id=viewer.user_id).update(timezone="Asia/Shanghai")
     return viewer
@@ -57,7 +58,7 @@ async def test_activities_are_logged_with_kinds_times_contacts_and_authors(viewe
         email=f"li-{viewer.workspace_id}@example.com",
         password_hash="x",
     )
-    a = await customer(
+    a = await domain_customer(
         viewer,
         "云帆科技",
         contacts=[ContactData(name="王伟", phone="13900000001"), ContactData(name="李娜")],
@@ -124,7 +125,7 @@ async def test_activities_are_logged_with_kinds_times_contacts_and_authors(viewe
 
 async def test_a_follow_up_schedules_a_reminder_as_log_activity_does(viewer: Viewer):
     # given: a follow-up the admin planned through the API, and one of another member
-    a = await customer(viewer, "A")
+    a = await domain_customer(viewer, "A")
     planned = await log_activity(
         viewer,
         ActivityData(
@@ -195,7 +196,7 @@ async def test_a_follow_up_schedules_a_reminder_as_log_activity_does(viewer: Vie
 
 async def test_a_linked_deal_is_no_longer_idle(viewer: Viewer):
     # given
-    a = await customer(viewer, "A")
+    a = await domain_customer(viewer, "A")
     deal = await create_opportunity(viewer, OpportunityData(customer_id=a.id, name="年度合同"))
 
     # when
@@ -226,7 +227,7 @@ async def test_a_linked_deal_is_no_longer_idle(viewer: Viewer):
 
 async def test_the_same_file_again_logs_nothing_twice(viewer: Viewer):
     # given
-    await customer(viewer, "A", phone="13800000001")
+    await domain_customer(viewer, "A", phone="13800000001")
     rows = [
         {
             "customer.phone": "13800000001",
@@ -281,7 +282,7 @@ async def test_the_same_file_again_logs_nothing_twice(viewer: Viewer):
 
 async def test_external_ids_identify_activities_and_stay_unique(viewer: Viewer):
     # given
-    a = await customer(viewer, "A")
+    a = await domain_customer(viewer, "A")
     await apply(
         viewer,
         [
@@ -348,8 +349,8 @@ async def test_external_ids_identify_activities_and_stay_unique(viewer: Viewer):
 
 async def test_bad_rows_fail_with_their_fields_while_the_others_land(viewer: Viewer):
     # given: B has no owner, and the import runs with no user (the command line)
-    await customer(viewer, "A", contacts=[ContactData(name="王伟")])
-    b = await customer(viewer, "B")
+    await domain_customer(viewer, "A", contacts=[ContactData(name="王伟")])
+    b = await domain_customer(viewer, "B")
     await Customer.filter(id=b.id).update(owner_id=None)
     keyless = Viewer(workspace_id=viewer.workspace_id, role=Role.ADMIN)
 
@@ -397,8 +398,8 @@ async def test_bad_rows_fail_with_their_fields_while_the_others_land(viewer: Vie
 
 async def test_a_link_never_reaches_another_workspaces_customer(viewer: Viewer, gql: GraphQL):
     # given
-    other = await admin_of(await gql.sign_up())
-    theirs = await customer(other, "同名", external_id="X-1", phone="13800000009")
+    other = await viewer_of(await gql.sign_up())
+    theirs = await domain_customer(other, "同名", external_id="X-1", phone="13800000009")
 
     # when
     result = await apply(
@@ -442,7 +443,7 @@ async def test_a_chunk_costs_the_same_statements_whatever_its_size(viewer: Viewe
         # given: seven customers with a contact and a deal; half of the rows exist already
         prefix = f"s{size}"
         for i in range(7):
-            c = await customer(
+            c = await domain_customer(
                 viewer,
                 f"{prefix} {i}",
                 external_id=f"{prefix}-C{i}",

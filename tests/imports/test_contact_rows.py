@@ -11,13 +11,14 @@ from domain.imports.contact_rows import apply_contact_rows
 from domain.viewer import Viewer
 from models import Contact, Customer
 from models.enums import CustomFieldEntity, CustomFieldType, ImportMode
+from tests.factories import domain_customer, viewer_of
 from tests.helpers import Account, GraphQL, count_queries
-from tests.imports.kinds import admin_of, apply_rows, customer, failures
+from tests.imports.kinds import apply_rows, failures
 
 
 @pytest.fixture
 async def viewer(workspace: Account) -> Viewer:
-    return await admin_of(workspace)
+    return await viewer_of(workspace)
 
 
 async def apply(
@@ -39,9 +40,9 @@ async def contacts_of(customer_id: int) -> list[Contact]:
 
 async def test_rows_find_their_customer_by_external_id_phone_or_name(viewer: Viewer):
     # given
-    yunfan = await customer(viewer, "云帆科技", external_id="C-1")
-    acme = await customer(viewer, "Acme Ltd", phone="+86 138-0013-8000")
-    huaxin = await customer(viewer, "华信咨询")
+    yunfan = await domain_customer(viewer, "云帆科技", external_id="C-1")
+    acme = await domain_customer(viewer, "Acme Ltd", phone="+86 138-0013-8000")
+    huaxin = await domain_customer(viewer, "华信咨询")
 
     # when
     result = await apply(
@@ -75,8 +76,8 @@ async def test_rows_find_their_customer_by_external_id_phone_or_name(viewer: Vie
 
 async def test_a_customer_not_found_or_ambiguous_fails_the_row_on_its_link(viewer: Viewer):
     # given: two customers share a name
-    await customer(viewer, "同名公司")
-    await customer(viewer, "同名公司")
+    await domain_customer(viewer, "同名公司")
+    await domain_customer(viewer, "同名公司")
 
     # when
     result = await apply(
@@ -109,8 +110,8 @@ async def test_a_customer_not_found_or_ambiguous_fails_the_row_on_its_link(viewe
 
 async def test_modes_match_contacts_within_their_own_customer(viewer: Viewer):
     # given: one contact at A; B has none
-    a = await customer(viewer, "A", contacts=[ContactData(name="王伟", email="w@x.cn")])
-    b = await customer(viewer, "B")
+    a = await domain_customer(viewer, "A", contacts=[ContactData(name="王伟", email="w@x.cn")])
+    b = await domain_customer(viewer, "B")
     rows = [
         {"customer.name": "A", "name": "王伟 (新)", "email": "W@X.cn", "title": "经理"},
         # the same e-mail at another customer is another person
@@ -137,7 +138,7 @@ async def test_modes_match_contacts_within_their_own_customer(viewer: Viewer):
 
 async def test_rows_of_one_chunk_match_each_other(viewer: Viewer):
     # given
-    a = await customer(viewer, "A")
+    a = await domain_customer(viewer, "A")
 
     # when
     result = await apply(
@@ -155,7 +156,7 @@ async def test_rows_of_one_chunk_match_each_other(viewer: Viewer):
 
 async def test_bad_rows_fail_with_their_fields_while_the_others_land(viewer: Viewer):
     # given
-    a = await customer(viewer, "A")
+    a = await domain_customer(viewer, "A")
     await define_custom_field(
         viewer,
         CustomFieldData(CustomFieldEntity.CONTACT, "wechat", "微信", CustomFieldType.TEXT),
@@ -197,7 +198,7 @@ async def test_bad_rows_fail_with_their_fields_while_the_others_land(viewer: Vie
 
 async def test_a_primary_contact_stays_the_only_one(viewer: Viewer):
     # given
-    a = await customer(viewer, "A", contacts=[ContactData(name="老王", phone="13900000001")])
+    a = await domain_customer(viewer, "A", contacts=[ContactData(name="老王", phone="13900000001")])
 
     # when: a new contact flagged primary, then an existing one flagged not
     await apply(
@@ -228,7 +229,7 @@ async def test_custom_fields_update_as_a_patch(viewer: Viewer):
         await define_custom_field(
             viewer, CustomFieldData(CustomFieldEntity.CONTACT, key, key, CustomFieldType.TEXT)
         )
-    a = await customer(viewer, "A")
+    a = await domain_customer(viewer, "A")
     await apply(
         viewer,
         [
@@ -252,8 +253,8 @@ async def test_custom_fields_update_as_a_patch(viewer: Viewer):
 
 async def test_a_link_never_reaches_another_workspaces_customer(viewer: Viewer, gql: GraphQL):
     # given: another workspace holds a customer with the same external id, phone and name
-    other = await admin_of(await gql.sign_up())
-    theirs = await customer(other, "同名", external_id="X-1", phone="13800000009")
+    other = await viewer_of(await gql.sign_up())
+    theirs = await domain_customer(other, "同名", external_id="X-1", phone="13800000009")
 
     # when
     result = await apply(
@@ -294,7 +295,7 @@ async def test_a_chunk_costs_the_same_statements_whatever_its_size(viewer: Viewe
         # given: seven customers; half of the rows' contacts exist already
         prefix = f"s{size}"
         for i in range(7):
-            await customer(viewer, f"{prefix} 客户 {i}", external_id=f"{prefix}-C{i}")
+            await domain_customer(viewer, f"{prefix} 客户 {i}", external_id=f"{prefix}-C{i}")
         await apply(viewer, _rows(size, prefix)[: size // 2])
 
         # when

@@ -7,7 +7,6 @@ import time
 
 import pytest
 
-from api.core.ids import from_global_id
 from domain.errors import DomainError
 from domain.imports.csv_reader import read_csv
 from domain.imports.error_report import open_error_report
@@ -15,15 +14,11 @@ from domain.imports.jobs import ImportRequest, start_import
 from domain.imports.rows import FORMULA_STARTS, clean_cell, defused
 from domain.imports.runner import run_import
 from domain.viewer import Viewer
-from models import Customer, ImportJob, ImportRowError, User
+from models import Customer, ImportJob, ImportRowError
 from models.enums import ImportKind, ImportStatus
+from tests.factories import viewer_of
 from tests.helpers import Account, GraphQL, count_queries
 from tests.imports.workbooks import shared_strings, sheet, workbook
-
-
-async def _viewer(account: Account) -> Viewer:
-    user = await User.get(id=from_global_id(account.user_id)[1])
-    return Viewer(workspace_id=user.workspace_id, role=user.role, user_id=user.id)
 
 
 async def _finished(viewer: Viewer, request: ImportRequest) -> int:
@@ -40,7 +35,7 @@ async def _read(chunks) -> list[list[str]]:
 
 async def test_a_row_split_across_pages_is_still_one_line(workspace: Account):
     # given: five errors on three rows (two, one, two), read two errors a page
-    viewer = await _viewer(workspace)
+    viewer = await viewer_of(workspace)
     rows = [
         {"客户名称": "甲", "电话": "call me", "邮箱": "bad"},
         {"客户名称": "乙", "电话": "13800138000", "邮箱": "bad"},
@@ -67,7 +62,7 @@ async def test_a_row_split_across_pages_is_still_one_line(workspace: Account):
 
 async def test_json_rows_report_every_key_any_failed_row_has(workspace: Account):
     # given: objects that do not share their keys
-    viewer = await _viewer(workspace)
+    viewer = await viewer_of(workspace)
     rows = [{"客户名称": "甲", "电话": "call me"}, {"客户名称": None, "备注": "没有名字"}]
     job_id = await _finished(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=rows))
 
@@ -83,7 +78,7 @@ async def test_json_rows_report_every_key_any_failed_row_has(workspace: Account)
 
 async def test_a_file_with_its_own_error_and_row_columns_keeps_them(workspace: Account):
     # given
-    viewer = await _viewer(workspace)
+    viewer = await viewer_of(workspace)
     content = "客户名称,电话,row,error\n甲,call me,7,旧的错误\n".encode()
     job_id = await _finished(
         viewer, ImportRequest(kind=ImportKind.CUSTOMERS, file=content, file_name="再导入.csv")
@@ -106,7 +101,7 @@ async def test_a_workbooks_report_takes_its_columns_from_the_job_never_the_file(
     # given: a workbook whose columns are not in the order PostgreSQL's jsonb keeps the
     # failed rows' keys in (shorter keys first), and whose shared strings take a second to
     # read (200,000 notes of another sheet besides its own cells)
-    viewer = await _viewer(workspace)
+    viewer = await viewer_of(workspace)
     texts = ["客户名称", "备注", "电话", "邮箱", "甲", "乙", "丙", "老客户", "call me"]
     texts += ["13900139000", "not an email"] + [f"备注{n}" for n in range(200_000)]
     cells = [["客户名称", "备注", "电话", "邮箱"], ["甲", None, "call me", None]]
@@ -150,7 +145,7 @@ async def test_a_workbooks_report_takes_its_columns_from_the_job_never_the_file(
 
 async def test_the_worker_stores_the_files_columns_in_their_order(workspace: Account):
     # given
-    viewer = await _viewer(workspace)
+    viewer = await viewer_of(workspace)
     csv_file = "邮箱,客户名称,z,电话\nbad,甲,,call me\n".encode()
     json_lines = '{"邮箱": "bad", "客户名称": "甲"}\n{"电话": "x", "客户名称": "乙", "z": 1}\n'
 
@@ -174,7 +169,7 @@ async def test_a_job_run_before_columns_were_stored_reports_its_failed_rows_keys
     workspace: Account,
 ):
     # given: a job as migration 0015 found it, without its file's columns
-    viewer = await _viewer(workspace)
+    viewer = await viewer_of(workspace)
     content = "客户名称,电话,邮箱\n甲,call me,\n".encode()
     job_id = await _finished(
         viewer, ImportRequest(kind=ImportKind.CUSTOMERS, file=content, file_name="旧.csv")
@@ -195,11 +190,11 @@ async def test_a_job_run_before_columns_were_stored_reports_its_failed_rows_keys
 
 async def test_another_workspace_has_no_report(gql: GraphQL, workspace: Account):
     # given
-    viewer = await _viewer(workspace)
+    viewer = await viewer_of(workspace)
     job_id = await _finished(
         viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "甲", "phone": "x"}])
     )
-    stranger = await _viewer(await gql.sign_up())
+    stranger = await viewer_of(await gql.sign_up())
 
     # when / then
     with pytest.raises(DomainError) as raised:
@@ -211,7 +206,7 @@ async def test_a_report_fixed_in_place_imports_again_with_its_defused_cells_rest
     workspace: Account,
 ):
     # given: a CSV whose row fails on its email, with a phone the report must defuse
-    viewer = await _viewer(workspace)
+    viewer = await viewer_of(workspace)
     original = "客户名称,电话,邮箱\n云帆科技,+86 138 0013 8000,not an email\n".encode()
     job_id = await _finished(
         viewer, ImportRequest(kind=ImportKind.CUSTOMERS, file=original, file_name="客户.csv")

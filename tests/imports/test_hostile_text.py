@@ -25,8 +25,8 @@ from domain.imports.runner import run_import
 from domain.viewer import Viewer
 from models import Customer, ImportJob, ImportRowError
 from models.enums import ImportFormat, ImportKind, ImportStatus
+from tests.factories import viewer_of
 from tests.helpers import Account
-from tests.imports.kinds import admin_of
 
 # Each import below runs in ~0.1 s; the unfixed runs failed at once too, so the bound
 # only keeps a regression from hiding in a retry loop.
@@ -36,7 +36,7 @@ SURROGATE = "holds a lone UTF-16 surrogate"
 
 @pytest.fixture
 async def viewer(workspace: Account) -> Viewer:
-    return await admin_of(workspace)
+    return await viewer_of(workspace)
 
 
 async def _run(viewer: Viewer, request: ImportRequest) -> ImportJob:

@@ -16,15 +16,16 @@ from domain.imports.values import parse_amount, parse_percentage
 from domain.viewer import Viewer
 from models import Activity, Opportunity
 from models.enums import CustomFieldEntity, CustomFieldType, ImportMode
+from tests.factories import domain_customer, viewer_of
 from tests.helpers import Account
-from tests.imports.kinds import admin_of, apply_rows, customer, failures
+from tests.imports.kinds import apply_rows, failures
 
 FAR_DATES = ["9999-12-31", "0001-01-01", "1899-12-31 23:00", "2201/1/1", "9999年12月31日"]
 
 
 @pytest.fixture
 async def viewer(workspace: Account) -> Viewer:
-    return await admin_of(workspace)
+    return await viewer_of(workspace)
 
 
 @pytest.mark.parametrize("text", FAR_DATES)
@@ -49,7 +50,7 @@ def test_numbers_that_are_not_plain_decimals_are_messages(text):
 
 async def test_deals_with_far_dates_fail_at_their_cells(viewer: Viewer):
     # given
-    await customer(viewer, "远方")
+    await domain_customer(viewer, "远方")
     await define_custom_field(
         viewer,
         CustomFieldData(CustomFieldEntity.OPPORTUNITY, "signed_on", "签约日", CustomFieldType.DATE),
@@ -91,7 +92,7 @@ async def test_deals_with_far_dates_fail_at_their_cells(viewer: Viewer):
 
 async def test_activities_with_far_times_fail_at_their_cells(viewer: Viewer):
     # given
-    await customer(viewer, "远方")
+    await domain_customer(viewer, "远方")
 
     def activity(content: str, **cells: str) -> dict[str, str | None]:
         return {

@@ -18,15 +18,16 @@ from domain.opportunities import OpportunityData, create_opportunity
 from domain.viewer import Viewer
 from models import Contact, Customer, Opportunity
 from models.enums import CustomFieldEntity, CustomFieldType, ImportKind, ImportMode
+from tests.factories import domain_customer, viewer_of
 from tests.helpers import Account
-from tests.imports.kinds import admin_of, apply_rows, customer
+from tests.imports.kinds import apply_rows
 
 CUSTOMER_DEFAULTS = DEFAULT_MATCH_ON[ImportKind.CUSTOMERS]  # externalId, email, phone
 
 
 @pytest.fixture
 async def viewer(workspace: Account) -> Viewer:
-    return await admin_of(workspace)
+    return await viewer_of(workspace)
 
 
 async def customers(viewer: Viewer) -> list[tuple[str, str | None, str | None]]:
@@ -124,8 +125,8 @@ async def test_rows_of_one_file_may_set_different_custom_fields_but_not_change_o
 
 async def test_keys_naming_two_stored_customers_fail_the_row_naming_both(viewer: Viewer):
     # given: A has the external id, B the phone
-    await customer(viewer, "甲公司", external_id="A-1")
-    await customer(viewer, "乙公司", phone="13900000001")
+    await domain_customer(viewer, "甲公司", external_id="A-1")
+    await domain_customer(viewer, "乙公司", phone="13900000001")
 
     # when: in any mode, CREATE included
     for mode in ImportMode:
@@ -148,8 +149,8 @@ async def test_keys_naming_two_stored_customers_fail_the_row_naming_both(viewer:
 
 async def test_a_row_may_not_replace_a_stored_external_id_but_may_give_one(viewer: Viewer):
     # given
-    await customer(viewer, "甲公司", phone="13900000001", external_id="A-1")
-    await customer(viewer, "乙公司", phone="13900000002")
+    await domain_customer(viewer, "甲公司", phone="13900000001", external_id="A-1")
+    await domain_customer(viewer, "乙公司", phone="13900000002")
 
     # when: each row's external id is unknown; its phone finds a customer
     result = await apply_rows(
@@ -176,8 +177,8 @@ async def test_a_row_may_not_replace_a_stored_external_id_but_may_give_one(viewe
 
 async def test_a_key_several_stored_customers_share_is_ambiguous(viewer: Viewer):
     # given: two customers share a switchboard number
-    await customer(viewer, "甲公司", phone="02168881234")
-    await customer(viewer, "乙公司", phone="02168881234", external_id="B-1")
+    await domain_customer(viewer, "甲公司", phone="02168881234")
+    await domain_customer(viewer, "乙公司", phone="02168881234", external_id="B-1")
 
     # when
     result = await apply_rows(
@@ -197,9 +198,9 @@ async def test_a_key_several_stored_customers_share_is_ambiguous(viewer: Viewer)
 
 async def test_matches_are_counted_per_key(viewer: Viewer):
     # given
-    await customer(viewer, "甲", external_id="A-1", email="a@example.com")
-    await customer(viewer, "乙", email="b@example.com")
-    await customer(viewer, "丙", phone="13900000003")
+    await domain_customer(viewer, "甲", external_id="A-1", email="a@example.com")
+    await domain_customer(viewer, "乙", email="b@example.com")
+    await domain_customer(viewer, "丙", phone="13900000003")
     rows = [
         {"externalId": "A-1", "email": "a@example.com", "industry": "软件"},  # both: A
         {"email": "B@example.com", "industry": "软件"},
@@ -230,7 +231,7 @@ async def test_a_customer_rows_contact_cells_name_one_contact_and_never_overwrit
     viewer: Viewer,
 ):
     # given
-    firm = await customer(viewer, "云帆", external_id="Y")
+    firm = await domain_customer(viewer, "云帆", external_id="Y")
     await create_contact(viewer, firm.id, ContactData(name="王伟", phone="13900000001"))
     await create_contact(viewer, firm.id, ContactData(name="李娜", email="li@yf.cn"))
 
@@ -265,7 +266,7 @@ async def test_a_customer_rows_contact_cells_name_one_contact_and_never_overwrit
 
 async def test_contact_keys_naming_two_contacts_or_shared_by_two_fail_the_row(viewer: Viewer):
     # given
-    firm = await customer(viewer, "云帆", external_id="Y")
+    firm = await domain_customer(viewer, "云帆", external_id="Y")
     await create_contact(viewer, firm.id, ContactData(name="王伟", email="w@yf.cn"))
     await create_contact(viewer, firm.id, ContactData(name="李娜", phone="13900000001"))
     await create_contact(viewer, firm.id, ContactData(name="前台甲", email="desk@yf.cn"))
@@ -303,9 +304,9 @@ async def test_contact_keys_naming_two_contacts_or_shared_by_two_fail_the_row(vi
 
 async def test_a_row_links_to_one_customer_never_to_a_pick(viewer: Viewer):
     # given: two customers share a switchboard number; a third has its own
-    shared_a = await customer(viewer, "甲公司", phone="02168881234", external_id="A-1")
-    await customer(viewer, "乙公司", phone="02168881234")
-    await customer(viewer, "丙公司", phone="13900000003")
+    shared_a = await domain_customer(viewer, "甲公司", phone="02168881234", external_id="A-1")
+    await domain_customer(viewer, "乙公司", phone="02168881234")
+    await domain_customer(viewer, "丙公司", phone="13900000003")
 
     # when
     result = await apply_rows(
@@ -337,7 +338,7 @@ async def test_a_row_links_to_one_customer_never_to_a_pick(viewer: Viewer):
 
 async def test_deal_keys_that_disagree_or_are_shared_fail_the_row(viewer: Viewer):
     # given
-    firm = await customer(viewer, "云帆")
+    firm = await domain_customer(viewer, "云帆")
     await apply_rows(
         apply_opportunity_rows,
         viewer,

@@ -14,8 +14,8 @@ from domain import sql
 from domain.imports.customer_rows import _MATCH_COLUMNS
 from domain.imports.links import named
 from models import Customer
+from tests.factories import viewer_of
 from tests.helpers import Account
-from tests.imports.kinds import admin_of
 
 INDEX = "customer_workspace_lower_name_idx"
 
@@ -32,7 +32,7 @@ async def _plan(db: Any, sql: str, params: list[Any]) -> str:
 async def test_a_name_lookup_by_the_import_links_uses_the_index(workspace: Account):
     # given
     db = connections.get("default")
-    scope = Customer.filter(workspace_id=(await admin_of(workspace)).workspace_id)
+    scope = Customer.filter(workspace_id=(await viewer_of(workspace)).workspace_id)
     query = named(scope, {"上海云帆科技有限公司", "acme"}).values("id")
 
     # when / then
@@ -54,7 +54,7 @@ async def test_a_name_match_by_a_customer_import_uses_the_index(workspace: Accou
         f"AND {sql.any_of(db, expression, 2, sql_type)}"
     )
     params = [
-        (await admin_of(workspace)).workspace_id,
+        (await viewer_of(workspace)).workspace_id,
         sql.list_parameter(db, ["上海云帆科技有限公司", "acme"]),
     ]
 

@@ -27,13 +27,14 @@ from models.enums import (
     OpportunityStatus,
     StageKind,
 )
+from tests.factories import domain_customer, viewer_of
 from tests.helpers import Account, GraphQL, count_queries
-from tests.imports.kinds import admin_of, apply_rows, customer, failures
+from tests.imports.kinds import apply_rows, failures
 
 
 @pytest.fixture
 async def viewer(workspace: Account) -> Viewer:
-    return await admin_of(workspace)
+    return await viewer_of(workspace)
 
 
 async def apply(
@@ -66,7 +67,7 @@ async def history(deal: Opportunity) -> list[tuple[str | None, str]]:
 async def test_a_new_deal_lands_as_create_opportunity_would_put_it(viewer: Viewer):
     # given
     await Workspace.filter(id=viewer.workspace_id).update(default_currency="USD")
-    await customer(viewer, "云帆科技")
+    await domain_customer(viewer, "云帆科技")
 
     # when
     result = await apply(viewer, [{"customer.name": "云帆科技", "name": "年度合同"}])
@@ -106,7 +107,7 @@ async def test_named_pipelines_stages_and_values_are_read_from_text(viewer: View
         viewer,
         CustomFieldData(CustomFieldEntity.OPPORTUNITY, "source", "来源", CustomFieldType.TEXT),
     )
-    await customer(viewer, "A", external_id="A-1")
+    await domain_customer(viewer, "A", external_id="A-1")
 
     # when
     result = await apply(
@@ -149,7 +150,7 @@ async def test_named_pipelines_stages_and_values_are_read_from_text(viewer: View
 
 async def test_unknown_and_removed_stages_fail_listing_the_valid_ones(viewer: Viewer):
     # given: the "Quote" stage removed from the default pipeline
-    await customer(viewer, "A")
+    await domain_customer(viewer, "A")
     await remove_stage(viewer, (await stage_named(viewer, "Quote")).id, None)
 
     # when
@@ -176,7 +177,7 @@ async def test_a_stage_is_named_in_any_case_among_the_live_stages_of_its_pipelin
 ):
     # given: "Quote" removed from the default pipeline and added again, and a second
     # pipeline with a "Quote" of its own
-    await customer(viewer, "A")
+    await domain_customer(viewer, "A")
     removed = await stage_named(viewer, "Quote")
     await remove_stage(viewer, removed.id, None)
     await add_stage(viewer, removed.pipeline_id, StageData("Quote", 60), None)
@@ -207,7 +208,7 @@ async def test_a_stage_is_named_in_any_case_among_the_live_stages_of_its_pipelin
 
 async def test_bad_values_fail_with_their_fields_while_the_others_land(viewer: Viewer):
     # given
-    await customer(viewer, "A")
+    await domain_customer(viewer, "A")
     await define_custom_field(
         viewer,
         CustomFieldData(
@@ -253,7 +254,7 @@ async def test_bad_values_fail_with_their_fields_while_the_others_land(viewer: V
 
 async def test_matched_deals_move_through_stages_as_move_opportunity_moves_them(viewer: Viewer):
     # given: a deal in Qualification, whose checklist requires an item
-    a = await customer(viewer, "A")
+    a = await domain_customer(viewer, "A")
     deal = await create_opportunity(viewer, OpportunityData(customer_id=a.id, name="年度合同"))
     qualification = await stage_named(viewer, "Qualification")
     await add_checklist_item(viewer, qualification.id, ChecklistItemData("确认预算", required=True))
@@ -292,7 +293,7 @@ async def test_matched_deals_move_through_stages_as_move_opportunity_moves_them(
 
 async def test_a_deal_created_by_an_earlier_row_moves_by_the_same_rules(viewer: Viewer):
     # given
-    await customer(viewer, "A")
+    await domain_customer(viewer, "A")
     qualification = await stage_named(viewer, "Qualification")
     await add_checklist_item(viewer, qualification.id, ChecklistItemData("确认预算", required=True))
 
@@ -316,8 +317,8 @@ async def test_a_deal_created_by_an_earlier_row_moves_by_the_same_rules(viewer: 
 
 async def test_modes_and_matching_by_customer_name_and_pipeline(viewer: Viewer):
     # given
-    a = await customer(viewer, "A")
-    b = await customer(viewer, "B")
+    a = await domain_customer(viewer, "A")
+    b = await domain_customer(viewer, "B")
     await create_opportunity(viewer, OpportunityData(customer_id=a.id, name="年度合同"))
     rows = [
         {"customer.name": "A", "name": "年度合同", "amount": "500"},
@@ -351,8 +352,8 @@ async def test_modes_and_matching_by_customer_name_and_pipeline(viewer: Viewer):
 
 async def test_external_ids_identify_deals_and_stay_unique(viewer: Viewer):
     # given
-    await customer(viewer, "A")
-    await customer(viewer, "B")
+    await domain_customer(viewer, "A")
+    await domain_customer(viewer, "B")
     await apply(viewer, [{"customer.name": "A", "externalId": "D-1", "name": "旧名"}])
 
     # when
@@ -386,7 +387,7 @@ async def test_external_ids_identify_deals_and_stay_unique(viewer: Viewer):
 
 async def test_the_amount_of_a_quoted_deal_is_its_lines(viewer: Viewer):
     # given
-    a = await customer(viewer, "A")
+    a = await domain_customer(viewer, "A")
     await create_opportunity(
         viewer,
         OpportunityData(
@@ -406,8 +407,8 @@ async def test_the_amount_of_a_quoted_deal_is_its_lines(viewer: Viewer):
 
 async def test_a_link_never_reaches_another_workspaces_customer(viewer: Viewer, gql: GraphQL):
     # given
-    other = await admin_of(await gql.sign_up())
-    theirs = await customer(other, "同名", external_id="X-1", phone="13800000009")
+    other = await viewer_of(await gql.sign_up())
+    theirs = await domain_customer(other, "同名", external_id="X-1", phone="13800000009")
 
     # when
     result = await apply(
@@ -451,7 +452,7 @@ async def test_a_chunk_costs_the_same_statements_whatever_its_size(viewer: Viewe
         # given: half of the deals exist, in Qualification; the chunk moves them on
         prefix = f"s{size}"
         for i in range(7):
-            await customer(viewer, f"{prefix} {i}", external_id=f"{prefix}-C{i}")
+            await domain_customer(viewer, f"{prefix} {i}", external_id=f"{prefix}-C{i}")
         await apply(viewer, _rows(size, prefix, "Qualification")[: size // 2])
 
         # when

@@ -10,8 +10,8 @@ from tortoise.transactions import in_transaction
 from domain.viewer import Viewer
 from models import ImportJob, ImportRowError
 from models.enums import ImportFormat, ImportKind, ImportStatus
+from tests.factories import viewer_of
 from tests.helpers import Account
-from tests.imports.kinds import admin_of
 
 _MIGRATION = importlib.import_module("models.migrations.0017_import_job_column_fields")
 
@@ -34,7 +34,7 @@ async def _job(viewer: Viewer, format: ImportFormat, status: ImportStatus, next_
 
 async def test_csv_and_xlsx_rows_move_down_one_and_json_lines_stay(workspace: Account):
     # given: jobs numbered the old way (the first data row was 1)
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     running = await _job(viewer, ImportFormat.CSV, ImportStatus.RUNNING, 1001)
     fresh = await _job(viewer, ImportFormat.XLSX, ImportStatus.QUEUED, 1)
     finished = await _job(viewer, ImportFormat.XLSX, ImportStatus.COMPLETED, 501)

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import tracemalloc
 
-from api.core.ids import from_global_id
 from domain.imports.jobs import ImportRequest, start_import
 from domain.imports.stored_files import SLICE_BYTES, open_stored_file
-from domain.viewer import Viewer
-from models import User
 from models.enums import ImportKind
+from tests.factories import viewer_of
 from tests.helpers import Account
-
-
-async def _viewer(account: Account) -> Viewer:
-    user = await User.get(id=from_global_id(account.user_id)[1])
-    return Viewer(workspace_id=user.workspace_id, role=user.role, user_id=user.id)
 
 
 def _gb18030_csv(rows: int) -> bytes:
@@ -26,7 +19,7 @@ def _gb18030_csv(rows: int) -> bytes:
 async def test_the_stored_file_comes_back_byte_for_byte_across_slices(workspace: Account):
     # given: a file that ends in the middle of a slice, multibyte characters cut by slices
     data = _gb18030_csv(300)
-    viewer = await _viewer(workspace)
+    viewer = await viewer_of(workspace)
     job, _ = await start_import(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, file=data))
 
     # when
@@ -41,7 +34,7 @@ async def test_the_stored_file_comes_back_byte_for_byte_across_slices(workspace:
 async def test_the_stored_file_is_never_held_whole(workspace: Account):
     # given: some 10 MB stored on a job, over twice what a few slices in flight take
     data = _gb18030_csv(450_000)
-    viewer = await _viewer(workspace)
+    viewer = await viewer_of(workspace)
     job, _ = await start_import(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, file=data))
     limit = 4 * SLICE_BYTES  # the driver's buffer, the slice, the file's write buffer
     assert len(data) > 2 * limit

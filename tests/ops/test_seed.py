@@ -12,15 +12,11 @@ import pytest
 
 from cli.seed import TIMEZONE
 from crm.settings import get_settings
+from tests.documents import document
 from tests.helpers import GraphQL
 from tests.ops.processes import CRM, crm_env
 
 PASSWORD = "demo-password"
-LOGIN = """
-mutation($email: String!, $password: String!) {
-  login(email: $email, password: $password) { token errors { field message code } }
-}
-"""
 WORKSPACE = "{ workspace { id name timezone } }"
 REPORT = """
 { pipelineReport {
@@ -58,7 +54,9 @@ def _seed(tmp_path: Path, email: str, **env: str) -> subprocess.CompletedProcess
 
 
 async def _sign_in(gql: GraphQL, email: str) -> str:
-    payload = (await gql.execute(LOGIN, {"email": email, "password": PASSWORD})).ok()["login"]
+    payload = (await gql.execute(document("login"), {"email": email, "password": PASSWORD})).ok()[
+        "login"
+    ]
     assert payload["errors"] == []
     return payload["token"]
 
@@ -180,5 +178,7 @@ async def test_production_is_refused_without_force(database: str, gql: GraphQL, 
     # then: nothing written, and the way to insist is named
     assert refused.returncode != 0
     assert "--force" in refused.stderr
-    login = (await gql.execute(LOGIN, {"email": email, "password": PASSWORD})).ok()["login"]
+    login = (await gql.execute(document("login"), {"email": email, "password": PASSWORD})).ok()[
+        "login"
+    ]
     assert login["token"] is None

@@ -16,8 +16,9 @@ import pytest
 
 from domain.imports.runner import run_import
 from models.enums import ImportStatus
+from tests.factories import pk
 from tests.helpers import Account, GraphQL
-from tests.imports.api.support import pk, start_import
+from tests.imports.api.support import start_import
 from tests.ops.processes import Served, crm_env, crm_serve
 
 INTROSPECTION = "{ __schema { queryType { name } } }"

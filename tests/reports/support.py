@@ -12,18 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from api.core.ids import from_global_id
 from models import Opportunity, Stage, StageChange
 from models.enums import OpportunityStatus, StageKind
-from tests.activities.factories import create_customer, create_opportunity
+from tests.factories import create_customer, create_opportunity, default_pipeline, mutate_ok, pk
 from tests.helpers import Account, GraphQL
-from tests.sales.factories import default_pipeline
-
-UPDATE_OPPORTUNITY = """
-mutation($id: ID!, $input: OpportunityPatch!) {
-  updateOpportunity(id: $id, input: $input) { errors { field message code } }
-}
-"""
 
 # The default B2B pipeline, by the names `domain.pipelines` gives its stages.
 QUALIFICATION, NEEDS, QUOTE, CONTRACT, WON, LOST = (
@@ -34,10 +26,6 @@ QUALIFICATION, NEEDS, QUOTE, CONTRACT, WON, LOST = (
     "Won",
     "Lost",
 )
-
-
-def pk(global_id: str) -> int:
-    return from_global_id(global_id)[1]
 
 
 def day(start: datetime, days: float) -> datetime:
@@ -89,10 +77,9 @@ class Book:
         if probability is not None:
             patch["probability"] = probability
         if patch:
-            result = await self.gql.execute(
-                UPDATE_OPPORTUNITY, {"id": created["id"], "input": patch}, self.account.token
+            await mutate_ok(
+                self.gql, self.account, "updateOpportunity", id=created["id"], input=patch
             )
-            assert result.ok()["updateOpportunity"]["errors"] == []
         return pk(created["id"])
 
 

@@ -20,8 +20,9 @@ import pytest
 
 from domain.scoring import score_workspace
 from models import Customer, Opportunity, StageChange
+from tests.factories import pk
 from tests.helpers import Account, GraphQL
-from tests.reports.support import NEEDS, WON, Book, history, pk
+from tests.reports.support import NEEDS, WON, Book, history
 from tests.reports.test_pipeline_report import PERIOD, PIPELINE_REPORT, d
 
 POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")

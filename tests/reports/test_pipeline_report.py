@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.activities.factories import invite
+from tests.factories import invite
 from tests.helpers import Account, GraphQL
 from tests.reports.support import (
     CONTRACT,

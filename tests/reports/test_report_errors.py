@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from api.core.ids import to_global_id
+from tests.factories import default_pipeline, pk
 from tests.helpers import Account, GraphQL
-from tests.reports.support import WON, Book, history, pk, utc
-from tests.sales.factories import default_pipeline
+from tests.reports.support import WON, Book, history, utc
 
 REPORT = """
 query($pipelineId: ID, $currency: String) {

@@ -9,7 +9,7 @@ from decimal import Decimal
 from api.core.ids import to_global_id
 from domain.reports import MAX_REPORT_OWNERS
 from models import Opportunity, Stage, User, Workspace
-from tests.activities.factories import create_customer, pk
+from tests.factories import create_customer, pk
 from tests.helpers import Account, GraphQL
 
 OWNERS = """

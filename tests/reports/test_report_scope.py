@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+from tests.factories import pk
 from tests.helpers import Account, GraphQL
-from tests.reports.support import LOST, QUALIFICATION, WON, Book, history, pk, utc
+from tests.reports.support import LOST, QUALIFICATION, WON, Book, history, utc
 
 REPORT = """
 query($pipelineId: ID, $from: DateTime, $to: DateTime) {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.activities.factories import invite
+from tests.factories import invite
 from tests.helpers import GraphQL, count_queries
 from tests.reports.support import LOST, NEEDS, QUOTE, WON, Book, day, history, utc
 

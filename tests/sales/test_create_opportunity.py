@@ -8,28 +8,10 @@ import pytest
 from api.core.ids import to_global_id
 from models import Pipeline, Stage
 from models.enums import StageKind
-from tests.activities.factories import create_customer, invite, pk
+from tests.documents import document
+from tests.factories import create_customer, create_product, default_pipeline, invite, pk
 from tests.helpers import GraphQL
-from tests.sales.factories import create_product, default_pipeline
 
-CREATE_OPPORTUNITY = """
-mutation($input: OpportunityInput!) {
-  createOpportunity(input: $input) {
-    opportunity {
-      id name status amount currency probability weightedAmount expectedCloseDate closedAt
-      customer { id }
-      pipeline { id }
-      stage { id name }
-      owner { id }
-      lineItems { id name quantity unitPrice discount total product { id } }
-      checklist { done doneAt doneBy { id } item { title required } }
-      stageHistory { from { id } to { id name } changedAt changedBy { id } }
-      customFields
-    }
-    errors { field message code }
-  }
-}
-"""
 OPPORTUNITY = """
 query($id: ID!) {
   node(id: $id) {
@@ -40,7 +22,7 @@ query($id: ID!) {
 
 
 async def _create(gql: GraphQL, token: str, **fields):
-    result = await gql.execute(CREATE_OPPORTUNITY, {"input": fields}, token)
+    result = await gql.execute(document("createOpportunity"), {"input": fields}, token)
     return result.ok()["createOpportunity"]
 
 
@@ -516,7 +498,7 @@ async def test_a_quote_too_large_to_store_is_a_user_error(gql: GraphQL, workspac
 
     # when: 10⁹ × 10⁹ is beyond what an amount may be (under 10¹⁶, like a typed amount)
     result = await gql.execute(
-        CREATE_OPPORTUNITY,
+        document("createOpportunity"),
         {
             "input": {
                 "customerId": customer["id"],

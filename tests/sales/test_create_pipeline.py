@@ -2,14 +2,9 @@
 
 import pytest
 
-from tests.activities.factories import create_customer, create_opportunity, invite
-from tests.helpers import GraphQL
-from tests.sales.pipeline_support import (
-    CREATE_PIPELINE,
-    b2b_stages,
-    create_pipeline,
-    errors,
-)
+from tests.documents import document
+from tests.factories import b2b_stages, create_customer, create_opportunity, create_pipeline, invite
+from tests.helpers import GraphQL, problems
 
 PIPELINES = """
 { pipelines { id name isDefault stages { id name } } }
@@ -32,7 +27,7 @@ query($id: ID!) {
 
 async def _create(gql: GraphQL, token: str, **fields) -> dict:
     fields = {"name": "大客户销售", "stages": b2b_stages(), **fields}
-    result = await gql.execute(CREATE_PIPELINE, {"input": fields}, token)
+    result = await gql.execute(document("createPipeline"), {"input": fields}, token)
     return result.ok()["createPipeline"]
 
 
@@ -144,7 +139,7 @@ async def test_a_pipeline_without_a_won_or_lost_stage_is_invalid(gql: GraphQL, w
 
     # then
     assert payload["pipeline"] is None
-    assert errors(payload) == [("input.stages", "INVALID")]
+    assert problems(payload) == [("input.stages", "INVALID")]
     assert kind in payload["errors"][0]["message"]
     assert await _pipelines(gql, workspace.token) == before
 
@@ -157,7 +152,7 @@ async def test_a_pipeline_without_an_open_stage_is_invalid(gql: GraphQL, workspa
     payload = await _create(gql, workspace.token, stages=stages)
 
     # then
-    assert errors(payload) == [("input.stages", "INVALID")]
+    assert problems(payload) == [("input.stages", "INVALID")]
     assert "OPEN" in payload["errors"][0]["message"]
 
 
@@ -172,7 +167,7 @@ async def test_probability_outside_0_to_100_is_invalid(gql: GraphQL, workspace, 
 
     # then
     assert payload["pipeline"] is None
-    assert errors(payload) == [("input.stages.2.probability", "INVALID")]
+    assert problems(payload) == [("input.stages.2.probability", "INVALID")]
 
 
 @pytest.mark.parametrize("probability", [0, 100])
@@ -199,7 +194,7 @@ async def test_a_blank_stage_name_is_required(gql: GraphQL, workspace):
 
     # then
     assert payload["pipeline"] is None
-    assert errors(payload) == [("input.stages.1.name", "REQUIRED")]
+    assert problems(payload) == [("input.stages.1.name", "REQUIRED")]
 
 
 async def test_duplicate_stage_names_are_reported_at_each(gql: GraphQL, workspace):
@@ -214,7 +209,7 @@ async def test_duplicate_stage_names_are_reported_at_each(gql: GraphQL, workspac
 
     # then
     assert payload["pipeline"] is None
-    assert sorted(errors(payload)) == [
+    assert sorted(problems(payload)) == [
         ("input.stages.0.name", "DUPLICATE"),
         ("input.stages.1.name", "DUPLICATE"),
         ("input.stages.2.name", "DUPLICATE"),
@@ -233,7 +228,7 @@ async def test_rotting_days_outside_1_to_3650_are_invalid(gql: GraphQL, workspac
 
     # then
     assert payload["pipeline"] is None
-    assert errors(payload) == [("input.stages.3.rottingDays", "INVALID")]
+    assert problems(payload) == [("input.stages.3.rottingDays", "INVALID")]
 
 
 async def test_a_blank_checklist_title_is_required(gql: GraphQL, workspace):
@@ -245,7 +240,7 @@ async def test_a_blank_checklist_title_is_required(gql: GraphQL, workspace):
     payload = await _create(gql, workspace.token, stages=stages)
 
     # then
-    assert errors(payload) == [("input.stages.1.checklist.1.title", "REQUIRED")]
+    assert problems(payload) == [("input.stages.1.checklist.1.title", "REQUIRED")]
 
 
 async def test_every_problem_is_reported_at_once(gql: GraphQL, workspace):
@@ -258,7 +253,7 @@ async def test_every_problem_is_reported_at_once(gql: GraphQL, workspace):
     payload = await _create(gql, workspace.token, name="", stages=stages)
 
     # then
-    assert sorted(errors(payload)) == [
+    assert sorted(problems(payload)) == [
         ("input.name", "REQUIRED"),
         ("input.stages", "INVALID"),
         ("input.stages.0.probability", "INVALID"),
@@ -288,7 +283,7 @@ async def test_a_rep_may_not_create_a_pipeline(gql: GraphQL, workspace):
 
     # then
     assert payload["pipeline"] is None
-    assert errors(payload) == [(None, "FORBIDDEN")]
+    assert problems(payload) == [(None, "FORBIDDEN")]
     assert await _pipelines(gql, workspace.token) == before
 
 

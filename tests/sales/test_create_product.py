@@ -2,20 +2,12 @@
 
 import pytest
 
+from tests.documents import document
 from tests.helpers import GraphQL
-
-CREATE_PRODUCT = """
-mutation($input: ProductInput!) {
-  createProduct(input: $input) {
-    product { id name sku unitPrice currency active }
-    errors { field message code }
-  }
-}
-"""
 
 
 async def _create(gql: GraphQL, token: str, **fields):
-    result = await gql.execute(CREATE_PRODUCT, {"input": fields}, token)
+    result = await gql.execute(document("createProduct"), {"input": fields}, token)
     return result.ok()["createProduct"]
 
 

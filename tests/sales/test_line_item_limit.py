@@ -11,7 +11,7 @@ from api.core.errors import MAX_USER_ERRORS
 from api.core.ids import from_global_id
 from domain.opportunities import MAX_LINE_ITEMS
 from models import LineItem, Opportunity, User
-from tests.activities.factories import create_customer
+from tests.factories import create_customer
 from tests.helpers import Account, GraphQL, count_queries
 
 CREATE = """

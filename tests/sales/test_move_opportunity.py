@@ -5,23 +5,19 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.activities.factories import create_customer, create_opportunity, instant, invite
-from tests.helpers import Account, GraphQL
-from tests.sales.factories import default_pipeline
-from tests.sales.pipeline_support import create_pipeline, errors, tick_ok
+from tests.documents import document
+from tests.factories import (
+    create_customer,
+    create_opportunity,
+    create_pipeline,
+    default_pipeline,
+    instant,
+    invite,
+    move,
+    tick_ok,
+)
+from tests.helpers import Account, GraphQL, problems
 
-MOVE_OPPORTUNITY = """
-mutation($id: ID!, $stageId: ID!, $lostReason: String) {
-  moveOpportunity(id: $id, stageId: $stageId, lostReason: $lostReason) {
-    opportunity {
-      id status closedAt lostReason probability weightedAmount
-      stage { id name }
-      stageHistory { from { name } to { name } changedBy { id } changedAt }
-    }
-    errors { field message code }
-  }
-}
-"""
 OPPORTUNITY = """
 query($id: ID!) {
   node(id: $id) {
@@ -39,16 +35,6 @@ mutation($pipelineId: ID!, $stageIds: [ID!]!) {
   reorderStages(pipelineId: $pipelineId, stageIds: $stageIds) { errors { field code } }
 }
 """
-REMOVE_STAGE = """
-mutation($id: ID!) { removeStage(id: $id) { errors { field code } } }
-"""
-
-
-async def _move(
-    gql: GraphQL, account: Account, deal_id: str, stage_id: str, lost_reason: str | None = None
-) -> dict:
-    variables = {"id": deal_id, "stageId": stage_id, "lostReason": lost_reason}
-    return (await gql.execute(MOVE_OPPORTUNITY, variables, account.token)).ok()["moveOpportunity"]
 
 
 async def _read(gql: GraphQL, account: Account, deal_id: str) -> dict:
@@ -82,11 +68,11 @@ async def test_a_forward_move_waits_for_the_required_items(gql: GraphQL, workspa
     before = await _read(gql, workspace, deal["id"])
 
     # when
-    payload = await _move(gql, workspace, deal["id"], pipeline["by_name"]["需求确认"]["id"])
+    payload = await move(gql, workspace, deal["id"], pipeline["by_name"]["需求确认"]["id"])
 
     # then
     assert payload["opportunity"] is None
-    assert errors(payload) == [("stageId", "CONFLICT")]
+    assert problems(payload) == [("stageId", "CONFLICT")]
     message = payload["errors"][0]["message"]
     assert "初步接触" in message
     assert "确认决策人" in message
@@ -101,12 +87,12 @@ async def test_the_refusal_names_every_missing_item(gql: GraphQL, workspace):
     quote = pipeline["by_name"]["报价"]["id"]
 
     # when
-    both = await _move(gql, workspace, deal["id"], quote)
+    both = await move(gql, workspace, deal["id"], quote)
     await tick_ok(gql, workspace, deal["id"], pipeline["items"]["确认预算"]["id"])
-    one = await _move(gql, workspace, deal["id"], quote)
+    one = await move(gql, workspace, deal["id"], quote)
 
     # then
-    assert errors(both) == errors(one) == [("stageId", "CONFLICT")]
+    assert problems(both) == problems(one) == [("stageId", "CONFLICT")]
     assert "确认预算" in both["errors"][0]["message"]
     assert "确认上线时间" in both["errors"][0]["message"]
     assert "确认预算" not in one["errors"][0]["message"]
@@ -119,10 +105,10 @@ async def test_skipping_ahead_waits_for_the_current_stage_too(gql: GraphQL, work
     deal = await _deal_in(gql, workspace, pipeline, "初步接触")
 
     # when
-    payload = await _move(gql, workspace, deal["id"], pipeline["by_name"]["合同"]["id"])
+    payload = await move(gql, workspace, deal["id"], pipeline["by_name"]["合同"]["id"])
 
     # then
-    assert errors(payload) == [("stageId", "CONFLICT")]
+    assert problems(payload) == [("stageId", "CONFLICT")]
     assert (await _read(gql, workspace, deal["id"]))["stage"]["name"] == "初步接触"
 
 
@@ -134,7 +120,7 @@ async def test_once_the_required_items_are_done_the_deal_moves_on(gql: GraphQL, 
     needs = pipeline["by_name"]["需求确认"]
 
     # when
-    payload = await _move(gql, workspace, deal["id"], needs["id"])
+    payload = await move(gql, workspace, deal["id"], needs["id"])
 
     # then: 1000 × 30% = 300
     assert payload["errors"] == []
@@ -156,7 +142,7 @@ async def test_a_stage_without_required_items_does_not_hold_up(gql: GraphQL, wor
     deal = await create_opportunity(gql, workspace, customer["id"])
 
     # when
-    payload = await _move(gql, workspace, deal["id"], pipeline["by_name"]["Quote"]["id"])
+    payload = await move(gql, workspace, deal["id"], pipeline["by_name"]["Quote"]["id"])
 
     # then
     assert payload["errors"] == []
@@ -169,7 +155,7 @@ async def test_moving_backwards_is_always_allowed(gql: GraphQL, workspace):
     deal = await _deal_in(gql, workspace, pipeline, "报价")
 
     # when
-    payload = await _move(gql, workspace, deal["id"], pipeline["by_name"]["初步接触"]["id"])
+    payload = await move(gql, workspace, deal["id"], pipeline["by_name"]["初步接触"]["id"])
 
     # then
     assert payload["errors"] == []
@@ -190,7 +176,7 @@ async def test_forward_follows_the_current_order_of_the_stages(gql: GraphQL, wor
     assert reordered.ok()["reorderStages"]["errors"] == []
 
     # when: 需求确认 is now behind the deal
-    payload = await _move(gql, workspace, deal["id"], pipeline["by_name"]["需求确认"]["id"])
+    payload = await move(gql, workspace, deal["id"], pipeline["by_name"]["需求确认"]["id"])
 
     # then
     assert payload["errors"] == []
@@ -207,7 +193,7 @@ async def test_a_deal_can_always_be_lost(gql: GraphQL, workspace):
     before = _now()
 
     # when
-    payload = await _move(
+    payload = await move(
         gql, workspace, deal["id"], pipeline["by_name"]["输单"]["id"], lost_reason=" 价格太高 "
     )
 
@@ -231,7 +217,7 @@ async def test_a_deal_can_be_lost_without_a_reason(gql: GraphQL, workspace):
     deal = await _deal_in(gql, workspace, pipeline, "合同")
 
     # when
-    payload = await _move(gql, workspace, deal["id"], pipeline["by_name"]["输单"]["id"])
+    payload = await move(gql, workspace, deal["id"], pipeline["by_name"]["输单"]["id"])
 
     # then
     assert payload["errors"] == []
@@ -246,10 +232,10 @@ async def test_winning_waits_for_the_checklist_too(gql: GraphQL, workspace):
     deal = await _deal_in(gql, workspace, pipeline, "合同")
 
     # when
-    payload = await _move(gql, workspace, deal["id"], pipeline["by_name"]["赢单"]["id"])
+    payload = await move(gql, workspace, deal["id"], pipeline["by_name"]["赢单"]["id"])
 
     # then
-    assert errors(payload) == [("stageId", "CONFLICT")]
+    assert problems(payload) == [("stageId", "CONFLICT")]
     assert "合同盖章" in payload["errors"][0]["message"]
     read = await _read(gql, workspace, deal["id"])
     assert (read["status"], read["closedAt"]) == ("OPEN", None)
@@ -263,7 +249,7 @@ async def test_moving_into_won_closes_the_deal(gql: GraphQL, workspace):
     before = _now()
 
     # when
-    payload = await _move(gql, workspace, deal["id"], pipeline["by_name"]["赢单"]["id"])
+    payload = await move(gql, workspace, deal["id"], pipeline["by_name"]["赢单"]["id"])
 
     # then
     after = _now()
@@ -281,7 +267,7 @@ async def test_moving_a_won_deal_back_reopens_it(gql: GraphQL, workspace):
     assert (await _read(gql, workspace, deal["id"]))["closedAt"] is not None
 
     # when
-    payload = await _move(gql, workspace, deal["id"], pipeline["by_name"]["合同"]["id"])
+    payload = await move(gql, workspace, deal["id"], pipeline["by_name"]["合同"]["id"])
 
     # then
     assert payload["errors"] == []
@@ -299,13 +285,13 @@ async def test_moving_a_lost_deal_back_reopens_it_and_forgets_the_reason(gql: Gr
     # given
     pipeline = await create_pipeline(gql, workspace)
     deal = await _deal_in(gql, workspace, pipeline, "报价")
-    lost = await _move(
+    lost = await move(
         gql, workspace, deal["id"], pipeline["by_name"]["输单"]["id"], lost_reason="选了竞品"
     )
     assert lost["errors"] == []
 
     # when
-    payload = await _move(gql, workspace, deal["id"], pipeline["by_name"]["报价"]["id"])
+    payload = await move(gql, workspace, deal["id"], pipeline["by_name"]["报价"]["id"])
 
     # then
     assert payload["errors"] == []
@@ -323,10 +309,10 @@ async def test_a_lost_deal_can_be_won_after_all(gql: GraphQL, workspace):
     # given: 输单 comes after 赢单, so this is a move backwards
     pipeline = await create_pipeline(gql, workspace)
     deal = await _deal_in(gql, workspace, pipeline, "合同")
-    await _move(gql, workspace, deal["id"], pipeline["by_name"]["输单"]["id"], lost_reason="预算")
+    await move(gql, workspace, deal["id"], pipeline["by_name"]["输单"]["id"], lost_reason="预算")
 
     # when
-    payload = await _move(gql, workspace, deal["id"], pipeline["by_name"]["赢单"]["id"])
+    payload = await move(gql, workspace, deal["id"], pipeline["by_name"]["赢单"]["id"])
 
     # then
     assert payload["errors"] == []
@@ -353,7 +339,7 @@ async def test_each_move_is_appended_to_the_history(gql: GraphQL, workspace):
         (workspace, "初步接触", None),
         (rep, "输单", "没有预算"),
     ]:
-        payload = await _move(gql, account, deal["id"], stages[stage]["id"], lost_reason=reason)
+        payload = await move(gql, account, deal["id"], stages[stage]["id"], lost_reason=reason)
         assert payload["errors"] == [], payload["errors"]
 
     # then
@@ -379,7 +365,7 @@ async def test_moving_to_the_current_stage_changes_nothing(gql: GraphQL, workspa
     before = await _read(gql, workspace, deal["id"])
 
     # when
-    payload = await _move(gql, workspace, deal["id"], pipeline["by_name"]["报价"]["id"])
+    payload = await move(gql, workspace, deal["id"], pipeline["by_name"]["报价"]["id"])
 
     # then
     assert payload["errors"] == []
@@ -402,14 +388,14 @@ async def test_a_stage_outside_the_deals_pipeline_is_not_found(gql: GraphQL, wor
 
     # when
     results = [
-        await _move(gql, workspace, deal["id"], stage_id)
+        await move(gql, workspace, deal["id"], stage_id)
         for stage_id in (other_pipeline["id"], foreign["id"], pipeline["id"], "not-an-id")
     ]
 
     # then
     for payload in results:
         assert payload["opportunity"] is None
-        assert errors(payload) == [("stageId", "NOT_FOUND")]
+        assert problems(payload) == [("stageId", "NOT_FOUND")]
     assert await _read(gql, workspace, deal["id"]) == before
 
 
@@ -418,14 +404,14 @@ async def test_a_removed_stage_is_not_found(gql: GraphQL, workspace):
     pipeline = await create_pipeline(gql, workspace)
     deal = await _deal_in(gql, workspace, pipeline, "报价")
     removed = pipeline["by_name"]["需求确认"]
-    result = await gql.execute(REMOVE_STAGE, {"id": removed["id"]}, workspace.token)
+    result = await gql.execute(document("removeStage"), {"id": removed["id"]}, workspace.token)
     assert result.ok()["removeStage"]["errors"] == []
 
     # when
-    payload = await _move(gql, workspace, deal["id"], removed["id"])
+    payload = await move(gql, workspace, deal["id"], removed["id"])
 
     # then
-    assert errors(payload) == [("stageId", "NOT_FOUND")]
+    assert problems(payload) == [("stageId", "NOT_FOUND")]
 
 
 async def test_another_workspaces_deal_is_not_found(gql: GraphQL, workspace):
@@ -436,12 +422,10 @@ async def test_another_workspaces_deal_is_not_found(gql: GraphQL, workspace):
     before = await _read(gql, stranger, theirs["id"])
 
     # when
-    payload = await _move(
-        gql, workspace, theirs["id"], theirs_pipeline["by_name"]["需求确认"]["id"]
-    )
+    payload = await move(gql, workspace, theirs["id"], theirs_pipeline["by_name"]["需求确认"]["id"])
 
     # then
-    assert errors(payload) == [("id", "NOT_FOUND")]
+    assert problems(payload) == [("id", "NOT_FOUND")]
     assert await _read(gql, stranger, theirs["id"]) == before
 
 
@@ -454,13 +438,13 @@ async def test_a_lost_reason_goes_only_with_a_lost_stage(gql: GraphQL, workspace
     before = await _read(gql, workspace, deal["id"])
 
     # when
-    payload = await _move(
+    payload = await move(
         gql, workspace, deal["id"], pipeline["by_name"][target]["id"], lost_reason="价格"
     )
 
     # then
     assert payload["opportunity"] is None
-    assert errors(payload) == [("lostReason", "INVALID")]
+    assert problems(payload) == [("lostReason", "INVALID")]
     assert await _read(gql, workspace, deal["id"]) == before
 
 
@@ -480,9 +464,9 @@ async def test_the_checklist_is_the_current_stages(gql: GraphQL, workspace):
     await tick_ok(gql, rep, deal["id"], decision_maker["id"])
     after = _now()
     ticked = await _read(gql, workspace, deal["id"])
-    await _move(gql, rep, deal["id"], pipeline["by_name"]["需求确认"]["id"])
+    await move(gql, rep, deal["id"], pipeline["by_name"]["需求确认"]["id"])
     moved_on = await _read(gql, workspace, deal["id"])
-    await _move(gql, rep, deal["id"], pipeline["by_name"]["初步接触"]["id"])
+    await move(gql, rep, deal["id"], pipeline["by_name"]["初步接触"]["id"])
     moved_back = await _read(gql, workspace, deal["id"])
 
     # then

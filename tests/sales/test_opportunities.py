@@ -3,9 +3,8 @@
 from api.core.ids import to_global_id
 from models import Pipeline, Stage
 from models.enums import StageKind
-from tests.activities.factories import create_customer, create_opportunity, invite, pk
+from tests.factories import create_customer, create_opportunity, default_pipeline, invite, pk
 from tests.helpers import Account, GraphQL
-from tests.sales.factories import default_pipeline
 
 OPPORTUNITIES = """
 query($first: Int, $after: String, $filter: OpportunityFilter) {

@@ -9,10 +9,9 @@ from tortoise.transactions import in_transaction
 
 from api.core.ids import to_global_id
 from models import Opportunity
-from tests.activities.factories import create_customer, create_opportunity, pk
+from tests.documents import document
+from tests.factories import create_customer, create_opportunity, default_pipeline, pk, workspace_pk
 from tests.helpers import Account, GraphQL
-from tests.sales.factories import default_pipeline
-from tests.sales.pipeline_support import workspace_pk
 
 PAGE = """
 query Page(
@@ -26,18 +25,6 @@ query Page(
     totalCount
     edges { cursor node { id name amount expectedCloseDate } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-  }
-}
-"""
-MOVE_OPPORTUNITY = """
-mutation($id: ID!, $stageId: ID!) {
-  moveOpportunity(id: $id, stageId: $stageId) { errors { field message code } }
-}
-"""
-SET_CHECKLIST_ITEM = """
-mutation($opportunityId: ID!, $itemId: ID!) {
-  setChecklistItem(opportunityId: $opportunityId, itemId: $itemId, done: true) {
-    errors { field message code }
   }
 }
 """
@@ -279,15 +266,19 @@ async def test_a_move_or_a_tick_makes_a_deal_the_most_recently_updated(gql: Grap
 
     # when
     moved = await gql.execute(
-        MOVE_OPPORTUNITY,
+        document("moveOpportunity"),
         {"id": deals[0]["id"], "stageId": stages["Qualification"]["id"]},
         workspace.token,
     )
     after_move = names(await page(gql, workspace.token, first=10, orderBy=order_by))
     item = stages["Quote"]
     ticked = await gql.execute(
-        SET_CHECKLIST_ITEM,
-        {"opportunityId": deals[1]["id"], "itemId": await _first_item(gql, workspace, item["id"])},
+        document("setChecklistItem"),
+        {
+            "opportunityId": deals[1]["id"],
+            "itemId": await _first_item(gql, workspace, item["id"]),
+            "done": True,
+        },
         workspace.token,
     )
     after_tick = names(await page(gql, workspace.token, first=10, orderBy=order_by))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from domain.pipelines import MAX_PIPELINES
 from models import Pipeline, User
-from tests.activities.factories import pk
+from tests.documents import document
+from tests.factories import b2b_stages, create_pipeline, pk
 from tests.helpers import Account, GraphQL
-from tests.sales.pipeline_support import CREATE_PIPELINE, b2b_stages, create_pipeline
 
 PIPELINES = "{ pipelines { id name isDefault } }"
 
@@ -40,7 +40,9 @@ async def test_one_pipeline_more_is_refused_naming_the_limit(gql: GraphQL, works
 
     # when
     result = await gql.execute(
-        CREATE_PIPELINE, {"input": {"name": "再来一个", "stages": b2b_stages()}}, workspace.token
+        document("createPipeline"),
+        {"input": {"name": "再来一个", "stages": b2b_stages()}},
+        workspace.token,
     )
 
     # then

@@ -8,29 +8,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from models import Opportunity
-from tests.activities.factories import (
+from tests.documents import document
+from tests.factories import (
+    b2b_stages,
     create_customer,
     create_opportunity,
+    create_pipeline,
     iso,
     log_activity,
     pk,
 )
 from tests.helpers import Account, GraphQL
-from tests.sales.pipeline_support import b2b_stages, create_pipeline
 
 OPPORTUNITY = """
 query($id: ID!) {
   node(id: $id) { ... on Opportunity { status daysInStage isRotting stage { name } } }
-}
-"""
-MOVE_OPPORTUNITY = """
-mutation($id: ID!, $stageId: ID!) {
-  moveOpportunity(id: $id, stageId: $stageId) { errors { field message code } }
-}
-"""
-UPDATE_STAGE = """
-mutation($id: ID!, $input: StagePatch!) {
-  updateStage(id: $id, input: $input) { errors { field message code } }
 }
 """
 
@@ -217,7 +209,7 @@ async def test_a_move_freshens_the_deal(gql: GraphQL, workspace):
 
     # when
     result = await gql.execute(
-        MOVE_OPPORTUNITY,
+        document("moveOpportunity"),
         {"id": deal["id"], "stageId": pipeline["by_name"]["初步接触"]["id"]},
         workspace.token,
     )
@@ -251,15 +243,15 @@ async def test_rotting_follows_the_stages_current_limit(gql: GraphQL, workspace)
 
     # when
     limited = await gql.execute(
-        UPDATE_STAGE, {"id": quote, "input": {"rottingDays": 3}}, workspace.token
+        document("updateStage"), {"id": quote, "input": {"rottingDays": 3}}, workspace.token
     )
     rotting_at_3 = (await _read(gql, workspace, deal["id"]))["isRotting"]
     raised = await gql.execute(
-        UPDATE_STAGE, {"id": quote, "input": {"rottingDays": 10}}, workspace.token
+        document("updateStage"), {"id": quote, "input": {"rottingDays": 10}}, workspace.token
     )
     rotting_at_10 = (await _read(gql, workspace, deal["id"]))["isRotting"]
     cleared = await gql.execute(
-        UPDATE_STAGE, {"id": quote, "input": {"rottingDays": None}}, workspace.token
+        document("updateStage"), {"id": quote, "input": {"rottingDays": None}}, workspace.token
     )
     rotting_without = (await _read(gql, workspace, deal["id"]))["isRotting"]
 

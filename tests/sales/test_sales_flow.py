@@ -6,48 +6,19 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.activities.factories import create_customer, instant, invite
+from tests.factories import (
+    b2b_stages,
+    create_customer,
+    create_opportunity,
+    create_product,
+    instant,
+    invite,
+    move,
+    mutate,
+    tick_ok,
+)
 from tests.helpers import Account, GraphQL
-from tests.sales.factories import create_product
 
-CREATE_PIPELINE = """
-mutation($input: PipelineInput!) {
-  createPipeline(input: $input) {
-    pipeline {
-      id name isDefault
-      stages { id name position probability kind checklist { id title required } }
-    }
-    errors { field message code }
-  }
-}
-"""
-CREATE_OPPORTUNITY = """
-mutation($input: OpportunityInput!) {
-  createOpportunity(input: $input) {
-    opportunity {
-      id amount currency probability weightedAmount stage { name } owner { id }
-      lineItems { name quantity unitPrice discount total }
-    }
-    errors { field message code }
-  }
-}
-"""
-MOVE_OPPORTUNITY = """
-mutation($id: ID!, $stageId: ID!, $lostReason: String) {
-  moveOpportunity(id: $id, stageId: $stageId, lostReason: $lostReason) {
-    opportunity { id status stage { name } }
-    errors { field message code }
-  }
-}
-"""
-SET_CHECKLIST_ITEM = """
-mutation($opportunityId: ID!, $itemId: ID!) {
-  setChecklistItem(opportunityId: $opportunityId, itemId: $itemId, done: true) {
-    opportunity { checklist { item { title } done doneBy { id } } }
-    errors { field message code }
-  }
-}
-"""
 OPPORTUNITY = """
 query($id: ID!) {
   node(id: $id) {
@@ -86,29 +57,6 @@ query($pipelineId: ID, $currency: String) {
 }
 """
 
-STAGES = [
-    {
-        "name": "初步接触",
-        "probability": 10,
-        "checklist": [
-            {"title": "确认决策人", "required": True},
-            {"title": "记录线索来源", "required": False},
-        ],
-    },
-    {
-        "name": "需求确认",
-        "probability": 30,
-        "checklist": [
-            {"title": "确认预算", "required": True},
-            {"title": "确认上线时间", "required": True},
-        ],
-    },
-    {"name": "报价", "probability": 60, "checklist": [{"title": "发送报价单", "required": True}]},
-    {"name": "合同", "probability": 80, "checklist": [{"title": "合同盖章", "required": True}]},
-    {"name": "赢单", "probability": 100, "kind": "WON"},
-    {"name": "输单", "probability": 0, "kind": "LOST"},
-]
-
 
 class Desk:
     """One sales team's calls to the API."""
@@ -122,22 +70,16 @@ class Desk:
         }
 
     async def deal(self, account: Account, **fields) -> dict:
-        fields = {"pipelineId": self.pipeline["id"], **fields}
-        result = await self.gql.execute(CREATE_OPPORTUNITY, {"input": fields}, account.token)
-        payload = result.ok()["createOpportunity"]
-        assert payload["errors"] == [], payload["errors"]
-        return payload["opportunity"]
+        customer_id = fields.pop("customerId")
+        return await create_opportunity(
+            self.gql, account, customer_id, pipelineId=self.pipeline["id"], **fields
+        )
 
     async def move(self, account: Account, deal: dict, stage: str, reason: str | None = None):
-        variables = {"id": deal["id"], "stageId": self.stages[stage], "lostReason": reason}
-        result = await self.gql.execute(MOVE_OPPORTUNITY, variables, account.token)
-        return result.ok()["moveOpportunity"]
+        return await move(self.gql, account, deal["id"], self.stages[stage], reason)
 
     async def tick(self, account: Account, deal: dict, *titles: str) -> None:
-        for title in titles:
-            variables = {"opportunityId": deal["id"], "itemId": self.items[title]}
-            result = await self.gql.execute(SET_CHECKLIST_ITEM, variables, account.token)
-            assert result.ok()["setChecklistItem"]["errors"] == []
+        await tick_ok(self.gql, account, deal["id"], *(self.items[title] for title in titles))
 
     async def read(self, account: Account, deal: dict) -> dict:
         return (await self.gql.execute(OPPORTUNITY, {"id": deal["id"]}, account.token)).ok()["node"]
@@ -157,12 +99,8 @@ async def test_a_b2b_sales_process_from_first_contact_to_won_and_lost(gql: Graph
     # given: a manager defines the process, the admin the price list, a rep the customers
     manager = await invite(gql, workspace, "MANAGER")
     rep = await invite(gql, workspace, "REP")
-    created = await gql.execute(
-        CREATE_PIPELINE,
-        {"input": {"name": "大客户销售", "isDefault": True, "stages": STAGES}},
-        manager.token,
-    )
-    payload = created.ok()["createPipeline"]
+    pipeline = {"name": "大客户销售", "isDefault": True, "stages": b2b_stages()}
+    payload = await mutate(gql, manager, "createPipeline", input=pipeline)
     assert payload["errors"] == []
     assert payload["pipeline"]["isDefault"] is True
     assert [(s["name"], s["position"]) for s in payload["pipeline"]["stages"]] == [

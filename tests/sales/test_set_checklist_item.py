@@ -2,10 +2,16 @@
 
 from datetime import UTC, datetime
 
-from tests.activities.factories import create_customer, create_opportunity, instant, invite
-from tests.helpers import Account, GraphQL
-from tests.sales.factories import default_pipeline
-from tests.sales.pipeline_support import create_pipeline, errors
+from tests.documents import document
+from tests.factories import (
+    create_customer,
+    create_opportunity,
+    create_pipeline,
+    default_pipeline,
+    instant,
+    invite,
+)
+from tests.helpers import Account, GraphQL, problems
 
 SET_CHECKLIST_ITEM = """
 mutation($opportunityId: ID!, $itemId: ID!, $done: Boolean!) {
@@ -26,11 +32,6 @@ query($id: ID!) {
       checklist { item { id title } done doneAt doneBy { id } }
     }
   }
-}
-"""
-MOVE_OPPORTUNITY = """
-mutation($id: ID!, $stageId: ID!) {
-  moveOpportunity(id: $id, stageId: $stageId) { errors { field message code } }
 }
 """
 STAGE_CHECKLIST = """
@@ -168,7 +169,7 @@ async def test_an_item_of_a_later_stage_can_be_ticked_ahead(gql: GraphQL, worksp
         "记录线索来源",
     ]
     moved = await gql.execute(
-        MOVE_OPPORTUNITY,
+        document("moveOpportunity"),
         {"id": deal["id"], "stageId": pipeline["by_name"]["需求确认"]["id"]},
         workspace.token,
     )
@@ -199,7 +200,7 @@ async def test_an_item_of_another_pipeline_is_not_found(gql: GraphQL, workspace)
     # then
     for payload in results:
         assert payload["opportunity"] is None
-        assert errors(payload) == [("itemId", "NOT_FOUND")]
+        assert problems(payload) == [("itemId", "NOT_FOUND")]
     assert await _read(gql, workspace, deal["id"]) == before
 
 
@@ -215,5 +216,5 @@ async def test_another_workspaces_deal_is_not_found(gql: GraphQL, workspace):
 
     # then
     assert payload["opportunity"] is None
-    assert errors(payload) == [("opportunityId", "NOT_FOUND")]
+    assert problems(payload) == [("opportunityId", "NOT_FOUND")]
     assert await _read(gql, stranger, theirs["id"]) == before

@@ -9,15 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 from domain.stages import RECENT_STAGE_CHANGES
 from models import Opportunity, Stage, StageChange
-from tests.activities.factories import create_customer, create_opportunity, pk
+from tests.documents import document
+from tests.factories import create_customer, create_opportunity, default_pipeline, pk
 from tests.helpers import Account, GraphQL
-from tests.sales.factories import default_pipeline
 
-MOVE = """
-mutation($id: ID!, $stageId: ID!) {
-  moveOpportunity(id: $id, stageId: $stageId) { errors { field code } }
-}
-"""
 HISTORY = """
 query($id: ID!, $after: String) { node(id: $id) { ... on Opportunity {
   stageHistory { from { name } to { name } changedAt }
@@ -72,7 +67,9 @@ async def test_the_history_shows_its_recent_end_and_the_connection_all_of_it(
     deal = await _deal_with_a_long_past(gql, workspace, 100)
     pipeline = await default_pipeline(gql, workspace)
     moved = await gql.execute(
-        MOVE, {"id": deal["id"], "stageId": pipeline["by_name"]["Quote"]["id"]}, workspace.token
+        document("moveOpportunity"),
+        {"id": deal["id"], "stageId": pipeline["by_name"]["Quote"]["id"]},
+        workspace.token,
     )
     assert moved.ok()["moveOpportunity"]["errors"] == []
 

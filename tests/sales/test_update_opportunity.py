@@ -1,21 +1,15 @@
 """updateOpportunity: change what was sent, leave the rest; lines replace the quote."""
 
-from tests.activities.factories import create_customer, create_opportunity, invite
+from tests.documents import document
+from tests.factories import (
+    create_customer,
+    create_opportunity,
+    create_product,
+    default_pipeline,
+    invite,
+)
 from tests.helpers import GraphQL
-from tests.sales.factories import create_product, default_pipeline
 
-UPDATE_OPPORTUNITY = """
-mutation($id: ID!, $input: OpportunityPatch!) {
-  updateOpportunity(id: $id, input: $input) {
-    opportunity {
-      id name amount currency probability weightedAmount expectedCloseDate updatedAt
-      owner { id }
-      lineItems { name quantity unitPrice discount total product { id } }
-    }
-    errors { field message code }
-  }
-}
-"""
 OPPORTUNITY = """
 query($id: ID!) {
   node(id: $id) {
@@ -29,7 +23,9 @@ query($id: ID!) {
 
 
 async def _update(gql: GraphQL, token: str, opportunity_id: str, **changes):
-    result = await gql.execute(UPDATE_OPPORTUNITY, {"id": opportunity_id, "input": changes}, token)
+    result = await gql.execute(
+        document("updateOpportunity"), {"id": opportunity_id, "input": changes}, token
+    )
     return result.ok()["updateOpportunity"]
 
 

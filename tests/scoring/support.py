@@ -9,28 +9,16 @@ from typing import Any
 from arq import ArqRedis
 from arq.worker import Worker
 
-from api.core.ids import from_global_id
 from crm.queues import DEFAULT_QUEUE, scores_job_prefix
-from domain.viewer import Viewer
-from models import User, Workspace
-from tests.activities.factories import create_customer, create_opportunity, log_activity
+from models import Workspace
+from tests.factories import (
+    create_contact,
+    create_customer,
+    create_opportunity,
+    default_pipeline,
+    log_activity,
+)
 from tests.helpers import Account, GraphQL
-from tests.sales.factories import default_pipeline
-
-CREATE_CONTACT = """
-mutation($input: ContactInput!) {
-  createContact(input: $input) { contact { id } errors { field message code } }
-}
-"""
-
-
-def pk(global_id: str) -> int:
-    return from_global_id(global_id)[1]
-
-
-async def viewer_of(account: Account) -> Viewer:
-    user = await User.get(id=pk(account.user_id))
-    return Viewer(workspace_id=user.workspace_id, role=user.role, user_id=user.id)
 
 
 async def fresh_customer(gql: GraphQL, account: Account, name: str = "新客户") -> str:
@@ -52,10 +40,7 @@ async def active_customer(
         ownerId=account.user_id,
     )
     customer_id = customer["id"]
-    contact = await gql.execute(
-        CREATE_CONTACT, {"input": {"customerId": customer_id, "name": "王经理"}}, account.token
-    )
-    assert contact.ok()["createContact"]["errors"] == []
+    await create_contact(gql, account, customer_id, name="王经理")
     for days in (10, 3):
         moment = now - timedelta(days=days, hours=2)
         await log_activity(gql, account, customer_id, occurredAt=moment.isoformat())

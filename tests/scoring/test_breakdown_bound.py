@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.scoring.rules import COMPONENTS
 from models import Customer
-from tests.activities.factories import create_customer, pk
+from tests.factories import create_customer, pk
 from tests.helpers import Account, GraphQL
 
 BREAKDOWN = """

@@ -11,7 +11,7 @@ from api.customers.scores import queue_scores
 from domain.errors import DomainError
 from domain.scoring import MAX_CUSTOMER_IDS, ScoreRequest
 from models import Customer
-from tests.activities.factories import invite
+from tests.factories import invite, pk, viewer_of
 from tests.helpers import Account, GraphQL, count_queries
 from tests.ops.processes import free_port
 from tests.scoring.support import (
@@ -19,10 +19,8 @@ from tests.scoring.support import (
     ACTIVE_SCORE,
     active_customer,
     fresh_customer,
-    pk,
     run_score_jobs,
     score_jobs,
-    viewer_of,
 )
 
 RECOMPUTE = """

@@ -6,16 +6,9 @@ import pytest
 
 from domain.scoring import score_customers, score_workspace
 from models import Customer, Opportunity
-from tests.activities.factories import create_customer, log_activity
+from tests.factories import create_customer, log_activity, pk, viewer_of
 from tests.helpers import Account, GraphQL, count_queries
-from tests.scoring.support import (
-    ACTIVE_BREAKDOWN,
-    ACTIVE_SCORE,
-    active_customer,
-    fresh_customer,
-    pk,
-    viewer_of,
-)
+from tests.scoring.support import ACTIVE_BREAKDOWN, ACTIVE_SCORE, active_customer, fresh_customer
 
 
 def _now() -> datetime:

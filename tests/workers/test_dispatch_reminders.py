@@ -6,16 +6,9 @@ from arq import ArqRedis
 
 from models import Reminder
 from models.enums import ReminderStatus
+from tests.documents import document
+from tests.factories import create_customer
 from tests.helpers import GraphQL
-
-CREATE_CUSTOMER = """
-mutation { createCustomer(input: {name: "提醒客户"}) { customer { id } errors { message } } }
-"""
-LOG_ACTIVITY = """
-mutation($input: ActivityInput!) {
-  logActivity(input: $input) { activity { id reminder { id } } errors { field message } }
-}
-"""
 
 
 async def test_due_reminder_is_sent_once(
@@ -23,11 +16,10 @@ async def test_due_reminder_is_sent_once(
 ):
     # given: a follow-up logged for a few seconds from now, then made due
     account = await gql.sign_up()
-    customer = (await gql.execute(CREATE_CUSTOMER, token=account.token)).ok()
-    customer_id = customer["createCustomer"]["customer"]["id"]
+    customer_id = (await create_customer(gql, account, name="提醒客户"))["id"]
     soon = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
     result = await gql.execute(
-        LOG_ACTIVITY,
+        document("logActivity"),
         {
             "input": {
                 "customerId": customer_id,

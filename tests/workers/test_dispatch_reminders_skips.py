@@ -8,13 +8,10 @@ from arq import ArqRedis, create_pool
 from crm.queues import REMINDERS_CHANNEL
 from models import Reminder
 from models.enums import ReminderStatus
-from tests.activities.factories import create_customer, log_activity, pk
+from tests.documents import document
+from tests.factories import create_customer, log_activity, pk
 from tests.helpers import GraphQL
 from workers.settings import redis_settings
-
-DISMISS_REMINDER = """
-mutation($id: ID!) { dismissReminder(id: $id) { reminder { status } errors { field code } } }
-"""
 
 
 async def test_not_yet_due_stays_pending_and_dismissed_is_never_sent(
@@ -31,7 +28,7 @@ async def test_not_yet_due_stays_pending_and_dismissed_is_never_sent(
         )
         reminders[label] = pk(activity["reminder"]["id"])
     dismissed = await gql.execute(
-        DISMISS_REMINDER, {"id": activity["reminder"]["id"]}, account.token
+        document("dismissReminder"), {"id": activity["reminder"]["id"]}, account.token
     )
     assert dismissed.ok()["dismissReminder"]["reminder"]["status"] == "DISMISSED"
     overdue = now - timedelta(minutes=5)

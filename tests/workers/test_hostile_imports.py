@@ -13,8 +13,8 @@ from domain.imports.limits import MAX_JSON_DEPTH, MAX_SHARED_STRINGS_BYTES
 from domain.imports.runner import run_import
 from models import ImportJob, ImportRowError
 from models.enums import ImportKind, ImportStatus
+from tests.factories import viewer_of
 from tests.helpers import Account
-from tests.imports.kinds import admin_of
 from tests.imports.workbooks import (
     endless_nesting,
     long_shared_strings,
@@ -31,7 +31,7 @@ async def _run(account: Account, data: bytes, file_name: str) -> tuple[ImportJob
 
     CPU time of the whole process (the run reads in worker threads too), not the wall clock,
     which a loaded machine stretches: what the bound guards against is work, not waiting."""
-    viewer = await admin_of(account)
+    viewer = await viewer_of(account)
     request = ImportRequest(kind=ImportKind.CUSTOMERS, file=data, file_name=file_name)
     job, _ = await start_import(viewer, request)
     tracemalloc.start()

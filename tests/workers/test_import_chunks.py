@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from api.core.ids import from_global_id
 from domain.imports.jobs import ImportRequest, start_import
 from domain.imports.runner import run_import
-from domain.viewer import Viewer
-from models import Contact, Customer, ImportJob, User
+from models import Contact, Customer, ImportJob
 from models.enums import ImportKind, ImportMode, ImportStatus
+from tests.factories import viewer_of
 from tests.helpers import Account
-
-
-async def _admin(account: Account) -> Viewer:
-    user = await User.get(id=from_global_id(account.user_id)[1])
-    return Viewer(workspace_id=user.workspace_id, role=user.role, user_id=user.id)
 
 
 async def test_a_later_chunk_matches_what_the_chunk_before_it_created(workspace: Account):
     # given: rows 11-20 repeat the phones of rows 1-10, the next chunk of 10
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     columns = ("客户名称", "电话", "行业", "联系人", "联系人电话", "职位")
     first = [
         (f"客户 {i}", f"1380000{i:04d}", None, f"联系人 {i}", f"1390000{i:04d}", None)
@@ -47,7 +41,7 @@ async def test_a_later_chunk_matches_what_the_chunk_before_it_created(workspace:
 
 async def test_a_run_whose_job_was_taken_over_writes_nothing_more(workspace: Account):
     # given: 30 rows in chunks of 10; after the first chunk another worker takes the job
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     rows = [{"name": f"客户 {i:02d}", "phone": f"1380000{i:04d}"} for i in range(30)]
     job, _ = await start_import(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=rows))
 

@@ -9,8 +9,8 @@ from domain.imports.runner import run_import
 from domain.viewer import Viewer
 from models import Customer, ImportJob, ImportRowError
 from models.enums import ImportKind, ImportMode, ImportStatus
+from tests.factories import viewer_of
 from tests.helpers import Account
-from tests.imports.kinds import admin_of
 
 
 async def _run(viewer: Viewer, request: ImportRequest) -> tuple[ImportStatus | None, ImportJob]:
@@ -32,7 +32,7 @@ async def _a_customer_c1(viewer: Viewer) -> None:
 
 async def test_a_job_stores_the_field_each_column_fills(workspace: Account):
     # given: the three headers a real customer file lost, and one that names nothing
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     data = _csv("Company name,客户编号,联系人,联系人职位,微信", "云帆科技,C-9,李娜,总经理,yf_wx")
 
     # when
@@ -58,7 +58,7 @@ async def test_a_customer_file_without_a_name_column_fails_at_once_listing_its_c
     workspace: Account,
 ):
     # given: no column names the customer, none to match on: every row would fail alike
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     rows = "\r\n".join(f"Firma {n},Berlin" for n in range(2500))
     data = _csv("Firma,Stadt", rows)
 
@@ -80,7 +80,7 @@ async def test_a_customer_file_without_a_name_column_fails_at_once_listing_its_c
 
 async def test_a_customer_file_without_names_still_updates_what_it_matches(workspace: Account):
     # given: external ids to match on, in UPDATE mode: no row needs a name
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     await _a_customer_c1(viewer)
 
     # when
@@ -100,7 +100,7 @@ async def test_a_customer_file_without_names_still_updates_what_it_matches(works
 
 async def test_upsert_needs_names_only_without_a_column_to_match_on(workspace: Account):
     # given: an UPSERT matching on external id, one row matching and one not
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     await _a_customer_c1(viewer)
 
     # when
@@ -117,7 +117,7 @@ async def test_upsert_needs_names_only_without_a_column_to_match_on(workspace: A
 
 
 async def test_create_mode_needs_a_name_column_even_with_one_to_match_on(workspace: Account):
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
 
     status, job = await _run(
         viewer,
@@ -149,7 +149,7 @@ async def test_each_kind_fails_at_once_without_what_its_rows_need(
     workspace: Account, kind: ImportKind, header: str, lacking: str
 ):
     # given
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     data = _csv(header, "a,b", "c,d")
 
     # when
@@ -168,7 +168,7 @@ async def test_json_rows_without_a_name_key_fail_once_their_first_chunk_is_read(
     workspace: Account,
 ):
     # given: JSON rows whose keys fill no name
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     rows = [{"firma": f"Firma {n}", "stadt": "Berlin"} for n in range(3)]
 
     # when
@@ -185,7 +185,7 @@ async def test_json_rows_whose_name_key_comes_late_in_the_first_chunk_are_import
     workspace: Account,
 ):
     # given: the name key first appears on the third row
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     rows = [
         {"phone": "13800138000"},
         {"phone": "13900139000"},
@@ -205,7 +205,7 @@ async def test_a_mapping_naming_a_missing_column_fails_saying_which_columns_ther
     workspace: Account,
 ):
     # given
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
 
     # when
     status, job = await _run(
@@ -225,7 +225,7 @@ async def test_a_mapping_naming_a_missing_column_fails_saying_which_columns_ther
 
 async def test_json_lines_that_cannot_be_read_fail_on_their_own(workspace: Account):
     # given: JSON Lines without one readable object: no columns to judge the file by
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     data = b'{"name": \n{oops}\n'
 
     # when

@@ -7,7 +7,6 @@ from arq import ArqRedis
 from arq.worker import Worker
 from redis.asyncio import Redis
 
-from api.core.ids import from_global_id
 from crm.queues import IMPORTS_QUEUE, created_stamp, enqueue_import, import_job_id
 from domain.accounts import create_api_key
 from domain.custom_fields import CustomFieldData, define_custom_field
@@ -15,7 +14,7 @@ from domain.imports import runner
 from domain.imports.jobs import ImportRequest, cancel_import, start_import, unfinished_jobs
 from domain.imports.runner import acting_viewer, run_import
 from domain.viewer import Viewer
-from models import ApiKey, Customer, ImportJob, ImportRowError, User
+from models import ApiKey, Customer, ImportJob, ImportRowError
 from models.enums import (
     CustomFieldEntity,
     CustomFieldType,
@@ -24,6 +23,7 @@ from models.enums import (
     ImportStatus,
     Role,
 )
+from tests.factories import viewer_of
 from tests.helpers import Account
 from tests.ops.processes import free_port
 from workers.imports import run_import_job, sweep_imports
@@ -36,11 +36,6 @@ GB18030_CSV = (
     ",13700001111,noname@x.cn,个人,\n"
     "王小明,13700002222,not-an-email,个人,老客户\n"
 ).encode("gb18030")
-
-
-async def _admin(account: Account) -> Viewer:
-    user = await User.get(id=from_global_id(account.user_id)[1])
-    return Viewer(workspace_id=user.workspace_id, role=user.role, user_id=user.id)
 
 
 async def _run_on_worker(arq_redis: ArqRedis, queue_name: str, job: ImportJob) -> Worker:
@@ -61,7 +56,7 @@ async def test_a_gb18030_csv_with_bad_rows_lands_every_good_row(
     workspace: Account, arq_redis: ArqRedis, queue_name: str
 ):
     # given
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     job, created = await start_import(
         viewer,
         ImportRequest(kind=ImportKind.CUSTOMERS, file=GB18030_CSV, file_name="客户.csv"),
@@ -89,7 +84,7 @@ async def test_a_gb18030_csv_with_bad_rows_lands_every_good_row(
 
 async def test_the_same_file_again_as_upsert_creates_nothing(workspace: Account):
     # given: the file imported once
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     first, _ = await start_import(
         viewer, ImportRequest(kind=ImportKind.CUSTOMERS, file=GB18030_CSV, file_name="a.csv")
     )
@@ -116,7 +111,7 @@ async def test_the_same_file_again_as_upsert_creates_nothing(workspace: Account)
 
 async def test_json_rows_match_on_external_id(workspace: Account):
     # given
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     rows = [{"externalId": f"ERP-{i}", "name": f"客户 {i}"} for i in range(5)]
     job, _ = await start_import(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=rows))
     await run_import(job.id)
@@ -137,7 +132,7 @@ async def test_json_rows_match_on_external_id(workspace: Account):
 
 
 async def test_the_same_idempotency_key_returns_the_same_job(workspace: Account):
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     request = ImportRequest(
         kind=ImportKind.CUSTOMERS, rows=[{"name": "一次"}], idempotency_key="nightly-2026-11-29"
     )
@@ -149,7 +144,7 @@ async def test_the_same_idempotency_key_returns_the_same_job(workspace: Account)
 
 async def test_a_worker_stopping_between_chunks_loses_and_repeats_nothing(workspace: Account):
     # given: 25 rows, 10 per chunk, and a worker told to stop after its first chunk
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     rows = [{"name": f"客户 {i:02d}", "phone": f"1380000{i:04d}"} for i in range(25)]
     job, _ = await start_import(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=rows))
 
@@ -171,7 +166,7 @@ async def test_a_worker_stopping_between_chunks_loses_and_repeats_nothing(worksp
 
 async def test_cancel_stops_at_the_next_chunk_and_keeps_what_was_committed(workspace: Account):
     # given: a running job of three chunks, cancelled by its owner after the first one
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     rows = [{"name": f"客户 {i:02d}"} for i in range(30)]
     job, _ = await start_import(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=rows))
     seen: list[tuple[ImportStatus, int]] = []
@@ -194,7 +189,7 @@ async def test_cancel_stops_at_the_next_chunk_and_keeps_what_was_committed(works
 
 
 async def test_a_queued_job_is_cancelled_at_once(workspace: Account):
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     job, _ = await start_import(
         viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "x"}])
     )
@@ -208,7 +203,7 @@ async def test_a_queued_job_is_cancelled_at_once(workspace: Account):
 
 async def test_the_sweeper_nudges_unfinished_imports_once(workspace: Account, arq_redis: ArqRedis):
     # given: a queued import whose nudge was lost
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     job, _ = await start_import(
         viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "x"}])
     )
@@ -232,7 +227,7 @@ async def test_a_nudge_left_by_another_database_does_not_block_ours(
 ):
     # given: a Redis still holding a nudge for job number N of another database (a test
     # database recreated, a staging copy sharing the Redis): same number, other job
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     job, _ = await start_import(
         viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "x"}])
     )
@@ -254,7 +249,7 @@ async def test_a_nudge_for_another_databases_job_of_the_same_number_runs_nothing
     workspace: Account, arq_redis: ArqRedis
 ):
     # given: our queued job, and a nudge naming its number with another creation instant
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     job, _ = await start_import(
         viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "x"}])
     )
@@ -270,7 +265,7 @@ async def test_a_nudge_for_another_databases_job_of_the_same_number_runs_nothing
 
 async def test_an_import_acts_with_the_role_of_the_key_that_started_it(workspace: Account):
     # given: an integrator's MANAGER key starts an import, and another key is revoked after
-    admin = await _admin(workspace)
+    admin = await viewer_of(workspace)
     manager_key, _ = await create_api_key(admin, name="ERP", role=Role.MANAGER)
     revoked_key, _ = await create_api_key(admin, name="Old ERP", role=Role.MANAGER)
     jobs = []
@@ -296,7 +291,7 @@ async def test_an_import_acts_with_the_role_of_the_key_that_started_it(workspace
 async def test_json_rows_need_not_share_their_keys(workspace: Account):
     # given: objects from a system that leaves out empty keys, and names one column
     # explicitly that the first object does not have
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     rows = [
         {"客户名称": "甲公司"},
         {"客户名称": "乙公司", "电话": "13800138000"},
@@ -326,7 +321,7 @@ async def test_json_rows_need_not_share_their_keys(workspace: Account):
 
 async def test_a_column_headed_by_a_custom_fields_label_fills_it(workspace: Account):
     # given: a custom field whose label, not its key, heads a column
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     await define_custom_field(
         viewer,
         CustomFieldData(
@@ -356,7 +351,7 @@ async def test_a_column_headed_by_a_custom_fields_label_fills_it(workspace: Acco
 
 async def test_names_match_whatever_their_case_in_any_script(workspace: Account):
     # given: customers whose names have letters beyond ASCII
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     first, _ = await start_import(
         viewer,
         ImportRequest(
@@ -398,7 +393,7 @@ async def test_names_match_whatever_their_case_in_any_script(workspace: Account)
 
 async def test_an_import_finishes_when_its_progress_cannot_be_announced(workspace: Account):
     # given: a worker whose Redis has gone away (nothing listens on that port)
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     job, _ = await start_import(
         viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "甲"}, {"name": "乙"}])
     )
@@ -426,7 +421,7 @@ async def test_a_chunk_that_always_fails_fails_the_job_after_a_few_runs(
     workspace: Account, monkeypatch: pytest.MonkeyPatch
 ):
     # given: 1,500 contact rows whose second chunk can never be written
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     customers, _ = await start_import(
         viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=[{"name": "甲公司"}])
     )
@@ -467,7 +462,7 @@ async def test_a_chunk_that_always_fails_fails_the_job_after_a_few_runs(
 
 async def test_a_failed_rows_cells_are_stored_even_with_nul_characters(workspace: Account):
     # given: a row from another system with NUL characters, which fails on its phone
-    viewer = await _admin(workspace)
+    viewer = await viewer_of(workspace)
     rows = [{"name": "甲\x00公司", "phone": "call\x00 me", "备注\x00": "x\x00y"}]
     job, _ = await start_import(viewer, ImportRequest(kind=ImportKind.CUSTOMERS, rows=rows))
 

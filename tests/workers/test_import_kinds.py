@@ -27,13 +27,13 @@ from models import (
     Workspace,
 )
 from models.enums import ImportKind, ImportMode, ImportStatus, OpportunityStatus, ReminderStatus
+from tests.factories import viewer_of
 from tests.helpers import Account
-from tests.imports.kinds import admin_of
 
 
 @pytest.fixture
 async def viewer(workspace: Account) -> Viewer:
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     # A team in Shanghai: rows without an offset are on the importing user's clock.
     await Workspace.filter(id=viewer.workspace_id).update(timezone="Asia/Shanghai")
     await User.filter(id=viewer.user_id).update(timezone="Asia/Shanghai")

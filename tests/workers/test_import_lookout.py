@@ -11,13 +11,13 @@ from domain.imports.jobs import ImportRequest, start_import
 from domain.imports.runner import run_import
 from models import Customer, ImportJob
 from models.enums import ImportKind, ImportStatus
+from tests.factories import viewer_of
 from tests.helpers import Account
-from tests.imports.kinds import admin_of
 from tests.imports.workbooks import blank_rows
 
 
 async def _import(account: Account, data: bytes) -> ImportJob:
-    viewer = await admin_of(account)
+    viewer = await viewer_of(account)
     request = ImportRequest(kind=ImportKind.CUSTOMERS, file=data, file_name="空行.xlsx")
     job, _ = await start_import(viewer, request)
     return job

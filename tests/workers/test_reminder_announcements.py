@@ -14,7 +14,7 @@ from tortoise import connections
 from crm.queues import REMINDERS_CHANNEL
 from models import Reminder
 from models.enums import ReminderStatus
-from tests.activities.factories import create_customer, log_activity, pk
+from tests.factories import create_customer, log_activity, pk
 from tests.helpers import GraphQL
 from tests.ops.processes import free_port
 from workers.jobs import dispatch_due_reminders

@@ -11,16 +11,15 @@ from arq.constants import in_progress_key_prefix
 
 from crm.queues import DEFAULT_QUEUE, SCORE_SLOTS, created_stamp, enqueue_scores, scores_job_id
 from models import Customer, Workspace
+from tests.factories import pk, viewer_of
 from tests.helpers import Account, GraphQL
 from tests.scoring.support import (
     ACTIVE_SCORE,
     active_customer,
     forget_our_score_jobs,
     fresh_customer,
-    pk,
     run_score_jobs,
     score_jobs,
-    viewer_of,
 )
 from workers.jobs import recompute_scores, score_all_workspaces
 from workers.settings import DefaultWorker

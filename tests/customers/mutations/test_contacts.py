@@ -4,25 +4,10 @@ from datetime import datetime
 
 from api.core.ids import to_global_id
 from models import Activity, Contact
-from tests.customers.support import create_contact, create_customer, log_activity, pk
+from tests.documents import document
+from tests.factories import create_contact, create_customer, log_activity, pk
 from tests.helpers import GraphQL
 
-CREATE_CONTACT = """
-mutation CreateContact($input: ContactInput!) {
-  createContact(input: $input) {
-    contact { id name title phone email isPrimary notes customer { id } createdAt updatedAt }
-    errors { field message code }
-  }
-}
-"""
-UPDATE_CONTACT = """
-mutation UpdateContact($id: ID!, $input: ContactPatch!) {
-  updateContact(id: $id, input: $input) {
-    contact { id name title phone email isPrimary notes updatedAt }
-    errors { field message code }
-  }
-}
-"""
 DELETE_CONTACT = """
 mutation DeleteContact($id: ID!) {
   deleteContact(id: $id) {
@@ -63,7 +48,7 @@ def primaries(customer: dict) -> list[str]:
 
 async def test_create_contact_stores_its_fields(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
     contact_input = {
         "customerId": customer_id,
         "name": " 王伟 ",
@@ -74,7 +59,7 @@ async def test_create_contact_stores_its_fields(gql: GraphQL, workspace):
     }
 
     # when
-    result = await gql.execute(CREATE_CONTACT, {"input": contact_input}, workspace.token)
+    result = await gql.execute(document("createContact"), {"input": contact_input}, workspace.token)
 
     # then
     payload = result.ok()["createContact"]
@@ -93,11 +78,13 @@ async def test_create_contact_stores_its_fields(gql: GraphQL, workspace):
 
 async def test_first_contact_of_a_customer_becomes_primary(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
 
     # when
     result = await gql.execute(
-        CREATE_CONTACT, {"input": {"customerId": customer_id, "name": "王伟"}}, workspace.token
+        document("createContact"),
+        {"input": {"customerId": customer_id, "name": "王伟"}},
+        workspace.token,
     )
 
     # then
@@ -106,11 +93,13 @@ async def test_first_contact_of_a_customer_becomes_primary(gql: GraphQL, workspa
 
 async def test_later_contacts_do_not_take_over_the_primary(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, contacts=[{"name": "王伟"}])
+    customer_id = (await create_customer(gql, workspace, contacts=[{"name": "王伟"}]))["id"]
 
     # when
     result = await gql.execute(
-        CREATE_CONTACT, {"input": {"customerId": customer_id, "name": "李娜"}}, workspace.token
+        document("createContact"),
+        {"input": {"customerId": customer_id, "name": "李娜"}},
+        workspace.token,
     )
 
     # then
@@ -120,13 +109,13 @@ async def test_later_contacts_do_not_take_over_the_primary(gql: GraphQL, workspa
 
 async def test_new_primary_contact_clears_the_old_one(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(
-        gql, workspace, contacts=[{"name": "王伟"}, {"name": "李娜"}]
-    )
+    customer_id = (
+        await create_customer(gql, workspace, contacts=[{"name": "王伟"}, {"name": "李娜"}])
+    )["id"]
 
     # when
     result = await gql.execute(
-        CREATE_CONTACT,
+        document("createContact"),
         {"input": {"customerId": customer_id, "name": "张强", "isPrimary": True}},
         workspace.token,
     )
@@ -140,8 +129,8 @@ async def test_new_primary_contact_clears_the_old_one(gql: GraphQL, workspace):
 
 async def test_primary_switch_leaves_other_customers_primaries_alone(gql: GraphQL, workspace):
     # given
-    first = await create_customer(gql, workspace, contacts=[{"name": "王伟"}])
-    second = await create_customer(gql, workspace, contacts=[{"name": "李娜"}])
+    first = (await create_customer(gql, workspace, contacts=[{"name": "王伟"}]))["id"]
+    second = (await create_customer(gql, workspace, contacts=[{"name": "李娜"}]))["id"]
 
     # when
     await create_contact(gql, workspace, first, name="张强", isPrimary=True)
@@ -153,7 +142,7 @@ async def test_primary_switch_leaves_other_customers_primaries_alone(gql: GraphQ
 
 async def test_create_contact_marks_the_customer_updated(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
     before = (await contacts_of(gql, workspace.token, customer_id))["updatedAt"]
 
     # when
@@ -166,11 +155,11 @@ async def test_create_contact_marks_the_customer_updated(gql: GraphQL, workspace
 
 async def test_create_contact_validates_its_fields(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
     contact_input = {"customerId": customer_id, "name": "  ", "email": "x@", "phone": "ext. 12"}
 
     # when
-    result = await gql.execute(CREATE_CONTACT, {"input": contact_input}, workspace.token)
+    result = await gql.execute(document("createContact"), {"input": contact_input}, workspace.token)
 
     # then
     payload = result.ok()["createContact"]
@@ -187,11 +176,13 @@ async def test_create_contact_for_another_workspaces_customer_is_not_found(
     gql: GraphQL, workspace, other_workspace
 ):
     # given
-    theirs = await create_customer(gql, other_workspace)
+    theirs = (await create_customer(gql, other_workspace))["id"]
 
     # when
     result = await gql.execute(
-        CREATE_CONTACT, {"input": {"customerId": theirs, "name": "王伟"}}, workspace.token
+        document("createContact"),
+        {"input": {"customerId": theirs, "name": "王伟"}},
+        workspace.token,
     )
 
     # then
@@ -207,7 +198,9 @@ async def test_create_contact_for_unknown_or_malformed_customer_is_not_found(
     for customer_id in (to_global_id("Customer", 2**62), "garbage", workspace.user_id):
         # when
         result = await gql.execute(
-            CREATE_CONTACT, {"input": {"customerId": customer_id, "name": "王伟"}}, workspace.token
+            document("createContact"),
+            {"input": {"customerId": customer_id, "name": "王伟"}},
+            workspace.token,
         )
 
         # then
@@ -219,14 +212,14 @@ async def test_create_contact_for_unknown_or_malformed_customer_is_not_found(
 
 async def test_setting_is_primary_clears_the_other_primary(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(
-        gql, workspace, contacts=[{"name": "王伟"}, {"name": "李娜"}]
-    )
+    customer_id = (
+        await create_customer(gql, workspace, contacts=[{"name": "王伟"}, {"name": "李娜"}])
+    )["id"]
     li_na = await Contact.get(customer_id=pk(customer_id), name="李娜")
 
     # when
     result = await gql.execute(
-        UPDATE_CONTACT,
+        document("updateContact"),
         {"id": to_global_id("Contact", li_na.id), "input": {"isPrimary": True}},
         workspace.token,
     )
@@ -239,14 +232,16 @@ async def test_setting_is_primary_clears_the_other_primary(gql: GraphQL, workspa
 
 async def test_update_contact_changes_only_the_fields_sent(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
-    contact_id = await create_contact(
-        gql, workspace, customer_id, name="王伟", title="经理", phone="13800138000", notes="n"
-    )
+    customer_id = (await create_customer(gql, workspace))["id"]
+    contact_id = (
+        await create_contact(
+            gql, workspace, customer_id, name="王伟", title="经理", phone="13800138000", notes="n"
+        )
+    )["id"]
 
     # when
     result = await gql.execute(
-        UPDATE_CONTACT,
+        document("updateContact"),
         {"id": contact_id, "input": {"title": "总监", "email": "WW@yunfan.cn"}},
         workspace.token,
     )
@@ -263,14 +258,22 @@ async def test_update_contact_changes_only_the_fields_sent(gql: GraphQL, workspa
 
 async def test_update_contact_null_clears_optional_fields(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
-    contact_id = await create_contact(
-        gql, workspace, customer_id, title="经理", phone="13800138000", email="a@b.cn", notes="n"
-    )
+    customer_id = (await create_customer(gql, workspace))["id"]
+    contact_id = (
+        await create_contact(
+            gql,
+            workspace,
+            customer_id,
+            title="经理",
+            phone="13800138000",
+            email="a@b.cn",
+            notes="n",
+        )
+    )["id"]
 
     # when
     result = await gql.execute(
-        UPDATE_CONTACT,
+        document("updateContact"),
         {"id": contact_id, "input": {"title": None, "phone": None, "email": None, "notes": None}},
         workspace.token,
     )
@@ -285,12 +288,14 @@ async def test_update_contact_null_clears_optional_fields(gql: GraphQL, workspac
 
 async def test_update_contact_validates_its_fields(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
-    contact_id = await create_contact(gql, workspace, customer_id, name="王伟")
+    customer_id = (await create_customer(gql, workspace))["id"]
+    contact_id = (await create_contact(gql, workspace, customer_id, name="王伟"))["id"]
 
     # when
     result = await gql.execute(
-        UPDATE_CONTACT, {"id": contact_id, "input": {"name": None, "email": "@"}}, workspace.token
+        document("updateContact"),
+        {"id": contact_id, "input": {"name": None, "email": "@"}},
+        workspace.token,
     )
 
     # then
@@ -304,13 +309,15 @@ async def test_update_unknown_or_foreign_contact_is_not_found(
     gql: GraphQL, workspace, other_workspace
 ):
     # given
-    theirs = await create_customer(gql, other_workspace)
-    their_contact = await create_contact(gql, other_workspace, theirs, name="Theirs")
+    theirs = (await create_customer(gql, other_workspace))["id"]
+    their_contact = (await create_contact(gql, other_workspace, theirs, name="Theirs"))["id"]
 
     for contact_id in (their_contact, to_global_id("Contact", 2**62), "garbage", theirs):
         # when
         result = await gql.execute(
-            UPDATE_CONTACT, {"id": contact_id, "input": {"name": "Stolen"}}, workspace.token
+            document("updateContact"),
+            {"id": contact_id, "input": {"name": "Stolen"}},
+            workspace.token,
         )
 
         # then
@@ -322,13 +329,15 @@ async def test_update_unknown_or_foreign_contact_is_not_found(
 
 async def test_update_contact_marks_the_customer_updated(gql: GraphQL, workspace):
     # given: a client that syncs customers (updatedSince) also shows their contacts
-    customer_id = await create_customer(gql, workspace)
-    contact_id = await create_contact(gql, workspace, customer_id, phone="13800138000")
+    customer_id = (await create_customer(gql, workspace))["id"]
+    contact_id = (await create_contact(gql, workspace, customer_id, phone="13800138000"))["id"]
     before = (await contacts_of(gql, workspace.token, customer_id))["updatedAt"]
 
     # when
     result = await gql.execute(
-        UPDATE_CONTACT, {"id": contact_id, "input": {"phone": "13900139000"}}, workspace.token
+        document("updateContact"),
+        {"id": contact_id, "input": {"phone": "13900139000"}},
+        workspace.token,
     )
 
     # then
@@ -342,8 +351,8 @@ async def test_update_contact_marks_the_customer_updated(gql: GraphQL, workspace
 
 async def test_delete_contact_removes_it_from_its_customer(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, contacts=[{"name": "王伟"}])
-    contact_id = await create_contact(gql, workspace, customer_id, name="李娜")
+    customer_id = (await create_customer(gql, workspace, contacts=[{"name": "王伟"}]))["id"]
+    contact_id = (await create_contact(gql, workspace, customer_id, name="李娜"))["id"]
 
     # when
     result = await gql.execute(DELETE_CONTACT, {"id": contact_id}, workspace.token)
@@ -360,9 +369,11 @@ async def test_deleting_the_primary_contact_hands_primary_to_the_oldest_left(
     gql: GraphQL, workspace
 ):
     # given
-    customer_id = await create_customer(
-        gql, workspace, contacts=[{"name": "王伟"}, {"name": "李娜"}, {"name": "张强"}]
-    )
+    customer_id = (
+        await create_customer(
+            gql, workspace, contacts=[{"name": "王伟"}, {"name": "李娜"}, {"name": "张强"}]
+        )
+    )["id"]
     await create_contact(gql, workspace, customer_id, name="赵敏", isPrimary=True)
     primary = await Contact.get(customer_id=pk(customer_id), is_primary=True)
 
@@ -378,9 +389,9 @@ async def test_deleting_the_primary_contact_hands_primary_to_the_oldest_left(
 
 async def test_delete_contact_keeps_the_activities_logged_with_it(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
-    contact_id = await create_contact(gql, workspace, customer_id)
-    activity_id = await log_activity(gql, workspace, customer_id, contactId=contact_id)
+    customer_id = (await create_customer(gql, workspace))["id"]
+    contact_id = (await create_contact(gql, workspace, customer_id))["id"]
+    activity_id = (await log_activity(gql, workspace, customer_id, contactId=contact_id))["id"]
 
     # when
     result = await gql.execute(DELETE_CONTACT, {"id": contact_id}, workspace.token)
@@ -394,8 +405,8 @@ async def test_delete_contact_keeps_the_activities_logged_with_it(gql: GraphQL, 
 
 async def test_second_delete_contact_is_not_found(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
-    contact_id = await create_contact(gql, workspace, customer_id)
+    customer_id = (await create_customer(gql, workspace))["id"]
+    contact_id = (await create_contact(gql, workspace, customer_id))["id"]
     await gql.execute(DELETE_CONTACT, {"id": contact_id}, workspace.token)
 
     # when
@@ -411,8 +422,8 @@ async def test_another_workspaces_contact_cannot_be_deleted(
     gql: GraphQL, workspace, other_workspace
 ):
     # given
-    theirs = await create_customer(gql, other_workspace)
-    their_contact = await create_contact(gql, other_workspace, theirs)
+    theirs = (await create_customer(gql, other_workspace))["id"]
+    their_contact = (await create_contact(gql, other_workspace, theirs))["id"]
 
     # when
     result = await gql.execute(DELETE_CONTACT, {"id": their_contact}, workspace.token)
@@ -424,8 +435,8 @@ async def test_another_workspaces_contact_cannot_be_deleted(
 
 async def test_delete_contact_marks_the_customer_updated(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
-    contact_id = await create_contact(gql, workspace, customer_id)
+    customer_id = (await create_customer(gql, workspace))["id"]
+    contact_id = (await create_contact(gql, workspace, customer_id))["id"]
     before = (await contacts_of(gql, workspace.token, customer_id))["updatedAt"]
 
     # when

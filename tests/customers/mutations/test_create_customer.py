@@ -4,23 +4,10 @@ import asyncio
 
 from api.core.ids import to_global_id
 from models import Contact, Customer
-from tests.custom_fields.support import define
-from tests.customers.support import create_customer, new_colleague, pk, workspace_pk
+from tests.documents import document
+from tests.factories import create_customer, define_custom_field, invite, pk, workspace_pk
 from tests.helpers import GraphQL
 
-CREATE_CUSTOMER = """
-mutation CreateCustomer($input: CustomerInput!) {
-  createCustomer(input: $input) {
-    customer {
-      id name kind phone email website industry leadSource tags externalId customFields
-      score lastActivityAt nextFollowUpAt createdAt updatedAt
-      owner { id }
-      contacts { totalCount edges { node { id name title phone email isPrimary notes } } }
-    }
-    errors { field message code }
-  }
-}
-"""
 SEARCH = """
 query Search($search: String!) {
   customers(first: 10, filter: {search: $search}) { totalCount edges { node { id } } }
@@ -34,8 +21,8 @@ def problems(payload: dict) -> list[tuple[str, str]]:
 
 async def test_create_customer_returns_every_field_given(gql: GraphQL, workspace):
     # given
-    await define(gql, workspace, "CUSTOMER", "region")
-    await define(gql, workspace, "CUSTOMER", "employees", "NUMBER")
+    await define_custom_field(gql, workspace, "CUSTOMER", "region")
+    await define_custom_field(gql, workspace, "CUSTOMER", "employees", "NUMBER")
     customer_input = {
         "name": "  上海云帆科技有限公司 ",
         "kind": "COMPANY",
@@ -50,7 +37,9 @@ async def test_create_customer_returns_every_field_given(gql: GraphQL, workspace
     }
 
     # when
-    result = await gql.execute(CREATE_CUSTOMER, {"input": customer_input}, workspace.token)
+    result = await gql.execute(
+        document("createCustomer"), {"input": customer_input}, workspace.token
+    )
 
     # then
     payload = result.ok()["createCustomer"]
@@ -75,7 +64,9 @@ async def test_create_customer_returns_every_field_given(gql: GraphQL, workspace
 
 async def test_create_customer_defaults_optional_fields(gql: GraphQL, workspace):
     # when
-    result = await gql.execute(CREATE_CUSTOMER, {"input": {"name": "王芳"}}, workspace.token)
+    result = await gql.execute(
+        document("createCustomer"), {"input": {"name": "王芳"}}, workspace.token
+    )
 
     # then
     customer = result.ok()["createCustomer"]["customer"]
@@ -88,7 +79,7 @@ async def test_create_customer_defaults_optional_fields(gql: GraphQL, workspace)
 
 async def test_create_customer_is_persisted_in_the_viewers_workspace(gql: GraphQL, workspace):
     # when
-    customer_id = await create_customer(gql, workspace, name="Acme Ltd", kind="PERSON")
+    customer_id = (await create_customer(gql, workspace, name="Acme Ltd", kind="PERSON"))["id"]
 
     # then
     stored = await Customer.get(id=pk(customer_id))
@@ -99,7 +90,9 @@ async def test_create_customer_is_persisted_in_the_viewers_workspace(gql: GraphQ
 
 async def test_owner_defaults_to_the_creator(gql: GraphQL, workspace):
     # when
-    result = await gql.execute(CREATE_CUSTOMER, {"input": {"name": "Acme"}}, workspace.token)
+    result = await gql.execute(
+        document("createCustomer"), {"input": {"name": "Acme"}}, workspace.token
+    )
 
     # then
     assert result.ok()["createCustomer"]["customer"]["owner"] == {"id": workspace.user_id}
@@ -107,11 +100,13 @@ async def test_owner_defaults_to_the_creator(gql: GraphQL, workspace):
 
 async def test_owner_may_be_a_colleague(gql: GraphQL, workspace):
     # given
-    colleague_id = await new_colleague(gql, workspace)
+    colleague_id = (await invite(gql, workspace)).user_id
 
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "Acme", "ownerId": colleague_id}}, workspace.token
+        document("createCustomer"),
+        {"input": {"name": "Acme", "ownerId": colleague_id}},
+        workspace.token,
     )
 
     # then
@@ -124,7 +119,9 @@ async def test_first_contact_becomes_primary_when_none_is_flagged(gql: GraphQL, 
 
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "云帆", "contacts": contacts}}, workspace.token
+        document("createCustomer"),
+        {"input": {"name": "云帆", "contacts": contacts}},
+        workspace.token,
     )
 
     # then
@@ -140,7 +137,9 @@ async def test_flagged_contact_becomes_the_only_primary(gql: GraphQL, workspace)
 
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "云帆", "contacts": contacts}}, workspace.token
+        document("createCustomer"),
+        {"input": {"name": "云帆", "contacts": contacts}},
+        workspace.token,
     )
 
     # then
@@ -160,7 +159,9 @@ async def test_several_flagged_contacts_still_give_exactly_one_primary(gql: Grap
 
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "云帆", "contacts": contacts}}, workspace.token
+        document("createCustomer"),
+        {"input": {"name": "云帆", "contacts": contacts}},
+        workspace.token,
     )
 
     # then
@@ -181,7 +182,9 @@ async def test_contacts_are_stored_with_their_fields(gql: GraphQL, workspace):
 
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "云帆", "contacts": [contact]}}, workspace.token
+        document("createCustomer"),
+        {"input": {"name": "云帆", "contacts": [contact]}},
+        workspace.token,
     )
 
     # then
@@ -203,7 +206,7 @@ async def test_phone_is_stored_as_typed_and_normalized_for_search(gql: GraphQL, 
 
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "云帆", "phone": typed}}, workspace.token
+        document("createCustomer"), {"input": {"name": "云帆", "phone": typed}}, workspace.token
     )
 
     # then
@@ -216,7 +219,9 @@ async def test_phone_is_stored_as_typed_and_normalized_for_search(gql: GraphQL, 
 
 async def test_blank_name_is_required(gql: GraphQL, workspace):
     # when
-    result = await gql.execute(CREATE_CUSTOMER, {"input": {"name": "   "}}, workspace.token)
+    result = await gql.execute(
+        document("createCustomer"), {"input": {"name": "   "}}, workspace.token
+    )
 
     # then
     payload = result.ok()["createCustomer"]
@@ -226,7 +231,9 @@ async def test_blank_name_is_required(gql: GraphQL, workspace):
 
 async def test_too_long_name_is_invalid(gql: GraphQL, workspace):
     # when
-    result = await gql.execute(CREATE_CUSTOMER, {"input": {"name": "云" * 201}}, workspace.token)
+    result = await gql.execute(
+        document("createCustomer"), {"input": {"name": "云" * 201}}, workspace.token
+    )
 
     # then
     assert problems(result.ok()["createCustomer"]) == [("input.name", "INVALID")]
@@ -235,7 +242,9 @@ async def test_too_long_name_is_invalid(gql: GraphQL, workspace):
 async def test_invalid_email_is_reported_at_input_email(gql: GraphQL, workspace):
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "云帆", "email": "not-an-email"}}, workspace.token
+        document("createCustomer"),
+        {"input": {"name": "云帆", "email": "not-an-email"}},
+        workspace.token,
     )
 
     # then
@@ -248,7 +257,9 @@ async def test_invalid_email_is_reported_at_input_email(gql: GraphQL, workspace)
 async def test_phone_with_letters_is_invalid(gql: GraphQL, workspace):
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "云帆", "phone": "call me maybe"}}, workspace.token
+        document("createCustomer"),
+        {"input": {"name": "云帆", "phone": "call me maybe"}},
+        workspace.token,
     )
 
     # then
@@ -258,7 +269,7 @@ async def test_phone_with_letters_is_invalid(gql: GraphQL, workspace):
 async def test_phone_with_too_few_digits_is_invalid(gql: GraphQL, workspace):
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "云帆", "phone": "12-34"}}, workspace.token
+        document("createCustomer"), {"input": {"name": "云帆", "phone": "12-34"}}, workspace.token
     )
 
     # then
@@ -271,7 +282,7 @@ async def test_phone_longer_than_its_column_is_a_user_error(gql: GraphQL, worksp
 
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "云帆", "phone": phone}}, workspace.token
+        document("createCustomer"), {"input": {"name": "云帆", "phone": phone}}, workspace.token
     )
 
     # then
@@ -290,7 +301,9 @@ async def test_nul_character_is_refused_or_dropped_never_an_unexpected_error(
     }
 
     # when
-    result = await gql.execute(CREATE_CUSTOMER, {"input": customer_input}, workspace.token)
+    result = await gql.execute(
+        document("createCustomer"), {"input": customer_input}, workspace.token
+    )
 
     # then: a user error at the field, or clean text stored — the same on both databases
     assert result.errors == []
@@ -313,7 +326,9 @@ async def test_invalid_contact_email_is_reported_at_its_index(gql: GraphQL, work
 
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "云帆", "contacts": contacts}}, workspace.token
+        document("createCustomer"),
+        {"input": {"name": "云帆", "contacts": contacts}},
+        workspace.token,
     )
 
     # then
@@ -330,7 +345,9 @@ async def test_blank_contact_name_and_bad_contact_phone_are_reported_at_their_in
 
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "云帆", "contacts": contacts}}, workspace.token
+        document("createCustomer"),
+        {"input": {"name": "云帆", "contacts": contacts}},
+        workspace.token,
     )
 
     # then
@@ -350,7 +367,9 @@ async def test_every_problem_is_reported_at_once(gql: GraphQL, workspace):
     }
 
     # when
-    result = await gql.execute(CREATE_CUSTOMER, {"input": customer_input}, workspace.token)
+    result = await gql.execute(
+        document("createCustomer"), {"input": customer_input}, workspace.token
+    )
 
     # then
     assert sorted(problems(result.ok()["createCustomer"])) == [
@@ -364,7 +383,9 @@ async def test_every_problem_is_reported_at_once(gql: GraphQL, workspace):
 async def test_custom_fields_must_be_an_object(gql: GraphQL, workspace):
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "云帆", "customFields": [1, 2]}}, workspace.token
+        document("createCustomer"),
+        {"input": {"name": "云帆", "customFields": [1, 2]}},
+        workspace.token,
     )
 
     # then
@@ -374,7 +395,7 @@ async def test_custom_fields_must_be_an_object(gql: GraphQL, workspace):
 async def test_tags_are_trimmed_and_deduplicated(gql: GraphQL, workspace):
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER,
+        document("createCustomer"),
         {"input": {"name": "云帆", "tags": [" 重点客户 ", "VIP", "VIP", "", "华东  区域"]}},
         workspace.token,
     )
@@ -389,7 +410,7 @@ async def test_an_external_id_too_long_to_store_is_invalid(gql: GraphQL, workspa
     customer = {"name": "长编号", "externalId": "x" * 10_001}
 
     # when
-    result = await gql.execute(CREATE_CUSTOMER, {"input": customer}, workspace.token)
+    result = await gql.execute(document("createCustomer"), {"input": customer}, workspace.token)
 
     # then
     payload = result.ok()["createCustomer"]
@@ -403,7 +424,9 @@ async def test_duplicate_external_id_is_refused(gql: GraphQL, workspace):
 
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "Second", "externalId": "ERP-42"}}, workspace.token
+        document("createCustomer"),
+        {"input": {"name": "Second", "externalId": "ERP-42"}},
+        workspace.token,
     )
 
     # then
@@ -419,7 +442,9 @@ async def test_external_id_is_compared_after_trimming(gql: GraphQL, workspace):
 
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "Second", "externalId": " ERP-42 "}}, workspace.token
+        document("createCustomer"),
+        {"input": {"name": "Second", "externalId": " ERP-42 "}},
+        workspace.token,
     )
 
     # then
@@ -432,7 +457,9 @@ async def test_blank_external_ids_do_not_collide(gql: GraphQL, workspace):
 
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "Second", "externalId": "  "}}, workspace.token
+        document("createCustomer"),
+        {"input": {"name": "Second", "externalId": "  "}},
+        workspace.token,
     )
 
     # then
@@ -447,7 +474,9 @@ async def test_external_id_is_unique_per_workspace_only(gql: GraphQL, workspace,
 
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "Ours", "externalId": "ERP-42"}}, workspace.token
+        document("createCustomer"),
+        {"input": {"name": "Ours", "externalId": "ERP-42"}},
+        workspace.token,
     )
 
     # then
@@ -462,7 +491,10 @@ async def test_concurrent_creates_with_one_external_id_give_one_customer(gql: Gr
 
     # when
     results = await asyncio.gather(
-        *(gql.execute(CREATE_CUSTOMER, customer_input, workspace.token) for _ in range(5))
+        *(
+            gql.execute(document("createCustomer"), customer_input, workspace.token)
+            for _ in range(5)
+        )
     )
 
     # then
@@ -482,7 +514,7 @@ async def test_unknown_owner_is_not_found(gql: GraphQL, workspace):
 
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER, {"input": {"name": "云帆", "ownerId": unknown}}, workspace.token
+        document("createCustomer"), {"input": {"name": "云帆", "ownerId": unknown}}, workspace.token
     )
 
     # then
@@ -494,7 +526,7 @@ async def test_unknown_owner_is_not_found(gql: GraphQL, workspace):
 async def test_owner_from_another_workspace_is_not_found(gql: GraphQL, workspace, other_workspace):
     # when
     result = await gql.execute(
-        CREATE_CUSTOMER,
+        document("createCustomer"),
         {"input": {"name": "云帆", "ownerId": other_workspace.user_id}},
         workspace.token,
     )
@@ -505,12 +537,14 @@ async def test_owner_from_another_workspace_is_not_found(gql: GraphQL, workspace
 
 async def test_malformed_or_mistyped_owner_id_is_not_found(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
 
     for owner_id in ("not-an-id", customer_id):
         # when
         result = await gql.execute(
-            CREATE_CUSTOMER, {"input": {"name": "云帆", "ownerId": owner_id}}, workspace.token
+            document("createCustomer"),
+            {"input": {"name": "云帆", "ownerId": owner_id}},
+            workspace.token,
         )
 
         # then
@@ -526,7 +560,9 @@ async def test_failed_create_writes_nothing(gql: GraphQL, workspace):
     }
 
     # when
-    result = await gql.execute(CREATE_CUSTOMER, {"input": customer_input}, workspace.token)
+    result = await gql.execute(
+        document("createCustomer"), {"input": customer_input}, workspace.token
+    )
 
     # then
     assert result.ok()["createCustomer"]["errors"]
@@ -534,7 +570,7 @@ async def test_failed_create_writes_nothing(gql: GraphQL, workspace):
     assert await Customer.filter(workspace_id=workspace_id).count() == 0
     assert await Contact.filter(workspace_id=workspace_id).count() == 0
     # and the external id is still free
-    assert await create_customer(gql, workspace, name="云帆", externalId="ERP-7")
+    assert (await create_customer(gql, workspace, name="云帆", externalId="ERP-7"))["id"]
 
 
 async def test_failed_create_for_a_duplicate_or_an_unknown_owner_writes_nothing(
@@ -549,7 +585,9 @@ async def test_failed_create_for_a_duplicate_or_an_unknown_owner_writes_nothing(
 
     for customer_input in inputs:
         # when
-        result = await gql.execute(CREATE_CUSTOMER, {"input": customer_input}, workspace.token)
+        result = await gql.execute(
+            document("createCustomer"), {"input": customer_input}, workspace.token
+        )
 
         # then
         assert result.ok()["createCustomer"]["errors"]
@@ -562,7 +600,7 @@ async def test_failed_create_for_a_duplicate_or_an_unknown_owner_writes_nothing(
 
 async def test_create_customer_needs_a_signed_in_viewer(gql: GraphQL):
     # when
-    result = await gql.execute(CREATE_CUSTOMER, {"input": {"name": "云帆"}})
+    result = await gql.execute(document("createCustomer"), {"input": {"name": "云帆"}})
 
     # then
     assert result.data is None

@@ -4,13 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from api.core.ids import to_global_id
 from models import Activity, Contact, Customer, LineItem, Opportunity, Reminder
-from tests.customers.support import (
-    create_customer,
-    create_opportunity,
-    log_activity,
-    pk,
-    workspace_pk,
-)
+from tests.factories import create_customer, create_opportunity, log_activity, pk, workspace_pk
 from tests.helpers import GraphQL
 
 DELETE_CUSTOMER = """
@@ -36,13 +30,19 @@ def problems(payload: dict) -> list[tuple[str, str]]:
 
 
 async def customer_with_everything(gql: GraphQL, account) -> str:
-    """A customer with two contacts, an opportunity and an activity that scheduled a reminder."""
-    customer_id = await create_customer(
-        gql, account, name="云帆科技", contacts=[{"name": "王伟"}, {"name": "李娜"}]
-    )
+    """A customer with two contacts, an opportunity with a line item and an activity that scheduled a reminder."""
+    customer_id = (
+        await create_customer(
+            gql, account, name="云帆科技", contacts=[{"name": "王伟"}, {"name": "李娜"}]
+        )
+    )["id"]
     contact = await Contact.filter(customer_id=pk(customer_id)).order_by("id").first()
     assert contact is not None
-    opportunity_id = await create_opportunity(gql, account, customer_id)
+    line = {"name": "CRM 专业版", "quantity": "2", "unitPrice": "500.00"}
+    opportunity = await create_opportunity(
+        gql, account, customer_id, name="年度订阅", lineItems=[line]
+    )
+    opportunity_id = opportunity["id"]
     await log_activity(
         gql,
         account,
@@ -56,7 +56,7 @@ async def customer_with_everything(gql: GraphQL, account) -> str:
 
 async def test_delete_customer_returns_its_id_and_removes_it(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
 
     # when
     result = await gql.execute(DELETE_CUSTOMER, {"id": customer_id}, workspace.token)
@@ -114,7 +114,7 @@ async def test_delete_customer_leaves_other_customers_alone(gql: GraphQL, worksp
 
 async def test_second_delete_is_not_found(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
     await gql.execute(DELETE_CUSTOMER, {"id": customer_id}, workspace.token)
 
     # when

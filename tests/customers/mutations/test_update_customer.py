@@ -6,22 +6,10 @@ import pytest
 
 from api.core.ids import to_global_id
 from models import Contact, Customer
-from tests.custom_fields.support import define
-from tests.customers.support import create_customer, new_colleague, pk
+from tests.documents import document
+from tests.factories import create_customer, define_custom_field, invite, pk
 from tests.helpers import Account, GraphQL
 
-UPDATE_CUSTOMER = """
-mutation UpdateCustomer($id: ID!, $input: CustomerPatch!) {
-  updateCustomer(id: $id, input: $input) {
-    customer {
-      id name kind phone email website industry leadSource tags externalId customFields
-      owner { id }
-      createdAt updatedAt
-    }
-    errors { field message code }
-  }
-}
-"""
 CUSTOMER = """
 query Customer($id: ID!) {
   customer(id: $id) {
@@ -54,8 +42,8 @@ FULL = {
 async def workspace(gql: GraphQL) -> Account:
     """A fresh workspace with the custom fields that FULL and the patches fill in."""
     account = await gql.sign_up()
-    await define(gql, account, "CUSTOMER", "region")
-    await define(gql, account, "CUSTOMER", "birthday", "DATE")
+    await define_custom_field(gql, account, "CUSTOMER", "region")
+    await define_custom_field(gql, account, "CUSTOMER", "birthday", "DATE")
     return account
 
 
@@ -74,12 +62,14 @@ async def found(gql: GraphQL, token: str, **flt: str) -> list[str]:
 
 async def test_only_the_fields_sent_change(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, **FULL)
+    customer_id = (await create_customer(gql, workspace, **FULL))["id"]
     before = await read(gql, workspace.token, customer_id)
 
     # when
     result = await gql.execute(
-        UPDATE_CUSTOMER, {"id": customer_id, "input": {"industry": "制造"}}, workspace.token
+        document("updateCustomer"),
+        {"id": customer_id, "input": {"industry": "制造"}},
+        workspace.token,
     )
 
     # then
@@ -94,8 +84,8 @@ async def test_only_the_fields_sent_change(gql: GraphQL, workspace):
 
 async def test_every_field_can_be_changed(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, **FULL)
-    colleague_id = await new_colleague(gql, workspace)
+    customer_id = (await create_customer(gql, workspace, **FULL))["id"]
+    colleague_id = (await invite(gql, workspace)).user_id
     patch = {
         "name": " 王芳 ",
         "kind": "PERSON",
@@ -112,7 +102,7 @@ async def test_every_field_can_be_changed(gql: GraphQL, workspace):
 
     # when
     result = await gql.execute(
-        UPDATE_CUSTOMER, {"id": customer_id, "input": patch}, workspace.token
+        document("updateCustomer"), {"id": customer_id, "input": patch}, workspace.token
     )
 
     # then
@@ -133,13 +123,13 @@ async def test_every_field_can_be_changed(gql: GraphQL, workspace):
 
 async def test_null_clears_optional_fields(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, **FULL)
+    customer_id = (await create_customer(gql, workspace, **FULL))["id"]
     cleared = ["phone", "email", "website", "industry", "leadSource", "externalId", "ownerId"]
     patch = {name: None for name in [*cleared, "tags", "customFields"]}
 
     # when
     result = await gql.execute(
-        UPDATE_CUSTOMER, {"id": customer_id, "input": patch}, workspace.token
+        document("updateCustomer"), {"id": customer_id, "input": patch}, workspace.token
     )
 
     # then
@@ -157,13 +147,13 @@ async def test_null_clears_optional_fields(gql: GraphQL, workspace):
 
 async def test_cleared_phone_and_tags_are_no_longer_found(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, **FULL)
+    customer_id = (await create_customer(gql, workspace, **FULL))["id"]
     assert await found(gql, workspace.token, search="13800138000") == [customer_id]
     assert await found(gql, workspace.token, tag="VIP") == [customer_id]
 
     # when
     result = await gql.execute(
-        UPDATE_CUSTOMER,
+        document("updateCustomer"),
         {"id": customer_id, "input": {"phone": None, "tags": None}},
         workspace.token,
     )
@@ -176,11 +166,11 @@ async def test_cleared_phone_and_tags_are_no_longer_found(gql: GraphQL, workspac
 
 async def test_changed_phone_is_normalized_again(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, **FULL)
+    customer_id = (await create_customer(gql, workspace, **FULL))["id"]
 
     # when
     result = await gql.execute(
-        UPDATE_CUSTOMER,
+        document("updateCustomer"),
         {"id": customer_id, "input": {"phone": "+1 (415) 555-0100"}},
         workspace.token,
     )
@@ -193,11 +183,11 @@ async def test_changed_phone_is_normalized_again(gql: GraphQL, workspace):
 
 async def test_tags_are_trimmed_deduplicated_and_searchable(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, **FULL)
+    customer_id = (await create_customer(gql, workspace, **FULL))["id"]
 
     # when
     result = await gql.execute(
-        UPDATE_CUSTOMER,
+        document("updateCustomer"),
         {"id": customer_id, "input": {"tags": ["  老客户 ", "老客户", "", "VIP", " VIP"]}},
         workspace.token,
     )
@@ -210,12 +200,14 @@ async def test_tags_are_trimmed_deduplicated_and_searchable(gql: GraphQL, worksp
 
 async def test_name_cannot_be_cleared(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, name="云帆")
+    customer_id = (await create_customer(gql, workspace, name="云帆"))["id"]
 
     for name in (None, "   "):
         # when
         result = await gql.execute(
-            UPDATE_CUSTOMER, {"id": customer_id, "input": {"name": name}}, workspace.token
+            document("updateCustomer"),
+            {"id": customer_id, "input": {"name": name}},
+            workspace.token,
         )
 
         # then
@@ -227,11 +219,11 @@ async def test_name_cannot_be_cleared(gql: GraphQL, workspace):
 
 async def test_kind_cannot_be_cleared(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, kind="PERSON")
+    customer_id = (await create_customer(gql, workspace, kind="PERSON"))["id"]
 
     # when
     result = await gql.execute(
-        UPDATE_CUSTOMER, {"id": customer_id, "input": {"kind": None}}, workspace.token
+        document("updateCustomer"), {"id": customer_id, "input": {"kind": None}}, workspace.token
     )
 
     # then
@@ -241,12 +233,12 @@ async def test_kind_cannot_be_cleared(gql: GraphQL, workspace):
 
 async def test_invalid_patch_changes_nothing(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, **FULL)
+    customer_id = (await create_customer(gql, workspace, **FULL))["id"]
     before = await read(gql, workspace.token, customer_id)
 
     # when: one good field, two bad ones
     result = await gql.execute(
-        UPDATE_CUSTOMER,
+        document("updateCustomer"),
         {"id": customer_id, "input": {"industry": "制造", "email": "nope", "phone": "n/a"}},
         workspace.token,
     )
@@ -260,11 +252,13 @@ async def test_invalid_patch_changes_nothing(gql: GraphQL, workspace):
 
 async def test_custom_fields_error_uses_the_api_field_name(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
 
     # when
     result = await gql.execute(
-        UPDATE_CUSTOMER, {"id": customer_id, "input": {"customFields": "oops"}}, workspace.token
+        document("updateCustomer"),
+        {"id": customer_id, "input": {"customFields": "oops"}},
+        workspace.token,
     )
 
     # then
@@ -274,11 +268,13 @@ async def test_custom_fields_error_uses_the_api_field_name(gql: GraphQL, workspa
 async def test_external_id_taken_by_another_customer_is_duplicate(gql: GraphQL, workspace):
     # given
     await create_customer(gql, workspace, name="First", externalId="ERP-1")
-    second_id = await create_customer(gql, workspace, name="Second", externalId="ERP-2")
+    second_id = (await create_customer(gql, workspace, name="Second", externalId="ERP-2"))["id"]
 
     # when
     result = await gql.execute(
-        UPDATE_CUSTOMER, {"id": second_id, "input": {"externalId": "ERP-1"}}, workspace.token
+        document("updateCustomer"),
+        {"id": second_id, "input": {"externalId": "ERP-1"}},
+        workspace.token,
     )
 
     # then
@@ -290,11 +286,11 @@ async def test_external_id_taken_by_another_customer_is_duplicate(gql: GraphQL, 
 
 async def test_keeping_its_own_external_id_is_no_conflict(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, name="First", externalId="ERP-1")
+    customer_id = (await create_customer(gql, workspace, name="First", externalId="ERP-1"))["id"]
 
     # when
     result = await gql.execute(
-        UPDATE_CUSTOMER,
+        document("updateCustomer"),
         {"id": customer_id, "input": {"externalId": "ERP-1", "name": "Renamed"}},
         workspace.token,
     )
@@ -308,12 +304,14 @@ async def test_keeping_its_own_external_id_is_no_conflict(gql: GraphQL, workspac
 
 async def test_owner_can_be_reassigned_to_a_colleague(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
-    colleague_id = await new_colleague(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
+    colleague_id = (await invite(gql, workspace)).user_id
 
     # when
     result = await gql.execute(
-        UPDATE_CUSTOMER, {"id": customer_id, "input": {"ownerId": colleague_id}}, workspace.token
+        document("updateCustomer"),
+        {"id": customer_id, "input": {"ownerId": colleague_id}},
+        workspace.token,
     )
 
     # then
@@ -322,12 +320,14 @@ async def test_owner_can_be_reassigned_to_a_colleague(gql: GraphQL, workspace):
 
 async def test_owner_from_another_workspace_is_not_found(gql: GraphQL, workspace, other_workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
 
     for owner_id in (other_workspace.user_id, to_global_id("User", 2**62), "garbage"):
         # when
         result = await gql.execute(
-            UPDATE_CUSTOMER, {"id": customer_id, "input": {"ownerId": owner_id}}, workspace.token
+            document("updateCustomer"),
+            {"id": customer_id, "input": {"ownerId": owner_id}},
+            workspace.token,
         )
 
         # then
@@ -337,14 +337,16 @@ async def test_owner_from_another_workspace_is_not_found(gql: GraphQL, workspace
 
 async def test_unknown_id_is_not_found(gql: GraphQL, workspace):
     # given
-    customer_with_contact = await create_customer(gql, workspace, contacts=[{"name": "王伟"}])
+    customer_with_contact = (await create_customer(gql, workspace, contacts=[{"name": "王伟"}]))[
+        "id"
+    ]
     contact = await Contact.get(customer_id=pk(customer_with_contact))
     mistyped = to_global_id("Contact", contact.id)
 
     for customer_id in (to_global_id("Customer", 2**62), "garbage", mistyped):
         # when
         result = await gql.execute(
-            UPDATE_CUSTOMER, {"id": customer_id, "input": {"name": "X"}}, workspace.token
+            document("updateCustomer"), {"id": customer_id, "input": {"name": "X"}}, workspace.token
         )
 
         # then
@@ -357,11 +359,11 @@ async def test_another_workspaces_customer_is_not_found_and_unchanged(
     gql: GraphQL, workspace, other_workspace
 ):
     # given
-    theirs = await create_customer(gql, other_workspace, name="Theirs")
+    theirs = (await create_customer(gql, other_workspace, name="Theirs"))["id"]
 
     # when
     result = await gql.execute(
-        UPDATE_CUSTOMER, {"id": theirs, "input": {"name": "Stolen"}}, workspace.token
+        document("updateCustomer"), {"id": theirs, "input": {"name": "Stolen"}}, workspace.token
     )
 
     # then
@@ -371,12 +373,14 @@ async def test_another_workspaces_customer_is_not_found_and_unchanged(
 
 async def test_updated_at_advances(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
     before = await read(gql, workspace.token, customer_id)
 
     # when
     result = await gql.execute(
-        UPDATE_CUSTOMER, {"id": customer_id, "input": {"industry": "制造"}}, workspace.token
+        document("updateCustomer"),
+        {"id": customer_id, "input": {"industry": "制造"}},
+        workspace.token,
     )
 
     # then
@@ -390,11 +394,13 @@ async def test_updated_at_advances(gql: GraphQL, workspace):
 
 async def test_empty_patch_changes_nothing(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, **FULL)
+    customer_id = (await create_customer(gql, workspace, **FULL))["id"]
     before = await read(gql, workspace.token, customer_id)
 
     # when
-    result = await gql.execute(UPDATE_CUSTOMER, {"id": customer_id, "input": {}}, workspace.token)
+    result = await gql.execute(
+        document("updateCustomer"), {"id": customer_id, "input": {}}, workspace.token
+    )
 
     # then
     assert result.ok()["updateCustomer"]["customer"] == before

@@ -2,7 +2,7 @@
 
 from api.core.ids import to_global_id
 from models import Contact
-from tests.customers.support import create_customer, pk
+from tests.factories import create_customer, pk
 from tests.helpers import GraphQL
 
 CUSTOMER = """
@@ -26,7 +26,9 @@ mutation DeleteCustomer($id: ID!) { deleteCustomer(id: $id) { deletedId errors {
 
 async def test_customer_by_id(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, name="云帆", contacts=[{"name": "王伟"}])
+    customer_id = (await create_customer(gql, workspace, name="云帆", contacts=[{"name": "王伟"}]))[
+        "id"
+    ]
 
     # when
     result = await gql.execute(CUSTOMER, {"id": customer_id}, workspace.token)
@@ -41,7 +43,7 @@ async def test_customer_by_id(gql: GraphQL, workspace):
 
 async def test_another_workspaces_customer_is_null(gql: GraphQL, workspace, other_workspace):
     # given
-    theirs = await create_customer(gql, other_workspace, name="Theirs")
+    theirs = (await create_customer(gql, other_workspace, name="Theirs"))["id"]
 
     # when
     result = await gql.execute(CUSTOMER, {"id": theirs}, workspace.token)
@@ -53,7 +55,7 @@ async def test_another_workspaces_customer_is_null(gql: GraphQL, workspace, othe
 
 async def test_unknown_malformed_or_mistyped_id_is_null(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, contacts=[{"name": "王伟"}])
+    customer_id = (await create_customer(gql, workspace, contacts=[{"name": "王伟"}]))["id"]
     contact = await Contact.get(customer_id=pk(customer_id))
 
     for unknown in (
@@ -73,7 +75,7 @@ async def test_unknown_malformed_or_mistyped_id_is_null(gql: GraphQL, workspace)
 
 async def test_deleted_customer_is_null(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
     await gql.execute(DELETE_CUSTOMER, {"id": customer_id}, workspace.token)
 
     # when
@@ -87,7 +89,7 @@ async def test_deleted_customer_is_null(gql: GraphQL, workspace):
 
 async def test_customer_needs_a_signed_in_viewer(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
 
     # when
     result = await gql.execute(CUSTOMER, {"id": customer_id})
@@ -99,7 +101,7 @@ async def test_customer_needs_a_signed_in_viewer(gql: GraphQL, workspace):
 
 async def test_node_resolves_a_customer(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, name="云帆")
+    customer_id = (await create_customer(gql, workspace, name="云帆"))["id"]
 
     # when
     result = await gql.execute(NODE, {"id": customer_id}, workspace.token)
@@ -110,7 +112,7 @@ async def test_node_resolves_a_customer(gql: GraphQL, workspace):
 
 async def test_node_resolves_a_contact(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, contacts=[{"name": "王伟"}])
+    customer_id = (await create_customer(gql, workspace, contacts=[{"name": "王伟"}]))["id"]
     contact_id = to_global_id("Contact", (await Contact.get(customer_id=pk(customer_id))).id)
 
     # when
@@ -127,7 +129,7 @@ async def test_node_resolves_a_contact(gql: GraphQL, workspace):
 
 async def test_node_of_another_workspace_is_null(gql: GraphQL, workspace, other_workspace):
     # given
-    theirs = await create_customer(gql, other_workspace, contacts=[{"name": "王伟"}])
+    theirs = (await create_customer(gql, other_workspace, contacts=[{"name": "王伟"}]))["id"]
     their_contact = to_global_id("Contact", (await Contact.get(customer_id=pk(theirs))).id)
 
     for node_id in (theirs, their_contact):

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 from api.core.ids import to_global_id
-from tests.customers.support import create_customer, log_activity, new_colleague, set_customer
+from tests.factories import create_customer, force_customer_columns, invite, log_activity
 from tests.helpers import GraphQL
 
 CUSTOMERS = """
@@ -58,7 +58,7 @@ async def test_kind_filter(gql: GraphQL, workspace):
 
 async def test_owner_filter(gql: GraphQL, workspace):
     # given
-    colleague_id = await new_colleague(gql, workspace)
+    colleague_id = (await invite(gql, workspace)).user_id
     await create_customer(gql, workspace, name="Mine")
     await create_customer(gql, workspace, name="Theirs", ownerId=colleague_id)
 
@@ -136,7 +136,9 @@ async def test_tag_filter_never_matches_two_adjacent_tags(gql: GraphQL, workspac
 async def test_min_score_filter_is_inclusive_and_skips_unscored(gql: GraphQL, workspace):
     # given
     for name, score in (("Low", 10.0), ("Edge", 50.0), ("High", 50.5), ("Unscored", None)):
-        await set_customer(await create_customer(gql, workspace, name=name), score=score)
+        await force_customer_columns(
+            (await create_customer(gql, workspace, name=name))["id"], score=score
+        )
 
     # when / then
     assert await names(gql, workspace.token, minScore=50) == ["Edge", "High"]
@@ -149,15 +151,20 @@ async def test_follow_up_due_before_filter(gql: GraphQL, workspace):
     now = datetime.now(UTC).replace(microsecond=0)
     soon, later = now + timedelta(days=1), now + timedelta(days=3)
     await log_activity(
-        gql, workspace, await create_customer(gql, workspace, name="Soon"), nextFollowUpAt=at(soon)
+        gql,
+        workspace,
+        (await create_customer(gql, workspace, name="Soon"))["id"],
+        nextFollowUpAt=at(soon),
     )
     await log_activity(
         gql,
         workspace,
-        await create_customer(gql, workspace, name="Later"),
+        (await create_customer(gql, workspace, name="Later"))["id"],
         nextFollowUpAt=at(later),
     )
-    await log_activity(gql, workspace, await create_customer(gql, workspace, name="No follow-up"))
+    await log_activity(
+        gql, workspace, (await create_customer(gql, workspace, name="No follow-up"))["id"]
+    )
 
     # when / then
     assert await names(gql, workspace.token, followUpDueBefore=at(now)) == []
@@ -176,7 +183,10 @@ async def test_follow_up_due_before_includes_the_instant_itself_in_any_offset(
     # given
     due = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
     await log_activity(
-        gql, workspace, await create_customer(gql, workspace, name="Due"), nextFollowUpAt=at(due)
+        gql,
+        workspace,
+        (await create_customer(gql, workspace, name="Due"))["id"],
+        nextFollowUpAt=at(due),
     )
     shanghai = due.astimezone(timezone(timedelta(hours=8)))
 
@@ -204,7 +214,7 @@ async def test_updated_since_filter(gql: GraphQL, workspace):
 
 async def test_updated_since_sees_an_update(gql: GraphQL, workspace):
     # given
-    first = await create_customer(gql, workspace, name="First")
+    first = (await create_customer(gql, workspace, name="First"))["id"]
     await create_customer(gql, workspace, name="Second")
     rows = (await gql.execute(CUSTOMERS, {}, workspace.token)).ok()["customers"]["edges"]
     mark = max(edge["node"]["updatedAt"] for edge in rows)
@@ -220,7 +230,7 @@ async def test_updated_since_sees_an_update(gql: GraphQL, workspace):
 
 async def test_filters_combine_with_and(gql: GraphQL, workspace):
     # given: one customer matching every filter, and one for each filter it fails
-    colleague_id = await new_colleague(gql, workspace)
+    colleague_id = (await invite(gql, workspace)).user_id
     base = {"kind": "PERSON", "tags": ["VIP"], "leadSource": "展会", "ownerId": colleague_id}
     rows = [
         ("王 Match", {}, 80.0),
@@ -232,8 +242,10 @@ async def test_filters_combine_with_and(gql: GraphQL, workspace):
         ("李 Wrong name", {}, 80.0),
     ]
     for name, override, score in rows:
-        customer_id = await create_customer(gql, workspace, **{**base, **override, "name": name})
-        await set_customer(customer_id, score=score)
+        customer_id = (await create_customer(gql, workspace, **{**base, **override, "name": name}))[
+            "id"
+        ]
+        await force_customer_columns(customer_id, score=score)
     flt = {
         "search": "王",
         "kind": "PERSON",

@@ -7,7 +7,7 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from models import Customer
-from tests.customers.support import create_customer, customer_gid, set_customer, workspace_pk
+from tests.factories import create_customer, force_customer_columns, gid, workspace_pk
 from tests.helpers import GraphQL
 
 PAGE = """
@@ -79,7 +79,7 @@ async def populate(gql: GraphQL, account, field: str) -> list[tuple[Any, int, st
             customer = await Customer.create(workspace_id=workspace_id, name=f"Customer {rank}")
             # After the insert: auto_now would overwrite an updated_at given to create().
             await Customer.filter(id=customer.id).update(**{COLUMNS[field]: value})
-            rows.append((value, customer.id, customer_gid(customer.id)))
+            rows.append((value, customer.id, gid("Customer", customer.id)))
     return rows
 
 
@@ -167,9 +167,9 @@ async def test_pages_backward_keep_the_order(gql: GraphQL, workspace, field: str
 
 async def test_default_order_is_most_recently_updated_first(gql: GraphQL, workspace):
     # given
-    first = await create_customer(gql, workspace, name="First")
-    second = await create_customer(gql, workspace, name="Second")
-    third = await create_customer(gql, workspace, name="Third")
+    first = (await create_customer(gql, workspace, name="First"))["id"]
+    second = (await create_customer(gql, workspace, name="Second"))["id"]
+    third = (await create_customer(gql, workspace, name="Third"))["id"]
 
     # when
     touched = await gql.execute(UPDATE_CUSTOMER, {"id": first}, workspace.token)
@@ -181,9 +181,9 @@ async def test_default_order_is_most_recently_updated_first(gql: GraphQL, worksp
 
 async def test_nulls_come_last_even_with_a_single_row_each(gql: GraphQL, workspace):
     # given
-    unscored = await create_customer(gql, workspace, name="Unscored")
-    scored = await create_customer(gql, workspace, name="Scored")
-    await set_customer(scored, score=1.0)
+    unscored = (await create_customer(gql, workspace, name="Unscored"))["id"]
+    scored = (await create_customer(gql, workspace, name="Scored"))["id"]
+    await force_customer_columns(scored, score=1.0)
 
     for direction in ("ASC", "DESC"):
         # when
@@ -207,8 +207,8 @@ async def test_ordering_and_paging_apply_within_a_search(gql: GraphQL, workspace
     ids_by_name = {}
     for name, contact, score in rows:
         contacts = [{"name": contact}] if contact else []
-        customer_id = await create_customer(gql, workspace, name=name, contacts=contacts)
-        await set_customer(customer_id, score=score)
+        customer_id = (await create_customer(gql, workspace, name=name, contacts=contacts))["id"]
+        await force_customer_columns(customer_id, score=score)
         ids_by_name[name] = customer_id
     assert await Customer.filter(workspace_id=workspace_id).count() == 4
     order_by = {"field": "SCORE", "direction": "DESC"}

@@ -8,7 +8,7 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from models import Customer
-from tests.customers.support import create_customer, customer_gid, workspace_pk
+from tests.factories import create_customer, gid, workspace_pk
 from tests.helpers import GraphQL, count_queries
 
 PAGE = """
@@ -49,7 +49,7 @@ async def add_customers(account, *names: str) -> list[str]:
     workspace_id = await workspace_pk(account)
     async with in_transaction():
         created = [await Customer.create(workspace_id=workspace_id, name=n) for n in names]
-    return [customer_gid(customer.id) for customer in created]
+    return [gid("Customer", customer.id) for customer in created]
 
 
 async def page(gql: GraphQL, token: str, **arguments: Any) -> dict:
@@ -343,7 +343,7 @@ async def test_cursor_from_another_ordering_is_refused(gql: GraphQL, workspace, 
 
 async def test_a_nested_connections_cursor_is_refused_at_the_root(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, contacts=[{"name": "王伟"}])
+    customer_id = (await create_customer(gql, workspace, contacts=[{"name": "王伟"}]))["id"]
     nested = (await gql.execute(CONTACT_CURSOR, {"id": customer_id}, workspace.token)).ok()
     contact_cursor = nested["customer"]["contacts"]["pageInfo"]["endCursor"]
 

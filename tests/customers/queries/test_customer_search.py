@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.customers.support import create_customer
+from tests.factories import create_customer
 from tests.helpers import GraphQL
 
 SEARCH = """

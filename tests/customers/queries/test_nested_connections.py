@@ -6,12 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.customers.support import (
-    create_contact,
-    create_customer,
-    create_opportunity,
-    log_activity,
-)
+from tests.factories import create_contact, create_customer, create_opportunity, log_activity
 from tests.helpers import GraphQL
 
 CONTACTS = """
@@ -69,9 +64,11 @@ def names(connection: dict) -> list[str]:
 
 async def test_contacts_page_one_at_a_time(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(
-        gql, workspace, contacts=[{"name": "王伟"}, {"name": "李娜"}, {"name": "张强"}]
-    )
+    customer_id = (
+        await create_customer(
+            gql, workspace, contacts=[{"name": "王伟"}, {"name": "李娜"}, {"name": "张强"}]
+        )
+    )["id"]
 
     # when
     pages, after = [], None
@@ -95,7 +92,7 @@ async def test_contacts_page_one_at_a_time(gql: GraphQL, workspace):
 
 async def test_contacts_list_the_primary_first_then_in_creation_order(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, contacts=[{"name": "王伟"}])
+    customer_id = (await create_customer(gql, workspace, contacts=[{"name": "王伟"}]))["id"]
     await create_contact(gql, workspace, customer_id, name="李娜")
     await create_contact(gql, workspace, customer_id, name="张强", isPrimary=True)
     await create_contact(gql, workspace, customer_id, name="赵敏")
@@ -115,9 +112,9 @@ async def test_contacts_list_the_primary_first_then_in_creation_order(gql: Graph
 
 async def test_contacts_after_the_last_one_is_an_empty_page_with_the_total(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(
-        gql, workspace, contacts=[{"name": "王伟"}, {"name": "李娜"}]
-    )
+    customer_id = (
+        await create_customer(gql, workspace, contacts=[{"name": "王伟"}, {"name": "李娜"}])
+    )["id"]
     everything = await contacts_page(gql, workspace.token, customer_id, first=2)
 
     # when
@@ -134,7 +131,7 @@ async def test_contacts_after_the_last_one_is_an_empty_page_with_the_total(gql: 
 
 async def test_customer_without_contacts_has_an_empty_connection(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
 
     # when
     connection = await contacts_page(gql, workspace.token, customer_id, first=5)
@@ -154,10 +151,12 @@ async def test_customer_without_contacts_has_an_empty_connection(gql: GraphQL, w
 
 async def test_nested_total_counts_are_per_customer_in_a_list(gql: GraphQL, workspace):
     # given
-    a = await create_customer(
-        gql, workspace, name="A", contacts=[{"name": "a1"}, {"name": "a2"}, {"name": "a3"}]
-    )
-    b = await create_customer(gql, workspace, name="B", contacts=[{"name": "b1"}])
+    a = (
+        await create_customer(
+            gql, workspace, name="A", contacts=[{"name": "a1"}, {"name": "a2"}, {"name": "a3"}]
+        )
+    )["id"]
+    b = (await create_customer(gql, workspace, name="B", contacts=[{"name": "b1"}]))["id"]
     await create_customer(gql, workspace, name="C")
     for _ in range(2):
         await log_activity(gql, workspace, a)
@@ -187,7 +186,7 @@ async def test_nested_total_counts_are_per_customer_in_a_list(gql: GraphQL, work
 
 async def test_activities_page_newest_first(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace)
+    customer_id = (await create_customer(gql, workspace))["id"]
     start = datetime.now(UTC) - timedelta(days=10)
     for day, content in ((1, "第一次"), (3, "第三次"), (2, "第二次")):
         await log_activity(
@@ -210,7 +209,7 @@ async def test_activities_page_newest_first(gql: GraphQL, workspace):
 
 async def test_nested_first_101_is_refused(gql: GraphQL, workspace):
     # given
-    customer_id = await create_customer(gql, workspace, contacts=[{"name": "王伟"}])
+    customer_id = (await create_customer(gql, workspace, contacts=[{"name": "王伟"}]))["id"]
 
     # when
     result = await gql.execute(CONTACTS, {"id": customer_id, "first": 101}, workspace.token)
@@ -225,7 +224,7 @@ async def test_nested_first_101_is_refused(gql: GraphQL, workspace):
 )
 async def test_nested_bad_cursors_are_refused(gql: GraphQL, workspace, kind: str):
     # given
-    customer_id = await create_customer(gql, workspace, contacts=[{"name": "王伟"}])
+    customer_id = (await create_customer(gql, workspace, contacts=[{"name": "王伟"}]))["id"]
     root = (await gql.execute(ROOT_CURSOR, token=workspace.token)).ok()
     bad_cursor = {
         "garbage": "garbage",

@@ -9,7 +9,6 @@ import httpx
 from arq import ArqRedis
 from arq.worker import Worker, func
 
-from api.core.ids import from_global_id
 from crm.queues import IMPORTS_QUEUE, import_job_id
 from models import ImportJob
 from tests.helpers import GraphQL, Result
@@ -39,10 +38,6 @@ query Job($id: ID!) {{
 """
 IMPORT_JOBS = "{ importJobs(first: 10) { totalCount edges { node { id } } } }"
 PREFLIGHT = {"Apollo-Require-Preflight": "true"}
-
-
-def pk(global_id: str) -> int:
-    return from_global_id(global_id)[1]
 
 
 async def start_import(gql: GraphQL, token: str, **input: Any) -> dict[str, Any]:

@@ -4,8 +4,9 @@ from api.core.ids import to_global_id
 from domain.imports.runner import run_import
 from models import ImportJob
 from models.enums import ImportStatus
+from tests.factories import pk
 from tests.helpers import Account, GraphQL
-from tests.imports.api.support import CANCEL_IMPORT, pk, start_import
+from tests.imports.api.support import CANCEL_IMPORT, start_import
 
 ROWS = [{"name": "甲公司"}, {"name": "乙公司"}]
 

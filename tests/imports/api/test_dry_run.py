@@ -9,9 +9,9 @@ from arq import ArqRedis
 
 from domain.customers import CustomerData, create_customer
 from models import Activity, Contact, Customer, Reminder
+from tests.factories import pk, viewer_of
 from tests.helpers import Account, GraphQL
-from tests.imports.api.support import JOB_FIELDS, nudge_of, pk, run_nudge_on_worker
-from tests.imports.kinds import admin_of
+from tests.imports.api.support import JOB_FIELDS, nudge_of, run_nudge_on_worker
 
 START = """
 mutation Start($input: StartImportInput!) {
@@ -87,7 +87,7 @@ async def test_a_dry_run_reports_what_the_real_run_then_does_and_writes_nothing(
     gql: GraphQL, workspace: Account, arq_redis: ArqRedis, queue_name: str
 ):
     # given
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     await create_customer(
         viewer, CustomerData(name="甲公司", external_id="A-1", phone="13900000001")
     )
@@ -141,7 +141,7 @@ async def test_a_dry_run_of_activities_schedules_no_reminder(
     gql: GraphQL, workspace: Account, arq_redis: ArqRedis, queue_name: str
 ):
     # given
-    viewer = await admin_of(workspace)
+    viewer = await viewer_of(workspace)
     await create_customer(viewer, CustomerData(name="甲公司", external_id="A-1"))
     rows = [
         {

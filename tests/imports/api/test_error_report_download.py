@@ -10,8 +10,9 @@ from api.core.ids import to_global_id
 from domain.imports.runner import run_import
 from models import ImportJob
 from models.enums import ImportStatus
+from tests.factories import create_api_key, pk
 from tests.helpers import Account, GraphQL
-from tests.imports.api.support import IMPORT_JOB, payload_of, pk, start_import, upload
+from tests.imports.api.support import IMPORT_JOB, payload_of, start_import, upload
 
 ROWS = [
     {
@@ -23,7 +24,6 @@ ROWS = [
     {"客户名称": "北京星辰科技有限公司", "电话": "13800138000", "邮箱": None, "标签": "重点客户"},
     {"客户名称": "上海浦江贸易", "电话": "021-55550100", "邮箱": "not-an-email", "标签": None},
 ]
-CREATE_API_KEY = 'mutation { createApiKey(name: "报表") { secret } }'
 
 
 async def _finished_import(gql: GraphQL, account: Account, rows: list[dict]) -> str:
@@ -122,7 +122,7 @@ async def test_a_job_without_failures_has_no_report_url(
 async def test_an_api_key_may_download(client: httpx.AsyncClient, gql: GraphQL, workspace: Account):
     # given
     job_id = await _finished_import(gql, workspace, ROWS)
-    key = (await gql.execute(CREATE_API_KEY, token=workspace.token)).ok()["createApiKey"]["secret"]
+    key = await create_api_key(gql, workspace, name="报表")
 
     # when
     response = await _download(client, f"/imports/{job_id}/errors.csv", key)

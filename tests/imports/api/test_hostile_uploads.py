@@ -11,8 +11,9 @@ import pytest
 from arq import ArqRedis
 
 from models import ImportJob
+from tests.factories import pk
 from tests.helpers import Account, GraphQL
-from tests.imports.api.support import nudge_of, payload_of, pk, run_nudge_on_worker, upload
+from tests.imports.api.support import nudge_of, payload_of, run_nudge_on_worker, upload
 from tests.imports.test_hostile_workbooks import DIMENSION_BOMB, HEADER, MALFORMED
 from tests.imports.workbooks import inline, sheet, workbook
 

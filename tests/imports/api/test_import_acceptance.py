@@ -12,12 +12,12 @@ from arq import ArqRedis
 
 from models import Reminder
 from models.enums import ReminderStatus
+from tests.factories import pk
 from tests.helpers import Account, GraphQL
 from tests.imports.api.support import (
     IMPORT_JOB,
     nudge_of,
     payload_of,
-    pk,
     run_nudge_on_worker,
     start_import,
     upload,

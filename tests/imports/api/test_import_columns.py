@@ -6,8 +6,9 @@ import httpx
 from arq import ArqRedis
 
 from models import ImportJob
+from tests.factories import pk
 from tests.helpers import Account, GraphQL
-from tests.imports.api.support import nudge_of, payload_of, pk, run_nudge_on_worker, upload
+from tests.imports.api.support import nudge_of, payload_of, run_nudge_on_worker, upload
 
 JOB = """
 query Job($id: ID!) {

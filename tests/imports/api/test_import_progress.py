@@ -9,8 +9,9 @@ from api.core.ids import to_global_id
 from crm.queues import progress_channel
 from domain.imports.runner import run_import
 from models.enums import ImportStatus
+from tests.factories import pk
 from tests.helpers import Account, GraphQL
-from tests.imports.api.support import nudge_of, pk, run_nudge_on_worker, start_import
+from tests.imports.api.support import nudge_of, run_nudge_on_worker, start_import
 from tests.subscriptions import receive, signed_in_socket, subscribe, until_complete
 
 PROGRESS = """

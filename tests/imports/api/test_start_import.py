@@ -7,19 +7,18 @@ from arq import ArqRedis
 
 from api.imports.nudges import nudge_import_worker
 from models import Customer, ImportJob
+from tests.factories import create_api_key, pk
 from tests.helpers import Account, GraphQL, count_queries
 from tests.imports.api.support import (
     IMPORT_JOB,
     forget_nudge,
     job_count,
     nudge_of,
-    pk,
     run_nudge_on_worker,
     start_import,
 )
 from tests.ops.processes import free_port
 
-CREATE_API_KEY = 'mutation { createApiKey(name: "ERP 同步") { secret errors { message } } }'
 ROWS = [
     {"客户名称": "北京星辰科技有限公司", "电话": "+86 138-0013-8000", "标签": "重点客户"},
     {"客户名称": "坏电话公司", "电话": "call me"},
@@ -66,7 +65,7 @@ async def test_rows_are_imported_end_to_end_by_a_worker(
 
 async def test_an_api_key_may_import(gql: GraphQL, workspace: Account, arq_redis: ArqRedis):
     # given: an integrator's key
-    key = (await gql.execute(CREATE_API_KEY, token=workspace.token)).ok()["createApiKey"]["secret"]
+    key = await create_api_key(gql, workspace, name="ERP 同步")
 
     # when
     started = await start_import(gql, key, kind="CUSTOMERS", rows=ROWS[:1], matchOn=["externalId"])

@@ -8,8 +8,9 @@ from arq import ArqRedis
 from domain.imports.runner import run_import
 from models import Customer, ImportJob
 from models.enums import ImportStatus
+from tests.factories import pk
 from tests.helpers import Account, GraphQL
-from tests.imports.api.support import job_count, nudge_of, payload_of, pk, upload
+from tests.imports.api.support import job_count, nudge_of, payload_of, upload
 
 # As Excel saves "CSV" on a Chinese Windows: GB18030, Chinese headers.
 GB18030_CSV = (

@@ -13,8 +13,9 @@ from crm.redis import lazy_pool
 from domain.viewer import Viewer
 from models import ImportJob, User
 from models.enums import ImportStatus
+from tests.factories import pk
 from tests.helpers import Account, GraphQL, count_queries
-from tests.imports.api.support import pk, start_import
+from tests.imports.api.support import start_import
 
 TIMEOUT = 10
 

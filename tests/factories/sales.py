@@ -1,47 +1,14 @@
-"""Builders for the sales-process tests (pipelines, moves, checklists), through the public API."""
+"""Products, pipelines and deals: created, moved and ticked through the API."""
 
 from __future__ import annotations
 
 import copy
+import uuid
 from typing import Any
 
-from models import User
-from tests.activities.factories import pk
+from tests.documents import document
+from tests.factories.calls import mutate, mutate_ok
 from tests.helpers import Account, GraphQL
-
-PIPELINE_FIELDS = """
-fragment PipelineFields on Pipeline {
-  id name isDefault
-  stages { id name position probability kind rottingDays checklist { id title required } }
-}
-"""
-CREATE_PIPELINE = (
-    """
-mutation($input: PipelineInput!) {
-  createPipeline(input: $input) {
-    pipeline { ...PipelineFields }
-    errors { field message code }
-  }
-}
-"""
-    + PIPELINE_FIELDS
-)
-MOVE_OPPORTUNITY = """
-mutation($id: ID!, $stageId: ID!, $lostReason: String) {
-  moveOpportunity(id: $id, stageId: $stageId, lostReason: $lostReason) {
-    opportunity { id status stage { id name } closedAt lostReason }
-    errors { field message code }
-  }
-}
-"""
-SET_CHECKLIST_ITEM = """
-mutation($opportunityId: ID!, $itemId: ID!, $done: Boolean!) {
-  setChecklistItem(opportunityId: $opportunityId, itemId: $itemId, done: $done) {
-    opportunity { id }
-    errors { field message code }
-  }
-}
-"""
 
 # A B2B process as a Chinese sales team writes it: every open stage has a required item.
 B2B_STAGES: list[dict[str, Any]] = [
@@ -79,30 +46,49 @@ def with_lookups(pipeline: dict[str, Any]) -> dict[str, Any]:
         **pipeline,
         "by_name": {stage["name"]: stage for stage in pipeline["stages"]},
         "items": {
-            item["title"]: item for stage in pipeline["stages"] for item in stage["checklist"]
+            item["title"]: item
+            for stage in pipeline["stages"]
+            for item in stage.get("checklist") or []
         },
     }
 
 
-async def create_pipeline(
-    gql: GraphQL,
-    account: Account,
-    stages: list[dict[str, Any]] | None = None,
-    **fields: Any,
+async def create_product(
+    gql: GraphQL, account: Account, unit_price: str = "99.99", **fields: Any
 ) -> dict[str, Any]:
+    fields = {"name": f"产品 {uuid.uuid4().hex[:6]}", "unitPrice": unit_price, **fields}
+    return (await mutate_ok(gql, account, "createProduct", input=fields))["product"]
+
+
+async def default_pipeline(gql: GraphQL, account: Account) -> dict[str, Any]:
+    """The default pipeline with its stages by name."""
+    pipelines = (await gql.execute(document("pipelines"), token=account.token)).ok()["pipelines"]
+    return with_lookups(next(p for p in pipelines if p["isDefault"]))
+
+
+async def create_pipeline(
+    gql: GraphQL, account: Account, stages: list[dict[str, Any]] | None = None, **fields: Any
+) -> dict[str, Any]:
+    """A pipeline (default: the B2B stages) with its lookups (see `with_lookups`)."""
     fields = {"name": "大客户销售", "stages": b2b_stages() if stages is None else stages, **fields}
-    result = await gql.execute(CREATE_PIPELINE, {"input": fields}, account.token)
-    payload = result.ok()["createPipeline"]
-    assert payload["errors"] == [], payload["errors"]
-    return with_lookups(payload["pipeline"])
+    return with_lookups((await mutate_ok(gql, account, "createPipeline", input=fields))["pipeline"])
+
+
+async def create_opportunity(
+    gql: GraphQL, account: Account, customer_id: str, **fields: Any
+) -> dict[str, Any]:
+    """A deal of the customer created with createOpportunity; returns the opportunity."""
+    fields = {"customerId": customer_id, "name": "年度合同", **fields}
+    return (await mutate_ok(gql, account, "createOpportunity", input=fields))["opportunity"]
 
 
 async def move(
     gql: GraphQL, account: Account, deal_id: str, stage_id: str, lost_reason: str | None = None
 ) -> dict[str, Any]:
     """The moveOpportunity payload (errors not checked)."""
-    variables = {"id": deal_id, "stageId": stage_id, "lostReason": lost_reason}
-    return (await gql.execute(MOVE_OPPORTUNITY, variables, account.token)).ok()["moveOpportunity"]
+    return await mutate(
+        gql, account, "moveOpportunity", id=deal_id, stageId=stage_id, lostReason=lost_reason
+    )
 
 
 async def move_ok(gql: GraphQL, account: Account, deal_id: str, stage_id: str, **kw: Any) -> None:
@@ -114,20 +100,12 @@ async def tick(
     gql: GraphQL, account: Account, deal_id: str, item_id: str, done: bool = True
 ) -> dict[str, Any]:
     """The setChecklistItem payload (errors not checked)."""
-    variables = {"opportunityId": deal_id, "itemId": item_id, "done": done}
-    result = await gql.execute(SET_CHECKLIST_ITEM, variables, account.token)
-    return result.ok()["setChecklistItem"]
+    return await mutate(
+        gql, account, "setChecklistItem", opportunityId=deal_id, itemId=item_id, done=done
+    )
 
 
 async def tick_ok(gql: GraphQL, account: Account, deal_id: str, *item_ids: str) -> None:
     for item_id in item_ids:
         payload = await tick(gql, account, deal_id, item_id)
         assert payload["errors"] == [], payload["errors"]
-
-
-async def workspace_pk(account: Account) -> int:
-    return (await User.get(id=pk(account.user_id))).workspace_id
-
-
-def errors(payload: dict[str, Any]) -> list[tuple[str | None, str]]:
-    return [(error["field"], error["code"]) for error in payload["errors"]]
