@@ -174,6 +174,21 @@ async def _wait_for_status(
     raise AssertionError(f"the job never became {statuses}")
 
 
+async def _until_beaten_while_read(claimed: ImportJob, process: subprocess.Popen[bytes]) -> None:
+    """Returns once the job's heartbeat has moved on a second from its claim, the job read
+    (RUNNING, nothing committed) all the while. Polled under a hang guard: a fixed wait of
+    2.5 s failed on a loaded machine, where the worker took longer to reach its first look."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the worker died on its own"
+        job = await ImportJob.get(id=claimed.id)
+        assert (job.status, job.processed_rows) == (ImportStatus.RUNNING, 0)
+        if job.heartbeat_at >= claimed.heartbeat_at + timedelta(seconds=1):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the job's heartbeat never moved on while it was read")
+
+
 def _rss(pid: int) -> int:
     """The process's resident memory, in bytes."""
     status = Path(f"/proc/{pid}/status").read_text()
@@ -192,12 +207,9 @@ async def test_a_slow_import_is_cancelled_within_seconds(
     try:
         await enqueue_import(arq_redis, job)
         claimed = await _wait_for_status(job.id, {ImportStatus.RUNNING}, worker)
-        await asyncio.sleep(2.5)
-        # it says it is alive, so the sweeper leaves it be (before: its heartbeat went stale
-        # and the next worker was handed the job, while this one kept reading)
-        reading = await ImportJob.get(id=job.id)
-        assert (reading.status, reading.processed_rows) == (ImportStatus.RUNNING, 0)
-        assert reading.heartbeat_at >= claimed.heartbeat_at + timedelta(seconds=1)
+        # it says it is alive as it reads, so the sweeper leaves it be (before: its heartbeat
+        # went stale and the next worker was handed the job, while this one kept reading)
+        await _until_beaten_while_read(claimed, worker)
         rss_reading = _rss(worker.pid)
 
         # when: its owner cancels it
