@@ -97,13 +97,14 @@ class Worker:
     def said(self, words: str) -> list[dict]:
         return [line for line in self.lines() if words in line["message"]]
 
-    async def wait_until_said(self, words: str, within: float = START_TIMEOUT) -> float:
-        """Seconds until a line containing `words` was logged; fails if the worker exits."""
-        start = time.monotonic()
-        while time.monotonic() - start < within:
+    async def wait_until_said(self, words: str, within: float = START_TIMEOUT) -> None:
+        """Returns once a line containing `words` was logged; fails if the worker exits, or
+        after `within` seconds (a hang guard)."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
             assert self.process.poll() is None, self.output()
             if self.said(words):
-                return time.monotonic() - start
+                return
             await asyncio.sleep(0.1)
         raise AssertionError(f"the worker never said {words!r}:\n{self.output()}")
 
