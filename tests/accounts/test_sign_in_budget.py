@@ -3,7 +3,6 @@ open several workspaces counted like failures, and every attempt from an address
 successes too) counted against a budget far above its failures."""
 
 import asyncio
-import time
 import uuid
 
 from argon2 import PasswordHasher
@@ -42,9 +41,7 @@ async def test_one_request_runs_one_sign_in(client_from: Client, argon2_work: Ar
     argon2_work.reset()
 
     # when
-    started = time.perf_counter()
     response = await http.post("/graphql", json={"query": f"mutation {{ {aliases} }}"})
-    elapsed = time.perf_counter() - started
 
     # then: the first asks to name a workspace; the others are refused unchecked. Before,
     # all 30 were checked against the five accounts: 150 checks, ~11 s on two cores
@@ -54,9 +51,8 @@ async def test_one_request_runs_one_sign_in(client_from: Client, argon2_work: Ar
         (error,) = data[f"a{n}"]["errors"]
         assert error["code"] == "RATE_LIMITED"
         assert error["message"].startswith("One sign-in or sign-up per request")
-    print(f"30 aliased sign-ins: {argon2_work.checks} checks, {elapsed:.2f} s")
+    # (the checks counted: a bound on the seconds taken was the machine's speed)
     assert argon2_work.checks == 5
-    assert elapsed < 3
 
 
 async def test_aliased_sign_ups_make_one_workspace(client_from: Client, argon2_work: Argon2Work):

@@ -4,14 +4,13 @@ within the size limit can carry tens of thousands of input objects, each costing
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from graphql import TypeInfo, ValidationContext, parse
 
 from api.core.input_size import InputWeigher
 from api.schema import build_schema
 from crm.settings import get_settings
+from tests.cpu import cpu_time
 from tests.helpers import Account, GraphQL
 
 CREATE = """
@@ -40,17 +39,16 @@ async def test_a_body_of_input_objects_is_refused_before_it_is_coerced(
 ):
     # given
     variables = _opportunity(ATTACK_LINES)
-    started = time.perf_counter()
 
     # when
-    result = await gql.execute(CREATE, variables, workspace.token if signed_in else None)
+    with cpu_time() as cpu:
+        result = await gql.execute(CREATE, variables, workspace.token if signed_in else None)
 
     # then
-    elapsed = time.perf_counter() - started
     assert result.data is None
     [error] = result.errors
     assert error["extensions"] == {"code": "INPUT_TOO_LARGE", "limit": 20_000}
-    assert elapsed < REFUSED_WITHIN, f"refused in {elapsed:.2f} s"
+    assert cpu.seconds < REFUSED_WITHIN, f"refused in {cpu.seconds:.2f} CPU s"
 
 
 def _weight(query: str, variables: dict, limit: int = 10**9) -> int:
@@ -90,11 +88,10 @@ def test_what_the_api_takes_at_its_largest_weighs_under_the_limit():
 def test_the_weighing_stops_once_the_limit_is_passed():
     # given: a million line items, which the walk must not visit all of
     variables = _opportunity(1_000_000)
-    started = time.perf_counter()
 
     # when
     weight = _weight(CREATE, variables, limit=20_000)
 
-    # then
+    # then: the weight is what the walk counted before it stopped (a full walk: 11,000,010),
+    # a measure of its work that no machine's speed changes
     assert 20_000 < weight <= 20_000 + 11
-    assert time.perf_counter() - started < 0.5

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -52,29 +51,31 @@ def _peak_memory_kb(pid: int) -> int:
     raise AssertionError("no VmHWM in /proc/status")
 
 
-def _huge_body() -> Iterator[bytes]:
-    """300 MB of one JSON string, streamed (chunked): never built, so it costs the test nothing."""
-    yield b'{"query": "'
-    for _ in range(HUGE // len(CHUNK)):
-        yield CHUNK
-    yield b'"}'
+def _huge_body(sent: list[int]) -> Iterator[bytes]:
+    """300 MB of one JSON string, streamed (chunked): never built, so it costs the test nothing.
+    Adds up in `sent` the bytes the client was asked for, which is as many as the server took
+    (give or take the sockets' buffers)."""
+    for chunk in (b'{"query": "', *(CHUNK for _ in range(HUGE // len(CHUNK))), b'"}'):
+        sent[0] += len(chunk)
+        yield chunk
 
 
 def test_a_streamed_body_is_cut_off_once_it_passes_the_limit(served: Served):
     # given
     url = f"{served.base_url}/graphql"
     peak_before = _peak_memory_kb(served.process.pid)
+    sent = [0]
 
     # when
-    started = time.monotonic()
-    response = httpx.post(url, content=_huge_body(), headers=JSON, timeout=120)
-    elapsed = time.monotonic() - started
+    response = httpx.post(url, content=_huge_body(sent), headers=JSON, timeout=120)
     growth = _peak_memory_kb(served.process.pid) - peak_before
 
-    # then: refused at about the first megabyte, the rest never read
+    # then: refused at about the first megabyte, the rest never read: the client stopped
+    # sending when the server closed the connection (a count of bytes, where a bound on the
+    # seconds taken varied with the machine's load)
     assert response.status_code == 413, response.text
     assert response.json() == TOO_LARGE
-    assert elapsed < 5, f"answered after {elapsed:.1f} s"
+    assert sent[0] < HUGE // 10, f"{sent[0]:,} bytes sent before the answer"
     assert growth < PEAK_GROWTH_LIMIT_KB, f"the server's peak memory grew by {growth} kB"
     # and the server goes on serving
     assert httpx.get(f"{served.base_url}/healthz", timeout=10).status_code == 200
@@ -93,21 +94,18 @@ async def test_a_body_announced_over_the_limit_is_refused_before_it_is_read(serv
         '{"query": "'
     )
 
-    # when
-    started = time.monotonic()
+    # when: the timeouts are hang guards; a server that waited for the body would never answer
     writer.write(head.encode())
     await writer.drain()
     status_line = await asyncio.wait_for(reader.readline(), 10)
     rest = await asyncio.wait_for(reader.read(), 10)  # the server closes the connection
-    elapsed = time.monotonic() - started
     writer.close()
 
-    # then: answered at once, without waiting for the body
+    # then: answered without waiting for the body, of which a few bytes were ever sent
     assert status_line.startswith(b"HTTP/1.1 413"), status_line
     headers, _, body = rest.partition(b"\r\n\r\n")
     assert b"connection: close" in headers.lower()
     assert json.loads(body) == TOO_LARGE
-    assert elapsed < 2, f"answered after {elapsed:.1f} s"
     assert _peak_memory_kb(served.process.pid) - peak_before < PEAK_GROWTH_LIMIT_KB
 
 
@@ -125,17 +123,15 @@ async def test_a_websocket_message_over_the_limit_closes_the_socket(served: Serv
             }
         )
 
-        # when: a 5 MB message (uvicorn's own limit was 16 MiB)
-        started = time.monotonic()
+        # when: a 5 MB message (uvicorn's own limit was 16 MiB); the timeout is a hang guard
         await ws.send(message)
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 10)
-        elapsed = time.monotonic() - started
 
-    # then: "message too big", before the message was read whole
+    # then: "message too big", before the message was read whole (a server that read it
+    # would have answered the operation instead)
     assert closed.value.rcvd is not None, "the server never closed the socket"
     assert closed.value.rcvd.code == 1009
-    assert elapsed < 2, f"closed after {elapsed:.1f} s"
     async with httpx.AsyncClient(timeout=10) as http:
         assert (await http.get(f"{served.base_url}/healthz")).status_code == 200
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
@@ -27,8 +26,10 @@ from tests.subscriptions import PROTOCOL, receive
 T = TypeVar("T")
 POSTGRES = DATABASE_URL.startswith("postgres")
 VIEWER = "{ viewer { email } }"
-# A retried lookup answers well within this; a lost one used to answer 500 at once.
-BOUND = 5.0
+# A hang guard, not a measure: a retried lookup answers in well under a second, and a lost
+# one used to answer 500 at once (the status shows which); a retry that waited on the lost
+# connection would never answer.
+HANG_GUARD = 30.0
 
 
 async def _postgres_backend_waiting_on(admin: asyncpg.Connection, table: str) -> int:
@@ -82,20 +83,20 @@ async def test_a_connection_lost_during_the_lookup_is_tried_once_more(
     client: httpx.AsyncClient, workspace: Account
 ):
     # when
-    started = time.monotonic()
-    response = await _with_the_connection_lost_once(
-        lambda: client.post(
-            "/graphql",
-            json={"query": VIEWER},
-            headers={"Authorization": f"Bearer {workspace.token}"},
-        )
+    response = await asyncio.wait_for(
+        _with_the_connection_lost_once(
+            lambda: client.post(
+                "/graphql",
+                json={"query": VIEWER},
+                headers={"Authorization": f"Bearer {workspace.token}"},
+            )
+        ),
+        HANG_GUARD,
     )
-    elapsed = time.monotonic() - started
 
     # then: the request succeeds, on a fresh connection
     assert response.status_code == 200, response.text
     assert response.json() == {"data": {"viewer": {"email": workspace.email}}}
-    assert elapsed < BOUND, f"answered after {elapsed:.2f} s"
 
 
 @pytest.mark.usefixtures("_reopened_after")

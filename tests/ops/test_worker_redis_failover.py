@@ -43,7 +43,8 @@ async def test_a_worker_waits_out_a_redis_turned_read_only_then_works(
     # when: a worker starts on it, and the failover ends a few seconds later
     worker = Worker("imports", redis_server, tmp_path)
     try:
-        noticed = await worker.wait_until_said(UNAVAILABLE, within=30)
+        # (a hang guard: a worker that did not wait it out exits, which fails at once)
+        await worker.wait_until_said(UNAVAILABLE, within=30)
         await asyncio.sleep(3)
         assert worker.process.poll() is None, worker.output()
         redis.execute_command("REPLICAOF", "NO", "ONE")
@@ -60,7 +61,6 @@ async def test_a_worker_waits_out_a_redis_turned_read_only_then_works(
         [line] = worker.said(UNAVAILABLE)
         assert "ReadOnlyError" in line["message"], line
         assert len(worker.said(BACK)) == 1, worker.output()
-        assert noticed < 20
     finally:
         code = worker.stop()
     assert code == 0, worker.output()

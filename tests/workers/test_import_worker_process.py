@@ -20,6 +20,7 @@ from domain.imports.runner import run_import
 from domain.viewer import Viewer
 from models import Customer, ImportJob, User
 from models.enums import ImportKind, ImportStatus
+from tests.cpu import process_cpu_seconds
 from tests.helpers import Account, GraphQL
 from tests.imports.api.support import CANCEL_IMPORT
 from tests.imports.workbooks import blank_rows
@@ -140,6 +141,10 @@ async def test_a_worker_stopped_with_sigterm_checkpoints_and_requeues(
 # Blank rows of 1,000 empty cells: nothing to import, no chunk to commit, and some 15 s of
 # reading (a few milliseconds a row) for a run to be caught in.
 SLOW_ROWS = 3_000
+# The CPU seconds (tests/cpu.py) a worker may spend reading on once told to stop: about
+# LOOK_EVERY (1 s) of reading before its next look, where reading the rest of the file
+# took some 10 s more. Its CPU, not the wall clock, which a loaded machine stretches.
+READ_ON_AT_MOST = 5.0
 
 
 @functools.cache
@@ -169,6 +174,21 @@ async def _wait_for_status(
     raise AssertionError(f"the job never became {statuses}")
 
 
+async def _until_beaten_while_read(claimed: ImportJob, process: subprocess.Popen[bytes]) -> None:
+    """Returns once the job's heartbeat has moved on a second from its claim, the job read
+    (RUNNING, nothing committed) all the while. Polled under a hang guard: a fixed wait of
+    2.5 s failed on a loaded machine, where the worker took longer to reach its first look."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the worker died on its own"
+        job = await ImportJob.get(id=claimed.id)
+        assert (job.status, job.processed_rows) == (ImportStatus.RUNNING, 0)
+        if job.heartbeat_at >= claimed.heartbeat_at + timedelta(seconds=1):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the job's heartbeat never moved on while it was read")
+
+
 def _rss(pid: int) -> int:
     """The process's resident memory, in bytes."""
     status = Path(f"/proc/{pid}/status").read_text()
@@ -187,22 +207,19 @@ async def test_a_slow_import_is_cancelled_within_seconds(
     try:
         await enqueue_import(arq_redis, job)
         claimed = await _wait_for_status(job.id, {ImportStatus.RUNNING}, worker)
-        await asyncio.sleep(2.5)
-        # it says it is alive, so the sweeper leaves it be (before: its heartbeat went stale
-        # and the next worker was handed the job, while this one kept reading)
-        reading = await ImportJob.get(id=job.id)
-        assert (reading.status, reading.processed_rows) == (ImportStatus.RUNNING, 0)
-        assert reading.heartbeat_at >= claimed.heartbeat_at + timedelta(seconds=1)
+        # it says it is alive as it reads, so the sweeper leaves it be (before: its heartbeat
+        # went stale and the next worker was handed the job, while this one kept reading)
+        await _until_beaten_while_read(claimed, worker)
         rss_reading = _rss(worker.pid)
 
         # when: its owner cancels it
-        asked = time.monotonic()
+        cpu_asked = process_cpu_seconds(worker.pid)
         result = await gql.execute(
             CANCEL_IMPORT, {"id": to_global_id("ImportJob", job.id)}, workspace.token
         )
         assert result.ok()["cancelImport"]["importJob"]["status"] == "RUNNING"
         done = await _wait_for_status(job.id, set(FINISHED), worker)
-        seconds = time.monotonic() - asked
+        read_on = process_cpu_seconds(worker.pid) - cpu_asked
         rss_done = _rss(worker.pid)
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -213,10 +230,10 @@ async def test_a_slow_import_is_cancelled_within_seconds(
                 worker.kill()
             await _forget_nudges(arq_redis, job)
 
-    # then: cancelled within seconds (before: not until the whole file was read), its
-    # memory flat meanwhile
+    # then: cancelled a look later (before: not until the whole file was read), its memory
+    # flat meanwhile
     assert done.status == ImportStatus.CANCELLED, done.failure
-    assert seconds < 5, seconds
+    assert read_on < READ_ON_AT_MOST, f"read on for {read_on:.1f} CPU s"
     assert rss_done - rss_reading < 32 * 1024 * 1024, (rss_reading, rss_done)
 
 
@@ -232,12 +249,13 @@ async def test_a_worker_stopped_mid_read_hands_the_job_back_within_seconds(
         await asyncio.sleep(1.5)
 
         # when: asked to stop, as an orchestrator does
-        asked = time.monotonic()
+        cpu_asked = process_cpu_seconds(worker.pid)
         worker.send_signal(signal.SIGTERM)
         stopped = await _wait_for_status(job.id, {ImportStatus.QUEUED, *FINISHED})
-        seconds = time.monotonic() - asked
-        code = worker.wait(timeout=60)
-        exited = time.monotonic() - asked
+        read_on = process_cpu_seconds(worker.pid) - cpu_asked
+        # A hang guard, a third of the minute an arq worker's shutdown waits for its jobs:
+        # a worker that waited it out raises TimeoutExpired here.
+        code = worker.wait(timeout=20)
     finally:
         if worker.poll() is None:
             worker.kill()
@@ -247,7 +265,6 @@ async def test_a_worker_stopped_mid_read_hands_the_job_back_within_seconds(
     # it read on until the end of the file, or the minute a shutdown waits for)
     assert stopped.status == ImportStatus.QUEUED, stopped.failure
     assert (stopped.next_row, stopped.heartbeat_at) == (1, None)
-    assert seconds < 5, seconds
+    assert read_on < READ_ON_AT_MOST, f"read on for {read_on:.1f} CPU s"
     assert code == 0, (tmp_path / "worker.log").read_text(errors="replace")[-2000:]
-    assert exited < 10, exited
     await ImportJob.filter(id=job.id).update(status=ImportStatus.CANCELLED)  # leave no work behind
