@@ -54,7 +54,7 @@ from domain.imports.cells import (
     fail_with,
     skipped_by_mode,
 )
-from domain.imports.file_keys import FileKeys, keep_records, load_records
+from domain.imports.file_keys import FileKeys, Restore, keep_records, load_records
 from domain.imports.links import LINK_FIELDS, LinkedCustomer
 from domain.imports.matches import Found, Given, Keys, Matches, Record, overwrites
 from domain.viewer import Viewer
@@ -327,7 +327,11 @@ class RecordChunk(KindChunk[RC]):
         return self.matches.land(target, changes, row.number, row.given, row.custom)
 
     def keep(self, file: FileKeys) -> None:
-        keep_records(file, self.matches)
+        keep_records(file, self.matches, self.state_of)
+
+    def state_of(self, record: RC, dry_run: bool) -> dict[str, Any]:
+        """What the kind keeps of a record beside its values and what rows gave it."""
+        return {}
 
     async def write_records(self, model: type[Model], now: datetime, **also: Any) -> None:
         """Inserts the records rows created; sets the columns rows changed of the stored
@@ -361,11 +365,12 @@ async def record_matches(
     name_of: Callable[[RC], str | None],
     *,
     moves_keys: bool = False,
+    restore: Restore[RC] | None = None,
 ) -> Matches[RC]:
     """The `Matches` of the `stored` records, and of those a dry run's earlier chunks would
     have created (with what earlier chunks' rows gave each: `file_keys`)."""
     would_create: list[RC] = []
     if file is not None:
-        would_create = await load_records(file, model, stored, make)
+        would_create = await load_records(file, model, stored, make, restore)
     records = [*stored.values(), *would_create]
     return Matches(keys_of, records, what=what, name_of=name_of, moves_keys=moves_keys)
