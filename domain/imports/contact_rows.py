@@ -27,7 +27,7 @@ from domain.customers import (
     primary_by_default,
 )
 from domain.errors import ErrorCode, Problems
-from domain.imports.cells import ROW, Cells, given, typed_custom_fields
+from domain.imports.cells import ROW, Cells, given, put, typed_custom_fields
 from domain.imports.engine import (
     NumberedCells,
     RecordChunk,
@@ -78,11 +78,7 @@ def _parse(number: int, cells: Cells, definitions: Definitions, links: CustomerL
     present = given(cells)
     values = {column: present[name] for name, column in _COLUMNS.items() if name in present}
     clean = clean_contact_fields(problems, ROW, values)
-    primary, message = parse_yes_no(present.get("isPrimary"))
-    if message:
-        problems.add("isPrimary", message)
-    elif primary is not None:
-        clean["is_primary"] = primary
+    put(problems, clean, "isPrimary", "is_primary", parse_yes_no(present.get("isPrimary")))
     custom = typed_custom_fields(problems, present, definitions, CustomFieldEntity.CONTACT)
     keys = _keys(customer.id, clean) if customer is not None else {}
     return Row(number, problems, clean, custom, keys, present, customer)

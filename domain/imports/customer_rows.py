@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain import bulk_sql, sql
-from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
+from domain.custom_fields import Definitions, load_definitions
 from domain.customers import (
     NEW_CONTACT_NEEDS_NAME,
     clean_contact_fields,
@@ -35,8 +35,16 @@ from domain.customers import (
     settle_primary,
 )
 from domain.errors import ErrorCode, Problem, Problems
-from domain.imports.cells import ROW, ChunkResult, check_external_id, typed_custom_fields
-from domain.imports.engine import NumberedCells, RecordChunk, Row, Spec, land_rows, record_matches
+from domain.imports.cells import ROW, ChunkResult, check_external_id, put, typed_custom_fields
+from domain.imports.engine import (
+    NumberedCells,
+    RecordChunk,
+    Row,
+    Spec,
+    checked_custom_fields,
+    land_rows,
+    record_matches,
+)
 from domain.imports.file_keys import FileKeys, first_given, given_of
 from domain.imports.headers import EMAIL, NOTES, PHONE, TITLE, Aliases
 from domain.imports.links import Members
@@ -144,11 +152,7 @@ def _parse(
         values["tags"] = tags
     clean = clean_customer_fields(problems, ROW, values)
     if "kind" in present:
-        kind, message = _kind(present["kind"])
-        if message:
-            problems.add("kind", message)
-        elif kind is not None:
-            clean["kind"] = kind
+        put(problems, clean, "kind", "kind", _kind(present["kind"]))
     if "owner" in present:
         owner_id = members.find(problems, "owner", present["owner"])
         if owner_id is not None:
@@ -473,26 +477,10 @@ async def _new_contact(
     if "name" not in values:
         values["name"] = ""
         problems.add("contact.name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
-    values["custom_fields"] = await _new_custom_fields(
-        problems, viewer, CustomFieldEntity.CONTACT, None, "contact.customFields", definitions
+    values["custom_fields"] = await checked_custom_fields(
+        viewer, problems, CustomFieldEntity.CONTACT, definitions, None, None, "contact.customFields"
     )
     return values
-
-
-async def _new_custom_fields(
-    problems: Problems,
-    viewer: Viewer,
-    entity: CustomFieldEntity,
-    values: dict[str, Any] | None,
-    path: str,
-    definitions: Definitions,
-) -> dict:
-    """A new record's custom fields, as `clean_custom_fields` checks them."""
-    if not values and not definitions.of(entity):
-        return {}  # nothing given, nothing required: what the full check would find
-    return await clean_custom_fields(
-        problems, viewer, entity, values, existing=None, path=path, definitions=definitions
-    )
 
 
 async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _Creation:
@@ -509,8 +497,8 @@ async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _
     values.setdefault("kind", CustomerKind.COMPANY)
     if values.get("owner_id") is None:
         values["owner_id"] = viewer.user_id
-    values["custom_fields"] = await _new_custom_fields(
-        problems, viewer, CustomFieldEntity.CUSTOMER, row.custom, "customFields", definitions
+    values["custom_fields"] = await checked_custom_fields(
+        viewer, problems, CustomFieldEntity.CUSTOMER, definitions, row.custom, None
     )
     values["workspace_id"] = viewer.workspace_id
     target = _Customer(values, name=values.get("name"))
@@ -553,14 +541,13 @@ async def _plan_update(
     `_Chunk.land` to take in when all is well)."""
     changes = dict(row.values)
     if row.custom:
-        changes["custom_fields"] = await clean_custom_fields(
-            problems,
+        changes["custom_fields"] = await checked_custom_fields(
             viewer,
+            problems,
             CustomFieldEntity.CUSTOMER,
+            definitions,
             row.custom,
-            existing=target.values["custom_fields"],
-            path="customFields",
-            definitions=definitions,
+            target.values["custom_fields"],
         )
     if changes.get("external_id") not in (None, target.values.get("external_id")):
         check_external_id(problems, changes["external_id"], target, by_external_id, "customer")

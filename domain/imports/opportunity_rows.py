@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from domain.bulk_sql import insert_rows, python_values
-from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
+from domain.custom_fields import Definitions, load_definitions
 from domain.errors import ErrorCode, Problems
 from domain.imports.cells import Cells, given, typed_custom_fields
 from domain.imports.engine import (
@@ -25,6 +25,7 @@ from domain.imports.engine import (
     RecordChunk,
     Row,
     Spec,
+    checked_custom_fields,
     record_matches,
 )
 from domain.imports.file_keys import FileKeys
@@ -364,14 +365,8 @@ class _Chunk(RecordChunk[_Deal]):
         stage = self._stage_of(row, problems, pipeline_id)
         if stage is None and "stage" not in row.present and pipeline_id is not None:
             problems.add("stage", "The pipeline has no open stage.", ErrorCode.NOT_FOUND)
-        values["custom_fields"] = await clean_custom_fields(
-            problems,
-            self.viewer,
-            CustomFieldEntity.OPPORTUNITY,
-            row.custom,
-            existing=None,
-            path="customFields",
-            definitions=self.definitions,
+        values["custom_fields"] = await checked_custom_fields(
+            self.viewer, problems, CustomFieldEntity.OPPORTUNITY, self.definitions, row.custom, None
         )
         if values["amount"] is None:
             values["amount"] = Decimal(0)
@@ -413,14 +408,13 @@ class _Chunk(RecordChunk[_Deal]):
                 ErrorCode.CONFLICT,
             )
         if row.custom:
-            changes["custom_fields"] = await clean_custom_fields(
-                problems,
+            changes["custom_fields"] = await checked_custom_fields(
                 self.viewer,
+                problems,
                 CustomFieldEntity.OPPORTUNITY,
+                self.definitions,
                 row.custom,
-                existing=current["custom_fields"],
-                path="customFields",
-                definitions=self.definitions,
+                current["custom_fields"],
             )
         if "amount" in changes and target.line_currencies:
             problems.add("amount", AMOUNT_IS_LINE_SUM, ErrorCode.CONFLICT)
