@@ -93,10 +93,7 @@ def _parse(
         problems.add("content", CONTENT_TOO_LONG)
     elif content is not None:
         values["content"] = content
-    if "author" in present:
-        author_id = members.find(problems, "author", present["author"])
-        if author_id is not None:
-            values["author_id"] = author_id
+    members.put(problems, present, "author", values, "author_id")
     external_id = check_optional(problems, "externalId", present.get("externalId"), 200)
     if external_id is not None:
         values["external_id"] = external_id

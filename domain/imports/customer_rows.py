@@ -153,26 +153,14 @@ def _parse(
     clean = clean_customer_fields(problems, ROW, values)
     if "kind" in present:
         put(problems, clean, "kind", "kind", _kind(present["kind"]))
-    if "owner" in present:
-        owner_id = members.find(problems, "owner", present["owner"])
-        if owner_id is not None:
-            clean["owner_id"] = owner_id
+    members.put(problems, present, "owner", clean, "owner_id")
 
     custom = typed_custom_fields(problems, present, definitions, CustomFieldEntity.CUSTOMER)
 
     contact_values = {name: present[cell] for name, cell in _CONTACT_CELLS if cell in present}
     contact = clean_contact_fields(problems, "contact", contact_values)
 
-    keys: dict[str, str] = {}
-    if clean.get("external_id"):
-        keys["externalId"] = clean["external_id"]
-    if clean.get("email"):
-        keys["email"] = clean["email"]
-    if clean.get("phone_normalized"):
-        keys["phone"] = clean["phone_normalized"]
-    if clean.get("name"):
-        keys["name"] = clean["name"].lower()
-    return _Parsed(number, problems, clean, custom, keys, contact=contact)
+    return _Parsed(number, problems, clean, custom, _keys(clean), contact=contact)
 
 
 # ---------------------------------------------------------------- the chunk
@@ -275,14 +263,20 @@ async def _open_checked(
     return _Chunk(checked, stored, matches)
 
 
-def _keys_of(customer: _Customer) -> Keys:
-    """A customer's keys (a row's: see `_parse`)."""
-    values = customer.values
-    return {
-        "email": values.get("email") or None,
-        "phone": values.get("phone_normalized") or None,
-        "name": (values.get("name") or "").lower() or None,
+def _keys(values: dict[str, Any]) -> dict[str, str]:
+    """A row's keys, by match field: those its cells give (a customer's: see `_keys_of`)."""
+    keys = {
+        "externalId": values.get("external_id"),
+        "email": values.get("email"),
+        "phone": values.get("phone_normalized"),
+        "name": (values.get("name") or "").lower(),
     }
+    return {name: key for name, key in keys.items() if key}
+
+
+def _keys_of(customer: _Customer) -> Keys:
+    """A customer's keys but its external id (which `Matches` holds apart)."""
+    return {name: key for name, key in _keys(customer.values).items() if name != "externalId"}
 
 
 class _Chunk(RecordChunk[_Customer]):

@@ -204,10 +204,7 @@ def _parse(
             problems.add("probability", message)
         else:
             values["probability_override"] = probability
-    if "owner" in present:
-        owner_id = members.find(problems, "owner", present["owner"])
-        if owner_id is not None:
-            values["owner_id"] = owner_id
+    members.put(problems, present, "owner", values, "owner_id")
     external_id = check_optional(problems, "externalId", present.get("externalId"), 200)
     if external_id is not None:
         values["external_id"] = external_id
