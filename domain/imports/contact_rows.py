@@ -14,12 +14,11 @@ one INSERT, one UPDATE of contacts and one of their customers.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.bulk_sql import allocate_ids, insert_rows, update_rows
+from domain.bulk_sql import allocate_ids, insert_rows, python_values, update_rows
 from domain.custom_fields import Definitions, load_definitions
 from domain.customers import (
     NEW_CONTACT_NEEDS_NAME,
@@ -102,13 +101,11 @@ async def _stored(viewer: Viewer, parsed: list[Row], *, lock: bool) -> dict[int,
         f'AND {any_of(db, "customer_id", 2, "BIGINT")} ORDER BY "id"' + for_update(db, lock),
         [viewer.workspace_id, list_parameter(db, customer_ids)],
     )
+    convert = python_values(Contact, _LOADED)  # custom fields decoded, is_primary a bool
     contacts: dict[int, Record] = {}
     for pk, *columns in stored:
-        values = dict(zip(_LOADED, columns, strict=True))
-        if isinstance(values["custom_fields"], str):
-            values["custom_fields"] = json.loads(values["custom_fields"])
+        values = convert(columns)
         values["custom_fields"] = values["custom_fields"] or {}
-        values["is_primary"] = bool(values["is_primary"])
         contacts[pk] = Record(values, stored=pk)
     return contacts
 
