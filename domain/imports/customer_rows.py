@@ -289,15 +289,53 @@ class _Chunk(RecordChunk[_Customer]):
 
     async def create(self, row: Row, problems: Problems) -> tuple[_Customer, dict[str, Any]]:
         assert isinstance(row, _Parsed)
-        target = _plan_create(row, problems, self.matches.by_external_id)
-        return target, target.values
+        creation = row.creation
+        external_id = creation.target.values.get("external_id")
+        problems.extend(creation.problems)
+        check_external_id(problems, external_id, None, self.matches.by_external_id, "customer")
+        problems.extend(creation.contact_problems)
+        if creation.contact is not None:
+            settle_primary([creation.contact])
+        return creation.target, creation.target.values
 
     async def update(self, row: Row, target: _Customer, problems: Problems) -> dict[str, Any]:
+        """The row's changes to `target`, checked; and the contact it changes or adds (for
+        `land` to take in when all is well)."""
         assert isinstance(row, _Parsed)
-        checked = self.checked
-        return await _plan_update(
-            checked.viewer, row, target, problems, checked.definitions, self.matches.by_external_id
-        )
+        changes = dict(row.values)
+        if row.custom:
+            changes["custom_fields"] = await checked_custom_fields(
+                self.viewer,
+                problems,
+                CustomFieldEntity.CUSTOMER,
+                self.checked.definitions,
+                row.custom,
+                target.values["custom_fields"],
+            )
+        if changes.get("external_id") not in (None, target.values.get("external_id")):
+            check_external_id(
+                problems, changes["external_id"], target, self.matches.by_external_id, "customer"
+            )
+        row.contact_match, row.new_contact = None, None
+        if row.contact:
+            found = _contact_of(target, row.contact)
+            if found.problem is not None:
+                problem = found.problem
+                problems.add(f"contact.{problem.field}", problem.message, problem.code)
+            row.contact_match = found.record
+            if found.record is not None:
+                problems.extend(
+                    overwrites(
+                        found.record.given, row.contact, {}, "contact", _CONTACT_SHOWN, ("phone",)
+                    )
+                )
+            elif found.problem is None:
+                new_contact = row.creation.contact
+                assert new_contact is not None  # the row names a contact: its creation has one
+                problems.extend(row.creation.contact_problems)
+                new_contact["is_primary"] = primary_by_default(None, bool(target.contacts))
+                row.new_contact = new_contact
+        return changes
 
     def check(
         self, row: Row, target: _Customer, changes: dict[str, Any], problems: Problems
@@ -508,63 +546,6 @@ async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _
             )
         )
     return _Creation(target, contact, problems.items, contact_problems.items)
-
-
-def _plan_create(
-    row: _Parsed, problems: Problems, by_external_id: dict[str, _Customer]
-) -> _Customer:
-    creation = row.creation
-    external_id = creation.target.values.get("external_id")
-    problems.extend(creation.problems)
-    check_external_id(problems, external_id, None, by_external_id, "customer")
-    problems.extend(creation.contact_problems)
-    if creation.contact is not None:
-        settle_primary([creation.contact])
-    return creation.target
-
-
-async def _plan_update(
-    viewer: Viewer,
-    row: _Parsed,
-    target: _Customer,
-    problems: Problems,
-    definitions: Definitions,
-    by_external_id: dict[str, _Customer],
-) -> dict[str, Any]:
-    """The row's changes to `target`, checked; and the contact it changes or adds (for
-    `_Chunk.land` to take in when all is well)."""
-    changes = dict(row.values)
-    if row.custom:
-        changes["custom_fields"] = await checked_custom_fields(
-            viewer,
-            problems,
-            CustomFieldEntity.CUSTOMER,
-            definitions,
-            row.custom,
-            target.values["custom_fields"],
-        )
-    if changes.get("external_id") not in (None, target.values.get("external_id")):
-        check_external_id(problems, changes["external_id"], target, by_external_id, "customer")
-    row.contact_match, row.new_contact = None, None
-    if row.contact:
-        found = _contact_of(target, row.contact)
-        if found.problem is not None:
-            problem = found.problem
-            problems.add(f"contact.{problem.field}", problem.message, problem.code)
-        row.contact_match = found.record
-        if found.record is not None:
-            problems.extend(
-                overwrites(
-                    found.record.given, row.contact, {}, "contact", _CONTACT_SHOWN, ("phone",)
-                )
-            )
-        elif found.problem is None:
-            new_contact = row.creation.contact
-            assert new_contact is not None  # the row names a contact: its creation has one
-            problems.extend(row.creation.contact_problems)
-            new_contact["is_primary"] = primary_by_default(None, bool(target.contacts))
-            row.new_contact = new_contact
-    return changes
 
 
 # An inline contact's cells → the field a file calls them, in row errors.
