@@ -32,7 +32,6 @@ from domain.imports.engine import (
     RecordChunk,
     Row,
     Spec,
-    checked_custom_fields,
     record_matches,
 )
 from domain.imports.file_keys import FileKeys
@@ -157,23 +156,14 @@ class _Chunk(RecordChunk[Record]):
             problems.add("name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
         has_contacts = bool(self.matches.holding("customer", row.customer.id))
         values["is_primary"] = primary_by_default(values.get("is_primary"), has_contacts)
-        values["custom_fields"] = await checked_custom_fields(
-            self.viewer, problems, CustomFieldEntity.CONTACT, self.definitions, row.custom, None
-        )
+        values["custom_fields"] = await self.custom_fields(row, problems)
         values["customer_id"] = row.customer.id
         return Record(values), values
 
     async def update(self, row: Row, target: Record, problems: Problems) -> dict[str, Any]:
         changes = dict(row.values)
         if row.custom:
-            changes["custom_fields"] = await checked_custom_fields(
-                self.viewer,
-                problems,
-                CustomFieldEntity.CONTACT,
-                self.definitions,
-                row.custom,
-                target.values["custom_fields"],
-            )
+            changes["custom_fields"] = await self.custom_fields(row, problems, target)
         return changes
 
     def check(self, row: Row, target: Record, changes: dict[str, Any], problems: Problems) -> None:

@@ -285,7 +285,7 @@ class _Chunk(RecordChunk[_Customer]):
     ) -> None:
         super().__init__(SPEC, list(checked.rows))
         self.checked, self.stored, self.matches = checked, stored, matches
-        self.viewer = checked.viewer
+        self.viewer, self.definitions = checked.viewer, checked.definitions
 
     async def create(self, row: Row, problems: Problems) -> tuple[_Customer, dict[str, Any]]:
         assert isinstance(row, _Parsed)
@@ -304,14 +304,7 @@ class _Chunk(RecordChunk[_Customer]):
         assert isinstance(row, _Parsed)
         changes = dict(row.values)
         if row.custom:
-            changes["custom_fields"] = await checked_custom_fields(
-                self.viewer,
-                problems,
-                CustomFieldEntity.CUSTOMER,
-                self.checked.definitions,
-                row.custom,
-                target.values["custom_fields"],
-            )
+            changes["custom_fields"] = await self.custom_fields(row, problems, target)
         if changes.get("external_id") not in (None, target.values.get("external_id")):
             check_external_id(
                 problems, changes["external_id"], target, self.matches.by_external_id, "customer"

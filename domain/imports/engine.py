@@ -300,6 +300,18 @@ class RecordChunk(KindChunk[RC]):
 
     matches: Matches[RC]
     viewer: Viewer
+    definitions: Definitions
+
+    async def custom_fields(
+        self, row: Row, problems: Problems, target: RC | None = None
+    ) -> dict[str, Any]:
+        """The row's custom fields, checked: a new record's (`target` None), or merged into
+        those `target` holds."""
+        assert self.spec.entity is not None
+        existing = None if target is None else target.values["custom_fields"]
+        return await checked_custom_fields(
+            self.viewer, problems, self.spec.entity, self.definitions, row.custom, existing
+        )
 
     def find(self, row: Row, match_on: list[str]) -> Found[RC]:
         return self.matches.find(match_on, row.values.get("external_id"), row.keys)

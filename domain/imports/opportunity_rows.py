@@ -25,7 +25,6 @@ from domain.imports.engine import (
     RecordChunk,
     Row,
     Spec,
-    checked_custom_fields,
     record_matches,
 )
 from domain.imports.file_keys import FileKeys
@@ -362,9 +361,7 @@ class _Chunk(RecordChunk[_Deal]):
         stage = self._stage_of(row, problems, pipeline_id)
         if stage is None and "stage" not in row.present and pipeline_id is not None:
             problems.add("stage", "The pipeline has no open stage.", ErrorCode.NOT_FOUND)
-        values["custom_fields"] = await checked_custom_fields(
-            self.viewer, problems, CustomFieldEntity.OPPORTUNITY, self.definitions, row.custom, None
-        )
+        values["custom_fields"] = await self.custom_fields(row, problems)
         if values["amount"] is None:
             values["amount"] = Decimal(0)
         if values["currency"] is None:
@@ -405,14 +402,7 @@ class _Chunk(RecordChunk[_Deal]):
                 ErrorCode.CONFLICT,
             )
         if row.custom:
-            changes["custom_fields"] = await checked_custom_fields(
-                self.viewer,
-                problems,
-                CustomFieldEntity.OPPORTUNITY,
-                self.definitions,
-                row.custom,
-                current["custom_fields"],
-            )
+            changes["custom_fields"] = await self.custom_fields(row, problems, target)
         if "amount" in changes and target.line_currencies:
             problems.add("amount", AMOUNT_IS_LINE_SUM, ErrorCode.CONFLICT)
         if "currency" in changes:
