@@ -28,7 +28,7 @@ from domain.follow_ups import (
     refresh_customer_activity,
     schedule_follow_ups,
 )
-from domain.imports.cells import Cells, given
+from domain.imports.cells import Cells, given, put
 from domain.imports.engine import (
     NumberedCells,
     RecordChunk,
@@ -78,30 +78,22 @@ def _parse(
     customer = links.find(problems, cells)
     present = given(cells)
     values: dict[str, Any] = {}
-    kind, message = parse_activity_kind(present.get("kind"))
-    if message:
-        problems.add("kind", message)
-    elif kind is not None:
-        values["kind"] = kind
-    occurred_at, message = parse_instant(present.get("occurredAt"), zone)
-    if message:
-        problems.add("occurredAt", message)
-    elif occurred_at is not None:
-        values["occurred_at"] = occurred_at
-    follow_up, message = parse_instant(present.get("nextFollowUpAt"), zone)
-    if message:
-        problems.add("nextFollowUpAt", message)
-    elif follow_up is not None:
-        values["next_follow_up_at"] = follow_up
+    put(problems, values, "kind", "kind", parse_activity_kind(present.get("kind")))
+    put(
+        problems,
+        values,
+        "occurredAt",
+        "occurred_at",
+        parse_instant(present.get("occurredAt"), zone),
+    )
+    follow_up = parse_instant(present.get("nextFollowUpAt"), zone)
+    put(problems, values, "nextFollowUpAt", "next_follow_up_at", follow_up)
     content = clean_text(present.get("content"))
     if content is not None and len(content) > MAX_CONTENT_LENGTH:
         problems.add("content", CONTENT_TOO_LONG)
     elif content is not None:
         values["content"] = content
-    if "author" in present:
-        author_id = members.find(problems, "author", present["author"])
-        if author_id is not None:
-            values["author_id"] = author_id
+    members.put(problems, present, "author", values, "author_id")
     external_id = check_optional(problems, "externalId", present.get("externalId"), 200)
     if external_id is not None:
         values["external_id"] = external_id

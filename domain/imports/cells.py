@@ -69,6 +69,18 @@ def typed_custom_value(
     return text  # TEXT, SELECT, DATE (YYYY-MM-DD), or an undefined key refused later
 
 
+def put(
+    problems: Problems, values: dict[str, Any], name: str, column: str, read: tuple[Any, str | None]
+) -> None:
+    """Puts what a parser `read` of the row's `name` cell (its value, or the message that
+    refuses it) in `values` as `column`: a message is the cell's problem."""
+    value, message = read
+    if message:
+        problems.add(name, message)
+    elif value is not None:
+        values[column] = value
+
+
 def given(cells: Cells) -> dict[str, str]:
     """The cells that hold something: a blank cell is never a change."""
     return {name: value for name, value in cells.items() if value is not None}

@@ -14,12 +14,11 @@ one INSERT, one UPDATE of contacts and one of their customers.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.bulk_sql import allocate_ids, insert_rows, update_rows
+from domain.bulk_sql import allocate_ids, insert_rows, python_values, update_rows
 from domain.custom_fields import Definitions, load_definitions
 from domain.customers import (
     NEW_CONTACT_NEEDS_NAME,
@@ -27,13 +26,12 @@ from domain.customers import (
     primary_by_default,
 )
 from domain.errors import ErrorCode, Problems
-from domain.imports.cells import ROW, Cells, given, typed_custom_fields
+from domain.imports.cells import ROW, Cells, given, put, typed_custom_fields
 from domain.imports.engine import (
     NumberedCells,
     RecordChunk,
     Row,
     Spec,
-    checked_custom_fields,
     record_matches,
 )
 from domain.imports.file_keys import FileKeys
@@ -78,11 +76,7 @@ def _parse(number: int, cells: Cells, definitions: Definitions, links: CustomerL
     present = given(cells)
     values = {column: present[name] for name, column in _COLUMNS.items() if name in present}
     clean = clean_contact_fields(problems, ROW, values)
-    primary, message = parse_yes_no(present.get("isPrimary"))
-    if message:
-        problems.add("isPrimary", message)
-    elif primary is not None:
-        clean["is_primary"] = primary
+    put(problems, clean, "isPrimary", "is_primary", parse_yes_no(present.get("isPrimary")))
     custom = typed_custom_fields(problems, present, definitions, CustomFieldEntity.CONTACT)
     keys = _keys(customer.id, clean) if customer is not None else {}
     return Row(number, problems, clean, custom, keys, present, customer)
@@ -106,13 +100,11 @@ async def _stored(viewer: Viewer, parsed: list[Row], *, lock: bool) -> dict[int,
         f'AND {any_of(db, "customer_id", 2, "BIGINT")} ORDER BY "id"' + for_update(db, lock),
         [viewer.workspace_id, list_parameter(db, customer_ids)],
     )
+    convert = python_values(Contact, _LOADED)  # custom fields decoded, is_primary a bool
     contacts: dict[int, Record] = {}
     for pk, *columns in stored:
-        values = dict(zip(_LOADED, columns, strict=True))
-        if isinstance(values["custom_fields"], str):
-            values["custom_fields"] = json.loads(values["custom_fields"])
+        values = convert(columns)
         values["custom_fields"] = values["custom_fields"] or {}
-        values["is_primary"] = bool(values["is_primary"])
         contacts[pk] = Record(values, stored=pk)
     return contacts
 
@@ -164,23 +156,14 @@ class _Chunk(RecordChunk[Record]):
             problems.add("name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
         has_contacts = bool(self.matches.holding("customer", row.customer.id))
         values["is_primary"] = primary_by_default(values.get("is_primary"), has_contacts)
-        values["custom_fields"] = await checked_custom_fields(
-            self.viewer, problems, CustomFieldEntity.CONTACT, self.definitions, row.custom, None
-        )
+        values["custom_fields"] = await self.custom_fields(row, problems)
         values["customer_id"] = row.customer.id
         return Record(values), values
 
     async def update(self, row: Row, target: Record, problems: Problems) -> dict[str, Any]:
         changes = dict(row.values)
         if row.custom:
-            changes["custom_fields"] = await checked_custom_fields(
-                self.viewer,
-                problems,
-                CustomFieldEntity.CONTACT,
-                self.definitions,
-                row.custom,
-                target.values["custom_fields"],
-            )
+            changes["custom_fields"] = await self.custom_fields(row, problems, target)
         return changes
 
     def check(self, row: Row, target: Record, changes: dict[str, Any], problems: Problems) -> None:

@@ -21,13 +21,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from domain import bulk_sql, sql
-from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
+from domain.custom_fields import Definitions, load_definitions
 from domain.customers import (
     NEW_CONTACT_NEEDS_NAME,
     clean_contact_fields,
@@ -36,12 +35,30 @@ from domain.customers import (
     settle_primary,
 )
 from domain.errors import ErrorCode, Problem, Problems
-from domain.imports.cells import ROW, ChunkResult, check_external_id, typed_custom_fields
-from domain.imports.engine import KindChunk, NumberedCells, Row, Spec, land_rows
-from domain.imports.file_keys import FileKeys, first_given, given_of, plain
+from domain.imports.cells import ROW, ChunkResult, check_external_id, put, typed_custom_fields
+from domain.imports.engine import (
+    NumberedCells,
+    RecordChunk,
+    Row,
+    Spec,
+    checked_custom_fields,
+    land_rows,
+    record_matches,
+)
+from domain.imports.file_keys import FileKeys, first_given, given_of
 from domain.imports.headers import EMAIL, NOTES, PHONE, TITLE, Aliases
 from domain.imports.links import Members
-from domain.imports.matches import Found, Given, label, overwrites, remember, resolve
+from domain.imports.matches import (
+    Found,
+    Given,
+    Keys,
+    Matches,
+    Record,
+    label,
+    overwrites,
+    remember,
+    resolve,
+)
 from domain.imports.values import parse_kind, split_tags
 from domain.viewer import Viewer
 from models import Contact, Customer
@@ -76,31 +93,22 @@ class _Contact:
     unwritten: bool = False
 
 
-@dataclass(eq=False, slots=True)
-class _Target:
-    """A customer rows may match: stored (`stored`) or created by an earlier row of the chunk."""
+@dataclass(eq=False)
+class _Customer(Record):
+    """A customer rows may match: `values` a stored one's columns rows are matched by and
+    its custom fields (a new one's: all its attributes), and the columns rows change."""
 
-    values: dict[str, Any]  # all attributes when new; the changes when stored
-    custom_fields: dict
-    external_id: str | None
-    stored: int | None = None  # the stored customer's id
     name: str | None = None  # as stored, or as its row gave it: for messages
     contacts: list[_Contact] = field(default_factory=list)
-    touched: bool = False
-    listed: bool = False  # a new one: in the list of customers to insert
+    touched: bool = False  # a row changed it (a stored one, or one an earlier row created)
     record: tuple = ()  # a new one: its values as inserted, laid out while checking
-    row: int | None = None  # a new one: the row that created it
-    given: Given = field(default_factory=list)  # what rows of the file gave it
-    # match field → its key, as stored and as rows gave it (what a dry run's later chunks
-    # find it by: see `file_keys`)
-    keys: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class _Creation:
     """What a row creates if it matches no customer, worked out and checked ahead."""
 
-    target: _Target  # the new customer, with its first contact
+    target: _Customer  # the new customer, with its first contact
     contact: dict[str, Any] | None  # that contact's attributes (a new contact on update)
     problems: list[Problem]  # found before the external id is checked…
     contact_problems: list[Problem]  # … and after it, in the order the API reports them
@@ -110,6 +118,10 @@ class _Creation:
 class _Parsed(Row):
     contact: dict[str, Any] = field(default_factory=dict)  # contact attributes from the cells
     creation: _Creation = field(init=False)
+    # Planned by `update`, taken in by `land`: the stored contact the row changes, or the
+    # contact it adds.
+    contact_match: _Contact | None = None
+    new_contact: dict[str, Any] | None = None
 
 
 # ---------------------------------------------------------------- reading one row
@@ -140,31 +152,15 @@ def _parse(
         values["tags"] = tags
     clean = clean_customer_fields(problems, ROW, values)
     if "kind" in present:
-        kind, message = _kind(present["kind"])
-        if message:
-            problems.add("kind", message)
-        elif kind is not None:
-            clean["kind"] = kind
-    if "owner" in present:
-        owner_id = members.find(problems, "owner", present["owner"])
-        if owner_id is not None:
-            clean["owner_id"] = owner_id
+        put(problems, clean, "kind", "kind", _kind(present["kind"]))
+    members.put(problems, present, "owner", clean, "owner_id")
 
     custom = typed_custom_fields(problems, present, definitions, CustomFieldEntity.CUSTOMER)
 
     contact_values = {name: present[cell] for name, cell in _CONTACT_CELLS if cell in present}
     contact = clean_contact_fields(problems, "contact", contact_values)
 
-    keys: dict[str, str] = {}
-    if clean.get("external_id"):
-        keys["externalId"] = clean["external_id"]
-    if clean.get("email"):
-        keys["email"] = clean["email"]
-    if clean.get("phone_normalized"):
-        keys["phone"] = clean["phone_normalized"]
-    if clean.get("name"):
-        keys["name"] = clean["name"].lower()
-    return _Parsed(number, problems, clean, custom, keys, contact=contact)
+    return _Parsed(number, problems, clean, custom, _keys(clean), contact=contact)
 
 
 # ---------------------------------------------------------------- the chunk
@@ -247,237 +243,230 @@ async def _open(
 async def _open_checked(
     checked: CheckedCustomerRows, mode: ImportMode, match_on: list[str], file: FileKeys | None
 ) -> _Chunk:
-    chunk = _Chunk(checked, match_on)
     ids: list[int] = []  # stored customers a dry run's earlier rows gave a key
     if file is not None:
         ids = await file.find((name, key) for name, keys in checked.wanted.items() for key in keys)
     # Rows that match are changed (but in CREATE mode): locked as they are read, so that an
     # edit committed meanwhile is not overwritten by the custom fields merged into here.
-    await chunk.load(ids, lock=mode != ImportMode.CREATE)
-    await _load_contacts(chunk.targets)
-    if file is not None:
-        await chunk.load_file(file)
-    return chunk
+    stored = await _load(checked, match_on, ids, lock=mode != ImportMode.CREATE)
+    await _load_contacts(stored)
+    matches = await record_matches(
+        file,
+        Customer,
+        stored,
+        lambda values: _Customer(values, name=values.get("name")),
+        _keys_of,
+        "customer",
+        lambda customer: customer.name,
+        restore=_restore,
+    )
+    return _Chunk(checked, stored, matches)
 
 
-class _Chunk(KindChunk[_Target]):
-    def __init__(self, checked: CheckedCustomerRows, match_on: list[str]) -> None:
+def _keys(values: dict[str, Any]) -> dict[str, str]:
+    """A row's keys, by match field: those its cells give (a customer's: see `_keys_of`)."""
+    keys = {
+        "externalId": values.get("external_id"),
+        "email": values.get("email"),
+        "phone": values.get("phone_normalized"),
+        "name": (values.get("name") or "").lower(),
+    }
+    return {name: key for name, key in keys.items() if key}
+
+
+def _keys_of(customer: _Customer) -> Keys:
+    """A customer's keys but its external id (which `Matches` holds apart)."""
+    return {name: key for name, key in _keys(customer.values).items() if name != "externalId"}
+
+
+class _Chunk(RecordChunk[_Customer]):
+    def __init__(
+        self, checked: CheckedCustomerRows, stored: dict[int, _Customer], matches: Matches
+    ) -> None:
         super().__init__(SPEC, list(checked.rows))
-        self.checked, self.match_on = checked, match_on
-        self.targets: dict[int, _Target] = {}  # the stored customers rows may be, by id
-        # match field → key → every customer holding it (several: ambiguous), oldest first
-        self.index: dict[str, dict[str, list[_Target]]] = {name: {} for name in MATCH_FIELDS}
-        self.by_external_id: dict[str, _Target] = {}  # also what keeps new ones free
-        self.created: list[_Target] = []
-        self.landed: dict[int, _Target] = {}  # by id(): what the chunk leaves for later ones
+        self.checked, self.stored, self.matches = checked, stored, matches
+        self.viewer, self.definitions = checked.viewer, checked.definitions
 
-    def _hold(self, name: str, key: str, target: _Target) -> None:
-        held = self.index[name].setdefault(key, [])
-        if all(other is not target for other in held):
-            held.append(target)
-
-    def _holders(self, name: str, key: Hashable) -> list[_Target]:
-        return self.index[name].get(key, _NONE) if isinstance(key, str) else _NONE
-
-    def find(self, row: Row, match_on: list[str]) -> Found[_Target]:
-        external_id = row.values.get("external_id")
-        return resolve(match_on, row.keys, self._holders, external_id, _external_id, _describe)
-
-    async def create(self, row: Row, problems: Problems) -> tuple[_Target, dict[str, Any]]:
+    async def create(self, row: Row, problems: Problems) -> tuple[_Customer, dict[str, Any]]:
         assert isinstance(row, _Parsed)
-        target = _plan_create(row, problems, self.by_external_id)
-        return target, target.values
+        creation = row.creation
+        external_id = creation.target.values.get("external_id")
+        problems.extend(creation.problems)
+        check_external_id(problems, external_id, None, self.matches.by_external_id, "customer")
+        problems.extend(creation.contact_problems)
+        if creation.contact is not None:
+            settle_primary([creation.contact])
+        return creation.target, creation.target.values
 
-    async def update(self, row: Row, target: _Target, problems: Problems) -> dict[str, Any]:
+    async def update(self, row: Row, target: _Customer, problems: Problems) -> dict[str, Any]:
+        """The row's changes to `target`, checked; and the contact it changes or adds (for
+        `land` to take in when all is well)."""
         assert isinstance(row, _Parsed)
-        checked = self.checked
-        await _plan_update(
-            checked.viewer, row, target, problems, checked.definitions, self.by_external_id
-        )
-        return {}
+        changes = dict(row.values)
+        if row.custom:
+            changes["custom_fields"] = await self.custom_fields(row, problems, target)
+        if changes.get("external_id") not in (None, target.values.get("external_id")):
+            check_external_id(
+                problems, changes["external_id"], target, self.matches.by_external_id, "customer"
+            )
+        row.contact_match, row.new_contact = None, None
+        if row.contact:
+            found = _contact_of(target, row.contact)
+            if found.problem is not None:
+                problem = found.problem
+                problems.add(f"contact.{problem.field}", problem.message, problem.code)
+            row.contact_match = found.record
+            if found.record is not None:
+                problems.extend(
+                    overwrites(
+                        found.record.given, row.contact, {}, "contact", _CONTACT_SHOWN, ("phone",)
+                    )
+                )
+            elif found.problem is None:
+                new_contact = row.creation.contact
+                assert new_contact is not None  # the row names a contact: its creation has one
+                problems.extend(row.creation.contact_problems)
+                new_contact["is_primary"] = primary_by_default(None, bool(target.contacts))
+                row.new_contact = new_contact
+        return changes
 
-    def land(self, row: Row, target: _Target, changes: dict[str, Any]) -> bool:
+    def check(
+        self, row: Row, target: _Customer, changes: dict[str, Any], problems: Problems
+    ) -> None:
+        """The external id is checked by `create` and `update`, in the order the API
+        reports problems."""
+
+    def land(self, row: Row, target: _Customer, changes: dict[str, Any]) -> bool:
         assert isinstance(row, _Parsed)
-        is_new = target.stored is None and not target.listed
+        is_new = super().land(row, target, changes)
         if is_new:
-            target.listed = True
-            target.row = row.number
             for contact in target.contacts:  # its first, from this row's cells
                 contact.row = row.number
                 remember(contact.given, row.number, row.contact, {})
-            self.created.append(target)
-        remember(target.given, row.number, row.values, row.custom)
-        self.landed[id(target)] = target
-        target.keys.update(row.keys)
-        for name in self.match_on:  # the only fields rows are matched by
-            key = row.keys.get(name)
-            if key is not None:
-                self._hold(name, key, target)
-        if target.external_id is not None:
-            self.by_external_id.setdefault(target.external_id, target)
-        return is_new
+            return True
+        target.touched = True
+        contact_match = row.contact_match
+        if contact_match is not None:
+            contact_match.values.update(row.contact)
+            contact_match.phone_normalized = (
+                row.contact.get("phone_normalized") or contact_match.phone_normalized
+            )
+            contact_match.email = row.contact.get("email") or contact_match.email
+            remember(contact_match.given, row.number, row.contact, {})
+        elif row.new_contact is not None:
+            new_contact = row.new_contact
+            contact = _Contact(
+                new_contact,
+                new_contact.get("phone_normalized"),
+                new_contact.get("email"),
+                name=new_contact.get("name"),
+                row=row.number,
+            )
+            remember(contact.given, row.number, row.contact, {})
+            target.contacts.append(contact)
+        return False
 
     async def write(self) -> None:
         checked = self.checked
-        await _write(checked.viewer, self.created, list(self.targets.values()), checked.layout)
+        created = self.matches.created
+        await _write(checked.viewer, created, list(self.stored.values()), checked.layout)
 
-    def keep(self, file: FileKeys) -> None:
-        _keep(file, self.landed.values())
-
-    async def load(self, ids: list[int], *, lock: bool) -> None:
-        """The stored customers the rows may match or collide with, each key with every
-        customer holding it: one query per field, `lock`ing them (FOR UPDATE on PostgreSQL;
-        SQLite has one writer) until the chunk commits; and those of `ids` (a dry run's
-        earlier chunks would have given them one of the keys)."""
-        wanted: dict[str, set[Any]] = {**self.checked.wanted, "id": set(ids)}
-        lookups = {name for name in self.match_on if wanted[name]}
-        if wanted["externalId"]:
-            lookups.add("externalId")  # a new external id must not be taken
-        if ids:
-            lookups.add("id")
-        targets, index = self.targets, self.index
-        db = Customer._meta.db
-        for name in (*MATCH_FIELDS, "id"):
-            if name not in lookups:
-                continue
-            expression, sql_type = _MATCH_COLUMNS[name]
-            # ORDER BY "id": PostgreSQL locks rows in the order it returns them, so two
-            # chunks (two imports at once) that lock the same customers take them in the
-            # same order and one waits for the other, never each for the other. That holds
-            # per lookup: across two lookups (external id, then e-mail…) two chunks can
-            # still each hold what the other's next one wants; PostgreSQL then ends one,
-            # whose run is retried at its checkpoint.
-            found = await sql.fetch(
-                db,
-                'SELECT "id", "external_id", "email", "phone_normalized", "name", '
-                f'"custom_fields" FROM "customer" WHERE "workspace_id" = {sql.placeholder(db, 1)} '
-                f'AND {sql.any_of(db, expression, 2, sql_type)} ORDER BY "id"'
-                + sql.for_update(db, lock),
-                [self.checked.viewer.workspace_id, sql.list_parameter(db, sorted(wanted[name]))],
-            )
-            for pk, external_id, email, phone, customer_name, custom_fields in found:
-                target = targets.get(pk)
-                if target is None:
-                    if isinstance(custom_fields, str):
-                        custom_fields = json.loads(custom_fields)
-                    target = targets[pk] = _Target(
-                        {}, custom_fields or {}, external_id, stored=pk, name=customer_name
-                    )
-                    keys = {
-                        "externalId": external_id,
-                        "email": email,
-                        "phone": phone,
-                        "name": (customer_name or "").lower(),
+    def state_of(self, record: _Customer, dry_run: bool) -> dict[str, Any]:
+        """What rows gave the customer's contacts, and the row that created each; in a dry
+        run also their keys (see `_restore`)."""
+        contacts = [c for c in record.contacts if c.given or c.unwritten]
+        return {
+            "contacts": [
+                {
+                    # A dry run's new contacts have no id a later chunk could find.
+                    "id": contact.stored if dry_run else contact.stored or contact.values["id"],
+                    "row": contact.row,
+                    "given": first_given(contact.given),
+                }
+                | (
+                    {
+                        "phone": contact.phone_normalized,
+                        "email": contact.email,
+                        "name": contact.name,
                     }
-                    target.keys = {field: key for field, key in keys.items() if key}
-                key = target.keys.get(name)
-                if key is not None:
-                    index[name].setdefault(key, []).append(target)  # oldest first
-        # External ids are unique per workspace: one customer each.
-        self.by_external_id = {key: held[0] for key, held in index["externalId"].items()}
-        if "externalId" not in self.match_on:
-            index["externalId"] = {}
-
-    async def load_file(self, file: FileKeys) -> None:
-        """What earlier chunks of the file did to the customers the rows may be: what their
-        rows gave them (and their contacts), the row that created them; in a dry run, also
-        what they would have changed, and the customers they would have created, found by
-        the keys they would hold (see `file_keys`)."""
-        await file.load(self.targets)
-        for pk, target in self.targets.items():
-            row, state = file.of(pk)
-            if state is not None:
-                target.row = row
-                stored_keys = dict(target.keys)
-                _load_state(target, state, file.dry_run)
-                if file.dry_run:
-                    self._reindex(target, stored_keys)
-        for row, state in file.would_create():
-            target = _Target({}, {}, None, listed=True, row=row)
-            _load_state(target, state, dry_run=True)
-            self._reindex(target, {})
-
-    def _reindex(self, target: _Target, before: dict[str, str]) -> None:
-        """A dry run's customer under the keys earlier chunks would have left it, not those
-        it had `before` (as stored, or none: one they would have created)."""
-        for name in MATCH_FIELDS:
-            old, new = before.get(name), target.keys.get(name)
-            if old == new:
-                continue
-            held = self.index[name].get(old) if old is not None else None
-            if held is not None and target in held:
-                held.remove(target)
-            if new is not None and name in self.match_on:
-                self._hold(name, new, target)
-        if target.external_id is not None:
-            self.by_external_id.setdefault(target.external_id, target)
+                    if dry_run
+                    else {}
+                )
+                for contact in contacts
+            ]
+        }
 
 
-def _load_state(target: _Target, state: dict[str, Any], dry_run: bool) -> None:
-    target.given = given_of(state)
+async def _load(
+    checked: CheckedCustomerRows, match_on: list[str], ids: list[int], *, lock: bool
+) -> dict[int, _Customer]:
+    """The stored customers the rows may match or collide with, each key with every
+    customer holding it: one query per field, `lock`ing them (FOR UPDATE on PostgreSQL;
+    SQLite has one writer) until the chunk commits; and those of `ids` (a dry run's
+    earlier chunks would have given them one of the keys). By id: oldest first."""
+    wanted: dict[str, set[Any]] = {**checked.wanted, "id": set(ids)}
+    lookups = {name for name in match_on if wanted[name]}
+    if wanted["externalId"]:
+        lookups.add("externalId")  # a new external id must not be taken
+    if ids:
+        lookups.add("id")
+    stored: dict[int, _Customer] = {}
+    db = Customer._meta.db
+    for name in (*MATCH_FIELDS, "id"):
+        if name not in lookups:
+            continue
+        expression, sql_type = _MATCH_COLUMNS[name]
+        # ORDER BY "id": PostgreSQL locks rows in the order it returns them, so two
+        # chunks (two imports at once) that lock the same customers take them in the
+        # same order and one waits for the other, never each for the other. That holds
+        # per lookup: across two lookups (external id, then e-mail…) two chunks can
+        # still each hold what the other's next one wants; PostgreSQL then ends one,
+        # whose run is retried at its checkpoint.
+        found = await sql.fetch(
+            db,
+            'SELECT "id", "external_id", "email", "phone_normalized", "name", '
+            f'"custom_fields" FROM "customer" WHERE "workspace_id" = {sql.placeholder(db, 1)} '
+            f'AND {sql.any_of(db, expression, 2, sql_type)} ORDER BY "id"'
+            + sql.for_update(db, lock),
+            [checked.viewer.workspace_id, sql.list_parameter(db, sorted(wanted[name]))],
+        )
+        for pk, external_id, email, phone, customer_name, custom_fields in found:
+            if pk not in stored:
+                if isinstance(custom_fields, str):
+                    custom_fields = json.loads(custom_fields)
+                values = {
+                    "external_id": external_id,
+                    "email": email,
+                    "phone_normalized": phone,
+                    "name": customer_name,
+                    "custom_fields": custom_fields or {},
+                }
+                stored[pk] = _Customer(values, stored=pk, name=customer_name)
+    return dict(sorted(stored.items()))
+
+
+def _restore(customer: _Customer, state: dict[str, Any], dry_run: bool) -> None:
+    """What earlier chunks of the file did to the customer's contacts (see `state_of`); in
+    a dry run, also the contacts they would have created."""
     contacts = state.get("contacts", ())
     if dry_run:
         # What earlier chunks would have changed, had they written it.
-        target.external_id = state["external_id"]
-        target.name = state["name"]
-        target.custom_fields = state["custom_fields"]
-        target.keys = dict(state["keys"])
-        stored = {c.stored: c for c in target.contacts if c.stored is not None}
+        customer.name = customer.values.get("name") or customer.name
+        stored = {c.stored: c for c in customer.contacts if c.stored is not None}
         for kept in contacts:
             contact = stored.get(kept["id"])
             if contact is None:
                 contact = _Contact({}, kept["phone"], kept["email"], name=kept["name"])
                 contact.unwritten = True
-                target.contacts.append(contact)
+                customer.contacts.append(contact)
             contact.phone_normalized, contact.email = kept["phone"], kept["email"]
             contact.row, contact.given = kept["row"], given_of(kept)
         return
     by_id = {kept["id"]: kept for kept in contacts}
-    for contact in target.contacts:
+    for contact in customer.contacts:
         kept = by_id.get(contact.stored)
         if kept is not None:
             contact.row, contact.given = kept["row"], given_of(kept)
-
-
-def _keep(file: FileKeys, landed: Iterable[_Target]) -> None:
-    """What the chunk's rows did to each customer they landed on, for later chunks."""
-    for target in landed:
-        contacts = [c for c in target.contacts if c.given or c.unwritten]
-        state: dict[str, Any] = {"given": first_given(target.given)}
-        if file.dry_run:
-            state |= {
-                "external_id": target.external_id,
-                "name": target.values.get("name") or target.name,
-                "custom_fields": plain(target.custom_fields),
-                "keys": target.keys,
-            }
-        state["contacts"] = [
-            {
-                # A dry run's new contacts have no id a later chunk could find.
-                "id": contact.stored if file.dry_run else contact.stored or contact.values["id"],
-                "row": contact.row,
-                "given": first_given(contact.given),
-            }
-            | (
-                {"phone": contact.phone_normalized, "email": contact.email, "name": contact.name}
-                if file.dry_run
-                else {}
-            )
-            for contact in contacts
-        ]
-        written = target.stored or (None if file.dry_run else target.values["id"])
-        file.keep(written, target.row, target.keys.items(), state)
-
-
-_NONE: list[_Target] = []  # held by no customer (never appended to)
-
-
-def _external_id(target: _Target) -> str | None:
-    return target.external_id
-
-
-def _describe(target: _Target) -> str:
-    return label("customer", target.name, target.external_id, target.row)
 
 
 _MATCH_COLUMNS = {
@@ -490,7 +479,7 @@ _MATCH_COLUMNS = {
 }
 
 
-async def _load_contacts(targets: dict[int, _Target]) -> None:
+async def _load_contacts(targets: dict[int, _Customer]) -> None:
     if not targets:
         return
     db = Contact._meta.db
@@ -513,26 +502,10 @@ async def _new_contact(
     if "name" not in values:
         values["name"] = ""
         problems.add("contact.name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
-    values["custom_fields"] = await _new_custom_fields(
-        problems, viewer, CustomFieldEntity.CONTACT, None, "contact.customFields", definitions
+    values["custom_fields"] = await checked_custom_fields(
+        viewer, problems, CustomFieldEntity.CONTACT, definitions, None, None, "contact.customFields"
     )
     return values
-
-
-async def _new_custom_fields(
-    problems: Problems,
-    viewer: Viewer,
-    entity: CustomFieldEntity,
-    values: dict[str, Any] | None,
-    path: str,
-    definitions: Definitions,
-) -> dict:
-    """A new record's custom fields, as `clean_custom_fields` checks them."""
-    if not values and not definitions.of(entity):
-        return {}  # nothing given, nothing required: what the full check would find
-    return await clean_custom_fields(
-        problems, viewer, entity, values, existing=None, path=path, definitions=definitions
-    )
 
 
 async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _Creation:
@@ -549,13 +522,11 @@ async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _
     values.setdefault("kind", CustomerKind.COMPANY)
     if values.get("owner_id") is None:
         values["owner_id"] = viewer.user_id
-    values["custom_fields"] = await _new_custom_fields(
-        problems, viewer, CustomFieldEntity.CUSTOMER, row.custom, "customFields", definitions
+    values["custom_fields"] = await checked_custom_fields(
+        viewer, problems, CustomFieldEntity.CUSTOMER, definitions, row.custom, None
     )
     values["workspace_id"] = viewer.workspace_id
-    target = _Target(
-        values, values["custom_fields"], values.get("external_id"), name=values.get("name")
-    )
+    target = _Customer(values, name=values.get("name"))
     contact = None
     if row.contact:
         contact = await _new_contact(viewer, row.contact, contact_problems, definitions)
@@ -570,91 +541,13 @@ async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _
     return _Creation(target, contact, problems.items, contact_problems.items)
 
 
-def _plan_create(row: _Parsed, problems: Problems, by_external_id: dict[str, _Target]) -> _Target:
-    creation = row.creation
-    problems.extend(creation.problems)
-    check_external_id(problems, creation.target.external_id, None, by_external_id, "customer")
-    problems.extend(creation.contact_problems)
-    if creation.contact is not None:
-        settle_primary([creation.contact])
-    return creation.target
-
-
-async def _plan_update(
-    viewer: Viewer,
-    row: _Parsed,
-    target: _Target,
-    problems: Problems,
-    definitions: Definitions,
-    by_external_id: dict[str, _Target],
-) -> None:
-    """Checks the row's changes to `target`, then (when all is well) applies them to it."""
-    changes = dict(row.values)
-    if row.custom:
-        changes["custom_fields"] = await clean_custom_fields(
-            problems,
-            viewer,
-            CustomFieldEntity.CUSTOMER,
-            row.custom,
-            existing=target.custom_fields,
-            path="customFields",
-            definitions=definitions,
-        )
-    if changes.get("external_id") not in (None, target.external_id):
-        check_external_id(problems, changes["external_id"], target, by_external_id, "customer")
-    contact_match: _Contact | None = None
-    new_contact: dict[str, Any] | None = None
-    if row.contact:
-        found = _contact_of(target, row.contact)
-        if found.problem is not None:
-            problem = found.problem
-            problems.add(f"contact.{problem.field}", problem.message, problem.code)
-        contact_match = found.record
-        if contact_match is not None:
-            problems.extend(
-                overwrites(
-                    contact_match.given, row.contact, {}, "contact", _CONTACT_SHOWN, ("phone",)
-                )
-            )
-        elif found.problem is None:
-            new_contact = row.creation.contact
-            assert new_contact is not None  # the row names a contact: its creation has one
-            problems.extend(row.creation.contact_problems)
-            new_contact["is_primary"] = primary_by_default(None, bool(target.contacts))
-    if problems.items:
-        return
-    target.values.update(changes)
-    target.touched = True
-    if "custom_fields" in changes:
-        target.custom_fields = changes["custom_fields"]
-    if "external_id" in changes:
-        target.external_id = changes["external_id"]
-    if contact_match is not None:
-        contact_match.values.update(row.contact)
-        contact_match.phone_normalized = (
-            row.contact.get("phone_normalized") or contact_match.phone_normalized
-        )
-        contact_match.email = row.contact.get("email") or contact_match.email
-        remember(contact_match.given, row.number, row.contact, {})
-    elif new_contact is not None:
-        contact = _Contact(
-            new_contact,
-            new_contact.get("phone_normalized"),
-            new_contact.get("email"),
-            name=new_contact.get("name"),
-            row=row.number,
-        )
-        remember(contact.given, row.number, row.contact, {})
-        target.contacts.append(contact)
-
-
 # An inline contact's cells → the field a file calls them, in row errors.
 _CONTACT_SHOWN = {name: f"contact.{name}" for name in _CONTACT_COLUMNS} | {
     "phone_normalized": "contact.phone"
 }
 
 
-def _contact_of(target: _Target, contact: dict[str, Any]) -> Found[_Contact]:
+def _contact_of(target: _Customer, contact: dict[str, Any]) -> Found[_Contact]:
     """The customer's contact a row's contact cells name, by phone and e-mail, which must
     agree (see `matches.resolve`)."""
     keys = {"phone": contact.get("phone_normalized"), "email": contact.get("email")}
@@ -678,7 +571,7 @@ def _contact_of(target: _Target, contact: dict[str, Any]) -> Found[_Contact]:
 
 
 async def _write(
-    viewer: Viewer, created: list[_Target], matched: list[_Target], layout: bulk_sql.RowLayout
+    viewer: Viewer, created: list[_Customer], matched: list[_Customer], layout: bulk_sql.RowLayout
 ) -> None:
     db = Customer._meta.db
     now = datetime.now(UTC)
@@ -720,7 +613,11 @@ async def _write(
         if storing is not None:
             await storing
     # A change to a contact is a change to its customer (clients sync by updatedSince).
-    customer_changes = {t.stored: t.values for t in matched if t.touched and t.stored}
+    customer_changes = {
+        t.stored: {column: t.values[column] for column in t.changed}
+        for t in matched
+        if t.touched and t.stored
+    }
     await bulk_sql.update_rows(db, Customer, customer_changes, now)
     await bulk_sql.insert(db, contacts)
     await bulk_sql.update_rows(db, Contact, contact_changes, now)

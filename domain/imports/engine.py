@@ -54,7 +54,7 @@ from domain.imports.cells import (
     fail_with,
     skipped_by_mode,
 )
-from domain.imports.file_keys import FileKeys, keep_records, load_records
+from domain.imports.file_keys import FileKeys, Restore, keep_records, load_records
 from domain.imports.links import LINK_FIELDS, LinkedCustomer
 from domain.imports.matches import Found, Given, Keys, Matches, Record, overwrites
 from domain.viewer import Viewer
@@ -300,6 +300,18 @@ class RecordChunk(KindChunk[RC]):
 
     matches: Matches[RC]
     viewer: Viewer
+    definitions: Definitions
+
+    async def custom_fields(
+        self, row: Row, problems: Problems, target: RC | None = None
+    ) -> dict[str, Any]:
+        """The row's custom fields, checked: a new record's (`target` None), or merged into
+        those `target` holds."""
+        assert self.spec.entity is not None
+        existing = None if target is None else target.values["custom_fields"]
+        return await checked_custom_fields(
+            self.viewer, problems, self.spec.entity, self.definitions, row.custom, existing
+        )
 
     def find(self, row: Row, match_on: list[str]) -> Found[RC]:
         return self.matches.find(match_on, row.values.get("external_id"), row.keys)
@@ -327,7 +339,11 @@ class RecordChunk(KindChunk[RC]):
         return self.matches.land(target, changes, row.number, row.given, row.custom)
 
     def keep(self, file: FileKeys) -> None:
-        keep_records(file, self.matches)
+        keep_records(file, self.matches, self.state_of)
+
+    def state_of(self, record: RC, dry_run: bool) -> dict[str, Any]:
+        """What the kind keeps of a record beside its values and what rows gave it."""
+        return {}
 
     async def write_records(self, model: type[Model], now: datetime, **also: Any) -> None:
         """Inserts the records rows created; sets the columns rows changed of the stored
@@ -361,11 +377,12 @@ async def record_matches(
     name_of: Callable[[RC], str | None],
     *,
     moves_keys: bool = False,
+    restore: Restore[RC] | None = None,
 ) -> Matches[RC]:
     """The `Matches` of the `stored` records, and of those a dry run's earlier chunks would
     have created (with what earlier chunks' rows gave each: `file_keys`)."""
     would_create: list[RC] = []
     if file is not None:
-        would_create = await load_records(file, model, stored, make)
+        would_create = await load_records(file, model, stored, make, restore)
     records = [*stored.values(), *would_create]
     return Matches(keys_of, records, what=what, name_of=name_of, moves_keys=moves_keys)

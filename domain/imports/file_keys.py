@@ -197,6 +197,10 @@ class FileKeys:
 
 
 R = TypeVar("R", bound=Record)
+# What a kind keeps of a record beside its values and what rows gave it (`keep_records`),
+# and how it takes that back (`load_records`): record, state, whether a dry run.
+StateOf = Callable[[R, bool], dict[str, Any]]
+Restore = Callable[[R, dict[str, Any], bool], None]
 
 
 def _typed(model: type[Model], values: Mapping[str, Any]) -> dict[str, Any]:
@@ -213,6 +217,7 @@ async def load_records(
     model: type[Model],
     stored: Mapping[int, R],
     make: Callable[[dict[str, Any]], R],
+    restore: Restore[R] | None = None,
 ) -> list[R]:
     """Gives the `stored` records what earlier chunks' rows gave them and the row that
     created them; in a dry run, also what those rows would have changed, and returns the
@@ -224,19 +229,25 @@ async def load_records(
             record.row, record.given = row, given_of(state)
             if file.dry_run:
                 record.values.update(_typed(model, state["values"]))
+            if restore is not None:
+                restore(record, state, file.dry_run)
     would_create = []
     for row, state in file.would_create():
         record = make(_typed(model, state["values"]))
         record.listed, record.unwritten, record.row = True, True, row
         record.given = given_of(state)
+        if restore is not None:
+            restore(record, state, True)
         would_create.append(record)
     return would_create
 
 
-def keep_records(file: FileKeys, matches: Matches[R]) -> None:
+def keep_records(file: FileKeys, matches: Matches[R], state_of: StateOf[R] | None = None) -> None:
     """What the chunk's rows did to each record they landed on, for later chunks."""
     for record in matches.landed.values():
         state: dict[str, Any] = {"given": first_given(record.given)}
+        if state_of is not None:
+            state |= state_of(record, file.dry_run)
         if file.dry_run:
             state["values"] = plain(record.values)
         written = record.stored or (None if file.dry_run else record.values["id"])

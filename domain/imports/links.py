@@ -161,6 +161,16 @@ class Members:
             await User.filter(workspace_id=viewer.workspace_id).values("id", "name", "email")
         )
 
+    def put(
+        self, problems: Problems, cells: dict[str, str], field: str, values: dict, column: str
+    ) -> None:
+        """Puts the member the row's `field` cell names, if it gives one, in `values` as
+        `column` (a problem when it names none, or several)."""
+        if field in cells:
+            member_id = self.find(problems, field, cells[field])
+            if member_id is not None:
+                values[column] = member_id
+
     def find(self, problems: Problems, field: str, text: str) -> int | None:
         if text.lower() in self.by_email:
             return self.by_email[text.lower()]

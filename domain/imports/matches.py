@@ -1,5 +1,5 @@
 """Which record a row is: the one rule every import kind matches rows by, and the
-`Matches` index of contacts, activities and deals.
+`Matches` index of customers, contacts, activities and deals.
 
 A row names a record by each match field it gives (`matchOn`, in order). It is that
 record only when its keys agree: a key that several records share is ambiguous, keys

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from domain.bulk_sql import insert_rows, python_values
-from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
+from domain.custom_fields import Definitions, load_definitions
 from domain.errors import ErrorCode, Problems
 from domain.imports.cells import Cells, given, typed_custom_fields
 from domain.imports.engine import (
@@ -203,10 +203,7 @@ def _parse(
             problems.add("probability", message)
         else:
             values["probability_override"] = probability
-    if "owner" in present:
-        owner_id = members.find(problems, "owner", present["owner"])
-        if owner_id is not None:
-            values["owner_id"] = owner_id
+    members.put(problems, present, "owner", values, "owner_id")
     external_id = check_optional(problems, "externalId", present.get("externalId"), 200)
     if external_id is not None:
         values["external_id"] = external_id
@@ -364,15 +361,7 @@ class _Chunk(RecordChunk[_Deal]):
         stage = self._stage_of(row, problems, pipeline_id)
         if stage is None and "stage" not in row.present and pipeline_id is not None:
             problems.add("stage", "The pipeline has no open stage.", ErrorCode.NOT_FOUND)
-        values["custom_fields"] = await clean_custom_fields(
-            problems,
-            self.viewer,
-            CustomFieldEntity.OPPORTUNITY,
-            row.custom,
-            existing=None,
-            path="customFields",
-            definitions=self.definitions,
-        )
+        values["custom_fields"] = await self.custom_fields(row, problems)
         if values["amount"] is None:
             values["amount"] = Decimal(0)
         if values["currency"] is None:
@@ -413,15 +402,7 @@ class _Chunk(RecordChunk[_Deal]):
                 ErrorCode.CONFLICT,
             )
         if row.custom:
-            changes["custom_fields"] = await clean_custom_fields(
-                problems,
-                self.viewer,
-                CustomFieldEntity.OPPORTUNITY,
-                row.custom,
-                existing=current["custom_fields"],
-                path="customFields",
-                definitions=self.definitions,
-            )
+            changes["custom_fields"] = await self.custom_fields(row, problems, target)
         if "amount" in changes and target.line_currencies:
             problems.add("amount", AMOUNT_IS_LINE_SUM, ErrorCode.CONFLICT)
         if "currency" in changes:
