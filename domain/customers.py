@@ -98,6 +98,7 @@ def _plain_text_limits(model: type[Model], ruled: frozenset[str]) -> dict[str, i
 _CUSTOMER_TEXT_LIMITS = _plain_text_limits(Customer, _CUSTOMER_RULED_TEXT)
 
 
+@functools.cache  # asked for every field of every imported row
 def _api(name: str) -> str:
     """A model attribute as the API names it (`lead_source` → `leadSource`)."""
     first, *rest = name.split("_")
