@@ -9,6 +9,7 @@ before anything is decoded or read), and puts the call's result, or the problems
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -59,14 +60,19 @@ async def returning(value: T, work: Awaitable[object]) -> T:
 
 def _nothing(payload: type) -> dict[str, Any]:
     """The payload's fields beside `errors` as they are when nothing was done: their
-    declared default (`queued: false`), else null."""
-    return {
-        f.name: None if f.default is dataclasses.MISSING else f.default
+    declared default (`queued: false`), else null. A fresh dict: `perform` fills it."""
+    return dict(_defaults(payload))
+
+
+@functools.cache  # a payload type's fields do not change: read them once, not per mutation
+def _defaults(payload: type) -> tuple[tuple[str, Any], ...]:
+    return tuple(
+        (f.name, None if f.default is dataclasses.MISSING else f.default)
         for f in dataclasses.fields(payload)
         if f.name != "errors"
-    }
+    )
 
 
 def _only(payload: type) -> str:
-    (name,) = _nothing(payload)  # a payload of several fields names the one to fill
+    ((name, _),) = _defaults(payload)  # a payload of several fields names the one to fill
     return name
