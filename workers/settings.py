@@ -134,6 +134,11 @@ class CRMWorker(Worker):
         try:
             await super()._poll_iteration()
         except REDIS_ERRORS as error:
+            # arq stamps the health check before writing it, so the next polls (reads
+            # only, which a read-only replica answers) would pass for a recovery and the
+            # worker would say "back" while every write still fails. Forgetting the stamp
+            # makes every retry a write until Redis takes writes again.
+            self._last_health_check = 0
             await asyncio.sleep(self.outage.failed(error))
             return
         self.outage.succeeded()

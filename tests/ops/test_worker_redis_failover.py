@@ -47,6 +47,8 @@ async def test_a_worker_waits_out_a_redis_turned_read_only_then_works(
         await worker.wait_until_said(UNAVAILABLE, within=30)
         await asyncio.sleep(3)
         assert worker.process.poll() is None, worker.output()
+        # a replica answers the reads of a poll: that is no recovery while writes fail
+        assert worker.said(BACK) == [], worker.output()
         redis.execute_command("REPLICAOF", "NO", "ONE")
         job = await _small_import(workspace)
         pool = await create_pool(arq_settings(redis_server.url))
