@@ -28,13 +28,12 @@ from domain.customers import (
 from domain.errors import ErrorCode, Problems
 from domain.imports.cells import ROW, Cells, given, put, typed_custom_fields
 from domain.imports.engine import (
-    NumberedCells,
+    Opening,
     RecordChunk,
     Row,
     Spec,
     record_matches,
 )
-from domain.imports.file_keys import FileKeys
 from domain.imports.headers import CUSTOMER_LINK, EMAIL, NOTES, PHONE, TITLE, Aliases
 from domain.imports.links import CustomerLinks
 from domain.imports.matches import Found, Matches, Record
@@ -109,14 +108,8 @@ async def _stored(viewer: Viewer, parsed: list[Row], *, lock: bool) -> dict[int,
     return contacts
 
 
-async def _open(
-    viewer: Viewer,
-    rows: NumberedCells,
-    *,
-    mode: ImportMode,
-    match_on: list[str],
-    file: FileKeys | None,
-) -> _Chunk:
+async def _open(opening: Opening) -> _Chunk:
+    viewer, rows, mode, file = opening.viewer, opening.rows, opening.mode, opening.file
     definitions = await load_definitions(viewer)
     links = await CustomerLinks.load(viewer, [cells for _, cells in rows])
     parsed = [_parse(number, cells, definitions, links) for number, cells in rows]

@@ -37,7 +37,7 @@ from domain.customers import (
 from domain.errors import ErrorCode, Problem, Problems
 from domain.imports.cells import ROW, ChunkResult, check_external_id, put, typed_custom_fields
 from domain.imports.engine import (
-    NumberedCells,
+    Opening,
     RecordChunk,
     Row,
     Spec,
@@ -228,16 +228,9 @@ async def check_customer_rows(
     return CheckedCustomerRows(viewer, definitions, parsed, wanted, layout)
 
 
-async def _open(
-    viewer: Viewer,
-    rows: NumberedCells,
-    *,
-    mode: ImportMode,
-    match_on: list[str],
-    file: FileKeys | None,
-) -> _Chunk | None:
-    checked = await check_customer_rows(viewer, rows)
-    return await _open_checked(checked, mode, match_on, file)
+async def _open(opening: Opening) -> _Chunk | None:
+    checked = await check_customer_rows(opening.viewer, opening.rows)
+    return await _open_checked(checked, opening.mode, opening.match_on, opening.file)
 
 
 async def _open_checked(

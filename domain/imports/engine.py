@@ -35,14 +35,14 @@ number of statements, and `keep` notes for the file's later chunks what its rows
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from tortoise.models import Model
 
-from domain.bulk_sql import allocate_ids, insert_rows
+from domain.bulk_sql import allocate_ids, insert_rows, python_values
 from domain.custom_fields import Definitions, clean_custom_fields
 from domain.errors import ErrorCode, Problems
 from domain.exact_updates import set_columns
@@ -57,6 +57,7 @@ from domain.imports.cells import (
 from domain.imports.file_keys import FileKeys, Restore, keep_records, load_records
 from domain.imports.links import LINK_FIELDS, LinkedCustomer
 from domain.imports.matches import Found, Given, Keys, Matches, Record, overwrites
+from domain.sql import Sql
 from domain.viewer import Viewer
 from models.enums import CustomFieldEntity, ImportKind, ImportMode
 
@@ -125,16 +126,29 @@ class KindChunk(ABC, Generic[R]):
         """Notes for the file's later chunks what the rows did (`file_keys`)."""
 
 
-class Opener(Protocol):
-    def __call__(
-        self,
-        viewer: Viewer,
-        rows: NumberedCells,
-        *,
-        mode: ImportMode,
-        match_on: list[str],
-        file: FileKeys | None,
-    ) -> Awaitable[KindChunk[Any] | None]: ...
+@dataclass(frozen=True)
+class Opening:
+    """What `Spec.open` makes a chunk of: its rows, and how the import applies them."""
+
+    viewer: Viewer
+    rows: NumberedCells
+    mode: ImportMode
+    match_on: list[str]
+    file: FileKeys | None  # what earlier chunks of the file did (see `file_keys`)
+
+    @property
+    def cells(self) -> list[Cells]:
+        return [cells for _, cells in self.rows]
+
+    @property
+    def lock(self) -> bool:
+        """Whether the records rows match are locked as they are read: rows that match
+        change them (but in CREATE mode), so that an edit committed meanwhile is not
+        overwritten by the custom fields merged into here."""
+        return self.mode != ImportMode.CREATE
+
+
+Opener = Callable[[Opening], Awaitable[KindChunk[Any] | None]]
 
 
 class CheckedRows(Protocol):
@@ -222,7 +236,7 @@ class Spec:
         self.check_match_on(match_on)
         if not rows:
             return ChunkResult()
-        chunk = await self.open(viewer, rows, mode=mode, match_on=match_on, file=file)
+        chunk = await self.open(Opening(viewer, rows, mode, match_on, file))
         return await land_rows(chunk, mode, match_on, file)
 
 
@@ -386,3 +400,37 @@ async def record_matches(
         would_create = await load_records(file, model, stored, make, restore)
     records = [*stored.values(), *would_create]
     return Matches(keys_of, records, what=what, name_of=name_of, moves_keys=moves_keys)
+
+
+async def stored_values(
+    model: type[Model],
+    workspace_id: int,
+    columns: Sequence[str],
+    among: Mapping[str, tuple[str, Collection[Any]]],
+    *,
+    lock: bool,
+) -> dict[int, dict[str, Any]]:
+    """The `columns` of the workspace's records whose expression (a key of `among`) is one
+    of its values (expression → SQL type, values), by id, oldest first; `lock`: held (FOR
+    UPDATE on PostgreSQL; SQLite has one writer) until the chunk commits.
+
+    ONE statement, in id order: PostgreSQL locks the rows in the order it returns them, so
+    two chunks that lock some of the same records (two imports at once) take them in the
+    same order, and one waits for the other instead of each for the other (a deadlock). Two
+    statements, each locking its share in order, would not promise that."""
+    query = Sql(model._meta.db)
+    workspace = query.bind(workspace_id)
+    alternatives = [
+        query.among(expression, sorted(values), sql_type)
+        for expression, (sql_type, values) in among.items()
+        if values
+    ]
+    if not alternatives:
+        return {}
+    selected = ", ".join(f'"{column}"' for column in ("id", *columns))
+    rows = await query.rows(
+        f'SELECT {selected} FROM "{model._meta.db_table}" WHERE "workspace_id" = {workspace} '
+        f'AND ({" OR ".join(alternatives)}) ORDER BY "id"' + query.for_update(lock)
+    )
+    convert = python_values(model, columns)
+    return {row[0]: convert(row[1:]) for row in rows}

@@ -14,20 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from domain.bulk_sql import insert_rows, python_values
+from domain.bulk_sql import insert_rows
 from domain.custom_fields import Definitions, load_definitions
 from domain.errors import ErrorCode, Problems
-from domain.imports.cells import Cells, given, typed_custom_fields
-from domain.imports.engine import (
-    NumberedCells,
-    RecordChunk,
-    Row,
-    Spec,
-    record_matches,
-)
-from domain.imports.file_keys import FileKeys
+from domain.imports.cells import Cells, given, put, typed_custom_fields
+from domain.imports.engine import Opening, RecordChunk, Row, Spec, record_matches, stored_values
 from domain.imports.headers import CUSTOMER_LINK_WITH_PHONE, Aliases
 from domain.imports.links import CustomerLinks, Members
 from domain.imports.matches import Matches, Record
@@ -40,7 +33,6 @@ from domain.opportunities import (
     quoted_in_other_currency,
 )
 from domain.pipelines import PROBABILITY_RANGE, closing_fields, status_for
-from domain.sql import any_of, fetch, for_update, list_parameter, placeholder
 from domain.stages import stage_move_problems
 from domain.validation import check_currency, check_money, check_name, check_optional
 from domain.viewer import Viewer
@@ -54,8 +46,9 @@ from models import (
     StageChange,
     Workspace,
 )
-from models.enums import CustomFieldEntity, ImportKind, ImportMode, OpportunityStatus, StageKind
+from models.enums import CustomFieldEntity, ImportKind, OpportunityStatus, StageKind
 
+# Every column of a deal rows may match: its record's `values`.
 _COLUMNS = (
     "customer_id",
     "pipeline_id",
@@ -74,17 +67,13 @@ _COLUMNS = (
     "external_id",
 )
 
-NameKey = tuple[int, int, str]  # customer, pipeline, name in lower case
-
 
 @dataclass(eq=False)
 class _Deal(Record):
-    """A deal rows may match; `values` holds every column of _COLUMNS."""
-
     done_items: set[int] = field(default_factory=set)  # its checklist items ticked off
     line_currencies: list[str | None] = field(default_factory=list)  # one per quoted line
 
-    def name_key(self) -> NameKey:
+    def name_key(self) -> tuple[int, int, str]:  # customer, pipeline, name in lower case
         v = self.values
         return (v["customer_id"], v["pipeline_id"], v["name"].lower())
 
@@ -92,11 +81,9 @@ class _Deal(Record):
 @dataclass
 class _Parsed(Row):
     pipeline_id: int | None = None  # the pipeline the row names, if any
-
-    def in_pipeline(self, default_id: int | None) -> int | None:
-        """The pipeline the row names, else the default one. A pipeline the row names but
-        the workspace lacks was reported: then None, nothing to match in."""
-        return self.pipeline_id if "pipeline" in self.present else default_id
+    # The pipeline the row names, else the default one. A pipeline the row names but the
+    # workspace lacks was reported: then None, nothing to match in.
+    in_pipeline: int | None = None
 
 
 class _SalesProcess:
@@ -109,23 +96,19 @@ class _SalesProcess:
         self.required: dict[int, list[ChecklistItem]] = {}
         # Each pipeline's live stages in order, and by name in lower case (of two with one
         # name, the first): the stage a row names is one lookup, not a scan of them all.
-        self._live: dict[int, list[Stage]] = {}
+        self.live: dict[int, list[Stage]] = {}
         self._live_by_name: dict[int, dict[str, Stage]] = {}
         for stage in stages:
             if stage.archived_at is None:
-                self._live.setdefault(stage.pipeline_id, []).append(stage)
+                self.live.setdefault(stage.pipeline_id, []).append(stage)
                 named = self._live_by_name.setdefault(stage.pipeline_id, {})
                 named.setdefault(stage.name.lower(), stage)
 
     @classmethod
     async def load(cls, viewer: Viewer) -> _SalesProcess:
-        pipelines = (
-            await Pipeline.filter(workspace_id=viewer.workspace_id)
-            .order_by("id")
-            .values("id", "name", "is_default")
-        )
-        stages = await Stage.filter(workspace_id=viewer.workspace_id).order_by("position", "id")
-        return cls(pipelines, stages)
+        scope = {"workspace_id": viewer.workspace_id}
+        pipelines = await Pipeline.filter(**scope).order_by("id").values("id", "name", "is_default")
+        return cls(pipelines, await Stage.filter(**scope).order_by("position", "id"))
 
     async def load_checklists(self, viewer: Viewer) -> None:
         items = await ChecklistItem.filter(
@@ -135,36 +118,39 @@ class _SalesProcess:
             self.required.setdefault(item.stage_id, []).append(item)
 
     def pipeline(self, problems: Problems, text: str) -> int | None:
-        found = [p["id"] for p in self.pipelines if p["name"].lower() == text.lower()]
-        if not found:
+        found = next((p["id"] for p in self.pipelines if p["name"].lower() == text.lower()), None)
+        if found is None:
             names = ", ".join(f"“{p['name']}”" for p in self.pipelines)
             problems.add(
                 "pipeline", f"“{text}” is not a pipeline: use {names}.", ErrorCode.NOT_FOUND
             )
-            return None
-        return found[0]
-
-    def live(self, pipeline_id: int) -> list[Stage]:
-        return self._live.get(pipeline_id, [])
+        return found
 
     def stage(self, problems: Problems, pipeline_id: int, text: str) -> Stage | None:
         found = self._live_by_name.get(pipeline_id, {}).get(text.lower())
         if found is not None:
             return found
         # The row fails: what it names, and what it could name instead.
-        live = self.live(pipeline_id)
         pipeline = next(p["name"] for p in self.pipelines if p["id"] == pipeline_id)
         archived = any(
             s.pipeline_id == pipeline_id and s.name.lower() == text.lower()
             for s in self.stages.values()
         )
         what = "was removed from" if archived else "is not a stage of"
-        names = ", ".join(f"“{s.name}”" for s in live)
+        names = ", ".join(f"“{s.name}”" for s in self.live.get(pipeline_id, []))
         problems.add("stage", f"“{text}” {what} “{pipeline}”: use {names}.", ErrorCode.NOT_FOUND)
         return None
 
     def first_open(self, pipeline_id: int) -> Stage | None:
-        return next((s for s in self.live(pipeline_id) if s.kind == StageKind.OPEN), None)
+        live = self.live.get(pipeline_id, [])
+        return next((s for s in live if s.kind == StageKind.OPEN), None)
+
+
+def _probability(text: str | None) -> tuple[int | None, str | None]:
+    probability, message = parse_percentage(text)
+    if message is None and probability is not None and not 0 <= probability <= 100:
+        return None, PROBABILITY_RANGE
+    return probability, message
 
 
 def _parse(
@@ -181,93 +167,67 @@ def _parse(
     values: dict[str, Any] = {}
     if "name" in present:
         values["name"] = check_name(problems, "name", present["name"])
-    if "amount" in present:
-        amount, message = parse_amount(present["amount"])
-        if message:
-            problems.add("amount", message)
-        else:
-            values["amount"] = check_money(problems, "amount", amount)
+    put(problems, values, "amount", "amount", parse_amount(present.get("amount")))
+    if "amount" in values:
+        values["amount"] = check_money(problems, "amount", values["amount"])
     if "currency" in present:
         values["currency"] = check_currency(problems, "currency", present["currency"], "XXX")
-    if "expectedCloseDate" in present:
-        day, message = parse_day(present["expectedCloseDate"])
-        if message:
-            problems.add("expectedCloseDate", message)
-        else:
-            values["expected_close_date"] = day
-    if "probability" in present:
-        probability, message = parse_percentage(present["probability"])
-        if message is None and probability is not None and not 0 <= probability <= 100:
-            message = PROBABILITY_RANGE
-        if message:
-            problems.add("probability", message)
-        else:
-            values["probability_override"] = probability
+    for name, column, read in (
+        ("expectedCloseDate", "expected_close_date", parse_day),
+        ("probability", "probability_override", _probability),
+    ):
+        put(problems, values, name, column, read(present.get(name)))
     members.put(problems, present, "owner", values, "owner_id")
     external_id = check_optional(problems, "externalId", present.get("externalId"), 200)
     if external_id is not None:
         values["external_id"] = external_id
     custom = typed_custom_fields(problems, present, definitions, CustomFieldEntity.OPPORTUNITY)
-    pipeline_id = process.pipeline(problems, present["pipeline"]) if "pipeline" in present else None
-    row = _Parsed(number, problems, values, custom, {}, present, customer, pipeline_id=pipeline_id)
-    in_pipeline = row.in_pipeline(process.default_id)
-    if customer is not None and in_pipeline is not None and "name" in values:
-        row.keys["name"] = (customer.id, in_pipeline, values["name"].lower())
+    row = _Parsed(number, problems, values, custom, {}, present, customer)
+    if "pipeline" in present:
+        row.pipeline_id = row.in_pipeline = process.pipeline(problems, present["pipeline"])
+    else:
+        row.in_pipeline = process.default_id
+    if customer is not None and row.in_pipeline is not None and "name" in values:
+        row.keys["name"] = (customer.id, row.in_pipeline, values["name"].lower())
     row.gave = values | {"stage": present["stage"].lower()} if "stage" in present else None
     return row
 
 
-async def _open(
-    viewer: Viewer,
-    rows: NumberedCells,
-    *,
-    mode: ImportMode,
-    match_on: list[str],
-    file: FileKeys | None,
-) -> _Chunk:
-    cells_list = [cells for _, cells in rows]
+async def _open(opening: Opening) -> _Chunk:
+    viewer = opening.viewer
     definitions = await load_definitions(viewer)
-    # Tortoise types a flat values_list as tuples; it gives the column's value.
-    currency = cast(
-        str | None,
-        await Workspace.filter(id=viewer.workspace_id)
-        .first()
-        .values_list("default_currency", flat=True),
-    )
-    links = await CustomerLinks.load(viewer, cells_list)
-    members = await Members.load(viewer, cells_list, "owner")
+    currency = (await Workspace.get(id=viewer.workspace_id)).default_currency
+    links = await CustomerLinks.load(viewer, opening.cells)
+    members = await Members.load(viewer, opening.cells, "owner")
     process = await _SalesProcess.load(viewer)
-    parsed = [_parse(number, cells, definitions, links, members, process) for number, cells in rows]
+    parsed = [
+        _parse(number, cells, definitions, links, members, process)
+        for number, cells in opening.rows
+    ]
     if any("stage" in row.present for row in parsed):
         await process.load_checklists(viewer)  # what a move forward must have done
-    # Rows that match are changed (but in CREATE mode): locked as they are read.
-    matches = await _load_matches(viewer, parsed, match_on, file, lock=mode != ImportMode.CREATE)
+    matches = await _load_matches(opening, parsed)
     return _Chunk(parsed, viewer, process, definitions, currency or "CNY", matches)
 
 
-async def _load_matches(
-    viewer: Viewer, parsed: list[_Parsed], match_on: list[str], file: FileKeys | None, *, lock: bool
-) -> Matches[_Deal]:
-    """The stored deals rows may match: by external id (also to keep new ones free) and,
-    when matching on "name", the linked customers' deals, in one query; then what the
-    checks of an update need, for those deals only: checklist ticks, quoted lines.
-
-    `lock`: the deals are held (FOR UPDATE on PostgreSQL; SQLite has one writer) until the
-    chunk commits, as the rows may change them, so that an edit committed meanwhile is not
-    overwritten by the custom fields merged into here."""
-    external_ids = sorted(
-        {row.values["external_id"] for row in parsed if "external_id" in row.values}
-    )
-    customer_ids = sorted({row.customer.id for row in parsed if row.customer is not None})
-    keys = [("externalId", key) for key in external_ids] + [
-        ("name", row.keys.get("name")) for row in parsed
-    ]
-    found = await _stored_deals(
-        viewer,
-        external_ids,
-        customer_ids if "name" in match_on else [],
-        [] if file is None else await file.find(keys),
-        lock=lock,
+async def _load_matches(opening: Opening, parsed: list[_Parsed]) -> Matches[_Deal]:
+    """The stored deals rows may match, in one statement (`stored_values`, locked as
+    `opening.lock` says): by external id (also to keep new ones free) and, when matching
+    on "name", the linked customers' deals; then what the checks of an update need, for
+    those deals only: checklist ticks, quoted lines."""
+    external_ids = {row.values["external_id"] for row in parsed if "external_id" in row.values}
+    customer_ids = {row.customer.id for row in parsed if row.customer is not None}
+    keys = [("externalId", key) for key in sorted(external_ids)]
+    keys += [("name", row.keys.get("name")) for row in parsed]
+    # Those a dry run's earlier chunks gave one of the keys.
+    ids = [] if opening.file is None else await opening.file.find(keys)
+    among = {
+        '"external_id"': ("TEXT", external_ids),
+        '"customer_id"': ("BIGINT", customer_ids if "name" in opening.match_on else set()),
+        '"id"': ("BIGINT", ids),
+    }
+    found = await stored_values(
+        Opportunity, opening.viewer.workspace_id, _COLUMNS, among, lock=opening.lock
     )
     deals = {pk: _Deal(values, stored=pk) for pk, values in found.items()}
     if deals and any("stage" in row.present for row in parsed):
@@ -283,7 +243,7 @@ async def _load_matches(
         for line in lines:
             deals[line["opportunity_id"]].line_currencies.append(line["product__currency"])
     return await record_matches(
-        file,
+        opening.file,
         Opportunity,
         deals,
         _Deal,
@@ -291,43 +251,6 @@ async def _load_matches(
         "deal",
         lambda deal: deal.values["name"],
     )
-
-
-_SELECT_DEALS = 'SELECT "id", ' + ", ".join(f'"{column}"' for column in _COLUMNS)
-
-
-async def _stored_deals(
-    viewer: Viewer, external_ids: list[str], customer_ids: list[int], ids: list[int], *, lock: bool
-) -> dict[int, dict[str, Any]]:
-    """The columns of the workspace's deals with one of `external_ids`, of one of
-    `customer_ids` or one of `ids` (that a dry run's earlier chunks gave a key), by id,
-    oldest first.
-
-    ONE statement, in id order: PostgreSQL locks the rows in the order it returns them, so
-    two chunks that lock some of the same deals (two imports at once) take them in the same
-    order, and one waits for the other instead of each for the other (a deadlock). Two
-    statements, each locking its share in order, would not promise that."""
-    db = Opportunity._meta.db
-    params: list[Any] = [viewer.workspace_id]
-    alternatives = []
-    for column, sql_type, keys in (
-        ("external_id", "TEXT", external_ids),
-        ("customer_id", "BIGINT", customer_ids),
-        ("id", "BIGINT", ids),
-    ):
-        if keys:
-            params.append(list_parameter(db, keys))
-            alternatives.append(any_of(db, f'"{column}"', len(params), sql_type))
-    if not alternatives:
-        return {}
-    rows = await fetch(
-        db,
-        f'{_SELECT_DEALS} FROM "opportunity" WHERE "workspace_id" = {placeholder(db, 1)} '
-        f'AND ({" OR ".join(alternatives)}) ORDER BY "id"' + for_update(db, lock),
-        params,
-    )
-    convert = python_values(Opportunity, _COLUMNS)
-    return {row[0]: convert(row[1:]) for row in rows}
 
 
 class _Chunk(RecordChunk[_Deal]):
@@ -352,20 +275,16 @@ class _Chunk(RecordChunk[_Deal]):
     async def create(self, row: Row, problems: Problems) -> tuple[_Deal, dict[str, Any]]:
         assert isinstance(row, _Parsed) and row.customer is not None
         self.moves = []
-        values = dict.fromkeys(_COLUMNS) | row.values
+        defaults = {"amount": Decimal(0), "currency": self.default_currency}
+        values = dict.fromkeys(_COLUMNS) | defaults | row.values
         values["customer_id"] = row.customer.id
         if "name" not in row.present:
             problems.add("name", "Must not be blank.", ErrorCode.REQUIRED)
             values["name"] = ""
-        pipeline_id = row.in_pipeline(self.process.default_id)
-        stage = self._stage_of(row, problems, pipeline_id)
-        if stage is None and "stage" not in row.present and pipeline_id is not None:
+        stage = self._stage_of(row, problems, row.in_pipeline)
+        if stage is None and "stage" not in row.present and row.in_pipeline is not None:
             problems.add("stage", "The pipeline has no open stage.", ErrorCode.NOT_FOUND)
         values["custom_fields"] = await self.custom_fields(row, problems)
-        if values["amount"] is None:
-            values["amount"] = Decimal(0)
-        if values["currency"] is None:
-            values["currency"] = self.default_currency
         values["owner_id"] = default_owner(values["owner_id"], self.viewer, row.customer.owner_id)
         deal = _Deal(values)
         if stage is not None:
@@ -432,24 +351,19 @@ class _Chunk(RecordChunk[_Deal]):
     async def write(self) -> None:
         viewer, now = self.viewer, self.now
         await self.write_records(Opportunity, now, updated_at=now)
-        db = StageChange._meta.db
-        await insert_rows(
-            db,
-            StageChange,
-            [
-                {
-                    "workspace_id": viewer.workspace_id,
-                    "opportunity_id": deal.stored or deal.values["id"],
-                    "from_stage_id": from_stage,
-                    "to_stage_id": to_stage,
-                    "changed_at": now,
-                    "changed_by_id": viewer.user_id,
-                }
-                for deal, from_stage, to_stage in self.stage_changes
-                if not deal.unwritten
-            ],
-            now,
-        )
+        stage_changes = [
+            {
+                "workspace_id": viewer.workspace_id,
+                "opportunity_id": deal.stored or deal.values["id"],
+                "from_stage_id": from_stage,
+                "to_stage_id": to_stage,
+                "changed_at": now,
+                "changed_by_id": viewer.user_id,
+            }
+            for deal, from_stage, to_stage in self.stage_changes
+            if not deal.unwritten
+        ]
+        await insert_rows(StageChange._meta.db, StageChange, stage_changes, now)
 
 
 # Each field → the headers it is recognised by, beside its own name (see `headers`).
