@@ -23,7 +23,7 @@ from domain.imports.cells import Cells, given, put, typed_custom_fields
 from domain.imports.engine import Opening, RecordChunk, Row, Spec, record_matches, stored_values
 from domain.imports.headers import CUSTOMER_LINK_WITH_PHONE, Aliases
 from domain.imports.links import CustomerLinks, Members
-from domain.imports.matches import Matches, Record
+from domain.imports.matches import Keys, Matches, Record
 from domain.imports.moments import parse_day
 from domain.imports.values import parse_amount, parse_percentage
 from domain.opportunities import (
@@ -73,9 +73,9 @@ class _Deal(Record):
     done_items: set[int] = field(default_factory=set)  # its checklist items ticked off
     line_currencies: list[str | None] = field(default_factory=list)  # one per quoted line
 
-    def name_key(self) -> tuple[int, int, str]:  # customer, pipeline, name in lower case
+    def name_key(self) -> Keys:  # its customer, pipeline, and name in lower case
         v = self.values
-        return (v["customer_id"], v["pipeline_id"], v["name"].lower())
+        return {"name": (v["customer_id"], v["pipeline_id"], v["name"].lower())}
 
 
 @dataclass
@@ -243,13 +243,7 @@ async def _load_matches(opening: Opening, parsed: list[_Parsed]) -> Matches[_Dea
         for line in lines:
             deals[line["opportunity_id"]].line_currencies.append(line["product__currency"])
     return await record_matches(
-        opening.file,
-        Opportunity,
-        deals,
-        _Deal,
-        lambda deal: {"name": deal.name_key()},
-        "deal",
-        lambda deal: deal.values["name"],
+        opening.file, Opportunity, deals, _Deal, _Deal.name_key, "deal", lambda d: d.values["name"]
     )
 
 
