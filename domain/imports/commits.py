@@ -35,7 +35,7 @@ ProgressCallback = Callable[[ImportJob], Awaitable[None]]
 # Preparing a chunk hands the event loop back this often (rows), so that the chunk being
 # committed meanwhile never waits long to send its next statement.
 ROWS_BETWEEN_YIELDS = 50
-# Seconds of reading between two looks (`Lookout`): how long a cancel or a shutdown may wait.
+# Seconds of reading between two looks: how long a cancel or a shutdown may wait.
 LOOK_EVERY = 1.0
 # Rows read between two readings of the clock: a fraction of a percent of a normal row's
 # work, and at most a second or two of the costliest rows the limits allow (a sheet row of
@@ -189,7 +189,7 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
 
 class ChunkCommits:
     """Commits the chunks it is given in order, one transaction each, while the caller reads
-    and prepares the next ones.
+    and prepares the next ones, and says when the run must stop.
 
     On PostgreSQL a task of its own commits them (the database works on one core, Python on
     the other), and one prepared chunk may wait its turn while the caller prepares another:
@@ -198,9 +198,10 @@ class ChunkCommits:
     the last one has committed, so its lookups see every row before it. On SQLite (one
     connection) each chunk commits when it is added, before the next is read.
 
-    Before each chunk, `before_chunk` may stop the run (a worker shutting down): it returns
-    the status to stop at, and the chunks not yet begun are dropped: they are past the
-    checkpoint, so whoever resumes the job reads them again.
+    The run stops, its job back in the queue at its checkpoint for another worker to resume,
+    once `should_stop` (a worker shutting down, or whose time slice is over) says so after a
+    committed chunk, or `must_stop` (a worker shutting down) at a look. The chunks not yet
+    begun are dropped: they are past the checkpoint, so whoever resumes the job reads them.
     """
 
     def __init__(
@@ -208,15 +209,19 @@ class ChunkCommits:
         job: ImportJob,
         on_progress: ProgressCallback | None,
         *,
-        before_chunk: Callable[[], Awaitable[ImportStatus | None]],
+        should_stop: Callable[[], bool],
+        must_stop: Callable[[], bool],
     ) -> None:
         self._job = job
         self._on_progress = on_progress
-        self._before_chunk = before_chunk
+        self._should_stop = should_stop
+        self._must_stop = must_stop
         self._overlap = is_postgres(ImportJob._meta.db)
         self._waiting: asyncio.Queue[Chunk | None] = asyncio.Queue(maxsize=1)
         self._committer: asyncio.Task[ImportStatus | None] | None = None
         self.committed = 0  # chunks committed by this run
+        self._next_look = time.monotonic() + LOOK_EVERY
+        self._committed_at_last_look = 0
 
     async def add(self, chunk: Chunk | None) -> ImportStatus | None:
         """Hands `chunk` over to be committed (None: there are no more); returns the status
@@ -252,6 +257,43 @@ class ChunkCommits:
         committer.cancel()
         await asyncio.gather(committer, return_exceptions=True)
 
+    async def look(self) -> ImportStatus | None:
+        """The run looking up from its reading, about once a second: the status it stopped
+        at, if it must stop; raises CancelRequested once the job's owner cancelled it and
+        TakenOver once it is no longer this run's to write.
+
+        A chunk's commit sees a cancel request in its guarded UPDATE, but a run may read for
+        a long time between chunks: a sheet of blank rows, the rows before a resumed job's
+        checkpoint, a slow file. Reading is synchronous, on the event loop, so nothing else
+        of the run happens meanwhile. The run calls `look` every few rows; once a second of
+        reading has passed it asks whether the worker must stop and, unless a chunk committed
+        since the last look (whose guard asked the database already), whether the job was
+        cancelled: one UPDATE by primary key, which also beats the job's heartbeat, so that
+        the sweeper does not hand a long read to another worker as if this one had died.
+        """
+        now = time.monotonic()
+        if now < self._next_look:
+            return None
+        self._next_look = now + LOOK_EVERY
+        if self._must_stop() or (self.committed and self._should_stop()):
+            # Once the chunks already prepared are committed (or dropped, should the run
+            # stop before one, having requeued the job).
+            return await self.finish() or await self._requeue()
+        if self.committed != self._committed_at_last_look:
+            self._committed_at_last_look = self.committed
+            return None  # that commit's guarded update looked and beat the heartbeat
+        await _update_unless_stopped(
+            ImportJob.filter(id=self._job.id, status=ImportStatus.RUNNING),
+            heartbeat_at=datetime.now(UTC),
+        )
+        return None
+
+    async def _requeue(self) -> ImportStatus:
+        await ImportJob.filter(id=self._job.id).update(
+            status=ImportStatus.QUEUED, heartbeat_at=None
+        )
+        return ImportStatus.QUEUED
+
     async def _commit_all(self) -> ImportStatus | None:
         while (chunk := await self._waiting.get()) is not None:
             if stopped := await self._commit(chunk):
@@ -259,8 +301,8 @@ class ChunkCommits:
         return None
 
     async def _commit(self, chunk: Chunk) -> ImportStatus | None:
-        if stopped := await self._before_chunk():
-            return stopped
+        if self.committed and self._should_stop():
+            return await self._requeue()
         await commit_chunk(self._job, chunk, self._on_progress)
         self.committed += 1
         await _refresh_statistics(self._job.kind, self.committed)
@@ -280,44 +322,3 @@ async def _refresh_statistics(kind: ImportKind, chunks_done: int) -> None:
     if is_postgres(connection):
         tables = SPECS[kind].growing
         await connection.execute_script("; ".join(f"ANALYZE {table}" for table in tables))
-
-
-class Lookout:
-    """A run looking up from its reading, about once a second: must it stop?
-
-    A chunk's commit sees a cancel request in its guarded UPDATE, but a run may read for a
-    long time between chunks: a sheet of blank rows, the rows before a resumed job's
-    checkpoint, a slow file. Reading is synchronous, on the event loop, so nothing else of
-    the run happens meanwhile. The run's loop calls `look` every few rows; once a second of
-    reading has passed it asks whether the worker must stop (shutting down) and, unless a
-    chunk committed since the last look (whose guard asked the database already), whether
-    the job was cancelled: one UPDATE by primary key, which also beats the job's heartbeat,
-    so that the sweeper does not hand a long read to another worker as if this one had died.
-    """
-
-    def __init__(
-        self, job: ImportJob, commits: ChunkCommits, *, must_stop: Callable[[], bool]
-    ) -> None:
-        self._job = job
-        self._commits = commits
-        self._must_stop = must_stop
-        self._next_look = time.monotonic() + LOOK_EVERY
-        self._committed_at_last_look = commits.committed
-
-    async def look(self) -> bool:
-        """True when the run must stop now; raises CancelRequested once the job's owner
-        cancelled it and TakenOver once it is no longer this run's to write."""
-        now = time.monotonic()
-        if now < self._next_look:
-            return False
-        self._next_look = now + LOOK_EVERY
-        if self._must_stop():
-            return True
-        if self._commits.committed != self._committed_at_last_look:
-            self._committed_at_last_look = self._commits.committed
-            return False  # that commit's guarded update looked and beat the heartbeat
-        await _update_unless_stopped(
-            ImportJob.filter(id=self._job.id, status=ImportStatus.RUNNING),
-            heartbeat_at=datetime.now(UTC),
-        )
-        return False

@@ -25,7 +25,6 @@ from domain.imports.commits import (
     ROWS_BETWEEN_YIELDS,
     CancelRequested,
     ChunkCommits,
-    Lookout,
     ProgressCallback,
     TakenOver,
     announce,
@@ -211,11 +210,9 @@ async def run_import(
 ) -> ImportStatus | None:
     """Runs (or resumes) the job; returns its status, or None if another worker has it.
 
-    `should_stop` is asked after every committed chunk (a worker told to shut down, or
-    whose time slice is over, says yes): the job goes back to QUEUED at its checkpoint for
-    another worker to resume. `must_stop` (a worker shutting down) is asked about once a
-    second even while the run reads without committing (`commits.Lookout`), and stops it then,
-    committed chunk or not; so is `should_stop` once a chunk has committed.
+    `should_stop` (a worker told to shut down, or whose time slice is over) stops it once a
+    chunk has committed, `must_stop` (a worker shutting down) even while it reads without
+    committing: the job goes back to QUEUED at its checkpoint (`ChunkCommits`).
     """
     job = await claim(job_id, stale_after=stale_after)
     if job is None:
@@ -230,24 +227,7 @@ async def run_import(
         mode=job.mode,
         match_on=job.match_on,
     )
-
-    async def requeue() -> ImportStatus:
-        """Back to the queue at the checkpoint, for another worker to resume."""
-        await ImportJob.filter(id=job.id).update(status=ImportStatus.QUEUED, heartbeat_at=None)
-        return ImportStatus.QUEUED
-
-    async def before_chunk() -> ImportStatus | None:
-        return await requeue() if commits.committed and should_stop() else None
-
-    commits = ChunkCommits(job, on_progress, before_chunk=before_chunk)
-    lookout = Lookout(
-        job, commits, must_stop=lambda: must_stop() or bool(commits.committed and should_stop())
-    )
-
-    async def pause() -> ImportStatus:
-        # Once the chunks already prepared are committed (or dropped, should `before_chunk`
-        # stop first, having requeued the job).
-        return await commits.finish() or await requeue()
+    commits = ChunkCommits(job, on_progress, should_stop=should_stop, must_stop=must_stop)
 
     async def hand_over(rows: list[tuple[int, RawRow | RowProblem]]) -> ImportStatus | None:
         columns.check_required()
@@ -261,8 +241,8 @@ async def run_import(
             rows = read_rows(source, filename=name, sheet=job.sheet, format=job.format)
             chunk: list[tuple[int, RawRow | RowProblem]] = []
             for read, (number, values) in enumerate(rows, start=1):
-                if read % ROWS_BETWEEN_CLOCK_READS == 0 and await lookout.look():
-                    return await pause()
+                if read % ROWS_BETWEEN_CLOCK_READS == 0 and (stopped := await commits.look()):
+                    return stopped
                 if values is None:
                     continue  # a blank row
                 saw_new_columns = isinstance(values, dict) and await _saw(job, columns, values)
