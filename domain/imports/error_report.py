@@ -77,8 +77,7 @@ class ErrorReport:
 
 async def open_error_report(viewer: Viewer, job_id: int) -> ErrorReport:
     """The report of a job of the viewer's workspace; another workspace's job is NOT_FOUND."""
-    job = await find_job(viewer, job_id)
-    if job is None:
+    if (job := await find_job(viewer, job_id)) is None:
         raise not_found("id", "Import job")
     return ErrorReport(job, await _columns(job))
 

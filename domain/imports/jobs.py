@@ -205,8 +205,7 @@ async def start_import(
 async def cancel_import(viewer: Viewer, job_id: int) -> ImportJob:
     """A queued job is cancelled at once; a running one stops at its next chunk boundary,
     keeping every row it committed."""
-    job = await find_job(viewer, job_id)
-    if job is None:
+    if (job := await find_job(viewer, job_id)) is None:
         raise not_found("id", "Import job")
     if job.status in FINISHED_IMPORT_STATUSES:
         raise DomainError.single(
