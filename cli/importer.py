@@ -10,10 +10,9 @@ from tortoise import Tortoise
 from crm.db import tortoise_config
 from domain.errors import DomainError
 from domain.imports.file_columns import job_columns
-from domain.imports.jobs import ImportRequest, start_import
+from domain.imports.jobs import ImportRequest, matched_by, start_import
 from domain.imports.runner import run_import
 from domain.imports.specs import SPECS
-from domain.imports.summaries import matched_by
 from domain.viewer import Viewer
 from models import ImportJob, ImportRowError, Workspace
 from models.enums import ImportKind, ImportMode, ImportStatus, Role

@@ -80,6 +80,10 @@ class ImportStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+# An import job in one of these will never run again.
+FINISHED_IMPORT_STATUSES = (ImportStatus.COMPLETED, ImportStatus.FAILED, ImportStatus.CANCELLED)
+
+
 class CustomFieldEntity(StrEnum):
     CUSTOMER = "CUSTOMER"
     CONTACT = "CONTACT"

@@ -10,9 +10,8 @@ from typing import Any, cast
 from crm.logs import log_context
 from crm.queues import announce_progress, created_stamp, enqueue_import
 from domain.imports.file_keys import forget_finished
-from domain.imports.jobs import unfinished_jobs
+from domain.imports.jobs import job_summaries, unfinished_jobs
 from domain.imports.runner import progress_message, run_import
-from domain.imports.summaries import job_summaries
 from models import ImportJob
 from models.enums import ImportStatus
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from api.core.errors import ClientError
 from crm.queues import REDIS_ERRORS, progress_channel
-from domain.imports.jobs import FINISHED
-from domain.imports.summaries import find_job
+from domain.imports.jobs import find_job
 from domain.viewer import Viewer
 from models import ImportJob
+from models.enums import FINISHED_IMPORT_STATUSES
 
 # How long a watcher waits for a message before it re-reads the job anyway.
 QUIET_SECONDS = 3.0
@@ -59,7 +59,7 @@ async def watch_import_job(
             if _state(job) != seen:
                 seen = _state(job)
                 yield job
-            if job.status in FINISHED:
+            if job.status in FINISHED_IMPORT_STATUSES:
                 return
             try:
                 await _news(pubsub, quiet)

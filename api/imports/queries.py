@@ -8,7 +8,7 @@ from api.context import Info
 from api.core.node import resolve_node
 from api.core.pagination import Connection, Ordering, paginate
 from api.imports.types import ImportJob
-from domain.imports.summaries import job_summaries
+from domain.imports.jobs import job_summaries
 
 
 @strawberry.type

@@ -16,10 +16,10 @@ from api.core.pagination import Connection, Ordering, paginate
 from api.core.types import model_is_type_of
 from api.imports.downloads import ROUTE_NAME as ERROR_REPORT_ROUTE
 from domain.errors import ErrorCode as DomainErrorCode
-from domain.imports import summaries
+from domain.imports import jobs
 from domain.imports.file_columns import job_columns
+from domain.imports.jobs import MAX_MATCH_FIELDS
 from domain.imports.limits import MAX_COLUMNS
-from domain.imports.summaries import MAX_MATCH_FIELDS
 from domain.viewer import Viewer
 from models import ImportJob as ImportJobModel
 from models import ImportRowError as ImportRowErrorModel
@@ -105,7 +105,7 @@ class ImportJob(Node):
 
     @classmethod
     async def load_node(cls, info: Info, viewer: Viewer, pk: int) -> ImportJobModel | None:
-        return await summaries.find_job(viewer, pk)  # without its file, which may be 50 MB
+        return await jobs.find_job(viewer, pk)  # without its file, which may be 50 MB
 
     @strawberry.field(
         description="Per match field, how many rows matched a record by it (the first field "
@@ -115,7 +115,7 @@ class ImportJob(Node):
     )
     @staticmethod
     def matched_by(parent: strawberry.Parent[ImportJobModel]) -> list[ImportMatchCount]:
-        counts = summaries.matched_by(parent)
+        counts = jobs.matched_by(parent)
         return [ImportMatchCount(key=key, rows=rows) for key, rows in counts]
 
     @strawberry.field(

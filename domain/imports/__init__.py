@@ -3,8 +3,7 @@
 - `readers`: CSV / XLSX / JSONL bytes → a stream of (row number, {header: text or None}).
 - `mapping`: file headers → the canonical fields of each import kind (automatic in English
   and Chinese, or explicit); `values` and `moments` type the cells a CSV cannot.
-- `jobs` and `runner`: the job in the database, run in chunks. `engine` owns the row loop
-  every kind shares; each kind is a `Spec` in its module (`customer_rows`, `contact_rows`,
-  `activity_rows`, `opportunity_rows`), gathered in `specs.SPECS`, which mapping, jobs, the
-  runner and the CLI read.
+- `jobs`, `runner` and `commits`: the job in the database, run in chunks. `engine` owns the
+  row loop every kind shares; each kind is a `Spec` in its module (`customer_rows`,
+  `contact_rows`, `activity_rows`, `opportunity_rows`), gathered in `specs.SPECS`.
 """

@@ -1,16 +1,13 @@
 """An import's chunks committed one at a time, each with its row errors, the job's counters
-and its checkpoint in ONE transaction, guarded by the checkpoint it started from.
-
-Whatever instant a worker dies at, the database holds either all of a chunk or none of
-it. On PostgreSQL the database writes one chunk while Python reads and checks the next
-(the database works on one core, Python on the other); the next chunk's transaction
-still begins only once the previous one has committed, so its lookups see every row
-before it. SQLite has one connection: there each chunk commits before the next is read.
+and its checkpoint in ONE transaction, guarded by the checkpoint it started from: whatever
+instant a worker dies at, the database holds either all of a chunk or none of it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,25 +15,32 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.expressions import F
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from domain.errors import ErrorCode
 from domain.imports.cells import ChunkResult
 from domain.imports.engine import Applier, CheckedRows, Spec
 from domain.imports.file_keys import FileKeys
+from domain.imports.jobs import job_summaries
 from domain.imports.mapping import ColumnMapping
 from domain.imports.rows import RawRow, RowProblem
-from domain.imports.summaries import job_summaries
+from domain.imports.specs import SPECS
 from domain.sql import is_postgres
 from domain.viewer import Viewer
 from models import ImportJob, ImportRowError
-from models.enums import ImportStatus
+from models.enums import ImportKind, ImportStatus
 
 ProgressCallback = Callable[[ImportJob], Awaitable[None]]
-MappedRows = list[tuple[int, dict[str, str | None]]]
 # Preparing a chunk hands the event loop back this often (rows), so that the chunk being
 # committed meanwhile never waits long to send its next statement.
 ROWS_BETWEEN_YIELDS = 50
+# Seconds of reading between two looks: how long a cancel or a shutdown may wait.
+LOOK_EVERY = 1.0
+# Rows read between two readings of the clock: a fraction of a percent of a normal row's
+# work, and at most a second or two of the costliest rows the limits allow (a sheet row of
+# 16,384 cells is some 0.1–0.25 s of parsing).
+ROWS_BETWEEN_CLOCK_READS = 8
 
 
 class TakenOver(Exception):
@@ -45,6 +49,17 @@ class TakenOver(Exception):
 
 class CancelRequested(Exception):
     """The job's owner cancelled it: the chunk is rolled back and the run stops there."""
+
+
+async def _update_unless_stopped(ours: QuerySet[ImportJob], **values: Any) -> None:
+    """Raises CancelRequested if the owner cancelled the job, TakenOver if it is not `ours`."""
+    if not await ours.filter(cancel_requested_at__isnull=True).update(**values):
+        raise CancelRequested if await ours.exists() else TakenOver
+
+
+async def announce(job_id: int, on_progress: ProgressCallback | None) -> None:
+    if on_progress is not None:
+        await on_progress(await job_summaries(id=job_id).get())
 
 
 @dataclass
@@ -65,8 +80,7 @@ async def prepare_chunk(
     mapping: ColumnMapping | None,
     rows: list[tuple[int, RawRow | RowProblem]],
 ) -> Chunk:
-    """The rows as read, made ready to commit: mapped to fields, and checked cell by cell
-    when the kind can be (`Spec.check`). No transaction needed: this runs while the last commits."""
+    """The rows mapped to fields and checked, outside any transaction: while the last commits."""
     readable = [(n, v) for n, v in rows if isinstance(v, dict)]
     unreadable = [(n, v) for n, v in rows if isinstance(v, RowProblem)]
     mapped = []
@@ -109,15 +123,13 @@ async def _apply(job: ImportJob, chunk: Chunk) -> ChunkResult:
     way what the rows did is kept for the job's later chunks (`file_keys`), in the chunk's
     transaction: a dry run's later chunks see what its earlier ones would have written."""
     file = FileKeys(job.id, dry_run=job.dry_run)
-    match_on = list(job.match_on)
+    apply = functools.partial(chunk.rows.apply, mode=job.mode, match_on=list(job.match_on))
     if not job.dry_run:
-        result = await chunk.rows.apply(mode=job.mode, match_on=match_on, file=file)
+        result = await apply(file=file)
     else:
         try:
             async with in_transaction():  # nested: a savepoint
-                raise _RolledBack(
-                    await chunk.rows.apply(mode=job.mode, match_on=match_on, file=file)
-                )
+                raise _RolledBack(await apply(file=file))
         except _RolledBack as done:
             result = done.result
     await file.save()
@@ -156,9 +168,10 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
         matched_by = dict(Counter(job.matched_by or {}) + result.matched_by)
         if errors:
             await ImportRowError.bulk_create(errors)
-        now = datetime.now(UTC)
-        ours = ImportJob.filter(id=job.id, status=ImportStatus.RUNNING, next_row=job.next_row)
-        updated = await ours.filter(cancel_requested_at__isnull=True).update(
+        # Cancelled, or our checkpoint moved under us (another worker has the job): either
+        # way this chunk is rolled back.
+        await _update_unless_stopped(
+            ImportJob.filter(id=job.id, status=ImportStatus.RUNNING, next_row=job.next_row),
             processed_rows=F("processed_rows") + chunk.size,
             created_count=F("created_count") + result.created,
             updated_count=F("updated_count") + result.updated,
@@ -166,34 +179,29 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
             failed_count=F("failed_count") + (len(result.failed_rows) + len(chunk.unreadable)),
             matched_by=matched_by,
             next_row=chunk.next_row,
-            heartbeat_at=now,
+            heartbeat_at=datetime.now(UTC),
             failed_attempts=0,
         )
-        if not updated:
-            # Cancelled, or our checkpoint moved under us (another worker has the job):
-            # either way this chunk is rolled back.
-            raise CancelRequested if await ours.exists() else TakenOver
     job.next_row = chunk.next_row
     job.matched_by = matched_by
-    if on_progress is not None:
-        await on_progress(await job_summaries(id=job.id).get())
-
-
-Check = Callable[[], Awaitable[ImportStatus | None]]
+    await announce(job.id, on_progress)
 
 
 class ChunkCommits:
     """Commits the chunks it is given in order, one transaction each, while the caller reads
-    and prepares the next ones.
+    and prepares the next ones, and says when the run must stop.
 
-    On PostgreSQL a task of its own commits them, and one prepared chunk may wait its turn
-    while the caller prepares another: the database starts on the next chunk the moment
-    the last one commits, and Python never waits for it unless two chunks are ready. On
-    SQLite (one connection) each chunk commits when it is added.
+    On PostgreSQL a task of its own commits them (the database works on one core, Python on
+    the other), and one prepared chunk may wait its turn while the caller prepares another:
+    the database starts on the next chunk the moment the last one commits, and Python never
+    waits for it unless two chunks are ready. A chunk's transaction still begins only once
+    the last one has committed, so its lookups see every row before it. On SQLite (one
+    connection) each chunk commits when it is added, before the next is read.
 
-    Before each chunk, `before_chunk` may stop the run (a worker shutting down): it returns
-    the status to stop at, and the chunks not yet begun are dropped: they are past the
-    checkpoint, so whoever resumes the job reads them again.
+    The run stops, its job back in the queue at its checkpoint for another worker to resume,
+    once `should_stop` (a worker shutting down, or whose time slice is over) says so after a
+    committed chunk, or `must_stop` (a worker shutting down) at a look. The chunks not yet
+    begun are dropped: they are past the checkpoint, so whoever resumes the job reads them.
     """
 
     def __init__(
@@ -201,17 +209,19 @@ class ChunkCommits:
         job: ImportJob,
         on_progress: ProgressCallback | None,
         *,
-        before_chunk: Check,
-        after_chunk: Callable[[int], Awaitable[None]],
+        should_stop: Callable[[], bool],
+        must_stop: Callable[[], bool],
     ) -> None:
         self._job = job
         self._on_progress = on_progress
-        self._before_chunk = before_chunk
-        self._after_chunk = after_chunk
+        self._should_stop = should_stop
+        self._must_stop = must_stop
         self._overlap = is_postgres(ImportJob._meta.db)
         self._waiting: asyncio.Queue[Chunk | None] = asyncio.Queue(maxsize=1)
         self._committer: asyncio.Task[ImportStatus | None] | None = None
         self.committed = 0  # chunks committed by this run
+        self._next_look = time.monotonic() + LOOK_EVERY
+        self._committed_at_last_look = 0
 
     async def add(self, chunk: Chunk | None) -> ImportStatus | None:
         """Hands `chunk` over to be committed (None: there are no more); returns the status
@@ -247,6 +257,43 @@ class ChunkCommits:
         committer.cancel()
         await asyncio.gather(committer, return_exceptions=True)
 
+    async def look(self) -> ImportStatus | None:
+        """The run looking up from its reading, about once a second: the status it stopped
+        at, if it must stop; raises CancelRequested once the job's owner cancelled it and
+        TakenOver once it is no longer this run's to write.
+
+        A chunk's commit sees a cancel request in its guarded UPDATE, but a run may read for
+        a long time between chunks: a sheet of blank rows, the rows before a resumed job's
+        checkpoint, a slow file. Reading is synchronous, on the event loop, so nothing else
+        of the run happens meanwhile. The run calls `look` every few rows; once a second of
+        reading has passed it asks whether the worker must stop and, unless a chunk committed
+        since the last look (whose guard asked the database already), whether the job was
+        cancelled: one UPDATE by primary key, which also beats the job's heartbeat, so that
+        the sweeper does not hand a long read to another worker as if this one had died.
+        """
+        now = time.monotonic()
+        if now < self._next_look:
+            return None
+        self._next_look = now + LOOK_EVERY
+        if self._must_stop() or (self.committed and self._should_stop()):
+            # Once the chunks already prepared are committed (or dropped, should the run
+            # stop before one, having requeued the job).
+            return await self.finish() or await self._requeue()
+        if self.committed != self._committed_at_last_look:
+            self._committed_at_last_look = self.committed
+            return None  # that commit's guarded update looked and beat the heartbeat
+        await _update_unless_stopped(
+            ImportJob.filter(id=self._job.id, status=ImportStatus.RUNNING),
+            heartbeat_at=datetime.now(UTC),
+        )
+        return None
+
+    async def _requeue(self) -> ImportStatus:
+        await ImportJob.filter(id=self._job.id).update(
+            status=ImportStatus.QUEUED, heartbeat_at=None
+        )
+        return ImportStatus.QUEUED
+
     async def _commit_all(self) -> ImportStatus | None:
         while (chunk := await self._waiting.get()) is not None:
             if stopped := await self._commit(chunk):
@@ -254,9 +301,24 @@ class ChunkCommits:
         return None
 
     async def _commit(self, chunk: Chunk) -> ImportStatus | None:
-        if stopped := await self._before_chunk():
-            return stopped
+        if self.committed and self._should_stop():
+            return await self._requeue()
         await commit_chunk(self._job, chunk, self._on_progress)
         self.committed += 1
-        await self._after_chunk(self.committed)
+        await _refresh_statistics(self._job.kind, self.committed)
         return None
+
+
+async def _refresh_statistics(kind: ImportKind, chunks_done: int) -> None:
+    """Lets PostgreSQL's planner see the tables an import is growing.
+
+    The matching lookups are prepared statements; planned against a table the planner
+    believes small, they scan it, and each chunk gets slower than the last. ANALYZE after
+    the 1st, 4th, 16th, 64th… chunk keeps plans on the indexes at a logarithmic cost.
+    """
+    if chunks_done & (chunks_done - 1) or chunks_done.bit_length() % 2 == 0:
+        return  # only at powers of four
+    connection = ImportJob._meta.db
+    if is_postgres(connection):
+        tables = SPECS[kind].growing
+        await connection.execute_script("; ".join(f"ANALYZE {table}" for table in tables))

@@ -16,27 +16,20 @@ import codecs
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
 from tortoise.expressions import Q
 
 from domain.errors import not_found
+from domain.imports.jobs import find_job
 from domain.imports.rows import defused
-from domain.imports.summaries import find_job
 from domain.viewer import Viewer
 from models import ImportJob, ImportRowError
 from models.enums import ImportFormat
 
 PAGE_SIZE = 1000
-
-
-@dataclass
-class _FailedRow:
-    row: int
-    values: dict[str, Any] | None
-    problems: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -57,32 +50,34 @@ class ErrorReport:
         # The header is the uploaded file's own first row: defused like any cell.
         header = [_cell(column) for column in self.columns]
         yield codecs.BOM_UTF8 + _csv_lines([[*header, error_column, row_column]])
-        pending: _FailedRow | None = None
+        # One line per failed row: its errors are consecutive in (row, id) order, though a
+        # page may end between two of them.
+        row: int | None = None
+        values: dict[str, Any] | None = None
+        problems: list[str] = []
         async for page in _error_pages(self.job.id, page_size, "field", "message", "values"):
-            finished: list[_FailedRow] = []
-            for _, row, field_name, message, values in page:
-                # One line per failed row: its errors are consecutive in (row, id) order,
-                # though a page may end between two of them.
-                if pending is None or pending.row != row:
-                    if pending is not None:
-                        finished.append(pending)
-                    pending = _FailedRow(row, values)
-                pending.problems.append(f"{field_name}: {message}" if field_name else message)
-            if finished:
-                yield _csv_lines([self._line(failed) for failed in finished])
-        if pending is not None:
-            yield _csv_lines([self._line(pending)])
+            lines: list[list[str]] = []
+            for _, number, field_name, message, cells in page:
+                if number != row:
+                    if problems:
+                        lines.append(self._line(row, values, problems))
+                    row, values, problems = number, cells, []
+                problems.append(f"{field_name}: {message}" if field_name else message)
+            if lines:
+                yield _csv_lines(lines)
+        if problems:
+            yield _csv_lines([self._line(row, values, problems)])
 
-    def _line(self, failed: _FailedRow) -> list[str]:
-        values = failed.values or {}
-        cells = [_cell(values.get(column)) for column in self.columns]
-        return [*cells, _cell("; ".join(failed.problems)), str(failed.row)]
+    def _line(
+        self, row: int | None, values: dict[str, Any] | None, problems: list[str]
+    ) -> list[str]:
+        cells = [_cell((values or {}).get(column)) for column in self.columns]
+        return [*cells, _cell("; ".join(problems)), str(row)]
 
 
 async def open_error_report(viewer: Viewer, job_id: int) -> ErrorReport:
     """The report of a job of the viewer's workspace; another workspace's job is NOT_FOUND."""
-    job = await find_job(viewer, job_id)
-    if job is None:
+    if (job := await find_job(viewer, job_id)) is None:
         raise not_found("id", "Import job")
     return ErrorReport(job, await _columns(job))
 

@@ -37,6 +37,7 @@ from domain.bulk_sql import insert_rows
 from domain.imports.matches import Given, Matches, Record
 from domain.sql import any_of, fetch, list_parameter, placeholder
 from models import ImportFileKey, ImportJob
+from models.enums import FINISHED_IMPORT_STATUSES
 
 
 def plain(value: Any) -> Any:
@@ -263,10 +264,9 @@ async def forget(job_id: int) -> None:
 async def forget_finished() -> int:
     """The lines of every finished job, should any be left (a job finishes and forgets in
     one transaction; this sweeps up after any other way a job may come to finish)."""
-    # Imported here: `jobs` reads the kinds' registry, whose kinds keep their files' keys here.
-    from domain.imports.jobs import FINISHED
-
-    finished = ImportJob.filter(status__in=FINISHED, file_keys__id__isnull=False).distinct()
+    finished = ImportJob.filter(
+        status__in=FINISHED_IMPORT_STATUSES, file_keys__id__isnull=False
+    ).distinct()
     jobs = await finished.values_list("id", flat=True)
     if jobs:
         await ImportFileKey.filter(job_id__in=list(jobs)).delete()

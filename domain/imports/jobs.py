@@ -1,8 +1,12 @@
-"""Import jobs as the database holds them: starting one, cancelling one, claiming one.
+"""Import jobs as the database holds them: starting, cancelling, claiming and reading one.
 
 The job row is the truth about an import; a message in Redis only tells some worker
 to look at it. Claiming is a conditional UPDATE whose row count says who won, so two
 workers never run one job, and a job whose worker died (stale heartbeat) is taken over.
+
+A job row holds its file (up to the upload limit, 50 MB by default). Lists, progress
+subscriptions, reports and the runner read a job often and never need the file, so they
+read every column but it (`job_summaries`) and leave it in the database.
 """
 
 from __future__ import annotations
@@ -22,11 +26,16 @@ from domain.imports.mapping import is_known_field
 from domain.imports.readers import detect_format
 from domain.imports.rows import ImportFileError, column_name
 from domain.imports.specs import SPECS
-from domain.imports.summaries import find_job, job_summaries
 from domain.validation import check_optional, clean_text, has_lone_surrogate
 from domain.viewer import Viewer
 from models import ImportJob
-from models.enums import ImportFormat, ImportKind, ImportMode, ImportStatus
+from models.enums import (
+    FINISHED_IMPORT_STATUSES,
+    ImportFormat,
+    ImportKind,
+    ImportMode,
+    ImportStatus,
+)
 
 MAX_ROWS_PER_CALL = 10_000
 # The largest stored file when the caller names no limit: the setting's own default.
@@ -37,7 +46,16 @@ STALE_AFTER = timedelta(seconds=60)
 KEY_LIMIT = 200
 FILE_NAME_LIMIT = 500
 SHEET_LIMIT = 200
-FINISHED = (ImportStatus.COMPLETED, ImportStatus.FAILED, ImportStatus.CANCELLED)
+# The most match fields a kind has: the bound of a job's `matchedBy`.
+MAX_MATCH_FIELDS = max(len(spec.match_fields) for spec in SPECS.values())
+
+# The foreign keys' columns (workspace_id, created_by_id) are not among `db_fields`.
+SUMMARY_FIELDS = tuple(
+    sorted(
+        {name for name in ImportJob._meta.db_fields if name != "payload"}
+        | {f"{fk}_id" for fk in ImportJob._meta.fk_fields}
+    )
+)
 
 
 @dataclass
@@ -128,14 +146,13 @@ async def start_import(
     """Stores the rows and a QUEUED job; returns (job, created). The same idempotency key
     in the same workspace returns the first job instead of starting a second one."""
     key = clean_text(request.idempotency_key)
-    if key is not None and len(key) > KEY_LIMIT:
-        raise DomainError.single(
-            "input.idempotencyKey", f"At most {KEY_LIMIT} characters.", ErrorCode.INVALID
-        )
+    same_key = job_summaries(workspace_id=viewer.workspace_id, idempotency_key=key)
     if key is not None:
-        existing = await job_summaries(
-            workspace_id=viewer.workspace_id, idempotency_key=key
-        ).first()
+        if len(key) > KEY_LIMIT:
+            raise DomainError.single(
+                "input.idempotencyKey", f"At most {KEY_LIMIT} characters.", ErrorCode.INVALID
+            )
+        existing = await same_key.first()
         if existing is not None:
             if existing.dry_run != request.dry_run:
                 # A real run must not answer with the dry run it tried first, nor the reverse.
@@ -181,19 +198,16 @@ async def start_import(
     except IntegrityError:
         if key is None:
             raise  # not a race on the key (the workspace or the user went away meanwhile)
-        # The same key raced in from another request: the first job wins.
-        first = job_summaries(workspace_id=viewer.workspace_id, idempotency_key=key)
-        return await first.get(), False
+        return await same_key.get(), False  # the same key raced in: the first job wins
     return job, True
 
 
 async def cancel_import(viewer: Viewer, job_id: int) -> ImportJob:
     """A queued job is cancelled at once; a running one stops at its next chunk boundary,
     keeping every row it committed."""
-    job = await find_job(viewer, job_id)
-    if job is None:
+    if (job := await find_job(viewer, job_id)) is None:
         raise not_found("id", "Import job")
-    if job.status in FINISHED:
+    if job.status in FINISHED_IMPORT_STATUSES:
         raise DomainError.single(
             "id", f"The import is already {job.status.value}.", ErrorCode.CONFLICT
         )
@@ -206,30 +220,46 @@ async def cancel_import(viewer: Viewer, job_id: int) -> ImportJob:
     return await job_summaries(id=job.id).get()
 
 
+def _claimable(stale_before: datetime) -> QuerySet[ImportJob]:
+    """Queued jobs, and running ones whose worker stopped beating before `stale_before`."""
+    return ImportJob.filter(
+        Q(status=ImportStatus.QUEUED)
+        | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=stale_before)
+        | Q(status=ImportStatus.RUNNING, heartbeat_at__isnull=True)
+    )
+
+
 async def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> ImportJob | None:
     """Takes the job for this worker if it is queued or its worker stopped beating."""
     now = datetime.now(UTC)
-    won = await ImportJob.filter(
-        Q(status=ImportStatus.QUEUED)
-        | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=now - stale_after)
-        | Q(status=ImportStatus.RUNNING, heartbeat_at__isnull=True),
-        id=job_id,
-    ).update(status=ImportStatus.RUNNING, heartbeat_at=now)
+    won = (
+        await _claimable(now - stale_after)
+        .filter(id=job_id)
+        .update(status=ImportStatus.RUNNING, heartbeat_at=now)
+    )
     if not won:
         return None
     await ImportJob.filter(id=job_id, started_at__isnull=True).update(started_at=now)
-    return await job_summaries(id=job_id).get()  # the file is read in slices (stored_files)
-
-
-def _unfinished(stale_after: timedelta) -> QuerySet[ImportJob]:
-    now = datetime.now(UTC)
-    return ImportJob.filter(
-        Q(status=ImportStatus.QUEUED)
-        | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=now - stale_after)
-        | Q(status=ImportStatus.RUNNING, heartbeat_at__isnull=True)
-    ).order_by("id")
+    return await job_summaries(id=job_id).get()  # the runner reads the file in slices
 
 
 async def unfinished_jobs(*, stale_after: timedelta = STALE_AFTER) -> list[ImportJob]:
     """Every unfinished job with its checkpoint, in one query, for the sweeper's nudges."""
-    return list(await _unfinished(stale_after).only("id", "next_row", "created_at"))
+    unfinished = _claimable(datetime.now(UTC) - stale_after).order_by("id")
+    return list(await unfinished.only("id", "next_row", "created_at"))
+
+
+def job_summaries(**filters: object) -> QuerySet[ImportJob]:
+    return ImportJob.filter(**filters).only(*SUMMARY_FIELDS)
+
+
+async def find_job(viewer: Viewer, job_id: int) -> ImportJob | None:
+    """The job if it belongs to the viewer's workspace; another workspace's reads as None."""
+    return await job_summaries(id=job_id, workspace_id=viewer.workspace_id).first()
+
+
+def matched_by(job: ImportJob) -> list[tuple[str, int]]:
+    """(match field, rows that matched a record by it), in the kind's order of match fields,
+    the fields no row matched by left out."""
+    counts = job.matched_by or {}
+    return [(name, counts[name]) for name in SPECS[job.kind].match_fields if counts.get(name)]

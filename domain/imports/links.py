@@ -54,16 +54,11 @@ class CustomerLinks:
 
     @classmethod
     async def load(cls, viewer: Viewer, rows: list[Cells]) -> CustomerLinks:
-        external_ids: set[str] = set()
-        phones: set[str] = set()
-        names: set[str] = set()
-        for cells in rows:
-            if external_id := clean_text(cells.get("customer.externalId")):
-                external_ids.add(external_id)
-            if phone := normalize_phone(clean_text(cells.get("customer.phone"))):
-                phones.add(phone)
-            if name := clean_text(cells.get("customer.name")):
-                names.add(name.lower())
+        external_ids = {key for c in rows if (key := clean_text(c.get("customer.externalId")))}
+        phones = {
+            key for c in rows if (key := normalize_phone(clean_text(c.get("customer.phone"))))
+        }
+        names = {key.lower() for c in rows if (key := clean_text(c.get("customer.name")))}
         scope = Customer.filter(workspace_id=viewer.workspace_id)
         queries = []
         if external_ids:
@@ -84,25 +79,21 @@ class CustomerLinks:
         """The row's customer; None with a problem when it names none, several (a phone or
         name several customers share, and nothing else that names one), or two (its
         external id one customer, its phone another: never a pick)."""
-        tried: list[str] = []
-        first: str | None = None
         # (link field, customers holding the row's key, what several are, what it was)
         looked: list[tuple[str, list[dict[str, Any]], str, str | None]] = []
         if external_id := clean_text(cells.get("customer.externalId")):
-            first = "customer.externalId"
-            hit = self.by_external_id.get(external_id)
-            looked.append((first, [hit] if hit else [], "", f"external id “{external_id}”"))
+            held = [hit] if (hit := self.by_external_id.get(external_id)) else []
+            looked.append(("customer.externalId", held, "", f"external id “{external_id}”"))
         if cells.get("customer.phone") is not None:
-            first = first or "customer.phone"
             phone, normalized = check_phone(problems, "customer.phone", cells["customer.phone"])
             held = self.by_phone.get(normalized, []) if normalized is not None else []
             several = f"have phone “{phone}”: give the customer's external id instead."
             looked.append(("customer.phone", held, several, phone and f"phone “{phone}”"))
         if name := clean_text(cells.get("customer.name")):
-            first = first or "customer.name"
             held = self.by_name.get(name.lower(), [])
             several = f"are named “{name}”: give the customer's external id or phone instead."
             looked.append(("customer.name", held, several, f"name “{name}”"))
+        tried: list[str] = []
         found: list[tuple[str, dict[str, Any]]] = []  # (link field, the one customer it names)
         shared: tuple[str, str] | None = None  # (link field, message) of a key several hold
         for field, held, several, text in looked:
@@ -123,24 +114,21 @@ class CustomerLinks:
                     ErrorCode.CONFLICT,
                 )
                 return None
-            return self._linked(customer, field)
+            return LinkedCustomer(
+                customer["id"], customer["owner_id"], customer["last_activity_at"], field
+            )
         if shared is not None:
             problems.add(shared[0], shared[1], ErrorCode.CONFLICT)
-        elif first is None:
+        elif not looked:
             problems.add(
                 "customer.name",
                 "Say which customer: give its external id, phone or name.",
                 ErrorCode.REQUIRED,
             )
         elif tried:
-            problems.add(first, f"No customer with {' or '.join(tried)}.", ErrorCode.NOT_FOUND)
+            message = f"No customer with {' or '.join(tried)}."
+            problems.add(looked[0][0], message, ErrorCode.NOT_FOUND)
         return None
-
-    @staticmethod
-    def _linked(customer: dict[str, Any], field: str) -> LinkedCustomer:
-        return LinkedCustomer(
-            customer["id"], customer["owner_id"], customer["last_activity_at"], field
-        )
 
 
 class Members:
@@ -164,21 +152,17 @@ class Members:
     def put(
         self, problems: Problems, cells: dict[str, str], field: str, values: dict, column: str
     ) -> None:
-        """Puts the member the row's `field` cell names, if it gives one, in `values` as
-        `column` (a problem when it names none, or several)."""
-        if field in cells:
-            member_id = self.find(problems, field, cells[field])
-            if member_id is not None:
-                values[column] = member_id
-
-    def find(self, problems: Problems, field: str, text: str) -> int | None:
-        if text.lower() in self.by_email:
-            return self.by_email[text.lower()]
+        """Puts the member the row's `field` cell names (an e-mail, or a name only one member
+        has), if it gives one, in `values` as `column`; a problem when it names none or several."""
+        if field not in cells:
+            return
+        text = cells[field]
         found = self.by_name.get(text, [])
-        if len(found) == 1:
-            return found[0]
-        if found:
+        if text.lower() in self.by_email:
+            values[column] = self.by_email[text.lower()]
+        elif len(found) == 1:
+            values[column] = found[0]
+        elif found:
             problems.add(field, f"Several members are named “{text}”: give an e-mail instead.")
         else:
             problems.add(field, f"No member of this workspace is “{text}”.", ErrorCode.NOT_FOUND)
-        return None

@@ -10,36 +10,10 @@ from domain.errors import ErrorCode, Problems
 from domain.imports.headers import CUSTOM_FIELD_PREFIX, header_key
 from domain.imports.rows import RawRow
 from domain.imports.specs import SPECS
-from domain.imports.values import parse_kind, split_tags
-from models.enums import CustomFieldEntity, ImportKind
+from models.enums import ImportKind
 
-__all__ = [
-    "CUSTOMER_FIELDS",
-    "CUSTOM_FIELD_ENTITIES",
-    "CUSTOM_FIELD_PREFIX",
-    "DEFAULT_MATCH_ON",
-    "ColumnMapping",
-    "build_mapping",
-    "fields_of",
-    "header_key",
-    "is_known_field",
-    "parse_kind",
-    "split_tags",
-]
-
-CUSTOMER_FIELDS: tuple[str, ...] = tuple(SPECS[ImportKind.CUSTOMERS].fields)
-
-# The kinds whose records hold custom fields, and the entity their definitions are for.
-CUSTOM_FIELD_ENTITIES: dict[ImportKind, CustomFieldEntity] = {
-    kind: spec.entity for kind, spec in SPECS.items() if spec.entity is not None
-}
 # The fields `matchOn` names per kind when it is not given.
 DEFAULT_MATCH_ON = {kind: spec.default_match_on for kind, spec in SPECS.items()}
-
-
-def fields_of(kind: ImportKind) -> tuple[str, ...]:
-    """The built-in fields of `kind` (custom fields come on top, for kinds that have them)."""
-    return tuple(SPECS[kind].fields)
 
 
 def _automatic_fields(kind: ImportKind, custom_fields: MappingOf[str, str]) -> dict[str, str]:
@@ -50,7 +24,7 @@ def _automatic_fields(kind: ImportKind, custom_fields: MappingOf[str, str]) -> d
         for field, aliases in SPECS[kind].fields.items()
         for alias in (field, *aliases)
     }
-    if kind not in CUSTOM_FIELD_ENTITIES:
+    if SPECS[kind].entity is None:
         return by_key
     for key, label in custom_fields.items():
         for alias in (f"{CUSTOM_FIELD_PREFIX}{key}", key, label):
@@ -62,7 +36,7 @@ def _automatic_fields(kind: ImportKind, custom_fields: MappingOf[str, str]) -> d
 
 def is_known_field(field: str, kind: ImportKind = ImportKind.CUSTOMERS) -> bool:
     if field.startswith(CUSTOM_FIELD_PREFIX):
-        return kind in CUSTOM_FIELD_ENTITIES and bool(
+        return SPECS[kind].entity is not None and bool(
             field.removeprefix(CUSTOM_FIELD_PREFIX).strip()
         )
     return field in SPECS[kind].fields
@@ -131,7 +105,7 @@ def build_mapping(
 def _guess(column: str, automatic: dict[str, str], kind: ImportKind) -> str | None:
     # "customFields.level" names a custom field even when the workspace list was not given.
     if column.casefold().startswith(CUSTOM_FIELD_PREFIX.casefold()):
-        if kind not in CUSTOM_FIELD_ENTITIES:
+        if SPECS[kind].entity is None:
             return None
         key = column[len(CUSTOM_FIELD_PREFIX) :].strip()
         return f"{CUSTOM_FIELD_PREFIX}{key}" if key else None

@@ -43,8 +43,7 @@ def missing_columns_message(
     kind: ImportKind, missing: Sequence[tuple[str, ...]], columns: Sequence[str]
 ) -> str:
     """What the person who started the import is told: what is missing, what the file has."""
-    record = SPECS[kind].record
-    lacks = "; ".join(_lack(kind, record, group) for group in missing)
+    lacks = "; ".join(_lack(kind, group) for group in missing)
     return f"No column of the file fills {lacks}. {file_columns_sentence(columns)}"
 
 
@@ -56,7 +55,8 @@ def file_columns_sentence(columns: Sequence[str]) -> str:
     return f"The file's columns: {listed}{more}."
 
 
-def _lack(kind: ImportKind, record: str, group: tuple[str, ...]) -> str:
+def _lack(kind: ImportKind, group: tuple[str, ...]) -> str:
+    record = SPECS[kind].record
     if group == LINK_FIELDS:
         return (
             f"the customer each {record} belongs to (head a column “customer.externalId”, "

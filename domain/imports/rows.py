@@ -62,10 +62,7 @@ def column_name(value: str | None) -> str | None:
 
 
 def clean_cell(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
+    return None if value is None else value.strip() or None
 
 
 def _cleaned(cells: Sequence[str | None]) -> list[str | None]:
@@ -111,18 +108,21 @@ def number_rows(
     """Finds the header (the first non-blank record), then yields each record after it.
 
     `records` are (position, cells): a record's place in the file counted from 1 (a
-    sheet's own row number; a sheet may skip some; a CSV record whose quoted cell spans
-    lines is one row, as a spreadsheet shows it). A row's number is its position, the
-    row number Excel or WPS shows beside it, so that "row N" in an error is the row the
-    user finds. Blank records are yielded as (number, None), those before the header as
-    (0, None) (see `Row`). `no_header` is the message for a file without one.
+    sheet's own row number, which may skip some; a CSV record whose quoted cell spans lines
+    is one row, as a spreadsheet shows it), which is its row number (see `Row`). Records
+    before the header are yielded as (0, None). `no_header` is the message for a file
+    without one.
     """
     header: list[str] | None = None
     for position, cells in records:
         if position > MAX_ROWS:
             raise too_many_rows()
         if len(cells) > MAX_COLUMNS:
-            cells = within_columns(cells, position)
+            # A value past them fails the file (limits.MAX_COLUMNS); blank cells are padding.
+            for column, cell in enumerate(cells[MAX_COLUMNS:], start=MAX_COLUMNS + 1):
+                if clean_cell(cell) is not None:
+                    raise too_wide(position, column)
+            cells = cells[:MAX_COLUMNS]
         cleaned = _cleaned(cells)
         if header is not None:
             yield position, _pair(header, cleaned) if any(cleaned) else None
@@ -132,14 +132,6 @@ def number_rows(
             yield 0, None
     if header is None:
         raise ImportFileError(no_header)
-
-
-def within_columns(cells: Sequence[str | None], position: int) -> Sequence[str | None]:
-    """The record's first MAX_COLUMNS cells; a value past them fails the file."""
-    for column, cell in enumerate(cells[MAX_COLUMNS:], start=MAX_COLUMNS + 1):
-        if clean_cell(cell) is not None:
-            raise too_wide(position, column)
-    return cells[:MAX_COLUMNS]
 
 
 def too_wide(position: int, column: int, name: str | None = None) -> ImportFileError:

@@ -1,45 +1,45 @@
-"""Running an import job: rows in chunks, each committed with the job's counters and checkpoint.
+"""Running an import job: the stored file read, its rows in chunks committed (`commits.py`).
 
-A chunk's rows, its row errors, the job's counters and its checkpoint (`next_row`) are
-written in ONE transaction (`commits.py`). Whatever instant a worker dies at, the
-database holds either all of a chunk or none of it, and the next worker starts at the
-checkpoint: no row is lost, none is applied twice.
+Each chunk commits with the job's checkpoint (`next_row`) in ONE transaction, and the next
+run starts at the checkpoint: no row is lost, none is applied twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import gc
 import logging
-from collections.abc import Callable, Generator
+import tempfile
+from collections.abc import Awaitable, Callable, Generator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, BinaryIO, ParamSpec, TypeVar, cast
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from domain.errors import DomainError
-from domain.imports.collector import collecting_rarely
 from domain.imports.commits import (
+    ROWS_BETWEEN_CLOCK_READS,
     ROWS_BETWEEN_YIELDS,
     CancelRequested,
     ChunkCommits,
     ProgressCallback,
     TakenOver,
+    announce,
     prepare_chunk,
 )
 from domain.imports.engine import Applier
 from domain.imports.file_columns import FileColumns
 from domain.imports.file_keys import forget
 from domain.imports.jobs import STALE_AFTER, claim
-from domain.imports.lookout import ROWS_BETWEEN_CLOCK_READS, Lookout
 from domain.imports.readers import read_rows
 from domain.imports.rows import ImportFileError, RawRow, Row, RowProblem
 from domain.imports.specs import SPECS
-from domain.imports.stored_files import open_stored_file
-from domain.imports.summaries import job_summaries
-from domain.sql import is_postgres
+from domain.sql import placeholder
 from domain.viewer import Viewer
-from models import ApiKey, Customer, CustomFieldDefinition, ImportJob, User
+from models import ApiKey, CustomFieldDefinition, ImportJob, User
 from models.enums import ImportFormat, ImportKind, ImportStatus, Role
 
 log = logging.getLogger("crm.imports")
@@ -49,6 +49,15 @@ CHUNK_SIZE = 1000
 MAX_ATTEMPTS = 3
 # How runs failed that arq cancelled at their timeout, with no chunk committed.
 _OUT_OF_TIME = "each ran out of time reading the file; save it again, or split it"
+# The stored file is copied out this many bytes at a time (`open_stored_file`).
+SLICE_BYTES = 1024 * 1024
+# While imports run, the collector waits for this many more allocations than frees.
+_GC_THRESHOLD = 50_000
+_running = 0  # imports running in this process (a worker may run several at once)
+_saved_thresholds = gc.get_threshold()
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 # The applier of each kind's rows the runner calls (a test swaps one for a failing one).
@@ -100,7 +109,12 @@ async def _custom_field_labels(job: ImportJob) -> dict[str, str]:
     return dict(await definitions.values_list("key", "label"))
 
 
-async def _finish(job: ImportJob, status: ImportStatus, failure: str | None = None) -> None:
+async def _finish(
+    job: ImportJob,
+    status: ImportStatus,
+    failure: str | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> None:
     now = datetime.now(UTC)
     async with in_transaction():
         await ImportJob.filter(id=job.id).update(
@@ -111,6 +125,77 @@ async def _finish(job: ImportJob, status: ImportStatus, failure: str | None = No
             total_rows=F("processed_rows"),
         )
         await forget(job.id)  # what its rows did: no chunk of it will run again
+    await announce(job.id, on_progress)
+
+
+@contextmanager
+def rare_collections() -> Iterator[None]:
+    """While the block runs, Python's cyclic collector seldom runs and skips older objects.
+
+    An import allocates millions of small dicts, lists and tuples, and reference counting
+    frees them as soon as their chunk is written: they form no cycles. The collector still
+    runs a pass whenever allocations outnumber frees by 700, and up to every hundredth pass
+    walks the whole heap (models, application, worker). Measured with
+    `bench/import_customers.py`, that was a fifth of an import's Python time. While imports
+    run, the objects that existed before are frozen out of the passes, and a pass waits for
+    50,000 more allocations than frees: cyclic garbage is still collected, the heap is no
+    longer walked over and over.
+    """
+    global _running, _saved_thresholds
+    if _running == 0:
+        _saved_thresholds = gc.get_threshold()
+        gc.freeze()
+        gc.set_threshold(max(_GC_THRESHOLD, _saved_thresholds[0]), *_saved_thresholds[1:])
+    _running += 1
+    try:
+        yield
+    finally:
+        _running -= 1
+        if _running == 0:
+            gc.set_threshold(*_saved_thresholds)
+            gc.unfreeze()
+
+
+def collecting_rarely(function: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Runs the coroutine function under `rare_collections`."""
+
+    @functools.wraps(function)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with rare_collections():
+            return await function(*args, **kwargs)
+
+    return wrapper
+
+
+async def open_stored_file(job_id: int, *, slice_bytes: int = SLICE_BYTES) -> BinaryIO:
+    """A temporary file holding the job's bytes, positioned at the start; close it after.
+
+    A worker that loaded the bytes with the job row would hold the whole file (up to the
+    upload limit), and more while the driver decodes it. Copied one slice at a time, a few
+    statements per run, none per chunk, the file costs flat memory whatever its size.
+    """
+    db = ImportJob._meta.db
+    _, rows = await db.execute_query(
+        'SELECT COALESCE(LENGTH("payload"), 0) FROM "import_job" '
+        f'WHERE "id" = {placeholder(db, 1)}',
+        [job_id],
+    )
+    size = rows[0][0] if rows else 0
+    # SUBSTR counts from 1 on both databases, in bytes for a bytea or a BLOB.
+    piece = (
+        f'SELECT SUBSTR("payload", {placeholder(db, 1)}, {placeholder(db, 2)}) '
+        f'FROM "import_job" WHERE "id" = {placeholder(db, 3)}'
+    )
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, for the caller to close
+    try:
+        for start in range(0, size, slice_bytes):
+            _, rows = await db.execute_query(piece, [start + 1, slice_bytes, job_id])
+            file.write(bytes(rows[0][0]))
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    return file
 
 
 @collecting_rarely
@@ -125,11 +210,9 @@ async def run_import(
 ) -> ImportStatus | None:
     """Runs (or resumes) the job; returns its status, or None if another worker has it.
 
-    `should_stop` is asked after every committed chunk (a worker told to shut down, or
-    whose time slice is over, says yes): the job goes back to QUEUED at its checkpoint for
-    another worker to resume. `must_stop` (a worker shutting down) is asked about once a
-    second even while the run reads without committing (`lookout.py`), and stops it then,
-    committed chunk or not; so is `should_stop` once a chunk has committed.
+    `should_stop` (a worker told to shut down, or whose time slice is over) stops it once a
+    chunk has committed, `must_stop` (a worker shutting down) even while it reads without
+    committing: the job goes back to QUEUED at its checkpoint (`ChunkCommits`).
     """
     job = await claim(job_id, stale_after=stale_after)
     if job is None:
@@ -144,48 +227,22 @@ async def run_import(
         mode=job.mode,
         match_on=job.match_on,
     )
+    commits = ChunkCommits(job, on_progress, should_stop=should_stop, must_stop=must_stop)
 
-    async def before_chunk() -> ImportStatus | None:
-        if commits.committed and should_stop():
-            await ImportJob.filter(id=job.id).update(status=ImportStatus.QUEUED, heartbeat_at=None)
-            return ImportStatus.QUEUED
-        return None
-
-    async def after_chunk(committed: int) -> None:
-        await _refresh_statistics(job.kind, committed)
-
-    commits = ChunkCommits(job, on_progress, before_chunk=before_chunk, after_chunk=after_chunk)
-    lookout = Lookout(
-        job,
-        must_stop=lambda: must_stop() or bool(commits.committed and should_stop()),
-        committed=lambda: commits.committed,
-    )
-
-    async def pause() -> ImportStatus:
-        """Back to the queue at the checkpoint, once the chunks already prepared are
-        committed (or dropped, should `before_chunk` stop first)."""
-        if not await commits.finish():
-            await ImportJob.filter(id=job.id).update(status=ImportStatus.QUEUED, heartbeat_at=None)
-        return ImportStatus.QUEUED
+    async def hand_over(rows: list[tuple[int, RawRow | RowProblem]]) -> ImportStatus | None:
+        columns.check_required()
+        return await commits.add(await prepare_chunk(viewer, spec, apply, columns.mapping, rows))
 
     source = await open_stored_file(job.id)
     rows: Generator[Row, None, None] | None = None
     try:
         try:
-            rows = read_rows(
-                source,
-                filename=job.file_name or "file",
-                sheet=job.sheet,
-                format=job.format,
-            )
+            name = job.file_name or "file"
+            rows = read_rows(source, filename=name, sheet=job.sheet, format=job.format)
             chunk: list[tuple[int, RawRow | RowProblem]] = []
-            countdown = ROWS_BETWEEN_CLOCK_READS
-            for number, values in rows:
-                countdown -= 1
-                if not countdown:
-                    countdown = ROWS_BETWEEN_CLOCK_READS
-                    if await lookout.look():
-                        return await pause()
+            for read, (number, values) in enumerate(rows, start=1):
+                if read % ROWS_BETWEEN_CLOCK_READS == 0 and (stopped := await commits.look()):
+                    return stopped
                 if values is None:
                     continue  # a blank row
                 saw_new_columns = isinstance(values, dict) and await _saw(job, columns, values)
@@ -197,16 +254,11 @@ async def run_import(
                 if len(chunk) % ROWS_BETWEEN_YIELDS == 0:
                     await asyncio.sleep(0)  # the chunk being committed sends its next statement
                 if len(chunk) >= chunk_size:
-                    columns.check_required()
-                    prepared = await prepare_chunk(viewer, spec, apply, columns.mapping, chunk)
-                    chunk = []
-                    if stopped := await commits.add(prepared):
+                    if stopped := await hand_over(chunk):
                         return stopped
-            if chunk:
-                columns.check_required()
-                prepared = await prepare_chunk(viewer, spec, apply, columns.mapping, chunk)
-                if stopped := await commits.add(prepared):
-                    return stopped
+                    chunk = []
+            if chunk and (stopped := await hand_over(chunk)):
+                return stopped
             if stopped := await commits.finish():
                 return stopped
         except BaseException as error:
@@ -228,9 +280,7 @@ async def run_import(
             await _gave_up(job, _OUT_OF_TIME)
         raise
     except CancelRequested:
-        await _finish(job, ImportStatus.CANCELLED)
-        if on_progress is not None:
-            await on_progress(await job_summaries(id=job.id).get())
+        await _finish(job, ImportStatus.CANCELLED, on_progress=on_progress)
         return ImportStatus.CANCELLED
     except Exception as error:
         log.exception("import %s: the run failed at row %s", job.id, job.next_row)
@@ -243,9 +293,7 @@ async def run_import(
         if rows is not None:
             rows.close()
         source.close()
-    await _finish(job, ImportStatus.COMPLETED)
-    if on_progress is not None:
-        await on_progress(await job_summaries(id=job.id).get())
+    await _finish(job, ImportStatus.COMPLETED, on_progress=on_progress)
     return ImportStatus.COMPLETED
 
 
@@ -266,21 +314,6 @@ async def _saw(job: ImportJob, columns: FileColumns, values: RawRow) -> bool:
         column_fields=columns.mapping.fields_by_column,
     )
     return True
-
-
-async def _refresh_statistics(kind: ImportKind, chunks_done: int) -> None:
-    """Lets PostgreSQL's planner see the tables an import is growing.
-
-    The matching lookups are prepared statements; planned against a table the planner
-    believes small, they scan it, and each chunk gets slower than the last. ANALYZE after
-    the 1st, 4th, 16th, 64th… chunk keeps plans on the indexes at a logarithmic cost.
-    """
-    if chunks_done & (chunks_done - 1) or chunks_done.bit_length() % 2 == 0:
-        return  # only at powers of four
-    connection = Customer._meta.db
-    if is_postgres(connection):
-        tables = SPECS[kind].growing
-        await connection.execute_script("; ".join(f"ANALYZE {table}" for table in tables))
 
 
 def progress_message(job: ImportJob) -> dict[str, Any]:

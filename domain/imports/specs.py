@@ -1,8 +1,5 @@
-"""The registry of import kinds: each kind's `engine.Spec`, declared in its own module.
-
-Whatever differs between kinds is read from here: the mapping (fields, headers, custom
-field entity), the job's request (match fields and their defaults), the columns a file
-needs, the runner (how a chunk is checked and applied, the tables it grows) and the CLI.
+"""The registry of import kinds: each kind's `engine.Spec`, declared in its own module, read
+wherever kinds differ (mapping, required columns, jobs, the runner, commits, the CLI).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from domain.imports.collector import collecting_rarely, rare_collections
+from domain.imports.runner import collecting_rarely, rare_collections
 
 
 def test_the_collector_is_put_back_as_it_was_after_the_last_import():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tracemalloc
 
 from domain.imports.jobs import ImportRequest, start_import
-from domain.imports.stored_files import SLICE_BYTES, open_stored_file
+from domain.imports.runner import SLICE_BYTES, open_stored_file
 from models.enums import ImportKind
 from tests.factories import viewer_of
 from tests.helpers import Account

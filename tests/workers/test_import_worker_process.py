@@ -15,10 +15,11 @@ from api.core.ids import from_global_id, to_global_id
 from crm.queues import IMPORTS_QUEUE, enqueue_import, import_job_id
 from crm.redis import redis_url
 from crm.settings import get_settings
-from domain.imports.jobs import FINISHED, ImportRequest, start_import
+from domain.imports.jobs import ImportRequest, start_import
 from domain.imports.runner import run_import
 from domain.viewer import Viewer
 from models import Customer, ImportJob, User
+from models.enums import FINISHED_IMPORT_STATUSES as FINISHED
 from models.enums import ImportKind, ImportStatus
 from tests.cpu import process_cpu_seconds
 from tests.helpers import Account, GraphQL
