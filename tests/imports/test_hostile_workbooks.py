@@ -96,7 +96,7 @@ def _refusal(data: bytes) -> tuple[str, float]:
 def _traced(data: bytes) -> tuple[str, float, int]:
     """(refusal message, the longest stretch in seconds without a record handed out, peak
     bytes allocated) of reading `data` until it is refused. The stretch is what matters to
-    a worker: the run looks up between records (lookout.py), its event loop blocked meanwhile."""
+    a worker: the run looks up between records (`ChunkCommits.look`), its event loop blocked meanwhile."""
     longest = 0.0
     tracemalloc.start()
     try:
