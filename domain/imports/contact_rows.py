@@ -18,7 +18,7 @@ from collections.abc import Hashable
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.bulk_sql import allocate_ids, insert_rows, python_values, update_rows
+from domain.bulk_sql import allocate_ids, insert_rows, update_rows
 from domain.custom_fields import Definitions, load_definitions
 from domain.customers import (
     NEW_CONTACT_NEEDS_NAME,
@@ -27,21 +27,14 @@ from domain.customers import (
 )
 from domain.errors import ErrorCode, Problems
 from domain.imports.cells import ROW, Cells, given, put, typed_custom_fields
-from domain.imports.engine import (
-    Opening,
-    RecordChunk,
-    Row,
-    Spec,
-    record_matches,
-)
+from domain.imports.engine import Opening, RecordChunk, Row, Spec, record_matches, stored_values
 from domain.imports.headers import CUSTOMER_LINK, EMAIL, NOTES, PHONE, TITLE, Aliases
 from domain.imports.links import CustomerLinks
-from domain.imports.matches import Found, Matches, Record
+from domain.imports.matches import Matches, Record
 from domain.imports.values import parse_yes_no
-from domain.sql import any_of, fetch, for_update, list_parameter, placeholder
 from domain.viewer import Viewer
 from models import Contact, Customer
-from models.enums import CustomFieldEntity, ImportKind, ImportMode
+from models.enums import CustomFieldEntity, ImportKind
 
 # Canonical import field → argument of `clean_contact_fields`.
 _COLUMNS = {"name": "name", "phone": "phone", "email": "email", "title": "title", "notes": "notes"}
@@ -49,7 +42,6 @@ _COLUMNS = {"name": "name", "phone": "phone", "email": "email", "title": "title"
 
 # The columns of a contact rows are matched by, and change; loaded for every stored one.
 _LOADED = ("customer_id", "name", "email", "phone_normalized", "is_primary", "custom_fields")
-_SELECTED = ", ".join(f'"{column}"' for column in ("id", *_LOADED))
 
 
 def _keys(customer_id: int, values: dict[str, Any]) -> dict[str, Hashable]:
@@ -81,47 +73,26 @@ def _parse(number: int, cells: Cells, definitions: Definitions, links: CustomerL
     return Row(number, problems, clean, custom, keys, present, customer)
 
 
-async def _stored(viewer: Viewer, parsed: list[Row], *, lock: bool) -> dict[int, Record]:
-    """The stored contacts of the rows' customers; `lock`: held (FOR UPDATE on PostgreSQL;
-    SQLite has one writer) until the chunk commits, as the rows may change them, so that an
-    edit committed meanwhile is not overwritten by the custom fields merged into here."""
-    customer_ids = sorted({row.customer.id for row in parsed if row.customer is not None})
-    if not customer_ids:
-        return {}
-    db = Contact._meta.db
-    # One statement, ORDER BY "id": PostgreSQL locks rows in the order it returns them, so
-    # two chunks (two imports at once) that lock the same contacts take them in the same
-    # order and one waits for the other, never each for the other (a deadlock).
-    stored = await fetch(
-        db,
-        f'SELECT {_SELECTED} FROM "contact" '
-        f'WHERE "workspace_id" = {placeholder(db, 1)} '
-        f'AND {any_of(db, "customer_id", 2, "BIGINT")} ORDER BY "id"' + for_update(db, lock),
-        [viewer.workspace_id, list_parameter(db, customer_ids)],
-    )
-    convert = python_values(Contact, _LOADED)  # custom fields decoded, is_primary a bool
-    contacts: dict[int, Record] = {}
-    for pk, *columns in stored:
-        values = convert(columns)
-        values["custom_fields"] = values["custom_fields"] or {}
-        contacts[pk] = Record(values, stored=pk)
-    return contacts
-
-
 async def _open(opening: Opening) -> _Chunk:
-    viewer, rows, mode, file = opening.viewer, opening.rows, opening.mode, opening.file
+    viewer = opening.viewer
     definitions = await load_definitions(viewer)
-    links = await CustomerLinks.load(viewer, [cells for _, cells in rows])
-    parsed = [_parse(number, cells, definitions, links) for number, cells in rows]
-    stored = await _stored(viewer, parsed, lock=mode != ImportMode.CREATE)
-    if file is not None:
+    links = await CustomerLinks.load(viewer, opening.cells)
+    parsed = [_parse(number, cells, definitions, links) for number, cells in opening.rows]
+    customer_ids = {row.customer.id for row in parsed if row.customer is not None}
+    # The stored contacts of the rows' customers, locked as `opening.lock` says.
+    of_customers = {'"customer_id"': ("BIGINT", customer_ids)}
+    stored = await stored_values(
+        Contact, viewer.workspace_id, _LOADED, of_customers, lock=opening.lock
+    )
+    for values in stored.values():
+        values["custom_fields"] = values["custom_fields"] or {}
+    if opening.file is not None:
         # A dry run's contacts earlier chunks would have created: found by their customer.
-        customer_ids = {row.customer.id for row in parsed if row.customer is not None}
-        await file.find(("customer", customer_id) for customer_id in sorted(customer_ids))
+        await opening.file.find(("customer", customer_id) for customer_id in sorted(customer_ids))
     matches = await record_matches(
-        file,
+        opening.file,
         Contact,
-        stored,
+        {pk: Record(values, stored=pk) for pk, values in stored.items()},
         Record,
         _keys_of,
         "contact",
@@ -139,9 +110,6 @@ class _Chunk(RecordChunk[Record]):
         self.viewer, self.definitions, self.matches = viewer, definitions, matches
         self.touched: set[int] = set()  # customers whose contacts changed
 
-    def find(self, row: Row, match_on: list[str]) -> Found[Record]:
-        return self.matches.find(match_on, None, row.keys)
-
     async def create(self, row: Row, problems: Problems) -> tuple[Record, dict[str, Any]]:
         assert row.customer is not None
         values = dict(row.values)
@@ -158,9 +126,6 @@ class _Chunk(RecordChunk[Record]):
         if row.custom:
             changes["custom_fields"] = await self.custom_fields(row, problems, target)
         return changes
-
-    def check(self, row: Row, target: Record, changes: dict[str, Any], problems: Problems) -> None:
-        """Contacts have no external id."""
 
     def land(self, row: Row, target: Record, changes: dict[str, Any]) -> bool:
         is_new = super().land(row, target, changes)

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from domain import bulk_sql, sql
+from domain import bulk_sql
 from domain.custom_fields import Definitions, load_definitions
 from domain.customers import (
     NEW_CONTACT_NEEDS_NAME,
@@ -44,21 +44,12 @@ from domain.imports.engine import (
     checked_custom_fields,
     land_rows,
     record_matches,
+    stored_values,
 )
 from domain.imports.file_keys import FileKeys, first_given, given_of
 from domain.imports.headers import EMAIL, NOTES, PHONE, TITLE, Aliases
 from domain.imports.links import Members
-from domain.imports.matches import (
-    Found,
-    Given,
-    Keys,
-    Matches,
-    Record,
-    label,
-    overwrites,
-    remember,
-    resolve,
-)
+from domain.imports.matches import Keys, Matches, Record, overwrites, remember
 from domain.imports.values import parse_kind, split_tags
 from domain.viewer import Viewer
 from models import Contact, Customer
@@ -78,19 +69,17 @@ _CONTACT_COLUMNS = ("name", "phone", "email", "title")
 _CONTACT_CELLS = tuple((name, f"contact.{name}") for name in _CONTACT_COLUMNS)
 
 
-@dataclass(eq=False, slots=True)
-class _Contact:
-    """A contact of a customer touched by the chunk: stored (`stored`) or to be inserted."""
+@dataclass(eq=False)
+class _Contact(Record):
+    """A contact of a customer touched by the chunk: `values` a stored one's keys (a new
+    one's: all its attributes), and the columns rows change."""
 
-    values: dict[str, Any]  # all attributes when new; the changes when stored
-    phone_normalized: str | None
-    email: str | None
-    stored: int | None = None  # the stored contact's id
-    name: str | None = None  # for messages
-    row: int | None = None  # a new one: the row that created it
-    given: Given = field(default_factory=list)  # what rows of the file gave it
-    # One an earlier chunk of a dry run would have created: nothing to write to.
-    unwritten: bool = False
+    name: str | None = None  # as stored, or as its row gave it: for messages
+
+
+def _contact_keys(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A contact's (or a row's contact cells') keys: within its customer."""
+    return {"phone": values.get("phone_normalized"), "email": values.get("email")}
 
 
 @dataclass(eq=False)
@@ -99,17 +88,29 @@ class _Customer(Record):
     its custom fields (a new one's: all its attributes), and the columns rows change."""
 
     name: str | None = None  # as stored, or as its row gave it: for messages
-    contacts: list[_Contact] = field(default_factory=list)
+    contacts: list[_Contact] = field(default_factory=list)  # stored ones by id, then new ones
     touched: bool = False  # a row changed it (a stored one, or one an earlier row created)
     record: tuple = ()  # a new one: its values as inserted, laid out while checking
+    # Its contacts by key, made when a row first updates it (most rows create theirs).
+    by_contact_keys: Matches[_Contact] | None = None
+
+    def contact_matches(self) -> Matches[_Contact]:
+        if self.by_contact_keys is None:
+            self.by_contact_keys = Matches(
+                lambda contact: _contact_keys(contact.values),
+                self.contacts,
+                what="contact",
+                name_of=lambda contact: contact.name,
+                moves_keys=True,
+            )
+        return self.by_contact_keys
 
 
 @dataclass(slots=True)
 class _Creation:
     """What a row creates if it matches no customer, worked out and checked ahead."""
 
-    target: _Customer  # the new customer, with its first contact
-    contact: dict[str, Any] | None  # that contact's attributes (a new contact on update)
+    target: _Customer  # the new customer, with its first contact (a new contact on update)
     problems: list[Problem]  # found before the external id is checked…
     contact_problems: list[Problem]  # … and after it, in the order the API reports them
 
@@ -118,10 +119,8 @@ class _Creation:
 class _Parsed(Row):
     contact: dict[str, Any] = field(default_factory=dict)  # contact attributes from the cells
     creation: _Creation = field(init=False)
-    # Planned by `update`, taken in by `land`: the stored contact the row changes, or the
-    # contact it adds.
-    contact_match: _Contact | None = None
-    new_contact: dict[str, Any] | None = None
+    # Planned by `update`, taken in by `land`: the contact the row changes or adds.
+    contact_target: _Contact | None = None
 
 
 # ---------------------------------------------------------------- reading one row
@@ -242,7 +241,6 @@ async def _open_checked(
     # Rows that match are changed (but in CREATE mode): locked as they are read, so that an
     # edit committed meanwhile is not overwritten by the custom fields merged into here.
     stored = await _load(checked, match_on, ids, lock=mode != ImportMode.CREATE)
-    await _load_contacts(stored)
     matches = await record_matches(
         file,
         Customer,
@@ -287,8 +285,7 @@ class _Chunk(RecordChunk[_Customer]):
         problems.extend(creation.problems)
         check_external_id(problems, external_id, None, self.matches.by_external_id, "customer")
         problems.extend(creation.contact_problems)
-        if creation.contact is not None:
-            settle_primary([creation.contact])
+        settle_primary([contact.values for contact in creation.target.contacts])
         return creation.target, creation.target.values
 
     async def update(self, row: Row, target: _Customer, problems: Problems) -> dict[str, Any]:
@@ -302,13 +299,14 @@ class _Chunk(RecordChunk[_Customer]):
             check_external_id(
                 problems, changes["external_id"], target, self.matches.by_external_id, "customer"
             )
-        row.contact_match, row.new_contact = None, None
+        row.contact_target = None
         if row.contact:
-            found = _contact_of(target, row.contact)
+            contacts = target.contact_matches()
+            found = contacts.find(("phone", "email"), None, _contact_keys(row.contact))
             if found.problem is not None:
                 problem = found.problem
                 problems.add(f"contact.{problem.field}", problem.message, problem.code)
-            row.contact_match = found.record
+            row.contact_target = found.record
             if found.record is not None:
                 problems.extend(
                     overwrites(
@@ -316,11 +314,10 @@ class _Chunk(RecordChunk[_Customer]):
                     )
                 )
             elif found.problem is None:
-                new_contact = row.creation.contact
-                assert new_contact is not None  # the row names a contact: its creation has one
+                # The contact the row would create with its customer, added to this one.
+                row.contact_target = new = row.creation.target.contacts[0]
                 problems.extend(row.creation.contact_problems)
-                new_contact["is_primary"] = primary_by_default(None, bool(target.contacts))
-                row.new_contact = new_contact
+                new.values["is_primary"] = primary_by_default(None, bool(target.contacts))
         return changes
 
     def check(
@@ -333,41 +330,74 @@ class _Chunk(RecordChunk[_Customer]):
         assert isinstance(row, _Parsed)
         is_new = super().land(row, target, changes)
         if is_new:
-            for contact in target.contacts:  # its first, from this row's cells
-                contact.row = row.number
-                remember(contact.given, row.number, row.contact, {})
+            for first in target.contacts:  # its first contact, from this row's cells
+                first.listed, first.row = True, row.number
+                remember(first.given, row.number, row.contact, {})
             return True
         target.touched = True
-        contact_match = row.contact_match
-        if contact_match is not None:
-            contact_match.values.update(row.contact)
-            contact_match.phone_normalized = (
-                row.contact.get("phone_normalized") or contact_match.phone_normalized
-            )
-            contact_match.email = row.contact.get("email") or contact_match.email
-            remember(contact_match.given, row.number, row.contact, {})
-        elif row.new_contact is not None:
-            new_contact = row.new_contact
-            contact = _Contact(
-                new_contact,
-                new_contact.get("phone_normalized"),
-                new_contact.get("email"),
-                name=new_contact.get("name"),
-                row=row.number,
-            )
-            remember(contact.given, row.number, row.contact, {})
+        contact = row.contact_target
+        if contact is not None and target.contact_matches().land(
+            contact, row.contact, row.number, row.contact, {}
+        ):
             target.contacts.append(contact)
         return False
 
     async def write(self) -> None:
-        checked = self.checked
-        created = self.matches.created
-        await _write(checked.viewer, created, list(self.stored.values()), checked.layout)
+        db = Customer._meta.db
+        now = datetime.now(UTC)
+        created, matched = self.matches.created, self.stored.values()
+        if created:
+            ids = await bulk_sql.allocate_ids(db, Customer, len(created))
+            for pk, target in zip(ids, created, strict=True):
+                target.values["id"] = pk
+        new_contacts: list[dict[str, Any]] = []
+        contact_changes: dict[int, dict[str, Any]] = {}
+        for target in [*created, *matched]:
+            customer_id = target.stored or target.values["id"]
+            for contact in target.contacts:
+                if contact.unwritten:
+                    continue
+                if contact.stored is None:
+                    contact.values["workspace_id"] = self.viewer.workspace_id
+                    contact.values["customer_id"] = customer_id
+                    new_contacts.append(contact.values)
+                elif contact.changed:
+                    changed = {column: contact.values[column] for column in contact.changed}
+                    contact_changes[contact.stored] = changed
+        if new_contacts:
+            # Known by id: later chunks of the file find what rows gave each (`file_keys`).
+            contact_ids = await bulk_sql.allocate_ids(db, Contact, len(new_contacts))
+            for pk, values in zip(contact_ids, new_contacts, strict=True):
+                values["id"] = pk
+        storing: asyncio.Task[None] | None = None
+        if created:
+            if any(target.touched for target in created):
+                # A later row of the chunk changed one: lay them out as they are now.
+                customers = bulk_sql.new_rows(Customer, [target.values for target in created], now)
+            else:
+                layout = self.checked.layout
+                customers = layout.stamped([(t.values["id"], t.record) for t in created], now)
+            # The database stores the customers while the contacts are made ready.
+            storing = asyncio.create_task(bulk_sql.insert(db, customers))
+            await asyncio.sleep(0)  # the rows go out
+        try:
+            contacts = bulk_sql.new_rows(Contact, new_contacts, now)
+        finally:
+            if storing is not None:
+                await storing
+        # A change to a contact is a change to its customer (clients sync by updatedSince).
+        customer_changes = {
+            t.stored: {column: t.values[column] for column in t.changed}
+            for t in matched
+            if t.touched and t.stored
+        }
+        await bulk_sql.update_rows(db, Customer, customer_changes, now)
+        await bulk_sql.insert(db, contacts)
+        await bulk_sql.update_rows(db, Contact, contact_changes, now)
 
     def state_of(self, record: _Customer, dry_run: bool) -> dict[str, Any]:
         """What rows gave the customer's contacts, and the row that created each; in a dry
         run also their keys (see `_restore`)."""
-        contacts = [c for c in record.contacts if c.given or c.unwritten]
         return {
             "contacts": [
                 {
@@ -376,90 +406,11 @@ class _Chunk(RecordChunk[_Customer]):
                     "row": contact.row,
                     "given": first_given(contact.given),
                 }
-                | (
-                    {
-                        "phone": contact.phone_normalized,
-                        "email": contact.email,
-                        "name": contact.name,
-                    }
-                    if dry_run
-                    else {}
-                )
-                for contact in contacts
+                | (_contact_keys(contact.values) | {"name": contact.name} if dry_run else {})
+                for contact in record.contacts
+                if contact.given or contact.unwritten
             ]
         }
-
-
-async def _load(
-    checked: CheckedCustomerRows, match_on: list[str], ids: list[int], *, lock: bool
-) -> dict[int, _Customer]:
-    """The stored customers the rows may match or collide with, each key with every
-    customer holding it: one query per field, `lock`ing them (FOR UPDATE on PostgreSQL;
-    SQLite has one writer) until the chunk commits; and those of `ids` (a dry run's
-    earlier chunks would have given them one of the keys). By id: oldest first."""
-    wanted: dict[str, set[Any]] = {**checked.wanted, "id": set(ids)}
-    lookups = {name for name in match_on if wanted[name]}
-    if wanted["externalId"]:
-        lookups.add("externalId")  # a new external id must not be taken
-    if ids:
-        lookups.add("id")
-    stored: dict[int, _Customer] = {}
-    db = Customer._meta.db
-    for name in (*MATCH_FIELDS, "id"):
-        if name not in lookups:
-            continue
-        expression, sql_type = _MATCH_COLUMNS[name]
-        # ORDER BY "id": PostgreSQL locks rows in the order it returns them, so two
-        # chunks (two imports at once) that lock the same customers take them in the
-        # same order and one waits for the other, never each for the other. That holds
-        # per lookup: across two lookups (external id, then e-mail…) two chunks can
-        # still each hold what the other's next one wants; PostgreSQL then ends one,
-        # whose run is retried at its checkpoint.
-        found = await sql.fetch(
-            db,
-            'SELECT "id", "external_id", "email", "phone_normalized", "name", '
-            f'"custom_fields" FROM "customer" WHERE "workspace_id" = {sql.placeholder(db, 1)} '
-            f'AND {sql.any_of(db, expression, 2, sql_type)} ORDER BY "id"'
-            + sql.for_update(db, lock),
-            [checked.viewer.workspace_id, sql.list_parameter(db, sorted(wanted[name]))],
-        )
-        for pk, external_id, email, phone, customer_name, custom_fields in found:
-            if pk not in stored:
-                if isinstance(custom_fields, str):
-                    custom_fields = json.loads(custom_fields)
-                values = {
-                    "external_id": external_id,
-                    "email": email,
-                    "phone_normalized": phone,
-                    "name": customer_name,
-                    "custom_fields": custom_fields or {},
-                }
-                stored[pk] = _Customer(values, stored=pk, name=customer_name)
-    return dict(sorted(stored.items()))
-
-
-def _restore(customer: _Customer, state: dict[str, Any], dry_run: bool) -> None:
-    """What earlier chunks of the file did to the customer's contacts (see `state_of`); in
-    a dry run, also the contacts they would have created."""
-    contacts = state.get("contacts", ())
-    if dry_run:
-        # What earlier chunks would have changed, had they written it.
-        customer.name = customer.values.get("name") or customer.name
-        stored = {c.stored: c for c in customer.contacts if c.stored is not None}
-        for kept in contacts:
-            contact = stored.get(kept["id"])
-            if contact is None:
-                contact = _Contact({}, kept["phone"], kept["email"], name=kept["name"])
-                contact.unwritten = True
-                customer.contacts.append(contact)
-            contact.phone_normalized, contact.email = kept["phone"], kept["email"]
-            contact.row, contact.given = kept["row"], given_of(kept)
-        return
-    by_id = {kept["id"]: kept for kept in contacts}
-    for contact in customer.contacts:
-        kept = by_id.get(contact.stored)
-        if kept is not None:
-            contact.row, contact.given = kept["row"], given_of(kept)
 
 
 _MATCH_COLUMNS = {
@@ -470,35 +421,59 @@ _MATCH_COLUMNS = {
     "name": ('LOWER("name")', "TEXT"),
     "id": ('"id"', "BIGINT"),
 }
+_LOADED = ("external_id", "email", "phone_normalized", "name", "custom_fields")
+_CONTACT_LOADED = ("customer_id", "phone_normalized", "email", "name")
 
 
-async def _load_contacts(targets: dict[int, _Customer]) -> None:
-    if not targets:
-        return
-    db = Contact._meta.db
-    contacts = await sql.fetch(
-        db,
-        'SELECT "id", "customer_id", "phone_normalized", "email", "name" FROM "contact" '
-        f'WHERE {sql.any_of(db, "customer_id", 1, "BIGINT")} ORDER BY "id"',
-        [sql.list_parameter(db, targets)],
-    )
-    for pk, customer_id, phone_normalized, email, name in contacts:
-        targets[customer_id].contacts.append(
-            _Contact({}, phone_normalized, email, stored=pk, name=name)
-        )
+async def _load(
+    checked: CheckedCustomerRows, match_on: list[str], ids: list[int], *, lock: bool
+) -> dict[int, _Customer]:
+    """The stored customers the rows may match or collide with, each key with every
+    customer holding it (one query per field), `lock`ed until the chunk commits, with their
+    contacts; and those of `ids` (a dry run's earlier chunks would have given them one of
+    the keys). By id: oldest first."""
+    wanted: dict[str, Collection[Any]] = {**checked.wanted, "id": ids}
+    workspace_id = checked.viewer.workspace_id
+    found: dict[int, dict[str, Any]] = {}
+    for name, (expression, sql_type) in _MATCH_COLUMNS.items():
+        # Every external id given, whatever `match_on`: a new one must not be taken.
+        if name not in (*match_on, "externalId", "id"):
+            continue
+        # One statement per field, each served by its index (ORed in one statement, they
+        # have PostgreSQL scan the whole workspace), each in id order (see `stored_values`).
+        # Two chunks can then still each hold what the other's next lookup wants;
+        # PostgreSQL ends one, whose run is retried at its checkpoint.
+        among = {expression: (sql_type, wanted[name])}
+        held = await stored_values(Customer, workspace_id, _LOADED, among, lock=lock)
+        for pk, values in held.items():
+            found.setdefault(pk, values)
+    stored: dict[int, _Customer] = {}
+    for pk, values in sorted(found.items()):
+        values["custom_fields"] = values["custom_fields"] or {}
+        stored[pk] = _Customer(values, stored=pk, name=values["name"])
+    of_customers = {'"customer_id"': ("BIGINT", stored)}
+    contacts = await stored_values(Contact, workspace_id, _CONTACT_LOADED, of_customers, lock=False)
+    for pk, values in contacts.items():
+        contact = _Contact(values, stored=pk, name=values["name"])
+        stored[values["customer_id"]].contacts.append(contact)
+    return stored
 
 
-async def _new_contact(
-    viewer: Viewer, clean: dict[str, Any], problems: Problems, definitions: Definitions
-) -> dict[str, Any]:
-    values = dict(clean)
-    if "name" not in values:
-        values["name"] = ""
-        problems.add("contact.name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
-    values["custom_fields"] = await checked_custom_fields(
-        viewer, problems, CustomFieldEntity.CONTACT, definitions, None, None, "contact.customFields"
-    )
-    return values
+def _restore(customer: _Customer, state: dict[str, Any], dry_run: bool) -> None:
+    """What earlier chunks of the file did to the customer's contacts (see `state_of`); in
+    a dry run, also what they would have changed, and the contacts they would have created."""
+    if dry_run:
+        customer.name = customer.values.get("name") or customer.name
+    stored = {c.stored: c for c in customer.contacts if c.stored is not None}
+    for kept in state.get("contacts", ()):
+        contact = stored.get(kept["id"])
+        if dry_run:
+            if contact is None:
+                contact = _Contact({}, listed=True, unwritten=True, name=kept["name"])
+                customer.contacts.append(contact)
+            contact.values.update(phone_normalized=kept["phone"], email=kept["email"])
+        if contact is not None:
+            contact.row, contact.given = kept["row"], given_of(kept)
 
 
 async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _Creation:
@@ -520,100 +495,28 @@ async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _
     )
     values["workspace_id"] = viewer.workspace_id
     target = _Customer(values, name=values.get("name"))
-    contact = None
     if row.contact:
-        contact = await _new_contact(viewer, row.contact, contact_problems, definitions)
-        target.contacts.append(
-            _Contact(
-                contact,
-                contact.get("phone_normalized"),
-                contact.get("email"),
-                name=contact.get("name"),
-            )
+        contact = dict(row.contact)
+        if "name" not in contact:
+            contact["name"] = ""
+            contact_problems.add("contact.name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
+        contact["custom_fields"] = await checked_custom_fields(
+            viewer,
+            contact_problems,
+            CustomFieldEntity.CONTACT,
+            definitions,
+            None,
+            None,
+            "contact.customFields",
         )
-    return _Creation(target, contact, problems.items, contact_problems.items)
+        target.contacts.append(_Contact(contact, name=contact["name"]))
+    return _Creation(target, problems.items, contact_problems.items)
 
 
 # An inline contact's cells → the field a file calls them, in row errors.
 _CONTACT_SHOWN = {name: f"contact.{name}" for name in _CONTACT_COLUMNS} | {
     "phone_normalized": "contact.phone"
 }
-
-
-def _contact_of(target: _Customer, contact: dict[str, Any]) -> Found[_Contact]:
-    """The customer's contact a row's contact cells name, by phone and e-mail, which must
-    agree (see `matches.resolve`)."""
-    keys = {"phone": contact.get("phone_normalized"), "email": contact.get("email")}
-
-    def holders(name: str, key: Any) -> list[_Contact]:
-        if name == "phone":
-            return [c for c in target.contacts if c.phone_normalized == key]
-        return [c for c in target.contacts if c.email == key]
-
-    return resolve(
-        ("phone", "email"),
-        keys,
-        holders,
-        None,
-        lambda c: None,
-        lambda c: label("contact", c.name, None, c.row),
-    )
-
-
-# ---------------------------------------------------------------- writing
-
-
-async def _write(
-    viewer: Viewer, created: list[_Customer], matched: list[_Customer], layout: bulk_sql.RowLayout
-) -> None:
-    db = Customer._meta.db
-    now = datetime.now(UTC)
-    if created:
-        ids = await bulk_sql.allocate_ids(db, Customer, len(created))
-        for pk, target in zip(ids, created, strict=True):
-            target.values["id"] = pk
-    new_contacts: list[dict[str, Any]] = []
-    contact_changes: dict[int, dict[str, Any]] = {}
-    for target in [*created, *matched]:
-        customer_id = target.stored or target.values["id"]
-        for contact in target.contacts:
-            if contact.unwritten:
-                continue
-            if contact.stored is None:
-                contact.values["workspace_id"] = viewer.workspace_id
-                contact.values["customer_id"] = customer_id
-                new_contacts.append(contact.values)
-            elif contact.values:
-                contact_changes[contact.stored] = contact.values
-    if new_contacts:
-        # Known by id: later chunks of the file find what rows gave each (`file_keys`).
-        contact_ids = await bulk_sql.allocate_ids(db, Contact, len(new_contacts))
-        for pk, values in zip(contact_ids, new_contacts, strict=True):
-            values["id"] = pk
-    storing: asyncio.Task[None] | None = None
-    if created:
-        if any(target.touched for target in created):
-            # A later row of the chunk changed one: lay them out as they are now.
-            customers = bulk_sql.new_rows(Customer, [target.values for target in created], now)
-        else:
-            customers = layout.stamped([(t.values["id"], t.record) for t in created], now)
-        # The database stores the customers while the contacts are made ready.
-        storing = asyncio.create_task(bulk_sql.insert(db, customers))
-        await asyncio.sleep(0)  # the rows go out
-    try:
-        contacts = bulk_sql.new_rows(Contact, new_contacts, now)
-    finally:
-        if storing is not None:
-            await storing
-    # A change to a contact is a change to its customer (clients sync by updatedSince).
-    customer_changes = {
-        t.stored: {column: t.values[column] for column in t.changed}
-        for t in matched
-        if t.touched and t.stored
-    }
-    await bulk_sql.update_rows(db, Customer, customer_changes, now)
-    await bulk_sql.insert(db, contacts)
-    await bulk_sql.update_rows(db, Contact, contact_changes, now)
 
 
 # Each field → the headers it is recognised by, beside its own name (see `headers`).
