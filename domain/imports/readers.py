@@ -1,47 +1,43 @@
-"""Uploaded bytes → a stream of rows: which format a file is, and the reader for it.
+"""Uploaded bytes → a stream of rows: which format a file is, and its reader (CSV and JSON
+Lines here, workbooks in xlsx.py).
 
-Every reader yields (row number, values): the number is the row the user sees (in a
-CSV file or sheet, the row Excel or WPS shows, the header being row 1; in JSON Lines,
-the line); values is {column: text or None}, a RowProblem for a row that could not be
-read (the caller records "row N: …" and goes on), or None for a blank row (nothing to
-import; yielded so that the caller gets control back, see `rows.Row`). A file that
-cannot be read at all, or goes past a bound of `limits.py`, raises ImportFileError.
+Every reader yields `rows.Row`s: (row number, values), a RowProblem for a row that could
+not be read (the caller records "row N: …" and goes on), or None for a blank row. A file
+that cannot be read at all, or goes past a bound of `limits.py`, raises ImportFileError.
 """
 
 from __future__ import annotations
 
 import codecs
-from collections.abc import Generator
+import csv
+import io
+import json
+import re
+from collections.abc import Generator, Iterator
 from typing import BinaryIO
 
-from domain.imports.csv_reader import read_csv
-from domain.imports.jsonl_reader import read_jsonl
-from domain.imports.rows import ImportFileError, RawRow, Row, RowProblem
-from domain.imports.xlsx_reader import read_xlsx
+from domain.imports.limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, MAX_ROWS
+from domain.imports.rows import (
+    ImportFileError,
+    RawRow,
+    Row,
+    RowProblem,
+    clean_cell,
+    column_name,
+    number_rows,
+    too_many_rows,
+)
+from domain.imports.xlsx import read_xlsx
+from domain.validation import LONE_SURROGATE, has_lone_surrogate, strip_controls
 from models.enums import ImportFormat
-
-__all__ = [
-    "ImportFileError",
-    "ImportFormat",
-    "RawRow",
-    "Row",
-    "RowProblem",
-    "detect_format",
-    "read_csv",
-    "read_jsonl",
-    "read_rows",
-    "read_xlsx",
-]
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 binary .xls (and .doc) container
 
 
 def detect_format(filename: str, first_bytes: bytes) -> ImportFormat:
-    """The format by content, not by name: users rename files, the bytes do not lie.
-
-    `filename` only serves the error messages.
-    """
+    """The format by content, not by name (users rename files); `filename` only serves the
+    error messages."""
     if first_bytes.startswith(_ZIP_MAGIC):
         return ImportFormat.XLSX
     if first_bytes.startswith(_OLE_MAGIC):
@@ -66,21 +62,181 @@ def read_rows(
     format: ImportFormat | None = None,
 ) -> Generator[Row, None, None]:
     """The rows of any supported file; `source` is its bytes or a seekable binary file.
-
-    `format` (the job's, detected or declared when it started) skips the detection.
-    """
+    `format` (the job's, detected or declared when it started) skips the detection."""
+    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     if format is None:
-        if isinstance(source, bytes | bytearray):
-            first_bytes = bytes(source[:512])
-        else:
-            start = source.tell()
-            first_bytes = source.read(512)
-            source.seek(start)
-        format = detect_format(filename, first_bytes)
+        format = detect_format(filename, _peek(stream, 512))
     match format:
         case ImportFormat.XLSX:
-            return read_xlsx(source, sheet=sheet)
+            return read_xlsx(stream, sheet=sheet)
         case ImportFormat.JSONL:
-            return read_jsonl(source)
+            return read_jsonl(stream)
         case _:
-            return read_csv(source)
+            return read_csv(stream)
+
+
+def _peek(stream: BinaryIO, size: int) -> bytes:
+    start = stream.tell()
+    first = stream.read(size)
+    stream.seek(start)
+    return first
+
+
+# Enough to hold the header line and some rows: the sample decides the encoding and the
+# delimiter, the rest of the file is decoded as it streams past.
+_SAMPLE_SIZE = 64 * 1024
+_DELIMITERS = (",", ";", "\t")
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (BOM only) or GB18030: Excel on a Chinese Windows
+    saves "CSV" in GBK, which GB18030 extends, so bytes that are not UTF-8 are taken for it."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        # final=False: the sample may end in the middle of a multibyte character.
+        codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+def detect_delimiter(first_line: str) -> str:
+    """The delimiter most often in the header line, outside quotes: steadier than
+    csv.Sniffer, which guesses from rows whose free text (addresses, notes) is full of commas."""
+    unquoted = _QUOTED.sub("", first_line)
+    counts = {delimiter: unquoted.count(delimiter) for delimiter in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def read_csv(source: bytes | BinaryIO) -> Generator[Row, None, None]:
+    """The rows of a CSV file, its bytes or a seekable binary file: decoded as it is read,
+    never held whole as text."""
+    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    sample = _peek(stream, _SAMPLE_SIZE)
+    encoding = detect_encoding(sample)
+    decoded = codecs.getincrementaldecoder(encoding)("replace").decode(sample, final=False)
+    header = next((line for line in decoded.splitlines() if line.strip()), "")
+    # newline="": the csv module itself handles newlines inside quoted cells.
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
+    records = csv.reader(_lines(text), delimiter=detect_delimiter(header))
+    try:
+        yield from number_rows(
+            enumerate(records, start=1), no_header="The file is empty: no header row found."
+        )
+    except UnicodeDecodeError as error:
+        raise ImportFileError(
+            f"The file is not valid {error.encoding} text after line {records.line_num}; "
+            "save it as UTF-8 CSV."
+        ) from error
+    except csv.Error as error:
+        raise ImportFileError(f"Line {records.line_num} cannot be read as CSV: {error}.") from error
+    finally:
+        # Leave the caller's file open: closing the wrapper would close it too.
+        text.detach()
+
+
+def _lines(text: io.TextIOWrapper) -> Iterator[str]:
+    """The file's lines, none read whole past MAX_LINE_BYTES characters: the csv module would
+    make a cell of every comma of a line however long (50 MB of them, 50 million cells)."""
+    number = 0
+    while line := text.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(line) > MAX_LINE_BYTES and line[-1] not in "\r\n":
+            raise ImportFileError(
+                f"Line {number:,} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB, "
+                "which no spreadsheet writes; is it a CSV file?"
+            )
+        yield line
+
+
+def read_jsonl(source: bytes | BinaryIO) -> Generator[Row, None, None]:
+    """The rows of a JSON Lines file, one object per line (a line that is not one is a
+    RowProblem): nested objects flatten to dotted keys ({"contact": {"name": …}} →
+    "contact.name"), lists of plain values join with ", ", every value becomes text."""
+    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    row_number = 0
+    while line := stream.readline(MAX_LINE_BYTES + 1):
+        row_number += 1
+        if row_number > MAX_ROWS:
+            raise too_many_rows()
+        if row_number == 1:
+            line = line.removeprefix(codecs.BOM_UTF8)
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while (rest := stream.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass  # the rest of the line, skipped
+            yield row_number, RowProblem("The line is longer than 1 MB.")
+            continue
+        yield row_number, _parse_line(line) if line.strip() else None
+
+
+_TOO_DEEP = RowProblem(f"The line nests objects or arrays more than {MAX_JSON_DEPTH} levels deep.")
+
+
+class _NotARow(Exception):
+    """The line's object cannot be a row; args[0] is the RowProblem saying why."""
+
+
+def _parse_line(line: bytes) -> RawRow | RowProblem:
+    try:
+        value = json.loads(line.rstrip(b"\r\n").decode("utf-8"))
+    except UnicodeDecodeError:
+        return RowProblem("Not UTF-8 text.")
+    except json.JSONDecodeError as error:
+        return RowProblem(f"Not valid JSON: {error.msg} (column {error.colno}).")
+    except RecursionError:
+        # Python's parser recurses per level of nesting: a line of 100,000 "[" raised
+        # this out of the reader, and the job was retried for minutes instead.
+        return _TOO_DEEP
+    if not isinstance(value, dict):
+        return RowProblem("Not a JSON object.")
+    values: RawRow = {}
+    try:
+        _flatten(values, "", value, MAX_JSON_DEPTH)
+    except _NotARow as error:
+        return error.args[0]
+    except RecursionError:  # a list within lists within… is written back as JSON
+        return _TOO_DEEP
+    return values
+
+
+def _flatten(into: RawRow, prefix: str, value: dict, depth: int) -> None:
+    """Flattens `value` into `into`; `depth` is the levels of objects it may still hold."""
+    for key, item in value.items():
+        name = f"{prefix}{key}"
+        if has_lone_surrogate(name):
+            raise _NotARow(_not_text(name))
+        if isinstance(item, dict):
+            if depth == 1:
+                raise _NotARow(_TOO_DEEP)
+            _flatten(into, f"{name}.", item, depth - 1)
+        else:
+            text = _text(item)
+            if text is not None and has_lone_surrogate(text):
+                raise _NotARow(_not_text(name))
+            into[column_name(name) or strip_controls(name)] = text
+
+
+def _not_text(name: str) -> RowProblem:
+    # The column named fit for a message the database stores: surrogates spelled out as
+    # \udxxx, control characters dropped.
+    shown = strip_controls(name.encode("utf-8", "backslashreplace").decode())
+    return RowProblem(f"The cell “{shown}” {LONE_SURROGATE}.")
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        if all(isinstance(item, str | int | float) for item in value):
+            return clean_cell(", ".join(str(item) for item in value))
+        return json.dumps(value, ensure_ascii=False)
+    return clean_cell(str(value))

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from domain.imports.csv_reader import detect_delimiter, detect_encoding, read_csv
+from domain.imports.readers import detect_delimiter, detect_encoding, read_csv
 from domain.imports.rows import ImportFileError, RowProblem
 from tests.imports.samples import EXPECTED, csv_bytes
 

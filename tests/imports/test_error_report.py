@@ -7,9 +7,9 @@ import io
 import pytest
 
 from domain.errors import DomainError
-from domain.imports.csv_reader import read_csv
 from domain.imports.error_report import open_error_report
 from domain.imports.jobs import ImportRequest, start_import
+from domain.imports.readers import read_csv
 from domain.imports.rows import FORMULA_STARTS, clean_cell, defused
 from domain.imports.runner import run_import
 from domain.viewer import Viewer

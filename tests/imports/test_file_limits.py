@@ -7,10 +7,9 @@ import tracemalloc
 
 import pytest
 
-from domain.imports.csv_reader import read_csv
 from domain.imports.file_columns import FileColumns
-from domain.imports.jsonl_reader import read_jsonl
 from domain.imports.limits import MAX_COLUMNS, MAX_LINE_BYTES, MAX_ROWS
+from domain.imports.readers import read_csv, read_jsonl
 from domain.imports.rows import ImportFileError
 from models.enums import ImportKind
 from tests.cpu import cpu_time

@@ -6,9 +6,9 @@ from collections import defaultdict
 
 import pytest
 
-from domain.imports.csv_reader import read_csv
 from domain.imports.file_columns import FileColumns
 from domain.imports.headers import ALIASES, header_key
+from domain.imports.readers import read_csv
 from models.enums import ImportKind
 
 _EVERY_ALIAS = [

@@ -19,7 +19,7 @@ import pytest
 
 from domain.errors import DomainError
 from domain.imports.jobs import ImportRequest, start_import
-from domain.imports.jsonl_reader import read_jsonl
+from domain.imports.readers import read_jsonl
 from domain.imports.rows import RowProblem
 from domain.imports.runner import run_import
 from domain.viewer import Viewer

@@ -22,8 +22,7 @@ from domain.imports.limits import (
     MAX_SHARED_STRINGS_BYTES,
 )
 from domain.imports.rows import ImportFileError
-from domain.imports.xlsx_reader import read_xlsx
-from domain.imports.xlsx_sheet import Workbook
+from domain.imports.xlsx import Workbook, read_xlsx
 from tests.imports.workbooks import (
     MAIN,
     WORKBOOK,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from domain.imports.jsonl_reader import MAX_LINE_BYTES, read_jsonl
 from domain.imports.limits import MAX_JSON_DEPTH
+from domain.imports.readers import MAX_LINE_BYTES, read_jsonl
 from domain.imports.rows import RowProblem
 from tests.cpu import cpu_time
 

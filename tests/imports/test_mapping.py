@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import DomainError, ErrorCode
-from domain.imports.csv_reader import read_csv
 from domain.imports.headers import header_key
 from domain.imports.mapping import build_mapping
+from domain.imports.readers import read_csv
 from domain.imports.values import parse_kind, split_tags
 from models.enums import CustomerKind
 from tests.imports.samples import csv_bytes

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import tracemalloc
 
-from domain.imports.csv_reader import read_csv
-from domain.imports.jsonl_reader import read_jsonl
+from domain.imports.readers import read_csv, read_jsonl
 
 ROWS = 200_000
 PEAK_LIMIT = 2 * 1024 * 1024

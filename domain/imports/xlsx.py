@@ -1,4 +1,4 @@
-"""A workbook's sheet read as its XML holds it: only the cells that exist, none made up.
+"""Excel workbooks (.xlsx), read row by row: only the cells a sheet's XML holds, none made up.
 
 openpyxl's read-only worksheet (`_read_only.ReadOnlyWorksheet._cells_by_row`) pads every
 row to the width the sheet's `<dimension>` declares and makes an empty row for every row
@@ -22,16 +22,20 @@ styles and strings load): whoever reads the rows can stop them within a moment (
 
 from __future__ import annotations
 
+import io
+import zipfile
+import zlib
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
-from io import BytesIO
 from sys import getsizeof
 from typing import BinaryIO, cast
-from xml.etree.ElementTree import Element
-from zipfile import ZipFile
+from xml.etree.ElementTree import Element, ParseError
 
+from defusedxml import DefusedXmlException
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import coordinate_to_tuple, get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import (
     CELL_TAG,
     DATA_TAG,
@@ -48,9 +52,9 @@ from domain.imports.limits import (
     MAX_ELEMENTS_PER_SHEET_ROW,
     MAX_SHARED_STRINGS_BYTES,
 )
-from domain.imports.rows import ImportFileError, too_wide
+from domain.imports.rows import ImportFileError, Row, number_rows, too_wide
 from domain.imports.xlsx_styles import STYLES_PART, DateFormats, read_date_formats
-from domain.imports.zip_guard import WholeReadsCapped
+from domain.imports.zip_guard import WholeReadsCapped, check_zip_sizes
 
 # What a sheet's rows are made of (Row): (row number, cell texts from column A).
 SheetRow = tuple[int, list[str | None]]
@@ -62,6 +66,74 @@ _STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
 _STRING_TABLE_TAG = f"{{{SHEET_MAIN_NS}}}sst"
 
 
+def read_xlsx(source: bytes | BinaryIO, *, sheet: str | None = None) -> Generator[Row, None, None]:
+    """Yields (row number, {header: text}) from the first sheet, or the one named `sheet`,
+    the header being its first non-empty row. The zip's declared sizes are checked before
+    openpyxl parses anything; a workbook that cannot be read raises ImportFileError."""
+    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    check_zip_sizes(stream)
+    with _readable(loading=True):
+        workbook = Workbook(stream)
+    try:
+        yield from number_rows(
+            _parsed(workbook, sheet), no_header="The sheet is empty: no header row found."
+        )
+    finally:
+        workbook.close()  # the archive stays open while the sheet streams
+
+
+def _parsed(workbook: Workbook, sheet: str | None) -> Iterator[SheetRow]:
+    """The sheet's records; only the parsing is wrapped, not what our own code does with
+    them (`number_rows`), so that a bug of ours is logged as one, not blamed on the file."""
+    with _readable(loading=False):
+        yield from workbook.rows(sheet)
+
+
+@contextmanager
+def _readable(*, loading: bool) -> Iterator[None]:
+    """Turns what the parsers raise on a damaged or forged workbook (never a passing trouble
+    worth retrying) into an ImportFileError saying why."""
+    try:
+        yield
+    except ImportFileError:
+        raise
+    except DefusedXmlException as error:
+        raise ImportFileError(
+            "The workbook's XML declares entities, a DTD or outside references, which no "
+            "spreadsheet program writes (a known way to make a reader blow up or fetch "
+            "files); it was refused."
+        ) from error
+    except ParseError as error:
+        # Broken XML, or a character XML cannot hold (&#xD800;, a lone surrogate).
+        raise ImportFileError(
+            f"The workbook is damaged: part of it is not valid XML ({error}). Open it in "
+            "Excel or WPS and save it again."
+        ) from error
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise ImportFileError(
+            "The workbook is damaged: its zip archive cannot be unpacked. Open it in Excel "
+            "or WPS and save it again."
+        ) from error
+    # (DefusedXmlException, caught above, is a ValueError; so is a bad number.)
+    except (
+        InvalidFileException,
+        KeyError,
+        IndexError,
+        ValueError,
+        TypeError,
+        OverflowError,
+        OSError,
+    ) as error:
+        if loading:
+            raise ImportFileError("The file is not a readable .xlsx workbook.") from error
+        if isinstance(error, OSError):
+            raise  # reading our own temporary copy failed: a passing trouble, retried
+        raise ImportFileError(
+            f"The workbook is damaged: its sheet cannot be read ({type(error).__name__}: "
+            f"{error}). Open it in Excel or WPS and save it again."
+        ) from error
+
+
 class Workbook:
     """An .xlsx file opened for reading one sheet; raises what openpyxl raises on a bad one."""
 
@@ -69,7 +141,7 @@ class Workbook:
         # External links hold cached copies of other workbooks' cells: never read.
         reader = ExcelReader(stream, read_only=True, data_only=True, keep_links=False)
         # The wrapper offers what openpyxl uses of its ZipFile (`read`, `open`, `namelist`…).
-        reader.archive = cast(ZipFile, WholeReadsCapped(reader.archive))
+        reader.archive = cast(zipfile.ZipFile, WholeReadsCapped(reader.archive))
         try:
             reader.read_manifest()
             reader.read_workbook()
@@ -104,21 +176,17 @@ class Workbook:
         if name not in self.sheets:
             names = "、".join(self.sheets)
             raise ImportFileError(f"The workbook has no sheet “{name}” (it has: {names}).")
-        formats = yield from self._date_formats()
+        formats = DateFormats()
+        if STYLES_PART in self._reader.valid_files:
+            with self._reader.archive.open(STYLES_PART) as source:
+                formats = yield from read_date_formats(source, _PAUSE)
         strings: list[str] = []
         yield from self._shared_strings(strings)
         yield from self._sheet_rows(self.sheets[name], strings, formats)
 
-    def _date_formats(self) -> Generator[SheetRow, None, DateFormats]:
-        if STYLES_PART not in self._reader.valid_files:
-            return DateFormats()
-        with self._reader.archive.open(STYLES_PART) as source:
-            return (yield from read_date_formats(source, _PAUSE))
-
     def _shared_strings(self, strings: list[str]) -> Iterator[SheetRow]:
-        """Fills `strings` with the workbook's shared strings, as openpyxl's
-        `read_string_table` does, pausing every thousand of them; fails the file once
-        they take more than `max_strings_bytes`."""
+        """Fills `strings` as openpyxl's `read_string_table` does, pausing every thousand;
+        fails the file once they take more than `max_strings_bytes`."""
         part = self._reader.package.find(SHARED_STRINGS)
         if part is None:
             return
@@ -149,7 +217,7 @@ class Workbook:
         self, path: str, strings: list[str], formats: DateFormats
     ) -> Iterator[SheetRow]:
         parser = WorkSheetParser(
-            BytesIO(),  # its own source is never read: the rows are walked here, cell by cell
+            io.BytesIO(),  # its own source is never read: the rows are walked here, cell by cell
             strings,
             data_only=True,
             epoch=self._reader.wb.epoch,
