@@ -39,7 +39,7 @@ MAX_LINE_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 32
 
 # A workbook (a zip) unpacks to at most this much, and its parts at most this many times
-# their compressed size (see zip_guard.py).
+# their compressed size (see xlsx.check_zip_sizes).
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 # The zip's list of its parts (its central directory), which is read whole: a real
@@ -49,11 +49,11 @@ MAX_ZIP_DIRECTORY_BYTES = 1024 * 1024
 # A part of a workbook that openpyxl reads whole and turns into objects (the manifest, the
 # workbook part with its sheets and names, their relationships), at some 20 µs an element:
 # a real one is a few kilobytes, tens with hundreds of sheets or names. 2 MB is a second
-# or two; a 190 MB part was minutes and gigabytes before the first row (zip_guard.py).
+# or two; a 190 MB part was minutes and gigabytes before the first row (xlsx.WholeReadsCapped).
 MAX_PART_BYTES_READ_WHOLE = 2 * 1024 * 1024
 
 # Cell formats (a workbook's <cellXfs>), and custom number formats, in its styles: Excel
-# allows 64,000. Each is a number kept while the sheet is read (xlsx_styles.py).
+# allows 64,000. Each is a number kept while the sheet is read (xlsx.py).
 MAX_CELL_FORMATS = 65_536
 # The characters of one number format code: Excel allows 255, and deciding whether a code
 # shows a date takes time quadratic in its length.

@@ -8,8 +8,8 @@ A 1.6 KB file declaring `A1:XFD1048576`, or holding one cell at XFD1 and one row
 sheet without a `<dimension>` whole, once per sheet, looking for one.
 
 So openpyxl reads only the small parts here (the manifest, the workbook and its
-relationships, each at most MAX_PART_BYTES_READ_WHOLE: zip_guard.py), and the styles
-(xlsx_styles.py: which cell formats are dates), the shared strings and the sheet are walked
+relationships, each at most MAX_PART_BYTES_READ_WHOLE: WholeReadsCapped), and the styles
+(which cell formats are dates), the shared strings and the sheet are walked
 as they stream past, through defusedxml as openpyxl does, each cell typed by openpyxl's own
 `parse_cell` (strings' text is read here, as openpyxl's `Text` would give it, without
 building one). A row is only as wide as its last value, and each row, string or style
@@ -25,15 +25,17 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from sys import getsizeof
-from typing import BinaryIO, cast
+from typing import IO, Any, BinaryIO, cast
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
 from openpyxl.utils import coordinate_to_tuple, get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import (
@@ -47,20 +49,29 @@ from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
 from domain.imports.limits import (
+    MAX_CELL_FORMATS,
     MAX_CELLS_PER_SHEET_ROW,
     MAX_COLUMNS,
+    MAX_COMPRESSION_RATIO,
     MAX_ELEMENTS_PER_SHEET_ROW,
+    MAX_FORMAT_CODE,
+    MAX_PART_BYTES_READ_WHOLE,
     MAX_SHARED_STRINGS_BYTES,
+    MAX_UNCOMPRESSED_BYTES,
+    MAX_ZIP_DIRECTORY_BYTES,
 )
 from domain.imports.rows import ImportFileError, Row, number_rows, too_wide
-from domain.imports.xlsx_styles import STYLES_PART, DateFormats, read_date_formats
-from domain.imports.zip_guard import WholeReadsCapped, check_zip_sizes
+from domain.validation import strip_controls
 
 # What a sheet's rows are made of (Row): (row number, cell texts from column A).
 SheetRow = tuple[int, list[str | None]]
 # Handed out while the styles and shared strings load: no row, only control back.
 _PAUSE: SheetRow = (0, [])
-_STRINGS_BETWEEN_PAUSES = 1000
+_PAUSE_EVERY = 1000  # strings or style elements walked
+# openpyxl reads the styles from this part only (`openpyxl.xml.constants.ARC_STYLE`).
+_STYLES_PART = "xl/styles.xml"
+# Elements open at once in the styles: a real part nests six or seven deep (an extension's list).
+_MAX_STYLES_DEPTH = 32
 
 _STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
 _STRING_TABLE_TAG = f"{{{SHEET_MAIN_NS}}}sst"
@@ -134,6 +145,82 @@ def _readable(*, loading: bool) -> Iterator[None]:
         ) from error
 
 
+# Small members may compress absurdly well (a sheet of one repeated value) and still
+# cannot hurt; the ratio is only checked where the size could matter.
+_RATIO_CHECKED_FROM = 1024 * 1024
+# zipfile's private reader of the record at a zip's end, and the index of the directory's
+# size in what it returns: private, so typeshed leaves them out; typed here as used.
+_end_record: Callable[[BinaryIO], list[Any] | None] = vars(zipfile)["_EndRecData"]
+_ECD_SIZE: int = vars(zipfile)["_ECD_SIZE"]
+
+
+def check_zip_sizes(stream: BinaryIO, *, max_uncompressed: int = MAX_UNCOMPRESSED_BYTES) -> None:
+    """Reads only the zip's central directory; raises ImportFileError for a likely bomb.
+
+    The declared sizes are trustworthy enough: zipfile stops decompressing a member at
+    its declared size, so a member cannot unpack into more than the directory says.
+    """
+    start = stream.tell()
+    try:
+        # The directory is refused past MAX_ZIP_DIRECTORY_BYTES before zipfile reads it: it
+        # makes an object of every entry, twice (here and in openpyxl), however many the
+        # record at the zip's end declares (25 MB of empty members: 4 s and 300 MB).
+        end = _end_record(stream)  # None: no zip
+        if end is not None and end[_ECD_SIZE] > MAX_ZIP_DIRECTORY_BYTES:
+            raise ImportFileError(
+                "The workbook's zip lists its parts in more than "
+                f"{MAX_ZIP_DIRECTORY_BYTES // 1024:,} KB (tens of thousands of parts, where a "
+                "workbook has tens or hundreds); it was refused."
+            )
+        with zipfile.ZipFile(stream) as archive:
+            sizes = [(member.file_size, member.compress_size) for member in archive.infolist()]
+    except zipfile.BadZipFile as error:
+        raise ImportFileError("The file is not a valid .xlsx workbook (a zip archive).") from error
+    finally:
+        stream.seek(start)
+    total = sum(size for size, _ in sizes)
+    if total > max_uncompressed:
+        raise ImportFileError(
+            f"The workbook unpacks to {total // (1024 * 1024)} MB, more than the "
+            f"{max_uncompressed // (1024 * 1024)} MB an import accepts; split it into "
+            "smaller files."
+        )
+    sizes.append((total, sum(packed for _, packed in sizes)))  # the whole, and each member
+    if any(
+        size >= _RATIO_CHECKED_FROM and size > MAX_COMPRESSION_RATIO * max(packed, 1)
+        for size, packed in sizes
+    ):
+        raise ImportFileError(
+            f"The workbook is compressed more than {MAX_COMPRESSION_RATIO}:1, which real "
+            "spreadsheets never are; it was refused as a possible zip bomb."
+        )
+
+
+class WholeReadsCapped:
+    """A workbook's zip as openpyxl reads it: a part it reads whole (`read`, then parsed
+    into objects: the manifest, the workbook part, its relationships) may unpack to at most
+    MAX_PART_BYTES_READ_WHOLE; the parts walked as they stream (`open`: the styles, the
+    shared strings, the sheet) are bounded by their walks. Everything else is the zip's."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self._archive = archive
+
+    def read(self, name: str) -> bytes:
+        size = self._archive.getinfo(name).file_size  # KeyError when missing, as zipfile's
+        if size > MAX_PART_BYTES_READ_WHOLE:
+            raise ImportFileError(
+                f"The workbook's part “{strip_controls(name)[:200]}” unpacks to "
+                f"{size / (1024 * 1024):.1f} MB, more than the "
+                f"{MAX_PART_BYTES_READ_WHOLE // (1024 * 1024)} MB an import reads of a part it "
+                "takes whole (the manifest, the list of sheets and names, their relationships). "
+                "Open the workbook in Excel or WPS and save it again, or save the sheet as CSV."
+            )
+        return self._archive.read(name)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._archive, name)
+
+
 class Workbook:
     """An .xlsx file opened for reading one sheet; raises what openpyxl raises on a bad one."""
 
@@ -161,14 +248,9 @@ class Workbook:
         self._reader.archive.close()
 
     def rows(self, name: str | None = None) -> Iterator[SheetRow]:
-        """(row number, cell texts from column A) of each row the sheet's XML holds, in
-        order: the first sheet's, or the one named `name`.
-
-        A row's texts end at its last cell holding one (`cell_text`); a value past
-        MAX_COLUMNS, or a row of more cell elements than Excel has columns, fails the
-        file, and so does a row numbered at or below the one before it (`_out_of_order`):
-        every row read is handed out, so that the reader gets control back after each.
-        """
+        """(row number, cell texts from column A up to its last text) of each row the XML of
+        the first sheet, or the one named `name`, holds: each row read is handed out, so that
+        the reader gets control back after each."""
         if name is None:
             if not self.sheets:
                 raise ImportFileError("The workbook has no sheet of cells.")
@@ -177,9 +259,9 @@ class Workbook:
             names = "、".join(self.sheets)
             raise ImportFileError(f"The workbook has no sheet “{name}” (it has: {names}).")
         formats = DateFormats()
-        if STYLES_PART in self._reader.valid_files:
-            with self._reader.archive.open(STYLES_PART) as source:
-                formats = yield from read_date_formats(source, _PAUSE)
+        if _STYLES_PART in self._reader.valid_files:
+            with self._reader.archive.open(_STYLES_PART) as source:
+                formats = yield from _date_formats(source)
         strings: list[str] = []
         yield from self._shared_strings(strings)
         yield from self._sheet_rows(self.sheets[name], strings, formats)
@@ -210,7 +292,7 @@ class Workbook:
                     held += getsizeof(text) + 8
                     if held > self._max_strings_bytes:
                         raise _too_much_text(self._max_strings_bytes)
-                    if len(strings) % _STRINGS_BETWEEN_PAUSES == 0:
+                    if len(strings) % _PAUSE_EVERY == 0:
                         yield _PAUSE
 
     def _sheet_rows(
@@ -274,6 +356,127 @@ class Workbook:
                     return  # what follows the cells (merged ranges, links…) is not read
 
 
+# The styles: which of a workbook's cell formats show dates or durations, all an import
+# needs of them. A sheet's cell holds a number; its format (the cell's `s`, an index into the
+# styles part's <cellXfs>) says whether that number is a date. openpyxl finds out by building
+# the whole stylesheet (`apply_stylesheet`: every font, fill, border and named style an
+# object), some 80 µs and 2 KB of memory per cell format: Excel's own maximum of 64,000
+# formats took 5 to 6 s and 150 MB, and a forged part of 3 million, 87 s and 2.6 GB before
+# the first row was read. Here the part is walked as it streams, as the sheet is, keeping
+# only the custom number formats and each cell format's `numFmtId`, decided as openpyxl's
+# `Stylesheet._normalise_numbers` decides them (`is_date_format`, `is_timedelta_format`).
+
+
+@dataclass
+class DateFormats:
+    """The indices of the cell formats that show a date, and of those showing a duration."""
+
+    dates: set[int] = field(default_factory=set)
+    durations: set[int] = field(default_factory=set)
+
+
+def _date_formats(source: IO[bytes]) -> Generator[SheetRow, None, DateFormats]:
+    """Walks a styles part, pausing every thousand elements; returns its DateFormats. Like
+    openpyxl, it reads the elements by their local name, the last <numFmts> and <cellXfs>
+    of the <styleSheet> counting.
+
+    A part of more than MAX_CELL_FORMATS cell or number formats fails the file, and so
+    does one nesting past what a spreadsheet writes (each open element is held).
+    """
+    custom: dict[int, str | None] = {}  # the custom number formats' codes by id
+    formats: list[int] = []  # each cell format's numFmtId, in order
+    depth = 0
+    section = ""  # the local name of the <styleSheet>'s child being read
+    # The <styleSheet> and that child, whose children leave once read.
+    root: Element | None = None
+    holder: Element | None = None
+    held = 0  # elements ended and still in the tree
+    walked = 0  # elements ended in all
+    for event, element in iterparse(source, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            if depth == 1:
+                root = element
+            elif depth == 2:
+                holder = element
+                section = _local(element.tag)
+                if section == "numFmts":
+                    custom = {}
+                elif section == "cellXfs":
+                    formats = []
+            elif depth > _MAX_STYLES_DEPTH:
+                raise _refused(f"nests more than {_MAX_STYLES_DEPTH} elements deep")
+            continue
+        depth -= 1
+        if depth == 2:
+            name = _local(element.tag)
+            if section == "cellXfs" and name == "xf":
+                formats.append(int(element.get("numFmtId", 0)))
+                if len(formats) > MAX_CELL_FORMATS:
+                    raise _too_many("cell formats", "64,000")
+            elif section == "numFmts" and name == "numFmt":
+                custom[int(element.get("numFmtId"))] = _format_code(element.get("formatCode"))
+                if len(custom) > MAX_CELL_FORMATS:
+                    raise _too_many("number formats", "a few hundred")
+            assert holder is not None  # opened at depth 2
+            holder.clear()
+            held = 0
+        elif depth == 1:
+            assert root is not None  # opened at depth 1
+            root.clear()
+            held = 0
+        elif (held := held + 1) > MAX_ELEMENTS_PER_SHEET_ROW:
+            raise _refused(f"holds more than {MAX_ELEMENTS_PER_SHEET_ROW:,} elements in one style")
+        if (walked := walked + 1) % _PAUSE_EVERY == 0:
+            yield _PAUSE
+    return _decided(formats, custom)
+
+
+def _format_code(code: str | None) -> str | None:
+    # openpyxl's `is_date_format` takes time quadratic in a code's "[" (20,000 of them:
+    # 0.4 s); Excel's codes are at most 255 characters.
+    if code is not None and len(code) > MAX_FORMAT_CODE:
+        raise _refused(f"holds a number format longer than {MAX_FORMAT_CODE:,} characters")
+    return code
+
+
+def _decided(formats: list[int], custom: dict[int, str | None]) -> DateFormats:
+    found = DateFormats()
+    kinds: dict[int, tuple[bool, bool]] = {}  # (date, duration) by numFmtId, each decided once
+    for index, number_format in enumerate(formats):
+        kind = kinds.get(number_format)
+        if kind is None:
+            if number_format in custom:
+                code = custom[number_format]
+            else:
+                code = builtin_format_code(number_format)
+            kind = kinds[number_format] = (is_date_format(code), is_timedelta_format(code))
+        if kind[0]:
+            found.dates.add(index)
+        if kind[1]:
+            found.durations.add(index)
+    return found
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _too_many(what: str, excel_allows: str) -> ImportFileError:
+    return ImportFileError(
+        f"The workbook's styles hold more than {MAX_CELL_FORMATS:,} {what} (Excel allows "
+        f"{excel_allows}); the workbook was refused. Open it in Excel or WPS, clear the "
+        "formats it does not use and save it again, or save the sheet as CSV."
+    )
+
+
+def _refused(why: str) -> ImportFileError:
+    return ImportFileError(
+        f"The workbook's styles part {why}, which no spreadsheet program writes; the "
+        "workbook was refused."
+    )
+
+
 def _column(cell: Element, parser: WorkSheetParser) -> int:
     """The cell's column, as `parse_cell` finds it: from its reference, or next to the last."""
     reference = cell.get("r")
@@ -301,9 +504,7 @@ def _plain_text(node: Element) -> str:
                     run = part.text
             if run is not None:
                 runs.append(run)
-    if plain is None:
-        return "".join(runs)
-    return plain + "".join(runs) if runs else plain
+    return (plain or "") + "".join(runs)
 
 
 def _row_number(reference: str | None, last: int) -> int:

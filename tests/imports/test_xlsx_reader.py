@@ -10,8 +10,7 @@ import openpyxl.xml
 import pytest
 
 from domain.imports.rows import ImportFileError
-from domain.imports.xlsx import cell_text, read_xlsx
-from domain.imports.zip_guard import check_zip_sizes
+from domain.imports.xlsx import cell_text, check_zip_sizes, read_xlsx
 from tests.imports.workbooks import inline, shared_strings, sheet, styles, workbook
 
 
