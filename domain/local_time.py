@@ -7,7 +7,7 @@ key, an operator's import). A date alone ("2030-01-06") is 09:00 there, the star
 a working day. A value written with an offset or Z is an instant already and stays
 exactly as given. The GraphQL DateTime scalar carries what it read unresolved (a
 scalar does not know who is asking) and the domain resolves it here; imports read the
-many forms people type (`domain.imports.moments`) and resolve them here too, so the
+many forms people type (`domain.imports.values`) and resolve them here too, so the
 same text stores the same instant through either door.
 
 Clocks change, and a wall-clock time may not name exactly one instant:

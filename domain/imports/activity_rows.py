@@ -32,8 +32,7 @@ from domain.imports.engine import Opening, RecordChunk, Row, Spec, record_matche
 from domain.imports.headers import CUSTOMER_LINK_WITH_PHONE, Aliases
 from domain.imports.links import CustomerLinks, Members
 from domain.imports.matches import Keys, Matches, Record
-from domain.imports.moments import parse_instant
-from domain.imports.values import parse_activity_kind
+from domain.imports.values import parse_activity_kind, parse_instant
 from domain.local_time import viewer_zone
 from domain.validation import check_optional, clean_text, normalize_phone
 from domain.viewer import Viewer

@@ -110,19 +110,12 @@ def typed_custom_fields(
     return custom
 
 
-def field_of(path: str | None) -> str | None:
-    if path is not None and path.startswith(f"{ROW}."):
-        return path[len(ROW) + 1 :]
-    return path
-
-
 def fail(result: ChunkResult, number: int, problems: Problems) -> None:
     """Counts the row as failed, with each of its problems."""
     result.failed_rows.add(number)
     for problem in problems.items:
-        result.failures.append(
-            RowFailure(number, field_of(problem.field), problem.message, problem.code)
-        )
+        name = problem.field and problem.field.removeprefix(f"{ROW}.")
+        result.failures.append(RowFailure(number, name, problem.message, problem.code))
 
 
 def fail_with(result: ChunkResult, number: int, problems: Problems, problem: Problem) -> None:

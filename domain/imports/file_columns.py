@@ -14,6 +14,7 @@ them has shown its keys (`check_required`, before each chunk is applied).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass, field
 
 from domain.errors import DomainError
 from domain.imports.limits import MAX_COLUMNS
@@ -28,25 +29,17 @@ from models import ImportJob
 from models.enums import ImportKind, ImportMode
 
 
+@dataclass(eq=False)
 class FileColumns:
-    def __init__(
-        self,
-        explicit: Sequence[tuple[str, str | None]],
-        *,
-        kind: ImportKind,
-        custom_fields: Mapping[str, str],
-        keys_vary: bool,
-        mode: ImportMode = ImportMode.UPSERT,
-        match_on: Sequence[str] = (),
-    ) -> None:
-        self._explicit = list(explicit)
-        self._kind = kind
-        self._mode = mode
-        self._match_on = tuple(match_on)
-        self._custom_fields = custom_fields
-        self.keys_vary = keys_vary
-        self._seen: dict[str, None] = {}
-        self.mapping: ColumnMapping | None = None
+    explicit: Sequence[tuple[str, str | None]]
+    _: KW_ONLY
+    kind: ImportKind
+    custom_fields: Mapping[str, str]
+    keys_vary: bool
+    mode: ImportMode = ImportMode.UPSERT
+    match_on: Sequence[str] = ()
+    mapping: ColumnMapping | None = field(default=None, init=False)
+    _seen: dict[str, None] = field(default_factory=dict, init=False)
 
     @property
     def seen(self) -> list[str]:
@@ -69,10 +62,10 @@ class FileColumns:
             )
         columns = list(self._seen)
         if self.keys_vary:
-            columns += [column for column, _ in self._explicit if column not in self._seen]
+            columns += [column for column, _ in self.explicit if column not in self._seen]
         try:
             self.mapping = build_mapping(
-                columns, self._explicit, kind=self._kind, custom_fields=self._custom_fields
+                columns, self.explicit, kind=self.kind, custom_fields=self.custom_fields
             )
         except DomainError as error:
             raise ImportFileError(f"{error} {file_columns_sentence(self.seen)}") from error
@@ -86,9 +79,9 @@ class FileColumns:
         if self.mapping is None:
             return
         fields = self.mapping.fields_by_column.values()
-        missing = missing_fields(self._kind, self._mode, self._match_on, fields)
+        missing = missing_fields(self.kind, self.mode, self.match_on, fields)
         if missing:
-            raise ImportFileError(missing_columns_message(self._kind, missing, self.seen))
+            raise ImportFileError(missing_columns_message(self.kind, missing, self.seen))
 
 
 def job_columns(job: ImportJob) -> list[tuple[str, str | None]]:

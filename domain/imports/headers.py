@@ -1,20 +1,8 @@
-"""The headers import fields are recognised by: how a header is compared, and the headers
-several kinds share. Each kind's table is its spec's `fields` (in its module).
-
-A header is compared by its `header_key`: full-width folded, case-folded, only letters and
-digits kept, so "Company name", "company_name", "COMPANY-NAME" and "Company Name：" meet,
-and "联系人（职位）" is "联系人职位". Beside each field's own name ("leadSource",
-"contact.name"), the tables hold the headers that real exports use:
-
-- HubSpot: "Company name", "Phone Number", "Company Domain Name", "Record ID", "Job Title",
-  "Contact owner", "Deal Name", "Deal Stage", "Close Date", "Associated Company"…
-- Salesforce: "Account Name", "Account Number", "Account Owner", "Lead Source", "Title",
-  "Mobile", "Opportunity Name", "Assigned To", "Comments"…
-- Pipedrive ("Entity - Field"): "Organization - Name", "Person - Name", "Deal - Title",
-  "Deal - Value", "Deal - Currency", "Deal - Expected close date", "Deal - Stage",
-  "Deal - Owner"…
-- Excel and WPS sheets kept by hand in China: 客户名称, 公司名称, 客户编号, 联系人, 联系人职位,
-  手机, 电话, 邮箱, 电子邮件, 负责人, 所属行业, 客户来源, 备注…
+"""The headers import fields are recognised by: how a header is compared (`header_key`),
+and the headers several kinds share. Each kind's table is its spec's `fields` (in its
+module): beside each field's own name ("leadSource", "contact.name"), the headers real
+exports use: HubSpot's, Salesforce's, Pipedrive's ("Organization - Name"), and those of
+Excel and WPS sheets kept by hand in China (客户名称, 联系人, 手机, 负责人…).
 
 Within a kind no two fields may share a key (`tests/imports/test_headers.py` checks it, and
 has one test per alias). Headers that name nothing we store stay unmapped, and the job
@@ -35,11 +23,9 @@ CUSTOM_FIELD_PREFIX = "customFields."
 
 
 def header_key(header: str) -> str:
-    """A header as compared: full-width folded, case-folded, only letters and digits kept.
-
-    "E-mail", "email " and "ＥＭＡＩＬ" meet; so do "Lead Source", "lead_source" and
-    "Organization - Name" / "organization name"; Chinese punctuation （）：、 goes too.
-    """
+    """A header as compared: full-width folded, case-folded, only letters and digits kept,
+    so "E-mail", "email " and "ＥＭＡＩＬ" meet; so do "Lead Source", "lead_source" and
+    "Organization - Name" / "organization name", and "联系人（职位）" is "联系人职位"."""
     folded = unicodedata.normalize("NFKC", header).casefold()
     return "".join(char for char in folded if char.isalnum())
 

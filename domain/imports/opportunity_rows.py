@@ -24,8 +24,7 @@ from domain.imports.engine import Opening, RecordChunk, Row, Spec, record_matche
 from domain.imports.headers import CUSTOMER_LINK_WITH_PHONE, Aliases
 from domain.imports.links import CustomerLinks, Members
 from domain.imports.matches import Keys, Matches, Record
-from domain.imports.moments import parse_day
-from domain.imports.values import parse_amount, parse_percentage
+from domain.imports.values import parse_amount, parse_day, parse_percentage
 from domain.opportunities import (
     AMOUNT_IS_LINE_SUM,
     NO_PIPELINE,

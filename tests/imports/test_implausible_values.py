@@ -10,9 +10,8 @@ import pytest
 
 from domain.custom_fields import CustomFieldData, define_custom_field
 from domain.imports.activity_rows import apply_activity_rows
-from domain.imports.moments import parse_day, parse_instant
 from domain.imports.opportunity_rows import apply_opportunity_rows
-from domain.imports.values import parse_amount, parse_percentage
+from domain.imports.values import parse_amount, parse_day, parse_instant, parse_percentage
 from domain.viewer import Viewer
 from models import Activity, Opportunity
 from models.enums import CustomFieldEntity, CustomFieldType, ImportMode

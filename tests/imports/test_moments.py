@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.imports.moments import parse_day, parse_instant
+from domain.imports.values import parse_day, parse_instant
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC_ZONE = ZoneInfo("UTC")
