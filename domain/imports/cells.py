@@ -92,10 +92,8 @@ def typed_custom_fields(
     definitions: Definitions,
     entity: CustomFieldEntity,
 ) -> dict[str, Any]:
-    """The `customFields.<key>` cells as the JSON values their definitions expect.
-
-    `clean_custom_fields` checks them afterwards, exactly as for the API.
-    """
+    """The `customFields.<key>` cells as the JSON values their definitions expect
+    (`clean_custom_fields` checks them afterwards, exactly as for the API)."""
     defined = definitions.of(entity)
     custom: dict[str, Any] = {}
     for name, text in cells.items():

@@ -177,10 +177,6 @@ def read_jsonl(source: bytes | BinaryIO) -> Generator[Row, None, None]:
 _TOO_DEEP = RowProblem(f"The line nests objects or arrays more than {MAX_JSON_DEPTH} levels deep.")
 
 
-class _NotARow(Exception):
-    """The line's object cannot be a row; args[0] is the RowProblem saying why."""
-
-
 def _parse_line(line: bytes) -> RawRow | RowProblem:
     try:
         value = json.loads(line.rstrip(b"\r\n").decode("utf-8"))
@@ -196,29 +192,29 @@ def _parse_line(line: bytes) -> RawRow | RowProblem:
         return RowProblem("Not a JSON object.")
     values: RawRow = {}
     try:
-        _flatten(values, "", value, MAX_JSON_DEPTH)
-    except _NotARow as error:
-        return error.args[0]
+        problem = _flatten(values, "", value, MAX_JSON_DEPTH)
     except RecursionError:  # a list within lists within… is written back as JSON
         return _TOO_DEEP
-    return values
+    return values if problem is None else problem
 
 
-def _flatten(into: RawRow, prefix: str, value: dict, depth: int) -> None:
-    """Flattens `value` into `into`; `depth` is the levels of objects it may still hold."""
+def _flatten(into: RawRow, prefix: str, value: dict, depth: int) -> RowProblem | None:
+    """Flattens `value` into `into`, `depth` the levels of objects it may still hold; or
+    says why it cannot be a row."""
     for key, item in value.items():
         name = f"{prefix}{key}"
         if has_lone_surrogate(name):
-            raise _NotARow(_not_text(name))
+            return _not_text(name)
         if isinstance(item, dict):
-            if depth == 1:
-                raise _NotARow(_TOO_DEEP)
-            _flatten(into, f"{name}.", item, depth - 1)
+            problem = _TOO_DEEP if depth == 1 else _flatten(into, f"{name}.", item, depth - 1)
+            if problem is not None:
+                return problem
         else:
             text = _text(item)
             if text is not None and has_lone_surrogate(text):
-                raise _NotARow(_not_text(name))
+                return _not_text(name)
             into[column_name(name) or strip_controls(name)] = text
+    return None
 
 
 def _not_text(name: str) -> RowProblem:

@@ -2,22 +2,20 @@
 
 openpyxl's read-only worksheet (`_read_only.ReadOnlyWorksheet._cells_by_row`) pads every
 row to the width the sheet's `<dimension>` declares and makes an empty row for every row
-number the XML skips; even with the dimension reset, a row is as wide as its last cell.
-A 1.6 KB file declaring `A1:XFD1048576`, or holding one cell at XFD1 and one row at
-1048576, then costs billions of empty cells. And opening a workbook read-only parses each
-sheet without a `<dimension>` whole, once per sheet, looking for one.
+number the XML skips (even with the dimension reset, a row is as wide as its last cell): a
+1.6 KB file declaring `A1:XFD1048576`, or holding one cell at XFD1 and one row at 1048576,
+costs billions of empty cells; and opening a workbook read-only parses each sheet without a
+`<dimension>` whole, once per sheet, looking for one.
 
 So openpyxl reads only the small parts here (the manifest, the workbook and its
-relationships, each at most MAX_PART_BYTES_READ_WHOLE: WholeReadsCapped), and the styles
-(which cell formats are dates), the shared strings and the sheet are walked
-as they stream past, through defusedxml as openpyxl does, each cell typed by openpyxl's own
-`parse_cell` (strings' text is read here, as openpyxl's `Text` would give it, without
-building one). A row is only as wide as its last value, and each row, string or style
-leaves the tree once read, so memory stays flat however long the sheet, but for the shared
-strings, which the cells point into and are held while the sheet is read (at most
-MAX_SHARED_STRINGS_BYTES); what may pile up before the first row is bounded (limits.py).
-Every walk hands control back as it goes (records numbered 0 with no cells while the
-styles and strings load): whoever reads the rows can stop them within a moment (runner.py).
+relationships, each capped: `WholeReadsCapped`); the styles, the shared strings and the
+sheet are walked as they stream past, through defusedxml as openpyxl does, each cell typed
+by openpyxl's own `parse_cell`. A row is only as wide as its last value, and each row,
+string or style leaves the tree once read: memory stays flat but for the shared strings,
+which the cells point into (at most MAX_SHARED_STRINGS_BYTES); what may pile up before the
+first row is bounded (limits.py). Every walk hands control back as it goes (records
+numbered 0 with no cells while the styles and strings load): whoever reads the rows can
+stop them within a moment (runner.py).
 """
 
 from __future__ import annotations
@@ -291,7 +289,12 @@ class Workbook:
                     opened = 0
                     held += getsizeof(text) + 8
                     if held > self._max_strings_bytes:
-                        raise _too_much_text(self._max_strings_bytes)
+                        raise ImportFileError(
+                            "The workbook holds more text than an import keeps at once (its "
+                            "shared strings take more than "
+                            f"{self._max_strings_bytes // (1024 * 1024)} MB); save the sheet "
+                            "as CSV, or split it into smaller workbooks."
+                        )
                     if len(strings) % _PAUSE_EVERY == 0:
                         yield _PAUSE
 
@@ -339,7 +342,11 @@ class Workbook:
                     continue
                 if tag == CELL_TAG:
                     if (count := count + 1) > MAX_CELLS_PER_SHEET_ROW:
-                        raise _too_many_cells(last + 1)
+                        raise ImportFileError(
+                            f"Row {last + 1:,} of the sheet (or the row after it) has more than "
+                            f"{MAX_CELLS_PER_SHEET_ROW:,} cells, more than Excel allows; the "
+                            "workbook is damaged or was not made by a spreadsheet program."
+                        )
                     if element.get("t") == "inlineStr":
                         column = _column(element, parser)
                         content = element.find(INLINE_STRING)
@@ -548,14 +555,6 @@ def cell_text(value: object) -> str | None:
     return text or None
 
 
-def _too_many_cells(number: int) -> ImportFileError:
-    return ImportFileError(
-        f"Row {number:,} of the sheet (or the row after it) has more than "
-        f"{MAX_CELLS_PER_SHEET_ROW:,} cells, more than Excel allows; the workbook is damaged "
-        "or was not made by a spreadsheet program."
-    )
-
-
 def _too_many_elements(where: str) -> ImportFileError:
     return ImportFileError(
         f"The XML of {where} holds more than {MAX_ELEMENTS_PER_SHEET_ROW:,} elements, which "
@@ -571,12 +570,4 @@ def _out_of_order(number: int, last: int) -> ImportFileError:
         f"The sheet's XML holds row {number:,} after row {last:,}, but a sheet's rows go down "
         "in order in every workbook a spreadsheet program writes; the workbook is damaged. "
         "Open it in Excel or WPS and save it again."
-    )
-
-
-def _too_much_text(limit: int) -> ImportFileError:
-    return ImportFileError(
-        f"The workbook holds more text than an import keeps at once (its shared strings "
-        f"take more than {limit // (1024 * 1024)} MB); save the sheet as CSV, or split it "
-        "into smaller workbooks."
     )
