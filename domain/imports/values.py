@@ -176,8 +176,9 @@ def _offset(text: str | None) -> timezone | None:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-def _wall_clock(text: str) -> tuple[datetime, bool, timezone | None] | None:
-    """(naive date and time, whether a time was given, the offset given) or None."""
+def _wall_clock(text: str) -> tuple[datetime, bool, timezone | None]:
+    """(naive date and time, whether a time was given, the offset given); raises ValueError
+    for text that is none of the forms, as for one naming no date (2026-02-30)."""
     if _SERIAL.fullmatch(text):
         moment = _EXCEL_EPOCH + timedelta(days=float(text))
         # Spreadsheet times are floats: round to the second they stand for.
@@ -185,7 +186,7 @@ def _wall_clock(text: str) -> tuple[datetime, bool, timezone | None] | None:
         return moment, moment.time() != time(0), None
     found = _MOMENT.fullmatch(text)
     if found is None:
-        return None
+        raise ValueError(text)
     parts = found.groupdict()
     timed = parts["hour"] is not None
     fraction = (parts["fraction"] or "").ljust(6, "0")
@@ -208,10 +209,7 @@ def parse_instant(raw: str | None, zone: ZoneInfo) -> tuple[datetime | None, str
         return None, None
     text = _normalized(raw)
     try:
-        read = _wall_clock(text)
-        if read is None:
-            return None, f"“{text}” is not a date or time: {_HINT}."
-        moment, timed, offset = read
+        moment, timed, offset = _wall_clock(text)
         if offset is not None:
             moment = moment.replace(tzinfo=offset)
         # As written first (the years people typed), then as the instant it names.
@@ -231,14 +229,12 @@ def parse_day(raw: str | None) -> tuple[date | None, str | None]:
         return None, None
     text = _normalized(raw)
     try:
-        read = _wall_clock(text)
+        day = _wall_clock(text)[0].date()
     except (ValueError, OverflowError):
-        read = None
-    if read is None:
         return None, f"“{text}” is not a date: {_HINT}."
-    if not in_range(read[0].date()):
+    if not in_range(day):
         return None, _outside(text)
-    return read[0].date(), None
+    return day, None
 
 
 def _outside(text: str) -> str:
