@@ -252,7 +252,7 @@ def keep_records(file: FileKeys, matches: Matches[R], state_of: StateOf[R] | Non
         if file.dry_run:
             state["values"] = plain(record.values)
         written = record.stored or (None if file.dry_run else record.values["id"])
-        keys = [("externalId", record.values.get("external_id")), *matches.keys_of(record).items()]
+        keys = [("externalId", record.values.get("external_id")), *matches.keys(record).items()]
         file.keep(written, record.row, keys, state)
 
 
