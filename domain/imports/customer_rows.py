@@ -82,7 +82,7 @@ def _contact_keys(values: Mapping[str, Any]) -> dict[str, Any]:
     return {"phone": values.get("phone_normalized"), "email": values.get("email")}
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Customer(Record):
     """A customer rows may match: `values` a stored one's columns rows are matched by and
     its custom fields (a new one's: all its attributes), and the columns rows change."""

@@ -192,7 +192,7 @@ def _text(value: Any) -> str:
 Keys = Mapping[str, Hashable | None]  # match field → a record's or a row's key
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Record:
     """A stored record rows may match, or one created by an earlier row of the chunk."""
 
