@@ -249,10 +249,11 @@ def keep_records(file: FileKeys, matches: Matches[R], state_of: StateOf[R] | Non
         state: dict[str, Any] = {"given": first_given(record.given)}
         if state_of is not None:
             state |= state_of(record, file.dry_run)
+        keys: list[tuple[str, Hashable]] = []  # a real run's records hold theirs in the database
         if file.dry_run:
             state["values"] = plain(record.values)
+            keys = [("externalId", record.values.get("external_id")), *matches.keys(record).items()]
         written = record.stored or (None if file.dry_run else record.values["id"])
-        keys = [("externalId", record.values.get("external_id")), *matches.keys(record).items()]
         file.keep(written, record.row, keys, state)
 
 

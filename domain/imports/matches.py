@@ -256,7 +256,8 @@ class Matches(Generic[R]):
     def _hold(self, record: R, before: Keys | None) -> None:
         """Holds the record under each of its keys; `before`: the keys it was last held
         under (None: it was never held, so it is in no list yet)."""
-        for name, key in self.keys(record).items():
+        keys = record.keys if record.keys is not None else self.keys(record)
+        for name, key in keys.items():
             if key is None or (before is not None and before.get(name) == key):
                 continue  # held under it already
             by_value = self.by_key.get(name)
@@ -281,7 +282,7 @@ class Matches(Generic[R]):
 
     def _holders(self, name: str, value: Hashable) -> Sequence[R]:
         if name != "externalId":
-            return self.holding(name, value)
+            return self.by_key.get(name, _NO_KEYS).get(value, _NO_RECORDS)
         held = self.by_external_id.get(value) if isinstance(value, str) else None
         return _NO_RECORDS if held is None else [held]
 
