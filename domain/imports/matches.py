@@ -15,6 +15,7 @@ it; across chunks (and a dry run's records) `file_keys` keeps it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -239,7 +240,7 @@ class Matches(Generic[R]):
         self.moves_keys = moves_keys
         # Also what tells a row that the external id it gives is taken.
         self.by_external_id: dict[str, R] = {}
-        self.by_key: dict[str, dict[Hashable, list[R]]] = {}
+        self.by_key: dict[str, dict[Hashable, list[R]]] = defaultdict(dict)
         self.created: list[R] = []  # in the order the rows created them
         self.landed: dict[int, R] = {}  # by id(): every record a row landed on
         for record in stored:  # oldest first
@@ -257,17 +258,17 @@ class Matches(Generic[R]):
         """Holds the record under each of its keys; `before`: the keys it was last held
         under (None: it was never held, so it is in no list yet)."""
         keys = record.keys if record.keys is not None else self.keys(record)
+        by_key = self.by_key
+        if before is None:
+            for name, key in keys.items():
+                if key is not None:
+                    by_key[name].setdefault(key, []).append(record)
+            return
         for name, key in keys.items():
-            if key is None or (before is not None and before.get(name) == key):
+            if key is None or before.get(name) == key:
                 continue  # held under it already
-            by_value = self.by_key.get(name)
-            if by_value is None:
-                by_value = self.by_key[name] = {}
-            held = by_value.get(key)
-            if held is None:
-                by_value[key] = [record]
-            # A key it moved to is looked through: it may have held it before the last one.
-            elif before is None or record not in held:
+            held = by_key[name].setdefault(key, [])
+            if record not in held:  # it may have held a key it moved to before the last one
                 held.append(record)
 
     def holding(self, name: str, key: Hashable) -> list[R]:
