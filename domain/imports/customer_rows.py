@@ -82,7 +82,7 @@ def _contact_keys(values: Mapping[str, Any]) -> dict[str, Any]:
     return {"phone": values.get("phone_normalized"), "email": values.get("email")}
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Customer(Record):
     """A customer rows may match: `values` a stored one's columns rows are matched by and
     its custom fields (a new one's: all its attributes), and the columns rows change."""
@@ -256,18 +256,27 @@ async def _open_checked(
 
 def _keys(values: dict[str, Any]) -> dict[str, str]:
     """A row's keys, by match field: those its cells give (a customer's: see `_keys_of`)."""
-    keys = {
-        "externalId": values.get("external_id"),
-        "email": values.get("email"),
-        "phone": values.get("phone_normalized"),
-        "name": (values.get("name") or "").lower(),
-    }
-    return {name: key for name, key in keys.items() if key}
+    keys = {}
+    if external_id := values.get("external_id"):
+        keys["externalId"] = external_id
+    if email := values.get("email"):
+        keys["email"] = email
+    if phone := values.get("phone_normalized"):
+        keys["phone"] = phone
+    if name := values.get("name"):
+        keys["name"] = name.lower()
+    return keys
 
 
 def _keys_of(customer: _Customer) -> Keys:
     """A customer's keys but its external id (which `Matches` holds apart)."""
-    return {name: key for name, key in _keys(customer.values).items() if name != "externalId"}
+    return _but_external_id(_keys(customer.values))
+
+
+def _but_external_id(keys: dict[str, str]) -> dict[str, str]:
+    if "externalId" not in keys:
+        return keys
+    return {name: key for name, key in keys.items() if name != "externalId"}
 
 
 class _Chunk(RecordChunk[_Customer]):
@@ -494,7 +503,8 @@ async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _
         viewer, problems, CustomFieldEntity.CUSTOMER, definitions, row.custom, None
     )
     values["workspace_id"] = viewer.workspace_id
-    target = _Customer(values, name=values.get("name"))
+    # Its keys are its row's: worked out once, when the row was read.
+    target = _Customer(values, name=values.get("name"), keys=_but_external_id(row.keys))
     if row.contact:
         contact = dict(row.contact)
         if "name" not in contact:

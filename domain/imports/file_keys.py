@@ -245,14 +245,18 @@ async def load_records(
 
 def keep_records(file: FileKeys, matches: Matches[R], state_of: StateOf[R] | None = None) -> None:
     """What the chunk's rows did to each record they landed on, for later chunks."""
+    dry_run = file.dry_run
     for record in matches.landed.values():
         state: dict[str, Any] = {"given": first_given(record.given)}
         if state_of is not None:
-            state |= state_of(record, file.dry_run)
-        if file.dry_run:
+            state |= state_of(record, dry_run)
+        keys: Iterable[
+            tuple[str, Hashable]
+        ] = ()  # a real run's records hold theirs in the database
+        if dry_run:
             state["values"] = plain(record.values)
-        written = record.stored or (None if file.dry_run else record.values["id"])
-        keys = [("externalId", record.values.get("external_id")), *matches.keys_of(record).items()]
+            keys = [("externalId", record.values.get("external_id")), *matches.keys(record).items()]
+        written = record.stored or (None if dry_run else record.values["id"])
         file.keep(written, record.row, keys, state)
 
 

@@ -15,6 +15,7 @@ it; across chunks (and a dry run's records) `file_keys` keeps it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -189,7 +190,10 @@ def _text(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-@dataclass(eq=False)
+Keys = Mapping[str, Hashable | None]  # match field → a record's or a row's key
+
+
+@dataclass(eq=False, slots=True)
 class Record:
     """A stored record rows may match, or one created by an earlier row of the chunk."""
 
@@ -201,10 +205,20 @@ class Record:
     given: Given = field(default_factory=list)  # what rows of the file gave it
     # One an earlier chunk of a dry run would have created: nothing to write to.
     unwritten: bool = False
+    # Its keys (`Matches.keys_of`) while its values stay as they are: None until they are
+    # worked out, and again once a row changes them. A kind may give a new record its
+    # row's, which it worked out already.
+    keys: Keys | None = None
 
 
 R = TypeVar("R", bound=Record)
-Keys = Mapping[str, Hashable | None]  # match field → a record's or a row's key
+# What `Matches.holding` finds for a key no record holds (never added to).
+_NO_KEYS: dict[Hashable, Any] = {}
+_NO_RECORDS: list[Any] = []
+
+
+def _external_id_of(record: Record) -> str | None:
+    return record.values.get("external_id")
 
 
 class Matches(Generic[R]):
@@ -226,42 +240,52 @@ class Matches(Generic[R]):
         self.moves_keys = moves_keys
         # Also what tells a row that the external id it gives is taken.
         self.by_external_id: dict[str, R] = {}
-        self.by_key: dict[str, dict[Hashable, list[R]]] = {}
+        self.by_key: dict[str, dict[Hashable, list[R]]] = defaultdict(dict)
         self.created: list[R] = []  # in the order the rows created them
         self.landed: dict[int, R] = {}  # by id(): every record a row landed on
         for record in stored:  # oldest first
             if (external_id := record.values.get("external_id")) is not None:
                 self.by_external_id[external_id] = record
-            self._hold(record)
+            self._hold(record, None)
 
-    def _hold(self, record: R) -> None:
-        for name, key in self.keys_of(record).items():
-            if key is not None:
-                held = self.by_key.setdefault(name, {}).setdefault(key, [])
-                if record not in held:
-                    held.append(record)
+    def keys(self, record: R) -> Keys:
+        """The record's keys, worked out once while its values stay as they are."""
+        if record.keys is None:
+            record.keys = self.keys_of(record)
+        return record.keys
+
+    def _hold(self, record: R, before: Keys | None) -> None:
+        """Holds the record under each of its keys; `before`: the keys it was last held
+        under (None: it was never held, so it is in no list yet)."""
+        keys = record.keys if record.keys is not None else self.keys(record)
+        by_key = self.by_key
+        if before is None:
+            for name, key in keys.items():
+                if key is not None:
+                    by_key[name].setdefault(key, []).append(record)
+            return
+        for name, key in keys.items():
+            if key is None or before.get(name) == key:
+                continue  # held under it already
+            held = by_key[name].setdefault(key, [])
+            if record not in held:  # it may have held a key it moved to before the last one
+                held.append(record)
 
     def holding(self, name: str, key: Hashable) -> list[R]:
         """The records holding `key` as their `name` field's key, oldest first."""
-        return self.by_key.get(name, {}).get(key, [])
+        return self.by_key.get(name, _NO_KEYS).get(key, _NO_RECORDS)
 
     def find(self, match_on: Sequence[str], external_id: str | None, keys: Keys) -> Found[R]:
         """The record the row's external id and keys name (see `resolve`)."""
+        if external_id is not None and "externalId" not in keys:
+            keys = {"externalId": external_id, **keys}
+        return resolve(match_on, keys, self._holders, external_id, _external_id_of, self.describe)
 
-        def holders(name: str, value: Hashable) -> Sequence[R]:
-            if name != "externalId":
-                return self.holding(name, value)
-            held = self.by_external_id.get(value) if isinstance(value, str) else None
-            return [] if held is None else [held]
-
-        return resolve(
-            match_on,
-            {"externalId": external_id, **keys},
-            holders,
-            external_id,
-            lambda record: record.values.get("external_id"),
-            self.describe,
-        )
+    def _holders(self, name: str, value: Hashable) -> Sequence[R]:
+        if name != "externalId":
+            return self.by_key.get(name, _NO_KEYS).get(value, _NO_RECORDS)
+        held = self.by_external_id.get(value) if isinstance(value, str) else None
+        return _NO_RECORDS if held is None else [held]
 
     def describe(self, record: R) -> str:
         external_id = record.values.get("external_id")
@@ -280,22 +304,28 @@ class Matches(Generic[R]):
         row `gave` and its `custom` fields (see `overwrites`). Later rows may match it
         either way."""
         is_new = record.stored is None and not record.listed
+        before: Keys | None = None  # the keys it was held under, when it was
         if is_new:
             record.listed = True
             record.row = row
             self.created.append(record)
         else:
-            before = self.keys_of(record) if self.moves_keys else {}
+            before = self.keys(record)
             record.values.update(changes)
             if record.stored is not None:
                 record.changed.update(changes)
-            for name, old in before.items():
-                held = self.holding(name, old) if old is not None else []
-                if record in held and old != self.keys_of(record).get(name):
-                    held.remove(record)
+            if changes:
+                record.keys = None  # worked out again from its values
+            if self.moves_keys:
+                after = self.keys(record)
+                for name, old in before.items():
+                    if old is not None and old != after.get(name):
+                        held = self.holding(name, old)
+                        if record in held:
+                            held.remove(record)
         remember(record.given, row, gave, custom)
         self.landed[id(record)] = record
-        self._hold(record)
+        self._hold(record, before)
         if (external_id := record.values.get("external_id")) is not None:
             self.by_external_id.setdefault(external_id, record)
         return is_new
