@@ -1,4 +1,4 @@
-"""A run looks up from a long read about once a second (`ChunkCommits.look` in domain/imports/commits.py): a worker
+"""A run looks up from a long read about once a second (`ChunkCommits.look` in domain/imports/runner.py): a worker
 shutting down gets its job back within seconds, and a slice never ends without progress."""
 
 import asyncio
