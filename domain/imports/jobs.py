@@ -221,7 +221,6 @@ async def cancel_import(viewer: Viewer, job_id: int) -> ImportJob:
 
 
 def _claimable(stale_before: datetime) -> QuerySet[ImportJob]:
-    """Queued jobs, and running ones whose worker stopped beating before `stale_before`."""
     return ImportJob.filter(
         Q(status=ImportStatus.QUEUED)
         | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=stale_before)
@@ -259,7 +258,6 @@ async def find_job(viewer: Viewer, job_id: int) -> ImportJob | None:
 
 
 def matched_by(job: ImportJob) -> list[tuple[str, int]]:
-    """(match field, rows that matched a record by it), in the kind's order of match fields,
-    the fields no row matched by left out."""
+    """(match field, rows that matched a record by it) in the kind's order, if any did."""
     counts = job.matched_by or {}
     return [(name, counts[name]) for name in SPECS[job.kind].match_fields if counts.get(name)]

@@ -88,14 +88,9 @@ def build_mapping(
     fields_by_column: dict[str, str] = {}
     unmapped: list[str] = []
     for column in columns:
-        if column in chosen:
-            field = chosen[column]
-        else:
-            field = _guess(column, automatic, kind)
-            if field in taken:
-                field = None
-        if field is None:
-            unmapped.append(column)
+        field = chosen[column] if column in chosen else _guess(column, automatic, kind)
+        if field is None or (column not in chosen and field in taken):
+            unmapped.append(column)  # left out, or its guess taken by an earlier column
         else:
             fields_by_column[column] = field
             taken.add(field)

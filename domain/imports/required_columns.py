@@ -56,7 +56,8 @@ def file_columns_sentence(columns: Sequence[str]) -> str:
 
 
 def _lack(kind: ImportKind, group: tuple[str, ...]) -> str:
-    record = SPECS[kind].record
+    spec = SPECS[kind]
+    record = spec.record
     if group == LINK_FIELDS:
         return (
             f"the customer each {record} belongs to (head a column “customer.externalId”, "
@@ -64,13 +65,9 @@ def _lack(kind: ImportKind, group: tuple[str, ...]) -> str:
             "map one to it)"
         )
     (field,) = group
-    aliases = SPECS[kind].fields[field]
-    examples = [
-        next(alias for alias in aliases if alias.isascii()),
-        next(alias for alias in aliases if not alias.isascii()),
-    ]
-    known = "".join(f" or “{example}”" for example in examples)
+    english = next(alias for alias in spec.fields[field] if alias.isascii())
+    chinese = next(alias for alias in spec.fields[field] if not alias.isascii())
     return (
-        f"the {record}'s {field}, which a new {record} needs (head a column “{field}”"
-        f"{known}, or map one to it)"
+        f"the {record}'s {field}, which a new {record} needs (head a column “{field}” or "
+        f"“{english}” or “{chinese}”, or map one to it)"
     )

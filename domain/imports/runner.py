@@ -45,8 +45,6 @@ log = logging.getLogger("crm.imports")
 CHUNK_SIZE = 1000
 # Runs that may fail at one checkpoint (a lost connection, a deadlock) before the job fails.
 MAX_ATTEMPTS = 3
-# How runs failed that arq cancelled at their timeout, with no chunk committed.
-_OUT_OF_TIME = "each ran out of time reading the file; save it again, or split it"
 # The stored file is copied out this many bytes at a time (`open_stored_file`).
 SLICE_BYTES = 1024 * 1024
 # While imports run, the collector waits for this many more allocations than frees.
@@ -96,7 +94,6 @@ class Chunk:
     rows: CheckedRows
     raw: dict[int, RawRow]  # the file's values of each readable row, kept with its errors
     unreadable: list[tuple[int, RowProblem]]
-    size: int
     next_row: int  # the checkpoint once it is committed
 
 
@@ -121,7 +118,6 @@ async def prepare_chunk(
         await spec.prepare(viewer, mapped, apply),
         dict(readable),
         unreadable,
-        len(rows),
         rows[-1][0] + 1,
     )
 
@@ -197,7 +193,7 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
             await ImportRowError.bulk_create(errors)
         await _update_unless_stopped(
             ImportJob.filter(id=job.id, status=ImportStatus.RUNNING, next_row=job.next_row),
-            processed_rows=F("processed_rows") + chunk.size,
+            processed_rows=F("processed_rows") + (len(chunk.raw) + len(chunk.unreadable)),
             created_count=F("created_count") + result.created,
             updated_count=F("updated_count") + result.updated,
             skipped_count=F("skipped_count") + result.skipped,
@@ -534,9 +530,7 @@ async def run_import(
                     if stopped := await hand_over(chunk):
                         return stopped
                     chunk = []
-            if chunk and (stopped := await hand_over(chunk)):
-                return stopped
-            if stopped := await commits.finish():
+            if stopped := (await hand_over(chunk) if chunk else None) or await commits.finish():
                 return stopped
         except BaseException as error:
             await commits.settle(error)
@@ -553,7 +547,7 @@ async def run_import(
         # A worker shutting down cancels its runs too; that is no fault of the file.
         if not must_stop():
             log.warning("import %s: the run at row %s ran out of time", job.id, job.next_row)
-            await _gave_up(job, _OUT_OF_TIME)
+            await _gave_up(job, "each ran out of time reading the file; save it again, or split it")
         raise
     except CancelRequested:
         return await _finish(job, ImportStatus.CANCELLED, on_progress=on_progress)
