@@ -55,7 +55,6 @@ _saved_thresholds = gc.get_threshold()
 P = ParamSpec("P")
 R = TypeVar("R")
 
-
 ProgressCallback = Callable[[ImportJob], Awaitable[None]]
 # Preparing a chunk hands the event loop back this often (rows), so that the chunk being
 # committed meanwhile never waits long to send its next statement.
