@@ -80,8 +80,7 @@ def _parse(
     ):
         put(problems, values, name, column, read(present.get(name)))
     members.put(problems, present, "author", values, "author_id")
-    external_id = check_optional(problems, "externalId", present.get("externalId"), 200)
-    if external_id is not None:
+    if external_id := check_optional(problems, "externalId", present.get("externalId"), 200):
         values["external_id"] = external_id
     row = Row(number, problems, values, present=present, customer=customer)
     if customer is not None and "occurred_at" in values and "content" in values:

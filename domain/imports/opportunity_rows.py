@@ -171,8 +171,7 @@ def _parse(
     ):
         put(problems, values, name, column, read(present.get(name)))
     members.put(problems, present, "owner", values, "owner_id")
-    external_id = check_optional(problems, "externalId", present.get("externalId"), 200)
-    if external_id is not None:
+    if external_id := check_optional(problems, "externalId", present.get("externalId"), 200):
         values["external_id"] = external_id
     custom = typed_custom_fields(problems, present, definitions, CustomFieldEntity.OPPORTUNITY)
     row = _Parsed(number, problems, values, custom, {}, present, customer)
