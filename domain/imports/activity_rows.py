@@ -80,8 +80,7 @@ def _parse(
     ):
         put(problems, values, name, column, read(present.get(name)))
     members.put(problems, present, "author", values, "author_id")
-    external_id = check_optional(problems, "externalId", present.get("externalId"), 200)
-    if external_id is not None:
+    if external_id := check_optional(problems, "externalId", present.get("externalId"), 200):
         values["external_id"] = external_id
     row = Row(number, problems, values, present=present, customer=customer)
     if customer is not None and "occurred_at" in values and "content" in values:
@@ -90,38 +89,26 @@ def _parse(
     return row
 
 
-class _Related:
-    """The contacts and deals of the chunk's customers, for rows that name one by text."""
-
-    def __init__(self, found: dict[str, list[dict[str, Any]]]) -> None:
-        self.of: dict[tuple[str, int], list[dict[str, Any]]] = {}  # (field, customer) →
-        for name, records in found.items():
-            for record in records:
-                self.of.setdefault((name, record["customer_id"]), []).append(record)
-        self.deal_last_activity = {d["id"]: d["last_activity_at"] for d in found["opportunity"]}
-
-    @classmethod
-    async def link(cls, viewer: Viewer, parsed: list[Row]) -> _Related:
-        """Loads them (when a row names one) and puts in each row's values those it names."""
-        ids = sorted({row.customer.id for row in parsed if row.customer is not None})
-        found: dict[str, list[dict[str, Any]]] = {}
-        for model, name, column in (
-            (Contact, "contact", "phone_normalized"),
-            (Opportunity, "opportunity", "last_activity_at"),
-        ):
+async def _link_related(viewer: Viewer, parsed: list[Row]) -> dict[int, datetime | None]:
+    """Puts in each row's values the contact and the deal of its customer it names (those
+    of the chunk's customers loaded when a row names one); returns those deals' last
+    activity."""
+    ids = sorted({row.customer.id for row in parsed if row.customer is not None})
+    of: dict[tuple[str, int], list[dict[str, Any]]] = {}  # (field, customer) → its records
+    for model, name, column in (
+        (Contact, "contact", "phone_normalized"),
+        (Opportunity, "opportunity", "last_activity_at"),
+    ):
+        if ids and any(name in row.present for row in parsed):
             query = model.filter(workspace_id=viewer.workspace_id, customer_id__in=ids)
-            named = ids and any(name in row.present for row in parsed)
-            selected = query.order_by("id").values("id", "customer_id", "name", column)
-            found[name] = await selected if named else []
-        related = cls(found)
-        for row in parsed:
-            if row.customer is not None:
-                related.link_row(row, row.customer.id)
-        return related
-
-    def link_row(self, row: Row, customer_id: int) -> None:
+            for record in await query.order_by("id").values("id", "customer_id", "name", column):
+                of.setdefault((name, record["customer_id"]), []).append(record)
+    for row in parsed:
+        if row.customer is None:
+            continue
+        customer_id = row.customer.id
         if text := row.present.get("contact"):
-            contacts = self.of.get(("contact", customer_id), [])
+            contacts = of.get(("contact", customer_id), [])
             # The contact of that name, else (the first) of that phone.
             phone = normalize_phone(text)
             found = (
@@ -129,25 +116,24 @@ class _Related:
                 or [c["id"] for c in contacts if phone and c["phone_normalized"] == phone][:1]
             )
             several = f"Several contacts of this customer are named “{text}”: give a phone instead."
-            missing = f"The customer has no contact “{text}”."
-            _put_one(row, "contact", "contact_id", found, several, missing)
+            _put_one(row, "contact", found, several, f"The customer has no contact “{text}”.")
         if text := row.present.get("opportunity"):
-            found = _named(self.of.get(("opportunity", customer_id), []), text)
+            found = _named(of.get(("opportunity", customer_id), []), text)
             several = f"Several deals of this customer are named “{text}”."
-            missing = f"The customer has no deal “{text}”."
-            _put_one(row, "opportunity", "opportunity_id", found, several, missing)
+            _put_one(row, "opportunity", found, several, f"The customer has no deal “{text}”.")
+    deals = [deal for (name, _), held in of.items() if name == "opportunity" for deal in held]
+    return {deal["id"]: deal["last_activity_at"] for deal in deals}
 
 
 def _named(records: list[dict[str, Any]], text: str) -> list[int]:
     return [record["id"] for record in records if record["name"].lower() == text.lower()]
 
 
-def _put_one(
-    row: Row, field: str, column: str, found: list[int], several: str, missing: str
-) -> None:
-    """Puts the one record found in the row's values; several, or none, is a problem."""
+def _put_one(row: Row, field: str, found: list[int], several: str, missing: str) -> None:
+    """Puts the one record found in the row's values (as `<field>_id`); several, or none, is
+    a problem."""
     if len(found) == 1:
-        row.values[column] = found[0]
+        row.values[f"{field}_id"] = found[0]
     elif found:
         row.problems.add(field, several, ErrorCode.CONFLICT)
     else:
@@ -193,23 +179,27 @@ async def _open(opening: Opening) -> _Chunk:
     links = await CustomerLinks.load(viewer, opening.cells)
     members = await Members.load(viewer, opening.cells, "author")
     parsed = [_parse(number, cells, zone, links, members) for number, cells in opening.rows]
-    related = await _Related.link(viewer, parsed)
-    return _Chunk(parsed, viewer, related, await _load_matches(opening, parsed))
+    deals_last_activity = await _link_related(viewer, parsed)
+    return _Chunk(parsed, viewer, deals_last_activity, await _load_matches(opening, parsed))
 
 
 class _Chunk(RecordChunk[Record]):
     def __init__(
-        self, rows: list[Row], viewer: Viewer, related: _Related, matches: Matches[Record]
+        self,
+        rows: list[Row],
+        viewer: Viewer,
+        deals_last_activity: dict[int, datetime | None],
+        matches: Matches[Record],
     ) -> None:
         super().__init__(SPEC, rows)
-        self.viewer, self.related, self.matches = viewer, related, matches
-        self.remind: int | None = None  # whom the row's follow-up reminds, once it lands
+        self.viewer, self.matches = viewer, matches
         # What logging the activities does, written in one go at the end: the follow-ups to
-        # schedule (each with the activity it comes of), in order; the last activity of
-        # customers and deals it moves.
+        # schedule (each with whom it reminds), in order; the last activity of customers and
+        # deals it moves (and that of the deals rows name, as stored).
         self.follow_ups: list[tuple[Record, int]] = []
         self.last_activity: dict[int, datetime] = {}
         self.deal_last_activity: dict[int, datetime] = {}
+        self.deal_activity_before = deals_last_activity
 
     async def create(self, row: Row, problems: Problems) -> tuple[Record, dict[str, Any]]:
         assert row.customer is not None
@@ -217,47 +207,48 @@ class _Chunk(RecordChunk[Record]):
         values = dict.fromkeys(_COLUMNS) | defaults | row.values
         values["customer_id"] = row.customer.id
         # A time is also what keeps a file imported twice from logging its activities twice.
-        _require(problems, values, "occurred_at", "occurredAt", "Say when it happened.")
-        _require(problems, values, "content", "content", SAY_WHAT_HAPPENED)
-        _check_order(problems, values["occurred_at"], values["next_follow_up_at"])
+        for column, name, message in (
+            ("occurred_at", "occurredAt", "Say when it happened."),
+            ("content", "content", SAY_WHAT_HAPPENED),
+        ):
+            # Missing is REQUIRED, unless the cell's own problem was already reported.
+            if values[column] is None and not any(p.field == name for p in problems.items):
+                problems.add(name, message, ErrorCode.REQUIRED)
         return Record(values), values
 
     async def update(self, row: Row, target: Record, problems: Problems) -> dict[str, Any]:
-        changes = self.changes(row, target, problems)
-        if "occurred_at" in changes or "next_follow_up_at" in changes:
-            merged = target.values | changes
-            _check_order(problems, merged["occurred_at"], merged["next_follow_up_at"])
-        return changes
+        return self.changes(row, target, problems)
 
     def check(self, row: Row, target: Record, changes: dict[str, Any], problems: Problems) -> None:
+        assert row.customer is not None
+        planned = target.values | changes  # a new activity's changes are all its values
+        occurred_at, due = planned["occurred_at"], planned["next_follow_up_at"]
+        moved = {"occurred_at", "next_follow_up_at"} & changes.keys()
+        if moved and occurred_at is not None and due is not None and due <= occurred_at:
+            problems.add("nextFollowUpAt", FOLLOW_UP_AFTER_ACTIVITY)
         super().check(row, target, changes, problems)
-        # Whom a new or changed follow-up reminds: the author, else the customer's owner.
-        self.remind = None
-        if changes.get("next_follow_up_at") is not None:
-            assert row.customer is not None
-            author = changes.get("author_id", target.values.get("author_id"))
-            self.remind = author or row.customer.owner_id
-            if self.remind is None:
-                problems.add(
-                    "nextFollowUpAt",
-                    "Nobody to remind: give the customer an owner or the activity an author.",
-                )
+        # A new or changed follow-up reminds the author, else the customer's owner.
+        if changes.get("next_follow_up_at") and not (planned["author_id"] or row.customer.owner_id):
+            problems.add(
+                "nextFollowUpAt",
+                "Nobody to remind: give the customer an owner or the activity an author.",
+            )
 
     def land(self, row: Row, target: Record, changes: dict[str, Any]) -> bool:
         assert row.customer is not None
         is_new = super().land(row, target, changes)
         customer, deal_id = row.customer, target.values["opportunity_id"]
-        if self.remind is not None:
-            self.follow_ups.append((target, self.remind))
+        if changes.get("next_follow_up_at") is not None:
+            reminded = target.values["author_id"] or customer.owner_id
+            assert reminded is not None  # `check` refused a follow-up that reminds nobody
+            self.follow_ups.append((target, reminded))
         # What logging it moves: the customer's last activity and next follow-up, the deal's.
         occurred = target.values["occurred_at"]
         if is_new or {"occurred_at", "next_follow_up_at"} & changes.keys():
             last = self.last_activity.get(customer.id, customer.last_activity_at)
             self.last_activity[customer.id] = occurred if last is None else max(last, occurred)
         if deal_id is not None and (is_new or {"occurred_at", "opportunity_id"} & changes.keys()):
-            last = self.deal_last_activity.get(
-                deal_id, self.related.deal_last_activity.get(deal_id)
-            )
+            last = self.deal_last_activity.get(deal_id, self.deal_activity_before.get(deal_id))
             if last is None or last < occurred:
                 self.deal_last_activity[deal_id] = occurred
         return is_new
@@ -284,19 +275,6 @@ class _Chunk(RecordChunk[Record]):
         await refresh_customer_activity(self.last_activity, soonest, now)
         moved = {pk: {"last_activity_at": at} for pk, at in self.deal_last_activity.items()}
         await set_columns(Opportunity, moved, ["last_activity_at"])
-
-
-def _require(
-    problems: Problems, values: dict[str, Any], column: str, name: str, message: str
-) -> None:
-    """A missing value is REQUIRED, unless the cell's own problem was already reported."""
-    if values[column] is None and not any(p.field == name for p in problems.items):
-        problems.add(name, message, ErrorCode.REQUIRED)
-
-
-def _check_order(problems: Problems, occurred_at: datetime | None, due: datetime | None) -> None:
-    if occurred_at is not None and due is not None and due <= occurred_at:
-        problems.add("nextFollowUpAt", FOLLOW_UP_AFTER_ACTIVITY)
 
 
 # Each field → the headers it is recognised by, beside its own name (see `headers`).

@@ -92,29 +92,27 @@ class _SalesProcess:
         self.pipelines = pipelines
         self.default_id = next((p["id"] for p in pipelines if p["is_default"]), None)
         self.stages = {stage.id: stage for stage in stages}
-        self.required: dict[int, list[ChecklistItem]] = {}
+        self.required: dict[int, list[ChecklistItem]] = {}  # a stage's, when a row moves
         # Each pipeline's live stages in order, and by name in lower case (of two with one
         # name, the first): the stage a row names is one lookup, not a scan of them all.
         self.live: dict[int, list[Stage]] = {}
-        self._live_by_name: dict[int, dict[str, Stage]] = {}
+        self._live_by_name: dict[tuple[int, str], Stage] = {}
         for stage in stages:
             if stage.archived_at is None:
                 self.live.setdefault(stage.pipeline_id, []).append(stage)
-                named = self._live_by_name.setdefault(stage.pipeline_id, {})
-                named.setdefault(stage.name.lower(), stage)
+                self._live_by_name.setdefault((stage.pipeline_id, stage.name.lower()), stage)
 
     @classmethod
-    async def load(cls, viewer: Viewer) -> _SalesProcess:
+    async def load(cls, viewer: Viewer, checklists: bool) -> _SalesProcess:
+        """`checklists`: with the required items a move forward must have done."""
         scope = {"workspace_id": viewer.workspace_id}
         pipelines = await Pipeline.filter(**scope).order_by("id").values("id", "name", "is_default")
-        return cls(pipelines, await Stage.filter(**scope).order_by("position", "id"))
-
-    async def load_checklists(self, viewer: Viewer) -> None:
-        items = await ChecklistItem.filter(
-            workspace_id=viewer.workspace_id, required=True
-        ).order_by("position", "id")
-        for item in items:
-            self.required.setdefault(item.stage_id, []).append(item)
+        process = cls(pipelines, await Stage.filter(**scope).order_by("position", "id"))
+        if checklists:
+            items = ChecklistItem.filter(**scope, required=True).order_by("position", "id")
+            for item in await items:
+                process.required.setdefault(item.stage_id, []).append(item)
+        return process
 
     def pipeline(self, problems: Problems, text: str) -> int | None:
         found = next((p["id"] for p in self.pipelines if p["name"].lower() == text.lower()), None)
@@ -126,7 +124,7 @@ class _SalesProcess:
         return found
 
     def stage(self, problems: Problems, pipeline_id: int, text: str) -> Stage | None:
-        found = self._live_by_name.get(pipeline_id, {}).get(text.lower())
+        found = self._live_by_name.get((pipeline_id, text.lower()))
         if found is not None:
             return found
         # The row fails: what it names, and what it could name instead.
@@ -139,10 +137,6 @@ class _SalesProcess:
         names = ", ".join(f"“{s.name}”" for s in self.live.get(pipeline_id, []))
         problems.add("stage", f"“{text}” {what} “{pipeline}”: use {names}.", ErrorCode.NOT_FOUND)
         return None
-
-    def first_open(self, pipeline_id: int) -> Stage | None:
-        live = self.live.get(pipeline_id, [])
-        return next((s for s in live if s.kind == StageKind.OPEN), None)
 
 
 def _probability(text: str | None) -> tuple[int | None, str | None]:
@@ -177,8 +171,7 @@ def _parse(
     ):
         put(problems, values, name, column, read(present.get(name)))
     members.put(problems, present, "owner", values, "owner_id")
-    external_id = check_optional(problems, "externalId", present.get("externalId"), 200)
-    if external_id is not None:
+    if external_id := check_optional(problems, "externalId", present.get("externalId"), 200):
         values["external_id"] = external_id
     custom = typed_custom_fields(problems, present, definitions, CustomFieldEntity.OPPORTUNITY)
     row = _Parsed(number, problems, values, custom, {}, present, customer)
@@ -198,13 +191,13 @@ async def _open(opening: Opening) -> _Chunk:
     currency = (await Workspace.get(id=viewer.workspace_id)).default_currency
     links = await CustomerLinks.load(viewer, opening.cells)
     members = await Members.load(viewer, opening.cells, "owner")
-    process = await _SalesProcess.load(viewer)
+    process = await _SalesProcess.load(
+        viewer, any(c.get("stage") is not None for c in opening.cells)
+    )
     parsed = [
         _parse(number, cells, definitions, links, members, process)
         for number, cells in opening.rows
     ]
-    if any("stage" in row.present for row in parsed):
-        await process.load_checklists(viewer)  # what a move forward must have done
     matches = await _load_matches(opening, parsed)
     return _Chunk(parsed, viewer, process, definitions, currency or "CNY", matches)
 
@@ -247,8 +240,6 @@ async def _load_matches(opening: Opening, parsed: list[_Parsed]) -> Matches[_Dea
 
 
 class _Chunk(RecordChunk[_Deal]):
-    """What the chunk knows while it plans, and what it will write."""
-
     def __init__(
         self,
         rows: list[_Parsed],
@@ -262,24 +253,30 @@ class _Chunk(RecordChunk[_Deal]):
         self.viewer, self.process, self.definitions = viewer, process, definitions
         self.default_currency, self.matches = default_currency, matches
         self.now = datetime.now(UTC)
-        self.stage_changes: list[tuple[_Deal, int | None, int]] = []
-        self.moves: list[tuple[_Deal, int | None, int]] = []  # the row's, once it lands
+        self.stage_changes: list[tuple[_Deal, int | None, int]] = []  # (deal, from, to)
 
     async def create(self, row: Row, problems: Problems) -> tuple[_Deal, dict[str, Any]]:
         assert isinstance(row, _Parsed) and row.customer is not None
-        self.moves = []
         defaults = {"amount": Decimal(0), "currency": self.default_currency}
         values = dict.fromkeys(_COLUMNS) | defaults | row.values
         values["customer_id"] = row.customer.id
         if "name" not in row.present:
             problems.add("name", "Must not be blank.", ErrorCode.REQUIRED)
             values["name"] = ""
-        stage = self._stage_of(row, problems, row.in_pipeline)
-        if stage is None and "stage" not in row.present and row.in_pipeline is not None:
-            problems.add("stage", "The pipeline has no open stage.", ErrorCode.NOT_FOUND)
+        # The stage the row names in its pipeline, else the pipeline's first open one.
+        stage = None
+        if row.in_pipeline is None:
+            if "pipeline" not in row.present:
+                problems.add("pipeline", NO_PIPELINE, ErrorCode.REQUIRED)
+        elif "stage" in row.present:
+            stage = self.process.stage(problems, row.in_pipeline, row.present["stage"])
+        else:
+            live = self.process.live.get(row.in_pipeline, [])
+            stage = next((s for s in live if s.kind == StageKind.OPEN), None)
+            if stage is None:
+                problems.add("stage", "The pipeline has no open stage.", ErrorCode.NOT_FOUND)
         values["custom_fields"] = await self.custom_fields(row, problems)
         values["owner_id"] = default_owner(values["owner_id"], self.viewer, row.customer.owner_id)
-        deal = _Deal(values)
         if stage is not None:
             status = status_for(stage.kind)
             values.update(
@@ -289,22 +286,10 @@ class _Chunk(RecordChunk[_Deal]):
                 stage_entered_at=self.now,
                 closed_at=None if status == OpportunityStatus.OPEN else self.now,
             )
-            self.moves.append((deal, None, stage.id))
-        return deal, values
-
-    def _stage_of(self, row: _Parsed, problems: Problems, pipeline_id: int | None) -> Stage | None:
-        """The stage the row names in the pipeline, or for a new deal the first open one."""
-        if pipeline_id is None:
-            if "pipeline" not in row.present:
-                problems.add("pipeline", NO_PIPELINE, ErrorCode.REQUIRED)
-            return None
-        if "stage" in row.present:
-            return self.process.stage(problems, pipeline_id, row.present["stage"])
-        return self.process.first_open(pipeline_id)
+        return _Deal(values), values
 
     async def update(self, row: Row, target: _Deal, problems: Problems) -> dict[str, Any]:
         assert isinstance(row, _Parsed)
-        self.moves = []
         current = target.values
         changes = self.changes(row, target, problems)
         if row.pipeline_id is not None and row.pipeline_id != current["pipeline_id"]:
@@ -324,22 +309,21 @@ class _Chunk(RecordChunk[_Deal]):
         if "stage" in row.present:
             stage = self.process.stage(problems, current["pipeline_id"], row.present["stage"])
             if stage is not None and stage.id != current["stage_id"]:
-                changes |= self._move(target, stage, problems)
-                self.moves.append((target, current["stage_id"], stage.id))
+                # A move as `moveOpportunity` makes it.
+                now_in = self.process.stages[current["stage_id"]]
+                required = self.process.required.get(now_in.id, [])
+                for problem in stage_move_problems(now_in, stage, required, target.done_items):
+                    problems.add("stage", problem.message, problem.code)
+                changes |= closing_fields(now_in.kind, stage.kind, self.now)
+                changes |= {"stage_id": stage.id, "stage_entered_at": self.now}
         return changes
 
-    def _move(self, deal: _Deal, target: Stage, problems: Problems) -> dict[str, Any]:
-        """The changes of a move to `target`, as `moveOpportunity` makes them."""
-        current = self.process.stages[deal.values["stage_id"]]
-        required = self.process.required.get(current.id, [])
-        for problem in stage_move_problems(current, target, required, deal.done_items):
-            problems.add("stage", problem.message, problem.code)
-        changes = closing_fields(current.kind, target.kind, self.now)
-        return {"stage_id": target.id, "stage_entered_at": self.now, **changes}
-
     def land(self, row: Row, target: _Deal, changes: dict[str, Any]) -> bool:
-        self.stage_changes.extend(self.moves)
-        return super().land(row, target, changes)
+        moved_from = target.values["stage_id"]
+        is_new = super().land(row, target, changes)
+        if "stage_id" in changes:  # a new deal's changes are all its values
+            self.stage_changes.append((target, None if is_new else moved_from, changes["stage_id"]))
+        return is_new
 
     async def write(self) -> None:
         viewer, now = self.viewer, self.now
