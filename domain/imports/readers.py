@@ -1,9 +1,5 @@
-"""Uploaded bytes → a stream of rows: which format a file is, and its reader (CSV and JSON
-Lines here, workbooks in xlsx.py).
-
-Every reader yields `rows.Row`s: (row number, values), a RowProblem for a row that could
-not be read (the caller records "row N: …" and goes on), or None for a blank row. A file
-that cannot be read at all, or goes past a bound of `limits.py`, raises ImportFileError.
+"""Uploaded bytes → a stream of `rows.Row`s: which format a file is, and its reader (CSV and
+JSON Lines here, workbooks in xlsx.py).
 """
 
 from __future__ import annotations
@@ -178,22 +174,20 @@ _TOO_DEEP = RowProblem(f"The line nests objects or arrays more than {MAX_JSON_DE
 
 
 def _parse_line(line: bytes) -> RawRow | RowProblem:
+    values: RawRow = {}
     try:
         value = json.loads(line.rstrip(b"\r\n").decode("utf-8"))
+        if not isinstance(value, dict):
+            return RowProblem("Not a JSON object.")
+        problem = _flatten(values, "", value, MAX_JSON_DEPTH)
     except UnicodeDecodeError:
         return RowProblem("Not UTF-8 text.")
     except json.JSONDecodeError as error:
         return RowProblem(f"Not valid JSON: {error.msg} (column {error.colno}).")
     except RecursionError:
-        # Python's parser recurses per level of nesting: a line of 100,000 "[" raised
-        # this out of the reader, and the job was retried for minutes instead.
-        return _TOO_DEEP
-    if not isinstance(value, dict):
-        return RowProblem("Not a JSON object.")
-    values: RawRow = {}
-    try:
-        problem = _flatten(values, "", value, MAX_JSON_DEPTH)
-    except RecursionError:  # a list within lists within… is written back as JSON
+        # Python's parser recurses per level of nesting (a line of 100,000 "[" raised this
+        # out of the reader, and the job was retried for minutes instead), and so does
+        # writing back as JSON a list within lists within….
         return _TOO_DEEP
     return values if problem is None else problem
 
