@@ -33,9 +33,8 @@ MAX_ELEMENTS_PER_SHEET_ROW = 4 * MAX_CELLS_PER_SHEET_ROW
 # take all the memory (50 MB of commas is 50 million cells).
 MAX_LINE_BYTES = 1024 * 1024
 
-# Levels of objects within objects in a JSON Lines row (flattened to dotted keys,
-# {"contact": {"name": …}} → "contact.name"): a real export nests a few. Python's parser
-# recurses per level and fails past about a thousand, whatever the line's length.
+# Levels of objects within objects in a JSON Lines row: a real export nests a few. Python's
+# parser recurses per level and fails past about a thousand, whatever the line's length.
 MAX_JSON_DEPTH = 32
 
 # A workbook (a zip) unpacks to at most this much, and its parts at most this many times

@@ -62,13 +62,9 @@ def read_rows(
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     if format is None:
         format = detect_format(filename, _peek(stream, 512))
-    match format:
-        case ImportFormat.XLSX:
-            return read_xlsx(stream, sheet=sheet)
-        case ImportFormat.JSONL:
-            return read_jsonl(stream)
-        case _:
-            return read_csv(stream)
+    if format == ImportFormat.XLSX:
+        return read_xlsx(stream, sheet=sheet)
+    return read_jsonl(stream) if format == ImportFormat.JSONL else read_csv(stream)
 
 
 def _peek(stream: BinaryIO, size: int) -> bytes:
@@ -104,9 +100,8 @@ def detect_delimiter(first_line: str) -> str:
     """The delimiter most often in the header line, outside quotes: steadier than
     csv.Sniffer, which guesses from rows whose free text (addresses, notes) is full of commas."""
     unquoted = _QUOTED.sub("", first_line)
-    counts = {delimiter: unquoted.count(delimiter) for delimiter in _DELIMITERS}
-    best = max(_DELIMITERS, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
+    best = max(_DELIMITERS, key=unquoted.count)  # the first of the most, "," on a tie
+    return best if unquoted.count(best) else ","
 
 
 def read_csv(source: bytes | BinaryIO) -> Generator[Row, None, None]:
@@ -137,8 +132,8 @@ def read_csv(source: bytes | BinaryIO) -> Generator[Row, None, None]:
 
 
 def _lines(text: io.TextIOWrapper) -> Iterator[str]:
-    """The file's lines, none read whole past MAX_LINE_BYTES characters: the csv module would
-    make a cell of every comma of a line however long (50 MB of them, 50 million cells)."""
+    """The file's lines, one longer than MAX_LINE_BYTES characters refused before the csv
+    module makes a cell of each of its commas."""
     number = 0
     while line := text.readline(MAX_LINE_BYTES + 1):
         number += 1

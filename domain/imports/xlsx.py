@@ -11,8 +11,7 @@ So openpyxl reads only the small parts here (`WholeReadsCapped`); the styles, th
 strings and the sheet are walked as they stream past, through defusedxml as openpyxl does,
 each cell typed by openpyxl's own `parse_cell`, each row, string or style leaving the tree
 once read (what may pile up is bounded in limits.py). Every walk hands control back as it
-goes (records numbered 0 with no cells while the styles and strings load): whoever reads
-the rows can stop them within a moment (runner.py).
+goes (`_PAUSE`): whoever reads the rows can stop them within a moment (runner.py).
 """
 
 from __future__ import annotations
@@ -51,7 +50,8 @@ from domain.imports.limits import (
 from domain.imports.rows import ImportFileError, Row, number_rows, too_wide
 from domain.validation import strip_controls
 
-# What a sheet's rows are made of (Row): (row number, cell texts from column A).
+# A sheet's record, handed out as soon as it is read: (row number, cell texts from column A
+# up to its last text).
 SheetRow = tuple[int, list[str | None]]
 # Handed out while the styles and shared strings load: no row, only control back.
 _PAUSE: SheetRow = (0, [])
@@ -242,8 +242,7 @@ class Workbook:
             yield from self._sheet_rows(self.sheets[name], strings, dates, durations)
 
     def _shared_strings(self, strings: list[str]) -> Iterator[SheetRow]:
-        """Fills `strings` as openpyxl's `read_string_table` does, failing the file once
-        they take more than `max_strings_bytes` (limits.MAX_SHARED_STRINGS_BYTES)."""
+        """Fills `strings` as openpyxl's `read_string_table` does."""
         part = self._reader.package.find(SHARED_STRINGS)
         if part is None:
             return
@@ -278,8 +277,6 @@ class Workbook:
     def _sheet_rows(
         self, path: str, strings: list[str], dates: set[int], durations: set[int]
     ) -> Iterator[SheetRow]:
-        """(row number, cell texts from column A up to its last text) of each row the sheet's
-        XML holds, handed out as soon as it is read."""
         parser = WorkSheetParser(
             io.BytesIO(),  # its own source is never read: the rows are walked here, cell by cell
             strings,
@@ -410,19 +407,14 @@ def _date_formats(source: IO[bytes]) -> Generator[SheetRow, None, tuple[set[int]
             raise _refused(f"holds more than {MAX_ELEMENTS_PER_SHEET_ROW:,} elements in one style")
         if (walked := walked + 1) % _PAUSE_EVERY == 0:
             yield _PAUSE
-    dates: set[int] = set()
-    durations: set[int] = set()
-    kinds: dict[int, tuple[bool, bool]] = {}  # (date, duration) by numFmtId, each decided once
-    for index, number_format in enumerate(formats):
-        kind = kinds.get(number_format)
-        if kind is None:
-            code = custom.get(number_format, builtin_format_code(number_format))
-            kind = kinds[number_format] = (is_date_format(code), is_timedelta_format(code))
-        if kind[0]:
-            dates.add(index)
-        if kind[1]:
-            durations.add(index)
-    return dates, durations
+    # Each number format decided once, as many cell formats as may share it.
+    codes = {number: custom.get(number, builtin_format_code(number)) for number in set(formats)}
+    date_codes = {number for number, code in codes.items() if is_date_format(code)}
+    duration_codes = {number for number, code in codes.items() if is_timedelta_format(code)}
+    return (
+        {index for index, number in enumerate(formats) if number in date_codes},
+        {index for index, number in enumerate(formats) if number in duration_codes},
+    )
 
 
 def _local(tag: str) -> str:
