@@ -59,7 +59,6 @@ def parse_kind(text: str | None) -> tuple[CustomerKind | None, str | None]:
 
 
 def _folded(text: str) -> str:
-    """Text as compared with the words below: full-width folded, case-folded, no separators."""
     folded = _normalized(text).casefold()
     return "".join(char for char in folded if char not in " -_")
 
