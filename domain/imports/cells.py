@@ -72,8 +72,8 @@ def typed_custom_value(
 def put(
     problems: Problems, values: dict[str, Any], name: str, column: str, read: tuple[Any, str | None]
 ) -> None:
-    """Puts what a parser `read` of the row's `name` cell (its value, or the message that
-    refuses it) in `values` as `column`: a message is the cell's problem."""
+    """Puts the value a parser `read` in the row's `name` cell in `values` as `column`, or
+    its message among the row's problems."""
     value, message = read
     if message:
         problems.add(name, message)

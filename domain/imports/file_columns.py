@@ -1,14 +1,8 @@
-"""The job's mapping as its rows reveal their columns.
-
-A CSV or XLSX file names every column in its header, so the mapping is built once. JSON
-objects need not share their keys: a key first seen on row 500 must still reach its field,
-so the mapping grows as keys appear (it only ever adds columns, so rows mapped earlier
-keep their meaning), and a column named in the explicit mapping may be missing from
-every row so far without the file being refused.
-
-A file whose columns fill none of what its rows need (`required_columns.py`) fails as a
-whole: a CSV file or sheet as soon as its header is read, JSON objects once a chunk of
-them has shown its keys (`check_required`, before each chunk is applied).
+"""The job's mapping as its rows reveal their columns: a CSV file's or sheet's header names
+them all, so its mapping is built once. JSON objects need not share their keys: a key first
+seen on row 500 must still reach its field, so the mapping grows as keys appear (only ever
+adding columns, so rows mapped earlier keep their meaning), and a column the explicit
+mapping names may be missing from every row so far without the file being refused.
 """
 
 from __future__ import annotations
@@ -47,9 +41,7 @@ class FileColumns:
         return list(self._seen)
 
     def see(self, row: RawRow) -> bool:
-        """Takes in the row's columns; True when the mapping changed (raises ImportFileError
-        for a mapping that cannot work, saying what `build_mapping` found wrong and which
-        columns the file has, and past MAX_COLUMNS columns)."""
+        """Takes in the row's columns; True when the mapping changed."""
         if self.mapping is not None and row.keys() <= self._seen.keys():
             return False
         self._seen.update(dict.fromkeys(row))
@@ -72,10 +64,10 @@ class FileColumns:
         return True
 
     def check_required(self) -> None:
-        """Raises ImportFileError when no column fills what every row would need, so that
-        the file fails once, listing its columns, instead of once per row. Before any row
-        was read as values (JSON lines that are all unreadable so far) there is nothing to
-        judge: those rows fail on their own."""
+        """Fails the file when its columns fill none of what every row needs
+        (`required_columns.py`): once, listing its columns, instead of once per row; a file
+        of JSON objects before each chunk, once the chunk has shown its keys. Before any
+        row was read as values (unreadable JSON lines so far) there is nothing to judge."""
         if self.mapping is None:
             return
         fields = self.mapping.fields_by_column.values()
@@ -86,13 +78,10 @@ class FileColumns:
 
 def job_columns(job: ImportJob) -> list[tuple[str, str | None]]:
     """(column, the field it fills or None) for each column of the job's file, in its order,
-    as its run stored them; empty until a run has read the file's first row.
-
-    A job run before migration 0017 stored its columns without their fields: they are
-    guessed again from its headers and mapping (a column a custom field's label filled
-    then shows as ignored). At most MAX_COLUMNS, the bound the API declares (JSON rows
-    that went past it failed the job with one more key stored).
-    """
+    as its run stored them; empty until a run has read the file's first row. A job run before
+    migration 0017 stored no fields: they are guessed again from its headers and mapping (a
+    column a custom field's label filled then shows as ignored). At most MAX_COLUMNS, the
+    bound the API declares (JSON rows that went past it failed the job with one more key)."""
     columns = (job.file_columns or [])[:MAX_COLUMNS]
     fields = job.column_fields
     if fields is None:

@@ -1,14 +1,10 @@
-"""The headers import fields are recognised by: how a header is compared (`header_key`),
-and the headers several kinds share. Each kind's table is its spec's `fields` (in its
-module): beside each field's own name ("leadSource", "contact.name"), the headers real
-exports use: HubSpot's, Salesforce's, Pipedrive's ("Organization - Name"), and those of
-Excel and WPS sheets kept by hand in China (客户名称, 联系人, 手机, 负责人…).
-
-Within a kind no two fields may share a key (`tests/imports/test_headers.py` checks it, and
-has one test per alias). Headers that name nothing we store stay unmapped, and the job
-lists them (`ImportJob.columns`): HubSpot's "Lifecycle Stage", Salesforce's
-"Account Type" (its values are not a customer kind), a split "First Name"/"Last Name"
-(neither half is a contact's name).
+"""How a header is compared (`header_key`), and the headers several kinds share. Each
+kind's table is its spec's `fields`: beside each field's own name, the headers of HubSpot,
+Salesforce, Pipedrive and Excel or WPS sheets kept by hand in China (客户名称, 手机…); within
+a kind no two fields may share a key (`tests/imports/test_headers.py`). Headers naming
+nothing we store stay unmapped, and the job lists them (`ImportJob.columns`): HubSpot's
+"Lifecycle Stage", Salesforce's "Account Type" (its values are not a customer kind), a split
+"First Name"/"Last Name" (neither half is a contact's name).
 """
 
 from __future__ import annotations

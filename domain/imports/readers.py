@@ -1,9 +1,5 @@
-"""Uploaded bytes → a stream of rows: which format a file is, and its reader (CSV and JSON
-Lines here, workbooks in xlsx.py).
-
-Every reader yields `rows.Row`s: (row number, values), a RowProblem for a row that could
-not be read (the caller records "row N: …" and goes on), or None for a blank row. A file
-that cannot be read at all, or goes past a bound of `limits.py`, raises ImportFileError.
+"""Uploaded bytes → a stream of `rows.Row`s: which format a file is, and its reader (CSV and
+JSON Lines here, workbooks in xlsx.py).
 """
 
 from __future__ import annotations
@@ -66,13 +62,9 @@ def read_rows(
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     if format is None:
         format = detect_format(filename, _peek(stream, 512))
-    match format:
-        case ImportFormat.XLSX:
-            return read_xlsx(stream, sheet=sheet)
-        case ImportFormat.JSONL:
-            return read_jsonl(stream)
-        case _:
-            return read_csv(stream)
+    if format == ImportFormat.XLSX:
+        return read_xlsx(stream, sheet=sheet)
+    return read_jsonl(stream) if format == ImportFormat.JSONL else read_csv(stream)
 
 
 def _peek(stream: BinaryIO, size: int) -> bytes:
@@ -108,9 +100,8 @@ def detect_delimiter(first_line: str) -> str:
     """The delimiter most often in the header line, outside quotes: steadier than
     csv.Sniffer, which guesses from rows whose free text (addresses, notes) is full of commas."""
     unquoted = _QUOTED.sub("", first_line)
-    counts = {delimiter: unquoted.count(delimiter) for delimiter in _DELIMITERS}
-    best = max(_DELIMITERS, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
+    best = max(_DELIMITERS, key=unquoted.count)  # the first of the most, "," on a tie
+    return best if unquoted.count(best) else ","
 
 
 def read_csv(source: bytes | BinaryIO) -> Generator[Row, None, None]:
@@ -141,8 +132,8 @@ def read_csv(source: bytes | BinaryIO) -> Generator[Row, None, None]:
 
 
 def _lines(text: io.TextIOWrapper) -> Iterator[str]:
-    """The file's lines, none read whole past MAX_LINE_BYTES characters: the csv module would
-    make a cell of every comma of a line however long (50 MB of them, 50 million cells)."""
+    """The file's lines, one longer than MAX_LINE_BYTES characters refused before the csv
+    module makes a cell of each of its commas."""
     number = 0
     while line := text.readline(MAX_LINE_BYTES + 1):
         number += 1
@@ -178,22 +169,20 @@ _TOO_DEEP = RowProblem(f"The line nests objects or arrays more than {MAX_JSON_DE
 
 
 def _parse_line(line: bytes) -> RawRow | RowProblem:
+    values: RawRow = {}
     try:
         value = json.loads(line.rstrip(b"\r\n").decode("utf-8"))
+        if not isinstance(value, dict):
+            return RowProblem("Not a JSON object.")
+        problem = _flatten(values, "", value, MAX_JSON_DEPTH)
     except UnicodeDecodeError:
         return RowProblem("Not UTF-8 text.")
     except json.JSONDecodeError as error:
         return RowProblem(f"Not valid JSON: {error.msg} (column {error.colno}).")
     except RecursionError:
-        # Python's parser recurses per level of nesting: a line of 100,000 "[" raised
-        # this out of the reader, and the job was retried for minutes instead.
-        return _TOO_DEEP
-    if not isinstance(value, dict):
-        return RowProblem("Not a JSON object.")
-    values: RawRow = {}
-    try:
-        problem = _flatten(values, "", value, MAX_JSON_DEPTH)
-    except RecursionError:  # a list within lists within… is written back as JSON
+        # Python's parser recurses per level of nesting (a line of 100,000 "[" raised this
+        # out of the reader, and the job was retried for minutes instead), and so does
+        # writing back as JSON a list within lists within….
         return _TOO_DEEP
     return values if problem is None else problem
 

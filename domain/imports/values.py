@@ -1,12 +1,9 @@
 """Turning cell text into values that a CSV cannot type: tags, kinds, yes/no, amounts,
-dates and instants.
+dates and instants, in the forms people type and spreadsheets write ("2026/3/5 14:30",
+"2026年3月5日 14点30分", "2026-03-05T06:30:00Z", and 46086.6: a date cell formatted as a number).
 
-Dates and instants are read in the forms people type and spreadsheets write: "2026-03-05",
-"2026/3/5 14:30", "2026年3月5日 14点30分", "2026-03-05T06:30:00Z" and an Excel serial day
-number (46086.6, what a date cell formatted as a number holds). Whose clock a value
-without an offset is on, and what a date alone means, is the one rule of
-`domain.local_time` (the importing user's zone, else the workspace's; a date alone is
-09:00), which the API follows too.
+Each `parse_…` gives (value, None), or (None, message) for text that is no such value; a
+blank cell gives (None, None): nothing was given, and the caller's default holds.
 """
 
 from __future__ import annotations
@@ -51,10 +48,7 @@ def split_tags(text: str | None) -> list[str]:
 
 
 def parse_kind(text: str | None) -> tuple[CustomerKind | None, str | None]:
-    """(kind, None), or (None, message) for a value that names no kind.
-
-    A blank cell gives (None, None): the kind was not given, and the caller's default holds.
-    """
+    """ "企业", "公司", "B2C", "person"…"""
     if text is None or not text.strip():
         return None, None
     kind = _KINDS.get(_normalized(text).casefold())
@@ -65,7 +59,6 @@ def parse_kind(text: str | None) -> tuple[CustomerKind | None, str | None]:
 
 
 def _folded(text: str) -> str:
-    """Text as compared with the words below: full-width folded, case-folded, no separators."""
     folded = _normalized(text).casefold()
     return "".join(char for char in folded if char not in " -_")
 
@@ -95,7 +88,7 @@ _ACTIVITY_KINDS = {
 
 
 def parse_activity_kind(text: str | None) -> tuple[ActivityKind | None, str | None]:
-    """(kind, None) for "电话", "拜访", "微信", "MEETING"…; (None, message) for an unknown one."""
+    """ "电话", "拜访", "微信", "Phone call", "MEETING"…"""
     if text is None or not text.strip():
         return None, None
     kind = _ACTIVITY_KINDS.get(_folded(text))
@@ -112,7 +105,7 @@ _FALSE = {"false", "no", "n", "0", "否", "不", "不是"}
 
 
 def parse_yes_no(text: str | None) -> tuple[bool | None, str | None]:
-    """(True/False, None) for yes/no words in English or Chinese; (None, message) otherwise."""
+    """Yes/no words in English or Chinese."""
     if text is None or not text.strip():
         return None, None
     word = _folded(text)
@@ -189,22 +182,17 @@ def _wall_clock(text: str) -> tuple[datetime, bool, timezone | None]:
         raise ValueError(text)
     parts = found.groupdict()
     timed = parts["hour"] is not None
-    fraction = (parts["fraction"] or "").ljust(6, "0")
-    moment = datetime(
-        int(parts["year"]),
-        int(parts["month"]),
-        int(parts["day"]),
-        int(parts["hour"] or 0),
-        int(parts["minute"] or 0),
-        int(parts["second"] or 0),
-        int(fraction),
+    year, month, day, hour, minute, second = (
+        int(parts[name] or 0) for name in ("year", "month", "day", "hour", "minute", "second")
     )
+    microsecond = int((parts["fraction"] or "").ljust(6, "0"))
+    moment = datetime(year, month, day, hour, minute, second, microsecond)
     return moment, timed, _offset(parts["offset"])
 
 
 def parse_instant(raw: str | None, zone: ZoneInfo) -> tuple[datetime | None, str | None]:
-    """(the instant in UTC, None), or (None, message); a blank cell is (None, None).
-    Without an offset the cell is on a clock in `zone` (`domain.local_time.to_instant`)."""
+    """The instant in UTC. Without an offset the cell is on a clock in `zone`, a date alone
+    at 09:00: the API's rule too (`domain.local_time.to_instant`)."""
     if raw is None or not raw.strip():
         return None, None
     text = _normalized(raw)
@@ -224,7 +212,7 @@ def parse_instant(raw: str | None, zone: ZoneInfo) -> tuple[datetime | None, str
 
 
 def parse_day(raw: str | None) -> tuple[date | None, str | None]:
-    """(the calendar date, None), or (None, message); a time of day, if any, is ignored."""
+    """The calendar date; a time of day, if any, is ignored."""
     if raw is None or not raw.strip():
         return None, None
     text = _normalized(raw)

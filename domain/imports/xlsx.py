@@ -7,15 +7,11 @@ number the XML skips (even with the dimension reset, a row is as wide as its las
 costs billions of empty cells; and opening a workbook read-only parses each sheet without a
 `<dimension>` whole, once per sheet, looking for one.
 
-So openpyxl reads only the small parts here (the manifest, the workbook and its
-relationships, each capped: `WholeReadsCapped`); the styles, the shared strings and the
-sheet are walked as they stream past, through defusedxml as openpyxl does, each cell typed
-by openpyxl's own `parse_cell`. A row is only as wide as its last value, and each row,
-string or style leaves the tree once read: memory stays flat but for the shared strings,
-which the cells point into (at most MAX_SHARED_STRINGS_BYTES); what may pile up before the
-first row is bounded (limits.py). Every walk hands control back as it goes (records
-numbered 0 with no cells while the styles and strings load): whoever reads the rows can
-stop them within a moment (runner.py).
+So openpyxl reads only the small parts here (`WholeReadsCapped`); the styles, the shared
+strings and the sheet are walked as they stream past, through defusedxml as openpyxl does,
+each cell typed by openpyxl's own `parse_cell`, each row, string or style leaving the tree
+once read (what may pile up is bounded in limits.py). Every walk hands control back as it
+goes (`_PAUSE`): whoever reads the rows can stop them within a moment (runner.py).
 """
 
 from __future__ import annotations
@@ -25,7 +21,6 @@ import zipfile
 import zlib
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from sys import getsizeof
 from typing import IO, Any, BinaryIO, cast
@@ -36,13 +31,7 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
 from openpyxl.utils import coordinate_to_tuple, get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet._reader import (
-    CELL_TAG,
-    DATA_TAG,
-    INLINE_STRING,
-    ROW_TAG,
-    WorkSheetParser,
-)
+from openpyxl.worksheet._reader import CELL_TAG, DATA_TAG, INLINE_STRING, ROW_TAG, WorkSheetParser
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
@@ -61,7 +50,8 @@ from domain.imports.limits import (
 from domain.imports.rows import ImportFileError, Row, number_rows, too_wide
 from domain.validation import strip_controls
 
-# What a sheet's rows are made of (Row): (row number, cell texts from column A).
+# A sheet's record, handed out as soon as it is read: (row number, cell texts from column A
+# up to its last text).
 SheetRow = tuple[int, list[str | None]]
 # Handed out while the styles and shared strings load: no row, only control back.
 _PAUSE: SheetRow = (0, [])
@@ -76,26 +66,18 @@ _STRING_TABLE_TAG = f"{{{SHEET_MAIN_NS}}}sst"
 
 
 def read_xlsx(source: bytes | BinaryIO, *, sheet: str | None = None) -> Generator[Row, None, None]:
-    """Yields (row number, {header: text}) from the first sheet, or the one named `sheet`,
-    the header being its first non-empty row. The zip's declared sizes are checked before
-    openpyxl parses anything; a workbook that cannot be read raises ImportFileError."""
+    """The rows of the first sheet, or of the one named `sheet` (its header: its first
+    non-empty row); its zip's declared sizes are checked before openpyxl parses anything."""
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     check_zip_sizes(stream)
     with _readable(loading=True):
         workbook = Workbook(stream)
     try:
         yield from number_rows(
-            _parsed(workbook, sheet), no_header="The sheet is empty: no header row found."
+            workbook.rows(sheet), no_header="The sheet is empty: no header row found."
         )
     finally:
         workbook.close()  # the archive stays open while the sheet streams
-
-
-def _parsed(workbook: Workbook, sheet: str | None) -> Iterator[SheetRow]:
-    """The sheet's records; only the parsing is wrapped, not what our own code does with
-    them (`number_rows`), so that a bug of ours is logged as one, not blamed on the file."""
-    with _readable(loading=False):
-        yield from workbook.rows(sheet)
 
 
 @contextmanager
@@ -104,8 +86,6 @@ def _readable(*, loading: bool) -> Iterator[None]:
     worth retrying) into an ImportFileError saying why."""
     try:
         yield
-    except ImportFileError:
-        raise
     except DefusedXmlException as error:
         raise ImportFileError(
             "The workbook's XML declares entities, a DTD or outside references, which no "
@@ -154,10 +134,7 @@ _ECD_SIZE: int = vars(zipfile)["_ECD_SIZE"]
 
 def check_zip_sizes(stream: BinaryIO, *, max_uncompressed: int = MAX_UNCOMPRESSED_BYTES) -> None:
     """Reads only the zip's central directory; raises ImportFileError for a likely bomb.
-
-    The declared sizes are trustworthy enough: zipfile stops decompressing a member at
-    its declared size, so a member cannot unpack into more than the directory says.
-    """
+    Its declared sizes can be trusted: zipfile unpacks no member past its declared size."""
     start = stream.tell()
     try:
         # The directory is refused past MAX_ZIP_DIRECTORY_BYTES before zipfile reads it: it
@@ -195,10 +172,8 @@ def check_zip_sizes(stream: BinaryIO, *, max_uncompressed: int = MAX_UNCOMPRESSE
 
 
 class WholeReadsCapped:
-    """A workbook's zip as openpyxl reads it: a part it reads whole (`read`, then parsed
-    into objects: the manifest, the workbook part, its relationships) may unpack to at most
-    MAX_PART_BYTES_READ_WHOLE; the parts walked as they stream (`open`: the styles, the
-    shared strings, the sheet) are bounded by their walks. Everything else is the zip's."""
+    """A workbook's zip as openpyxl reads it: a part it reads whole (`read`) is refused past
+    MAX_PART_BYTES_READ_WHOLE; the parts it streams (`open`) are bounded by their walks."""
 
     def __init__(self, archive: zipfile.ZipFile):
         self._archive = archive
@@ -246,9 +221,9 @@ class Workbook:
         self._reader.archive.close()
 
     def rows(self, name: str | None = None) -> Iterator[SheetRow]:
-        """(row number, cell texts from column A up to its last text) of each row the XML of
-        the first sheet, or the one named `name`, holds: each row read is handed out, so that
-        the reader gets control back after each."""
+        """The records of the first sheet, or of the one named `name`, after the pauses.
+        Only the parsing is wrapped, not what our own code does with them (`number_rows`), so
+        that a bug of ours is logged as one, not blamed on the file."""
         if name is None:
             if not self.sheets:
                 raise ImportFileError("The workbook has no sheet of cells.")
@@ -256,17 +231,18 @@ class Workbook:
         if name not in self.sheets:
             names = "、".join(self.sheets)
             raise ImportFileError(f"The workbook has no sheet “{name}” (it has: {names}).")
-        formats = DateFormats()
-        if _STYLES_PART in self._reader.valid_files:
-            with self._reader.archive.open(_STYLES_PART) as source:
-                formats = yield from _date_formats(source)
-        strings: list[str] = []
-        yield from self._shared_strings(strings)
-        yield from self._sheet_rows(self.sheets[name], strings, formats)
+        with _readable(loading=False):
+            dates: set[int] = set()
+            durations: set[int] = set()
+            if _STYLES_PART in self._reader.valid_files:
+                with self._reader.archive.open(_STYLES_PART) as source:
+                    dates, durations = yield from _date_formats(source)
+            strings: list[str] = []
+            yield from self._shared_strings(strings)
+            yield from self._sheet_rows(self.sheets[name], strings, dates, durations)
 
     def _shared_strings(self, strings: list[str]) -> Iterator[SheetRow]:
-        """Fills `strings` as openpyxl's `read_string_table` does, pausing every thousand;
-        fails the file once they take more than `max_strings_bytes`."""
+        """Fills `strings` as openpyxl's `read_string_table` does."""
         part = self._reader.package.find(SHARED_STRINGS)
         if part is None:
             return
@@ -299,15 +275,15 @@ class Workbook:
                         yield _PAUSE
 
     def _sheet_rows(
-        self, path: str, strings: list[str], formats: DateFormats
+        self, path: str, strings: list[str], dates: set[int], durations: set[int]
     ) -> Iterator[SheetRow]:
         parser = WorkSheetParser(
             io.BytesIO(),  # its own source is never read: the rows are walked here, cell by cell
             strings,
             data_only=True,
             epoch=self._reader.wb.epoch,
-            date_formats=formats.dates,
-            timedelta_formats=formats.durations,
+            date_formats=dates,
+            timedelta_formats=durations,
         )
         parse_cell = parser.parse_cell
         data = None  # the <sheetData> element, whose rows leave the tree once read
@@ -315,9 +291,7 @@ class Workbook:
         cells: list[tuple[int, str]] = []  # (column, text) of the row being read
         width = 0  # the column of its last text
         count = 0  # its cell elements so far
-        # Elements opened since the last row (or the start), each held till that row ends:
-        # counted as they open, so that endless nesting, which never ends, is refused too.
-        opened = 0
+        opened = 0  # elements opened since the last row ended (or the start), held till then
         with self._reader.archive.open(path) as source:
             for event, element in iterparse(source, events=("start", "end")):
                 tag = element.tag
@@ -330,7 +304,16 @@ class Workbook:
                 if tag == ROW_TAG:
                     number = _row_number(element.get("r"), last)
                     if number <= last:
-                        raise _out_of_order(number, last)
+                        # Spreadsheet programs write a sheet's rows in order. openpyxl skips
+                        # a row numbered at or below the last, and so did this reader: a file
+                        # of millions of <row r="1"/> was read without one row handed out
+                        # (33 s for 33 MB), the worker's event loop blocked.
+                        raise ImportFileError(
+                            f"The sheet's XML holds row {number:,} after row {last:,}, but a "
+                            "sheet's rows go down in order in every workbook a spreadsheet "
+                            "program writes; the workbook is damaged. Open it in Excel or WPS "
+                            "and save it again."
+                        )
                     if data is not None:
                         data.clear()
                     yield number, _texts(cells, width, number)
@@ -363,40 +346,25 @@ class Workbook:
                     return  # what follows the cells (merged ranges, links…) is not read
 
 
-# The styles: which of a workbook's cell formats show dates or durations, all an import
-# needs of them. A sheet's cell holds a number; its format (the cell's `s`, an index into the
-# styles part's <cellXfs>) says whether that number is a date. openpyxl finds out by building
-# the whole stylesheet (`apply_stylesheet`: every font, fill, border and named style an
-# object), some 80 µs and 2 KB of memory per cell format: Excel's own maximum of 64,000
-# formats took 5 to 6 s and 150 MB, and a forged part of 3 million, 87 s and 2.6 GB before
-# the first row was read. Here the part is walked as it streams, as the sheet is, keeping
-# only the custom number formats and each cell format's `numFmtId`, decided as openpyxl's
-# `Stylesheet._normalise_numbers` decides them (`is_date_format`, `is_timedelta_format`).
+def _date_formats(source: IO[bytes]) -> Generator[SheetRow, None, tuple[set[int], set[int]]]:
+    """Walks a styles part, pausing every thousand elements, for the indices of its cell
+    formats that show a date, and of those showing a duration: all an import needs of it.
 
-
-@dataclass
-class DateFormats:
-    """The indices of the cell formats that show a date, and of those showing a duration."""
-
-    dates: set[int] = field(default_factory=set)
-    durations: set[int] = field(default_factory=set)
-
-
-def _date_formats(source: IO[bytes]) -> Generator[SheetRow, None, DateFormats]:
-    """Walks a styles part, pausing every thousand elements; returns its DateFormats. Like
-    openpyxl, it reads the elements by their local name, the last <numFmts> and <cellXfs>
-    of the <styleSheet> counting.
-
-    A part of more than MAX_CELL_FORMATS cell or number formats fails the file, and so
-    does one nesting past what a spreadsheet writes (each open element is held).
+    A cell holds a number; its format (its `s`, an index into the <cellXfs>) says whether
+    that number is a date. openpyxl finds out by building the whole stylesheet
+    (`apply_stylesheet`: an object for every font, fill, border and named style), some 80 µs
+    and 2 KB per cell format: Excel's own most, 64,000, took 5 to 6 s and 150 MB, a forged
+    part of 3 million 87 s and 2.6 GB before the first row. Here only the custom number
+    formats and each cell format's `numFmtId` are kept, decided as openpyxl's
+    `Stylesheet._normalise_numbers` decides them; like openpyxl, elements are read by their
+    local name, the last <numFmts> and <cellXfs> of the <styleSheet> counting.
     """
     custom: dict[int, str | None] = {}  # the custom number formats' codes by id
     formats: list[int] = []  # each cell format's numFmtId, in order
     depth = 0
     section = ""  # the local name of the <styleSheet>'s child being read
-    # The <styleSheet> and that child, whose children leave once read.
-    root: Element | None = None
-    holder: Element | None = None
+    # The <styleSheet> and that child, whose children leave once read (until they open: none).
+    root = holder = Element("none")
     held = 0  # elements ended and still in the tree
     walked = 0  # elements ended in all
     for event, element in iterparse(source, events=("start", "end")):
@@ -422,47 +390,31 @@ def _date_formats(source: IO[bytes]) -> Generator[SheetRow, None, DateFormats]:
                 if len(formats) > MAX_CELL_FORMATS:
                     raise _too_many("cell formats", "64,000")
             elif section == "numFmts" and name == "numFmt":
-                custom[int(element.get("numFmtId"))] = _format_code(element.get("formatCode"))
+                code = element.get("formatCode")
+                if code is not None and len(code) > MAX_FORMAT_CODE:
+                    raise _refused(
+                        f"holds a number format longer than {MAX_FORMAT_CODE:,} characters"
+                    )
+                custom[int(element.get("numFmtId"))] = code
                 if len(custom) > MAX_CELL_FORMATS:
                     raise _too_many("number formats", "a few hundred")
-            assert holder is not None  # opened at depth 2
             holder.clear()
             held = 0
         elif depth == 1:
-            assert root is not None  # opened at depth 1
             root.clear()
             held = 0
         elif (held := held + 1) > MAX_ELEMENTS_PER_SHEET_ROW:
             raise _refused(f"holds more than {MAX_ELEMENTS_PER_SHEET_ROW:,} elements in one style")
         if (walked := walked + 1) % _PAUSE_EVERY == 0:
             yield _PAUSE
-    return _decided(formats, custom)
-
-
-def _format_code(code: str | None) -> str | None:
-    # openpyxl's `is_date_format` takes time quadratic in a code's "[" (20,000 of them:
-    # 0.4 s); Excel's codes are at most 255 characters.
-    if code is not None and len(code) > MAX_FORMAT_CODE:
-        raise _refused(f"holds a number format longer than {MAX_FORMAT_CODE:,} characters")
-    return code
-
-
-def _decided(formats: list[int], custom: dict[int, str | None]) -> DateFormats:
-    found = DateFormats()
-    kinds: dict[int, tuple[bool, bool]] = {}  # (date, duration) by numFmtId, each decided once
-    for index, number_format in enumerate(formats):
-        kind = kinds.get(number_format)
-        if kind is None:
-            if number_format in custom:
-                code = custom[number_format]
-            else:
-                code = builtin_format_code(number_format)
-            kind = kinds[number_format] = (is_date_format(code), is_timedelta_format(code))
-        if kind[0]:
-            found.dates.add(index)
-        if kind[1]:
-            found.durations.add(index)
-    return found
+    # Each number format decided once, as many cell formats as may share it.
+    codes = {number: custom.get(number, builtin_format_code(number)) for number in set(formats)}
+    date_codes = {number for number, code in codes.items() if is_date_format(code)}
+    duration_codes = {number for number, code in codes.items() if is_timedelta_format(code)}
+    return (
+        {index for index, number in enumerate(formats) if number in date_codes},
+        {index for index, number in enumerate(formats) if number in duration_codes},
+    )
 
 
 def _local(tag: str) -> str:
@@ -559,15 +511,4 @@ def _too_many_elements(where: str) -> ImportFileError:
     return ImportFileError(
         f"The XML of {where} holds more than {MAX_ELEMENTS_PER_SHEET_ROW:,} elements, which "
         "no spreadsheet program writes; the workbook was refused."
-    )
-
-
-def _out_of_order(number: int, last: int) -> ImportFileError:
-    # Spreadsheet programs write a sheet's rows in order. openpyxl skips a row numbered at
-    # or below the last, and so did this reader: a file of millions of <row r="1"/> was
-    # read without one row handed out (33 s for 33 MB), the worker's event loop blocked.
-    return ImportFileError(
-        f"The sheet's XML holds row {number:,} after row {last:,}, but a sheet's rows go down "
-        "in order in every workbook a spreadsheet program writes; the workbook is damaged. "
-        "Open it in Excel or WPS and save it again."
     )
