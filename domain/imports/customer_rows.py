@@ -37,6 +37,7 @@ from domain.customers import (
 from domain.errors import ErrorCode, Problem, Problems
 from domain.imports.cells import ROW, ChunkResult, check_external_id, put, typed_custom_fields
 from domain.imports.engine import (
+    NumberedCells,
     Opening,
     RecordChunk,
     Row,
@@ -146,10 +147,7 @@ def _tags(text: str | None) -> tuple[str, ...]:
 
 
 def _parse(
-    number: int,
-    cells: dict[str, str | None],
-    definitions: Definitions,
-    members: Members,
+    number: int, cells: dict[str, str | None], definitions: Definitions, members: Members
 ) -> _Parsed:
     problems = Problems()
     present = {name: value for name, value in cells.items() if value is not None}
@@ -172,42 +170,20 @@ def _parse(
     return _Parsed(number, problems, clean, custom, match_keys(clean), contact=contact)
 
 
-async def _plan_new(viewer: Viewer, row: _Parsed, definitions: Definitions) -> None:
-    """The customer (and contact) the row would create, with the problems that would stop it.
-
-    Worked out for every row while the chunk is checked, outside its transaction: only
-    whether the row matches a customer, and whether its external id is free, need the
-    database.
-    """
-    problems, contact_problems = Problems(), Problems()
-    values = dict(row.values)
+async def new_contact(
+    chunk: RecordChunk[Any], problems: Problems, values: dict, custom: dict | None, prefix: str = ""
+) -> dict[str, Any]:
+    """A new contact's `values` (a contact import's row, or a customer import's contact
+    cells, under `prefix`) as the API takes one: with a name, and with the custom fields
+    their definitions require."""
+    values = dict(values)
     if "name" not in values:
-        problems.add("name", "Must not be blank.", ErrorCode.REQUIRED)
-    values.setdefault("kind", CustomerKind.COMPANY)
-    if values.get("owner_id") is None:
-        values["owner_id"] = viewer.user_id
+        problems.add(f"{prefix}name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
+    path = f"{prefix}customFields"
     values["custom_fields"] = await checked_custom_fields(
-        viewer, problems, CustomFieldEntity.CUSTOMER, definitions, row.custom, None
+        chunk.viewer, problems, CustomFieldEntity.CONTACT, chunk.definitions, custom, None, path
     )
-    values["workspace_id"] = viewer.workspace_id
-    # Its keys are its row's: worked out once, when the row was read.
-    row.new = _Customer(values, name=values.get("name"), keys=row.keys)
-    if row.contact:
-        contact = dict(row.contact)
-        if "name" not in contact:
-            contact["name"] = ""
-            contact_problems.add("contact.name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
-        contact["custom_fields"] = await checked_custom_fields(
-            viewer,
-            contact_problems,
-            CustomFieldEntity.CONTACT,
-            definitions,
-            None,
-            None,
-            "contact.customFields",
-        )
-        row.new.contacts.append(_Contact(contact, name=contact["name"]))
-    row.new_problems, row.new_contact_problems = problems.items, contact_problems.items
+    return values
 
 
 # ---------------------------------------------------------------- the chunk
@@ -218,9 +194,7 @@ async def _plan_new(viewer: Viewer, row: _Parsed, definitions: Definitions) -> N
 _ROWS_BETWEEN_YIELDS = 16
 
 
-async def check_customer_rows(
-    viewer: Viewer, rows: list[tuple[int, dict[str, str | None]]]
-) -> CheckedCustomerRows:
+async def check_customer_rows(viewer: Viewer, rows: NumberedCells) -> CheckedCustomerRows:
     """Checks each row's cells with the API's rules (two statements at most: the custom
     field definitions, and the members when an owner column is mapped)."""
     layout = bulk_sql.RowLayout(Customer)
@@ -235,7 +209,7 @@ async def check_customer_rows(
             for number, cells in rows[start : start + _ROWS_BETWEEN_YIELDS]
         ]
         for row in batch:
-            await _plan_new(viewer, row, definitions)
+            await checked._plan_new(row)
             if external_id := row.values.get("external_id"):
                 checked.wanted["externalId"].add(external_id)
             for name, key in row.keys.items():
@@ -282,22 +256,72 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         return await land_rows(self, mode, match_on, file)
 
     async def match(self, match_on: list[str], file: FileKeys | None, *, lock: bool) -> None:
-        """Loads the customers the rows may be (`lock`ed until the chunk commits), and
-        what earlier chunks of the file did to them."""
+        """Loads the stored customers the rows may match or collide with, each key with
+        every customer holding it (one query per field), `lock`ed until the chunk commits,
+        with their contacts; and those a dry run's earlier chunks would have given one of
+        the keys. By id: oldest first. Then what earlier chunks of the file did to them."""
         ids: list[int] = []  # stored customers a dry run's earlier rows gave a key
         if file is not None:
             ids = await file.find((name, key) for name, keys in self.wanted.items() for key in keys)
-        self.stored = await self._load(match_on, ids, lock=lock)
+        wanted: dict[str, Collection[Any]] = {**self.wanted, "id": ids}
+        workspace_id = self.viewer.workspace_id
+        found: dict[int, dict[str, Any]] = {}
+        for name, (expression, sql_type) in _MATCH_COLUMNS.items():
+            # Every external id given, whatever `match_on`: a new one must not be taken.
+            if name not in (*match_on, "externalId", "id"):
+                continue
+            # One statement per field, each served by its index (ORed in one statement, they
+            # have PostgreSQL scan the whole workspace), each in id order (see `stored_values`).
+            # Two chunks can then still each hold what the other's next lookup wants;
+            # PostgreSQL ends one, whose run is retried at its checkpoint.
+            among = {expression: (sql_type, wanted[name])}
+            held = await stored_values(Customer, workspace_id, _LOADED, among, lock=lock)
+            for pk, values in held.items():
+                found.setdefault(pk, values)
+        stored = self.stored
+        for pk, values in sorted(found.items()):
+            values["custom_fields"] = values["custom_fields"] or {}
+            stored[pk] = _Customer(values, stored=pk, name=values["name"])
+        of_customers = {'"customer_id"': ("BIGINT", stored)}
+        contacts = await stored_values(
+            Contact, workspace_id, _CONTACT_LOADED, of_customers, lock=False
+        )
+        for pk, values in contacts.items():
+            contact = _Contact(values, stored=pk, name=values["name"])
+            stored[values["customer_id"]].contacts.append(contact)
         self.matches = await record_matches(
             file,
             Customer,
-            self.stored,
+            stored,
             lambda values: _Customer(values, name=values.get("name")),
             _keys_of,
             "customer",
             _name_of,
             restore=_restore,
         )
+
+    async def _plan_new(self, row: _Parsed) -> None:
+        """The customer (and contact) the row would create, with the problems that would stop it.
+
+        Worked out for every row while the chunk is checked, outside its transaction: only
+        whether the row matches a customer, and whether its external id is free, need the
+        database.
+        """
+        problems, contact_problems = Problems(), Problems()
+        values = dict(row.values)
+        if "name" not in values:
+            problems.add("name", "Must not be blank.", ErrorCode.REQUIRED)
+        values.setdefault("kind", CustomerKind.COMPANY)
+        if values.get("owner_id") is None:
+            values["owner_id"] = self.viewer.user_id
+        values["custom_fields"] = await self.custom_fields(row, problems)
+        values["workspace_id"] = self.viewer.workspace_id
+        # Its keys are its row's: worked out once, when the row was read.
+        row.new = _Customer(values, name=values.get("name"), keys=row.keys)
+        if row.contact:
+            contact = await new_contact(self, contact_problems, row.contact, None, "contact.")
+            row.new.contacts.append(_Contact(contact, name=contact.get("name")))
+        row.new_problems, row.new_contact_problems = problems.items, contact_problems.items
 
     async def create(self, row: Row, problems: Problems) -> tuple[_Customer, dict[str, Any]]:
         assert isinstance(row, _Parsed)
@@ -430,41 +454,6 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
                 if contact.given or contact.unwritten
             ]
         }
-
-    async def _load(
-        self, match_on: list[str], ids: list[int], *, lock: bool
-    ) -> dict[int, _Customer]:
-        """The stored customers the rows may match or collide with, each key with every
-        customer holding it (one query per field), `lock`ed until the chunk commits, with their
-        contacts; and those of `ids` (a dry run's earlier chunks would have given them one of
-        the keys). By id: oldest first."""
-        wanted: dict[str, Collection[Any]] = {**self.wanted, "id": ids}
-        workspace_id = self.viewer.workspace_id
-        found: dict[int, dict[str, Any]] = {}
-        for name, (expression, sql_type) in _MATCH_COLUMNS.items():
-            # Every external id given, whatever `match_on`: a new one must not be taken.
-            if name not in (*match_on, "externalId", "id"):
-                continue
-            # One statement per field, each served by its index (ORed in one statement, they
-            # have PostgreSQL scan the whole workspace), each in id order (see `stored_values`).
-            # Two chunks can then still each hold what the other's next lookup wants;
-            # PostgreSQL ends one, whose run is retried at its checkpoint.
-            among = {expression: (sql_type, wanted[name])}
-            held = await stored_values(Customer, workspace_id, _LOADED, among, lock=lock)
-            for pk, values in held.items():
-                found.setdefault(pk, values)
-        stored: dict[int, _Customer] = {}
-        for pk, values in sorted(found.items()):
-            values["custom_fields"] = values["custom_fields"] or {}
-            stored[pk] = _Customer(values, stored=pk, name=values["name"])
-        of_customers = {'"customer_id"': ("BIGINT", stored)}
-        contacts = await stored_values(
-            Contact, workspace_id, _CONTACT_LOADED, of_customers, lock=False
-        )
-        for pk, values in contacts.items():
-            contact = _Contact(values, stored=pk, name=values["name"])
-            stored[values["customer_id"]].contacts.append(contact)
-        return stored
 
 
 _MATCH_COLUMNS = {
