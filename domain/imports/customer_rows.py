@@ -29,6 +29,7 @@ from domain import bulk_sql
 from domain.custom_fields import Definitions, load_definitions
 from domain.customers import (
     NEW_CONTACT_NEEDS_NAME,
+    api_name,
     clean_contact_fields,
     clean_customer_fields,
     primary_by_default,
@@ -56,15 +57,10 @@ from domain.viewer import Viewer
 from models import Contact, Customer
 from models.enums import CustomerKind, CustomFieldEntity, ImportKind, ImportMode
 
-# Canonical import field → argument of `clean_customer_fields`.
+# Canonical import field (as the API names it) → argument of `clean_customer_fields`.
 _CUSTOMER_COLUMNS = {
-    "name": "name",
-    "phone": "phone",
-    "email": "email",
-    "website": "website",
-    "industry": "industry",
-    "leadSource": "lead_source",
-    "externalId": "external_id",
+    api_name(column): column
+    for column in ("name", "phone", "email", "website", "industry", "lead_source", "external_id")
 }
 _CONTACT_CELLS = tuple((name, f"contact.{name}") for name in ("name", "phone", "email", "title"))
 # An inline contact's cells → the field a file calls them, in row errors.
@@ -240,7 +236,7 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         super().__init__(SPEC, [])
         self.viewer, self.definitions = viewer, definitions
         self.layout = layout  # of the customers the rows may create
-        self.wanted: dict[str, set[Hashable]] = {name: set() for name in MATCH_FIELDS}
+        self.wanted: dict[str, set[Hashable]] = {name: set() for name in SPEC.match_fields}
         self.stored: dict[int, _Customer] = {}
 
     async def apply(
@@ -399,15 +395,13 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         for target in [*created, *matched]:
             customer_id = target.stored or target.values["id"]
             for contact in target.contacts:
-                if contact.unwritten:
-                    continue
-                if contact.stored is None:
+                if contact.stored is not None and contact.changed:
+                    changed = {column: contact.values[column] for column in contact.changed}
+                    contact_changes[contact.stored] = changed
+                elif contact.stored is None and not contact.unwritten:
                     contact.values["workspace_id"] = self.viewer.workspace_id
                     contact.values["customer_id"] = customer_id
                     new_contacts.append(contact.values)
-                elif contact.changed:
-                    changed = {column: contact.values[column] for column in contact.changed}
-                    contact_changes[contact.stored] = changed
         if new_contacts:
             # Known by id: later chunks of the file find what rows gave each (`file_keys`).
             contact_ids = await bulk_sql.allocate_ids(db, Contact, len(new_contacts))
@@ -593,5 +587,4 @@ SPEC = Spec(
     not_compared=("phone", "tags_index"),
     check=check_customer_rows,
 )
-MATCH_FIELDS = SPEC.match_fields
 apply_customer_rows = SPEC.apply
