@@ -99,7 +99,7 @@ _CUSTOMER_TEXT_LIMITS = _plain_text_limits(Customer, _CUSTOMER_RULED_TEXT)
 
 
 @functools.cache  # asked for every field of every imported row
-def _api(name: str) -> str:
+def api_name(name: str) -> str:
     """A model attribute as the API names it (`lead_source` → `leadSource`)."""
     first, *rest = name.split("_")
     return first + "".join(part.capitalize() for part in rest)
@@ -112,7 +112,7 @@ def clean_customer_fields(problems: Problems, prefix: str, values: dict[str, Any
     """
     clean: dict[str, Any] = {}
     for name, value in values.items():
-        path = f"{prefix}.{_api(name)}"
+        path = f"{prefix}.{api_name(name)}"
         if name == "name":
             clean["name"] = check_name(problems, path, value)
         elif name == "kind":

@@ -20,13 +20,10 @@ from typing import Any
 
 from domain.bulk_sql import allocate_ids, insert_rows, update_rows
 from domain.custom_fields import Definitions, load_definitions
-from domain.customers import (
-    NEW_CONTACT_NEEDS_NAME,
-    clean_contact_fields,
-    primary_by_default,
-)
-from domain.errors import ErrorCode, Problems
+from domain.customers import clean_contact_fields, primary_by_default
+from domain.errors import Problems
 from domain.imports.cells import ROW, Cells, given, put, typed_custom_fields
+from domain.imports.customer_rows import match_keys, new_contact
 from domain.imports.engine import Opening, RecordChunk, Row, Spec, record_matches, stored_values
 from domain.imports.headers import CUSTOMER_LINK, EMAIL, NOTES, PHONE, TITLE, Aliases
 from domain.imports.links import CustomerLinks
@@ -46,15 +43,8 @@ _LOADED = ("customer_id", "name", "email", "phone_normalized", "is_primary", "cu
 
 def _keys(customer_id: int, values: dict[str, Any]) -> dict[str, Hashable]:
     """A contact's (or a row's) keys: each within its customer."""
-    name = values.get("name")
-    keys = {
-        "email": values.get("email"),
-        "phone": values.get("phone_normalized"),
-        "name": name.lower() if name else None,
-    }
-    return {"customer": customer_id} | {
-        field: (customer_id, key) for field, key in keys.items() if key
-    }
+    keys = {field: (customer_id, key) for field, key in match_keys(values).items()}
+    return {"customer": customer_id, **keys}
 
 
 def _keys_of(contact: Record) -> dict[str, Hashable]:
@@ -112,12 +102,9 @@ class _Chunk(RecordChunk[Record]):
 
     async def create(self, row: Row, problems: Problems) -> tuple[Record, dict[str, Any]]:
         assert row.customer is not None
-        values = dict(row.values)
-        if "name" not in values:
-            problems.add("name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
+        values = await new_contact(self, problems, row.values, row.custom)
         has_contacts = bool(self.matches.holding("customer", row.customer.id))
         values["is_primary"] = primary_by_default(values.get("is_primary"), has_contacts)
-        values["custom_fields"] = await self.custom_fields(row, problems)
         values["customer_id"] = row.customer.id
         return Record(values), values
 

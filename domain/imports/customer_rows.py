@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +29,7 @@ from domain import bulk_sql
 from domain.custom_fields import Definitions, load_definitions
 from domain.customers import (
     NEW_CONTACT_NEEDS_NAME,
+    api_name,
     clean_contact_fields,
     clean_customer_fields,
     primary_by_default,
@@ -37,6 +38,7 @@ from domain.customers import (
 from domain.errors import ErrorCode, Problem, Problems
 from domain.imports.cells import ROW, ChunkResult, check_external_id, put, typed_custom_fields
 from domain.imports.engine import (
+    NumberedCells,
     Opening,
     RecordChunk,
     Row,
@@ -55,31 +57,39 @@ from domain.viewer import Viewer
 from models import Contact, Customer
 from models.enums import CustomerKind, CustomFieldEntity, ImportKind, ImportMode
 
-# Canonical import field → argument of `clean_customer_fields`.
+# Canonical import field (as the API names it) → argument of `clean_customer_fields`.
 _CUSTOMER_COLUMNS = {
-    "name": "name",
-    "phone": "phone",
-    "email": "email",
-    "website": "website",
-    "industry": "industry",
-    "leadSource": "lead_source",
-    "externalId": "external_id",
+    api_name(column): column
+    for column in ("name", "phone", "email", "website", "industry", "lead_source", "external_id")
 }
-_CONTACT_COLUMNS = ("name", "phone", "email", "title")
-_CONTACT_CELLS = tuple((name, f"contact.{name}") for name in _CONTACT_COLUMNS)
+_CONTACT_CELLS = tuple((name, f"contact.{name}") for name in ("name", "phone", "email", "title"))
+# An inline contact's cells → the field a file calls them, in row errors.
+_CONTACT_SHOWN = dict(_CONTACT_CELLS) | {"phone_normalized": "contact.phone"}
 
 
-@dataclass(eq=False)
+def match_keys(values: Mapping[str, Any]) -> dict[str, Hashable]:
+    """The keys of a customer, of a contact (within its customer) or of a row, by match
+    field: those its values give but the external id (which `Matches` holds apart)."""
+    keys: dict[str, Hashable] = {}
+    if email := values.get("email"):
+        keys["email"] = email
+    if phone := values.get("phone_normalized"):
+        keys["phone"] = phone
+    if name := values.get("name"):
+        keys["name"] = name.lower()  # as the lookup compares it (see `_MATCH_COLUMNS`)
+    return keys
+
+
+def _keys_of(record: Record) -> Keys:
+    return match_keys(record.values)
+
+
+@dataclass(eq=False, slots=True)
 class _Contact(Record):
     """A contact of a customer touched by the chunk: `values` a stored one's keys (a new
     one's: all its attributes), and the columns rows change."""
 
     name: str | None = None  # as stored, or as its row gave it: for messages
-
-
-def _contact_keys(values: Mapping[str, Any]) -> dict[str, Any]:
-    """A contact's (or a row's contact cells') keys: within its customer."""
-    return {"phone": values.get("phone_normalized"), "email": values.get("email")}
 
 
 @dataclass(eq=False, slots=True)
@@ -97,28 +107,25 @@ class _Customer(Record):
     def contact_matches(self) -> Matches[_Contact]:
         if self.by_contact_keys is None:
             self.by_contact_keys = Matches(
-                lambda contact: _contact_keys(contact.values),
-                self.contacts,
-                what="contact",
-                name_of=lambda contact: contact.name,
-                moves_keys=True,
+                _keys_of, self.contacts, what="contact", name_of=_name_of, moves_keys=True
             )
         return self.by_contact_keys
 
 
-@dataclass(slots=True)
-class _Creation:
-    """What a row creates if it matches no customer, worked out and checked ahead."""
-
-    target: _Customer  # the new customer, with its first contact (a new contact on update)
-    problems: list[Problem]  # found before the external id is checked…
-    contact_problems: list[Problem]  # … and after it, in the order the API reports them
+def _name_of(record: _Contact | _Customer) -> str | None:
+    return record.name
 
 
 @dataclass
 class _Parsed(Row):
     contact: dict[str, Any] = field(default_factory=dict)  # contact attributes from the cells
-    creation: _Creation = field(init=False)
+    # What the row creates if it matches no customer, worked out and checked ahead
+    # (`_plan_new`): the customer, with its first contact (a new contact on update); the
+    # problems found before its external id is checked, and after it, in the order the
+    # API reports them.
+    new: _Customer = field(init=False)
+    new_problems: list[Problem] = field(init=False)
+    new_contact_problems: list[Problem] = field(init=False)
     # Planned by `update`, taken in by `land`: the contact the row changes or adds.
     contact_target: _Contact | None = None
 
@@ -136,10 +143,7 @@ def _tags(text: str | None) -> tuple[str, ...]:
 
 
 def _parse(
-    number: int,
-    cells: dict[str, str | None],
-    definitions: Definitions,
-    members: Members,
+    number: int, cells: dict[str, str | None], definitions: Definitions, members: Members
 ) -> _Parsed:
     problems = Problems()
     present = {name: value for name, value in cells.items() if value is not None}
@@ -159,7 +163,23 @@ def _parse(
     contact_values = {name: present[cell] for name, cell in _CONTACT_CELLS if cell in present}
     contact = clean_contact_fields(problems, "contact", contact_values)
 
-    return _Parsed(number, problems, clean, custom, _keys(clean), contact=contact)
+    return _Parsed(number, problems, clean, custom, match_keys(clean), contact=contact)
+
+
+async def new_contact(
+    chunk: RecordChunk[Any], problems: Problems, values: dict, custom: dict | None, prefix: str = ""
+) -> dict[str, Any]:
+    """A new contact's `values` (a contact import's row, or a customer import's contact
+    cells, under `prefix`) as the API takes one: with a name, and with the custom fields
+    their definitions require."""
+    values = dict(values)
+    if "name" not in values:
+        problems.add(f"{prefix}name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
+    path = f"{prefix}customFields"
+    values["custom_fields"] = await checked_custom_fields(
+        chunk.viewer, problems, CustomFieldEntity.CONTACT, chunk.definitions, custom, None, path
+    )
+    return values
 
 
 # ---------------------------------------------------------------- the chunk
@@ -170,19 +190,54 @@ def _parse(
 _ROWS_BETWEEN_YIELDS = 16
 
 
-@dataclass
-class CheckedCustomerRows:
+async def check_customer_rows(viewer: Viewer, rows: NumberedCells) -> CheckedCustomerRows:
+    """Checks each row's cells with the API's rules (two statements at most: the custom
+    field definitions, and the members when an owner column is mapped)."""
+    layout = bulk_sql.RowLayout(Customer)
+    if not rows:
+        return CheckedCustomerRows(viewer, Definitions({}), layout)
+    definitions = await load_definitions(viewer)
+    members = await Members.load(viewer, [cells for _, cells in rows], "owner")
+    checked = CheckedCustomerRows(viewer, definitions, layout)
+    for start in range(0, len(rows), _ROWS_BETWEEN_YIELDS):
+        batch = [
+            _parse(number, cells, definitions, members)
+            for number, cells in rows[start : start + _ROWS_BETWEEN_YIELDS]
+        ]
+        for row in batch:
+            await checked._plan_new(row)
+            if external_id := row.values.get("external_id"):
+                checked.wanted["externalId"].add(external_id)
+            for name, key in row.keys.items():
+                checked.wanted[name].add(key)
+        news = [row.new for row in batch]
+        for new, record in zip(news, layout.records([new.values for new in news]), strict=True):
+            new.record = record
+        checked.rows += batch
+        await asyncio.sleep(0)  # a chunk being committed meanwhile sends its next statement
+    return checked
+
+
+async def _open(opening: Opening) -> CheckedCustomerRows:
+    checked = await check_customer_rows(opening.viewer, opening.rows)
+    await checked.match(opening.match_on, opening.file, lock=opening.lock)
+    return checked
+
+
+class CheckedCustomerRows(RecordChunk[_Customer]):
     """A chunk's rows, every cell checked, before anything is looked up or written.
 
     Checking needs no transaction: the runner checks the next chunk while the database
-    still writes the previous one (see `domain.imports.commits`).
+    still writes the previous one (see `domain.imports.commits`); `apply` then matches
+    and writes the rows in the chunk's transaction.
     """
 
-    viewer: Viewer
-    definitions: Definitions
-    rows: list[_Parsed]
-    wanted: dict[str, set[str]]  # match field → the values the rows give
-    layout: bulk_sql.RowLayout  # of the customers the rows may create
+    def __init__(self, viewer: Viewer, definitions: Definitions, layout: bulk_sql.RowLayout):
+        super().__init__(SPEC, [])
+        self.viewer, self.definitions = viewer, definitions
+        self.layout = layout  # of the customers the rows may create
+        self.wanted: dict[str, set[Hashable]] = {name: set() for name in SPEC.match_fields}
+        self.stored: dict[int, _Customer] = {}
 
     async def apply(
         self, *, mode: ImportMode, match_on: list[str], file: FileKeys | None = None
@@ -190,112 +245,88 @@ class CheckedCustomerRows:
         """Creates, updates or skips each row's customer; call inside a transaction.
         `file`: what earlier chunks of the file did (see `file_keys`)."""
         SPEC.check_match_on(match_on)
-        chunk = await _open_checked(self, mode, match_on, file) if self.rows else None
-        return await land_rows(chunk, mode, match_on, file)
+        if not self.rows:
+            return ChunkResult()
+        # Rows that match are changed (but in CREATE mode): see `Opening.lock`.
+        await self.match(match_on, file, lock=mode != ImportMode.CREATE)
+        return await land_rows(self, mode, match_on, file)
 
-
-async def check_customer_rows(
-    viewer: Viewer, rows: list[tuple[int, dict[str, str | None]]]
-) -> CheckedCustomerRows:
-    """Checks each row's cells with the API's rules (two statements at most: the custom
-    field definitions, and the members when an owner column is mapped)."""
-    wanted: dict[str, set[str]] = {name: set() for name in MATCH_FIELDS}
-    if not rows:
-        return CheckedCustomerRows(
-            viewer, Definitions({}), [], wanted, bulk_sql.RowLayout(Customer)
+    async def match(self, match_on: list[str], file: FileKeys | None, *, lock: bool) -> None:
+        """Loads the stored customers the rows may match or collide with, each key with
+        every customer holding it (one query per field), `lock`ed until the chunk commits,
+        with their contacts; and those a dry run's earlier chunks would have given one of
+        the keys. By id: oldest first. Then what earlier chunks of the file did to them."""
+        ids: list[int] = []  # stored customers a dry run's earlier rows gave a key
+        if file is not None:
+            ids = await file.find((name, key) for name, keys in self.wanted.items() for key in keys)
+        wanted: dict[str, Collection[Any]] = {**self.wanted, "id": ids}
+        workspace_id = self.viewer.workspace_id
+        found: dict[int, dict[str, Any]] = {}
+        for name, (expression, sql_type) in _MATCH_COLUMNS.items():
+            # Every external id given, whatever `match_on`: a new one must not be taken.
+            if name not in (*match_on, "externalId", "id"):
+                continue
+            # One statement per field, each served by its index (ORed in one statement, they
+            # have PostgreSQL scan the whole workspace), each in id order (see `stored_values`).
+            # Two chunks can then still each hold what the other's next lookup wants;
+            # PostgreSQL ends one, whose run is retried at its checkpoint.
+            among = {expression: (sql_type, wanted[name])}
+            held = await stored_values(Customer, workspace_id, _LOADED, among, lock=lock)
+            for pk, values in held.items():
+                found.setdefault(pk, values)
+        stored = self.stored
+        for pk, values in sorted(found.items()):
+            values["custom_fields"] = values["custom_fields"] or {}
+            stored[pk] = _Customer(values, stored=pk, name=values["name"])
+        of_customers = {'"customer_id"': ("BIGINT", stored)}
+        contacts = await stored_values(
+            Contact, workspace_id, _CONTACT_LOADED, of_customers, lock=False
         )
-    definitions = await load_definitions(viewer)
-    members = await Members.load(viewer, [cells for _, cells in rows], "owner")
-    layout = bulk_sql.RowLayout(Customer)
-    parsed: list[_Parsed] = []
-    for start in range(0, len(rows), _ROWS_BETWEEN_YIELDS):
-        batch = [
-            _parse(number, cells, definitions, members)
-            for number, cells in rows[start : start + _ROWS_BETWEEN_YIELDS]
-        ]
-        for row in batch:
-            row.creation = await _creation(viewer, row, definitions)
-            for name, key in row.keys.items():
-                wanted[name].add(key)
-        targets = [row.creation.target for row in batch]
-        for target, record in zip(
-            targets, layout.records([t.values for t in targets]), strict=True
-        ):
-            target.record = record
-        parsed += batch
-        await asyncio.sleep(0)  # a chunk being committed meanwhile sends its next statement
-    return CheckedCustomerRows(viewer, definitions, parsed, wanted, layout)
+        for pk, values in contacts.items():
+            contact = _Contact(values, stored=pk, name=values["name"])
+            stored[values["customer_id"]].contacts.append(contact)
+        self.matches = await record_matches(
+            file,
+            Customer,
+            stored,
+            lambda values: _Customer(values, name=values.get("name")),
+            _keys_of,
+            "customer",
+            _name_of,
+            restore=_restore,
+        )
 
+    async def _plan_new(self, row: _Parsed) -> None:
+        """The customer (and contact) the row would create, with the problems that would stop it.
 
-async def _open(opening: Opening) -> _Chunk | None:
-    checked = await check_customer_rows(opening.viewer, opening.rows)
-    return await _open_checked(checked, opening.mode, opening.match_on, opening.file)
-
-
-async def _open_checked(
-    checked: CheckedCustomerRows, mode: ImportMode, match_on: list[str], file: FileKeys | None
-) -> _Chunk:
-    ids: list[int] = []  # stored customers a dry run's earlier rows gave a key
-    if file is not None:
-        ids = await file.find((name, key) for name, keys in checked.wanted.items() for key in keys)
-    # Rows that match are changed (but in CREATE mode): locked as they are read, so that an
-    # edit committed meanwhile is not overwritten by the custom fields merged into here.
-    stored = await _load(checked, match_on, ids, lock=mode != ImportMode.CREATE)
-    matches = await record_matches(
-        file,
-        Customer,
-        stored,
-        lambda values: _Customer(values, name=values.get("name")),
-        _keys_of,
-        "customer",
-        lambda customer: customer.name,
-        restore=_restore,
-    )
-    return _Chunk(checked, stored, matches)
-
-
-def _keys(values: dict[str, Any]) -> dict[str, str]:
-    """A row's keys, by match field: those its cells give (a customer's: see `_keys_of`)."""
-    keys = {}
-    if external_id := values.get("external_id"):
-        keys["externalId"] = external_id
-    if email := values.get("email"):
-        keys["email"] = email
-    if phone := values.get("phone_normalized"):
-        keys["phone"] = phone
-    if name := values.get("name"):
-        keys["name"] = name.lower()
-    return keys
-
-
-def _keys_of(customer: _Customer) -> Keys:
-    """A customer's keys but its external id (which `Matches` holds apart)."""
-    return _but_external_id(_keys(customer.values))
-
-
-def _but_external_id(keys: dict[str, str]) -> dict[str, str]:
-    if "externalId" not in keys:
-        return keys
-    return {name: key for name, key in keys.items() if name != "externalId"}
-
-
-class _Chunk(RecordChunk[_Customer]):
-    def __init__(
-        self, checked: CheckedCustomerRows, stored: dict[int, _Customer], matches: Matches
-    ) -> None:
-        super().__init__(SPEC, list(checked.rows))
-        self.checked, self.stored, self.matches = checked, stored, matches
-        self.viewer, self.definitions = checked.viewer, checked.definitions
+        Worked out for every row while the chunk is checked, outside its transaction: only
+        whether the row matches a customer, and whether its external id is free, need the
+        database.
+        """
+        problems, contact_problems = Problems(), Problems()
+        values = dict(row.values)
+        if "name" not in values:
+            problems.add("name", "Must not be blank.", ErrorCode.REQUIRED)
+        values.setdefault("kind", CustomerKind.COMPANY)
+        if values.get("owner_id") is None:
+            values["owner_id"] = self.viewer.user_id
+        values["custom_fields"] = await self.custom_fields(row, problems)
+        values["workspace_id"] = self.viewer.workspace_id
+        # Its keys are its row's: worked out once, when the row was read.
+        row.new = _Customer(values, name=values.get("name"), keys=row.keys)
+        if row.contact:
+            contact = await new_contact(self, contact_problems, row.contact, None, "contact.")
+            row.new.contacts.append(_Contact(contact, name=contact.get("name")))
+        row.new_problems, row.new_contact_problems = problems.items, contact_problems.items
 
     async def create(self, row: Row, problems: Problems) -> tuple[_Customer, dict[str, Any]]:
         assert isinstance(row, _Parsed)
-        creation = row.creation
-        external_id = creation.target.values.get("external_id")
-        problems.extend(creation.problems)
+        problems.extend(row.new_problems)
+        external_id = row.new.values.get("external_id")
         check_external_id(problems, external_id, None, self.matches.by_external_id, "customer")
-        problems.extend(creation.contact_problems)
-        settle_primary([contact.values for contact in creation.target.contacts])
-        return creation.target, creation.target.values
+        problems.extend(row.new_contact_problems)
+        settle_primary([contact.values for contact in row.new.contacts])
+        return row.new, row.new.values
 
     async def update(self, row: Row, target: _Customer, problems: Problems) -> dict[str, Any]:
         """The row's changes to `target`, checked; and the contact it changes or adds (for
@@ -310,23 +341,23 @@ class _Chunk(RecordChunk[_Customer]):
             )
         row.contact_target = None
         if row.contact:
-            contacts = target.contact_matches()
-            found = contacts.find(("phone", "email"), None, _contact_keys(row.contact))
+            found = target.contact_matches().find(("phone", "email"), None, match_keys(row.contact))
+            contact = found.record
             if found.problem is not None:
                 problem = found.problem
                 problems.add(f"contact.{problem.field}", problem.message, problem.code)
-            row.contact_target = found.record
-            if found.record is not None:
+            elif contact is not None:
                 problems.extend(
                     overwrites(
-                        found.record.given, row.contact, {}, "contact", _CONTACT_SHOWN, ("phone",)
+                        contact.given, row.contact, {}, "contact", _CONTACT_SHOWN, ("phone",)
                     )
                 )
-            elif found.problem is None:
+            else:
                 # The contact the row would create with its customer, added to this one.
-                row.contact_target = new = row.creation.target.contacts[0]
-                problems.extend(row.creation.contact_problems)
-                new.values["is_primary"] = primary_by_default(None, bool(target.contacts))
+                contact = row.new.contacts[0]
+                problems.extend(row.new_contact_problems)
+                contact.values["is_primary"] = primary_by_default(None, bool(target.contacts))
+            row.contact_target = contact
         return changes
 
     def check(
@@ -364,15 +395,13 @@ class _Chunk(RecordChunk[_Customer]):
         for target in [*created, *matched]:
             customer_id = target.stored or target.values["id"]
             for contact in target.contacts:
-                if contact.unwritten:
-                    continue
-                if contact.stored is None:
+                if contact.stored is not None and contact.changed:
+                    changed = {column: contact.values[column] for column in contact.changed}
+                    contact_changes[contact.stored] = changed
+                elif contact.stored is None and not contact.unwritten:
                     contact.values["workspace_id"] = self.viewer.workspace_id
                     contact.values["customer_id"] = customer_id
                     new_contacts.append(contact.values)
-                elif contact.changed:
-                    changed = {column: contact.values[column] for column in contact.changed}
-                    contact_changes[contact.stored] = changed
         if new_contacts:
             # Known by id: later chunks of the file find what rows gave each (`file_keys`).
             contact_ids = await bulk_sql.allocate_ids(db, Contact, len(new_contacts))
@@ -384,8 +413,7 @@ class _Chunk(RecordChunk[_Customer]):
                 # A later row of the chunk changed one: lay them out as they are now.
                 customers = bulk_sql.new_rows(Customer, [target.values for target in created], now)
             else:
-                layout = self.checked.layout
-                customers = layout.stamped([(t.values["id"], t.record) for t in created], now)
+                customers = self.layout.stamped([(t.values["id"], t.record) for t in created], now)
             # The database stores the customers while the contacts are made ready.
             storing = asyncio.create_task(bulk_sql.insert(db, customers))
             await asyncio.sleep(0)  # the rows go out
@@ -406,7 +434,7 @@ class _Chunk(RecordChunk[_Customer]):
 
     def state_of(self, record: _Customer, dry_run: bool) -> dict[str, Any]:
         """What rows gave the customer's contacts, and the row that created each; in a dry
-        run also their keys (see `_restore`)."""
+        run also their keys and the name they are shown by (see `_restore`)."""
         return {
             "contacts": [
                 {
@@ -415,7 +443,7 @@ class _Chunk(RecordChunk[_Customer]):
                     "row": contact.row,
                     "given": first_given(contact.given),
                 }
-                | (_contact_keys(contact.values) | {"name": contact.name} if dry_run else {})
+                | (match_keys(contact.values) | {"name": contact.name} if dry_run else {})
                 for contact in record.contacts
                 if contact.given or contact.unwritten
             ]
@@ -434,40 +462,6 @@ _LOADED = ("external_id", "email", "phone_normalized", "name", "custom_fields")
 _CONTACT_LOADED = ("customer_id", "phone_normalized", "email", "name")
 
 
-async def _load(
-    checked: CheckedCustomerRows, match_on: list[str], ids: list[int], *, lock: bool
-) -> dict[int, _Customer]:
-    """The stored customers the rows may match or collide with, each key with every
-    customer holding it (one query per field), `lock`ed until the chunk commits, with their
-    contacts; and those of `ids` (a dry run's earlier chunks would have given them one of
-    the keys). By id: oldest first."""
-    wanted: dict[str, Collection[Any]] = {**checked.wanted, "id": ids}
-    workspace_id = checked.viewer.workspace_id
-    found: dict[int, dict[str, Any]] = {}
-    for name, (expression, sql_type) in _MATCH_COLUMNS.items():
-        # Every external id given, whatever `match_on`: a new one must not be taken.
-        if name not in (*match_on, "externalId", "id"):
-            continue
-        # One statement per field, each served by its index (ORed in one statement, they
-        # have PostgreSQL scan the whole workspace), each in id order (see `stored_values`).
-        # Two chunks can then still each hold what the other's next lookup wants;
-        # PostgreSQL ends one, whose run is retried at its checkpoint.
-        among = {expression: (sql_type, wanted[name])}
-        held = await stored_values(Customer, workspace_id, _LOADED, among, lock=lock)
-        for pk, values in held.items():
-            found.setdefault(pk, values)
-    stored: dict[int, _Customer] = {}
-    for pk, values in sorted(found.items()):
-        values["custom_fields"] = values["custom_fields"] or {}
-        stored[pk] = _Customer(values, stored=pk, name=values["name"])
-    of_customers = {'"customer_id"': ("BIGINT", stored)}
-    contacts = await stored_values(Contact, workspace_id, _CONTACT_LOADED, of_customers, lock=False)
-    for pk, values in contacts.items():
-        contact = _Contact(values, stored=pk, name=values["name"])
-        stored[values["customer_id"]].contacts.append(contact)
-    return stored
-
-
 def _restore(customer: _Customer, state: dict[str, Any], dry_run: bool) -> None:
     """What earlier chunks of the file did to the customer's contacts (see `state_of`); in
     a dry run, also what they would have changed, and the contacts they would have created."""
@@ -480,53 +474,9 @@ def _restore(customer: _Customer, state: dict[str, Any], dry_run: bool) -> None:
             if contact is None:
                 contact = _Contact({}, listed=True, unwritten=True, name=kept["name"])
                 customer.contacts.append(contact)
-            contact.values.update(phone_normalized=kept["phone"], email=kept["email"])
+            contact.values.update(phone_normalized=kept.get("phone"), email=kept.get("email"))
         if contact is not None:
             contact.row, contact.given = kept["row"], given_of(kept)
-
-
-async def _creation(viewer: Viewer, row: _Parsed, definitions: Definitions) -> _Creation:
-    """The customer (and contact) the row would create, with the problems that would stop it.
-
-    Worked out for every row while the chunk is checked, outside its transaction: only
-    whether the row matches a customer, and whether its external id is free, need the
-    database.
-    """
-    problems, contact_problems = Problems(), Problems()
-    values = dict(row.values)
-    if "name" not in values:
-        problems.add("name", "Must not be blank.", ErrorCode.REQUIRED)
-    values.setdefault("kind", CustomerKind.COMPANY)
-    if values.get("owner_id") is None:
-        values["owner_id"] = viewer.user_id
-    values["custom_fields"] = await checked_custom_fields(
-        viewer, problems, CustomFieldEntity.CUSTOMER, definitions, row.custom, None
-    )
-    values["workspace_id"] = viewer.workspace_id
-    # Its keys are its row's: worked out once, when the row was read.
-    target = _Customer(values, name=values.get("name"), keys=_but_external_id(row.keys))
-    if row.contact:
-        contact = dict(row.contact)
-        if "name" not in contact:
-            contact["name"] = ""
-            contact_problems.add("contact.name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
-        contact["custom_fields"] = await checked_custom_fields(
-            viewer,
-            contact_problems,
-            CustomFieldEntity.CONTACT,
-            definitions,
-            None,
-            None,
-            "contact.customFields",
-        )
-        target.contacts.append(_Contact(contact, name=contact["name"]))
-    return _Creation(target, problems.items, contact_problems.items)
-
-
-# An inline contact's cells → the field a file calls them, in row errors.
-_CONTACT_SHOWN = {name: f"contact.{name}" for name in _CONTACT_COLUMNS} | {
-    "phone_normalized": "contact.phone"
-}
 
 
 # Each field → the headers it is recognised by, beside its own name (see `headers`).
@@ -637,5 +587,4 @@ SPEC = Spec(
     not_compared=("phone", "tags_index"),
     check=check_customer_rows,
 )
-MATCH_FIELDS = SPEC.match_fields
 apply_customer_rows = SPEC.apply
