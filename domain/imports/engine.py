@@ -14,6 +14,7 @@ its rows did is kept for the file's later chunks (`file_keys`).
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -177,9 +178,9 @@ Opener = Callable[[Opening], Awaitable[RecordChunk[Any] | None]]
 class CheckedRows(Protocol):
     """A chunk's rows made ready for its transaction (checked ahead, when the kind can)."""
 
-    async def apply(
+    def apply(
         self, *, mode: ImportMode, match_on: list[str], file: FileKeys | None = None
-    ) -> ChunkResult: ...
+    ) -> Awaitable[ChunkResult]: ...
 
 
 Applier = Callable[..., Awaitable[ChunkResult]]  # `Spec.apply`'s signature
@@ -187,18 +188,9 @@ Applier = Callable[..., Awaitable[ChunkResult]]  # `Spec.apply`'s signature
 
 @dataclass
 class _Unchecked:
-    """The rows of a kind that checks them inside the transaction."""
+    """The rows of a kind that checks them inside the transaction, with what applies them."""
 
-    apply_rows: Applier
-    viewer: Viewer
-    rows: NumberedCells
-
-    async def apply(
-        self, *, mode: ImportMode, match_on: list[str], file: FileKeys | None = None
-    ) -> ChunkResult:
-        return await self.apply_rows(
-            self.viewer, self.rows, mode=mode, match_on=match_on, file=file
-        )
+    apply: Callable[..., Awaitable[ChunkResult]]
 
 
 @dataclass(frozen=True)
@@ -230,7 +222,7 @@ class Spec:
         """The rows made ready for their transaction: checked now, when the kind can; else
         applied in it by `apply` (by default `Spec.apply`)."""
         if self.check is None:
-            return _Unchecked(apply or self.apply, viewer, rows)
+            return _Unchecked(functools.partial(apply or self.apply, viewer, rows))
         return await self.check(viewer, rows)
 
     @property
