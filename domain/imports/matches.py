@@ -48,8 +48,8 @@ def overwrites(
     values: Mapping[str, Any],
     custom: Mapping[str, Any],
     what: str,
-    shown: Mapping[str, str] | None = None,
-    leave_out: tuple[str, ...] = (),
+    shown: Mapping[str, str],
+    leave_out: tuple[str, ...],
 ) -> list[Problem]:
     """The cells of a row (its columns but `leave_out`, its custom fields one by one) that
     differ from what an earlier row of the file gave the same record; `shown`: a column →
@@ -57,25 +57,22 @@ def overwrites(
     problems: list[Problem] = []
     if not given:
         return problems
-    cells = [(c, v, 1) for c, v in values.items() if c not in leave_out]
-    cells += [(k, v, 2) for k, v in custom.items()]
-    for column, value, part in cells:
-        for row, *earlier in given:
-            if column not in earlier[part - 1]:
-                continue
-            old = earlier[part - 1][column]
-            if not _same(old, value):
-                name = (shown or {}).get(column, column) if part == 1 else f"customFields.{column}"
-                problems.append(
-                    Problem(
-                        name,
-                        f"Row {row} of this file gave this {what} {name} “{_text(old)}”, "
-                        f"this row “{_text(value)}”: rows of one file never overwrite each "
-                        "other (one row per record, or the same values).",
-                        ErrorCode.CONFLICT,
-                    )
+    cells = [(c, v, 0) for c, v in values.items() if c not in leave_out]
+    cells += [(k, v, 1) for k, v in custom.items()]
+    for column, value, part in cells:  # part: 0 its columns, 1 its custom fields
+        # The first row that gave it (any later one gave the same), and what it gave.
+        earlier = next(((row, gave[part]) for row, *gave in given if column in gave[part]), None)
+        if earlier is not None and not _same(old := earlier[1][column], value):
+            name = shown.get(column, column) if part == 0 else f"customFields.{column}"
+            problems.append(
+                Problem(
+                    name,
+                    f"Row {earlier[0]} of this file gave this {what} {name} “{_text(old)}”, "
+                    f"this row “{_text(value)}”: rows of one file never overwrite each "
+                    "other (one row per record, or the same values).",
+                    ErrorCode.CONFLICT,
                 )
-            break  # the first row that gave it: any later one gave the same
+            )
     return problems
 
 
@@ -175,7 +172,8 @@ class Matches(Generic[R]):
         """Holds the record under each of its keys; `before`: the keys it was last held
         under (None: it was never held, so it is in no list yet)."""
         by_key = self.by_key
-        for name, key in self.keys(record).items():
+        keys = record.keys if record.keys is not None else self.keys(record)  # a new one has them
+        for name, key in keys.items():
             if key is None:
                 continue
             if before is None:
