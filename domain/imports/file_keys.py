@@ -9,8 +9,9 @@ what its kind adds), and writes, in ONE statement of its own transaction, the st
 those its rows landed on; a chunk redone after a crash finds what the chunks before it
 left, and nothing of its own. A dry run writes no record: what its earlier chunks would
 have created or changed is only here, found by digests of the keys they would have given
-(docs/ARCHITECTURE.md, Imports). Lines are found by digests: short, whatever a key holds
-(a deal's name, an activity's content).
+(docs/ARCHITECTURE.md, Imports). Lines are found by a digest of what they are found by
+("id:7", "row:12", 'phone:"13900000001"'): short, whatever a key holds (a deal's name, an
+activity's content).
 """
 
 from __future__ import annotations

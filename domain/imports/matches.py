@@ -1,9 +1,10 @@
 """Which record a row is: the one rule every import kind matches rows by (`Matches.find`),
 and the rule that rows of one file never overwrite each other (`overwrites`).
 
-A row is the record its keys agree on; a key several records share, keys that find
-different records, or an external id other than its record's are row errors (CONFLICT)
-naming the records, never a pick or an overwrite. A later row naming a record an earlier
+A row is the record (stored, or created by an earlier row of the file) its keys
+(`matchOn`, in order) agree on; a key several records share, keys that find different
+records, or an external id other than its record's are row errors (CONFLICT) naming the
+records, never a pick or an overwrite. A later row naming a record an earlier
 row of the file created or changed may add to it (cells the earlier rows left blank,
 contacts), but a cell that differs from what the earlier row gave fails the row, naming
 that row: within a chunk the records remember it (`Record.given`), across chunks (and a
