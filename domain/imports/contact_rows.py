@@ -3,7 +3,7 @@
 Rows name their customer (`customer.externalId`, `customer.phone` or `customer.name`)
 and are matched against that customer's contacts only, on the `matchOn` fields (e-mail,
 phone, name), and against the contacts earlier rows of the chunk created, by the rule of
-`matches.resolve` (keys that disagree or that several contacts share fail the row), and
+`Matches.find` (keys that disagree or that several contacts share fail the row), and
 never overwrite what an earlier row of the file gave (`matches.overwrites`). Values are
 checked by the API's rules (`clean_contact_fields`, `clean_custom_fields`); a customer
 keeps exactly the primary contact the API would give it. The chunk costs a constant

@@ -48,10 +48,10 @@ from domain.imports.engine import (
     record_matches,
     stored_values,
 )
-from domain.imports.file_keys import FileKeys, first_given, given_of
+from domain.imports.file_keys import FileKeys, first_given
 from domain.imports.headers import EMAIL, NOTES, PHONE, TITLE, Aliases
 from domain.imports.links import Members
-from domain.imports.matches import Keys, Matches, Record, overwrites, remember
+from domain.imports.matches import Keys, Matches, Record, overwrites
 from domain.imports.values import parse_kind, split_tags
 from domain.viewer import Viewer
 from models import Contact, Customer
@@ -372,7 +372,7 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         if is_new:
             for first in target.contacts:  # its first contact, from this row's cells
                 first.listed, first.row = True, row.number
-                remember(first.given, row.number, row.contact, {})
+                first.given.append((row.number, row.contact, {}))
             return True
         target.touched = True
         contact = row.contact_target
@@ -476,7 +476,7 @@ def _restore(customer: _Customer, state: dict[str, Any], dry_run: bool) -> None:
                 customer.contacts.append(contact)
             contact.values.update(phone_normalized=kept.get("phone"), email=kept.get("email"))
         if contact is not None:
-            contact.row, contact.given = kept["row"], given_of(kept)
+            contact.row, contact.given = kept["row"], kept["given"]
 
 
 # Each field → the headers it is recognised by, beside its own name (see `headers`).

@@ -1,39 +1,20 @@
-"""The import engine: one row loop for every kind, each kind a spec of what differs.
+"""The import engine: one row loop for every kind (`land_rows`), each kind a `Spec` of what
+differs, declared in its module and gathered in `specs.SPECS` (docs/ARCHITECTURE.md, Imports).
 
-A kind is a `Spec` (declared in its module: `customer_rows`, `contact_rows`,
-`activity_rows`, `opportunity_rows`, gathered in `specs.SPECS`): its fields and the
-headers they are recognised by, the fields `matchOn` may name and those it names when
-not given, the entity of its custom fields, the columns a file of it needs, the tables
-it grows, and how it makes one chunk of rows ready: `Spec.open` parses the rows and
-resolves what they name for the whole chunk at once (collect the keys of every row,
-one query, resolve: customers linked by external id, phone or name, members, stages,
-the stored records rows may match) and returns a `KindChunk`.
-
-The engine (`land_rows`) then owns the loop every kind shares, in this order per row:
-
-1. a row that names no customer (a linked kind) fails with its cells' problems;
-2. its keys find its record among the stored ones and those earlier rows of the file
-   created or changed (`KindChunk.find`, by the one rule of `matches.resolve`): keys
-   that disagree, or that several records share, fail the row (CONFLICT);
-3. the mode skips it (CREATE: it matched; UPDATE: it did not), counted under the match
-   field that found it;
-4. the kind plans the record it creates (`create`) or the changes it makes (`update`,
-   after the engine refused cells that differ from what an earlier row of the file gave
-   the same record: `matches.overwrites`), then `check`s what depends on the chunk
-   (an external id another record holds);
-5. a row with a problem fails (`cells.fail`: every problem, under the file's field
-   names); the others `land` (the kind takes the values in), counted as created or
-   updated, and by the match field that found them.
-
-Nothing is written in the loop and nothing is awaited per row but the custom fields'
-check: the kind's `write` writes the chunk set-based with the domain's functions
-(`bulk_sql`, `exact_updates`, `follow_ups`, `customers.settle_primary`…) in a constant
-number of statements, and `keep` notes for the file's later chunks what its rows did
-(`file_keys`).
+`Spec.open` makes a chunk ready at once: it parses the rows, collects the keys every row
+names, resolves them with one query per lookup (customers linked by external id, phone or
+name, members, stages, the stored records rows may match) and returns a `RecordChunk`. The
+loop then finds each row's record (`Matches.find`), skips the row by mode, has the kind plan
+the record it creates or the changes it makes (cells that differ from what an earlier row
+of the file gave the same record refused: `matches.overwrites`), and fails or lands it.
+Nothing is written in the loop and nothing is awaited per row but the custom fields' check:
+the kind's `write` writes the chunk set-based in a constant number of statements, and what
+its rows did is kept for the file's later chunks (`file_keys`).
 """
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -54,9 +35,9 @@ from domain.imports.cells import (
     fail_with,
     skipped_by_mode,
 )
-from domain.imports.file_keys import FileKeys, Restore, keep_records, load_records
+from domain.imports.file_keys import FileKeys, Restore
 from domain.imports.links import LINK_FIELDS, LinkedCustomer
-from domain.imports.matches import Found, Given, Keys, Matches, Record, overwrites
+from domain.imports.matches import Keys, Matches, Record, overwrites
 from domain.sql import Sql
 from domain.viewer import Viewer
 from models.enums import CustomFieldEntity, ImportKind, ImportMode
@@ -77,30 +58,22 @@ class Row:
     customer: LinkedCustomer | None = None  # the customer it names (linked kinds)
     gave: dict[str, Any] | None = None  # what later rows may not contradict (else `values`)
 
-    @property
-    def given(self) -> dict[str, Any]:
-        return self.values if self.gave is None else self.gave
+
+R = TypeVar("R", bound=Record)
 
 
-class Target(Protocol):
-    """A record rows may land on: what rows of the file gave it."""
+class RecordChunk(ABC, Generic[R]):
+    """What a kind does with one chunk, its lookups loaded (see the module docstring). Its
+    records are `matches.Record`s held by a `Matches` index: by external id (which a new or
+    changed record must not take from another) and by each key the kind gives them."""
 
-    given: Given
-
-
-R = TypeVar("R", bound=Target)
-
-
-class KindChunk(ABC, Generic[R]):
-    """What a kind does with one chunk, its lookups loaded (see the module docstring)."""
+    matches: Matches[R]
+    viewer: Viewer
+    definitions: Definitions
 
     def __init__(self, spec: Spec, rows: list[Row]) -> None:
         self.spec = spec
         self.rows = rows
-
-    @abstractmethod
-    def find(self, row: Row, match_on: list[str]) -> Found[R]:
-        """The record the row's keys name."""
 
     @abstractmethod
     async def create(self, row: Row, problems: Problems) -> tuple[R, dict[str, Any]]:
@@ -110,20 +83,71 @@ class KindChunk(ABC, Generic[R]):
     async def update(self, row: Row, target: R, problems: Problems) -> dict[str, Any]:
         """The changes the row makes to `target`."""
 
-    def check(self, row: Row, target: R, changes: dict[str, Any], problems: Problems) -> None:
-        """What the row's plan must not clash with in the chunk (an external id…)."""
-
-    @abstractmethod
-    def land(self, row: Row, target: R, changes: dict[str, Any]) -> bool:
-        """Takes in a row that passed; True when it created its record."""
-
     @abstractmethod
     async def write(self) -> None:
         """Writes what the rows landed, set-based."""
 
-    @abstractmethod
-    def keep(self, file: FileKeys) -> None:
-        """Notes for the file's later chunks what the rows did (`file_keys`)."""
+    def check(self, row: Row, target: R, changes: dict[str, Any], problems: Problems) -> None:
+        """What the row's plan must not clash with in the chunk: an external id another
+        record holds."""
+        external_id = changes.get("external_id")
+        check_external_id(
+            problems, external_id, target, self.matches.by_external_id, self.spec.record
+        )
+
+    def land(self, row: Row, target: R, changes: dict[str, Any]) -> bool:
+        """Takes in a row that passed; True when it created its record."""
+        given = row.values if row.gave is None else row.gave
+        return self.matches.land(target, changes, row.number, given, row.custom)
+
+    def state_of(self, record: R, dry_run: bool) -> dict[str, Any]:
+        """What the kind keeps of a record beside its values and what rows gave it."""
+        return {}
+
+    async def custom_fields(
+        self, row: Row, problems: Problems, target: R | None = None
+    ) -> dict[str, Any]:
+        """The row's custom fields, checked: a new record's (`target` None), or merged into
+        those `target` holds."""
+        assert self.spec.entity is not None
+        existing = None if target is None else target.values["custom_fields"]
+        return await checked_custom_fields(
+            self.viewer, problems, self.spec.entity, self.definitions, row.custom, existing
+        )
+
+    def changes(self, row: Row, target: R, problems: Problems) -> dict[str, Any]:
+        """The columns the row gives otherwise than `target` holds them; a record of another
+        customer than the row's is a problem (an import never moves one)."""
+        assert row.customer is not None
+        if target.values["customer_id"] != row.customer.id:
+            problems.add(
+                row.customer.field,
+                f"This {self.spec.record} belongs to another customer; an import does not move it.",
+                ErrorCode.CONFLICT,
+            )
+        current = target.values
+        return {column: value for column, value in row.values.items() if current[column] != value}
+
+    async def write_records(self, model: type[Model], now: datetime, **also: Any) -> None:
+        """Inserts the records rows created; sets the columns rows changed of the stored
+        ones they matched (and, when there are any, the columns `also`)."""
+        db = model._meta.db
+        created = self.matches.created
+        if created:
+            for pk, record in zip(
+                await allocate_ids(db, model, len(created)), created, strict=True
+            ):
+                record.values["id"] = pk
+                record.values["workspace_id"] = self.viewer.workspace_id
+            await insert_rows(db, model, [record.values for record in created], now)
+        matched = self.matches.records()
+        changed = {r.stored: r for r in matched if r.stored is not None and r.changed}
+        columns = sorted({column for record in changed.values() for column in record.changed})
+        await set_columns(
+            model,
+            {pk: record.values | also for pk, record in changed.items()},
+            [*columns, *also] if columns else [],
+        )
 
 
 @dataclass(frozen=True)
@@ -148,15 +172,15 @@ class Opening:
         return self.mode != ImportMode.CREATE
 
 
-Opener = Callable[[Opening], Awaitable[KindChunk[Any] | None]]
+Opener = Callable[[Opening], Awaitable[RecordChunk[Any] | None]]
 
 
 class CheckedRows(Protocol):
     """A chunk's rows made ready for its transaction (checked ahead, when the kind can)."""
 
-    async def apply(
+    def apply(
         self, *, mode: ImportMode, match_on: list[str], file: FileKeys | None = None
-    ) -> ChunkResult: ...
+    ) -> Awaitable[ChunkResult]: ...
 
 
 Applier = Callable[..., Awaitable[ChunkResult]]  # `Spec.apply`'s signature
@@ -164,18 +188,9 @@ Applier = Callable[..., Awaitable[ChunkResult]]  # `Spec.apply`'s signature
 
 @dataclass
 class _Unchecked:
-    """The rows of a kind that checks them inside the transaction."""
+    """The rows of a kind that checks them inside the transaction, with what applies them."""
 
-    apply_rows: Applier
-    viewer: Viewer
-    rows: NumberedCells
-
-    async def apply(
-        self, *, mode: ImportMode, match_on: list[str], file: FileKeys | None = None
-    ) -> ChunkResult:
-        return await self.apply_rows(
-            self.viewer, self.rows, mode=mode, match_on=match_on, file=file
-        )
+    apply: Callable[..., Awaitable[ChunkResult]]
 
 
 @dataclass(frozen=True)
@@ -207,7 +222,7 @@ class Spec:
         """The rows made ready for their transaction: checked now, when the kind can; else
         applied in it by `apply` (by default `Spec.apply`)."""
         if self.check is None:
-            return _Unchecked(apply or self.apply, viewer, rows)
+            return _Unchecked(functools.partial(apply or self.apply, viewer, rows))
         return await self.check(viewer, rows)
 
     @property
@@ -241,18 +256,18 @@ class Spec:
 
 
 async def land_rows(
-    chunk: KindChunk[Any] | None, mode: ImportMode, match_on: list[str], file: FileKeys | None
+    chunk: RecordChunk[Any] | None, mode: ImportMode, match_on: list[str], file: FileKeys | None
 ) -> ChunkResult:
     """The row loop every kind shares (see the module docstring), then the chunk's writes."""
     result = ChunkResult()
     if chunk is None:
         return result
-    spec = chunk.spec
+    spec, matches = chunk.spec, chunk.matches
     for row in chunk.rows:
         if spec.linked and row.customer is None:
             fail(result, row.number, row.problems)
             continue
-        found = chunk.find(row, match_on)
+        found = matches.find(match_on, row.values.get("external_id"), row.keys)
         if found.problem is not None:
             fail_with(result, row.number, row.problems, found.problem)
             continue
@@ -266,9 +281,10 @@ async def land_rows(
         if target is None:
             target, changes = await chunk.create(row, problems)
         else:
+            given = row.values if row.gave is None else row.gave
             problems.extend(
                 overwrites(
-                    target.given, row.given, row.custom, spec.record, spec.shown, spec.not_compared
+                    target.given, given, row.custom, spec.record, spec.shown, spec.not_compared
                 )
             )
             changes = await chunk.update(row, target, problems)
@@ -283,7 +299,7 @@ async def land_rows(
             result.matched_by[found.key or ""] += 1
     await chunk.write()
     if file is not None:
-        chunk.keep(file)
+        file.keep(matches, chunk.state_of)
     return result
 
 
@@ -305,99 +321,21 @@ async def checked_custom_fields(
     )
 
 
-RC = TypeVar("RC", bound=Record)
-
-
-class RecordChunk(KindChunk[RC]):
-    """A kind whose records are `matches.Record`s held by a `Matches` index: by external id
-    (which a new or changed record must not take from another) and by one key field."""
-
-    matches: Matches[RC]
-    viewer: Viewer
-    definitions: Definitions
-
-    async def custom_fields(
-        self, row: Row, problems: Problems, target: RC | None = None
-    ) -> dict[str, Any]:
-        """The row's custom fields, checked: a new record's (`target` None), or merged into
-        those `target` holds."""
-        assert self.spec.entity is not None
-        existing = None if target is None else target.values["custom_fields"]
-        return await checked_custom_fields(
-            self.viewer, problems, self.spec.entity, self.definitions, row.custom, existing
-        )
-
-    def find(self, row: Row, match_on: list[str]) -> Found[RC]:
-        return self.matches.find(match_on, row.values.get("external_id"), row.keys)
-
-    def changes(self, row: Row, target: RC, problems: Problems) -> dict[str, Any]:
-        """The columns the row gives otherwise than `target` holds them; a record of another
-        customer than the row's is a problem (an import never moves one)."""
-        assert row.customer is not None
-        if target.values["customer_id"] != row.customer.id:
-            problems.add(
-                row.customer.field,
-                f"This {self.spec.record} belongs to another customer; an import does not move it.",
-                ErrorCode.CONFLICT,
-            )
-        current = target.values
-        return {column: value for column, value in row.values.items() if current[column] != value}
-
-    def check(self, row: Row, target: RC, changes: dict[str, Any], problems: Problems) -> None:
-        external_id = changes.get("external_id")
-        check_external_id(
-            problems, external_id, target, self.matches.by_external_id, self.spec.record
-        )
-
-    def land(self, row: Row, target: RC, changes: dict[str, Any]) -> bool:
-        return self.matches.land(target, changes, row.number, row.given, row.custom)
-
-    def keep(self, file: FileKeys) -> None:
-        keep_records(file, self.matches, self.state_of)
-
-    def state_of(self, record: RC, dry_run: bool) -> dict[str, Any]:
-        """What the kind keeps of a record beside its values and what rows gave it."""
-        return {}
-
-    async def write_records(self, model: type[Model], now: datetime, **also: Any) -> None:
-        """Inserts the records rows created; sets the columns rows changed of the stored
-        ones they matched (and, when there are any, the columns `also`)."""
-        db = model._meta.db
-        created = self.matches.created
-        if created:
-            for pk, record in zip(
-                await allocate_ids(db, model, len(created)), created, strict=True
-            ):
-                record.values["id"] = pk
-                record.values["workspace_id"] = self.viewer.workspace_id
-            await insert_rows(db, model, [record.values for record in created], now)
-        matched = self.matches.records()
-        changed = {r.stored: r for r in matched if r.stored is not None and r.changed}
-        columns = sorted({column for record in changed.values() for column in record.changed})
-        await set_columns(
-            model,
-            {pk: record.values | also for pk, record in changed.items()},
-            [*columns, *also] if columns else [],
-        )
-
-
 async def record_matches(
     file: FileKeys | None,
     model: type[Model],
-    stored: dict[int, RC],
-    make: Callable[[dict[str, Any]], RC],
-    keys_of: Callable[[RC], Keys],
+    stored: dict[int, R],
+    make: Callable[[dict[str, Any]], R],
+    keys_of: Callable[[R], Keys],
     what: str,
-    name_of: Callable[[RC], str | None],
+    name_of: Callable[[R], str | None],
     *,
     moves_keys: bool = False,
-    restore: Restore[RC] | None = None,
-) -> Matches[RC]:
+    restore: Restore[R] | None = None,
+) -> Matches[R]:
     """The `Matches` of the `stored` records, and of those a dry run's earlier chunks would
     have created (with what earlier chunks' rows gave each: `file_keys`)."""
-    would_create: list[RC] = []
-    if file is not None:
-        would_create = await load_records(file, model, stored, make, restore)
+    would_create = [] if file is None else await file.load(model, stored, make, restore)
     records = [*stored.values(), *would_create]
     return Matches(keys_of, records, what=what, name_of=name_of, moves_keys=moves_keys)
 

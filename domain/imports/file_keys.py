@@ -1,23 +1,17 @@
 """What the rows of an import's file did so far, kept for the chunks after theirs.
 
-Rows of one file never overwrite each other, and a dry run counts what the real run
-would, whichever chunk each row falls in. A chunk commits in a transaction of its own,
-maybe in another process after a restart or a time slice, so what earlier chunks did is
-kept in the database (`import_file_key`), never in memory: a chunk reads, in ONE
-statement (two in a dry run), the state of the records its rows may be, and writes, in
-ONE statement and in its own transaction, the state of those its rows landed on. A chunk
-redone after a crash finds what the chunks before it left, and nothing of its own.
-
-A record's state is the row that created it (when one did), what each row gave it
-(`matches.Given`, as plain JSON) and what its kind adds. A real run finds its records in
-the database, and their state by record id. A dry run writes no record: one an earlier
-chunk would have created is only here (record_id NULL; `row` says which), its state
-holding what the kind's applier reads of a record, and so are the keys earlier chunks
-would have given stored records. A dry run's chunk therefore first finds, by its rows'
-match keys, the records earlier chunks left under them, and looks those up with its
-matches. Lines are found by a digest of what they are found by ("id:7", "row:12",
-'phone:"13900000001"'): short, whatever a key holds (a deal's name, an activity's
-content). The job's lines are deleted when it finishes (and with it).
+Rows of one file never overwrite each other, and a dry run counts what the real run would,
+whichever chunk each row falls in. A chunk commits in a transaction of its own, maybe in
+another process after a restart or a time slice, so this is kept in the database
+(`import_file_key`), never in memory: a chunk reads, in ONE statement (two in a dry run),
+the state of the records its rows may be (the row that created one, what each row gave it,
+what its kind adds), and writes, in ONE statement of its own transaction, the state of
+those its rows landed on; a chunk redone after a crash finds what the chunks before it
+left, and nothing of its own. A dry run writes no record: what its earlier chunks would
+have created or changed is only here, found by digests of the keys they would have given
+(docs/ARCHITECTURE.md, Imports). Lines are found by a digest of what they are found by
+("id:7", "row:12", 'phone:"13900000001"'): short, whatever a key holds (a deal's name, an
+activity's content).
 """
 
 from __future__ import annotations
@@ -59,18 +53,10 @@ def plain(value: Any) -> Any:
 
 
 def _json(state: dict[str, Any]) -> str:
-    """A state as JSON text, encoded by orjson as it is (enums, tuples, instants), not walked
-    in Python first: a real run keeps one for every row. `matches.overwrites` compares a
-    later row's cells with it."""
-    return orjson.dumps(state, default=_unusual).decode()
-
-
-def _unusual(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, set | frozenset):
-        return sorted(value)
-    raise TypeError(f"{type(value).__name__} is not kept in a state")
+    """A state as JSON text, encoded by orjson as it is (enums, tuples, instants; `plain` for
+    what it does not know), not walked in Python first: a real run keeps one for every row.
+    `matches.overwrites` compares a later row's cells with it."""
+    return orjson.dumps(state, default=plain).decode()
 
 
 def first_given(given: Given) -> Given:
@@ -92,13 +78,6 @@ def first_given(given: Given) -> Given:
     return kept
 
 
-def given_of(state: Mapping[str, Any] | None) -> Given:
-    """What rows gave a record, from its state (see `matches.overwrites`)."""
-    if not state:
-        return []
-    return [(row, values, custom) for row, values, custom in state.get("given", ())]
-
-
 _KEY = '"key"'
 
 
@@ -108,6 +87,12 @@ def _digest(text: str) -> str:
 
 def _key(field: str, value: Hashable) -> str:
     return _digest(f"{field}:{json.dumps(plain(value), ensure_ascii=False)}")
+
+
+R = TypeVar("R", bound=Record)
+# How a kind takes back what it keeps of a record beside its values and what rows gave it
+# (its `state_of`): record, state, whether a dry run.
+Restore = Callable[[R, dict[str, Any], bool], None]
 
 
 class FileKeys:
@@ -132,14 +117,6 @@ class FileKeys:
         await self._read({_key(field, value) for field, value in keys if value is not None})
         return sorted(self._by_record)
 
-    async def load(self, record_ids: Iterable[int]) -> None:
-        """Reads the latest state of the stored records `record_ids` and of those `find`
-        found (a key an earlier chunk gave a record may since have been replaced: each
-        record's latest state says which keys it holds). One statement."""
-        digests = {_digest(f"id:{pk}") for pk in record_ids}
-        digests.update(_digest(f"row:{row}") for row in self._by_row)
-        await self._read(digests)
-
     async def _read(self, digests: set[str]) -> None:
         if not digests:
             return
@@ -158,32 +135,58 @@ class FileKeys:
             elif row is not None:
                 self._by_row[row] = state
 
-    def of(self, record_id: int) -> tuple[int | None, dict[str, Any] | None]:
-        """The row of the file that created the stored record (if one did) and its state."""
-        return self._by_record.get(record_id, (None, None))
-
-    def would_create(self) -> list[tuple[int, dict[str, Any]]]:
-        """A dry run's records earlier chunks would have created (by row, with their state)
-        that hold one of the keys loaded, in the order of their rows."""
-        return sorted(self._by_row.items())
-
-    def keep(
+    async def load(
         self,
-        record_id: int | None,
-        row: int | None,
-        keys: Iterable[tuple[str, Hashable]],
-        state: dict[str, Any],
-    ) -> None:
-        """Notes a record the chunk's rows landed on: `record_id` (None: one a dry run would
-        create), the `row` that created it, its state; in a dry run also under its match
-        `keys`, for `find`."""
-        line = {"job_id": self.job_id, "record_id": record_id, "row": row, "state": _json(state)}
-        handle = f"id:{record_id}" if record_id is not None else f"row:{row}"
-        self._lines[_digest(handle), record_id, row] = line
-        if self.dry_run:
-            for field, value in keys:
-                if value is not None:
-                    self._lines[_key(field, value), record_id, row] = line
+        model: type[Model],
+        stored: Mapping[int, R],
+        make: Callable[[dict[str, Any]], R],
+        restore: Restore[R] | None = None,
+    ) -> list[R]:
+        """Reads the latest state of the `stored` records and of those `find` found (a key
+        an earlier chunk gave a record may since have been replaced: each record's latest
+        state says which keys it holds), in one statement. Gives the `stored` records what
+        earlier chunks' rows gave them and the row that created them; in a dry run, also
+        what those rows would have changed, and returns the records they would have created
+        that `find` found, in the order of their rows (`make`s them of their values)."""
+        digests = {_digest(f"id:{pk}") for pk in stored}
+        digests.update(_digest(f"row:{row}") for row in self._by_row)
+        await self._read(digests)
+        for pk, record in stored.items():
+            if pk in self._by_record:
+                row, state = self._by_record[pk]
+                record.row, record.given = row, state["given"]
+                if self.dry_run:
+                    record.values.update(_typed(model, state["values"]))
+                if restore is not None:
+                    restore(record, state, self.dry_run)
+        would_create = []
+        for row, state in sorted(self._by_row.items()):
+            record = make(_typed(model, state["values"]))
+            record.listed, record.unwritten, record.row = True, True, row
+            record.given = state["given"]
+            if restore is not None:
+                restore(record, state, True)
+            would_create.append(record)
+        return would_create
+
+    def keep(self, matches: Matches[R], state_of: Callable[[R, bool], dict[str, Any]]) -> None:
+        """Notes what the chunk's rows did to each record they landed on (`state_of`: what
+        its kind adds), for `save`: under the record's id (None: one a dry run would
+        create, under its row), and in a dry run also under its match keys, for `find`."""
+        for record in matches.landed.values():
+            state = {"given": first_given(record.given)} | state_of(record, self.dry_run)
+            record_id = record.stored or (None if self.dry_run else record.values["id"])
+            if self.dry_run:
+                state["values"] = plain(record.values)
+            line = {"job_id": self.job_id, "record_id": record_id, "row": record.row}
+            line["state"] = _json(state)
+            handle = f"id:{record_id}" if record_id is not None else f"row:{record.row}"
+            self._lines[_digest(handle), record_id, record.row] = line
+            if self.dry_run:
+                keys = [("externalId", record.values.get("external_id"))]
+                for field, value in [*keys, *matches.keys(record).items()]:
+                    if value is not None:
+                        self._lines[_key(field, value), record_id, record.row] = line
 
     async def save(self) -> None:
         """Writes what `keep` noted: one statement, in the chunk's transaction."""
@@ -194,16 +197,6 @@ class FileKeys:
         self._lines = {}
 
 
-# ---------------------------------------------------------------- records of `matches`
-
-
-R = TypeVar("R", bound=Record)
-# What a kind keeps of a record beside its values and what rows gave it (`keep_records`),
-# and how it takes that back (`load_records`): record, state, whether a dry run.
-StateOf = Callable[[R, bool], dict[str, Any]]
-Restore = Callable[[R, dict[str, Any], bool], None]
-
-
 def _typed(model: type[Model], values: Mapping[str, Any]) -> dict[str, Any]:
     """A record's columns as a state holds them, back to their Python values."""
     fields = model._meta.fields_map
@@ -211,53 +204,6 @@ def _typed(model: type[Model], values: Mapping[str, Any]) -> dict[str, Any]:
         name: value if value is None or name not in fields else fields[name].to_python_value(value)
         for name, value in values.items()
     }
-
-
-async def load_records(
-    file: FileKeys,
-    model: type[Model],
-    stored: Mapping[int, R],
-    make: Callable[[dict[str, Any]], R],
-    restore: Restore[R] | None = None,
-) -> list[R]:
-    """Gives the `stored` records what earlier chunks' rows gave them and the row that
-    created them; in a dry run, also what those rows would have changed, and returns the
-    records they would have created that `find` found (`make`s them of their values)."""
-    await file.load(stored)
-    for pk, record in stored.items():
-        row, state = file.of(pk)
-        if state is not None:
-            record.row, record.given = row, given_of(state)
-            if file.dry_run:
-                record.values.update(_typed(model, state["values"]))
-            if restore is not None:
-                restore(record, state, file.dry_run)
-    would_create = []
-    for row, state in file.would_create():
-        record = make(_typed(model, state["values"]))
-        record.listed, record.unwritten, record.row = True, True, row
-        record.given = given_of(state)
-        if restore is not None:
-            restore(record, state, True)
-        would_create.append(record)
-    return would_create
-
-
-def keep_records(file: FileKeys, matches: Matches[R], state_of: StateOf[R] | None = None) -> None:
-    """What the chunk's rows did to each record they landed on, for later chunks."""
-    dry_run = file.dry_run
-    for record in matches.landed.values():
-        state: dict[str, Any] = {"given": first_given(record.given)}
-        if state_of is not None:
-            state |= state_of(record, dry_run)
-        keys: Iterable[
-            tuple[str, Hashable]
-        ] = ()  # a real run's records hold theirs in the database
-        if dry_run:
-            state["values"] = plain(record.values)
-            keys = [("externalId", record.values.get("external_id")), *matches.keys(record).items()]
-        written = record.stored or (None if dry_run else record.values["id"])
-        file.keep(written, record.row, keys, state)
 
 
 async def forget(job_id: int) -> None:

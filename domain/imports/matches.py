@@ -1,16 +1,14 @@
-"""Which record a row is: the one rule every import kind matches rows by, and the
-`Matches` index of customers, contacts, activities and deals.
+"""Which record a row is: the one rule every import kind matches rows by (`Matches.find`),
+and the rule that rows of one file never overwrite each other (`overwrites`).
 
-A row names a record by each match field it gives (`matchOn`, in order). It is that
-record only when its keys agree: a key that several records share is ambiguous, keys
-that find different records disagree, and a row whose external id differs from the
-one its record already has names another record. Each is a row error (CONFLICT) that
-names the records, never a pick or an overwrite. A record is found among the stored
-ones and those earlier rows of the file created; and rows of one file never overwrite
-each other: a later row naming a record an earlier row created or changed may add to
-it (cells the earlier rows left blank, contacts), but a cell that differs from what an
-earlier row gave it fails the row, naming that row. Within a chunk the records remember
-it; across chunks (and a dry run's records) `file_keys` keeps it.
+A row is the record (stored, or created by an earlier row of the file) its keys
+(`matchOn`, in order) agree on; a key several records share, keys that find different
+records, or an external id other than its record's are row errors (CONFLICT) naming the
+records, never a pick or an overwrite. A later row naming a record an earlier
+row of the file created or changed may add to it (cells the earlier rows left blank,
+contacts), but a cell that differs from what the earlier row gave fails the row, naming
+that row: within a chunk the records remember it (`Record.given`), across chunks (and a
+dry run's records) `file_keys` keeps it.
 """
 
 from __future__ import annotations
@@ -38,76 +36,6 @@ class Found(Generic[T]):
     problem: Problem | None = None
 
 
-def label(what: str, name: str | None, external_id: str | None, row: int | None) -> str:
-    """A record as a person finds it: its name, external id, and the row that created it."""
-    notes = []
-    if external_id is not None:
-        notes.append(f"external id “{external_id}”")
-    if row is not None:
-        notes.append(f"created by row {row}")
-    named = f"{what} “{name}”" if name else f"a {what} without a name"
-    return f"{named} ({', '.join(notes)})" if notes else named
-
-
-def resolve(
-    match_on: Sequence[str],
-    keys: Mapping[str, Hashable],
-    holders: Callable[[str, Hashable], Sequence[T]],
-    external_id: str | None,
-    external_id_of: Callable[[T], str | None],
-    describe: Callable[[T], str],
-) -> Found[T]:
-    """The record a row's `keys` (match field → value compared) name: every field of
-    `match_on` the row gives is looked up (`holders`: the records holding that key), and
-    they must agree."""
-    first: str | None = None  # the first field that found a record, and that record
-    record: T | None = None
-    for name in match_on:
-        key = keys.get(name)
-        if key is None:
-            continue
-        held = holders(name, key)
-        if not held:
-            continue
-        if len(held) > 1:
-            # A composite key (customer, pipeline, name) shows the part the row wrote: its last.
-            text = key[-1] if isinstance(key, tuple) else key
-            named = "; ".join(describe(one) for one in held[:3])
-            more = f" and {len(held) - 3} more" if len(held) > 3 else ""
-            return Found(
-                problem=Problem(
-                    name,
-                    f"Ambiguous: {len(held)} records have {name} “{text}”: {named}{more}. "
-                    "Make it unique, or leave it out of matchOn.",
-                    ErrorCode.CONFLICT,
-                )
-            )
-        if record is None:
-            first, record = name, held[0]
-        elif held[0] is not record:
-            return Found(
-                problem=Problem(
-                    name,
-                    f"The row's {first} is {describe(record)}, but its {name} is "
-                    f"{describe(held[0])}: fix the row, or the records, rather than merge them.",
-                    ErrorCode.CONFLICT,
-                )
-            )
-    if record is None:
-        return _NOTHING
-    held_id = external_id_of(record)
-    if external_id is not None and held_id is not None and held_id != external_id:
-        return Found(
-            problem=Problem(
-                "externalId",
-                f"The row's {first} is {describe(record)}, whose external id is not "
-                f"“{external_id}”: an import never replaces one external id with another.",
-                ErrorCode.CONFLICT,
-            )
-        )
-    return Found(record, first)
-
-
 _NOTHING: Found[Any] = Found()
 
 
@@ -116,18 +44,13 @@ _NOTHING: Found[Any] = Found()
 Given = list[tuple[int, Mapping[str, Any], Mapping[str, Any]]]
 
 
-def remember(given: Given, row: int, values: Mapping[str, Any], custom: Mapping[str, Any]) -> None:
-    """Notes what a row that landed gave its record."""
-    given.append((row, values, custom))
-
-
 def overwrites(
     given: Given,
     values: Mapping[str, Any],
     custom: Mapping[str, Any],
     what: str,
-    shown: Mapping[str, str] | None = None,
-    leave_out: tuple[str, ...] = (),
+    shown: Mapping[str, str],
+    leave_out: tuple[str, ...],
 ) -> list[Problem]:
     """The cells of a row (its columns but `leave_out`, its custom fields one by one) that
     differ from what an earlier row of the file gave the same record; `shown`: a column →
@@ -135,26 +58,22 @@ def overwrites(
     problems: list[Problem] = []
     if not given:
         return problems
-    cells = [(c, v, 1) for c, v in values.items() if c not in leave_out]
-    cells += [(k, v, 2) for k, v in custom.items()]
-    for column, value, part in cells:
-        for row, *earlier in given:
-            if column not in earlier[part - 1]:
-                continue
-            old = earlier[part - 1][column]
-            # An earlier chunk's row gave it as JSON holds it (see `file_keys`).
-            if not _same(old, value):
-                name = (shown or {}).get(column, column) if part == 1 else f"customFields.{column}"
-                problems.append(
-                    Problem(
-                        name,
-                        f"Row {row} of this file gave this {what} {name} “{_text(old)}”, "
-                        f"this row “{_text(value)}”: rows of one file never overwrite each "
-                        "other (one row per record, or the same values).",
-                        ErrorCode.CONFLICT,
-                    )
+    cells = [(c, v, 0) for c, v in values.items() if c not in leave_out]
+    cells += [(k, v, 1) for k, v in custom.items()]
+    for column, value, part in cells:  # part: 0 its columns, 1 its custom fields
+        # The first row that gave it (any later one gave the same), and what it gave.
+        earlier = next(((row, gave[part]) for row, *gave in given if column in gave[part]), None)
+        if earlier is not None and not _same(old := earlier[1][column], value):
+            name = shown.get(column, column) if part == 0 else f"customFields.{column}"
+            problems.append(
+                Problem(
+                    name,
+                    f"Row {earlier[0]} of this file gave this {what} {name} “{_text(old)}”, "
+                    f"this row “{_text(value)}”: rows of one file never overwrite each "
+                    "other (one row per record, or the same values).",
+                    ErrorCode.CONFLICT,
                 )
-            break  # the first row that gave it: any later one gave the same
+            )
     return problems
 
 
@@ -217,10 +136,6 @@ _NO_KEYS: dict[Hashable, Any] = {}
 _NO_RECORDS: list[Any] = []
 
 
-def _external_id_of(record: Record) -> str | None:
-    return record.values.get("external_id")
-
-
 class Matches(Generic[R]):
     """The records a chunk's rows may be, by external id and by each key `keys_of` gives."""
 
@@ -257,39 +172,84 @@ class Matches(Generic[R]):
     def _hold(self, record: R, before: Keys | None) -> None:
         """Holds the record under each of its keys; `before`: the keys it was last held
         under (None: it was never held, so it is in no list yet)."""
-        keys = record.keys if record.keys is not None else self.keys(record)
         by_key = self.by_key
-        if before is None:
-            for name, key in keys.items():
-                if key is not None:
-                    by_key[name].setdefault(key, []).append(record)
-            return
+        keys = record.keys if record.keys is not None else self.keys(record)  # a new one has them
         for name, key in keys.items():
-            if key is None or before.get(name) == key:
-                continue  # held under it already
-            held = by_key[name].setdefault(key, [])
-            if record not in held:  # it may have held a key it moved to before the last one
-                held.append(record)
+            if key is None:
+                continue
+            if before is None:
+                by_key[name].setdefault(key, []).append(record)
+            elif before.get(name) != key:  # else held under it already
+                held = by_key[name].setdefault(key, [])
+                if record not in held:  # it may have held a key it moved to before the last one
+                    held.append(record)
 
     def holding(self, name: str, key: Hashable) -> list[R]:
         """The records holding `key` as their `name` field's key, oldest first."""
+        if name == "externalId":
+            held = self.by_external_id.get(key) if isinstance(key, str) else None
+            return _NO_RECORDS if held is None else [held]
         return self.by_key.get(name, _NO_KEYS).get(key, _NO_RECORDS)
 
     def find(self, match_on: Sequence[str], external_id: str | None, keys: Keys) -> Found[R]:
-        """The record the row's external id and keys name (see `resolve`)."""
-        if external_id is not None and "externalId" not in keys:
-            keys = {"externalId": external_id, **keys}
-        return resolve(match_on, keys, self._holders, external_id, _external_id_of, self.describe)
-
-    def _holders(self, name: str, value: Hashable) -> Sequence[R]:
-        if name != "externalId":
-            return self.by_key.get(name, _NO_KEYS).get(value, _NO_RECORDS)
-        held = self.by_external_id.get(value) if isinstance(value, str) else None
-        return _NO_RECORDS if held is None else [held]
+        """The record a row's external id and `keys` (match field → value compared) name:
+        every field of `match_on` the row gives is looked up, and they must agree."""
+        first: str | None = None  # the first field that found a record, and that record
+        record: R | None = None
+        for name in match_on:
+            key = keys.get(name, external_id) if name == "externalId" else keys.get(name)
+            if key is None:
+                continue
+            held = self.holding(name, key)
+            if not held:
+                continue
+            if len(held) > 1:
+                # A composite key (customer, pipeline, name) shows the part the row wrote: its last.
+                text = key[-1] if isinstance(key, tuple) else key
+                named = "; ".join(self.describe(one) for one in held[:3])
+                more = f" and {len(held) - 3} more" if len(held) > 3 else ""
+                return Found(
+                    problem=Problem(
+                        name,
+                        f"Ambiguous: {len(held)} records have {name} “{text}”: {named}{more}. "
+                        "Make it unique, or leave it out of matchOn.",
+                        ErrorCode.CONFLICT,
+                    )
+                )
+            if record is None:
+                first, record = name, held[0]
+            elif held[0] is not record:
+                return Found(
+                    problem=Problem(
+                        name,
+                        f"The row's {first} is {self.describe(record)}, but its {name} is "
+                        f"{self.describe(held[0])}: fix the row, or the records, rather than "
+                        "merge them.",
+                        ErrorCode.CONFLICT,
+                    )
+                )
+        if record is None:
+            return _NOTHING
+        held_id = record.values.get("external_id")
+        if external_id is not None and held_id is not None and held_id != external_id:
+            return Found(
+                problem=Problem(
+                    "externalId",
+                    f"The row's {first} is {self.describe(record)}, whose external id is not "
+                    f"“{external_id}”: an import never replaces one external id with another.",
+                    ErrorCode.CONFLICT,
+                )
+            )
+        return Found(record, first)
 
     def describe(self, record: R) -> str:
-        external_id = record.values.get("external_id")
-        return label(self.what, self._name_of(record), external_id, record.row)
+        """A record as a person finds it: its name, external id, and the row that created it."""
+        name, external_id = self._name_of(record), record.values.get("external_id")
+        notes = [] if external_id is None else [f"external id “{external_id}”"]
+        if record.row is not None:
+            notes.append(f"created by row {record.row}")
+        named = f"{self.what} “{name}”" if name else f"a {self.what} without a name"
+        return f"{named} ({', '.join(notes)})" if notes else named
 
     def land(
         self,
@@ -323,7 +283,7 @@ class Matches(Generic[R]):
                         held = self.holding(name, old)
                         if record in held:
                             held.remove(record)
-        remember(record.given, row, gave, custom)
+        record.given.append((row, gave, custom))
         self.landed[id(record)] = record
         self._hold(record, before)
         if (external_id := record.values.get("external_id")) is not None:
