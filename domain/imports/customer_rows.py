@@ -228,7 +228,7 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
     """A chunk's rows, every cell checked, before anything is looked up or written.
 
     Checking needs no transaction: the runner checks the next chunk while the database
-    still writes the previous one (see `domain.imports.commits`); `apply` then matches
+    still writes the previous one (see `domain.imports.runner`); `apply` then matches
     and writes the rows in the chunk's transaction.
     """
 

@@ -213,7 +213,7 @@ class Spec:
     linked: bool = False  # a row names its customer, and fails without one
     shown: Mapping[str, str] = field(default_factory=dict)  # column → field, in row errors
     not_compared: tuple[str, ...] = ()  # columns later rows may give otherwise
-    # Rows checked before the chunk's transaction (`commits.prepare_chunk`), if it can.
+    # Rows checked before the chunk's transaction (`runner.prepare_chunk`), if it can.
     check: Callable[[Viewer, NumberedCells], Awaitable[CheckedRows]] | None = None
 
     async def prepare(
