@@ -20,10 +20,10 @@ from typing import Any
 
 from domain.bulk_sql import allocate_ids, insert_rows, update_rows
 from domain.custom_fields import Definitions, load_definitions
-from domain.customers import clean_contact_fields, primary_by_default
-from domain.errors import Problems
+from domain.customers import NEW_CONTACT_NEEDS_NAME, clean_contact_fields, primary_by_default
+from domain.errors import ErrorCode, Problems
 from domain.imports.cells import ROW, Cells, given, put, typed_custom_fields
-from domain.imports.customer_rows import match_keys, new_contact
+from domain.imports.customer_rows import match_keys
 from domain.imports.engine import Opening, RecordChunk, Row, Spec, record_matches, stored_values
 from domain.imports.headers import CUSTOMER_LINK, EMAIL, NOTES, PHONE, TITLE, Aliases
 from domain.imports.links import CustomerLinks
@@ -102,7 +102,10 @@ class _Chunk(RecordChunk[Record]):
 
     async def create(self, row: Row, problems: Problems) -> tuple[Record, dict[str, Any]]:
         assert row.customer is not None
-        values = await new_contact(self, problems, row.values, row.custom)
+        values = dict(row.values)
+        if "name" not in values:
+            problems.add("name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
+        values["custom_fields"] = await self.custom_fields(row, problems)
         has_contacts = bool(self.matches.holding("customer", row.customer.id))
         values["is_primary"] = primary_by_default(values.get("is_primary"), has_contacts)
         values["customer_id"] = row.customer.id

@@ -111,6 +111,39 @@ class _Customer(Record):
             )
         return self.by_contact_keys
 
+    def state(self, dry_run: bool) -> dict[str, Any]:
+        """What rows gave the customer's contacts, and the row that created each; in a dry
+        run also their keys and the name they are shown by (see `restore`)."""
+        return {
+            "contacts": [
+                {
+                    # A dry run's new contacts have no id a later chunk could find.
+                    "id": contact.stored if dry_run else contact.stored or contact.values["id"],
+                    "row": contact.row,
+                    "given": first_given(contact.given),
+                }
+                | (match_keys(contact.values) | {"name": contact.name} if dry_run else {})
+                for contact in self.contacts
+                if contact.given or contact.unwritten
+            ]
+        }
+
+    def restore(self, state: dict[str, Any], dry_run: bool) -> None:
+        """What earlier chunks of the file did to the customer's contacts (see `state`); in
+        a dry run, also what they would have changed, and the contacts they would have created."""
+        if dry_run:
+            self.name = self.values.get("name") or self.name
+        stored = {c.stored: c for c in self.contacts if c.stored is not None}
+        for kept in state.get("contacts", ()):
+            contact = stored.get(kept["id"])
+            if dry_run:
+                if contact is None:
+                    contact = _Contact({}, listed=True, unwritten=True, name=kept["name"])
+                    self.contacts.append(contact)
+                contact.values.update(phone_normalized=kept.get("phone"), email=kept.get("email"))
+            if contact is not None:
+                contact.row, contact.given = kept["row"], kept["given"]
+
 
 def _name_of(record: _Contact | _Customer) -> str | None:
     return record.name
@@ -166,22 +199,6 @@ def _parse(
     return _Parsed(number, problems, clean, custom, match_keys(clean), contact=contact)
 
 
-async def new_contact(
-    chunk: RecordChunk[Any], problems: Problems, values: dict, custom: dict | None, prefix: str = ""
-) -> dict[str, Any]:
-    """A new contact's `values` (a contact import's row, or a customer import's contact
-    cells, under `prefix`) as the API takes one: with a name, and with the custom fields
-    their definitions require."""
-    values = dict(values)
-    if "name" not in values:
-        problems.add(f"{prefix}name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
-    path = f"{prefix}customFields"
-    values["custom_fields"] = await checked_custom_fields(
-        chunk.viewer, problems, CustomFieldEntity.CONTACT, chunk.definitions, custom, None, path
-    )
-    return values
-
-
 # ---------------------------------------------------------------- the chunk
 
 
@@ -199,6 +216,12 @@ async def check_customer_rows(viewer: Viewer, rows: NumberedCells) -> CheckedCus
     definitions = await load_definitions(viewer)
     members = await Members.load(viewer, [cells for _, cells in rows], "owner")
     checked = CheckedCustomerRows(viewer, definitions, layout)
+    # A new contact has no custom field cells: their check finds the same for every row.
+    problems = Problems()
+    custom = await checked_custom_fields(
+        viewer, problems, CustomFieldEntity.CONTACT, definitions, None, None, "contact.customFields"
+    )
+    checked.contact_custom = custom, problems.items
     for start in range(0, len(rows), _ROWS_BETWEEN_YIELDS):
         batch = [
             _parse(number, cells, definitions, members)
@@ -238,6 +261,8 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         self.layout = layout  # of the customers the rows may create
         self.wanted: dict[str, set[Hashable]] = {name: set() for name in SPEC.match_fields}
         self.stored: dict[int, _Customer] = {}
+        # A new contact's custom fields, and the problems their check found.
+        self.contact_custom: tuple[dict[str, Any], list[Problem]] = ({}, [])
 
     async def apply(
         self, *, mode: ImportMode, match_on: list[str], file: FileKeys | None = None
@@ -293,7 +318,6 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
             _keys_of,
             "customer",
             _name_of,
-            restore=_restore,
         )
 
     async def _plan_new(self, row: _Parsed) -> None:
@@ -315,7 +339,11 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         # Its keys are its row's: worked out once, when the row was read.
         row.new = _Customer(values, name=values.get("name"), keys=row.keys)
         if row.contact:
-            contact = await new_contact(self, contact_problems, row.contact, None, "contact.")
+            contact = dict(row.contact)
+            if "name" not in contact:
+                contact_problems.add("contact.name", NEW_CONTACT_NEEDS_NAME, ErrorCode.REQUIRED)
+            contact_problems.extend(self.contact_custom[1])
+            contact["custom_fields"] = dict(self.contact_custom[0])
             row.new.contacts.append(_Contact(contact, name=contact.get("name")))
         row.new_problems, row.new_contact_problems = problems.items, contact_problems.items
 
@@ -432,23 +460,6 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         await bulk_sql.insert(db, contacts)
         await bulk_sql.update_rows(db, Contact, contact_changes, now)
 
-    def state_of(self, record: _Customer, dry_run: bool) -> dict[str, Any]:
-        """What rows gave the customer's contacts, and the row that created each; in a dry
-        run also their keys and the name they are shown by (see `_restore`)."""
-        return {
-            "contacts": [
-                {
-                    # A dry run's new contacts have no id a later chunk could find.
-                    "id": contact.stored if dry_run else contact.stored or contact.values["id"],
-                    "row": contact.row,
-                    "given": first_given(contact.given),
-                }
-                | (match_keys(contact.values) | {"name": contact.name} if dry_run else {})
-                for contact in record.contacts
-                if contact.given or contact.unwritten
-            ]
-        }
-
 
 _MATCH_COLUMNS = {
     "externalId": ('"external_id"', "TEXT"),
@@ -460,23 +471,6 @@ _MATCH_COLUMNS = {
 }
 _LOADED = ("external_id", "email", "phone_normalized", "name", "custom_fields")
 _CONTACT_LOADED = ("customer_id", "phone_normalized", "email", "name")
-
-
-def _restore(customer: _Customer, state: dict[str, Any], dry_run: bool) -> None:
-    """What earlier chunks of the file did to the customer's contacts (see `state_of`); in
-    a dry run, also what they would have changed, and the contacts they would have created."""
-    if dry_run:
-        customer.name = customer.values.get("name") or customer.name
-    stored = {c.stored: c for c in customer.contacts if c.stored is not None}
-    for kept in state.get("contacts", ()):
-        contact = stored.get(kept["id"])
-        if dry_run:
-            if contact is None:
-                contact = _Contact({}, listed=True, unwritten=True, name=kept["name"])
-                customer.contacts.append(contact)
-            contact.values.update(phone_normalized=kept.get("phone"), email=kept.get("email"))
-        if contact is not None:
-            contact.row, contact.given = kept["row"], kept["given"]
 
 
 # Each field → the headers it is recognised by, beside its own name (see `headers`).

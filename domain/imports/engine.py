@@ -35,7 +35,7 @@ from domain.imports.cells import (
     fail_with,
     skipped_by_mode,
 )
-from domain.imports.file_keys import FileKeys, Restore
+from domain.imports.file_keys import FileKeys
 from domain.imports.links import LINK_FIELDS, LinkedCustomer
 from domain.imports.matches import Keys, Matches, Record, overwrites
 from domain.sql import Sql
@@ -99,10 +99,6 @@ class RecordChunk(ABC, Generic[R]):
         """Takes in a row that passed; True when it created its record."""
         given = row.values if row.gave is None else row.gave
         return self.matches.land(target, changes, row.number, given, row.custom)
-
-    def state_of(self, record: R, dry_run: bool) -> dict[str, Any]:
-        """What the kind keeps of a record beside its values and what rows gave it."""
-        return {}
 
     async def custom_fields(
         self, row: Row, problems: Problems, target: R | None = None
@@ -299,7 +295,7 @@ async def land_rows(
             result.matched_by[found.key or ""] += 1
     await chunk.write()
     if file is not None:
-        file.keep(matches, chunk.state_of)
+        file.keep(matches)
     return result
 
 
@@ -331,11 +327,10 @@ async def record_matches(
     name_of: Callable[[R], str | None],
     *,
     moves_keys: bool = False,
-    restore: Restore[R] | None = None,
 ) -> Matches[R]:
     """The `Matches` of the `stored` records, and of those a dry run's earlier chunks would
     have created (with what earlier chunks' rows gave each: `file_keys`)."""
-    would_create = [] if file is None else await file.load(model, stored, make, restore)
+    would_create = [] if file is None else await file.load(model, stored, make)
     records = [*stored.values(), *would_create]
     return Matches(keys_of, records, what=what, name_of=name_of, moves_keys=moves_keys)
 

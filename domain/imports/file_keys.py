@@ -90,9 +90,6 @@ def _key(field: str, value: Hashable) -> str:
 
 
 R = TypeVar("R", bound=Record)
-# How a kind takes back what it keeps of a record beside its values and what rows gave it
-# (its `state_of`): record, state, whether a dry run.
-Restore = Callable[[R, dict[str, Any], bool], None]
 
 
 class FileKeys:
@@ -140,7 +137,6 @@ class FileKeys:
         model: type[Model],
         stored: Mapping[int, R],
         make: Callable[[dict[str, Any]], R],
-        restore: Restore[R] | None = None,
     ) -> list[R]:
         """Reads the latest state of the `stored` records and of those `find` found (a key
         an earlier chunk gave a record may since have been replaced: each record's latest
@@ -157,24 +153,22 @@ class FileKeys:
                 record.row, record.given = row, state["given"]
                 if self.dry_run:
                     record.values.update(_typed(model, state["values"]))
-                if restore is not None:
-                    restore(record, state, self.dry_run)
+                record.restore(state, self.dry_run)
         would_create = []
         for row, state in sorted(self._by_row.items()):
             record = make(_typed(model, state["values"]))
             record.listed, record.unwritten, record.row = True, True, row
             record.given = state["given"]
-            if restore is not None:
-                restore(record, state, True)
+            record.restore(state, True)
             would_create.append(record)
         return would_create
 
-    def keep(self, matches: Matches[R], state_of: Callable[[R, bool], dict[str, Any]]) -> None:
-        """Notes what the chunk's rows did to each record they landed on (`state_of`: what
-        its kind adds), for `save`: under the record's id (None: one a dry run would
+    def keep(self, matches: Matches[R]) -> None:
+        """Notes what the chunk's rows did to each record they landed on (`Record.state`:
+        what its kind adds), for `save`: under the record's id (None: one a dry run would
         create, under its row), and in a dry run also under its match keys, for `find`."""
         for record in matches.landed.values():
-            state = {"given": first_given(record.given)} | state_of(record, self.dry_run)
+            state = {"given": first_given(record.given)} | record.state(self.dry_run)
             record_id = record.stored or (None if self.dry_run else record.values["id"])
             if self.dry_run:
                 state["values"] = plain(record.values)

@@ -129,6 +129,13 @@ class Record:
     # row's, which it worked out already.
     keys: Keys | None = None
 
+    def state(self, dry_run: bool) -> dict[str, Any]:
+        """What its kind keeps of it beside its values and what rows gave it (`file_keys`)."""
+        return {}
+
+    def restore(self, state: dict[str, Any], dry_run: bool) -> None:
+        """Takes back what an earlier chunk kept of it (`state`)."""
+
 
 R = TypeVar("R", bound=Record)
 # What `Matches.holding` finds for a key no record holds (never added to).
