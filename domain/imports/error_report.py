@@ -109,9 +109,8 @@ async def _error_pages(
         if after is not None:
             row, pk = after
             errors = errors.filter(Q(row__gt=row) | Q(row=row, id__gt=pk))
-        page = await (
-            errors.order_by("row", "id").limit(page_size).values_list("id", "row", *columns)
-        )
+        ordered = errors.order_by("row", "id").limit(page_size)
+        page = await ordered.values_list("id", "row", *columns)
         if page:
             yield page
         if len(page) < page_size:

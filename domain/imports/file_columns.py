@@ -12,8 +12,9 @@ from dataclasses import KW_ONLY, dataclass, field
 
 from domain.errors import DomainError
 from domain.imports.limits import MAX_COLUMNS
-from domain.imports.mapping import ColumnMapping, build_mapping
-from domain.imports.required_columns import (
+from domain.imports.mapping import (
+    ColumnMapping,
+    build_mapping,
     file_columns_sentence,
     missing_columns_message,
     missing_fields,
@@ -65,7 +66,7 @@ class FileColumns:
 
     def check_required(self) -> None:
         """Fails the file when its columns fill none of what every row needs
-        (`required_columns.py`): once, listing its columns, instead of once per row; a file
+        (`mapping.missing_fields`): once, listing its columns, instead of once per row; a file
         of JSON objects before each chunk, once the chunk has shown its keys. Before any
         row was read as values (unreadable JSON lines so far) there is nothing to judge."""
         if self.mapping is None:

@@ -158,9 +158,8 @@ async def start_import(
                 # A real run must not answer with the dry run it tried first, nor the reverse.
                 raise DomainError.single(
                     "input.idempotencyKey",
-                    f"This key started a {'dry' if existing.dry_run else 'real'} run; "
-                    "use another key for the "
-                    f"{'dry' if request.dry_run else 'real'} one.",
+                    f"This key started a {'dry' if existing.dry_run else 'real'} run; use another "
+                    f"key for the {'dry' if request.dry_run else 'real'} one.",
                     ErrorCode.CONFLICT,
                 )
             return existing, False
@@ -231,12 +230,8 @@ def _claimable(stale_before: datetime) -> QuerySet[ImportJob]:
 async def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> ImportJob | None:
     """Takes the job for this worker if it is queued or its worker stopped beating."""
     now = datetime.now(UTC)
-    won = (
-        await _claimable(now - stale_after)
-        .filter(id=job_id)
-        .update(status=ImportStatus.RUNNING, heartbeat_at=now)
-    )
-    if not won:
+    claimable = _claimable(now - stale_after).filter(id=job_id)
+    if not await claimable.update(status=ImportStatus.RUNNING, heartbeat_at=now):
         return None
     await ImportJob.filter(id=job_id, started_at__isnull=True).update(started_at=now)
     return await job_summaries(id=job_id).get()  # the runner reads the file in slices

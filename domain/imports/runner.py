@@ -259,23 +259,20 @@ class ChunkCommits:
 
     async def finish(self) -> ImportStatus | None:
         """After the last chunk: waits until every chunk is committed (see `add`)."""
-        stopped = await self.add(None)
-        if stopped is None and self._committer is not None:
-            stopped = await self._committer
-        return stopped
+        await self.add(None)
+        return None if self._committer is None else await self._committer
 
     async def settle(self, error: BaseException) -> None:
         """On the way out after `error`: the chunks already prepared are valid, so they are
         committed (an error of their own, such as TakenOver, then prevails); a cancelled
         run cancels them."""
-        committer = self._committer
-        if committer is None:
+        if (committer := self._committer) is None:
             return
         if isinstance(error, Exception) and not committer.done():
             await self.finish()
-            return
-        committer.cancel()
-        await asyncio.gather(committer, return_exceptions=True)
+        else:
+            committer.cancel()
+            await asyncio.gather(committer, return_exceptions=True)
 
     async def look(self) -> ImportStatus | None:
         """The run looking up from its reading, about once a second: the status it stopped
@@ -283,11 +280,10 @@ class ChunkCommits:
 
         A commit's guarded UPDATE sees a cancel, but a run may read for long between chunks
         (a sheet of blank rows, the rows before a resumed job's checkpoint, a slow file),
-        synchronously on the event loop. Once a second of reading has passed, `look` asks
-        whether the worker must stop and, unless a chunk committed since the last look (whose
-        guard asked already), whether the job was cancelled: one UPDATE by primary key, which
-        also beats the heartbeat, so that the sweeper does not hand a long read to another
-        worker as if this one had died.
+        synchronously on the event loop. Unless a chunk committed since the last look (whose
+        guard asked already), one UPDATE by primary key asks whether the job was cancelled
+        and beats the heartbeat, so that the sweeper does not take a long read for a dead
+        worker and hand it to another.
         """
         now = time.monotonic()
         if now < self._next_look:
@@ -323,23 +319,17 @@ class ChunkCommits:
             return await self._requeue()
         await commit_chunk(self._job, chunk, self._on_progress)
         self.committed += 1
-        await _refresh_statistics(self._job.kind, self.committed)
+        # PostgreSQL's planner must see the tables an import is growing. The matching
+        # lookups are prepared statements; planned against a table the planner believes
+        # small, they scan it, and each chunk gets slower than the last. ANALYZE after the
+        # 1st, 4th, 16th, 64th… chunk (powers of four) keeps plans on the indexes at a
+        # logarithmic cost.
+        done = self.committed
+        connection = ImportJob._meta.db
+        if is_postgres(connection) and not done & (done - 1) and done.bit_length() % 2:
+            tables = SPECS[self._job.kind].growing
+            await connection.execute_script("; ".join(f"ANALYZE {table}" for table in tables))
         return None
-
-
-async def _refresh_statistics(kind: ImportKind, chunks_done: int) -> None:
-    """Lets PostgreSQL's planner see the tables an import is growing.
-
-    The matching lookups are prepared statements; planned against a table the planner
-    believes small, they scan it, and each chunk gets slower than the last. ANALYZE after
-    the 1st, 4th, 16th, 64th… chunk keeps plans on the indexes at a logarithmic cost.
-    """
-    if chunks_done & (chunks_done - 1) or chunks_done.bit_length() % 2 == 0:
-        return  # only at powers of four
-    connection = ImportJob._meta.db
-    if is_postgres(connection):
-        tables = SPECS[kind].growing
-        await connection.execute_script("; ".join(f"ANALYZE {table}" for table in tables))
 
 
 # The applier of each kind's rows the runner calls (a test swaps one for a failing one).
@@ -479,11 +469,7 @@ async def run_import(
     stale_after: timedelta = STALE_AFTER,
 ) -> ImportStatus | None:
     """Runs (or resumes) the job; returns its status, or None if another worker has it.
-
-    `should_stop` (a worker told to shut down, or whose time slice is over) stops it once a
-    chunk has committed, `must_stop` (a worker shutting down) even while it reads without
-    committing: the job goes back to QUEUED at its checkpoint (`ChunkCommits`).
-    """
+    `should_stop` and `must_stop` put it back in the queue at its checkpoint (`ChunkCommits`)."""
     job = await claim(job_id, stale_after=stale_after)
     if job is None:
         return None

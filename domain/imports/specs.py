@@ -1,6 +1,5 @@
 """The registry of import kinds: each kind's `engine.Spec`, declared in its own module, read
-wherever kinds differ (mapping, required columns, jobs, the runner, commits, the CLI).
-"""
+wherever kinds differ (mapping and required columns, jobs, the runner, commits, the CLI)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.imports.required_columns import missing_fields
+from domain.imports.mapping import missing_fields
 from models.enums import ImportKind, ImportMode
 
 CUSTOMER = ("customer.externalId", "customer.phone", "customer.name")
