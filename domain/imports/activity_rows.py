@@ -90,9 +90,8 @@ def _parse(
 
 
 async def _link_related(viewer: Viewer, parsed: list[Row]) -> dict[int, datetime | None]:
-    """Puts in each row's values the contact and the deal of its customer it names (those
-    of the chunk's customers loaded when a row names one); returns those deals' last
-    activity."""
+    """Puts in each row's values the contact and the deal of its customer it names; returns
+    the chunk's customers' deals' last activity."""
     ids = sorted({row.customer.id for row in parsed if row.customer is not None})
     of: dict[tuple[str, int], list[dict[str, Any]]] = {}  # (field, customer) → its records
     for model, name, column in (
@@ -130,8 +129,6 @@ def _named(records: list[dict[str, Any]], text: str) -> list[int]:
 
 
 def _put_one(row: Row, field: str, found: list[int], several: str, missing: str) -> None:
-    """Puts the one record found in the row's values (as `<field>_id`); several, or none, is
-    a problem."""
     if len(found) == 1:
         row.values[f"{field}_id"] = found[0]
     elif found:

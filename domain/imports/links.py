@@ -93,16 +93,7 @@ class CustomerLinks:
             held = self.by_name.get(name.lower(), [])
             several = f"are named “{name}”: give the customer's external id or phone instead."
             looked.append(("customer.name", held, several, f"name “{name}”"))
-        tried: list[str] = []
-        found: list[tuple[str, dict[str, Any]]] = []  # (link field, the one customer it names)
-        shared: tuple[str, str] | None = None  # (link field, message) of a key several hold
-        for field, held, several, text in looked:
-            if len(held) == 1:
-                found.append((field, held[0]))
-            elif held:
-                shared = shared or (field, f"{len(held)} customers {several}")
-            elif text is not None:
-                tried.append(text)
+        found = [(field, held[0]) for field, held, _, _ in looked if len(held) == 1]
         if found:
             (field, customer), *others = found
             other = next(((f, c) for f, c in others if c["id"] != customer["id"]), None)
@@ -117,8 +108,10 @@ class CustomerLinks:
             return LinkedCustomer(
                 customer["id"], customer["owner_id"], customer["last_activity_at"], field
             )
-        if shared is not None:
-            problems.add(shared[0], shared[1], ErrorCode.CONFLICT)
+        shared = [(f, f"{len(held)} customers {several}") for f, held, several, _ in looked if held]
+        tried = [text for _, held, _, text in looked if not held and text is not None]
+        if shared:
+            problems.add(*shared[0], ErrorCode.CONFLICT)
         elif not looked:
             problems.add(
                 "customer.name",

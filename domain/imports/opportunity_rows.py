@@ -93,22 +93,22 @@ class _SalesProcess:
         self.default_id = next((p["id"] for p in pipelines if p["is_default"]), None)
         self.stages = {stage.id: stage for stage in stages}
         self.required: dict[int, list[ChecklistItem]] = {}  # a stage's, when a row moves
-        # Each pipeline's live stages in order, and by name in lower case (of two with one
-        # name, the first): the stage a row names is one lookup, not a scan of them all.
+        # Each pipeline's live stages in order, and its stages by name in lower case (the
+        # first live one, else an archived one): what a row names is one lookup, not a scan.
         self.live: dict[int, list[Stage]] = {}
-        self._live_by_name: dict[tuple[int, str], Stage] = {}
-        for stage in stages:
+        self._by_name: dict[tuple[int, str], Stage] = {}
+        for stage in sorted(stages, key=lambda stage: stage.archived_at is not None):
+            self._by_name.setdefault((stage.pipeline_id, stage.name.lower()), stage)
             if stage.archived_at is None:
                 self.live.setdefault(stage.pipeline_id, []).append(stage)
-                self._live_by_name.setdefault((stage.pipeline_id, stage.name.lower()), stage)
 
     @classmethod
-    async def load(cls, viewer: Viewer, checklists: bool) -> _SalesProcess:
-        """`checklists`: with the required items a move forward must have done."""
+    async def load(cls, viewer: Viewer, rows: list[Cells]) -> _SalesProcess:
+        """When some row names a stage, with the required items a move forward must have done."""
         scope = {"workspace_id": viewer.workspace_id}
         pipelines = await Pipeline.filter(**scope).order_by("id").values("id", "name", "is_default")
         process = cls(pipelines, await Stage.filter(**scope).order_by("position", "id"))
-        if checklists:
+        if any(cells.get("stage") is not None for cells in rows):
             items = ChecklistItem.filter(**scope, required=True).order_by("position", "id")
             for item in await items:
                 process.required.setdefault(item.stage_id, []).append(item)
@@ -124,16 +124,12 @@ class _SalesProcess:
         return found
 
     def stage(self, problems: Problems, pipeline_id: int, text: str) -> Stage | None:
-        found = self._live_by_name.get((pipeline_id, text.lower()))
-        if found is not None:
+        found = self._by_name.get((pipeline_id, text.lower()))
+        if found is not None and found.archived_at is None:
             return found
         # The row fails: what it names, and what it could name instead.
         pipeline = next(p["name"] for p in self.pipelines if p["id"] == pipeline_id)
-        archived = any(
-            s.pipeline_id == pipeline_id and s.name.lower() == text.lower()
-            for s in self.stages.values()
-        )
-        what = "was removed from" if archived else "is not a stage of"
+        what = "is not a stage of" if found is None else "was removed from"
         names = ", ".join(f"“{s.name}”" for s in self.live.get(pipeline_id, []))
         problems.add("stage", f"“{text}” {what} “{pipeline}”: use {names}.", ErrorCode.NOT_FOUND)
         return None
@@ -191,9 +187,7 @@ async def _open(opening: Opening) -> _Chunk:
     currency = (await Workspace.get(id=viewer.workspace_id)).default_currency
     links = await CustomerLinks.load(viewer, opening.cells)
     members = await Members.load(viewer, opening.cells, "owner")
-    process = await _SalesProcess.load(
-        viewer, any(c.get("stage") is not None for c in opening.cells)
-    )
+    process = await _SalesProcess.load(viewer, opening.cells)
     parsed = [
         _parse(number, cells, definitions, links, members, process)
         for number, cells in opening.rows
@@ -203,10 +197,9 @@ async def _open(opening: Opening) -> _Chunk:
 
 
 async def _load_matches(opening: Opening, parsed: list[_Parsed]) -> Matches[_Deal]:
-    """The stored deals rows may match, in one statement (`stored_values`, locked as
-    `opening.lock` says): by external id (also to keep new ones free) and, when matching
-    on "name", the linked customers' deals; then what the checks of an update need, for
-    those deals only: checklist ticks, quoted lines."""
+    """The stored deals rows may match, in one statement: by external id (also to keep new
+    ones free) and, when matching on "name", the linked customers' deals; then what the
+    checks of an update need, for those deals only: checklist ticks, quoted lines."""
     external_ids = {row.values["external_id"] for row in parsed if "external_id" in row.values}
     customer_ids = {row.customer.id for row in parsed if row.customer is not None}
     keys = [("externalId", key) for key in sorted(external_ids)]
