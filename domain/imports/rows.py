@@ -91,27 +91,14 @@ def _unescaped(cell: str) -> str | None:
     return clean_cell(cell[1:]) if cell.startswith(_DEFUSED_STARTS) else cell
 
 
-def _pair(header: list[str], cleaned: list[str | None]) -> RawRow | RowProblem:
-    width = len(header)
-    if len(cleaned) > width:
-        if any(cleaned[width:]):
-            return RowProblem(f"The row has {len(cleaned)} cells but the header only {width}.")
-        del cleaned[width:]
-    elif len(cleaned) < width:
-        cleaned += [None] * (width - len(cleaned))
-    return dict(zip(header, cleaned, strict=True))
-
-
 def number_rows(
     records: Iterable[tuple[int, Sequence[str | None]]], *, no_header: str
 ) -> Iterator[Row]:
     """Finds the header (the first non-blank record), then yields each record after it.
 
-    `records` are (position, cells): a record's place in the file counted from 1 (a
-    sheet's own row number, which may skip some; a CSV record whose quoted cell spans lines
-    is one row, as a spreadsheet shows it), which is its row number (see `Row`). Records
-    before the header are yielded as (0, None). `no_header` is the message for a file
-    without one.
+    `records` are (position, cells), the position being the row number (`Row`; a CSV record
+    whose quoted cell spans lines is one row); records before the header are yielded as
+    (0, None). `no_header` is the message for a file without one.
     """
     header: list[str] | None = None
     for position, cells in records:
@@ -124,12 +111,16 @@ def number_rows(
                     raise too_wide(position, column)
             cells = cells[:MAX_COLUMNS]
         cleaned = _cleaned(cells)
-        if header is not None:
-            yield position, _pair(header, cleaned) if any(cleaned) else None
-        elif any(cleaned):
+        if not any(cleaned):
+            yield (0 if header is None else position), None
+        elif header is None:
             header = header_names(cleaned)
+        elif len(cleaned) > len(header) and any(cleaned[len(header) :]):
+            problem = f"The row has {len(cleaned)} cells but the header only {len(header)}."
+            yield position, RowProblem(problem)
         else:
-            yield 0, None
+            cleaned += [None] * (len(header) - len(cleaned))  # pads a short row
+            yield position, dict(zip(header, cleaned, strict=False))  # a long one's tail is blank
     if header is None:
         raise ImportFileError(no_header)
 
