@@ -41,7 +41,7 @@ def header_names(cells: Sequence[str | None]) -> list[str]:
     Two columns with one name are refused: a mapping names columns, and the second one's
     values would silently overwrite the first's.
     """
-    # `cells` come cleaned (`_cleaned`); a column name also loses control characters.
+    # `cells` come cleaned (`number_rows`); a column name also loses control characters.
     cleaned = [column_name(cell) for cell in cells]
     # Trailing blank headers are padding from spreadsheets, not columns.
     while cleaned and cleaned[-1] is None:
@@ -63,13 +63,6 @@ def column_name(value: str | None) -> str | None:
 
 def clean_cell(value: str | None) -> str | None:
     return None if value is None else value.strip() or None
-
-
-def _cleaned(cells: Sequence[str | None]) -> list[str | None]:
-    """`clean_cell` of each cell, in one comprehension (this runs for every cell of a file),
-    with the apostrophe our error report puts before formula-like cells taken off again."""
-    cleaned = [(cell.strip() or None) if cell else None for cell in cells]
-    return [_unescaped(cell) if cell and cell[0] == "'" else cell for cell in cleaned]
 
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection): the
@@ -110,7 +103,10 @@ def number_rows(
                 if clean_cell(cell) is not None:
                     raise too_wide(position, column)
             cells = cells[:MAX_COLUMNS]
-        cleaned = _cleaned(cells)
+        # `clean_cell` of each cell, in a comprehension (this runs for every cell of a file),
+        # with the apostrophe our error report puts before formula-like cells taken off again.
+        cleaned = [(cell.strip() or None) if cell else None for cell in cells]
+        cleaned = [_unescaped(cell) if cell and cell[0] == "'" else cell for cell in cleaned]
         if not any(cleaned):
             yield (0 if header is None else position), None
         elif header is None:
