@@ -493,8 +493,7 @@ def cell_text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         # Excel stores every number as a float: 13800138000 comes back as 13800138000.0.
         return str(int(value))
-    text = str(value).strip()
-    return text or None
+    return str(value).strip() or None
 
 
 def _too_many_elements(where: str) -> ImportFileError:
