@@ -41,34 +41,6 @@ class ChunkResult:
     matched_by: Counter[str] = field(default_factory=Counter)
 
 
-def typed_custom_value(
-    problems: Problems, path: str, kind: CustomFieldType | None, text: str
-) -> Any:
-    """Cell text as the JSON value the definition's type expects (checked again after)."""
-    if kind == CustomFieldType.NUMBER:
-        try:
-            number = Decimal(text.replace(" ", ""))
-        except InvalidOperation:
-            problems.add(path, f"“{text}” is not a number.")
-            return None
-        if not number.is_finite():
-            problems.add(path, "Must be a finite number.")
-            return None
-        if not within_decimal_magnitude(number):
-            # int() of "1e9999999" would build a ten-million-digit integer (an hour).
-            problems.add(path, "Is too large.")
-            return None
-        return int(number) if number == number.to_integral_value() else float(number)
-    if kind == CustomFieldType.BOOLEAN:
-        answer, message = parse_yes_no(text)
-        if message:
-            problems.add(path, message)
-        return answer
-    if kind == CustomFieldType.MULTI_SELECT:
-        return split_tags(text)
-    return text  # TEXT, SELECT, DATE (YYYY-MM-DD), or an undefined key refused later
-
-
 def put(
     problems: Problems, values: dict[str, Any], name: str, column: str, read: tuple[Any, str | None]
 ) -> None:
@@ -92,19 +64,39 @@ def typed_custom_fields(
     definitions: Definitions,
     entity: CustomFieldEntity,
 ) -> dict[str, Any]:
-    """The `customFields.<key>` cells as the JSON values their definitions expect
+    """The `customFields.<key>` cells as the JSON values their definitions' types expect
     (`clean_custom_fields` checks them afterwards, exactly as for the API)."""
     defined = definitions.of(entity)
     custom: dict[str, Any] = {}
     for name, text in cells.items():
-        if name.startswith(CUSTOM_FIELD_PREFIX):
-            key = name[len(CUSTOM_FIELD_PREFIX) :]
-            definition = defined.get(key)
-            value = typed_custom_value(
-                problems, name, definition.type if definition else None, text
-            )
-            if value is not None:
-                custom[key] = value
+        if not name.startswith(CUSTOM_FIELD_PREFIX):
+            continue
+        key = name[len(CUSTOM_FIELD_PREFIX) :]
+        definition = defined.get(key)
+        kind = definition.type if definition else None
+        value: Any = text  # TEXT, SELECT, DATE (YYYY-MM-DD), or an undefined key refused later
+        if kind == CustomFieldType.NUMBER:
+            try:
+                number = Decimal(text.replace(" ", ""))
+            except InvalidOperation:
+                problems.add(name, f"“{text}” is not a number.")
+                continue
+            if not number.is_finite():
+                problems.add(name, "Must be a finite number.")
+                continue
+            if not within_decimal_magnitude(number):
+                # int() of "1e9999999" would build a ten-million-digit integer (an hour).
+                problems.add(name, "Is too large.")
+                continue
+            value = int(number) if number == number.to_integral_value() else float(number)
+        elif kind == CustomFieldType.BOOLEAN:
+            value, message = parse_yes_no(text)
+            if message:
+                problems.add(name, message)
+        elif kind == CustomFieldType.MULTI_SELECT:
+            value = split_tags(text)
+        if value is not None:
+            custom[key] = value
     return custom
 
 

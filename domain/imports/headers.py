@@ -1,17 +1,13 @@
-"""How a header is compared (`header_key`), and the headers several kinds share. Each
-kind's table is its spec's `fields`: beside each field's own name, the headers of HubSpot,
-Salesforce, Pipedrive and Excel or WPS sheets kept by hand in China (客户名称, 手机…); within
-a kind no two fields may share a key (`tests/imports/test_headers.py`). Headers naming
-nothing we store stay unmapped, and the job lists them (`ImportJob.columns`): HubSpot's
-"Lifecycle Stage", Salesforce's "Account Type" (its values are not a customer kind), a split
-"First Name"/"Last Name" (neither half is a contact's name).
+"""How a header is compared (`header_key`), and the headers several kinds share (each kind's
+table is its spec's `fields`: docs/ARCHITECTURE.md). Headers naming nothing we store stay
+unmapped, and the job lists them (`ImportJob.columns`): HubSpot's "Lifecycle Stage",
+Salesforce's "Account Type" (its values are not a customer kind), a split "First Name"/"Last
+Name" (neither half is a contact's name).
 """
 
 from __future__ import annotations
 
 import unicodedata
-
-from models.enums import ImportKind
 
 Aliases = dict[str, tuple[str, ...]]
 
@@ -94,13 +90,3 @@ CUSTOMER_LINK_WITH_PHONE: Aliases = CUSTOMER_LINK | {
         "tel",
     )
 }
-
-
-def __getattr__(name: str) -> dict[ImportKind, Aliases]:
-    """`ALIASES`: each kind's table, as its spec declares it (read lazily: the kinds'
-    modules read the shared headers above)."""
-    if name != "ALIASES":
-        raise AttributeError(name)
-    from domain.imports.specs import SPECS
-
-    return {kind: dict(spec.fields) for kind, spec in SPECS.items()}

@@ -3,8 +3,7 @@
 An uploaded file is hostile until read: a 1.6 KB workbook may declare a sheet of 16,384
 columns by 1,048,576 rows, a zip may unpack into gigabytes, a CSV line may hold millions
 of commas. Each bound below is far above what a real spreadsheet needs and caps what one
-file can cost a worker. A file past a bound fails as a whole (ImportFileError), with the
-bound in words.
+file can cost a worker (a file past one fails as a whole: docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import io
 import json
 import re
 from collections.abc import Generator, Iterator
+from functools import partial
 from typing import BinaryIO
 
 from domain.imports.limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, MAX_ROWS
@@ -134,9 +135,7 @@ def read_csv(source: bytes | BinaryIO) -> Generator[Row, None, None]:
 def _lines(text: io.TextIOWrapper) -> Iterator[str]:
     """The file's lines, one longer than MAX_LINE_BYTES characters refused before the csv
     module makes a cell of each of its commas."""
-    number = 0
-    while line := text.readline(MAX_LINE_BYTES + 1):
-        number += 1
+    for number, line in enumerate(iter(partial(text.readline, MAX_LINE_BYTES + 1), ""), start=1):
         if len(line) > MAX_LINE_BYTES and line[-1] not in "\r\n":
             raise ImportFileError(
                 f"Line {number:,} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB, "
@@ -150,9 +149,7 @@ def read_jsonl(source: bytes | BinaryIO) -> Generator[Row, None, None]:
     RowProblem): nested objects flatten to dotted keys ({"contact": {"name": …}} →
     "contact.name"), lists of plain values join with ", ", every value becomes text."""
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
-    row_number = 0
-    while line := stream.readline(MAX_LINE_BYTES + 1):
-        row_number += 1
+    for row_number, line in enumerate(iter(partial(stream.readline, MAX_LINE_BYTES + 1), b""), 1):
         if row_number > MAX_ROWS:
             raise too_many_rows()
         if row_number == 1:

@@ -41,7 +41,7 @@ def header_names(cells: Sequence[str | None]) -> list[str]:
     Two columns with one name are refused: a mapping names columns, and the second one's
     values would silently overwrite the first's.
     """
-    # `cells` come cleaned (`_cleaned`); a column name also loses control characters.
+    # `cells` come cleaned (`number_rows`); a column name also loses control characters.
     cleaned = [column_name(cell) for cell in cells]
     # Trailing blank headers are padding from spreadsheets, not columns.
     while cleaned and cleaned[-1] is None:
@@ -65,13 +65,6 @@ def clean_cell(value: str | None) -> str | None:
     return None if value is None else value.strip() or None
 
 
-def _cleaned(cells: Sequence[str | None]) -> list[str | None]:
-    """`clean_cell` of each cell, in one comprehension (this runs for every cell of a file),
-    with the apostrophe our error report puts before formula-like cells taken off again."""
-    cleaned = [(cell.strip() or None) if cell else None for cell in cells]
-    return [_unescaped(cell) if cell and cell[0] == "'" else cell for cell in cleaned]
-
-
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection): the
 # error report (error_report.py) writes such a cell with a leading apostrophe, and a file
 # read takes it off again, since a person fixing the failed rows uploads the report as it
@@ -91,27 +84,14 @@ def _unescaped(cell: str) -> str | None:
     return clean_cell(cell[1:]) if cell.startswith(_DEFUSED_STARTS) else cell
 
 
-def _pair(header: list[str], cleaned: list[str | None]) -> RawRow | RowProblem:
-    width = len(header)
-    if len(cleaned) > width:
-        if any(cleaned[width:]):
-            return RowProblem(f"The row has {len(cleaned)} cells but the header only {width}.")
-        del cleaned[width:]
-    elif len(cleaned) < width:
-        cleaned += [None] * (width - len(cleaned))
-    return dict(zip(header, cleaned, strict=True))
-
-
 def number_rows(
     records: Iterable[tuple[int, Sequence[str | None]]], *, no_header: str
 ) -> Iterator[Row]:
     """Finds the header (the first non-blank record), then yields each record after it.
 
-    `records` are (position, cells): a record's place in the file counted from 1 (a
-    sheet's own row number, which may skip some; a CSV record whose quoted cell spans lines
-    is one row, as a spreadsheet shows it), which is its row number (see `Row`). Records
-    before the header are yielded as (0, None). `no_header` is the message for a file
-    without one.
+    `records` are (position, cells), the position being the row number (`Row`; a CSV record
+    whose quoted cell spans lines is one row); records before the header are yielded as
+    (0, None). `no_header` is the message for a file without one.
     """
     header: list[str] | None = None
     for position, cells in records:
@@ -123,13 +103,20 @@ def number_rows(
                 if clean_cell(cell) is not None:
                     raise too_wide(position, column)
             cells = cells[:MAX_COLUMNS]
-        cleaned = _cleaned(cells)
-        if header is not None:
-            yield position, _pair(header, cleaned) if any(cleaned) else None
-        elif any(cleaned):
+        # `clean_cell` of each cell, in a comprehension (this runs for every cell of a file),
+        # with the apostrophe our error report puts before formula-like cells taken off again.
+        cleaned = [(cell.strip() or None) if cell else None for cell in cells]
+        cleaned = [_unescaped(cell) if cell and cell[0] == "'" else cell for cell in cleaned]
+        if not any(cleaned):
+            yield (0 if header is None else position), None
+        elif header is None:
             header = header_names(cleaned)
+        elif len(cleaned) > len(header) and any(cleaned[len(header) :]):
+            problem = f"The row has {len(cleaned)} cells but the header only {len(header)}."
+            yield position, RowProblem(problem)
         else:
-            yield 0, None
+            cleaned += [None] * (len(header) - len(cleaned))  # pads a short row
+            yield position, dict(zip(header, cleaned, strict=False))  # a long one's tail is blank
     if header is None:
         raise ImportFileError(no_header)
 

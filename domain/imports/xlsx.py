@@ -7,11 +7,9 @@ number the XML skips (even with the dimension reset, a row is as wide as its las
 costs billions of empty cells; and opening a workbook read-only parses each sheet without a
 `<dimension>` whole, once per sheet, looking for one.
 
-So openpyxl reads only the small parts here (`WholeReadsCapped`); the styles, the shared
-strings and the sheet are walked as they stream past, through defusedxml as openpyxl does,
-each cell typed by openpyxl's own `parse_cell`, each row, string or style leaving the tree
-once read (what may pile up is bounded in limits.py). Every walk hands control back as it
-goes (`_PAUSE`): whoever reads the rows can stop them within a moment (runner.py).
+So openpyxl reads only the small parts (`WholeReadsCapped`); the rest streams past here, through
+defusedxml as openpyxl does, each cell typed by openpyxl's own `parse_cell` (what may pile
+up is bounded in limits.py, and `_PAUSE` hands control back: docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -316,7 +314,12 @@ class Workbook:
                         )
                     if data is not None:
                         data.clear()
-                    yield number, _texts(cells, width, number)
+                    if width > MAX_COLUMNS:
+                        raise too_wide(number, width, get_column_letter(width))
+                    texts: list[str | None] = [None] * width
+                    for column, shown in cells:
+                        texts[column - 1] = shown
+                    yield number, texts
                     last = number
                     parser.col_counter = 0  # cells without a reference count from column A
                     parser.row_counter = number
@@ -331,7 +334,13 @@ class Workbook:
                             "workbook is damaged or was not made by a spreadsheet program."
                         )
                     if element.get("t") == "inlineStr":
-                        column = _column(element, parser)
+                        # The column as `parse_cell` finds it: its reference, or next to the last.
+                        reference = element.get("r")
+                        if reference:
+                            parser.col_counter = coordinate_to_tuple(reference)[1]
+                        else:
+                            parser.col_counter += 1
+                        column = parser.col_counter
                         content = element.find(INLINE_STRING)
                         text = None if content is None else cell_text(_plain_text(content))
                     else:
@@ -436,16 +445,6 @@ def _refused(why: str) -> ImportFileError:
     )
 
 
-def _column(cell: Element, parser: WorkSheetParser) -> int:
-    """The cell's column, as `parse_cell` finds it: from its reference, or next to the last."""
-    reference = cell.get("r")
-    if reference:
-        parser.col_counter = coordinate_to_tuple(reference)[1]
-    else:
-        parser.col_counter += 1
-    return parser.col_counter
-
-
 def _plain_text(node: Element) -> str:
     """A shared or inline string's text as openpyxl's `Text.from_tree(node).content` gives
     it (its last <t>, then each rich-text run's last <t>; phonetic hints left out), without
@@ -478,15 +477,6 @@ def _row_number(reference: str | None, last: int) -> int:
         return int(number)
 
 
-def _texts(cells: list[tuple[int, str]], width: int, number: int) -> list[str | None]:
-    if width > MAX_COLUMNS:
-        raise too_wide(number, width, get_column_letter(width))
-    texts: list[str | None] = [None] * width
-    for column, text in cells:
-        texts[column - 1] = text
-    return texts
-
-
 def cell_text(value: object) -> str | None:
     """A cell's value as the text a user would have typed into a CSV."""
     if value is None:
@@ -503,8 +493,7 @@ def cell_text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         # Excel stores every number as a float: 13800138000 comes back as 13800138000.0.
         return str(int(value))
-    text = str(value).strip()
-    return text or None
+    return str(value).strip() or None
 
 
 def _too_many_elements(where: str) -> ImportFileError:

@@ -7,9 +7,12 @@ from collections import defaultdict
 import pytest
 
 from domain.imports.file_columns import FileColumns
-from domain.imports.headers import ALIASES, header_key
+from domain.imports.headers import header_key
 from domain.imports.readers import read_csv
+from domain.imports.specs import SPECS
 from models.enums import ImportKind
+
+ALIASES = {kind: dict(spec.fields) for kind, spec in SPECS.items()}
 
 _EVERY_ALIAS = [
     pytest.param(kind, field, alias, id=f"{kind.value}-{field}-{alias}")
