@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from domain.errors import forbidden
 from models.enums import Role
@@ -18,6 +19,16 @@ class Viewer:
     # The IANA zone of the viewer's clock, when known (`domain.local_time.viewer_zone`
     # looks it up otherwise): the user's, or the workspace's for an API key.
     timezone: str | None = None
+    # What the viewer sees (`domain.visibility.scope_of`), worked out once per viewer: a
+    # request's viewer lives as long as the request.
+    _scope: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def cached_scope(self) -> Any:
+        return self._scope
+
+    def keep_scope(self, scope: Any) -> None:
+        object.__setattr__(self, "_scope", scope)
 
     def require_role(self, minimum: Role, action: str) -> None:
         if not self.role.at_least(minimum):

@@ -2,12 +2,14 @@
 
 from models.activity import Activity, Reminder
 from models.custom_fields import CustomFieldDefinition
-from models.customer import Contact, Customer
+from models.customer import Contact, Customer, CustomerShare
+from models.history import FieldChange, Tombstone
 from models.imports import ImportFileKey, ImportJob, ImportRowError
 from models.opportunity import LineItem, Opportunity, OpportunityChecklistState, StageChange
+from models.pool import CustomerPool, PoolRun
 from models.product import Product
 from models.sales import ChecklistItem, Pipeline, Stage
-from models.workspace import ApiKey, User, Workspace
+from models.workspace import ApiKey, Team, User, UserSession, Workspace
 
 __all__ = [
     "Activity",
@@ -16,6 +18,9 @@ __all__ = [
     "Contact",
     "CustomFieldDefinition",
     "Customer",
+    "CustomerPool",
+    "CustomerShare",
+    "FieldChange",
     "ImportFileKey",
     "ImportJob",
     "ImportRowError",
@@ -23,10 +28,14 @@ __all__ = [
     "Opportunity",
     "OpportunityChecklistState",
     "Pipeline",
+    "PoolRun",
     "Product",
     "Reminder",
     "Stage",
     "StageChange",
+    "Team",
+    "Tombstone",
     "User",
+    "UserSession",
     "Workspace",
 ]

@@ -8,7 +8,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from models.enums import ActivityKind, ReminderStatus
+from models.enums import ActivityKind, ReminderKind, ReminderStatus
 
 if TYPE_CHECKING:
     from models.customer import Contact, Customer
@@ -75,6 +75,9 @@ class Reminder(Model):
         "models.Activity", related_name="reminders", null=True, on_delete=fields.SET_NULL
     )
     activity_id: int | None
+    kind = fields.CharEnumField(
+        ReminderKind, max_length=16, default=ReminderKind.FOLLOW_UP, db_default="FOLLOW_UP"
+    )
     due_at = fields.DatetimeField()
     status = fields.CharEnumField(ReminderStatus, max_length=16, default=ReminderStatus.PENDING)
     note = fields.TextField(null=True)

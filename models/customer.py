@@ -11,6 +11,7 @@ from tortoise.models import Model
 from models.enums import CustomerKind
 
 if TYPE_CHECKING:
+    from models.pool import CustomerPool
     from models.workspace import User, Workspace
 
 
@@ -37,6 +38,26 @@ class Customer(Model):
         "models.User", related_name="owned_customers", null=True, on_delete=fields.SET_NULL
     )
     owner_id: int | None
+    # A customer without an owner is in a pool (公海): this one, or the workspace's default
+    # pool when NULL. Whoever may see the pool may claim it.
+    pool: fields.ForeignKeyNullableRelation[CustomerPool] = fields.ForeignKeyField(
+        "models.CustomerPool", related_name="customers", null=True, on_delete=fields.SET_NULL
+    )
+    pool_id: int | None
+    # Since when the present owner holds it (claims, transfers, creation): pool rules count
+    # idle days from the later of this and the last activity.
+    owned_since = fields.DatetimeField(null=True)
+    # The owner locked it against pool returns (at most a pool's `max_locks_per_rep`).
+    locked_at = fields.DatetimeField(null=True)
+    # Who held it last before it went to the pool, and when: the claim cooldown.
+    previous_owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="released_customers", null=True, on_delete=fields.SET_NULL
+    )
+    previous_owner_id: int | None
+    pooled_at = fields.DatetimeField(null=True)
+    # The day the pool's warning went to the owner for the return now pending: the nightly
+    # job warns once, and returns only after the warning's notice has run.
+    pool_warned_at = fields.DatetimeField(null=True)
     custom_fields: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     score = fields.FloatField(null=True)
     score_breakdown: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
@@ -59,6 +80,7 @@ class Customer(Model):
             Index(fields=("workspace_id", "last_activity_at", "id")),
             Index(fields=("workspace_id", "next_follow_up_at", "id")),
             Index(fields=("workspace_id", "owner_id", "id")),
+            Index(fields=("workspace_id", "pool_id", "owner_id")),
             Index(fields=("workspace_id", "lead_source")),
             # Matching (imports, duplicates) looks records up by these within a workspace.
             Index(fields=("workspace_id", "phone_normalized")),
@@ -97,3 +119,27 @@ class Contact(Model):
             Index(fields=("workspace_id", "phone_normalized")),
             Index(fields=("workspace_id", "email")),
         )
+
+
+class CustomerShare(Model):
+    """A customer shared with a colleague, who then sees it (and what hangs from it) too."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="customer_shares", on_delete=fields.CASCADE
+    )
+    workspace_id: int
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="shares", on_delete=fields.CASCADE
+    )
+    customer_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="shared_customers", on_delete=fields.CASCADE
+    )
+    user_id: int
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "customer_share"
+        unique_together = (("customer", "user"),)
+        indexes = (Index(fields=("user_id", "customer_id")),)

@@ -97,3 +97,39 @@ class CustomFieldType(StrEnum):
     BOOLEAN = "BOOLEAN"
     SELECT = "SELECT"
     MULTI_SELECT = "MULTI_SELECT"
+
+
+class DeletePolicy(StrEnum):
+    """Who may delete a customer (and what hangs from it) or a deal: a workspace setting."""
+
+    OWNER = "OWNER"  # its owner, their managers, or an admin
+    MANAGER = "MANAGER"  # the owner's managers or an admin (the default)
+    ADMIN = "ADMIN"  # admins only
+
+
+class ApiKeyScope(StrEnum):
+    READ = "READ"  # queries and subscriptions
+    WRITE = "WRITE"  # mutations other than imports
+    IMPORTS = "IMPORTS"  # startImport, cancelImport and the import's downloads
+
+
+class ReminderKind(StrEnum):
+    FOLLOW_UP = "FOLLOW_UP"  # scheduled by an activity's next follow-up
+    POOL_WARNING = "POOL_WARNING"  # a customer is about to return to the pool
+
+
+class ChangeSource(StrEnum):
+    """Through what a change came: history rows and tombstones say it."""
+
+    API = "API"
+    IMPORT = "IMPORT"
+    POOL = "POOL"  # a pool rule returned the customer, or a rep claimed or released it
+    TRANSFER = "TRANSFER"
+    MERGE = "MERGE"
+
+
+class ChangedEntity(StrEnum):
+    CUSTOMER = "CUSTOMER"
+    CONTACT = "CONTACT"
+    OPPORTUNITY = "OPPORTUNITY"
+    ACTIVITY = "ACTIVITY"
