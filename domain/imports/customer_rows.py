@@ -39,11 +39,11 @@ from domain.errors import ErrorCode, Problem, Problems
 from domain.imports.cells import ROW, ChunkResult, check_external_id, put, typed_custom_fields
 from domain.imports.engine import (
     NumberedCells,
-    Opening,
     RecordChunk,
     Row,
     Spec,
     checked_custom_fields,
+    give_ids,
     land_rows,
     record_matches,
     stored_values,
@@ -241,12 +241,6 @@ async def check_customer_rows(viewer: Viewer, rows: NumberedCells) -> CheckedCus
     return checked
 
 
-async def _open(opening: Opening) -> CheckedCustomerRows:
-    checked = await check_customer_rows(opening.viewer, opening.rows)
-    await checked.match(opening.match_on, opening.file, lock=opening.lock)
-    return checked
-
-
 class CheckedCustomerRows(RecordChunk[_Customer]):
     """A chunk's rows, every cell checked, before anything is looked up or written.
 
@@ -414,27 +408,19 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         db = Customer._meta.db
         now = datetime.now(UTC)
         created, matched = self.matches.created, self.stored.values()
-        if created:
-            ids = await bulk_sql.allocate_ids(db, Customer, len(created))
-            for pk, target in zip(ids, created, strict=True):
-                target.values["id"] = pk
+        workspace_id = self.viewer.workspace_id
+        await give_ids(Customer, [target.values for target in created])
         new_contacts: list[dict[str, Any]] = []
         contact_changes: dict[int, dict[str, Any]] = {}
         for target in [*created, *matched]:
             customer_id = target.stored or target.values["id"]
             for contact in target.contacts:
                 if contact.stored is not None and contact.changed:
-                    changed = {column: contact.values[column] for column in contact.changed}
-                    contact_changes[contact.stored] = changed
+                    contact_changes[contact.stored] = contact.changes()
                 elif contact.stored is None and not contact.unwritten:
-                    contact.values["workspace_id"] = self.viewer.workspace_id
-                    contact.values["customer_id"] = customer_id
+                    contact.values.update(workspace_id=workspace_id, customer_id=customer_id)
                     new_contacts.append(contact.values)
-        if new_contacts:
-            # Known by id: later chunks of the file find what rows gave each (`file_keys`).
-            contact_ids = await bulk_sql.allocate_ids(db, Contact, len(new_contacts))
-            for pk, values in zip(contact_ids, new_contacts, strict=True):
-                values["id"] = pk
+        await give_ids(Contact, new_contacts)
         storing: asyncio.Task[None] | None = None
         if created:
             if any(target.touched for target in created):
@@ -451,11 +437,7 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
             if storing is not None:
                 await storing
         # A change to a contact is a change to its customer (clients sync by updatedSince).
-        customer_changes = {
-            t.stored: {column: t.values[column] for column in t.changed}
-            for t in matched
-            if t.touched and t.stored
-        }
+        customer_changes = {t.stored: t.changes() for t in matched if t.touched and t.stored}
         await bulk_sql.update_rows(db, Customer, customer_changes, now)
         await bulk_sql.insert(db, contacts)
         await bulk_sql.update_rows(db, Contact, contact_changes, now)
@@ -494,7 +476,7 @@ _FIELDS: Aliases = {
         "organization name",
         "organisation name",
     ),
-    "kind": ("类型", "客户性质", "type", "kind", "customer type"),
+    "kind": ("类型", "客户性质", "type", "customer type"),
     "phone": (*PHONE, "座机", "公司电话", "organization phone"),
     "email": (*EMAIL, "邮件"),
     "website": (
@@ -502,30 +484,27 @@ _FIELDS: Aliases = {
         "网站",
         "官网",
         "公司网址",
-        "website",
         "website url",
         "url",
         "domain",
         "company domain name",
     ),
-    "industry": ("行业", "所属行业", "industry"),
+    "industry": ("行业", "所属行业"),
     "leadSource": (
         "线索来源",
         "客户来源",
         "来源",
-        "lead source",
         "source",
         "original source",
         "organization source",
     ),
-    "tags": ("标签", "tags", "labels", "organization labels"),
+    "tags": ("标签", "labels", "organization labels"),
     "externalId": (
         "外部编号",
         "客户编号",
         "客户代码",
         "客户id",
         "编号",
-        "external id",
         "id",
         "record id",
         "company id",
@@ -538,30 +517,16 @@ _FIELDS: Aliases = {
         "负责人",
         "客户负责人",
         "销售负责人",
-        "owner",
         "contact owner",
         "company owner",
         "account owner",
         "organization owner",
     ),
     "notes": NOTES,
-    "contact.name": (
-        "联系人",
-        "联系人姓名",
-        "contact",
-        "contact name",
-        "contact person",
-        "person name",
-    ),
-    "contact.phone": (
-        "联系人电话",
-        "联系人手机",
-        "contact phone",
-        "contact mobile",
-        "person phone",
-    ),
-    "contact.email": ("联系人邮箱", "contact email", "person email"),
-    "contact.title": (*TITLE, "contact title", "person job title"),
+    "contact.name": ("联系人", "联系人姓名", "contact", "contact person", "person name"),
+    "contact.phone": ("联系人电话", "联系人手机", "contact mobile", "person phone"),
+    "contact.email": ("联系人邮箱", "person email"),
+    "contact.title": (*TITLE, "person job title"),
 }
 
 
@@ -573,7 +538,7 @@ SPEC = Spec(
     match_fields=("externalId", "email", "phone", "name"),
     default_match_on=("externalId", "email", "phone"),
     entity=CustomFieldEntity.CUSTOMER,
-    open=_open,
+    open=None,
     growing=("customer", "contact"),
     new_record_needs=(("name",),),
     shown={"phone_normalized": "phone", "external_id": "externalId", "lead_source": "leadSource"},

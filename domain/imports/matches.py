@@ -129,6 +129,10 @@ class Record:
     # row's, which it worked out already.
     keys: Keys | None = None
 
+    def changes(self) -> dict[str, Any]:
+        """The columns rows changed (of a stored one), as they now are."""
+        return {column: self.values[column] for column in self.changed}
+
     def state(self, dry_run: bool) -> dict[str, Any]:
         """What its kind keeps of it beside its values and what rows gave it (`file_keys`)."""
         return {}
@@ -180,8 +184,7 @@ class Matches(Generic[R]):
         """Holds the record under each of its keys; `before`: the keys it was last held
         under (None: it was never held, so it is in no list yet)."""
         by_key = self.by_key
-        keys = record.keys if record.keys is not None else self.keys(record)  # a new one has them
-        for name, key in keys.items():
+        for name, key in self.keys(record).items():  # a new one may have them already
             if key is None:
                 continue
             if before is None:
