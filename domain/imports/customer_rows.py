@@ -49,7 +49,7 @@ from domain.imports.engine import (
     stored_values,
 )
 from domain.imports.file_keys import FileKeys, first_given
-from domain.imports.headers import EMAIL, NOTES, PHONE, TITLE, Aliases
+from domain.imports.headers import CUSTOMER_ID, EMAIL, NOTES, PHONE, TITLE, Aliases
 from domain.imports.links import Members
 from domain.imports.matches import Keys, Matches, Record, overwrites
 from domain.imports.values import parse_kind, split_tags
@@ -222,13 +222,18 @@ async def check_customer_rows(viewer: Viewer, rows: NumberedCells) -> CheckedCus
         viewer, problems, CustomFieldEntity.CONTACT, definitions, None, None, "contact.customFields"
     )
     checked.contact_custom = custom, problems.items
+    custom_defined = bool(definitions.of(CustomFieldEntity.CUSTOMER))
     for start in range(0, len(rows), _ROWS_BETWEEN_YIELDS):
         batch = [
             _parse(number, cells, definitions, members)
             for number, cells in rows[start : start + _ROWS_BETWEEN_YIELDS]
         ]
         for row in batch:
-            await checked._plan_new(row)
+            checked._plan_new(row)
+            if row.custom or custom_defined:  # else nothing to check, and nothing found
+                problems = Problems()
+                row.new.values["custom_fields"] = await checked.custom_fields(row, problems)
+                row.new_problems += problems.items
             if external_id := row.values.get("external_id"):
                 checked.wanted["externalId"].add(external_id)
             for name, key in row.keys.items():
@@ -275,6 +280,9 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         every customer holding it (one query per field), `lock`ed until the chunk commits,
         with their contacts; and those a dry run's earlier chunks would have given one of
         the keys. By id: oldest first. Then what earlier chunks of the file did to them."""
+        if "name" not in match_on:  # a key no row is matched by: not held for new customers
+            for row in self.rows:
+                row.keys.pop("name", None)
         ids: list[int] = []  # stored customers a dry run's earlier rows gave a key
         if file is not None:
             ids = await file.find((name, key) for name, keys in self.wanted.items() for key in keys)
@@ -314,8 +322,9 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
             _name_of,
         )
 
-    async def _plan_new(self, row: _Parsed) -> None:
-        """The customer (and contact) the row would create, with the problems that would stop it.
+    def _plan_new(self, row: _Parsed) -> None:
+        """The customer (and contact) the row would create, with the problems that would stop
+        it, but its custom fields (checked by `check_customer_rows`, when there are any).
 
         Worked out for every row while the chunk is checked, outside its transaction: only
         whether the row matches a customer, and whether its external id is free, need the
@@ -328,7 +337,7 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         values.setdefault("kind", CustomerKind.COMPANY)
         if values.get("owner_id") is None:
             values["owner_id"] = self.viewer.user_id
-        values["custom_fields"] = await self.custom_fields(row, problems)
+        values["custom_fields"] = {}
         values["workspace_id"] = self.viewer.workspace_id
         # Its keys are its row's: worked out once, when the row was read.
         row.new = _Customer(values, name=values.get("name"), keys=row.keys)
@@ -418,7 +427,8 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
                 if contact.stored is not None and contact.changed:
                     contact_changes[contact.stored] = contact.changes()
                 elif contact.stored is None and not contact.unwritten:
-                    contact.values.update(workspace_id=workspace_id, customer_id=customer_id)
+                    contact.values["workspace_id"] = workspace_id
+                    contact.values["customer_id"] = customer_id
                     new_contacts.append(contact.values)
         await give_ids(Contact, new_contacts)
         storing: asyncio.Task[None] | None = None
@@ -499,20 +509,7 @@ _FIELDS: Aliases = {
         "organization source",
     ),
     "tags": ("标签", "labels", "organization labels"),
-    "externalId": (
-        "外部编号",
-        "客户编号",
-        "客户代码",
-        "客户id",
-        "编号",
-        "id",
-        "record id",
-        "company id",
-        "account id",
-        "account number",
-        "organization id",
-        "customer id",
-    ),
+    "externalId": ("外部编号", "客户代码", "编号", "id", "record id", "company id", *CUSTOMER_ID),
     "owner": (
         "负责人",
         "客户负责人",

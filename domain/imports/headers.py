@@ -41,19 +41,19 @@ EMAIL = ("邮箱", "电子邮件", "电子邮箱", "email address")
 TITLE = ("职位", "职务", "联系人职位", "联系人职务", "title", "job title")
 NOTES = ("备注", "说明", "note", "remark", "remarks", "description")
 
+# A customer's external id in the headers of its own file and of the files that name it.
+CUSTOMER_ID = (
+    "客户编号",
+    "客户id",
+    "customer id",
+    "account id",
+    "account number",
+    "organization id",
+)
 # Contacts, activities and opportunities name the customer they belong to; each row's
 # link is tried in this order, with whichever of these columns the file has.
 CUSTOMER_LINK: Aliases = {
-    "customer.externalId": (
-        "客户编号",
-        "客户外部编号",
-        "客户id",
-        "customer id",
-        "account id",
-        "account number",
-        "organization id",
-        "associated company id",
-    ),
+    "customer.externalId": (*CUSTOMER_ID, "客户外部编号", "associated company id"),
     "customer.phone": ("客户电话", "客户手机", "公司电话", "organization phone"),
     "customer.name": (
         "客户名称",

@@ -184,7 +184,8 @@ class Matches(Generic[R]):
         """Holds the record under each of its keys; `before`: the keys it was last held
         under (None: it was never held, so it is in no list yet)."""
         by_key = self.by_key
-        for name, key in self.keys(record).items():  # a new one may have them already
+        keys = record.keys if record.keys is not None else self.keys(record)  # a new one has them
+        for name, key in keys.items():
             if key is None:
                 continue
             if before is None:
