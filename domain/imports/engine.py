@@ -293,7 +293,9 @@ async def give_ids(model: type[Model], rows: list[dict[str, Any]], **also: Any) 
     if rows:
         ids = await allocate_ids(model._meta.db, model, len(rows))
         for pk, values in zip(ids, rows, strict=True):
-            values.update(id=pk, **also)
+            values["id"] = pk
+            if also:
+                values.update(also)
 
 
 def model_columns(model: type[Model], leaving_out: Collection[str] = ()) -> tuple[str, ...]:
