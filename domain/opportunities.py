@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
@@ -40,8 +41,15 @@ NO_PIPELINE = "The workspace has no pipeline."
 AMOUNT_IS_LINE_SUM = "The amount is the sum of the line items."
 
 
-def quoted_in_other_currency(currency: str) -> str:
-    return f"The deal is quoted in products priced in {currency}; change its lines too."
+def check_line_currencies(
+    problems: Problems, path: str, currency: str, line_currencies: Iterable[str | None]
+) -> None:
+    """A deal quoted in products stays in their currency unless its lines change with it
+    (`line_currencies`: its lines' products', None for a line without one)."""
+    other = next((c for c in line_currencies if c not in (None, currency)), None)
+    if other is not None:
+        message = f"The deal is quoted in products priced in {other}; change its lines too."
+        problems.add(path, message, ErrorCode.CONFLICT)
 
 
 @dataclass
@@ -188,23 +196,6 @@ async def _build_line_items(
     return lines, currency
 
 
-async def _check_lines_priced_in(problems: Problems, opportunity_id: int, currency: str) -> None:
-    """A deal quoted in products stays in their currency unless its lines change with it."""
-    # Tortoise types a flat values_list as tuples; it gives the column's values.
-    other = cast(
-        list[str],
-        await LineItem.filter(opportunity_id=opportunity_id, product_id__not_isnull=True)
-        .exclude(product__currency=currency)
-        .values_list("product__currency", flat=True),
-    )
-    if other:
-        problems.add(
-            "input.currency",
-            quoted_in_other_currency(other[0]),
-            ErrorCode.CONFLICT,
-        )
-
-
 async def _resolve_stage(
     problems: Problems, viewer: Viewer, pipeline_id: int | None, stage_id: int | None
 ) -> Stage | None:
@@ -337,7 +328,10 @@ async def _change_opportunity(
             problems, "input.currency", changes["currency"], opportunity.currency
         )
         if changes.get("line_items") is None:
-            await _check_lines_priced_in(problems, opportunity.id, updates["currency"])
+            quoted = LineItem.filter(opportunity_id=opportunity.id, product_id__not_isnull=True)
+            # Tortoise types a flat values_list as tuples; it gives the column's values.
+            currencies = cast(list[str], await quoted.values_list("product__currency", flat=True))
+            check_line_currencies(problems, "input.currency", updates["currency"], currencies)
     if "probability" in changes:
         probability = changes["probability"]
         if probability is not None and not 0 <= probability <= 100:

@@ -28,7 +28,7 @@ from domain.follow_ups import (
     schedule_follow_ups,
 )
 from domain.imports.cells import Cells, given, put
-from domain.imports.engine import Opening, RecordChunk, Row, Spec, record_matches
+from domain.imports.engine import Opening, RecordChunk, Row, Spec, model_columns, record_matches
 from domain.imports.headers import CUSTOMER_LINK_WITH_PHONE, Aliases
 from domain.imports.links import CustomerLinks, Members
 from domain.imports.matches import Keys, Matches, Record
@@ -40,17 +40,7 @@ from models import Activity, Contact, Opportunity
 from models.enums import ActivityKind, ImportKind
 
 # Every column of an activity rows may match: its record's `values`.
-_COLUMNS = (
-    "customer_id",
-    "kind",
-    "occurred_at",
-    "content",
-    "next_follow_up_at",
-    "contact_id",
-    "opportunity_id",
-    "author_id",
-    "external_id",
-)
+_COLUMNS = model_columns(Activity, leaving_out=("id", "workspace_id", "created_at"))
 
 
 def _natural_key(activity: Record) -> Keys:
@@ -276,17 +266,7 @@ class _Chunk(RecordChunk[Record]):
 
 # Each field → the headers it is recognised by, beside its own name (see `headers`).
 _FIELDS: Aliases = {
-    "kind": (
-        "类型",
-        "方式",
-        "跟进方式",
-        "跟进类型",
-        "活动类型",
-        "kind",
-        "type",
-        "activity type",
-        "activity - type",
-    ),
+    "kind": ("类型", "方式", "跟进方式", "跟进类型", "活动类型", "type", "activity type"),
     "occurredAt": (
         "时间",
         "日期",
@@ -321,31 +301,21 @@ _FIELDS: Aliases = {
         "下次跟进日期",
         "下次跟进",
         "next follow up",
-        "next follow up at",
         "follow up at",
     ),
-    "contact": ("联系人", "contact", "contact name", "contact person", "activity - contact person"),
+    "contact": ("联系人", "contact name", "contact person", "activity - contact person"),
     "author": (
         "跟进人",
         "负责人",
         "销售",
-        "author",
         "owner",
         "rep",
         "assigned to",
         "activity owner",
         "activity - assigned to user",
     ),
-    "opportunity": ("商机", "商机名称", "opportunity", "opportunity name", "deal", "deal - title"),
-    "externalId": (
-        "外部编号",
-        "活动编号",
-        "编号",
-        "external id",
-        "id",
-        "activity id",
-        "activity - id",
-    ),
+    "opportunity": ("商机", "商机名称", "opportunity name", "deal", "deal - title"),
+    "externalId": ("外部编号", "活动编号", "编号", "id", "activity id"),
     **CUSTOMER_LINK_WITH_PHONE,
 }
 

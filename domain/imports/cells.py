@@ -9,11 +9,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.custom_fields import Definitions
-from domain.errors import ErrorCode, Problem, Problems
+from domain.errors import ErrorCode, Problems
 from domain.imports.headers import CUSTOM_FIELD_PREFIX
 from domain.imports.values import parse_yes_no, split_tags
 from domain.validation import within_decimal_magnitude
-from models.enums import CustomFieldEntity, CustomFieldType, ImportMode
+from models.enums import CustomFieldEntity, CustomFieldType
 
 # The prefix given to the API's shared checks (`clean_contact_fields(problems, ROW, …)`),
 # stripped again from the paths they report.
@@ -106,17 +106,6 @@ def fail(result: ChunkResult, number: int, problems: Problems) -> None:
     for problem in problems.items:
         name = problem.field and problem.field.removeprefix(f"{ROW}.")
         result.failures.append(RowFailure(number, name, problem.message, problem.code))
-
-
-def fail_with(result: ChunkResult, number: int, problems: Problems, problem: Problem) -> None:
-    """Fails the row with `problem` (its keys disagree), after those its cells had."""
-    problems.items.append(problem)
-    fail(result, number, problems)
-
-
-def skipped_by_mode(mode: ImportMode, matched: bool) -> bool:
-    """CREATE leaves rows that match a record alone, UPDATE those that match none."""
-    return (mode == ImportMode.CREATE and matched) or (mode == ImportMode.UPDATE and not matched)
 
 
 def check_external_id(

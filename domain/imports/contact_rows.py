@@ -18,13 +18,21 @@ from collections.abc import Hashable
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.bulk_sql import allocate_ids, insert_rows, update_rows
+from domain.bulk_sql import insert_rows, update_rows
 from domain.custom_fields import Definitions, load_definitions
 from domain.customers import NEW_CONTACT_NEEDS_NAME, clean_contact_fields, primary_by_default
 from domain.errors import ErrorCode, Problems
 from domain.imports.cells import ROW, Cells, given, put, typed_custom_fields
 from domain.imports.customer_rows import match_keys
-from domain.imports.engine import Opening, RecordChunk, Row, Spec, record_matches, stored_values
+from domain.imports.engine import (
+    Opening,
+    RecordChunk,
+    Row,
+    Spec,
+    give_ids,
+    record_matches,
+    stored_values,
+)
 from domain.imports.headers import CUSTOMER_LINK, EMAIL, NOTES, PHONE, TITLE, Aliases
 from domain.imports.links import CustomerLinks
 from domain.imports.matches import Matches, Record
@@ -132,18 +140,14 @@ class _Chunk(RecordChunk[Record]):
     async def write(self) -> None:
         db = Contact._meta.db
         now = datetime.now(UTC)
-        created = self.matches.created
-        # Known by id: later chunks of the file find what rows gave each (`file_keys`).
-        ids = await allocate_ids(db, Contact, len(created)) if created else []
-        for pk, contact in zip(ids, created, strict=True):
-            contact.values["id"] = pk
-            contact.values["workspace_id"] = self.viewer.workspace_id
+        created = [contact.values for contact in self.matches.created]
+        await give_ids(Contact, created, workspace_id=self.viewer.workspace_id)
         changes = {
-            contact.stored: {column: contact.values[column] for column in contact.changed}
+            contact.stored: contact.changes()
             for contact in self.matches.records()
             if contact.stored is not None and contact.changed
         }
-        await insert_rows(db, Contact, [contact.values for contact in created], now)
+        await insert_rows(db, Contact, created, now)
         await update_rows(db, Contact, changes, now)
         # A change to a contact is a change to its customer (clients sync by updatedSince).
         await update_rows(db, Customer, {pk: {} for pk in sorted(self.touched)}, now)
@@ -164,7 +168,7 @@ _FIELDS: Aliases = {
     "phone": (*PHONE, "联系人电话", "联系人手机", "person phone"),
     "email": (*EMAIL, "联系人邮箱", "person email"),
     "title": (*TITLE, "position", "person job title"),
-    "isPrimary": ("主联系人", "是否主联系人", "primary", "is primary", "primary contact"),
+    "isPrimary": ("主联系人", "是否主联系人", "primary", "primary contact"),
     "notes": NOTES,
     **CUSTOMER_LINK,
 }

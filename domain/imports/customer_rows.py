@@ -39,17 +39,17 @@ from domain.errors import ErrorCode, Problem, Problems
 from domain.imports.cells import ROW, ChunkResult, check_external_id, put, typed_custom_fields
 from domain.imports.engine import (
     NumberedCells,
-    Opening,
     RecordChunk,
     Row,
     Spec,
     checked_custom_fields,
+    give_ids,
     land_rows,
     record_matches,
     stored_values,
 )
 from domain.imports.file_keys import FileKeys, first_given
-from domain.imports.headers import EMAIL, NOTES, PHONE, TITLE, Aliases
+from domain.imports.headers import CUSTOMER_ID, EMAIL, NOTES, PHONE, TITLE, Aliases
 from domain.imports.links import Members
 from domain.imports.matches import Keys, Matches, Record, overwrites
 from domain.imports.values import parse_kind, split_tags
@@ -222,13 +222,18 @@ async def check_customer_rows(viewer: Viewer, rows: NumberedCells) -> CheckedCus
         viewer, problems, CustomFieldEntity.CONTACT, definitions, None, None, "contact.customFields"
     )
     checked.contact_custom = custom, problems.items
+    custom_defined = bool(definitions.of(CustomFieldEntity.CUSTOMER))
     for start in range(0, len(rows), _ROWS_BETWEEN_YIELDS):
         batch = [
             _parse(number, cells, definitions, members)
             for number, cells in rows[start : start + _ROWS_BETWEEN_YIELDS]
         ]
         for row in batch:
-            await checked._plan_new(row)
+            checked._plan_new(row)
+            if row.custom or custom_defined:  # else nothing to check, and nothing found
+                problems = Problems()
+                row.new.values["custom_fields"] = await checked.custom_fields(row, problems)
+                row.new_problems += problems.items
             if external_id := row.values.get("external_id"):
                 checked.wanted["externalId"].add(external_id)
             for name, key in row.keys.items():
@@ -238,12 +243,6 @@ async def check_customer_rows(viewer: Viewer, rows: NumberedCells) -> CheckedCus
             new.record = record
         checked.rows += batch
         await asyncio.sleep(0)  # a chunk being committed meanwhile sends its next statement
-    return checked
-
-
-async def _open(opening: Opening) -> CheckedCustomerRows:
-    checked = await check_customer_rows(opening.viewer, opening.rows)
-    await checked.match(opening.match_on, opening.file, lock=opening.lock)
     return checked
 
 
@@ -281,6 +280,9 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         every customer holding it (one query per field), `lock`ed until the chunk commits,
         with their contacts; and those a dry run's earlier chunks would have given one of
         the keys. By id: oldest first. Then what earlier chunks of the file did to them."""
+        if "name" not in match_on:  # a key no row is matched by: not held for new customers
+            for row in self.rows:
+                row.keys.pop("name", None)
         ids: list[int] = []  # stored customers a dry run's earlier rows gave a key
         if file is not None:
             ids = await file.find((name, key) for name, keys in self.wanted.items() for key in keys)
@@ -320,8 +322,9 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
             _name_of,
         )
 
-    async def _plan_new(self, row: _Parsed) -> None:
-        """The customer (and contact) the row would create, with the problems that would stop it.
+    def _plan_new(self, row: _Parsed) -> None:
+        """The customer (and contact) the row would create, with the problems that would stop
+        it, but its custom fields (checked by `check_customer_rows`, when there are any).
 
         Worked out for every row while the chunk is checked, outside its transaction: only
         whether the row matches a customer, and whether its external id is free, need the
@@ -334,7 +337,7 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         values.setdefault("kind", CustomerKind.COMPANY)
         if values.get("owner_id") is None:
             values["owner_id"] = self.viewer.user_id
-        values["custom_fields"] = await self.custom_fields(row, problems)
+        values["custom_fields"] = {}
         values["workspace_id"] = self.viewer.workspace_id
         # Its keys are its row's: worked out once, when the row was read.
         row.new = _Customer(values, name=values.get("name"), keys=row.keys)
@@ -414,27 +417,20 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         db = Customer._meta.db
         now = datetime.now(UTC)
         created, matched = self.matches.created, self.stored.values()
-        if created:
-            ids = await bulk_sql.allocate_ids(db, Customer, len(created))
-            for pk, target in zip(ids, created, strict=True):
-                target.values["id"] = pk
+        workspace_id = self.viewer.workspace_id
+        await give_ids(Customer, [target.values for target in created])
         new_contacts: list[dict[str, Any]] = []
         contact_changes: dict[int, dict[str, Any]] = {}
         for target in [*created, *matched]:
             customer_id = target.stored or target.values["id"]
             for contact in target.contacts:
                 if contact.stored is not None and contact.changed:
-                    changed = {column: contact.values[column] for column in contact.changed}
-                    contact_changes[contact.stored] = changed
+                    contact_changes[contact.stored] = contact.changes()
                 elif contact.stored is None and not contact.unwritten:
-                    contact.values["workspace_id"] = self.viewer.workspace_id
+                    contact.values["workspace_id"] = workspace_id
                     contact.values["customer_id"] = customer_id
                     new_contacts.append(contact.values)
-        if new_contacts:
-            # Known by id: later chunks of the file find what rows gave each (`file_keys`).
-            contact_ids = await bulk_sql.allocate_ids(db, Contact, len(new_contacts))
-            for pk, values in zip(contact_ids, new_contacts, strict=True):
-                values["id"] = pk
+        await give_ids(Contact, new_contacts)
         storing: asyncio.Task[None] | None = None
         if created:
             if any(target.touched for target in created):
@@ -451,11 +447,7 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
             if storing is not None:
                 await storing
         # A change to a contact is a change to its customer (clients sync by updatedSince).
-        customer_changes = {
-            t.stored: {column: t.values[column] for column in t.changed}
-            for t in matched
-            if t.touched and t.stored
-        }
+        customer_changes = {t.stored: t.changes() for t in matched if t.touched and t.stored}
         await bulk_sql.update_rows(db, Customer, customer_changes, now)
         await bulk_sql.insert(db, contacts)
         await bulk_sql.update_rows(db, Contact, contact_changes, now)
@@ -494,7 +486,7 @@ _FIELDS: Aliases = {
         "organization name",
         "organisation name",
     ),
-    "kind": ("类型", "客户性质", "type", "kind", "customer type"),
+    "kind": ("类型", "客户性质", "type", "customer type"),
     "phone": (*PHONE, "座机", "公司电话", "organization phone"),
     "email": (*EMAIL, "邮件"),
     "website": (
@@ -502,66 +494,36 @@ _FIELDS: Aliases = {
         "网站",
         "官网",
         "公司网址",
-        "website",
         "website url",
         "url",
         "domain",
         "company domain name",
     ),
-    "industry": ("行业", "所属行业", "industry"),
+    "industry": ("行业", "所属行业"),
     "leadSource": (
         "线索来源",
         "客户来源",
         "来源",
-        "lead source",
         "source",
         "original source",
         "organization source",
     ),
-    "tags": ("标签", "tags", "labels", "organization labels"),
-    "externalId": (
-        "外部编号",
-        "客户编号",
-        "客户代码",
-        "客户id",
-        "编号",
-        "external id",
-        "id",
-        "record id",
-        "company id",
-        "account id",
-        "account number",
-        "organization id",
-        "customer id",
-    ),
+    "tags": ("标签", "labels", "organization labels"),
+    "externalId": ("外部编号", "客户代码", "编号", "id", "record id", "company id", *CUSTOMER_ID),
     "owner": (
         "负责人",
         "客户负责人",
         "销售负责人",
-        "owner",
         "contact owner",
         "company owner",
         "account owner",
         "organization owner",
     ),
     "notes": NOTES,
-    "contact.name": (
-        "联系人",
-        "联系人姓名",
-        "contact",
-        "contact name",
-        "contact person",
-        "person name",
-    ),
-    "contact.phone": (
-        "联系人电话",
-        "联系人手机",
-        "contact phone",
-        "contact mobile",
-        "person phone",
-    ),
-    "contact.email": ("联系人邮箱", "contact email", "person email"),
-    "contact.title": (*TITLE, "contact title", "person job title"),
+    "contact.name": ("联系人", "联系人姓名", "contact", "contact person", "person name"),
+    "contact.phone": ("联系人电话", "联系人手机", "contact mobile", "person phone"),
+    "contact.email": ("联系人邮箱", "person email"),
+    "contact.title": (*TITLE, "person job title"),
 }
 
 
@@ -573,7 +535,7 @@ SPEC = Spec(
     match_fields=("externalId", "email", "phone", "name"),
     default_match_on=("externalId", "email", "phone"),
     entity=CustomFieldEntity.CUSTOMER,
-    open=_open,
+    open=None,
     growing=("customer", "contact"),
     new_record_needs=(("name",),),
     shown={"phone_normalized": "phone", "external_id": "externalId", "lead_source": "leadSource"},

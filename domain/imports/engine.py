@@ -32,11 +32,9 @@ from domain.imports.cells import (
     ChunkResult,
     check_external_id,
     fail,
-    fail_with,
-    skipped_by_mode,
 )
 from domain.imports.file_keys import FileKeys
-from domain.imports.links import LINK_FIELDS, LinkedCustomer
+from domain.imports.links import LinkedCustomer
 from domain.imports.matches import Keys, Matches, Record, overwrites
 from domain.sql import Sql
 from domain.viewer import Viewer
@@ -128,14 +126,9 @@ class RecordChunk(ABC, Generic[R]):
         """Inserts the records rows created; sets the columns rows changed of the stored
         ones they matched (and, when there are any, the columns `also`)."""
         db = model._meta.db
-        created = self.matches.created
-        if created:
-            for pk, record in zip(
-                await allocate_ids(db, model, len(created)), created, strict=True
-            ):
-                record.values["id"] = pk
-                record.values["workspace_id"] = self.viewer.workspace_id
-            await insert_rows(db, model, [record.values for record in created], now)
+        created = [record.values for record in self.matches.created]
+        await give_ids(model, created, workspace_id=self.viewer.workspace_id)
+        await insert_rows(db, model, created, now)
         matched = self.matches.records()
         changed = {r.stored: r for r in matched if r.stored is not None and r.changed}
         columns = sorted({column for record in changed.values() for column in record.changed})
@@ -179,14 +172,8 @@ class CheckedRows(Protocol):
     ) -> Awaitable[ChunkResult]: ...
 
 
-Applier = Callable[..., Awaitable[ChunkResult]]  # `Spec.apply`'s signature
-
-
-@dataclass
-class _Unchecked:
-    """The rows of a kind that checks them inside the transaction, with what applies them."""
-
-    apply: Callable[..., Awaitable[ChunkResult]]
+# `Spec.apply`'s signature; once the rows are given (`Spec.prepare`), its keywords alone.
+Applier = Callable[..., Awaitable[ChunkResult]]
 
 
 @dataclass(frozen=True)
@@ -200,7 +187,7 @@ class Spec:
     match_fields: tuple[str, ...]  # what `matchOn` may name…
     default_match_on: tuple[str, ...]  # … and names when not given
     entity: CustomFieldEntity | None  # of its custom fields, if it has them
-    open: Opener  # parses a chunk's rows and loads what they name
+    open: Opener | None  # parses a chunk's rows and loads what they name (else `check`)
     growing: tuple[str, ...]  # the tables it grows (their statistics refreshed)
     # Column groups (one of each) a new record needs.
     new_record_needs: tuple[tuple[str, ...], ...] = ()
@@ -214,17 +201,12 @@ class Spec:
 
     async def prepare(
         self, viewer: Viewer, rows: NumberedCells, apply: Applier | None = None
-    ) -> CheckedRows:
-        """The rows made ready for their transaction: checked now, when the kind can; else
-        applied in it by `apply` (by default `Spec.apply`)."""
+    ) -> Applier:
+        """What applies the rows in their transaction: rows checked now, when the kind can;
+        else `apply` (by default `Spec.apply`) given the rows."""
         if self.check is None:
-            return _Unchecked(functools.partial(apply or self.apply, viewer, rows))
-        return await self.check(viewer, rows)
-
-    @property
-    def every_row_needs(self) -> tuple[tuple[str, ...], ...]:
-        """Column groups (one of each) every row needs: its customer's, when linked."""
-        return (LINK_FIELDS,) if self.linked else ()
+            return functools.partial(apply or self.apply, viewer, rows)
+        return (await self.check(viewer, rows)).apply
 
     def check_match_on(self, match_on: list[str]) -> None:
         unknown = [name for name in match_on if name not in self.match_fields]
@@ -244,9 +226,13 @@ class Spec:
     ) -> ChunkResult:
         """Creates, updates or skips each row's record; call inside a transaction. `file`:
         what earlier chunks of the file did (see `file_keys`)."""
+        if self.check is not None:  # the rows checked, then matched and landed
+            checked = await self.check(viewer, rows)
+            return await checked.apply(mode=mode, match_on=match_on, file=file)
         self.check_match_on(match_on)
         if not rows:
             return ChunkResult()
+        assert self.open is not None
         chunk = await self.open(Opening(viewer, rows, mode, match_on, file))
         return await land_rows(chunk, mode, match_on, file)
 
@@ -264,11 +250,13 @@ async def land_rows(
             fail(result, row.number, row.problems)
             continue
         found = matches.find(match_on, row.values.get("external_id"), row.keys)
-        if found.problem is not None:
-            fail_with(result, row.number, row.problems, found.problem)
+        if found.problem is not None:  # its keys disagree: after the problems of its cells
+            row.problems.items.append(found.problem)
+            fail(result, row.number, row.problems)
             continue
         target = found.record
-        if skipped_by_mode(mode, target is not None):
+        # CREATE leaves rows that match a record alone, UPDATE those that match none.
+        if mode == (ImportMode.CREATE if target is not None else ImportMode.UPDATE):
             result.skipped += 1
             if found.key is not None:
                 result.matched_by[found.key] += 1
@@ -297,6 +285,25 @@ async def land_rows(
     if file is not None:
         file.keep(matches)
     return result
+
+
+async def give_ids(model: type[Model], rows: list[dict[str, Any]], **also: Any) -> None:
+    """Gives each new row of `model` its id (and the columns `also`): known by id, later
+    chunks of the file find what rows gave each (`file_keys`)."""
+    if rows:
+        ids = await allocate_ids(model._meta.db, model, len(rows))
+        for pk, values in zip(ids, rows, strict=True):
+            values["id"] = pk
+            if also:
+                values.update(also)
+
+
+def model_columns(model: type[Model], leaving_out: Collection[str] = ()) -> tuple[str, ...]:
+    """The model's columns in name order, its foreign keys' included (before Tortoise is
+    initialised they are not among its `db_fields`), but those `leaving_out`."""
+    meta = model._meta
+    columns = {*meta.db_fields, *(f"{fk}_id" for fk in meta.fk_fields)}
+    return tuple(sorted(columns.difference(leaving_out)))
 
 
 async def checked_custom_fields(

@@ -52,13 +52,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _json(state: dict[str, Any]) -> str:
-    """A state as JSON text, encoded by orjson as it is (enums, tuples, instants; `plain` for
-    what it does not know), not walked in Python first: a real run keeps one for every row.
-    `matches.overwrites` compares a later row's cells with it."""
-    return orjson.dumps(state, default=plain).decode()
-
-
 def first_given(given: Given) -> Given:
     """What rows gave a record, as a state keeps it: each cell as the first row that gave
     it gave it (all `matches.overwrites` compares with), so that a record many rows name
@@ -173,7 +166,10 @@ class FileKeys:
             if self.dry_run:
                 state["values"] = plain(record.values)
             line = {"job_id": self.job_id, "record_id": record_id, "row": record.row}
-            line["state"] = _json(state)
+            # JSON text, encoded by orjson as it is (enums, tuples, instants; `plain` for what
+            # it does not know), not walked in Python first: a real run keeps one for every
+            # row. `matches.overwrites` compares a later row's cells with it.
+            line["state"] = orjson.dumps(state, default=plain).decode()
             handle = f"id:{record_id}" if record_id is not None else f"row:{record.row}"
             self._lines[_digest(handle), record_id, record.row] = line
             if self.dry_run:

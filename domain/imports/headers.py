@@ -30,7 +30,6 @@ PHONE = (
     "手机号码",
     "电话号码",
     "联系电话",
-    "phone",
     "phone number",
     "mobile",
     "mobile phone",
@@ -38,25 +37,24 @@ PHONE = (
     "tel",
     "telephone",
 )
-EMAIL = ("邮箱", "电子邮件", "电子邮箱", "email", "e-mail", "email address")
+EMAIL = ("邮箱", "电子邮件", "电子邮箱", "email address")
 TITLE = ("职位", "职务", "联系人职位", "联系人职务", "title", "job title")
-NOTES = ("备注", "说明", "notes", "note", "remark", "remarks", "description")
+NOTES = ("备注", "说明", "note", "remark", "remarks", "description")
 
+# A customer's external id in the headers of its own file and of the files that name it.
+CUSTOMER_ID = (
+    "客户编号",
+    "客户id",
+    "customer id",
+    "account id",
+    "account number",
+    "organization id",
+)
 # Contacts, activities and opportunities name the customer they belong to; each row's
 # link is tried in this order, with whichever of these columns the file has.
 CUSTOMER_LINK: Aliases = {
-    "customer.externalId": (
-        "客户编号",
-        "客户外部编号",
-        "客户id",
-        "customer external id",
-        "customer id",
-        "account id",
-        "account number",
-        "organization id",
-        "associated company id",
-    ),
-    "customer.phone": ("客户电话", "客户手机", "公司电话", "customer phone", "organization phone"),
+    "customer.externalId": (*CUSTOMER_ID, "客户外部编号", "associated company id"),
+    "customer.phone": ("客户电话", "客户手机", "公司电话", "organization phone"),
     "customer.name": (
         "客户名称",
         "客户",
@@ -65,7 +63,6 @@ CUSTOMER_LINK: Aliases = {
         "所属客户",
         "所属公司",
         "customer",
-        "customer name",
         "company",
         "company name",
         "account name",

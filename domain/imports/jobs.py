@@ -22,6 +22,7 @@ from tortoise.queryset import QuerySet
 
 from crm.settings import Settings
 from domain.errors import DomainError, ErrorCode, Problems, not_found
+from domain.imports.engine import model_columns
 from domain.imports.mapping import is_known_field
 from domain.imports.readers import detect_format
 from domain.imports.rows import ImportFileError, column_name
@@ -49,13 +50,7 @@ SHEET_LIMIT = 200
 # The most match fields a kind has: the bound of a job's `matchedBy`.
 MAX_MATCH_FIELDS = max(len(spec.match_fields) for spec in SPECS.values())
 
-# The foreign keys' columns (workspace_id, created_by_id) are not among `db_fields`.
-SUMMARY_FIELDS = tuple(
-    sorted(
-        {name for name in ImportJob._meta.db_fields if name != "payload"}
-        | {f"{fk}_id" for fk in ImportJob._meta.fk_fields}
-    )
-)
+SUMMARY_FIELDS = model_columns(ImportJob, leaving_out=("payload",))
 
 
 @dataclass

@@ -128,7 +128,7 @@ def missing_fields(
     """The groups of fields (one of each is needed) that no column of the file fills."""
     filled = set(fields)
     spec = SPECS[kind]
-    needed = list(spec.every_row_needs)
+    needed: list[tuple[str, ...]] = [LINK_FIELDS] if spec.linked else []  # its customer
     with_ = spec.matched_with
     can_match = any(
         field in filled and filled.issuperset(with_.get(field, ())) for field in match_on

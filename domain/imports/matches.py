@@ -129,6 +129,10 @@ class Record:
     # row's, which it worked out already.
     keys: Keys | None = None
 
+    def changes(self) -> dict[str, Any]:
+        """The columns rows changed (of a stored one), as they now are."""
+        return {column: self.values[column] for column in self.changed}
+
     def state(self, dry_run: bool) -> dict[str, Any]:
         """What its kind keeps of it beside its values and what rows gave it (`file_keys`)."""
         return {}

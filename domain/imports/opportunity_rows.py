@@ -20,7 +20,15 @@ from domain.bulk_sql import insert_rows
 from domain.custom_fields import Definitions, load_definitions
 from domain.errors import ErrorCode, Problems
 from domain.imports.cells import Cells, given, put, typed_custom_fields
-from domain.imports.engine import Opening, RecordChunk, Row, Spec, record_matches, stored_values
+from domain.imports.engine import (
+    Opening,
+    RecordChunk,
+    Row,
+    Spec,
+    model_columns,
+    record_matches,
+    stored_values,
+)
 from domain.imports.headers import CUSTOMER_LINK_WITH_PHONE, Aliases
 from domain.imports.links import CustomerLinks, Members
 from domain.imports.matches import Keys, Matches, Record
@@ -28,8 +36,8 @@ from domain.imports.values import parse_amount, parse_day, parse_percentage
 from domain.opportunities import (
     AMOUNT_IS_LINE_SUM,
     NO_PIPELINE,
+    check_line_currencies,
     default_owner,
-    quoted_in_other_currency,
 )
 from domain.pipelines import PROBABILITY_RANGE, closing_fields, status_for
 from domain.stages import stage_move_problems
@@ -47,23 +55,9 @@ from models import (
 )
 from models.enums import CustomFieldEntity, ImportKind, OpportunityStatus, StageKind
 
-# Every column of a deal rows may match: its record's `values`.
-_COLUMNS = (
-    "customer_id",
-    "pipeline_id",
-    "stage_id",
-    "name",
-    "status",
-    "amount",
-    "currency",
-    "probability_override",
-    "expected_close_date",
-    "owner_id",
-    "custom_fields",
-    "stage_entered_at",
-    "closed_at",
-    "lost_reason",
-    "external_id",
+# Every column of a deal rows may match: its record's `values` (all a row may read or write).
+_COLUMNS = model_columns(
+    Opportunity, leaving_out=("id", "workspace_id", "created_at", "updated_at", "last_activity_at")
 )
 
 
@@ -296,9 +290,7 @@ class _Chunk(RecordChunk[_Deal]):
         if "amount" in changes and target.line_currencies:
             problems.add("amount", AMOUNT_IS_LINE_SUM, ErrorCode.CONFLICT)
         if "currency" in changes:
-            other = [c for c in target.line_currencies if c not in (None, changes["currency"])]
-            if other:
-                problems.add("currency", quoted_in_other_currency(other[0]), ErrorCode.CONFLICT)
+            check_line_currencies(problems, "currency", changes["currency"], target.line_currencies)
         if "stage" in row.present:
             stage = self.process.stage(problems, current["pipeline_id"], row.present["stage"])
             if stage is not None and stage.id != current["stage_id"]:
@@ -351,39 +343,20 @@ _FIELDS: Aliases = {
         "deal name",
         "deal - title",
     ),
-    "pipeline": ("销售流程", "流程", "pipeline", "deal - pipeline"),
-    "stage": ("阶段", "销售阶段", "商机阶段", "stage", "deal stage", "deal - stage"),
-    "amount": ("金额", "商机金额", "预计金额", "amount", "value", "deal - value"),
-    "currency": ("币种", "货币", "currency", "deal - currency", "opportunity currency"),
+    "pipeline": ("销售流程", "流程", "deal - pipeline"),
+    "stage": ("阶段", "销售阶段", "商机阶段", "deal stage"),
+    "amount": ("金额", "商机金额", "预计金额", "value", "deal - value"),
+    "currency": ("币种", "货币", "deal - currency", "opportunity currency"),
     "expectedCloseDate": (
         "预计成交日期",
         "预计成交时间",
         "预计签单日期",
-        "expected close date",
         "close date",
         "deal - expected close date",
     ),
-    "owner": ("负责人", "销售", "owner", "deal owner", "opportunity owner", "deal - owner"),
-    "probability": (
-        "赢率",
-        "成交概率",
-        "概率",
-        "probability",
-        "probability (%)",
-        "win probability",
-        "deal - probability",
-    ),
-    "externalId": (
-        "外部编号",
-        "商机编号",
-        "编号",
-        "external id",
-        "id",
-        "record id",
-        "opportunity id",
-        "deal id",
-        "deal - id",
-    ),
+    "owner": ("负责人", "销售", "deal owner", "opportunity owner"),
+    "probability": ("赢率", "成交概率", "概率", "win probability", "deal - probability"),
+    "externalId": ("外部编号", "商机编号", "编号", "id", "record id", "opportunity id", "deal id"),
     **CUSTOMER_LINK_WITH_PHONE,
 }
 

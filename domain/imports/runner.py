@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
+import itertools
 import logging
 import tempfile
 import time
@@ -25,9 +26,9 @@ from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from domain.errors import DomainError, ErrorCode
-from domain.imports.cells import ChunkResult
-from domain.imports.engine import Applier, CheckedRows, Spec
+from domain.errors import DomainError
+from domain.imports.cells import ChunkResult, RowFailure
+from domain.imports.engine import Applier, Spec
 from domain.imports.file_columns import FileColumns
 from domain.imports.file_keys import FileKeys, forget
 from domain.imports.jobs import STALE_AFTER, claim, job_summaries
@@ -90,7 +91,7 @@ async def announce(job_id: int, on_progress: ProgressCallback | None) -> None:
 class Chunk:
     """A chunk ready to commit: its rows mapped (and checked, when the kind allows it)."""
 
-    rows: CheckedRows
+    apply: Applier  # its rows, to apply in its transaction
     raw: dict[int, RawRow]  # the file's values of each readable row, kept with its errors
     unreadable: list[tuple[int, RowProblem]]
     next_row: int  # the checkpoint once it is committed
@@ -145,7 +146,7 @@ async def _apply(job: ImportJob, chunk: Chunk) -> ChunkResult:
     way what the rows did is kept for the job's later chunks (`file_keys`), in the chunk's
     transaction: a dry run's later chunks see what its earlier ones would have written."""
     file = FileKeys(job.id, dry_run=job.dry_run)
-    apply = functools.partial(chunk.rows.apply, mode=job.mode, match_on=list(job.match_on))
+    apply = functools.partial(chunk.apply, mode=job.mode, match_on=list(job.match_on))
     if not job.dry_run:
         result = await apply(file=file)
     else:
@@ -171,6 +172,7 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
             # a synchronous commit, flushes every chunk before it.
             await connection.execute_script("SET LOCAL synchronous_commit TO OFF")
         result = await _apply(job, chunk)
+        unreadable = [RowFailure(n, None, p.message) for n, p in chunk.unreadable]
         errors = [
             ImportRowError(
                 job_id=job.id,
@@ -178,14 +180,9 @@ async def commit_chunk(job: ImportJob, chunk: Chunk, on_progress: ProgressCallba
                 field=f.field,
                 message=without_nul(f.message),
                 code=f.code.value,
-                values=without_nul(chunk.raw.get(f.row)),
+                values=without_nul(chunk.raw.get(f.row)),  # none for an unreadable row
             )
-            for f in result.failures
-        ] + [
-            ImportRowError(
-                job_id=job.id, row=n, field=None, message=p.message, code=ErrorCode.INVALID.value
-            )
-            for n, p in chunk.unreadable
+            for f in [*result.failures, *unreadable]
         ]
         matched_by = dict(Counter(job.matched_by or {}) + result.matched_by)
         if errors:
@@ -435,22 +432,20 @@ async def open_stored_file(job_id: int, *, slice_bytes: int = SLICE_BYTES) -> Bi
     statements per run, none per chunk, the file costs flat memory whatever its size.
     """
     db = ImportJob._meta.db
-    _, rows = await db.execute_query(
-        'SELECT COALESCE(LENGTH("payload"), 0) FROM "import_job" '
-        f'WHERE "id" = {placeholder(db, 1)}',
-        [job_id],
-    )
-    size = rows[0][0] if rows else 0
-    # SUBSTR counts from 1 on both databases, in bytes for a bytea or a BLOB.
+    # SUBSTR counts from 1 on both databases, in bytes for a bytea or a BLOB; past the end
+    # it gives an empty piece (a missing job or payload: none).
     piece = (
         f'SELECT SUBSTR("payload", {placeholder(db, 1)}, {placeholder(db, 2)}) '
         f'FROM "import_job" WHERE "id" = {placeholder(db, 3)}'
     )
     file = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, for the caller to close
     try:
-        for start in range(0, size, slice_bytes):
-            _, rows = await db.execute_query(piece, [start + 1, slice_bytes, job_id])
-            file.write(bytes(rows[0][0]))
+        for start in itertools.count(1, slice_bytes):
+            _, rows = await db.execute_query(piece, [start, slice_bytes, job_id])
+            data = bytes(rows[0][0] or b"") if rows else b""
+            file.write(data)
+            if len(data) < slice_bytes:
+                break  # a short piece is the last
         file.seek(0)
     except BaseException:
         file.close()
