@@ -16,6 +16,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+import orjson
+
 from domain.viewer import Viewer
 from models import FieldChange, Tombstone
 from models.enums import ChangedEntity, ChangeSource
@@ -81,6 +83,7 @@ async def record_changes(
 ) -> None:
     """Writes the changes (one INSERT for all of them), stamped `at`: the instant of the write
     they record, the same for every row of one write."""
+    changes = list(changes)
     rows = [
         FieldChange(
             workspace_id=viewer.workspace_id,
@@ -88,8 +91,6 @@ async def record_changes(
             entity_id=change.entity_id,
             customer_id=change.customer_id,
             field=change.field,
-            old_value=change.old,
-            new_value=change.new,
             source=through.source,
             source_id=through.source_id,
             user_id=viewer.user_id,
@@ -98,8 +99,18 @@ async def record_changes(
         )
         for change in changes
     ]
+    for row, change in zip(rows, changes, strict=True):
+        # Set after construction, as JSON text: Tortoise's JSONField takes a str it is given
+        # for JSON text, so a text value ("no budget") would be refused as invalid JSON.
+        row.old_value = _json_text(change.old)
+        row.new_value = _json_text(change.new)
     if rows:
         await FieldChange.bulk_create(rows)
+
+
+def _json_text(value: Any) -> Any:
+    value = as_json(value)
+    return None if value is None else orjson.dumps(value).decode()
 
 
 async def record_deletions(

@@ -291,7 +291,12 @@ async def claim_customer(viewer: Viewer, customer_id: int, now: datetime | None 
     user_id = viewer.user_id
     if user_id is None:
         raise forbidden("Only a user may claim a customer.")
-    customer = await _visible_customer(viewer, customer_id)
+    try:
+        customer = await _visible_customer(viewer, customer_id)
+    except DomainError:
+        if await _claimed_from_pool_seen(viewer, customer_id):
+            raise _claimed(False) from None
+        raise
     pool = await customer_pool(customer)
     if pool is None:
         raise _claimed(customer.owner_id == user_id)
@@ -319,8 +324,6 @@ async def claim_customer(viewer: Viewer, customer_id: int, now: datetime | None 
         ).update(
             owner_id=user_id,
             owned_since=now,
-            pool_id=None,
-            pooled_at=None,
             pool_warned_at=None,
             locked_at=None,
             updated_at=now,
@@ -329,6 +332,21 @@ async def claim_customer(viewer: Viewer, customer_id: int, now: datetime | None 
             raise _claimed(False)
         await record_changes(viewer, VIA_POOL, [owner_change(customer.id, None, user_id)], at=now)
     return await Customer.get(id=customer.id)
+
+
+async def _claimed_from_pool_seen(viewer: Viewer, customer_id: int) -> bool:
+    """Whether a customer the viewer does not see was claimed out of a pool they see (a claim
+    keeps `pool_id` and `pooled_at`): the viewer saw it there, so they hear it was taken
+    (CONFLICT) rather than NOT_FOUND."""
+    row = await Customer.filter(
+        id=customer_id,
+        workspace_id=viewer.workspace_id,
+        owner_id__not_isnull=True,
+        pooled_at__not_isnull=True,
+    ).first()
+    if row is None:
+        return False
+    return row.pool_id is None or row.pool_id in (await scope_of(viewer)).pool_ids
 
 
 def _claimed(by_you: bool) -> DomainError:
