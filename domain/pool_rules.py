@@ -174,13 +174,18 @@ class _Day:
         )
         # Returned: warned at least D days before this day (by the day's date).
         cutoff = local_midnight(self.day - warn_days + timedelta(days=1), self.zone)
+        # (Bound in the order written: SQLite's placeholders are positional.)
         sql = Sql(Customer._meta.db)
-        batch = _in_batch(sql, self.workspace_id, owners, low, high)
-        returned = await sql.rows(
-            f"UPDATE customer SET previous_owner_id = owner_id, owner_id = NULL, "
+        assignments = (
+            "previous_owner_id = owner_id, owner_id = NULL, "
             f"pooled_at = {sql.bind(stored)}, pool_id = {sql.bind(pool_column(pool))}, "
-            f"owned_since = NULL, locked_at = NULL, pool_warned_at = NULL, "
-            f"next_follow_up_at = NULL, updated_at = {sql.bind(stored)} "
+            "owned_since = NULL, locked_at = NULL, pool_warned_at = NULL, "
+            f"next_follow_up_at = NULL, updated_at = {sql.bind(stored)}"
+        )
+        batch = _in_batch(sql, self.workspace_id, owners, low, high)
+        # dicts: Tortoise's PostgreSQL client reads no rows back from an UPDATE's `rows`.
+        returned = await sql.dicts(
+            f"UPDATE customer SET {assignments} "
             f"WHERE id IN (SELECT c.id FROM customer c WHERE {batch} "
             f"AND c.pool_warned_at IS NOT NULL "
             f"AND {sql.instant_is('c.pool_warned_at', '<', cutoff)} "
@@ -188,18 +193,19 @@ class _Day:
             "RETURNING id, previous_owner_id"
         )
         if returned:
-            ids = [row[0] for row in returned]
+            ids = [row["id"] for row in returned]
             await Reminder.filter(
                 customer_id__in=ids, workspace_id=self.workspace_id, status=ReminderStatus.PENDING
             ).update(status=ReminderStatus.CANCELLED, updated_at=self.now)
-            changes = [owner_change(row[0], row[1], None) for row in returned]
+            changes = [owner_change(r["id"], r["previous_owner_id"], None) for r in returned]
             await record_changes(self.viewer, VIA_POOL, changes, at=self.now)
             self.returned += len(returned)
         # Warned: those that will return in D days, told once.
         sql = Sql(Customer._meta.db)
+        assignments = f"pool_warned_at = {sql.bind(stored)}"
         batch = _in_batch(sql, self.workspace_id, owners, low, high)
-        warned = await sql.rows(
-            f"UPDATE customer SET pool_warned_at = {sql.bind(stored)} "
+        warned = await sql.dicts(
+            f"UPDATE customer SET {assignments} "
             f"WHERE id IN (SELECT c.id FROM customer c WHERE {batch} "
             f"AND c.pool_warned_at IS NULL "
             f"AND {_taken(sql, pool)} AND {_meets(sql, pool, self.at + warn_days)}) "
@@ -211,14 +217,14 @@ class _Day:
                 [
                     Reminder(
                         workspace_id=self.workspace_id,
-                        user_id=owner_id,
-                        customer_id=customer_id,
+                        user_id=row["owner_id"],
+                        customer_id=row["id"],
                         kind=ReminderKind.POOL_WARNING,
                         due_at=self.due,
-                        note=f"{name} returns to the pool (公海) on {returns_on} "
+                        note=f"{row['name']} returns to the pool (公海) on {returns_on} "
                         "unless you follow it up before.",
                     )
-                    for customer_id, owner_id, name in warned
+                    for row in warned
                 ]
             )
             self.warned += len(warned)
@@ -226,7 +232,7 @@ class _Day:
 
 def _stored(instant: datetime) -> Any:
     """An instant as the ORM stores it, so later reads of the row agree."""
-    return Customer._meta.fields_map["updated_at"].to_db_value(instant, Customer)
+    return Customer._meta.fields_map["updated_at"].to_db_value(instant.astimezone(UTC), Customer)
 
 
 def _in_batch(sql: Sql, workspace_id: int, owners: list[int], low: int, high: int | None) -> str:
