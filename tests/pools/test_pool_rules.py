@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.pool_rules import run_pool_rules
+from domain.reminders import CLAIM_BATCH, claim_due_reminders
 from models import (
     Customer,
     CustomerPool,
@@ -283,3 +284,24 @@ async def test_a_batch_costs_the_same_statements_whatever_its_size(gql: GraphQL)
 
     # then
     assert few == many
+
+
+async def test_a_warning_is_dispatched_like_any_reminder_due(gql: GraphQL, workspace: Account):
+    # given: a warning made on the night of D0
+    workspace_id = await _workspace(workspace, no_activity_days=30, warn_days_before=2)
+    customer = await _idle(gql, workspace, 60)
+    await run_pool_rules(workspace_id, night(D0))
+
+    # when: the dispatcher's claims at 09:00 that morning (the suite's others due too)
+    ours = []
+    while True:
+        due = await claim_due_reminders(now=datetime.combine(D0, time(9), tzinfo=ZONE))
+        ours += [r for r in due if r.customer_id == customer]
+        if len(due) < CLAIM_BATCH:
+            break
+
+    # then: it is sent to the owner (announced on reminderDue by the dispatch job)
+    assert [r.user_id for r in ours] == [pk(workspace.user_id)]
+    warning = await Reminder.get(customer_id=customer)
+    assert (warning.kind, warning.status) == (ReminderKind.POOL_WARNING, ReminderStatus.SENT)
+    assert "公海" in (warning.note or "")
