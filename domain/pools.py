@@ -25,6 +25,7 @@ from tortoise.transactions import in_transaction
 from domain.errors import DomainError, ErrorCode, Problems, forbidden, not_found
 from domain.history import Change, Through, record_changes
 from domain.local_time import viewer_zone
+from domain.sql import Sql
 from domain.validation import check_name, clean_text
 from domain.viewer import Viewer
 from domain.visibility import customer_filter, may_change, scope_of, team_ids_in_path
@@ -280,6 +281,13 @@ async def _visible_customer(viewer: Viewer, customer_id: int) -> Customer:
     return customer
 
 
+async def hold_user(user_id: int) -> None:
+    """Locks the user's row until the transaction ends (PostgreSQL; SQLite has one writer):
+    what counts against their limits is then decided one claim or lock at a time."""
+    sql = Sql(User._meta.db)
+    await sql.rows(f"SELECT id FROM app_user WHERE id = {sql.bind(user_id)}{sql.for_update()}")
+
+
 def _limit(message: str) -> DomainError:
     return DomainError.single(None, message, ErrorCode.LIMIT)
 
@@ -311,7 +319,7 @@ async def claim_customer(viewer: Viewer, customer_id: int, now: datetime | None 
             f"you may claim it back {pool.claim_cooldown_days} days after."
         )
     async with in_transaction():
-        await User.filter(id=user_id).select_for_update().values_list("id", flat=True)
+        await hold_user(user_id)
         if pool.max_customers_per_rep is not None:
             held = Customer.filter(workspace_id=viewer.workspace_id, owner_id=user_id)
             if await held.count() >= pool.max_customers_per_rep:
@@ -420,7 +428,7 @@ async def lock_customer(viewer: Viewer, customer_id: int, now: datetime | None =
         return customer
     pool = await governing_pool(viewer.workspace_id, owner_id)
     async with in_transaction():
-        await User.filter(id=owner_id).select_for_update().values_list("id", flat=True)
+        await hold_user(owner_id)
         locked = await Customer.filter(
             workspace_id=viewer.workspace_id, owner_id=owner_id, locked_at__not_isnull=True
         ).count()

@@ -22,6 +22,7 @@ from tortoise.transactions import in_transaction
 from domain.errors import ErrorCode, Problems, forbidden, not_found
 from domain.history import Change, Through, record_changes
 from domain.pools import owner_change
+from domain.sql import Sql
 from domain.viewer import Viewer
 from domain.visibility import customer_filter, may_reassign, scope_of
 from models import ApiKey, Customer, CustomerTransfer, Opportunity, Reminder, User
@@ -161,10 +162,10 @@ async def _move(
     """Moves one batch: a constant number of statements whatever its size."""
     to = transfer.to_user_id
     scope = await scope_of(viewer)
-    owners = await (
-        Customer.filter(id__in=batch, workspace_id=transfer.workspace_id)
-        .select_for_update()
-        .values_list("id", "owner_id")
+    sql = Sql(Customer._meta.db)
+    owners = await sql.rows(
+        f"SELECT id, owner_id FROM customer WHERE {sql.among('id', batch)} "
+        f"AND workspace_id = {sql.bind(transfer.workspace_id)} ORDER BY id{sql.for_update()}"
     )
     moving = {pk: owner for pk, owner in owners if owner != to and may_reassign(scope, owner, to)}
     if not moving:

@@ -225,3 +225,19 @@ async def test_twenty_reps_claiming_one_customer_at_once_make_one_owner(
         entity_id=stored.id, field="owner_id", source=ChangeSource.POOL, new_value__isnull=False
     )
     assert len(claims) == 1
+
+
+async def test_a_reps_claims_at_once_still_keep_to_the_limit(gql: GraphQL, workspace: Account):
+    # given: a rep allowed one more customer, five pooled ones
+    await _set_default_rules(gql, workspace, maxCustomersPerRep=1)
+    rep = await invite(gql, workspace)
+    pooled = [await pooled_customer(gql, workspace) for _ in range(5)]
+
+    # when: the rep claims all five at once
+    payloads = await asyncio.gather(
+        *(mutate(gql, rep, "claimCustomer", id=customer["id"]) for customer in pooled)
+    )
+
+    # then: one claim, four refused at the limit
+    assert sorted(problems(p) for p in payloads) == [[]] + [[(None, "LIMIT")]] * 4
+    assert await Customer.filter(owner_id=pk(rep.user_id)).count() == 1
