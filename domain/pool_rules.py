@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from domain.bulk_sql import insert_rows
 from domain.history import record_changes
 from domain.pools import (
     VIA_POOL,
@@ -213,19 +214,22 @@ class _Day:
         )
         if warned:
             returns_on = (self.day + warn_days).isoformat()
-            await Reminder.bulk_create(
+            await insert_rows(
+                Reminder._meta.db,
+                Reminder,
                 [
-                    Reminder(
-                        workspace_id=self.workspace_id,
-                        user_id=row["owner_id"],
-                        customer_id=row["id"],
-                        kind=ReminderKind.POOL_WARNING,
-                        due_at=self.due,
-                        note=f"{row['name']} returns to the pool (公海) on {returns_on} "
+                    {
+                        "workspace_id": self.workspace_id,
+                        "user_id": row["owner_id"],
+                        "customer_id": row["id"],
+                        "kind": ReminderKind.POOL_WARNING,
+                        "due_at": self.due,
+                        "note": f"{row['name']} returns to the pool (公海) on {returns_on} "
                         "unless you follow it up before.",
-                    )
+                    }
                     for row in warned
-                ]
+                ],
+                self.now,
             )
             self.warned += len(warned)
 
