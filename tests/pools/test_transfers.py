@@ -26,6 +26,7 @@ from tests.factories import (
     workspace_pk,
 )
 from tests.helpers import Account, GraphQL, problems
+from tests.pools.support import team_by_hand
 
 
 async def _customer_with_deal_and_follow_up(gql: GraphQL, owner: Account) -> tuple[str, str, str]:
@@ -152,6 +153,33 @@ async def test_who_may_transfer(gql: GraphQL, workspace: Account):
     assert problems(nobody) == [("input.toUserId", "NOT_FOUND")]
     assert problems(both) == [("input", "INVALID")]
     assert (await Customer.get(id=pk(own["id"]))).owner_id == pk(rep.user_id)
+
+
+async def test_a_manager_transfers_within_their_team_only(gql: GraphQL, workspace: Account):
+    # given: a manager over two reps; a third rep outside the team
+    manager = await invite(gql, workspace, "MANAGER")
+    first, second, outsider = [await invite(gql, workspace) for _ in range(3)]
+    await team_by_hand(workspace, "销售一部", manager, first, second)
+    customer = await create_customer(gql, first)
+
+    # when
+    outside = await mutate(
+        gql,
+        manager,
+        "transferCustomers",
+        input={"ids": [customer["id"]], "toUserId": outsider.user_id},
+    )
+    inside = await mutate(
+        gql,
+        manager,
+        "transferCustomers",
+        input={"ids": [customer["id"]], "toUserId": second.user_id},
+    )
+
+    # then
+    assert problems(outside) == [(None, "FORBIDDEN")]
+    assert problems(inside) == []
+    assert (await Customer.get(id=pk(customer["id"]))).owner_id == pk(second.user_id)
 
 
 async def test_a_large_transfer_runs_on_a_worker_and_reports_its_progress(
