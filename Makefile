@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format schema migrations bench bench-imports install clean
+.PHONY: run test lint format schema migrations bench bench-imports bench-pool install clean
 
 $(BIN)/crm: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: install
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 bench-imports: install
 	BENCH_DATABASE_URL='$(BENCH_DATABASE_URL)' $(BIN)/python -m bench.import_customers --rows 100000 200000
+
+## make bench-pool: the pool's nightly job over 100,000 customers beside one SQL UPDATE doing
+## the same returns (PostgreSQL at BENCH_DATABASE_URL; it makes its own database)
+bench-pool: install
+	BENCH_DATABASE_URL='$(BENCH_DATABASE_URL)' $(BIN)/python -m bench.pool_job --customers 100000
 
 clean:
 	rm -rf $(VENV) crm.sqlite3* crm-redis.db* .pytest_cache

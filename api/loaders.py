@@ -6,11 +6,14 @@ from api.accounts.loaders import AccountLoaders
 from api.activities.loaders import ActivityLoaders
 from api.custom_fields.loaders import CustomFieldLoaders
 from api.customers.loaders import CustomerLoaders
+from api.pools.loaders import PoolLoaders
 from api.sales.loaders import SalesLoaders
 from domain.viewer import Viewer
 
 
-class Loaders(AccountLoaders, CustomerLoaders, ActivityLoaders, SalesLoaders, CustomFieldLoaders):
+class Loaders(
+    AccountLoaders, CustomerLoaders, ActivityLoaders, SalesLoaders, CustomFieldLoaders, PoolLoaders
+):
     """Named `XByYLoader`s, built once per request (per operation over WebSocket), scoped to
     the viewer's workspace (none without a viewer: workspace 0 holds nothing)."""
 
@@ -21,3 +24,4 @@ class Loaders(AccountLoaders, CustomerLoaders, ActivityLoaders, SalesLoaders, Cu
         ActivityLoaders.__init__(self, workspace_id)
         SalesLoaders.__init__(self, workspace_id)
         CustomFieldLoaders.__init__(self, workspace_id)
+        PoolLoaders.__init__(self, workspace_id)

@@ -46,6 +46,8 @@ from api.customers.scores import ScoreMutations
 from api.imports.mutations import ImportMutations
 from api.imports.queries import ImportQueries
 from api.imports.subscriptions import ImportSubscriptions
+from api.pools.mutations import PoolMutations
+from api.pools.queries import PoolQueries
 from api.sales.mutations import SalesMutations
 from api.sales.pipeline_mutations import PipelineMutations
 from api.sales.queries import SalesQueries
@@ -74,6 +76,7 @@ Query = merge_types(
         ImportQueries,
         ReportQueries,
         CustomFieldQueries,
+        PoolQueries,
     ),
 )
 Mutation = merge_types(
@@ -87,6 +90,7 @@ Mutation = merge_types(
         PipelineMutations,
         CustomFieldMutations,
         ImportMutations,
+        PoolMutations,
     ),
 )
 Subscription = merge_types("Subscription", (ActivitySubscriptions, ImportSubscriptions))

@@ -78,6 +78,26 @@ async def enqueue_import(redis: Any, job: JobCheckpoint) -> None:
     )
 
 
+RUN_TRANSFER = "run_customer_transfer"
+
+
+def transfer_job_id(transfer_id: int, created_at: datetime) -> str:
+    """The arq id of a transfer's nudge: one queued at a time (its creation instant tells
+    ours from another database's transfer of the same number, as for imports)."""
+    return f"transfer:{transfer_id}:{created_stamp(created_at)}"
+
+
+async def enqueue_transfer(redis: Any, transfer_id: int, created_at: datetime) -> None:
+    """Asks some default worker to run or resume a large customer transfer."""
+    await redis.enqueue_job(
+        RUN_TRANSFER,
+        transfer_id,
+        created_stamp(created_at),
+        _job_id=transfer_job_id(transfer_id, created_at),
+        _queue_name=DEFAULT_QUEUE,
+    )
+
+
 async def publish_progress(redis: Any, job_id: int, message: dict[str, Any]) -> None:
     await redis.publish(progress_channel(job_id), json.dumps(message))
 

@@ -15,6 +15,8 @@ class ErrorCode(StrEnum):
     CONFLICT = "CONFLICT"
     # Too many attempts in a window (failed sign-ins): wait, then try again.
     RATE_LIMITED = "RATE_LIMITED"
+    # A limit of the user's reached (customers held, claims a day, locks): free one first.
+    LIMIT = "LIMIT"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from models.customer import Contact, Customer, CustomerShare
 from models.history import FieldChange, Tombstone
 from models.imports import ImportFileKey, ImportJob, ImportRowError
 from models.opportunity import LineItem, Opportunity, OpportunityChecklistState, StageChange
-from models.pool import CustomerPool, PoolRun
+from models.pool import CustomerPool, CustomerTransfer, PoolRun
 from models.product import Product
 from models.sales import ChecklistItem, Pipeline, Stage
 from models.workspace import ApiKey, Team, User, UserSession, Workspace
@@ -20,6 +20,7 @@ __all__ = [
     "Customer",
     "CustomerPool",
     "CustomerShare",
+    "CustomerTransfer",
     "FieldChange",
     "ImportFileKey",
     "ImportJob",

@@ -133,3 +133,10 @@ class ChangedEntity(StrEnum):
     CONTACT = "CONTACT"
     OPPORTUNITY = "OPPORTUNITY"
     ACTIVITY = "ACTIVITY"
+
+
+class TransferStatus(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
+from models.enums import TransferStatus
+
 if TYPE_CHECKING:
-    from models.workspace import Team, Workspace
+    from models.workspace import Team, User, Workspace
 
 
 class CustomerPool(Model):
@@ -72,3 +75,37 @@ class PoolRun(Model):
     class Meta:
         table = "pool_run"
         unique_together = (("workspace", "day"),)
+
+
+class CustomerTransfer(Model):
+    """A `transferCustomers` request: the customers it moves (fixed when it is made), to whom,
+    and how far it got. A small one is done before the mutation answers; a large one by a
+    worker, a batch a transaction, `done` its checkpoint and its progress."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="customer_transfers", on_delete=fields.CASCADE
+    )
+    workspace_id: int
+    # Who asked (history names them on every row the transfer writes).
+    user_id = fields.BigIntField(null=True)
+    api_key_id = fields.BigIntField(null=True)
+    to_user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="transfers_received", on_delete=fields.CASCADE
+    )
+    to_user_id: int
+    with_open_deals = fields.BooleanField(default=True)
+    with_pending_reminders = fields.BooleanField(default=True)
+    customer_ids: fields.JSONField[list[int]] = fields.JSONField(default=list)
+    status = fields.CharEnumField(TransferStatus, max_length=16, default=TransferStatus.QUEUED)
+    total = fields.IntField(default=0)
+    # Customers handled so far, in `customer_ids` order: the checkpoint a rerun resumes at.
+    done = fields.IntField(default=0)
+    transferred = fields.IntField(default=0)
+    error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "customer_transfer"
+        indexes = (Index(fields=("workspace_id", "status")),)

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from crm.logs import log_context
-from crm.queues import created_stamp, enqueue_scores, publish_reminder_sent
+from crm.queues import created_stamp, enqueue_scores, enqueue_transfer, publish_reminder_sent
+from domain.pool_rules import run_pool_rules, workspaces_due
 from domain.reminders import CLAIM_BATCH, announce_owed, claim_due_reminders
 from domain.scoring import score_customers, score_workspace, workspace_pages
-from models import Workspace
+from domain.transfers import run_transfer, unfinished_transfers
+from models import CustomerTransfer, Workspace
 
 log = logging.getLogger("crm.worker")
 
@@ -73,3 +75,44 @@ async def score_all_workspaces(ctx: dict[str, Any]) -> int:
         queued += len(page)
     log.info("queued the scores of %d workspaces", queued)
     return queued
+
+
+# A large transfer moves its customers batch after batch in one run.
+TRANSFER_TIMEOUT = 3600
+
+
+async def run_customer_transfer(
+    ctx: dict[str, Any], transfer_id: int, created: int | None = None
+) -> int | None:
+    """Runs (or resumes from its checkpoint) a customer transfer; returns how many customers
+    changed owner so far. A transfer of another database sharing this Redis is ignored."""
+    found = await CustomerTransfer.filter(id=transfer_id).first()
+    if found is None or (created is not None and created_stamp(found.created_at) != created):
+        log.warning("transfer %s: no such transfer here; job ignored", transfer_id)
+        return None
+    with log_context(workspace_id=found.workspace_id):
+        transfer = await run_transfer(transfer_id)
+    return None if transfer is None else transfer.transferred
+
+
+async def run_pool_rules_everywhere(ctx: dict[str, Any]) -> int:
+    """The pool's nightly rules (hourly, so each workspace's day begins on its own clock):
+    each workspace's days not run yet, once each; then nudges transfers left unfinished
+    (a lost nudge or a worker that died). One workspace's failure leaves the others run."""
+    now = datetime.now(UTC)
+    days = 0
+    for workspace_id in await workspaces_due():
+        with log_context(workspace_id=workspace_id):
+            try:
+                runs = await run_pool_rules(workspace_id, now)
+            except Exception:
+                log.exception("pool rules of workspace %s failed", workspace_id)
+                continue
+            for run in runs:
+                log.info(
+                    "pool rules of %s: %d warned, %d returned", run.day, run.warned, run.returned
+                )
+            days += len(runs)
+    for transfer_id, created_at in await unfinished_transfers():
+        await enqueue_transfer(ctx["redis"], transfer_id, created_at)
+    return days

@@ -25,8 +25,11 @@ from workers.imports import TIMEOUT as IMPORT_TIMEOUT
 from workers.imports import run_import_job, sweep_imports
 from workers.jobs import (
     SCORES_TIMEOUT,
+    TRANSFER_TIMEOUT,
     dispatch_due_reminders,
     recompute_scores,
+    run_customer_transfer,
+    run_pool_rules_everywhere,
     score_all_workspaces,
 )
 from workers.outages import REDIS_ERRORS, RedisOutage
@@ -51,18 +54,23 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 class DefaultWorker:
     """Reminder dispatch (every minute, on the minute), customer scores (on request and
-    nightly) and other short jobs."""
+    nightly), the pool's nightly rules, customer transfers and other short jobs."""
 
     queue_name = DEFAULT_QUEUE
     # keep_result=0: a finished score job's arq id is free again (see crm.queues.enqueue_scores).
     functions: ClassVar = [
         dispatch_due_reminders,
         func(recompute_scores, keep_result=0, timeout=SCORES_TIMEOUT),
+        # keep_result=0: a transfer's arq id is free again for the sweeper's next nudge.
+        func(run_customer_transfer, keep_result=0, timeout=TRANSFER_TIMEOUT),
     ]
     cron_jobs: ClassVar = [
         cron(dispatch_due_reminders, second=0, unique=True, run_at_startup=True),
         # Nightly, at 03:00 UTC: every workspace's scores (recency decays as days pass).
         cron(score_all_workspaces, hour=3, minute=0, second=0, unique=True),
+        # Hourly: a workspace's pool day runs in its first hour on the workspace's clock
+        # (the PoolRun row makes it once), and unfinished transfers are nudged again.
+        cron(run_pool_rules_everywhere, minute=5, second=0, unique=True, timeout=3600),
     ]
     on_startup = startup
     on_shutdown = shutdown

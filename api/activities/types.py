@@ -17,6 +17,7 @@ from domain.viewer import Viewer
 from models import Activity as ActivityModel
 from models import Reminder as ReminderModel
 from models.enums import ActivityKind as ActivityKindEnum
+from models.enums import ReminderKind as ReminderKindEnum
 from models.enums import ReminderStatus as ReminderStatusEnum
 
 if TYPE_CHECKING:
@@ -28,6 +29,13 @@ ActivityKind = ActivityKindEnum
 strawberry.enum(ActivityKind, name="ActivityKind")
 ReminderStatus = ReminderStatusEnum
 strawberry.enum(ReminderStatus, name="ReminderStatus")
+ReminderKind = ReminderKindEnum
+strawberry.enum(
+    ReminderKind,
+    name="ReminderKind",
+    description="FOLLOW_UP: an activity's next follow-up; POOL_WARNING: the customer returns "
+    "to the pool (公海) soon unless it is followed up.",
+)
 OpportunityType = Annotated["Opportunity", strawberry.lazy("api.sales.types")]
 
 
@@ -91,6 +99,7 @@ class Activity(Node):
 @strawberry.type
 class Reminder(Node):
     due_at: datetime
+    kind: ReminderKind
     status: ReminderStatus
     note: str | None
     sent_at: datetime | None

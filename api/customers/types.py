@@ -22,6 +22,7 @@ from models.enums import CustomerKind as CustomerKindEnum
 
 if TYPE_CHECKING:
     from api.activities.types import Activity
+    from api.pools.types import CustomerPool
     from api.sales.types import Opportunity, OpportunityStatus
 
 # The domain's enums are the GraphQL enums: `strawberry.enum` registers the GraphQL
@@ -36,6 +37,7 @@ strawberry.enum(
 ActivityType = Annotated["Activity", strawberry.lazy("api.activities.types")]
 OpportunityType = Annotated["Opportunity", strawberry.lazy("api.sales.types")]
 OpportunityStatusType = Annotated["OpportunityStatus", strawberry.lazy("api.sales.types")]
+CustomerPoolType = Annotated["CustomerPool", strawberry.lazy("api.pools.types")]
 
 
 @strawberry.type
@@ -66,6 +68,12 @@ class Customer(Node):
     scored_at: datetime | None
     last_activity_at: datetime | None
     next_follow_up_at: datetime | None
+    locked_at: datetime | None = strawberry.field(
+        description="When its owner locked it against the pool's returns; null: not locked."
+    )
+    pooled_at: datetime | None = strawberry.field(
+        description="When it last went to the pool (公海), released or returned by a rule."
+    )
     created_at: datetime
     updated_at: datetime
     is_type_of = model_is_type_of(CustomerModel)
@@ -76,6 +84,13 @@ class Customer(Node):
     async def owner(parent: strawberry.Parent[CustomerModel], info: Info) -> User | None:
         owner_id = parent.owner_id
         return None if owner_id is None else await info.context.loaders.user_by_id.load(owner_id)
+
+    @strawberry.field(description="The pool (公海) it is in while nobody owns it; else null.")
+    @staticmethod
+    async def pool(parent: strawberry.Parent[CustomerModel], info: Info) -> CustomerPoolType | None:
+        if parent.owner_id is not None:
+            return None
+        return await info.context.loaders.pool_by_id.load(parent.pool_id or 0)
 
     @strawberry.field(
         description="One entry per component of the score (recency, frequency, pipeline, "
