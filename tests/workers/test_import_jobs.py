@@ -8,7 +8,7 @@ from arq.worker import Worker
 from redis.asyncio import Redis
 
 from crm.queues import IMPORTS_QUEUE, created_stamp, enqueue_import, import_job_id
-from domain.accounts import create_api_key
+from domain.api_keys import create_api_key
 from domain.custom_fields import CustomFieldData, define_custom_field
 from domain.imports import runner
 from domain.imports.jobs import ImportRequest, cancel_import, start_import, unfinished_jobs
