@@ -93,10 +93,10 @@ async def viewer_for_key(key: ApiKey) -> Viewer:
     now = datetime.now(UTC)
     if is_stale(key.last_used_at, now):
         await ApiKey.filter(id=key.id).update(last_used_at=now)
-    return acting_viewer(key, user, key.workspace.timezone)
+    return _key_viewer(key, user, key.workspace.timezone)
 
 
-def acting_viewer(key: ApiKey, user: User | None, workspace_timezone: str | None) -> Viewer:
+def _key_viewer(key: ApiKey, user: User | None, workspace_timezone: str | None) -> Viewer:
     """The viewer of `key` acting as `user` (None: the workspace), with the lower role."""
     return Viewer(
         workspace_id=key.workspace_id,
@@ -115,7 +115,7 @@ async def viewer_of_key(api_key_id: int) -> Viewer | None:
     user = None if key is None else key.acts_as
     if key is None or key.revoked_at is not None or (user is not None and not user.is_active):
         return None
-    return acting_viewer(key, user, key.workspace.timezone)
+    return _key_viewer(key, user, key.workspace.timezone)
 
 
 async def create_api_key(
