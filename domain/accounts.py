@@ -14,7 +14,7 @@ from domain.api_keys import (
     API_KEY_PREFIX,
     KeyRefused,
     key_for_token,
-    refuse_api_keys,
+    require_granting,
     viewer_for_key,
 )
 from domain.errors import DomainError, ErrorCode, Problem, Problems
@@ -269,12 +269,7 @@ async def _authenticate(email: str, password: str, workspace_id: int | None) -> 
 async def invite_user(viewer: Viewer, *, name: str, email: str, password: str, role: Role) -> User:
     """Adds a user to the viewer's workspace. An e-mail used in another workspace is no
     obstacle (nor is that told): only one already in this workspace is a duplicate."""
-    refuse_api_keys(viewer, "invite users")
-    viewer.require_role(Role.MANAGER, "invite users")
-    if not viewer.role.at_least(role):
-        raise DomainError.single(
-            "role", "You cannot grant a role above your own.", ErrorCode.FORBIDDEN
-        )
+    require_granting(viewer, role, "invite users")
     problems = Problems()
     name = check_name(problems, "name", name)
     clean_email = check_email(problems, "email", email)

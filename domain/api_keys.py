@@ -41,6 +41,16 @@ def refuse_api_keys(viewer: Viewer, action: str, who: str = "a signed-in manager
         raise forbidden(f"An API key cannot {action}; {who} can.")
 
 
+def require_granting(viewer: Viewer, role: Role, action: str) -> None:
+    """A person (MANAGER or above) giving `role`, at most their own, to a colleague or a key."""
+    refuse_api_keys(viewer, action)
+    viewer.require_role(Role.MANAGER, action)
+    if not viewer.role.at_least(role):
+        raise DomainError.single(
+            "role", "You cannot grant a role above your own.", ErrorCode.FORBIDDEN
+        )
+
+
 def is_stale(last_used_at: datetime | None, now: datetime) -> bool:
     """Whether a last use recorded at `last_used_at` is worth writing again at `now`."""
     return last_used_at is None or now - last_used_at > LAST_USED_GRANULARITY
@@ -133,12 +143,7 @@ async def create_api_key(
     creator): an ADMIN may name anyone active, a MANAGER themselves or someone they manage;
     an ADMIN key may act as the workspace instead (`acts_as_workspace`).
     """
-    refuse_api_keys(viewer, "create API keys")
-    viewer.require_role(Role.MANAGER, "create API keys")
-    if not viewer.role.at_least(role):
-        raise DomainError.single(
-            "role", "You cannot grant a role above your own.", ErrorCode.FORBIDDEN
-        )
+    require_granting(viewer, role, "create API keys")
     problems = Problems()
     name = check_name(problems, "name", name)
     chosen = sorted(set(ApiKeyScope if scopes is None else scopes), key=list(ApiKeyScope).index)
