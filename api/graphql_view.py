@@ -35,6 +35,7 @@ from crm.settings import Settings
 from domain.accounts import Authenticator
 from domain.imports.jobs import DEFAULT_MAX_BYTES
 from domain.viewer import Viewer
+from models.enums import ApiKeyScope
 
 log = logging.getLogger("crm.api")
 
@@ -182,14 +183,18 @@ class CRMGraphQL(GraphQL[Context, None]):
         )
 
     def _settle_body_limit(self, request: Request, viewer: Viewer | None, refused: str) -> None:
-        """Refuses an upload from a caller without a valid token (saying why), and holds a
-        JSON body without one to MAX_BODY_BYTES, before the body is read."""
+        """Refuses an upload from a caller without a valid token (saying why) or from a key
+        without the IMPORTS scope, and holds a JSON body from either to MAX_BODY_BYTES (the
+        rows of a startImport they could not start), before the body is read."""
         if uploads.is_multipart(request.scope):
             if viewer is None:
                 raise uploads.unauthenticated(refused)
+            if lacking := uploads.lacks_imports_scope(viewer):
+                raise lacking
             return
         body = request.receive
-        if viewer is None and isinstance(body, body_limit.CappedBody):
+        may_import = viewer is not None and ApiKeyScope.IMPORTS in viewer.scopes
+        if not may_import and isinstance(body, body_limit.CappedBody):
             limit = self.max_body_bytes
             body.allow(limit, import_bodies.too_large(limit), request.scope)
 

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 CODES_BY_STATUS = {
     400: "BAD_REQUEST",
     401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     413: "PAYLOAD_TOO_LARGE",

@@ -38,6 +38,7 @@ from api.core.input_size import InputSizeLimiter
 from api.core.nesting import SelectionNestingLimiter
 from api.core.node import Node, resolve_node
 from api.core.scalars import BAD_USER_INPUT, SCALAR_OVERRIDES
+from api.core.scopes import ScopeCheck
 from api.custom_fields.mutations import CustomFieldMutations
 from api.custom_fields.queries import CustomFieldQueries
 from api.customers.mutations import CustomerMutations
@@ -290,7 +291,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # The nesting first: validation, which it may skip, is what would recurse.
-    extensions: list = [SelectionNestingLimiter, FreshLoadersPerOperation]
+    extensions: list = [SelectionNestingLimiter, FreshLoadersPerOperation, ScopeCheck]
     execution_context_class: type[ExecutionContext] = ExecutionContext
     if settings is not None:
         depth, tokens, aliases, cost, page, weight = (

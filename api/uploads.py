@@ -13,7 +13,8 @@ one without a length is cut off as soon as it passes the limit.
 Who: only a signed-in caller may start an import, and the view knows the caller (its
 token lookup) before Strawberry reads the body, so an upload without a valid token is
 refused then (401, UNAUTHENTICATED), its body unread: anyone could otherwise make the API
-parse and spool 50 MB per request, for a mutation that would refuse them anyway.
+parse and spool 50 MB per request, for a mutation that would refuse them anyway. An API
+key without the IMPORTS scope is refused likewise (403, FORBIDDEN, the scope named).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from api import body_limit
 from api.core.errors import MISSING, SIGN_IN_REFUSALS
 from api.http_errors import RequestRefused
 from domain.imports.jobs import file_too_large
+from domain.viewer import Viewer, missing_scope
+from models.enums import ApiKeyScope
 
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-requested-with")
 # Beside the file, a multipart request holds the `operations` and `map` fields, which
@@ -73,3 +76,11 @@ def unauthenticated(reason: str = MISSING) -> RequestRefused:
         # its bytes unread would reset the connection under it.
         headers={"WWW-Authenticate": "Bearer"},
     )
+
+
+def lacks_imports_scope(viewer: Viewer) -> RequestRefused | None:
+    """The refusal of an upload from an API key without the IMPORTS scope, or None."""
+    if ApiKeyScope.IMPORTS in viewer.scopes:
+        return None
+    scope = ApiKeyScope.IMPORTS
+    return RequestRefused(403, missing_scope(scope), "FORBIDDEN", scope=scope.value)

@@ -171,7 +171,7 @@ async def run(customers: int, page: int, rounds: int) -> None:
     app = create_app(get_settings())
     async with app.router.lifespan_context(app):
         ws, user_id = await _populate(customers)
-        token = Authenticator(get_settings().secret_key, timedelta(hours=1)).issue(
+        token = await Authenticator(get_settings().secret_key, timedelta(hours=1)).issue(
             await User.get(id=user_id)
         )
         transport = httpx.ASGITransport(app=app)

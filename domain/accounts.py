@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import secrets
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -13,7 +10,14 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from domain.errors import DomainError, ErrorCode, Problem, Problems, forbidden
+from domain.api_keys import (
+    API_KEY_PREFIX,
+    KeyRefused,
+    key_for_token,
+    require_granting,
+    viewer_for_key,
+)
+from domain.errors import DomainError, ErrorCode, Problem, Problems
 from domain.passwords import (
     check_new_password,
     dummy_hash,
@@ -22,6 +26,7 @@ from domain.passwords import (
     password_matches,
 )
 from domain.pipelines import create_default_pipeline
+from domain.sessions import SessionRefused, start_session, viewer_for_session
 from domain.sign_in_throttle import SignInThrottle
 from domain.sign_up_throttle import SignUpThrottle
 from domain.validation import (
@@ -32,12 +37,9 @@ from domain.validation import (
     clean_text,
 )
 from domain.viewer import Viewer
-from models import ApiKey, User, Workspace
+from models import User, Workspace
 from models.enums import Role
 
-API_KEY_PREFIX = "crm_"
-# An API key's last use is recorded at most this often, not on every request.
-_LAST_USED_GRANULARITY = timedelta(minutes=1)
 # One e-mail may have accounts in several workspaces; a sign-in without a workspace checks
 # the password against at most this many of them (see `_candidates` for which), so that
 # an e-mail planted in many workspaces cannot make one attempt cost many Argon2 checks.
@@ -53,8 +55,10 @@ class TokenRefused(StrEnum):
     so a guess learns nothing of the keys or accounts of any workspace."""
 
     UNKNOWN_TOKEN = "UNKNOWN_TOKEN"  # not one we issued (mistyped, forged, another server's)
-    EXPIRED = "EXPIRED"  # a session older than SESSION_TTL
-    REVOKED = "REVOKED"  # a revoked API key, or a session of a deactivated account
+    EXPIRED = "EXPIRED"  # a session older than SESSION_TTL, or signed before sessions were rows
+    # A revoked API key or one acting as a deactivated user; an ended session (logout,
+    # signing out everywhere) or one of a deactivated account.
+    REVOKED = "REVOKED"
 
 
 class Authenticator:
@@ -64,8 +68,10 @@ class Authenticator:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="crm.session")
         self._ttl = session_ttl
 
-    def issue(self, user: User) -> str:
-        return self._serializer.dumps({"u": user.id})
+    async def issue(self, user: User) -> str:
+        """A new session for `user` (`UserSession`), and its token, which names it."""
+        session = await start_session(user)
+        return self._serializer.dumps({"u": user.id, "s": session.id})
 
     async def viewer_for(self, token: str) -> Viewer | None:
         """The viewer a bearer token stands for, or None when it is invalid, expired or revoked."""
@@ -75,7 +81,14 @@ class Authenticator:
     async def authenticate(self, token: str) -> Viewer | TokenRefused:
         """The viewer a bearer token stands for, or why it stands for nobody."""
         if token.startswith(API_KEY_PREFIX):
-            return await _viewer_for_api_key(token)
+            key = await key_for_token(token)
+            if key is None:
+                return TokenRefused.UNKNOWN_TOKEN
+            try:
+                return await viewer_for_key(key)
+            except KeyRefused:
+                # Only after the secret matched: whoever is told holds the key itself.
+                return TokenRefused.REVOKED
         try:
             data = self._serializer.loads(token, max_age=int(self._ttl.total_seconds()))
         except SignatureExpired:
@@ -83,58 +96,24 @@ class Authenticator:
             return TokenRefused.EXPIRED
         except BadSignature:
             return TokenRefused.UNKNOWN_TOKEN
-        user_id = data.get("u") if isinstance(data, dict) else None
-        if not isinstance(user_id, int) or isinstance(user_id, bool):
+        user_id, session_id = _whole(data, "u"), _whole(data, "s")
+        if user_id is None:
             return TokenRefused.UNKNOWN_TOKEN
-        user = await User.get_or_none(id=user_id)
-        if user is None or not user.is_active:
+        if session_id is None:
+            # Signed by us before sessions were rows: it names no session, so neither
+            # `logout` nor signing out everywhere could end it, and honouring it would
+            # leave a way in that they cannot close. Its holder signs in again, as after
+            # an expiry (which it is told: the token was ours, and is no longer good).
+            return TokenRefused.EXPIRED
+        try:
+            return await viewer_for_session(user_id, session_id)
+        except SessionRefused:
             return TokenRefused.REVOKED
-        return Viewer(
-            workspace_id=user.workspace_id, role=user.role, user_id=user.id, timezone=user.timezone
-        )
 
 
-def _is_key_prefix(prefix: str) -> bool:
-    # What create_api_key makes (secrets.token_hex), within the column's 16 characters.
-    return 0 < len(prefix) <= 16 and all(c in "0123456789abcdef" for c in prefix)
-
-
-def _hash_secret(secret: str) -> str:
-    # API key secrets are 256 random bits: a fast hash is enough, unlike passwords.
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-async def _viewer_for_api_key(token: str) -> Viewer | TokenRefused:
-    try:
-        prefix, secret = token[len(API_KEY_PREFIX) :].split("_", 1)
-    except ValueError:
-        return TokenRefused.UNKNOWN_TOKEN
-    if not _is_key_prefix(prefix):
-        # Not looked up: PostgreSQL refuses text with a NUL in it (an error, not an answer).
-        return TokenRefused.UNKNOWN_TOKEN
-    # The workspace in the same statement: its time zone is the key's clock.
-    key = await ApiKey.get_or_none(prefix=prefix).select_related("workspace")
-    if key is None or not hmac.compare_digest(key.secret_hash, _hash_secret(secret)):
-        return TokenRefused.UNKNOWN_TOKEN
-    if key.revoked_at is not None:
-        # Only after the secret matched: whoever is told holds the key itself.
-        return TokenRefused.REVOKED
-    now = datetime.now(UTC)
-    if key.last_used_at is None or now - key.last_used_at > _LAST_USED_GRANULARITY:
-        await ApiKey.filter(id=key.id).update(last_used_at=now)
-    return Viewer(
-        workspace_id=key.workspace_id,
-        role=key.role,
-        api_key_id=key.id,
-        timezone=key.workspace.timezone,
-    )
-
-
-def _refuse_api_keys(viewer: Viewer, action: str) -> None:
-    # A leaked integrator key must not become a way in for people (a sign-in of one's
-    # own) or a way to stay in after it is revoked (more keys): only people do either.
-    if viewer.api_key_id is not None:
-        raise forbidden(f"An API key cannot {action}; a signed-in manager or admin can.")
+def _whole(data: object, name: str) -> int | None:
+    value = data.get(name) if isinstance(data, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 async def sign_up(
@@ -290,12 +269,7 @@ async def _authenticate(email: str, password: str, workspace_id: int | None) -> 
 async def invite_user(viewer: Viewer, *, name: str, email: str, password: str, role: Role) -> User:
     """Adds a user to the viewer's workspace. An e-mail used in another workspace is no
     obstacle (nor is that told): only one already in this workspace is a duplicate."""
-    _refuse_api_keys(viewer, "invite users")
-    viewer.require_role(Role.MANAGER, "invite users")
-    if not viewer.role.at_least(role):
-        raise DomainError.single(
-            "role", "You cannot grant a role above your own.", ErrorCode.FORBIDDEN
-        )
+    require_granting(viewer, role, "invite users")
     problems = Problems()
     name = check_name(problems, "name", name)
     clean_email = check_email(problems, "email", email)
@@ -321,27 +295,3 @@ async def invite_user(viewer: Viewer, *, name: str, email: str, password: str, r
     except IntegrityError:
         # Two invitations raced for one e-mail; UNIQUE (workspace_id, email) decided.
         raise DomainError.single("email", _DUPLICATE_MEMBER, ErrorCode.DUPLICATE) from None
-
-
-async def create_api_key(viewer: Viewer, *, name: str, role: Role) -> tuple[ApiKey, str]:
-    """Returns the key and its secret token, which is shown once and never stored."""
-    _refuse_api_keys(viewer, "create API keys")
-    viewer.require_role(Role.MANAGER, "create API keys")
-    if not viewer.role.at_least(role):
-        raise DomainError.single(
-            "role", "You cannot grant a role above your own.", ErrorCode.FORBIDDEN
-        )
-    problems = Problems()
-    name = check_name(problems, "name", name)
-    problems.raise_if_any()
-    prefix = secrets.token_hex(6)
-    secret = secrets.token_urlsafe(32)
-    key = await ApiKey.create(
-        workspace_id=viewer.workspace_id,
-        name=name,
-        prefix=prefix,
-        secret_hash=_hash_secret(secret),
-        role=role,
-        created_by_id=viewer.user_id,
-    )
-    return key, f"{API_KEY_PREFIX}{prefix}_{secret}"

@@ -154,7 +154,7 @@ def visible_reminders(viewer: Viewer, *, everyone: bool) -> QuerySet[Reminder]:
     if viewer.user_id is None:
         raise DomainError.single(
             "filter.allUsers",
-            "An API key has no reminders of its own; ask for allUsers.",
+            "An API key acting as the workspace has no reminders of its own; ask for allUsers.",
             ErrorCode.INVALID,
         )
     return query.filter(user_id=viewer.user_id)

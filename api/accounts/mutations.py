@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import strawberry
 from starlette.requests import HTTPConnection
@@ -14,17 +15,26 @@ from api.accounts.throttle import (
     sign_in_throttle,
     sign_up_throttle,
 )
-from api.accounts.types import ApiKeyPayload, AuthPayload, Role
+from api.accounts.types import (
+    ApiKeyPayload,
+    ApiKeyScope,
+    AuthPayload,
+    LogoutPayload,
+    RevokeApiKeyPayload,
+    Role,
+    UserPayload,
+)
 from api.context import Info
 from api.core.errors import ClientError, UserError, user_errors
-from api.core.ids import from_global_id, to_global_id
+from api.core.ids import decode_id, decode_optional_id, from_global_id, to_global_id
 from api.core.mutations import perform
 from crm.settings import get_settings
-from domain import accounts
+from domain import accounts, api_keys, sessions
 from domain.accounts import SeveralWorkspaces
 from domain.errors import DomainError, ErrorCode
 from domain.sign_in_throttle import Throttled
 from domain.viewer import Viewer
+from models import ApiKey as ApiKeyModel
 from models import User as UserModel
 from models.enums import Role as RoleEnum
 
@@ -74,7 +84,8 @@ async def _sign_in(
         return AuthPayload(token=None, user=None, errors=[_name_a_workspace(error)])
     except DomainError as error:
         return AuthPayload(token=None, user=None, errors=user_errors(error))
-    return AuthPayload(token=info.context.authenticator.issue(user), user=user, errors=[])
+    token = await info.context.authenticator.issue(user)
+    return AuthPayload(token=token, user=user, errors=[])
 
 
 @strawberry.type
@@ -152,14 +163,84 @@ class AccountMutations:
         )
 
     @strawberry.mutation(
-        description="A key for an integrator, acting with the given role in the viewer's workspace."
+        description="A key for an integrator (MANAGER or ADMIN), acting as a user of the "
+        "viewer's workspace: that user's visibility, with the lower of the key's role and "
+        "theirs. By default it acts as its creator; an ADMIN may name anyone, a MANAGER "
+        "someone they manage; an ADMIN key may act as the workspace instead "
+        "(`actsAsWorkspace`). A key acting as a deactivated user is refused (REVOKED)."
     )
     async def create_api_key(
-        self, info: Info, name: str, role: Role = RoleEnum.REP
+        self,
+        info: Info,
+        name: str,
+        role: Role = RoleEnum.REP,
+        scopes: Annotated[
+            list[ApiKeyScope] | None,
+            strawberry.argument(description="What the key may do; null: READ, WRITE and IMPORTS."),
+        ] = None,
+        acts_as_user_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The user the key acts as; null: the viewer."),
+        ] = None,
+        acts_as_workspace: Annotated[
+            bool,
+            strawberry.argument(
+                description="An ADMIN key acting as the workspace (it sees everything)."
+            ),
+        ] = False,
     ) -> ApiKeyPayload:
+        shown: list[str] = []  # the secret, beside the key the payload carries
 
-        async def create(viewer: Viewer) -> str:
-            _, secret = await accounts.create_api_key(viewer, name=name, role=role)
-            return secret
+        async def create(viewer: Viewer) -> ApiKeyModel:
+            key, secret = await api_keys.create_api_key(
+                viewer,
+                name=name,
+                role=role,
+                scopes=scopes,
+                acts_as_user_id=decode_optional_id(acts_as_user_id, "User", "actsAsUserId"),
+                acts_as_workspace=acts_as_workspace,
+            )
+            shown.append(secret)
+            return key
 
-        return await perform(info, ApiKeyPayload, create)
+        answered = await perform(info, ApiKeyPayload, create, field="api_key")
+        answered.secret = shown[0] if shown else None
+        return answered
+
+    @strawberry.mutation(
+        description="Revokes an API key (ADMIN, or the key's creator): its token is refused "
+        "from now on (REVOKED). Revoking a revoked key changes nothing."
+    )
+    async def revoke_api_key(self, info: Info, id: strawberry.ID) -> RevokeApiKeyPayload:
+        return await perform(
+            info,
+            RevokeApiKeyPayload,
+            lambda viewer: api_keys.revoke_api_key(
+                viewer, decode_id(id, "ApiKey", "id", "API key")
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Ends the session the request came with: its token is refused from now "
+        "on (REVOKED); the user's other sessions go on."
+    )
+    async def logout(self, info: Info) -> LogoutPayload:
+        return await perform(info, LogoutPayload, sessions.end_session)
+
+    @strawberry.mutation(
+        description="Signs the viewer out everywhere: every session of theirs ends, this one "
+        "included. API keys acting as them are not sessions: revoke those with revokeApiKey."
+    )
+    async def logout_everywhere(self, info: Info) -> LogoutPayload:
+        return await perform(info, LogoutPayload, sessions.end_all_sessions)
+
+    @strawberry.mutation(
+        description="Deactivates a colleague (ADMIN): they can no longer sign in, their "
+        "sessions end and the API keys acting as them are revoked. Their records stay."
+    )
+    async def deactivate_user(self, info: Info, id: strawberry.ID) -> UserPayload:
+        return await perform(
+            info,
+            UserPayload,
+            lambda viewer: sessions.deactivate_user(viewer, decode_id(id, "User", "id")),
+        )

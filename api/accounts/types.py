@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import strawberry
 
+from api.context import Info
 from api.core.errors import UserError, errors_field
 from api.core.node import Node, node_by_loader
 from api.core.types import model_is_type_of
+from domain.api_keys import keys_seen_by, scopes_of
+from models import ApiKey as ApiKeyModel
 from models import User as UserModel
+from models import UserSession as UserSessionModel
 from models import Workspace as WorkspaceModel
+from models.enums import ApiKeyScope as ApiKeyScopeEnum
 from models.enums import Role as RoleEnum
 
 if TYPE_CHECKING:
-    from api.context import Info
     from domain.viewer import Viewer
 
 # The domain's enums are the GraphQL enums: `strawberry.enum` registers the GraphQL
 # name on the class itself, and the alias keeps it a type for the type checker.
 Role = RoleEnum
 strawberry.enum(Role, name="Role")
+ApiKeyScope = ApiKeyScopeEnum
+strawberry.enum(
+    ApiKeyScope,
+    name="ApiKeyScope",
+    description="What an API key may do: READ (queries and subscriptions), WRITE (mutations "
+    "other than imports), IMPORTS (startImport, cancelImport, uploads and error reports).",
+)
 
 
 @strawberry.type
@@ -57,7 +69,93 @@ class AuthPayload:
     errors: list[UserError] = errors_field()
 
 
+async def _user(info: Info, user_id: int | None) -> UserModel | None:
+    return None if user_id is None else await info.context.loaders.user_by_id.load(user_id)
+
+
+@strawberry.type(description="An integrator's key; its secret is shown once, at creation.")
+class ApiKey(Node):
+    name: str
+    prefix: str = strawberry.field(
+        description="The public start of the key's token (crm_<prefix>_…), to tell keys apart."
+    )
+    role: Role = strawberry.field(
+        description="The key's role; it acts with the lower of this and its user's role."
+    )
+    created_at: datetime
+    last_used_at: datetime | None = strawberry.field(
+        description="When the key was last used, to the minute."
+    )
+    revoked_at: datetime | None
+    is_type_of = model_is_type_of(ApiKeyModel)
+
+    @strawberry.field
+    @staticmethod
+    def scopes(parent: strawberry.Parent[ApiKeyModel]) -> list[ApiKeyScope]:
+        return sorted(scopes_of(parent), key=list(ApiKeyScopeEnum).index)
+
+    @strawberry.field(
+        graphql_type=User | None,
+        description="The user whose visibility the key has; null: the workspace (an ADMIN key).",
+    )
+    @staticmethod
+    async def acts_as(parent: strawberry.Parent[ApiKeyModel], info: Info) -> UserModel | None:
+        return await _user(info, parent.acts_as_id)
+
+    @strawberry.field(graphql_type=User | None)
+    @staticmethod
+    async def created_by(parent: strawberry.Parent[ApiKeyModel], info: Info) -> UserModel | None:
+        return await _user(info, parent.created_by_id)
+
+    @classmethod
+    async def load_node(cls, info: Info, viewer: Viewer, pk: int) -> ApiKeyModel | None:
+        # The keys the viewer may list (an API key lists none: FORBIDDEN).
+        return await ApiKeyModel.filter(keys_seen_by(viewer), id=pk).first()
+
+
+@strawberry.type(description="A signed-in session of the viewer.")
+class Session(Node):
+    created_at: datetime
+    last_used_at: datetime | None = strawberry.field(
+        description="When the session was last used, to the minute."
+    )
+    is_type_of = model_is_type_of(UserSessionModel)
+
+    @strawberry.field(description="Whether this is the session the request came with.")
+    @staticmethod
+    def current(parent: strawberry.Parent[UserSessionModel], info: Info) -> bool:
+        viewer = info.context.viewer
+        return viewer is not None and viewer.session_id == parent.id
+
+    @classmethod
+    async def load_node(cls, info: Info, viewer: Viewer, pk: int) -> UserSessionModel | None:
+        if viewer.api_key_id is not None or viewer.user_id is None:
+            return None
+        return await UserSessionModel.get_or_none(id=pk, user_id=viewer.user_id, ended_at=None)
+
+
 @strawberry.type
 class ApiKeyPayload:
     secret: str | None = strawberry.field(description="Shown once; only a hash is stored.")
+    api_key: ApiKeyModel | None = strawberry.field(graphql_type=ApiKey | None, default=None)
+    errors: list[UserError] = errors_field()
+
+
+@strawberry.type
+class RevokeApiKeyPayload:
+    api_key: ApiKeyModel | None = strawberry.field(graphql_type=ApiKey | None)
+    errors: list[UserError] = errors_field()
+
+
+@strawberry.type
+class LogoutPayload:
+    ended_sessions: int = strawberry.field(
+        default=0, description="How many sessions this ended (their tokens are refused now)."
+    )
+    errors: list[UserError] = errors_field()
+
+
+@strawberry.type
+class UserPayload:
+    user: UserModel | None = strawberry.field(graphql_type=User | None)
     errors: list[UserError] = errors_field()

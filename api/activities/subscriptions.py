@@ -22,7 +22,9 @@ class ActivitySubscriptions:
     async def reminder_due(self, info: Info) -> AsyncGenerator[ReminderModel, None]:
         viewer = info.context.require_viewer()
         if viewer.user_id is None:
-            raise ClientError("An API key has no reminders of its own.", "NO_USER")
+            raise ClientError(
+                "A key acting as the workspace has no reminders of its own.", "NO_USER"
+            )
         listener = info.context.request.app.state.reminder_listener
         # aclosing: when the client goes away the listener lets go of it now, not whenever
         # the garbage collector finalizes the generator.

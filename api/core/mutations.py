@@ -2,8 +2,10 @@
 
 Saleor's `BaseMutation.mutate` as a function: a resolver decodes its arguments and names
 one domain call; `perform` asks for a viewer first (UNAUTHENTICATED, with its reason,
-before anything is decoded or read), and puts the call's result, or the problems of the
-`DomainError` it raised (an id that decodes to nothing included), into the payload.
+before anything is decoded or read) holding the scope the mutation needs (an API key
+without it is FORBIDDEN, the scope named: WRITE unless the mutation says otherwise), and
+puts the call's result, or the problems of the `DomainError` it raised (an id that decodes
+to nothing included), into the payload.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import strawberry
 from api.core.errors import UserError, errors_field, user_errors
 from domain.errors import DomainError
 from domain.viewer import Viewer
+from models.enums import ApiKeyScope
 
 if TYPE_CHECKING:
     from api.context import Info
@@ -37,14 +40,16 @@ async def perform(
     payload: type[PayloadT],
     action: Callable[[Viewer], Awaitable[Any]],
     field: str | None = None,
+    scope: ApiKeyScope = ApiKeyScope.WRITE,
 ) -> PayloadT:
     """`action(viewer)` answered as `payload`: its result in `field` (by default the
     payload's one field beside `errors`), or its domain problems in `errors` (the other
-    fields null, or their declared default)."""
+    fields null, or their declared default). `scope`: what an API key needs to run it."""
     viewer = info.context.require_viewer()
     values = _nothing(payload)
     answer: Callable[..., PayloadT] = payload  # a Strawberry type: a dataclass
     try:
+        viewer.require_scope(scope)
         result = await action(viewer)
     except DomainError as error:
         return answer(**values, errors=user_errors(error))

@@ -1,7 +1,8 @@
 """GET /imports/{id}/errors.csv: an import's failed rows, for the user to fix and import again.
 
 Plain HTTP rather than GraphQL, so a browser or curl saves it as a file. It takes the
-same `Authorization: Bearer <session token or API key>` as /graphql.
+same `Authorization: Bearer <session token or API key>` as /graphql; a key needs the
+IMPORTS scope (403 without it, the scope named).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from api.core.ids import decode_id
 from domain.accounts import Authenticator
 from domain.errors import DomainError
 from domain.imports.error_report import open_error_report
-from domain.viewer import Viewer
+from domain.viewer import Viewer, missing_scope
+from models.enums import ApiKeyScope
 
 log = logging.getLogger("crm.api")
 
@@ -36,6 +38,8 @@ def error_report_endpoint(authenticator: Authenticator) -> Callable[[Request], A
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        if ApiKeyScope.IMPORTS not in viewer.scopes:
+            return PlainTextResponse(missing_scope(ApiKeyScope.IMPORTS), status_code=403)
         try:
             job_id = decode_id(request.path_params["job_id"], "ImportJob", "id", "Import job")
             report = await open_error_report(viewer, job_id)

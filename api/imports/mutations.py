@@ -1,4 +1,4 @@
-"""Starting and cancelling imports; any signed-in user or API key of the workspace may."""
+"""Starting and cancelling imports; any signed-in user, or an API key with the IMPORTS scope."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from api.imports.types import ImportJobPayload
 from domain.imports import jobs
 from domain.viewer import Viewer
 from models import ImportJob
+from models.enums import ApiKeyScope
 
 
 @strawberry.type
@@ -34,7 +35,7 @@ class ImportMutations:
                 await nudge_import_worker(context.request.app.state.redis, job)
             return job
 
-        return await perform(info, ImportJobPayload, start)
+        return await perform(info, ImportJobPayload, start, scope=ApiKeyScope.IMPORTS)
 
     @strawberry.mutation(
         description="A queued job stops at once; a running one after its current chunk, "
@@ -48,4 +49,4 @@ class ImportMutations:
             await announce_progress(context.request.app.state.redis, job)
             return job
 
-        return await perform(info, ImportJobPayload, cancel)
+        return await perform(info, ImportJobPayload, cancel, scope=ApiKeyScope.IMPORTS)

@@ -26,6 +26,7 @@ from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from domain.api_keys import viewer_of_key
 from domain.errors import DomainError
 from domain.imports.cells import ChunkResult, RowFailure
 from domain.imports.engine import Applier, Spec
@@ -38,7 +39,7 @@ from domain.imports.rows import ImportFileError, RawRow, Row, RowProblem
 from domain.imports.specs import SPECS
 from domain.sql import is_postgres, placeholder
 from domain.viewer import Viewer
-from models import ApiKey, CustomFieldDefinition, ImportJob, ImportRowError, User
+from models import CustomFieldDefinition, ImportJob, ImportRowError, User
 from models.enums import ImportFormat, ImportKind, ImportStatus, Role
 
 log = logging.getLogger("crm.imports")
@@ -335,14 +336,14 @@ APPLIERS: dict[ImportKind, Applier] = {kind: spec.apply for kind, spec in SPECS.
 
 async def acting_viewer(job: ImportJob) -> Viewer:
     """The import acts as whoever started it (a person or an integrator's key) with their
-    role today; once they are deactivated or revoked, with the least role."""
+    role today; once they are deactivated or revoked, with the least role, as nobody."""
     least = Viewer(workspace_id=job.workspace_id, role=Role.REP)
+    if job.api_key_id is not None:
+        # A key's job names the user it acted as too: the key decides (at most its role).
+        return await viewer_of_key(job.api_key_id) or least
     if job.created_by_id is not None:
         user = await User.get_or_none(id=job.created_by_id, is_active=True)
         return least if user is None else Viewer(job.workspace_id, user.role, user_id=user.id)
-    if job.api_key_id is not None:
-        key = await ApiKey.get_or_none(id=job.api_key_id, revoked_at__isnull=True)
-        return least if key is None else Viewer(job.workspace_id, key.role, api_key_id=key.id)
     return least
 
 

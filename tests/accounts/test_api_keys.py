@@ -128,9 +128,12 @@ async def test_key_use_is_recorded(gql: GraphQL, workspace: Account):
     assert key.last_used_at >= before.replace(microsecond=0)
 
 
-async def test_viewer_with_a_key_is_a_top_level_error(gql: GraphQL, workspace: Account):
-    # given
-    secret = await _secret(gql, workspace.token)
+async def test_viewer_with_a_workspace_key_is_a_top_level_error(gql: GraphQL, workspace: Account):
+    # given: an ADMIN key acting as the workspace, not as a user
+    variables = {"name": "BI", "role": "ADMIN", "actsAsWorkspace": True}
+    secret = (await gql.execute(document("createApiKey"), variables, workspace.token)).ok()[
+        "createApiKey"
+    ]["secret"]
 
     # when
     result = await gql.execute(VIEWER, token=secret)
@@ -139,6 +142,17 @@ async def test_viewer_with_a_key_is_a_top_level_error(gql: GraphQL, workspace: A
     assert result.data is None
     assert [e["extensions"]["code"] for e in result.errors] == ["NO_USER"]
     assert "API key" in result.errors[0]["message"]
+
+
+async def test_viewer_with_a_key_is_the_user_it_acts_as(gql: GraphQL, workspace: Account):
+    # given: a key acting as its creator (the default)
+    secret = await _secret(gql, workspace.token)
+
+    # when
+    result = await gql.execute(VIEWER, token=secret)
+
+    # then
+    assert result.ok() == {"viewer": {"id": workspace.user_id}}
 
 
 async def test_role_defaults_to_rep(gql: GraphQL, workspace: Account):

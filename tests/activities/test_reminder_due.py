@@ -375,11 +375,11 @@ async def test_without_a_token_the_subscription_is_refused(server: str, arq_redi
     assert await _listeners(arq_redis) == 0
 
 
-async def test_an_api_key_has_no_reminders_to_follow(
+async def test_a_key_acting_as_the_workspace_has_no_reminders_to_follow(
     gql: GraphQL, server: str, workspace: Account, arq_redis: ArqRedis
 ):
     # given
-    key = await create_api_key(gql, workspace, name="ws")
+    key = await create_api_key(gql, workspace, name="ws", role="ADMIN", actsAsWorkspace=True)
 
     async with signed_in_socket(server, key) as ws:
         # when

@@ -47,8 +47,9 @@ def _errors_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
 
-def _session_issued_ago(account_user_id: int, seconds: float) -> str:
-    """A session token signed with the server's key, as if issued `seconds` ago."""
+def _session_issued_ago(account: Account, seconds: float) -> str:
+    """The account's session token signed again with the server's key, as if issued
+    `seconds` ago."""
 
     class _Then(TimestampSigner):
         def get_timestamp(self) -> int:
@@ -56,11 +57,7 @@ def _session_issued_ago(account_user_id: int, seconds: float) -> str:
 
     # The server's serializer (domain.accounts.Authenticator): its key and its salt.
     serializer = URLSafeTimedSerializer(get_settings().secret_key, "crm.session", signer=_Then)
-    return serializer.dumps({"u": account_user_id})
-
-
-async def _user_id(account: Account) -> int:
-    return (await User.get(email=account.email)).id
+    return serializer.dumps(serializer.loads(account.token))
 
 
 @pytest.mark.parametrize(
@@ -131,7 +128,7 @@ async def test_a_token_we_never_issued_is_unknown(
 async def test_an_expired_session_says_so(client: httpx.AsyncClient, workspace: Account):
     # given: the workspace's admin's session, issued longer ago than SESSION_TTL_HOURS
     ttl = get_settings().session_ttl_hours * 3600
-    token = _session_issued_ago(await _user_id(workspace), ttl + 60)
+    token = _session_issued_ago(workspace, ttl + 60)
 
     # when
     error = await _refusal(client, f"Bearer {token}")
@@ -144,7 +141,7 @@ async def test_an_expired_session_says_so(client: httpx.AsyncClient, workspace: 
 async def test_a_session_just_within_its_lifetime_still_works(gql: GraphQL, workspace: Account):
     # given: the control for the expired session above
     ttl = get_settings().session_ttl_hours * 3600
-    token = _session_issued_ago(await _user_id(workspace), ttl - 60)
+    token = _session_issued_ago(workspace, ttl - 60)
 
     # when / then
     assert (await gql.execute(VIEWER, token=token)).ok() == {"viewer": {"email": workspace.email}}
@@ -203,7 +200,7 @@ async def test_signing_in_works_whatever_stale_token_is_sent(
 ):
     # given: a client that still sends its expired session while it signs in again
     ttl = get_settings().session_ttl_hours * 3600
-    stale = _session_issued_ago(await _user_id(workspace), ttl + 60)
+    stale = _session_issued_ago(workspace, ttl + 60)
 
     # when
     result = await gql.execute(
@@ -231,7 +228,7 @@ async def test_a_legacy_websocket_is_told_why_its_token_is_refused(
 ):
     # given: an expired session sent in graphql-ws's connection_init
     ttl = get_settings().session_ttl_hours * 3600
-    stale = _session_issued_ago(await _user_id(workspace), ttl + 60)
+    stale = _session_issued_ago(workspace, ttl + 60)
 
     async with websockets.connect(f"ws://{server}/graphql", subprotocols=["graphql-ws"]) as ws:
         # when

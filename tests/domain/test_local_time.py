@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from api.core.ids import from_global_id
-from domain.accounts import Authenticator, create_api_key
+from domain.accounts import Authenticator
+from domain.api_keys import create_api_key
 from domain.local_time import LocalMoment, parse_iso_moment, to_instant, viewer_zone
 from domain.viewer import Viewer
 from models import User, Workspace
@@ -83,18 +84,24 @@ async def test_a_viewers_clock_is_the_users_zone_else_the_workspaces(workspace: 
 
 
 async def test_a_token_carries_its_clock(workspace: Account):
-    # given: a user in Shanghai, a key of their New York workspace
+    # given: a user in Shanghai, in a New York workspace; a key acting as the user, and an
+    # ADMIN key acting as the workspace
     user = await User.get(id=from_global_id(workspace.user_id)[1])
     await User.filter(id=user.id).update(timezone="Asia/Shanghai")
     await Workspace.filter(id=user.workspace_id).update(timezone="America/New_York")
     admin = Viewer(workspace_id=user.workspace_id, role=Role.ADMIN, user_id=user.id)
     _, secret = await create_api_key(admin, name="ERP", role=Role.REP)
+    _, workspace_secret = await create_api_key(
+        admin, name="BI", role=Role.ADMIN, acts_as_workspace=True
+    )
     authenticator = Authenticator("a test secret", timedelta(hours=1))
 
     # when
-    as_user = await authenticator.viewer_for(authenticator.issue(user))
+    as_user = await authenticator.viewer_for(await authenticator.issue(user))
     as_key = await authenticator.viewer_for(secret)
+    as_workspace = await authenticator.viewer_for(workspace_secret)
 
-    # then: read with the token, no lookup later
+    # then: read with the token, no lookup later; a key keeps the clock of whom it acts as
     assert as_user is not None and as_user.timezone == "Asia/Shanghai"
-    assert as_key is not None and as_key.timezone == "America/New_York"
+    assert as_key is not None and as_key.timezone == "Asia/Shanghai"
+    assert as_workspace is not None and as_workspace.timezone == "America/New_York"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from domain.viewer import Viewer
 from models import User
@@ -31,10 +32,12 @@ async def invite(
 
 
 async def create_api_key(
-    gql: GraphQL, account: Account, name: str = "ERP", role: str = "REP"
+    gql: GraphQL, account: Account, name: str = "ERP", role: str = "REP", **options: Any
 ) -> str:
-    """A new API key of the account's workspace; returns its secret."""
-    return (await mutate_ok(gql, account, "createApiKey", name=name, role=role))["secret"]
+    """A new API key of the account's workspace (`options`: scopes, actsAsUserId,
+    actsAsWorkspace); returns its secret."""
+    payload = await mutate_ok(gql, account, "createApiKey", name=name, role=role, **options)
+    return payload["secret"]
 
 
 async def viewer_of(account: Account) -> Viewer:

@@ -450,9 +450,12 @@ async def test_a_new_deal_is_looked_after_by_whoever_enters_it_through_both_door
 async def test_an_api_keys_new_deal_is_looked_after_by_the_customers_owner_through_both_doors(
     gql: GraphQL, workspace: Account
 ):
-    # given: an integrator's key, and a customer a rep looks after
+    # given: an integrator's key acting as the workspace (as nobody), and a customer a rep
+    # looks after
     viewer = await viewer_of(workspace)
-    secret = await create_api_key(gql, workspace, name="ERP 同步")
+    secret = await create_api_key(
+        gql, workspace, name="ERP 同步", role="ADMIN", actsAsWorkspace=True
+    )
     key = await ApiKey.get(workspace_id=viewer.workspace_id)
     as_key = Viewer(workspace_id=viewer.workspace_id, role=key.role, api_key_id=key.id)
     rep = await invite(gql, workspace)

@@ -8,7 +8,7 @@ from arq.worker import Worker
 from redis.asyncio import Redis
 
 from crm.queues import IMPORTS_QUEUE, created_stamp, enqueue_import, import_job_id
-from domain.accounts import create_api_key
+from domain.api_keys import create_api_key
 from domain.custom_fields import CustomFieldData, define_custom_field
 from domain.imports import runner
 from domain.imports.jobs import ImportRequest, cancel_import, start_import, unfinished_jobs
@@ -280,10 +280,11 @@ async def test_an_import_acts_with_the_role_of_the_key_that_started_it(workspace
     # when
     acting = [await acting_viewer(job) for job in jobs]
 
-    # then: the job remembers its key; a revoked key's job runs with the least role
+    # then: the job remembers its key, which acts as its creator (the admin) with its own
+    # lower role; a revoked key's job runs with the least role
     assert [job.api_key_id for job in jobs] == [manager_key.id, revoked_key.id]
     assert [(v.role, v.api_key_id, v.user_id) for v in acting] == [
-        (Role.MANAGER, manager_key.id, None),
+        (Role.MANAGER, manager_key.id, admin.user_id),
         (Role.REP, None, None),
     ]
 
