@@ -9,7 +9,7 @@ from api.core.ids import decode_id
 from api.core.mutations import DeletePayload, perform, returning
 from api.customers.inputs import ContactInput, ContactPatch, CustomerInput, CustomerPatch
 from api.customers.types import ContactPayload, CustomerPayload
-from domain import customers
+from domain import customers, shares
 
 
 @strawberry.type
@@ -76,5 +76,36 @@ class CustomerMutations:
             DeletePayload,
             lambda viewer: returning(
                 id, customers.delete_contact(viewer, decode_id(id, "Contact", "id"))
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Lets a colleague read the customer (and its contacts, activities and "
+        "deals) without changing it; whoever may change the customer may share it."
+    )
+    async def share_customer(
+        self, info: Info, customer_id: strawberry.ID, user_id: strawberry.ID
+    ) -> CustomerPayload:
+        return await perform(
+            info,
+            CustomerPayload,
+            lambda viewer: shares.share_customer(
+                viewer,
+                decode_id(customer_id, "Customer", "customerId"),
+                decode_id(user_id, "User", "userId"),
+            ),
+        )
+
+    @strawberry.mutation(description="Takes back a share made with `shareCustomer`.")
+    async def unshare_customer(
+        self, info: Info, customer_id: strawberry.ID, user_id: strawberry.ID
+    ) -> CustomerPayload:
+        return await perform(
+            info,
+            CustomerPayload,
+            lambda viewer: shares.unshare_customer(
+                viewer,
+                decode_id(customer_id, "Customer", "customerId"),
+                decode_id(user_id, "User", "userId"),
             ),
         )
