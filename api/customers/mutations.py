@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import strawberry
 
 from api.context import Info
@@ -10,6 +12,8 @@ from api.core.mutations import DeletePayload, perform, returning
 from api.customers.inputs import ContactInput, ContactPatch, CustomerInput, CustomerPatch
 from api.customers.types import ContactPayload, CustomerPayload
 from domain import customers, shares
+from domain.viewer import Viewer
+from models import Customer as CustomerModel
 
 
 @strawberry.type
@@ -86,26 +90,27 @@ class CustomerMutations:
     async def share_customer(
         self, info: Info, customer_id: strawberry.ID, user_id: strawberry.ID
     ) -> CustomerPayload:
-        return await perform(
-            info,
-            CustomerPayload,
-            lambda viewer: shares.share_customer(
-                viewer,
-                decode_id(customer_id, "Customer", "customerId"),
-                decode_id(user_id, "User", "userId"),
-            ),
-        )
+        return await _sharing(info, shares.share_customer, customer_id, user_id)
 
     @strawberry.mutation(description="Takes back a share made with `shareCustomer`.")
     async def unshare_customer(
         self, info: Info, customer_id: strawberry.ID, user_id: strawberry.ID
     ) -> CustomerPayload:
-        return await perform(
-            info,
-            CustomerPayload,
-            lambda viewer: shares.unshare_customer(
-                viewer,
-                decode_id(customer_id, "Customer", "customerId"),
-                decode_id(user_id, "User", "userId"),
-            ),
-        )
+        return await _sharing(info, shares.unshare_customer, customer_id, user_id)
+
+
+async def _sharing(
+    info: Info,
+    change: Callable[[Viewer, int, int], Awaitable[CustomerModel]],
+    customer_id: strawberry.ID,
+    user_id: strawberry.ID,
+) -> CustomerPayload:
+    return await perform(
+        info,
+        CustomerPayload,
+        lambda viewer: change(
+            viewer,
+            decode_id(customer_id, "Customer", "customerId"),
+            decode_id(user_id, "User", "userId"),
+        ),
+    )
