@@ -10,9 +10,18 @@ one statement (`changeable`), so a chunk of a thousand rows pays what a mutation
 
 from __future__ import annotations
 
-from domain.errors import DomainError, ErrorCode, not_found
+from collections.abc import Iterable
+
+from domain.errors import DomainError, ErrorCode, Problem, not_found
 from domain.viewer import Viewer
-from domain.visibility import Scope, may_change, may_delete, may_reassign, scope_of
+from domain.visibility import (
+    Scope,
+    customer_filter,
+    may_change,
+    may_delete,
+    may_reassign,
+    scope_of,
+)
 from models import Customer, CustomerShare, Workspace
 
 NOT_YOURS = (
@@ -94,24 +103,39 @@ async def check_reassign(
         raise DomainError.single(field, MAY_NOT_REASSIGN, ErrorCode.FORBIDDEN)
 
 
-async def reassign_refusal(
-    viewer: Viewer, from_owner_id: int | None, to_owner_id: int | None
-) -> str | None:
-    """Why the viewer may not give a record from one owner to another; None if they may
-    (for an import row, which reports it as a row error)."""
-    return (
-        None
-        if may_reassign(await scope_of(viewer), from_owner_id, to_owner_id)
-        else MAY_NOT_REASSIGN
-    )
+class ChunkGuard:
+    """The write rules for a chunk of import rows: which of the customers it touches the
+    job's viewer sees, with their owners, read in one statement for the whole chunk."""
 
+    def __init__(self, scope: Scope, owners: dict[int, int | None]) -> None:
+        self.scope = scope
+        # The customers seen among those asked for → their owner (an admin's: none read,
+        # they see and change them all).
+        self.owners = owners
 
-async def change_refusals(viewer: Viewer, owners: dict[int, int | None]) -> dict[int, str]:
-    """For matched customers the viewer sees (customer id → owner id), why each one they
-    may not change is refused; pure once the viewer's scope is known (an import chunk)."""
-    scope = await scope_of(viewer)
-    return {
-        customer_id: _refusal(scope, owner_id)
-        for customer_id, owner_id in owners.items()
-        if not may_change(scope, owner_id)
-    }
+    @classmethod
+    async def load(cls, viewer: Viewer, customer_ids: Iterable[int]) -> ChunkGuard:
+        scope = await scope_of(viewer)
+        ids = sorted(set(customer_ids))
+        owners: dict[int, int | None] = {}
+        if ids and not scope.sees_all:
+            seen = Customer.filter(await customer_filter(viewer), id__in=ids)
+            owners = dict(await seen.values_list("id", "owner_id"))
+        return cls(scope, owners)
+
+    def sees(self, customer_id: int) -> bool:
+        return self.scope.sees_all or customer_id in self.owners
+
+    def change_refusal(self, customer_id: int, field: str | None) -> Problem | None:
+        """Why a row may not change the customer (or what hangs from it); None if it may."""
+        owner_id = self.owners.get(customer_id)
+        if may_change(self.scope, owner_id):
+            return None
+        return Problem(field, _refusal(self.scope, owner_id), ErrorCode.FORBIDDEN)
+
+    def reassign_refusal(
+        self, from_owner_id: int | None, to_owner_id: int | None, field: str
+    ) -> Problem | None:
+        if may_reassign(self.scope, from_owner_id, to_owner_id):
+            return None
+        return Problem(field, MAY_NOT_REASSIGN, ErrorCode.FORBIDDEN)
