@@ -162,11 +162,14 @@ async def test_an_activity_clears_a_next_follow_up_nobody_has_pending_through_bo
 async def test_an_older_activity_keeps_the_last_activity_and_the_soonest_follow_up_of_anyone(
     gql: GraphQL, workspace: Account
 ):
-    # given: a colleague's activity of 10 February on each customer, their follow-up
-    # due 1 March
+    # given: a colleague's activity of 10 February on each customer (theirs), their
+    # follow-up due 1 March
     viewer = await viewer_of(workspace)
     rep = await invite(gql, workspace)
-    gids = [(await create_customer(gql, workspace, name=n))["id"] for n in ("经 API", "经导入")]
+    gids = [
+        (await create_customer(gql, workspace, name=n, ownerId=rep.user_id))["id"]
+        for n in ("经 API", "经导入")
+    ]
     for customer_gid in gids:
         await log_activity(
             gql,
@@ -450,9 +453,10 @@ async def test_a_new_deal_is_looked_after_by_whoever_enters_it_through_both_door
 async def test_an_api_keys_new_deal_is_looked_after_by_the_customers_owner_through_both_doors(
     gql: GraphQL, workspace: Account
 ):
-    # given: an integrator's key, and a customer a rep looks after
+    # given: an integrator's key (acting as the workspace, which writes any customer's
+    # deals), and a customer a rep looks after
     viewer = await viewer_of(workspace)
-    secret = await create_api_key(gql, workspace, name="ERP 同步")
+    secret = await create_api_key(gql, workspace, name="ERP 同步", role="ADMIN")
     key = await ApiKey.get(workspace_id=viewer.workspace_id)
     as_key = Viewer(workspace_id=viewer.workspace_id, role=key.role, api_key_id=key.id)
     rep = await invite(gql, workspace)
