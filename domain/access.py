@@ -5,7 +5,7 @@ right code. Every door's write goes through here (mutations, imports, workers).
 A customer the viewer does not see is NOT_FOUND, like another workspace's; one they see
 but may not change is FORBIDDEN, saying why. The rule needs a customer's owner and pool:
 a mutation reads them with the record it changes, an import chunk for all its matches in
-one statement (`changeable`), so a chunk of a thousand rows pays what a mutation pays.
+one statement (`ChunkGuard`), so a chunk of a thousand rows pays what a mutation pays.
 """
 
 from __future__ import annotations
