@@ -11,6 +11,11 @@ from api.core.mutations import perform
 from api.teams.inputs import TeamInput, TeamPatch, WorkspacePatch
 from api.teams.types import MoveUserPayload, TeamPayload
 from domain import teams
+from domain.errors import DomainError, ErrorCode
+from domain.viewer import Viewer
+from models import User as UserModel
+
+_SAY_WHICH_TEAM = "Say which team, or null for none."
 
 
 @strawberry.type
@@ -39,19 +44,24 @@ class TeamMutations:
             ),
         )
 
-    @strawberry.mutation(description="Puts a user in a team; a null `teamId`: in no team.")
+    @strawberry.mutation(
+        description="Puts a user in a team; `teamId: null` takes them out of every team "
+        "(`teamId` must be given either way)."
+    )
     async def move_user(
-        self, info: Info, user_id: strawberry.ID, team_id: strawberry.ID | None
+        self, info: Info, user_id: strawberry.ID, team_id: strawberry.ID | None = strawberry.UNSET
     ) -> MoveUserPayload:
-        return await perform(
-            info,
-            MoveUserPayload,
-            lambda viewer: teams.move_user(
+        async def move(viewer: Viewer) -> UserModel:
+            if team_id is strawberry.UNSET:
+                # Left out by mistake, it must not read as "in no team".
+                raise DomainError.single("teamId", _SAY_WHICH_TEAM, ErrorCode.REQUIRED)
+            return await teams.move_user(
                 viewer,
                 decode_id(user_id, "User", "userId"),
                 decode_optional_id(team_id, "Team", "teamId"),
-            ),
-        )
+            )
+
+        return await perform(info, MoveUserPayload, move)
 
     @strawberry.mutation(description="Changes the workspace's settings (ADMIN).")
     async def update_workspace(self, info: Info, input: WorkspacePatch) -> WorkspacePayload:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from models import Team
+from models import Team, User
 from tests.documents import document
 from tests.factories.accounts import invite
 from tests.factories.calls import mutate, mutate_ok
@@ -179,3 +179,20 @@ async def test_a_manager_manages_their_own_subtree_only(gql: GraphQL, workspace:
         await mutate(gql, manager, "moveUser", userId=manager.user_id, teamId=beijing_id),
     ]
     assert [problems(payload) for payload in refused] == [[(None, "FORBIDDEN")]] * len(refused)
+
+
+async def test_leaving_out_the_team_is_not_taken_for_no_team(
+    gql: GraphQL, workspace: Account
+) -> None:
+    # given
+    team = await create_team(gql, workspace, "A")
+    rep = await member(gql, workspace, team["id"])
+    # when
+    result = await gql.execute(
+        "mutation($u: ID!) { moveUser(userId: $u) { errors { field code } } }",
+        {"u": rep.user_id},
+        workspace.token,
+    )
+    # then
+    assert result.ok()["moveUser"]["errors"] == [{"field": "teamId", "code": "REQUIRED"}]
+    assert (await User.get(id=pk(rep.user_id))).team_id == pk(team["id"])
