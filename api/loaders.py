@@ -8,11 +8,18 @@ from api.custom_fields.loaders import CustomFieldLoaders
 from api.customers.loaders import CustomerLoaders
 from api.pools.loaders import PoolLoaders
 from api.sales.loaders import SalesLoaders
+from api.teams.loaders import TeamLoaders
 from domain.viewer import Viewer
 
 
 class Loaders(
-    AccountLoaders, CustomerLoaders, ActivityLoaders, SalesLoaders, CustomFieldLoaders, PoolLoaders
+    AccountLoaders,
+    CustomerLoaders,
+    ActivityLoaders,
+    SalesLoaders,
+    CustomFieldLoaders,
+    PoolLoaders,
+    TeamLoaders,
 ):
     """Named `XByYLoader`s, built once per request (per operation over WebSocket), scoped to
     the viewer's workspace (none without a viewer: workspace 0 holds nothing)."""
@@ -25,3 +32,4 @@ class Loaders(
         SalesLoaders.__init__(self, workspace_id)
         CustomFieldLoaders.__init__(self, workspace_id)
         PoolLoaders.__init__(self, workspace_id)
+        TeamLoaders.__init__(self, workspace_id)

@@ -54,6 +54,8 @@ from api.sales.pipeline_mutations import PipelineMutations
 from api.sales.queries import SalesQueries
 from api.sales.reports import ReportQueries
 from api.suggestions import HideSuggestions, hiding_suggestions
+from api.teams.mutations import TeamMutations
+from api.teams.queries import TeamQueries
 from crm.settings import Settings
 
 log = logging.getLogger("crm.api")
@@ -78,6 +80,7 @@ Query = merge_types(
         ReportQueries,
         CustomFieldQueries,
         PoolQueries,
+        TeamQueries,
     ),
 )
 Mutation = merge_types(
@@ -92,6 +95,7 @@ Mutation = merge_types(
         CustomFieldMutations,
         ImportMutations,
         PoolMutations,
+        TeamMutations,
     ),
 )
 Subscription = merge_types("Subscription", (ActivitySubscriptions, ImportSubscriptions))

@@ -86,7 +86,7 @@ async def import_file(
                 flush=True,
             )
 
-        status = await run_import(job.id, on_progress=show)
+        status = await run_import(job.id, on_progress=show, viewer=viewer)
         print()
         return await _summary(job.id, status)
     finally:

@@ -29,6 +29,7 @@ from domain.pipelines import create_default_pipeline
 from domain.sessions import SessionRefused, start_session, viewer_for_session
 from domain.sign_in_throttle import SignInThrottle
 from domain.sign_up_throttle import SignUpThrottle
+from domain.teams import check_team_for_member
 from domain.validation import (
     EMAIL_MAX_LENGTH,
     check_email,
@@ -266,10 +267,15 @@ async def _authenticate(email: str, password: str, workspace_id: int | None) -> 
     return user, len(candidates)
 
 
-async def invite_user(viewer: Viewer, *, name: str, email: str, password: str, role: Role) -> User:
-    """Adds a user to the viewer's workspace. An e-mail used in another workspace is no
-    obstacle (nor is that told): only one already in this workspace is a duplicate."""
+async def invite_user(
+    viewer: Viewer, *, name: str, email: str, password: str, role: Role, team_id: int | None = None
+) -> User:
+    """Adds a user to the viewer's workspace (in `team_id`, which the viewer must manage).
+    An e-mail used in another workspace is no obstacle (nor is that told): only one already
+    in this workspace is a duplicate."""
     require_granting(viewer, role, "invite users")
+    if team_id is not None:
+        await check_team_for_member(viewer, team_id, "teamId")
     problems = Problems()
     name = check_name(problems, "name", name)
     clean_email = check_email(problems, "email", email)
@@ -290,6 +296,7 @@ async def invite_user(viewer: Viewer, *, name: str, email: str, password: str, r
             email=clean_email,
             password_hash=await hash_password(password),
             role=role,
+            team_id=team_id,
             timezone=workspace.timezone,
         )
     except IntegrityError:

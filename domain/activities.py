@@ -10,6 +10,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from domain.access import check_change
 from domain.dates import check_instant
 from domain.errors import DomainError, ErrorCode, Problems, forbidden, not_found
 from domain.follow_ups import (
@@ -52,6 +53,8 @@ async def log_activity(viewer: Viewer, data: ActivityData) -> Activity:
     customer = await Customer.get_or_none(id=data.customer_id, workspace_id=viewer.workspace_id)
     if customer is None:
         problems.add("input.customerId", "Customer not found.", ErrorCode.NOT_FOUND)
+    else:
+        await check_change(viewer, customer, "input.customerId", "Customer")
     if (
         data.contact_id is not None
         and not await Contact.filter(

@@ -12,6 +12,7 @@ from tortoise.fields import CharField
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from domain.access import check_change, check_change_of, check_delete, check_reassign
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.errors import DomainError, ErrorCode, Problem, Problems, not_found
 from domain.members import check_member
@@ -247,6 +248,9 @@ async def create_customer(viewer: Viewer, data: CustomerData) -> Customer:
     await check_member(problems, "input.ownerId", viewer, data.owner_id)
     await _check_external_id_free(problems, "input.externalId", viewer, clean["external_id"], None)
     problems.raise_if_any()
+    if data.owner_id is not None:
+        # Naming someone else than oneself as the owner gives them the customer.
+        await check_reassign(viewer, viewer.user_id, data.owner_id, "input.ownerId")
     if clean.get("owner_id") is None and viewer.user_id is not None:
         # Whoever types a customer in looks after it until someone says otherwise.
         clean["owner_id"] = viewer.user_id
@@ -294,6 +298,7 @@ def primary_by_default(given: bool | None, has_contacts: bool) -> bool:
 async def update_customer(viewer: Viewer, customer_id: int, changes: dict[str, Any]) -> Customer:
     async with in_transaction():
         customer = await get_customer(viewer, customer_id, lock=True)
+        await check_change(viewer, customer, "id", "Customer")
         return await _change_customer(viewer, customer, changes)
 
 
@@ -316,6 +321,8 @@ async def _change_customer(viewer: Viewer, customer: Customer, changes: dict[str
             problems, "input.externalId", viewer, clean["external_id"], customer.id
         )
     problems.raise_if_any()
+    if "owner_id" in clean and clean["owner_id"] != customer.owner_id:
+        await check_reassign(viewer, customer.owner_id, clean["owner_id"], "input.ownerId")
     if not clean:
         return customer
     customer.update_from_dict(clean)
@@ -329,6 +336,7 @@ async def _change_customer(viewer: Viewer, customer: Customer, changes: dict[str
 async def delete_customer(viewer: Viewer, customer_id: int) -> int:
     """Deletes the customer with its contacts, activities, reminders and opportunities."""
     customer = await get_customer(viewer, customer_id)
+    await check_delete(viewer, customer, "id", "Customer")
     await customer.delete()
     return customer_id
 
@@ -361,6 +369,7 @@ async def _make_only_primary(contact: Contact) -> None:
 
 async def create_contact(viewer: Viewer, customer_id: int, data: ContactData) -> Contact:
     customer = await get_customer(viewer, customer_id, "input.customerId")
+    await check_change(viewer, customer, "input.customerId", "Customer")
     problems = Problems()
     clean = clean_contact_fields(problems, "input", vars(data))
     await _clean_custom(problems, viewer, CustomFieldEntity.CONTACT, clean, vars(data), "input")
@@ -380,6 +389,7 @@ async def create_contact(viewer: Viewer, customer_id: int, data: ContactData) ->
 async def update_contact(viewer: Viewer, contact_id: int, changes: dict[str, Any]) -> Contact:
     async with in_transaction():  # locked, as for update_customer
         contact = await get_contact(viewer, contact_id, lock=True)
+        await check_change_of(viewer, contact.customer_id, "id", "Contact")
         return await _change_contact(viewer, contact, changes)
 
 
@@ -408,6 +418,7 @@ async def _change_contact(viewer: Viewer, contact: Contact, changes: dict[str, A
 
 async def delete_contact(viewer: Viewer, contact_id: int) -> int:
     contact = await get_contact(viewer, contact_id)
+    await check_change_of(viewer, contact.customer_id, "id", "Contact")
     async with in_transaction():
         await contact.delete()
         if contact.is_primary:

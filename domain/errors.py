@@ -13,6 +13,8 @@ class ErrorCode(StrEnum):
     DUPLICATE = "DUPLICATE"
     FORBIDDEN = "FORBIDDEN"
     CONFLICT = "CONFLICT"
+    # A tree would loop: a team moved under itself or a team below it.
+    CYCLE = "CYCLE"
     # Too many attempts in a window (failed sign-ins): wait, then try again.
     RATE_LIMITED = "RATE_LIMITED"
     # A limit of the user's reached (customers held, claims a day, locks): free one first.

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from tortoise.transactions import in_transaction
 
+from domain.access import check_change, check_change_of, check_reassign
 from domain.custom_fields import clean_custom_fields
 from domain.dates import check_date
 from domain.errors import ErrorCode, Problems, not_found
@@ -239,6 +240,8 @@ async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportuni
     customer = await Customer.get_or_none(id=data.customer_id, workspace_id=viewer.workspace_id)
     if customer is None:
         problems.add("input.customerId", "Customer not found.", ErrorCode.NOT_FOUND)
+    else:
+        await check_change(viewer, customer, "input.customerId", "Customer")
     name = check_name(problems, "input.name", data.name)
     stage = await _resolve_stage(problems, viewer, data.pipeline_id, data.stage_id)
     await check_member(problems, "input.ownerId", viewer, data.owner_id)
@@ -258,6 +261,9 @@ async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportuni
     expected_close = check_date(problems, "input.expectedCloseDate", data.expected_close_date)
     problems.raise_if_any()
     assert customer is not None and stage is not None
+    if data.owner_id is not None:
+        who = default_owner(None, viewer, customer.owner_id)
+        await check_reassign(viewer, who, data.owner_id, "input.ownerId")
     if currency is None:
         currency = (await Workspace.get(id=viewer.workspace_id)).default_currency
     if lines:
@@ -313,6 +319,7 @@ async def update_opportunity(
     # custom fields (or the quote) they read, losing the other's.
     async with in_transaction():
         opportunity = await get_opportunity(viewer, opportunity_id, lock=True)
+        await check_change_of(viewer, opportunity.customer_id, "id", "Opportunity")
         return await _change_opportunity(viewer, opportunity, changes)
 
 
@@ -366,6 +373,8 @@ async def _change_opportunity(
     ):
         problems.add("input.amount", AMOUNT_IS_LINE_SUM, ErrorCode.CONFLICT)
     problems.raise_if_any()
+    if "owner_id" in updates and updates["owner_id"] != opportunity.owner_id:
+        await check_reassign(viewer, opportunity.owner_id, updates["owner_id"], "input.ownerId")
 
     if lines is not None:
         # The lines given replace the quote; with no lines the amount is typed by hand.

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from tortoise.transactions import in_transaction
 
+from domain.access import check_change_of
 from domain.errors import ErrorCode, Problem, Problems, not_found
 from domain.opportunities import get_opportunity
 from domain.pipelines import closing_fields
@@ -66,6 +67,7 @@ async def move_opportunity(
     viewer: Viewer, opportunity_id: int, stage_id: int, lost_reason: str | None
 ) -> Opportunity:
     opportunity = await get_opportunity(viewer, opportunity_id, "id")
+    await check_change_of(viewer, opportunity.customer_id, "id", "Opportunity")
     target = await Stage.get_or_none(
         id=stage_id,
         workspace_id=viewer.workspace_id,
@@ -117,6 +119,7 @@ async def set_checklist_item(
 ) -> Opportunity:
     """Marks an item of any stage of the opportunity's pipeline done or not, and by whom."""
     opportunity = await get_opportunity(viewer, opportunity_id, "opportunityId")
+    await check_change_of(viewer, opportunity.customer_id, "opportunityId", "Opportunity")
     item = await ChecklistItem.get_or_none(
         id=item_id,
         workspace_id=viewer.workspace_id,

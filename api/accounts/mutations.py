@@ -147,17 +147,29 @@ class AccountMutations:
         )
 
     @strawberry.mutation(
-        description="Adds a colleague to the viewer's workspace (MANAGER or ADMIN)."
+        description="Adds a colleague to the viewer's workspace (MANAGER or ADMIN), in "
+        "`teamId` when given (a MANAGER: one of their own teams)."
     )
     async def invite_user(
-        self, info: Info, name: str, email: str, password: str, role: Role = RoleEnum.REP
+        self,
+        info: Info,
+        name: str,
+        email: str,
+        password: str,
+        role: Role = RoleEnum.REP,
+        team_id: strawberry.ID | None = None,
     ) -> AuthPayload:
         # The invitee signs in with their own password; no token is issued on their behalf.
         return await perform(
             info,
             AuthPayload,
             lambda viewer: accounts.invite_user(
-                viewer, name=name, email=email, password=password, role=role
+                viewer,
+                name=name,
+                email=email,
+                password=password,
+                role=role,
+                team_id=decode_optional_id(team_id, "Team", "teamId"),
             ),
             field="user",
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -17,10 +17,14 @@ from models import User as UserModel
 from models import UserSession as UserSessionModel
 from models import Workspace as WorkspaceModel
 from models.enums import ApiKeyScope as ApiKeyScopeEnum
+from models.enums import DeletePolicy as DeletePolicyEnum
 from models.enums import Role as RoleEnum
 
 if TYPE_CHECKING:
+    from api.teams.types import Team
     from domain.viewer import Viewer
+
+TeamType = Annotated["Team", strawberry.lazy("api.teams.types")]
 
 # The domain's enums are the GraphQL enums: `strawberry.enum` registers the GraphQL
 # name on the class itself, and the alias keeps it a type for the type checker.
@@ -32,6 +36,13 @@ strawberry.enum(
     name="ApiKeyScope",
     description="What an API key may do: READ (queries and subscriptions), WRITE (mutations "
     "other than imports), IMPORTS (startImport, cancelImport, uploads and error reports).",
+)
+DeletePolicy = DeletePolicyEnum
+strawberry.enum(
+    DeletePolicy,
+    name="DeletePolicy",
+    description="Who may delete a customer (with what hangs from it) or a deal: OWNER (its "
+    "owner, their managers or an admin), MANAGER (the owner's managers or an admin), ADMIN.",
 )
 
 
@@ -46,6 +57,12 @@ class User(Node):
     is_type_of = model_is_type_of(UserModel)
     load_node = node_by_loader(lambda loaders: loaders.user_by_id)
 
+    @strawberry.field(description="The user's team; null when in none.")
+    @staticmethod
+    async def team(parent: strawberry.Parent[UserModel], info: Info) -> TeamType | None:
+        team_id = parent.team_id
+        return None if team_id is None else await info.context.loaders.team_by_id.load(team_id)
+
 
 @strawberry.type
 class Workspace(Node):
@@ -53,6 +70,9 @@ class Workspace(Node):
     timezone: str
     default_currency: str = strawberry.field(
         description="ISO 4217 code used when a product or deal names no currency."
+    )
+    delete_policy: DeletePolicy = strawberry.field(
+        description="Who may delete customers and deals (`updateWorkspace` sets it)."
     )
     is_type_of = model_is_type_of(WorkspaceModel)
 
@@ -132,6 +152,12 @@ class Session(Node):
         if viewer.api_key_id is not None or viewer.user_id is None:
             return None
         return await UserSessionModel.get_or_none(id=pk, user_id=viewer.user_id, ended_at=None)
+
+
+@strawberry.type
+class WorkspacePayload:
+    workspace: WorkspaceModel | None = strawberry.field(graphql_type=Workspace | None)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import strawberry
 
 from api.context import Info
@@ -9,7 +11,9 @@ from api.core.ids import decode_id
 from api.core.mutations import DeletePayload, perform, returning
 from api.customers.inputs import ContactInput, ContactPatch, CustomerInput, CustomerPatch
 from api.customers.types import ContactPayload, CustomerPayload
-from domain import customers
+from domain import customers, shares
+from domain.viewer import Viewer
+from models import Customer as CustomerModel
 
 
 @strawberry.type
@@ -78,3 +82,35 @@ class CustomerMutations:
                 id, customers.delete_contact(viewer, decode_id(id, "Contact", "id"))
             ),
         )
+
+    @strawberry.mutation(
+        description="Lets a colleague read the customer (and its contacts, activities and "
+        "deals) without changing it; whoever may change the customer may share it."
+    )
+    async def share_customer(
+        self, info: Info, customer_id: strawberry.ID, user_id: strawberry.ID
+    ) -> CustomerPayload:
+        return await _sharing(info, shares.share_customer, customer_id, user_id)
+
+    @strawberry.mutation(description="Takes back a share made with `shareCustomer`.")
+    async def unshare_customer(
+        self, info: Info, customer_id: strawberry.ID, user_id: strawberry.ID
+    ) -> CustomerPayload:
+        return await _sharing(info, shares.unshare_customer, customer_id, user_id)
+
+
+async def _sharing(
+    info: Info,
+    change: Callable[[Viewer, int, int], Awaitable[CustomerModel]],
+    customer_id: strawberry.ID,
+    user_id: strawberry.ID,
+) -> CustomerPayload:
+    return await perform(
+        info,
+        CustomerPayload,
+        lambda viewer: change(
+            viewer,
+            decode_id(customer_id, "Customer", "customerId"),
+            decode_id(user_id, "User", "userId"),
+        ),
+    )

@@ -23,9 +23,10 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from tortoise.models import Model
 
+from domain.access import ChunkGuard
 from domain.bulk_sql import allocate_ids, insert_rows, python_values
 from domain.custom_fields import Definitions, clean_custom_fields
-from domain.errors import ErrorCode, Problems
+from domain.errors import ErrorCode, Problem, Problems
 from domain.exact_updates import set_columns
 from domain.imports.cells import (
     Cells,
@@ -36,6 +37,7 @@ from domain.imports.cells import (
 from domain.imports.file_keys import FileKeys
 from domain.imports.links import LinkedCustomer
 from domain.imports.matches import Keys, Matches, Record, overwrites
+from domain.opportunities import default_owner
 from domain.sql import Sql
 from domain.viewer import Viewer
 from models.enums import CustomFieldEntity, ImportKind, ImportMode
@@ -245,6 +247,7 @@ async def land_rows(
     if chunk is None:
         return result
     spec, matches = chunk.spec, chunk.matches
+    guard = await _guard(chunk)
     for row in chunk.rows:
         if spec.linked and row.customer is None:
             fail(result, row.number, row.problems)
@@ -260,6 +263,10 @@ async def land_rows(
             result.skipped += 1
             if found.key is not None:
                 result.matched_by[found.key] += 1
+            continue
+        if refused := _refused(chunk, guard, row, target):
+            row.problems.items.append(refused)
+            fail(result, row.number, row.problems)
             continue
         problems = row.problems  # those of the cells, then those of the create or update
         if target is None:
@@ -304,6 +311,48 @@ def model_columns(model: type[Model], leaving_out: Collection[str] = ()) -> tupl
     meta = model._meta
     columns = {*meta.db_fields, *(f"{fk}_id" for fk in meta.fk_fields)}
     return tuple(sorted(columns.difference(leaving_out)))
+
+
+def _customer_of(spec: Spec, record: Record) -> int | None:
+    """The stored customer a stored record is, or hangs from."""
+    return record.values.get("customer_id") if spec.linked else record.stored
+
+
+async def _guard(chunk: RecordChunk[Any]) -> ChunkGuard:
+    """The write rules for the chunk (one statement), the stored records the viewer does not
+    see hidden from its rows: they match only what the viewer sees."""
+    spec = chunk.spec
+    stored = [r for r in chunk.matches.records() if r.stored is not None and not r.unwritten]
+    linked = [row.customer.id for row in chunk.rows if row.customer is not None]
+    customers = [customer for r in stored if (customer := _customer_of(spec, r)) is not None]
+    guard = await ChunkGuard.load(chunk.viewer, [*customers, *linked])
+    hidden = {id(r): r for r in stored if not guard.sees(_customer_of(spec, r) or 0)}
+    chunk.matches.hide(hidden.values())
+    return guard
+
+
+def _refused(
+    chunk: RecordChunk[Any], guard: ChunkGuard, row: Row, target: Record | None
+) -> Problem | None:
+    """Why the viewer may not write what the row asks: change the customer it matched or
+    hangs from, or give a record to another owner."""
+    if row.customer is not None:
+        refused = guard.change_refusal(row.customer.id, row.customer.field)
+        if refused is not None:
+            return refused
+    if target is not None and target.stored is not None:
+        customer_id = _customer_of(chunk.spec, target)
+        if customer_id is not None and (refused := guard.change_refusal(customer_id, None)):
+            return refused
+    if "owner_id" not in row.values:
+        return None
+    if target is None:
+        before = default_owner(None, chunk.viewer, row.customer.owner_id if row.customer else None)
+    elif target.stored is not None and not chunk.spec.linked:
+        before = guard.owners.get(target.stored)
+    else:
+        before = target.values.get("owner_id")
+    return guard.reassign_refusal(before, row.values["owner_id"], "owner")
 
 
 async def checked_custom_fields(

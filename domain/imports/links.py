@@ -18,6 +18,7 @@ from domain.errors import ErrorCode, Problems
 from domain.imports.cells import Cells
 from domain.validation import check_phone, clean_text, normalize_phone
 from domain.viewer import Viewer
+from domain.visibility import customer_filter
 from models import Customer, User
 
 # Tried in this order for each row, with whichever of them the row gives.
@@ -59,7 +60,8 @@ class CustomerLinks:
             key for c in rows if (key := normalize_phone(clean_text(c.get("customer.phone"))))
         }
         names = {key.lower() for c in rows if (key := clean_text(c.get("customer.name")))}
-        scope = Customer.filter(workspace_id=viewer.workspace_id)
+        # Only the customers the job's viewer sees: a row naming another finds none.
+        scope = Customer.filter(await customer_filter(viewer))
         queries = []
         if external_ids:
             queries.append(scope.filter(external_id__in=sorted(external_ids)))

@@ -169,6 +169,7 @@ class Matches(Generic[R]):
         self.by_key: dict[str, dict[Hashable, list[R]]] = defaultdict(dict)
         self.created: list[R] = []  # in the order the rows created them
         self.landed: dict[int, R] = {}  # by id(): every record a row landed on
+        self.hidden: set[int] = set()  # by id(): records no row finds (`hide`)
         for record in stored:  # oldest first
             if (external_id := record.values.get("external_id")) is not None:
                 self.by_external_id[external_id] = record
@@ -195,11 +196,21 @@ class Matches(Generic[R]):
                 if record not in held:  # it may have held a key it moved to before the last one
                     held.append(record)
 
+    def hide(self, records: Iterable[R]) -> None:
+        """Rows find none of `records` (stored ones the job's viewer does not see), as if
+        they were not there; they keep their external ids, which no row may take."""
+        for record in records:
+            self.hidden.add(id(record))
+            for name, key in self.keys(record).items():
+                held = self.by_key.get(name, _NO_KEYS).get(key, _NO_RECORDS)
+                if record in held:
+                    held.remove(record)
+
     def holding(self, name: str, key: Hashable) -> list[R]:
         """The records holding `key` as their `name` field's key, oldest first."""
         if name == "externalId":
             held = self.by_external_id.get(key) if isinstance(key, str) else None
-            return _NO_RECORDS if held is None else [held]
+            return _NO_RECORDS if held is None or id(held) in self.hidden else [held]
         return self.by_key.get(name, _NO_KEYS).get(key, _NO_RECORDS)
 
     def find(self, match_on: Sequence[str], external_id: str | None, keys: Keys) -> Found[R]:

@@ -463,14 +463,17 @@ async def run_import(
     on_progress: ProgressCallback | None = None,
     chunk_size: int = CHUNK_SIZE,
     stale_after: timedelta = STALE_AFTER,
+    viewer: Viewer | None = None,
 ) -> ImportStatus | None:
     """Runs (or resumes) the job; returns its status, or None if another worker has it.
-    `should_stop` and `must_stop` put it back in the queue at its checkpoint (`ChunkCommits`)."""
+    `should_stop` and `must_stop` put it back in the queue at its checkpoint (`ChunkCommits`).
+    `viewer`: whom the rows are written as (`crm import`: the operator, as the workspace's
+    admin); by default whoever started the job (`acting_viewer`)."""
     job = await claim(job_id, stale_after=stale_after)
     if job is None:
         return None
     spec, apply = SPECS[job.kind], APPLIERS[job.kind]
-    viewer = await acting_viewer(job)
+    viewer = viewer or await acting_viewer(job)
     # key → label of the kind's custom fields: a column headed by either is mapped to it.
     labels = CustomFieldDefinition.filter(workspace_id=job.workspace_id, entity=spec.entity)
     columns = FileColumns(

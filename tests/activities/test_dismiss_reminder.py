@@ -39,7 +39,7 @@ async def test_dismissing_clears_the_customers_next_follow_up(gql: GraphQL, work
 async def test_dismissing_moves_the_next_follow_up_to_the_next_pending_one(gql: GraphQL, workspace):
     # given: the rep follows up on day 2, the admin on day 6
     rep = await invite(gql, workspace, "REP")
-    customer = await create_customer(gql, workspace)
+    customer = await create_customer(gql, workspace, ownerId=rep.user_id)
     reps = await _plan(gql, rep, customer["id"], 2)
     await _plan(gql, workspace, customer["id"], 6)
 
@@ -104,7 +104,7 @@ async def test_a_manager_may_dismiss_a_reps_reminder(gql: GraphQL, workspace):
     # given
     manager = await invite(gql, workspace, "MANAGER")
     rep = await invite(gql, workspace, "REP")
-    customer = await create_customer(gql, workspace)
+    customer = await create_customer(gql, workspace, ownerId=rep.user_id)
     reps = await _plan(gql, rep, customer["id"], 2)
 
     # when

@@ -124,8 +124,16 @@ async def test_activities_are_logged_with_kinds_times_contacts_and_authors(viewe
 
 
 async def test_a_follow_up_schedules_a_reminder_as_log_activity_does(viewer: Viewer):
-    # given: a follow-up the admin planned through the API, and one of another member
-    a = await domain_customer(viewer, "A")
+    # given: a follow-up the admin planned through the API, and one of another member (the
+    # rep whose customer it is)
+    rep = await User.create(
+        workspace_id=viewer.workspace_id,
+        name="小张",
+        email=f"zhang-{viewer.workspace_id}@example.com",
+        password_hash="x",
+        role=Role.REP,
+    )
+    a = await domain_customer(viewer, "A", owner_id=rep.id)
     planned = await log_activity(
         viewer,
         ActivityData(
@@ -135,13 +143,6 @@ async def test_a_follow_up_schedules_a_reminder_as_log_activity_does(viewer: Vie
             occurred_at=utc(2026, 1, 1, 1),
             next_follow_up_at=utc(2026, 6, 1, 1),
         ),
-    )
-    rep = await User.create(
-        workspace_id=viewer.workspace_id,
-        name="小张",
-        email=f"zhang-{viewer.workspace_id}@example.com",
-        password_hash="x",
-        role=Role.REP,
     )
     rep_viewer = Viewer(workspace_id=viewer.workspace_id, role=Role.REP, user_id=rep.id)
     theirs = await log_activity(

@@ -162,11 +162,14 @@ async def test_an_activity_clears_a_next_follow_up_nobody_has_pending_through_bo
 async def test_an_older_activity_keeps_the_last_activity_and_the_soonest_follow_up_of_anyone(
     gql: GraphQL, workspace: Account
 ):
-    # given: a colleague's activity of 10 February on each customer, their follow-up
-    # due 1 March
+    # given: a colleague's activity of 10 February on each customer (theirs), their
+    # follow-up due 1 March
     viewer = await viewer_of(workspace)
     rep = await invite(gql, workspace)
-    gids = [(await create_customer(gql, workspace, name=n))["id"] for n in ("经 API", "经导入")]
+    gids = [
+        (await create_customer(gql, workspace, name=n, ownerId=rep.user_id))["id"]
+        for n in ("经 API", "经导入")
+    ]
     for customer_gid in gids:
         await log_activity(
             gql,

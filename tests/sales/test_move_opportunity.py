@@ -41,8 +41,11 @@ async def _read(gql: GraphQL, account: Account, deal_id: str) -> dict:
     return (await gql.execute(OPPORTUNITY, {"id": deal_id}, account.token)).ok()["node"]
 
 
-async def _deal_in(gql: GraphQL, account: Account, pipeline: dict, stage: str, **fields) -> dict:
-    customer = await create_customer(gql, account)
+async def _deal_in(
+    gql: GraphQL, account: Account, pipeline: dict, stage: str, for_: str | None = None, **fields
+) -> dict:
+    """A deal in `stage`, of a new customer of the account's (of `for_`'s, a user id)."""
+    customer = await create_customer(gql, account, **({"ownerId": for_} if for_ else {}))
     return await create_opportunity(
         gql,
         account,
@@ -325,11 +328,11 @@ async def test_a_lost_deal_can_be_won_after_all(gql: GraphQL, workspace):
 
 
 async def test_each_move_is_appended_to_the_history(gql: GraphQL, workspace):
-    # given: the admin creates the deal, a rep works it
+    # given: the admin creates the deal for the rep's customer, the rep works it
     rep = await invite(gql, workspace, "REP")
     pipeline = await create_pipeline(gql, workspace)
     stages = pipeline["by_name"]
-    deal = await _deal_in(gql, workspace, pipeline, "初步接触")
+    deal = await _deal_in(gql, workspace, pipeline, "初步接触", rep.user_id)
     await tick_ok(gql, rep, deal["id"], pipeline["items"]["确认决策人"]["id"])
     start = _now()
 
@@ -455,7 +458,7 @@ async def test_the_checklist_is_the_current_stages(gql: GraphQL, workspace):
     # given
     rep = await invite(gql, workspace, "REP")
     pipeline = await create_pipeline(gql, workspace)
-    deal = await _deal_in(gql, workspace, pipeline, "初步接触")
+    deal = await _deal_in(gql, workspace, pipeline, "初步接触", rep.user_id)
     decision_maker = pipeline["items"]["确认决策人"]
     fresh = await _read(gql, workspace, deal["id"])
 

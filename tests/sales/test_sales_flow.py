@@ -139,8 +139,8 @@ async def test_a_b2b_sales_process_from_first_contact_to_won_and_lost(gql: Graph
             {"name": "定制报表", "quantity": "1", "unitPrice": "2999.99"},
         ],
     )
-    expansion = await desk.deal(
-        rep,
+    expansion = await desk.deal(  # the admin gives it to the manager: a rep may not
+        workspace,
         customerId=xingchen["id"],
         name="星辰 二期扩容",
         ownerId=manager.user_id,

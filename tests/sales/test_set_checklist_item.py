@@ -53,9 +53,12 @@ def _state(deal: dict, title: str) -> dict:
     return next(state for state in deal["checklist"] if state["item"]["title"] == title)
 
 
-async def _setting(gql: GraphQL, account: Account, stage: str = "初步接触"):
+async def _setting(
+    gql: GraphQL, account: Account, stage: str = "初步接触", for_: str | None = None
+):
+    """A pipeline and a deal in `stage` of a new customer (of `for_`'s, a user id)."""
     pipeline = await create_pipeline(gql, account)
-    customer = await create_customer(gql, account)
+    customer = await create_customer(gql, account, **({"ownerId": for_} if for_ else {}))
     deal = await create_opportunity(
         gql, account, customer["id"], stageId=pipeline["by_name"][stage]["id"]
     )
@@ -72,9 +75,9 @@ def _now() -> datetime:
 
 
 async def test_done_records_who_and_when(gql: GraphQL, workspace):
-    # given: a rep works the admin's deal
+    # given: a rep works a deal the admin made for the rep's customer
     rep = await invite(gql, workspace, "REP")
-    pipeline, deal = await _setting(gql, workspace)
+    pipeline, deal = await _setting(gql, workspace, for_=rep.user_id)
     item = pipeline["items"]["确认决策人"]
     before_deal = await _read(gql, workspace, deal["id"])
     before = _now()
@@ -123,7 +126,7 @@ async def test_not_done_clears_who_and_when(gql: GraphQL, workspace):
 async def test_ticking_again_keeps_the_first_tick(gql: GraphQL, workspace):
     # given
     rep = await invite(gql, workspace, "REP")
-    pipeline, deal = await _setting(gql, workspace)
+    pipeline, deal = await _setting(gql, workspace, for_=rep.user_id)
     item = pipeline["items"]["确认决策人"]
     first = _state(
         (await _set(gql, workspace, deal["id"], item["id"], True))["opportunity"], "确认决策人"
