@@ -80,7 +80,6 @@ class Customer(Model):
             Index(fields=("workspace_id", "last_activity_at", "id")),
             Index(fields=("workspace_id", "next_follow_up_at", "id")),
             Index(fields=("workspace_id", "owner_id", "id")),
-            Index(fields=("workspace_id", "pool_id", "owner_id")),
             Index(fields=("workspace_id", "lead_source")),
             # Matching (imports, duplicates) looks records up by these within a workspace.
             Index(fields=("workspace_id", "phone_normalized")),

@@ -438,10 +438,6 @@ class Migration(migrations.Migration):
                 on_delete=OnDelete.SET_NULL,
             ),
         ),
-        ops.AddIndex(
-            model_name="Customer",
-            index=Index(fields=["workspace_id", "pool_id", "owner_id"]),
-        ),
         ops.AddField(
             model_name="Reminder",
             name="kind",
