@@ -20,6 +20,7 @@ from domain.errors import Problems
 from domain.local_time import LocalMoment, ViewerClock
 from domain.validation import check_tags, clean_text, phone_search_key
 from domain.viewer import Viewer
+from domain.visibility import customer_filter
 from models import Contact, Customer
 from models.enums import CustomerKind as CustomerKindEnum
 from models.enums import CustomFieldEntity
@@ -97,8 +98,9 @@ def _search(viewer: Viewer, text: str) -> Q | None:
 
 
 async def filter_customers(viewer: Viewer, flt: CustomerFilter | None) -> QuerySet[Customer]:
-    """The viewer's customers matching every filter given; an unknown owner id matches none."""
-    query = Customer.filter(workspace_id=viewer.workspace_id)
+    """The customers the viewer sees (`domain.visibility`) matching every filter given; an
+    unknown owner id matches none."""
+    query = Customer.filter(await customer_filter(viewer), workspace_id=viewer.workspace_id)
     if flt is None:
         return query
     if flt.search and (matches := _search(viewer, flt.search)) is not None:
