@@ -192,3 +192,20 @@ def masks_contact_details(scope: Scope, owner_id: int | None, pool: Any | None) 
     if scope.sees_all or owner_id is not None:
         return False
     return scope.managed_user_ids == frozenset() and (pool is None or pool.mask_contacts)
+
+
+async def unmasked_filter(viewer: Viewer) -> Q | None:
+    """The customers whose phone and e-mail (and their contacts') the viewer reads in full,
+    as a filter over Customer (None: every one): what a search may match those details on,
+    lest it tell a masked number digit by digit. `masks_contact_details` decides, pool by
+    pool (a customer's `pool_id` NULL is the workspace's default pool)."""
+    scope = await scope_of(viewer)
+    if scope.sees_all:
+        return None
+    pools = await CustomerPool.filter(workspace_id=viewer.workspace_id)
+    default = next((pool for pool in pools if pool.is_default), None)
+    shown = [pool.id for pool in pools if not masks_contact_details(scope, None, pool)]
+    readable = Q(owner_id__isnull=False) | Q(pool_id__in=shown)
+    if not masks_contact_details(scope, None, default):
+        readable |= Q(pool_id=None)
+    return readable
