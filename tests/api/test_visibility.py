@@ -183,23 +183,32 @@ def _edges(connection: dict) -> list[dict]:
     return [edge["node"] for edge in connection["edges"]]
 
 
-async def _each(world: World, viewer: Account, kind: str, query: str, pick: Any) -> set[str]:
-    """Asks `query` with each record's `kind` id; keeps what `pick` finds in the answer."""
-    found: set[str] = set()
-    for record in world.records.values():
-        data = await _data(world, viewer, query, id=getattr(record, kind))
-        found |= {value for value in pick(data) if value}
-    return found
+KINDS = {
+    "customer": "Customer",
+    "contact": "Contact",
+    "activity": "Activity",
+    "deal": "Opportunity",
+    "reminder": "Reminder",
+}
 
 
-def _node(*path: str) -> Any:
-    def pick(data: dict) -> set[str | None]:
-        value: Any = data["node"]
-        for step in path:
-            value = None if value is None else value[step]
-        return {None if value is None else value["id"]}
+def via_node(kind: str, field: str | None = None, connection: bool = False) -> Path:
+    """`node(id:)` of each record's `kind` id: the node's own id, or those of its `field`
+    (an object, or a connection's first page)."""
+    picked = "edges { node { id } }" if connection else "id"
+    shown = "id" if field is None else f"{field} {{ {picked} }}"
+    query = f"query($id: ID!) {{ node(id: $id) {{ id ... on {KINDS[kind]} {{ {shown} }} }} }}"
 
-    return pick
+    async def path(world: World, viewer: Account) -> set[str]:
+        found: set[str] = set()
+        for record in world.records.values():
+            node = (await _data(world, viewer, query, id=getattr(record, kind)))["node"]
+            value = node if node is None or field is None else node[field]
+            if value is not None:
+                found |= {n["id"] for n in _edges(value)} if connection else {value["id"]}
+        return found
+
+    return path
 
 
 CUSTOMER_LIST = """query($filter: CustomerFilter, $orderBy: CustomerOrder) {
@@ -249,86 +258,20 @@ async def score_ranking(world: World, viewer: Account) -> set[str]:
 
 async def customer_by_id(world: World, viewer: Account) -> set[str]:
     query = "query($id: ID!) { customer(id: $id) { id } }"
-    return await _each(
-        world, viewer, "customer", query, lambda d: {(d["customer"] or {}).get("id")}
-    )
+    found = set()
+    for record in world.records.values():
+        customer = (await _data(world, viewer, query, id=record.customer))["customer"]
+        found |= {customer["id"]} if customer else set()
+    return found
 
 
-NODE = "query($id: ID!) { node(id: $id) { id } }"
+def nested(field: str) -> Path:
+    """The ids of a connection of every customer of the list."""
 
+    async def path(world: World, viewer: Account) -> set[str]:
+        return {n["id"] for c in await _customers(world, viewer) for n in _edges(c[field])}
 
-async def customer_node(world: World, viewer: Account) -> set[str]:
-    return await _each(world, viewer, "customer", NODE, _node())
-
-
-async def contact_customer(world: World, viewer: Account) -> set[str]:
-    query = "query($id: ID!) { node(id: $id) { id ... on Contact { customer { id } } } }"
-    return await _each(world, viewer, "contact", query, _node("customer"))
-
-
-async def activity_customer(world: World, viewer: Account) -> set[str]:
-    query = "query($id: ID!) { node(id: $id) { id ... on Activity { customer { id } } } }"
-    return await _each(world, viewer, "activity", query, _node("customer"))
-
-
-async def deal_customer(world: World, viewer: Account) -> set[str]:
-    query = "query($id: ID!) { node(id: $id) { id ... on Opportunity { customer { id } } } }"
-    return await _each(world, viewer, "deal", query, _node("customer"))
-
-
-async def reminder_customer(world: World, viewer: Account) -> set[str]:
-    query = "query($id: ID!) { node(id: $id) { id ... on Reminder { customer { id } } } }"
-    return await _each(world, viewer, "reminder", query, _node("customer"))
-
-
-async def contact_node(world: World, viewer: Account) -> set[str]:
-    return await _each(world, viewer, "contact", NODE, _node())
-
-
-async def customers_contacts(world: World, viewer: Account) -> set[str]:
-    return {n["id"] for c in await _customers(world, viewer) for n in _edges(c["contacts"])}
-
-
-async def activity_contact(world: World, viewer: Account) -> set[str]:
-    query = "query($id: ID!) { node(id: $id) { id ... on Activity { contact { id } } } }"
-    return await _each(world, viewer, "activity", query, _node("contact"))
-
-
-async def activity_node(world: World, viewer: Account) -> set[str]:
-    return await _each(world, viewer, "activity", NODE, _node())
-
-
-async def customers_activities(world: World, viewer: Account) -> set[str]:
-    return {n["id"] for c in await _customers(world, viewer) for n in _edges(c["activities"])}
-
-
-async def contact_activities(world: World, viewer: Account) -> set[str]:
-    query = """query($id: ID!) { node(id: $id) { id ... on Contact {
-      activities { edges { node { id } } } } } }"""
-
-    def pick(data: dict) -> set[str]:
-        return {n["id"] for n in _edges(data["node"]["activities"])} if data["node"] else set()
-
-    return await _each(world, viewer, "contact", query, pick)
-
-
-async def deal_activities(world: World, viewer: Account) -> set[str]:
-    query = """query($id: ID!) { node(id: $id) { id ... on Opportunity {
-      activities { edges { node { id } } } } } }"""
-
-    def pick(data: dict) -> set[str]:
-        return {n["id"] for n in _edges(data["node"]["activities"])} if data["node"] else set()
-
-    return await _each(world, viewer, "deal", query, pick)
-
-
-async def reminder_activity(world: World, viewer: Account) -> set[str]:
-    query = "query($id: ID!) { node(id: $id) { id ... on Reminder { activity { id } } } }"
-    return await _each(world, viewer, "reminder", query, _node("activity"))
-
-
-async def deal_node(world: World, viewer: Account) -> set[str]:
-    return await _each(world, viewer, "deal", NODE, _node())
+    return path
 
 
 async def deals_list(world: World, viewer: Account) -> set[str]:
@@ -339,18 +282,11 @@ async def deals_list(world: World, viewer: Account) -> set[str]:
 async def deals_of_customer(world: World, viewer: Account) -> set[str]:
     query = """query($id: ID!) {
       opportunities(first: 100, filter: {customerId: $id}) { edges { node { id } } } }"""
-    return await _each(
-        world, viewer, "customer", query, lambda d: {n["id"] for n in _edges(d["opportunities"])}
-    )
-
-
-async def customers_deals(world: World, viewer: Account) -> set[str]:
-    return {n["id"] for c in await _customers(world, viewer) for n in _edges(c["opportunities"])}
-
-
-async def activity_deal(world: World, viewer: Account) -> set[str]:
-    query = "query($id: ID!) { node(id: $id) { id ... on Activity { opportunity { id } } } }"
-    return await _each(world, viewer, "activity", query, _node("opportunity"))
+    found = set()
+    for record in world.records.values():
+        deals = (await _data(world, viewer, query, id=record.customer))["opportunities"]
+        found |= {n["id"] for n in _edges(deals)}
+    return found
 
 
 async def pipeline_report(world: World, viewer: Account) -> set[str]:
@@ -363,10 +299,6 @@ async def pipeline_report(world: World, viewer: Account) -> set[str]:
     return counted
 
 
-async def reminder_node(world: World, viewer: Account) -> set[str]:
-    return await _each(world, viewer, "reminder", NODE, _node())
-
-
 async def reminders_list(world: World, viewer: Account) -> set[str]:
     query = """query($filter: ReminderFilter) {
       reminders(first: 100, filter: $filter) { edges { node { id } } } }"""
@@ -376,7 +308,7 @@ async def reminders_list(world: World, viewer: Account) -> set[str]:
     }
 
 
-async def customers_activities_reminders(world: World, viewer: Account) -> set[str]:
+async def activities_reminders(world: World, viewer: Account) -> set[str]:
     return {
         n["reminder"]["id"]
         for c in await _customers(world, viewer)
@@ -417,7 +349,8 @@ async def import_job_by_id(world: World, viewer: Account) -> set[str]:
 
 async def import_job_node(world: World, viewer: Account) -> set[str]:
     async def seen(job: str) -> bool:
-        return (await _data(world, viewer, NODE, id=job))["node"] is not None
+        query = "query($id: ID!) { node(id: $id) { id } }"
+        return (await _data(world, viewer, query, id=job))["node"] is not None
 
     return await _each_job(world, viewer, seen)
 
@@ -478,54 +411,57 @@ async def import_job_progress(world: World, viewer: Account) -> set[str]:
     return await _each_job(world, viewer, seen)
 
 
-# (path, the kind of id it shows, who sees which)
-PATHS: list[tuple[Path, str, dict[str, set[str]]]] = [
-    (customers_list, "customer", SEES),
-    (customers_search_by_name, "customer", SEES),
-    (customers_search_by_contact, "customer", SEES),
-    (customers_by_tag, "customer", SEES),
+# (name, path, the kind of id it shows, who sees which)
+PATHS: list[tuple[str, Path, str, dict[str, set[str]]]] = [
+    ("customers", customers_list, "customer", SEES),
+    ("customers search by name", customers_search_by_name, "customer", SEES),
+    ("customers search by contact", customers_search_by_contact, "customer", SEES),
+    ("customers by tag", customers_by_tag, "customer", SEES),
     # (a pooled customer has no owner to filter by)
-    (customers_by_owner, "customer", {role: seen - {POOLED} for role, seen in SEES.items()}),
-    (score_ranking, "customer", SEES),
-    (customer_by_id, "customer", SEES),
-    (customer_node, "customer", SEES),
-    (contact_customer, "customer", SEES),
-    (activity_customer, "customer", SEES),
-    (deal_customer, "customer", SEES),
-    (reminder_customer, "customer", SEES_REMINDERS),
-    (recompute_scores, "customer", SEES),
-    (contact_node, "contact", SEES),
-    (customers_contacts, "contact", SEES),
-    (activity_contact, "contact", SEES),
-    (activity_node, "activity", SEES),
-    (customers_activities, "activity", SEES),
-    (contact_activities, "activity", SEES),
-    (deal_activities, "activity", SEES),
-    (reminder_activity, "activity", SEES_REMINDERS),
-    (deal_node, "deal", SEES),
-    (deals_list, "deal", SEES),
-    (deals_of_customer, "deal", SEES),
-    (customers_deals, "deal", SEES),
-    (activity_deal, "deal", SEES),
-    (pipeline_report, "deal", SEES),
-    (reminder_node, "reminder", SEES_REMINDERS),
-    (reminders_list, "reminder", SEES_REMINDERS),
-    (customers_activities_reminders, "reminder", SEES_REMINDERS),
-    (import_jobs_list, "job", SEES_JOBS),
-    (import_job_by_id, "job", SEES_JOBS),
-    (import_job_node, "job", SEES_JOBS),
-    (error_report_download, "job", SEES_JOBS),
-    (import_job_progress, "job", SEES_JOBS),
-    (cancel_import, "job", SEES_JOBS),
+    (
+        "customers by owner",
+        customers_by_owner,
+        "customer",
+        {r: s - {POOLED} for r, s in SEES.items()},
+    ),
+    ("score ranking", score_ranking, "customer", SEES),
+    ("customer(id)", customer_by_id, "customer", SEES),
+    ("node Customer", via_node("customer"), "customer", SEES),
+    ("Contact.customer", via_node("contact", "customer"), "customer", SEES),
+    ("Activity.customer", via_node("activity", "customer"), "customer", SEES),
+    ("Opportunity.customer", via_node("deal", "customer"), "customer", SEES),
+    ("Reminder.customer", via_node("reminder", "customer"), "customer", SEES_REMINDERS),
+    ("recomputeScores ids", recompute_scores, "customer", SEES),
+    ("node Contact", via_node("contact"), "contact", SEES),
+    ("Customer.contacts", nested("contacts"), "contact", SEES),
+    ("Activity.contact", via_node("activity", "contact"), "contact", SEES),
+    ("node Activity", via_node("activity"), "activity", SEES),
+    ("Customer.activities", nested("activities"), "activity", SEES),
+    ("Contact.activities", via_node("contact", "activities", True), "activity", SEES),
+    ("Opportunity.activities", via_node("deal", "activities", True), "activity", SEES),
+    ("Reminder.activity", via_node("reminder", "activity"), "activity", SEES_REMINDERS),
+    ("node Opportunity", via_node("deal"), "deal", SEES),
+    ("opportunities", deals_list, "deal", SEES),
+    ("opportunities by customer", deals_of_customer, "deal", SEES),
+    ("Customer.opportunities", nested("opportunities"), "deal", SEES),
+    ("Activity.opportunity", via_node("activity", "opportunity"), "deal", SEES),
+    ("pipelineReport", pipeline_report, "deal", SEES),
+    ("node Reminder", via_node("reminder"), "reminder", SEES_REMINDERS),
+    ("reminders", reminders_list, "reminder", SEES_REMINDERS),
+    ("Customer.activities.reminder", activities_reminders, "reminder", SEES_REMINDERS),
+    ("importJobs", import_jobs_list, "job", SEES_JOBS),
+    ("importJob(id)", import_job_by_id, "job", SEES_JOBS),
+    ("node ImportJob", import_job_node, "job", SEES_JOBS),
+    ("errors.csv", error_report_download, "job", SEES_JOBS),
+    ("importJobProgress", import_job_progress, "job", SEES_JOBS),
+    ("cancelImport", cancel_import, "job", SEES_JOBS),
 ]
 
 
 @pytest.mark.parametrize("role", [REP, MANAGER, ADMIN])
-@pytest.mark.parametrize(
-    ("path", "kind", "sees"), PATHS, ids=[path.__name__ for path, _, _ in PATHS]
-)
+@pytest.mark.parametrize(("name", "path", "kind", "sees"), PATHS, ids=[p[0] for p in PATHS])
 async def test_each_path_shows_exactly_what_the_viewer_sees(
-    world: World, path: Path, kind: str, sees: dict[str, set[str]], role: str
+    world: World, name: str, path: Path, kind: str, sees: dict[str, set[str]], role: str
 ):
     # given: the world above
     viewer = world.viewers[role]
