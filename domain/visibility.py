@@ -115,7 +115,8 @@ async def customer_filter(viewer: Viewer, prefix: str = "") -> Q:
     """The customers `viewer` sees, as a filter over Customer (or over a model reaching its
     customer through `prefix`, e.g. "customer__" for contacts, activities and deals)."""
     scope = await scope_of(viewer)
-    seen = _q(**{f"{prefix}workspace_id": viewer.workspace_id})
+    # The record's own workspace, which is its customer's: an admin's reads join nothing.
+    seen = _q(workspace_id=viewer.workspace_id)
     if scope.sees_all:
         return seen
     either = (

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+from tests.factories import invite, make_team_tree, put_in_team
 from tests.helpers import Account, GraphQL, count_queries
 
 CREATE_CUSTOMER = """
@@ -130,3 +131,31 @@ async def test_nested_read_costs_a_constant_number_of_statements(gql: GraphQL):
     # pipelines, line items, activity contacts, reminders, activity opportunities,
     # checklists, products.
     assert large == 16
+
+
+async def _statements_as_manager(gql: GraphQL, count: int) -> tuple[int, dict]:
+    admin = await gql.sign_up()
+    rep = await invite(gql, admin, "REP")
+    manager = await invite(gql, admin, "MANAGER")
+    teams = await make_team_tree(admin, {"sales": None, "east": "sales"})
+    await put_in_team(teams["sales"], manager)
+    await put_in_team(teams["east"], rep)
+    await _populate(gql, rep, count)
+    with count_queries() as statements:
+        result = await gql.execute(NESTED, {"first": count}, manager.token)
+    return len(statements), result.ok()
+
+
+async def test_what_a_manager_sees_costs_a_few_statements_once(gql: GraphQL):
+    # given / when: a manager reads their team's customers, each level filtered by what
+    # they see
+    small, small_data = await _statements_as_manager(gql, 3)
+    large, large_data = await _statements_as_manager(gql, 30)
+
+    # then
+    assert len(small_data["customers"]["edges"]) == 3
+    assert len(large_data["customers"]["edges"]) == 30
+    assert small == large
+    # The admin's 16, and the scope once (domain.visibility.scope_of): the user and their
+    # team, the teams below it, their members, the pools they see.
+    assert large == 16 + 4
