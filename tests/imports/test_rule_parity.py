@@ -166,7 +166,11 @@ async def test_an_older_activity_keeps_the_last_activity_and_the_soonest_follow_
     # due 1 March
     viewer = await viewer_of(workspace)
     rep = await invite(gql, workspace)
-    gids = [(await create_customer(gql, workspace, name=n))["id"] for n in ("经 API", "经导入")]
+    # (the rep's customers: they see them)
+    gids = [
+        (await create_customer(gql, workspace, name=n, ownerId=rep.user_id))["id"]
+        for n in ("经 API", "经导入")
+    ]
     for customer_gid in gids:
         await log_activity(
             gql,
@@ -450,9 +454,10 @@ async def test_a_new_deal_is_looked_after_by_whoever_enters_it_through_both_door
 async def test_an_api_keys_new_deal_is_looked_after_by_the_customers_owner_through_both_doors(
     gql: GraphQL, workspace: Account
 ):
-    # given: an integrator's key, and a customer a rep looks after
+    # given: an integrator's key (ADMIN: it sees the rep's customer whoever it acts as),
+    # and a customer a rep looks after
     viewer = await viewer_of(workspace)
-    secret = await create_api_key(gql, workspace, name="ERP 同步")
+    secret = await create_api_key(gql, workspace, name="ERP 同步", role="ADMIN")
     key = await ApiKey.get(workspace_id=viewer.workspace_id)
     as_key = Viewer(workspace_id=viewer.workspace_id, role=key.role, api_key_id=key.id)
     rep = await invite(gql, workspace)
