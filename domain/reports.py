@@ -204,8 +204,9 @@ async def _currency(viewer: Viewer, currency: str | None) -> str:
 @dataclass(frozen=True)
 class _Scope:
     """The deals a report covers: one workspace, one pipeline, one currency, and of those
-    the deals the viewer sees (their customers', `domain.visibility`): a MANAGER's report
-    is their teams', a REP's their own."""
+    the deals the viewer sees (`domain.visibility`: their customers'), as every list shows
+    them: a MANAGER's report is their teams', a REP's their own (and those of customers
+    shared with them or in their pools), an ADMIN's the workspace's."""
 
     viewer: Viewer
     pipeline_id: int

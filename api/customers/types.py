@@ -84,7 +84,8 @@ async def _contact_detail(
     info: Info, contact: ContactModel, value: str | None, masked: str | None
 ) -> str | None:
     customer = await info.context.loaders.customer_by_id.load(contact.customer_id)
-    return masked if customer is not None and await _masked(info, customer) else value
+    # (a customer the viewer does not see shows nothing of its contacts in full)
+    return masked if customer is None or await _masked(info, customer) else value
 
 
 @strawberry.type
