@@ -70,7 +70,7 @@ async def _masked(info: Info, customer: CustomerModel) -> bool:
     if customer.owner_id is not None:
         return False
     scope = await scope_of(info.context.require_viewer())
-    pool = await info.context.loaders.pool_by_id.load(customer.pool_id)
+    pool = await info.context.loaders.pool_by_id.load(customer.pool_id or 0)
     return masks_contact_details(scope, customer.owner_id, pool)
 
 

@@ -539,8 +539,8 @@ async def test_a_rep_reads_a_pooled_customers_phone_and_email_masked(gql: GraphQ
 async def test_a_pool_that_does_not_mask_and_a_claimed_customer_read_in_full(
     gql: GraphQL, workspace
 ):
-    # given: a pool that does not mask, and a customer of the default pool (no pool row
-    # says otherwise: masked) that the rep then claims
+    # given: a pool that does not mask, and a customer of the default pool (which masks)
+    # that the rep then claims
     rep = await invite(gql, workspace, "REP")
     open_pool = await make_pool(workspace, "开放公海", mask_contacts=False)
     unmasked = await _pooled_customer(gql, workspace, open_pool)
