@@ -46,8 +46,9 @@ class Context:
         self.loaders = Loaders(self.viewer)
 
     def set_viewer(self, viewer: Viewer | None) -> None:
-        self.viewer = viewer
-        self.loaders = Loaders(viewer)
+        # Afresh: what the viewer sees is worked out again (a WebSocket's next operation).
+        self.viewer = None if viewer is None else viewer.afresh()
+        self.loaders = Loaders(self.viewer)
 
     def require_viewer(self) -> Viewer:
         if self.viewer is None:

@@ -27,9 +27,10 @@ class Loaders(
     def __init__(self, viewer: Viewer | None) -> None:
         workspace_id = viewer.workspace_id if viewer else 0
         AccountLoaders.__init__(self, workspace_id)
-        CustomerLoaders.__init__(self, workspace_id)
-        ActivityLoaders.__init__(self, workspace_id)
-        SalesLoaders.__init__(self, workspace_id)
+        # What hangs from a customer is loaded by id only if the viewer sees it.
+        CustomerLoaders.__init__(self, workspace_id, viewer)
+        ActivityLoaders.__init__(self, workspace_id, viewer)
+        SalesLoaders.__init__(self, workspace_id, viewer)
         CustomFieldLoaders.__init__(self, workspace_id)
         PoolLoaders.__init__(self, workspace_id)
         TeamLoaders.__init__(self, workspace_id)

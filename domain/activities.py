@@ -22,6 +22,7 @@ from domain.follow_ups import (
 from domain.local_time import Moment, ViewerClock
 from domain.validation import clean_text
 from domain.viewer import Viewer
+from domain.visibility import customer_filter
 from models import Activity, Contact, Customer, Opportunity, Reminder
 from models.enums import ActivityKind, ReminderStatus
 
@@ -147,9 +148,17 @@ async def _refresh_customer_follow_up(customer_id: int) -> None:
     await Customer.filter(id=customer_id).update(next_follow_up_at=due)
 
 
-def visible_reminders(viewer: Viewer, *, everyone: bool) -> QuerySet[Reminder]:
-    """The viewer's own reminders, or the whole team's for a MANAGER or ADMIN who asks."""
-    query = Reminder.filter(workspace_id=viewer.workspace_id)
+async def reminder_filter(viewer: Viewer) -> Q:
+    """The reminders the viewer sees: those of the customers they see (`domain.visibility`),
+    and of those a REP's own only (a colleague's follow-up and its note are theirs)."""
+    seen = await customer_filter(viewer, "customer__")
+    return seen if viewer.sees_everyone else seen & Q(user_id=viewer.user_id)
+
+
+async def visible_reminders(viewer: Viewer, *, everyone: bool) -> QuerySet[Reminder]:
+    """The viewer's own reminders, or every one they see for a MANAGER or ADMIN who asks
+    (their teams' customers' for a MANAGER)."""
+    query = Reminder.filter(await reminder_filter(viewer), workspace_id=viewer.workspace_id)
     if everyone:
         if not viewer.sees_everyone:
             raise forbidden("Only a MANAGER or ADMIN may see everyone's reminders.")
@@ -164,10 +173,10 @@ def visible_reminders(viewer: Viewer, *, everyone: bool) -> QuerySet[Reminder]:
 
 
 async def get_reminder(viewer: Viewer, reminder_id: int) -> Reminder:
-    """Reps reach only their own reminders; managers and admins reach the team's."""
-    query = Reminder.filter(id=reminder_id, workspace_id=viewer.workspace_id)
-    if not viewer.sees_everyone:
-        query = query.filter(user_id=viewer.user_id)
+    """A reminder the viewer sees (`reminder_filter`); any other is NOT_FOUND."""
+    query = Reminder.filter(
+        await reminder_filter(viewer), id=reminder_id, workspace_id=viewer.workspace_id
+    )
     reminder = await query.first()
     if reminder is None:
         raise not_found("id", "Reminder")

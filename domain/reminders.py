@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from domain.activities import reminder_filter
 from domain.sql import Sql
 from domain.viewer import Viewer
 from models import Reminder
@@ -108,13 +109,16 @@ async def announce_owed(
 async def sent_reminders(viewer: Viewer, sendings: dict[int, datetime]) -> list[Reminder]:
     """The viewer's own reminders still as these sendings (id → sent_at) left them.
 
-    One statement whatever the number. A reminder of another user or workspace, or one
-    dismissed, snoozed (pending again, or sent anew at another instant) or cancelled since,
-    is left out: the sendings are only hints, the database decides.
+    One statement whatever the number (beside the viewer's scope, once). A reminder of
+    another user or workspace, of a customer the viewer no longer sees
+    (`domain.activities.reminder_filter`), or one dismissed, snoozed (pending again, or
+    sent anew at another instant) or cancelled since, is left out: the sendings are only
+    hints, the database decides.
     """
     if viewer.user_id is None or not sendings:
         return []
     reminders = await Reminder.filter(
+        await reminder_filter(viewer),
         id__in=list(sendings),
         workspace_id=viewer.workspace_id,
         user_id=viewer.user_id,

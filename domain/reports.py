@@ -36,6 +36,7 @@ from domain.pipelines import default_pipeline, live_stages
 from domain.sql import Sql
 from domain.validation import check_currency, clean_text
 from domain.viewer import Viewer
+from domain.visibility import customer_condition, customer_filter
 from models import Opportunity, Pipeline, Stage, Workspace
 from models.enums import OpportunityStatus, StageKind
 
@@ -202,17 +203,33 @@ async def _currency(viewer: Viewer, currency: str | None) -> str:
 
 @dataclass(frozen=True)
 class _Scope:
-    """The deals a report covers: one workspace, one pipeline, one currency."""
+    """The deals a report covers: one workspace, one pipeline, one currency, and of those
+    the deals the viewer sees (`domain.visibility`: their customers'), as every list shows
+    them: a MANAGER's report is their teams', a REP's their own (and those of customers
+    shared with them or in their pools), an ADMIN's the workspace's."""
 
-    workspace_id: int
+    viewer: Viewer
     pipeline_id: int
     currency: str
 
-    def where(self, sql: _Sql, alias: str = "o") -> str:
+    @property
+    def workspace_id(self) -> int:
+        return self.viewer.workspace_id
+
+    async def seen(self, sql: _Sql, alias: str = "o") -> str:
+        """The deal `alias` is one the viewer sees. Awaited where it stands in the text, as
+        SQLite's placeholders are bound in the order they appear."""
+        condition = await customer_condition(self.viewer, sql, "sc")
+        return (
+            f"EXISTS (SELECT 1 FROM customer sc WHERE sc.id = {alias}.customer_id AND {condition})"
+        )
+
+    async def where(self, sql: _Sql, alias: str = "o") -> str:
         return (
             f"{alias}.workspace_id = {sql.bind(self.workspace_id)} "
             f"AND {alias}.pipeline_id = {sql.bind(self.pipeline_id)} "
-            f"AND {alias}.currency = {sql.bind(self.currency)}"
+            f"AND {alias}.currency = {sql.bind(self.currency)} "
+            f"AND {await self.seen(sql, alias)}"
         )
 
 
@@ -233,7 +250,7 @@ async def _open_by_stage(scope: _Scope) -> dict[int, dict[str, Any]]:
         f"SUM({sql.cents('o.amount')}) AS amount_cents, "
         f"SUM({sql.weighted_cents('o.amount', probability)}) AS weighted_cents "
         f"FROM opportunity o JOIN stage s ON s.id = o.stage_id "
-        f"WHERE {scope.where(sql)} AND o.status = {sql.bind(OpportunityStatus.OPEN.value)} "
+        f"WHERE {await scope.where(sql)} AND o.status = {sql.bind(OpportunityStatus.OPEN.value)} "
         f"GROUP BY o.stage_id"
     )
     return {row["stage_id"]: row for row in await _rows(sql, statement)}
@@ -261,6 +278,7 @@ async def _stage_history(
         f"WHERE c.workspace_id = {sql.bind(scope.workspace_id)} "
         f"AND o.workspace_id = {sql.bind(scope.workspace_id)} "
         f"AND o.currency = {sql.bind(scope.currency)} "
+        f"AND {await scope.seen(sql)} "
         # Only the deals that ever entered one of this pipeline's stages.
         "AND c.opportunity_id IN (SELECT x.opportunity_id FROM stage_change x "
         "JOIN stage xs ON xs.id = x.to_stage_id "
@@ -297,7 +315,7 @@ async def _closed(scope: _Scope, start: datetime, end: datetime) -> dict[str, di
         f"SELECT o.status AS status, COUNT(*) AS closed_count, "
         f"SUM({sql.cents('o.amount')}) AS amount_cents, "
         f"AVG({sql.days('o.closed_at', 'o.created_at')}) AS average_days "
-        f"FROM opportunity o WHERE {scope.where(sql)} "
+        f"FROM opportunity o WHERE {await scope.where(sql)} "
         f"AND o.status IN ({sql.bind(OpportunityStatus.WON.value)}, "
         f"{sql.bind(OpportunityStatus.LOST.value)}) "
         f"AND {sql.within('o.closed_at', start, end)} "
@@ -316,7 +334,7 @@ async def _forecast(scope: _Scope) -> list[ForecastMonthData]:
         f"SUM({sql.cents('o.amount')}) AS amount_cents, "
         f"SUM({sql.weighted_cents('o.amount', probability)}) AS weighted_cents "
         f"FROM opportunity o JOIN stage s ON s.id = o.stage_id "
-        f"WHERE {scope.where(sql)} AND o.status = {sql.bind(OpportunityStatus.OPEN.value)} "
+        f"WHERE {await scope.where(sql)} AND o.status = {sql.bind(OpportunityStatus.OPEN.value)} "
         # A date outside the years allowed (stored before the rule, or by hand) is no
         # month to plan for; on PostgreSQL it may be 'infinity', which to_char makes NULL.
         f"AND {sql.plausible_date('o.expected_close_date')} "
@@ -350,7 +368,7 @@ async def _owners(scope: _Scope, start: datetime, end: datetime) -> list[OwnerRe
         f"{when(OpportunityStatus.WON, cents)} AS won_cents, "
         f"{when(OpportunityStatus.LOST, '1')} AS lost_count, "
         f"{when(OpportunityStatus.LOST, cents)} AS lost_cents "
-        f"FROM opportunity o WHERE {scope.where(sql)} "
+        f"FROM opportunity o WHERE {await scope.where(sql)} "
         f"AND (o.status = {sql.bind(OpportunityStatus.OPEN.value)} "
         f"OR (o.status IN ({sql.bind(OpportunityStatus.WON.value)}, "
         f"{sql.bind(OpportunityStatus.LOST.value)}) "
@@ -381,10 +399,13 @@ async def _owners(scope: _Scope, start: datetime, end: datetime) -> list[OwnerRe
 
 
 async def _currencies(scope: _Scope) -> list[str]:
+    seen = await customer_filter(scope.viewer, "customer__")
     # Tortoise types a flat values_list as tuples; it gives the column's values.
     return cast(
         list[str],
-        await Opportunity.filter(workspace_id=scope.workspace_id, pipeline_id=scope.pipeline_id)
+        await Opportunity.filter(
+            seen, workspace_id=scope.workspace_id, pipeline_id=scope.pipeline_id
+        )
         .distinct()
         .order_by("currency")
         .values_list("currency", flat=True),
@@ -406,7 +427,7 @@ async def pipeline_report(
     clock = ViewerClock(viewer)
     start, end = report_period(await clock.instant(start), await clock.instant(end))
     pipeline = await _pipeline(viewer, pipeline_id)
-    scope = _Scope(viewer.workspace_id, pipeline.id, await _currency(viewer, currency))
+    scope = _Scope(viewer, pipeline.id, await _currency(viewer, currency))
     stages = await live_stages(pipeline.id)  # the pipeline is the viewer's
     open_rows = await _open_by_stage(scope)
     history = await _stage_history(scope, start, end)

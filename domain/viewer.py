@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from domain.errors import forbidden
@@ -44,6 +44,12 @@ class Viewer:
         if scope not in self.scopes:
             raise forbidden(missing_scope(scope))
 
+    def afresh(self) -> Viewer:
+        """The same viewer without the scope it kept: for what outlives a request (a
+        WebSocket's operations, a subscription's later reads), which must see shares,
+        transfers and team moves made since."""
+        return replace(self, _scope=None)
+
     def require_role(self, minimum: Role, action: str) -> None:
         if not self.role.at_least(minimum):
             raise forbidden(f"Only {minimum.value} or above may {action}.")
@@ -52,9 +58,6 @@ class Viewer:
     def sees_everyone(self) -> bool:
         """Managers and admins see the whole team's reminders; reps see their own."""
         return self.role.at_least(Role.MANAGER)
-
-    def may_see_reminders_of(self, user_id: int) -> bool:
-        return self.sees_everyone or user_id == self.user_id
 
 
 def missing_scope(scope: ApiKeyScope) -> str:

@@ -115,7 +115,8 @@ async def customer_filter(viewer: Viewer, prefix: str = "") -> Q:
     """The customers `viewer` sees, as a filter over Customer (or over a model reaching its
     customer through `prefix`, e.g. "customer__" for contacts, activities and deals)."""
     scope = await scope_of(viewer)
-    seen = _q(**{f"{prefix}workspace_id": viewer.workspace_id})
+    # The record's own workspace, which is its customer's: an admin's reads join nothing.
+    seen = _q(workspace_id=viewer.workspace_id)
     if scope.sees_all:
         return seen
     either = (
@@ -192,3 +193,20 @@ def masks_contact_details(scope: Scope, owner_id: int | None, pool: Any | None) 
     if scope.sees_all or owner_id is not None:
         return False
     return scope.managed_user_ids == frozenset() and (pool is None or pool.mask_contacts)
+
+
+async def unmasked_filter(viewer: Viewer) -> Q | None:
+    """The customers whose phone and e-mail (and their contacts') the viewer reads in full,
+    as a filter over Customer (None: every one): what a search may match those details on,
+    lest it tell a masked number digit by digit. `masks_contact_details` decides, pool by
+    pool (a customer's `pool_id` NULL is the workspace's default pool)."""
+    scope = await scope_of(viewer)
+    if scope.sees_all:
+        return None
+    pools = await CustomerPool.filter(workspace_id=viewer.workspace_id)
+    default = next((pool for pool in pools if pool.is_default), None)
+    shown = [pool.id for pool in pools if not masks_contact_details(scope, None, pool)]
+    readable = Q(owner_id__isnull=False) | Q(pool_id__in=shown)
+    if not masks_contact_details(scope, None, default):
+        readable |= Q(pool_id=None)
+    return readable

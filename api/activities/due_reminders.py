@@ -174,7 +174,8 @@ async def watch_due_reminders(
             announced = await _next_sendings(inbox)
             # An announcement repeated (by a retry, or anyone) must not yield twice.
             sendings = {key: at for key, at in announced.items() if yielded.get(key) != at}
-            for reminder in await sent_reminders(viewer, sendings):
+            # Afresh: a customer transferred or unshared since stops its pushes.
+            for reminder in await sent_reminders(viewer.afresh(), sendings):
                 yielded[reminder.id] = reminder.sent_at
                 yield reminder
 

@@ -27,7 +27,8 @@ class ActivityQueries:
     ) -> Connection[Reminder]:
         viewer = info.context.require_viewer()
         try:
-            query = visible_reminders(viewer, everyone=filter is not None and filter.all_users)
+            everyone = filter is not None and filter.all_users
+            query = await visible_reminders(viewer, everyone=everyone)
         except DomainError as error:
             # A query has no payload for user errors: the refusal is a top-level error.
             problem = error.problems[0]

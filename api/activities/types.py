@@ -13,7 +13,6 @@ from api.core.errors import UserError, errors_field
 from api.core.node import Node, node_by_loader
 from api.core.types import model_is_type_of
 from api.customers.types import Contact, Customer
-from domain.viewer import Viewer
 from models import Activity as ActivityModel
 from models import Reminder as ReminderModel
 from models.enums import ActivityKind as ActivityKindEnum
@@ -104,16 +103,8 @@ class Reminder(Node):
     note: str | None
     sent_at: datetime | None
     is_type_of = model_is_type_of(ReminderModel)
-
-    @classmethod
-    async def load_node(cls, info: Info, viewer: Viewer, pk: int) -> ReminderModel | None:
-        # A rep sees their own reminders only (domain.viewer.Viewer.may_see_reminders_of).
-        reminder = await info.context.loaders.reminder_by_id.load(pk)
-        return (
-            reminder
-            if reminder is not None and viewer.may_see_reminders_of(reminder.user_id)
-            else None
-        )
+    # Those the viewer sees (`domain.activities.reminder_filter`; a REP: their own).
+    load_node = node_by_loader(lambda loaders: loaders.reminder_by_id)
 
     @strawberry.field(description="The salesperson to remind.")
     @staticmethod

@@ -3,7 +3,11 @@
 Each domain folder names its own loaders with these (`api/<domain>/loaders.py`) and
 `api/loaders.py` gathers them for the request's context. Each loader is scoped to the
 viewer's workspace, so a foreign key that points into another workspace (it cannot, but
-if it did) would load nothing.
+if it did) would load nothing. A loader by id of what hangs from a customer also takes
+the viewer's visibility (`Visible`, from `domain.visibility`), in the same statement: a
+record reached by its id (`node`, an activity's `customer`, a reminder's `activity`) is
+loaded only if the viewer sees it. Children loaded by their parent's id need none: every
+parent is reached through such a loader or a filtered list.
 """
 
 from __future__ import annotations
@@ -13,12 +17,28 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any
 
 from strawberry.dataloader import DataLoader
+from tortoise.expressions import Q
 from tortoise.models import Model
 
 from api.core.windows import ChildPage, child_pages
+from domain.viewer import Viewer
+from domain.visibility import customer_filter
 
 Order = Sequence[tuple[str, bool]]  # (column, descending) pairs
 PageKey = tuple[int, int, int, Hashable]  # parent id, limit, offset, extra filter
+
+
+# The condition a loader's rows must meet as well, worked out when it first loads (the
+# viewer's scope is computed once, then kept on the viewer).
+Visible = Callable[[], Awaitable[Q]]
+
+
+def seen_by(viewer: Viewer | None, prefix: str = "") -> Visible | None:
+    """The customers `viewer` sees as a loader's condition (`prefix` "customer__" for what
+    hangs from a customer); none without a viewer, whose workspace 0 holds nothing."""
+    if viewer is None:
+        return None
+    return lambda: customer_filter(viewer, prefix)
 
 
 Fetch = Callable[[Sequence[int], int, int, dict[str, Any]], Awaitable[dict[int, ChildPage[Any]]]]
@@ -45,9 +65,14 @@ def _windowed(model: type[Model], column: str, order: Order, workspace_id: int) 
     return fetch
 
 
-def by_id(model: type[Model], workspace_id: int) -> DataLoader[int, Any]:
+def by_id(
+    model: type[Model], workspace_id: int, visible: Visible | None = None
+) -> DataLoader[int, Any]:
     async def load(ids: Sequence[int]) -> list[Any]:
-        found = {row.pk: row for row in await model.filter(id__in=ids, workspace_id=workspace_id)}
+        query = model.filter(id__in=ids, workspace_id=workspace_id)
+        if visible is not None:
+            query = query.filter(await visible())
+        found = {row.pk: row for row in await query}
         return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)
@@ -58,6 +83,7 @@ def all_by(
     column: str,
     workspace_id: int,
     order: Sequence[str] = ("id",),
+    visible: Visible | None = None,
     **conditions: Any,
 ) -> DataLoader[int, list[Any]]:
     """Every child of each parent, for what resolvers use but never return as a list (a
@@ -65,9 +91,12 @@ def all_by(
 
     async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
         grouped: dict[int, list[Any]] = defaultdict(list)
-        rows = await model.filter(
+        query = model.filter(
             **{f"{column}__in": parent_ids}, workspace_id=workspace_id, **conditions
-        ).order_by(*order)
+        )
+        if visible is not None:
+            query = query.filter(await visible())
+        rows = await query.order_by(*order)
         for row in rows:
             grouped[getattr(row, column)].append(row)
         return [grouped.get(i, []) for i in parent_ids]

@@ -20,6 +20,7 @@ from domain.errors import Problems
 from domain.local_time import LocalMoment, ViewerClock
 from domain.validation import check_tags, clean_text, phone_search_key
 from domain.viewer import Viewer
+from domain.visibility import customer_filter, unmasked_filter
 from models import Contact, Customer
 from models.enums import CustomerKind as CustomerKindEnum
 from models.enums import CustomFieldEntity
@@ -79,29 +80,34 @@ class CustomerOrder:
 DEFAULT_ORDER = Ordering("updated_at", descending=True)
 
 
-def _search(viewer: Viewer, text: str) -> Q | None:
+async def _search(viewer: Viewer, text: str) -> Q | None:
     text = clean_text(text) or ""
     if not text:
         return None
-    matches = Q(name__icontains=text) | Q(email__icontains=text) | Q(external_id__icontains=text)
-    contact_matches = Q(name__icontains=text) | Q(email__icontains=text)
+    named = Q(name__icontains=text) | Q(external_id__icontains=text)
+    contacts = Contact.filter(workspace_id=viewer.workspace_id)
+    named |= Q(id__in=Subquery(contacts.filter(name__icontains=text).values("customer_id")))
+    details = Q(email__icontains=text)
+    contact_details = Q(email__icontains=text)
     digits = phone_search_key(text)
     if digits:
         # Both "021-6888-1234" and "+86 21 6888 1234" are stored as 02168881234.
-        matches |= Q(phone_normalized__contains=digits)
-        contact_matches |= Q(phone_normalized__contains=digits)
-    contacts = Contact.filter(contact_matches, workspace_id=viewer.workspace_id).values(
-        "customer_id"
-    )
-    return matches | Q(id__in=Subquery(contacts))
+        details |= Q(phone_normalized__contains=digits)
+        contact_details |= Q(phone_normalized__contains=digits)
+    details |= Q(id__in=Subquery(contacts.filter(contact_details).values("customer_id")))
+    # Phones and e-mails the viewer reads masked are not searched: a search by ever longer
+    # digits would spell the number out.
+    readable = await unmasked_filter(viewer)
+    return named | (details if readable is None else details & readable)
 
 
 async def filter_customers(viewer: Viewer, flt: CustomerFilter | None) -> QuerySet[Customer]:
-    """The viewer's customers matching every filter given; an unknown owner id matches none."""
-    query = Customer.filter(workspace_id=viewer.workspace_id)
+    """The customers the viewer sees (`domain.visibility`) matching every filter given; an
+    unknown owner id matches none."""
+    query = Customer.filter(await customer_filter(viewer), workspace_id=viewer.workspace_id)
     if flt is None:
         return query
-    if flt.search and (matches := _search(viewer, flt.search)) is not None:
+    if flt.search and (matches := await _search(viewer, flt.search)) is not None:
         query = query.filter(matches)
     if flt.kind is not None:
         query = query.filter(kind=CustomerKindEnum(flt.kind.value))

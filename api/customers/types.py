@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -15,7 +15,9 @@ from api.core.list_bounds import at_most
 from api.core.node import Node, node_by_loader
 from api.core.pagination import Connection, child_connection
 from api.core.types import model_is_type_of
+from domain.masking import mask_email, mask_phone
 from domain.scoring.rules import COMPONENTS
+from domain.visibility import masks_contact_details, scope_of
 from models import Contact as ContactModel
 from models import Customer as CustomerModel
 from models.enums import CustomerKind as CustomerKindEnum
@@ -50,12 +52,46 @@ class ScoreComponent:
     reason: str = strawberry.field(description="Why, in words a salesperson understands.")
 
 
+# A REP reads a pooled customer's phone and e-mail, and its contacts', masked while its
+# pool says so, until they claim it (`domain.masking` says how).
+MASKED_PHONE = (
+    "A REP reads it masked while the customer is in a pool that masks contact details, "
+    'until claimed: "138****5678" (11 digits or more), "****1234" (8 to 10), "****".'
+)
+MASKED_EMAIL = (
+    "A REP reads it masked while the customer is in a pool that masks contact details, "
+    'until claimed: "w****@example.com".'
+)
+
+
+async def _masked(info: Info, customer: CustomerModel) -> bool:
+    """Whether the viewer reads the customer's phone and e-mail, and its contacts', masked
+    (`domain.visibility.masks_contact_details`; only a pooled customer's ever are)."""
+    if customer.owner_id is not None:
+        return False
+    scope = await scope_of(info.context.require_viewer())
+    pool = await info.context.loaders.pool_by_id.load(customer.pool_id or 0)
+    return masks_contact_details(scope, customer.owner_id, pool)
+
+
+async def _pooled_detail(
+    info: Info, customer: CustomerModel, value: str | None, masked: str | None
+) -> str | None:
+    return masked if await _masked(info, customer) else value
+
+
+async def _contact_detail(
+    info: Info, contact: ContactModel, value: str | None, masked: str | None
+) -> str | None:
+    customer = await info.context.loaders.customer_by_id.load(contact.customer_id)
+    # (a customer the viewer does not see shows nothing of its contacts in full)
+    return masked if customer is None or await _masked(info, customer) else value
+
+
 @strawberry.type
 class Customer(Node):
     name: str
     kind: CustomerKind
-    phone: str | None
-    email: str | None
     website: str | None
     industry: str | None
     lead_source: str | None
@@ -78,6 +114,22 @@ class Customer(Node):
     updated_at: datetime
     is_type_of = model_is_type_of(CustomerModel)
     load_node = node_by_loader(lambda loaders: loaders.customer_by_id)
+
+    # An owned customer's details read as they are, without a coroutine (most of a list).
+    @strawberry.field(description=MASKED_PHONE, graphql_type=str | None)
+    @staticmethod
+    def phone(parent: strawberry.Parent[CustomerModel], info: Info) -> Any:
+        if parent.owner_id is not None:
+            return parent.phone
+        masked = mask_phone(parent.phone, parent.phone_normalized)
+        return _pooled_detail(info, parent, parent.phone, masked)
+
+    @strawberry.field(description=MASKED_EMAIL, graphql_type=str | None)
+    @staticmethod
+    def email(parent: strawberry.Parent[CustomerModel], info: Info) -> Any:
+        if parent.owner_id is not None:
+            return parent.email
+        return _pooled_detail(info, parent, parent.email, mask_email(parent.email))
 
     @strawberry.field
     @staticmethod
@@ -110,6 +162,8 @@ class Customer(Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Contact]:
+        # Its contacts' details read as the customer's: the loader holds it for them.
+        info.context.loaders.customer_by_id.prime(parent.pk, parent)
         return await child_connection(
             info.context.loaders.contacts_by_customer, parent.pk, first, after
         )
@@ -148,8 +202,6 @@ class Customer(Node):
 class Contact(Node):
     name: str
     title: str | None
-    phone: str | None
-    email: str | None
     is_primary: bool
     notes: str | None
     custom_fields: JSON
@@ -157,6 +209,17 @@ class Contact(Node):
     updated_at: datetime
     is_type_of = model_is_type_of(ContactModel)
     load_node = node_by_loader(lambda loaders: loaders.contact_by_id)
+
+    @strawberry.field(description=MASKED_PHONE)
+    @staticmethod
+    async def phone(parent: strawberry.Parent[ContactModel], info: Info) -> str | None:
+        masked = mask_phone(parent.phone, parent.phone_normalized)
+        return await _contact_detail(info, parent, parent.phone, masked)
+
+    @strawberry.field(description=MASKED_EMAIL)
+    @staticmethod
+    async def email(parent: strawberry.Parent[ContactModel], info: Info) -> str | None:
+        return await _contact_detail(info, parent, parent.email, mask_email(parent.email))
 
     @strawberry.field
     @staticmethod

@@ -13,6 +13,7 @@ from api.core.ordering import OrderDirection
 from api.core.pagination import Ordering
 from api.sales.types import OpportunityStatus
 from domain.viewer import Viewer
+from domain.visibility import customer_filter
 from models import Opportunity
 
 
@@ -52,9 +53,13 @@ class OpportunityOrder:
 DEFAULT_ORDER = Ordering("updated_at", descending=True)
 
 
-def filter_opportunities(viewer: Viewer, flt: OpportunityFilter | None) -> QuerySet[Opportunity]:
-    """The viewer's deals matching every filter given; a foreign or malformed id matches none."""
-    query = Opportunity.filter(workspace_id=viewer.workspace_id)
+async def filter_opportunities(
+    viewer: Viewer, flt: OpportunityFilter | None
+) -> QuerySet[Opportunity]:
+    """The deals the viewer sees (those of the customers they see) matching every filter
+    given; a foreign or malformed id matches none."""
+    seen = await customer_filter(viewer, "customer__")
+    query = Opportunity.filter(seen, workspace_id=viewer.workspace_id)
     if flt is None:
         return query
     for attribute, type_name in _ID_FILTERS:

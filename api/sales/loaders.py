@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from api.core.loaders import all_by, by_id, first_by, pages_by
+from api.core.loaders import all_by, by_id, first_by, pages_by, seen_by
 from domain.opportunities import MAX_LINE_ITEMS
 from domain.pipelines import MAX_CHECKLIST_ITEMS, MAX_STAGES
 from domain.stages import RECENT_STAGE_CHANGES
+from domain.viewer import Viewer
 from models import (
     ChecklistItem,
     LineItem,
@@ -32,9 +33,9 @@ def _status_filter(status: Hashable) -> dict[str, Any]:
 
 
 class SalesLoaders:
-    def __init__(self, workspace_id: int) -> None:
+    def __init__(self, workspace_id: int, viewer: Viewer | None) -> None:
         ws = workspace_id
-        self.opportunity_by_id = by_id(Opportunity, ws)
+        self.opportunity_by_id = by_id(Opportunity, ws, seen_by(viewer, "customer__"))
         self.pipeline_by_id = by_id(Pipeline, ws)
         self.stage_by_id = by_id(Stage, ws)
         self.product_by_id = by_id(Product, ws)

@@ -64,7 +64,7 @@ class SalesQueries:
     ) -> Connection[Opportunity]:
         viewer = info.context.require_viewer()
         return await paginate(
-            filter_opportunities(viewer, filter),
+            await filter_opportunities(viewer, filter),
             ordering(order_by, DEFAULT_ORDER),
             first=first,
             after=after,

@@ -29,6 +29,7 @@ from domain.imports.rows import ImportFileError, column_name
 from domain.imports.specs import SPECS
 from domain.validation import check_optional, clean_text, has_lone_surrogate
 from domain.viewer import Viewer
+from domain.visibility import scope_of
 from models import ImportJob
 from models.enums import (
     FINISHED_IMPORT_STATUSES,
@@ -149,15 +150,7 @@ async def start_import(
             )
         existing = await same_key.first()
         if existing is not None:
-            if existing.dry_run != request.dry_run:
-                # A real run must not answer with the dry run it tried first, nor the reverse.
-                raise DomainError.single(
-                    "input.idempotencyKey",
-                    f"This key started a {'dry' if existing.dry_run else 'real'} run; use another "
-                    f"key for the {'dry' if request.dry_run else 'real'} one.",
-                    ErrorCode.CONFLICT,
-                )
-            return existing, False
+            return await _started_by_key(viewer, existing, request), False
     problems = Problems()
     payload, fmt = _payload(problems, request, max_bytes)
     match_on = _match_on(problems, request.kind, request.match_on)
@@ -192,8 +185,30 @@ async def start_import(
     except IntegrityError:
         if key is None:
             raise  # not a race on the key (the workspace or the user went away meanwhile)
-        return await same_key.get(), False  # the same key raced in: the first job wins
+        # The same key raced in: the first job wins.
+        return await _started_by_key(viewer, await same_key.get(), request), False
     return job, True
+
+
+async def _started_by_key(viewer: Viewer, job: ImportJob, request: ImportRequest) -> ImportJob:
+    """The job a repeated idempotency key answers with, if the viewer sees it and it is the
+    same kind of run."""
+    if await find_job(viewer, job.id) is None:
+        # A colleague's job: never handed out, and the key cannot start another.
+        raise DomainError.single(
+            "input.idempotencyKey",
+            "This key started another user's import; use another key.",
+            ErrorCode.CONFLICT,
+        )
+    if job.dry_run != request.dry_run:
+        # A real run must not answer with the dry run it tried first, nor the reverse.
+        raise DomainError.single(
+            "input.idempotencyKey",
+            f"This key started a {'dry' if job.dry_run else 'real'} run; use another "
+            f"key for the {'dry' if request.dry_run else 'real'} one.",
+            ErrorCode.CONFLICT,
+        )
+    return job
 
 
 async def cancel_import(viewer: Viewer, job_id: int) -> ImportJob:
@@ -242,9 +257,25 @@ def job_summaries(**filters: object) -> QuerySet[ImportJob]:
     return ImportJob.filter(**filters).only(*SUMMARY_FIELDS)
 
 
+async def visible_jobs(viewer: Viewer, **filters: object) -> QuerySet[ImportJob]:
+    """The jobs the viewer sees, without their file: an ADMIN every one of the workspace, a
+    MANAGER their own and those of the users they manage, a REP their own
+    (`domain.visibility.scope_of`). A job is its creator's: the user who started it, or the
+    user its API key acts as; a key acting as nobody sees the jobs it started."""
+    query = job_summaries(workspace_id=viewer.workspace_id, **filters)
+    scope = await scope_of(viewer)
+    if scope.sees_all:
+        return query
+    creators = list(scope.owner_ids or ())
+    theirs = Q(created_by_id__in=creators) | Q(created_by_id=None, api_key__acts_as_id__in=creators)
+    if viewer.api_key_id is not None:
+        theirs |= Q(api_key_id=viewer.api_key_id)
+    return query.filter(theirs)
+
+
 async def find_job(viewer: Viewer, job_id: int) -> ImportJob | None:
-    """The job if it belongs to the viewer's workspace; another workspace's reads as None."""
-    return await job_summaries(id=job_id, workspace_id=viewer.workspace_id).first()
+    """The job if the viewer sees it; another's, like another workspace's, reads as None."""
+    return await (await visible_jobs(viewer, id=job_id)).first()
 
 
 def matched_by(job: ImportJob) -> list[tuple[str, int]]:

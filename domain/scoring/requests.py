@@ -1,9 +1,10 @@
 """Who may ask for scores to be recomputed, and of which customers.
 
-A request names customers of the viewer's workspace (any member may: it only refreshes
-numbers everybody sees), or none, for the whole workspace (ADMIN or MANAGER: it is the
-nightly run's work, brought forward). The work itself is a worker's: the request says
-what to queue, and nothing is queued when any of it is wrong.
+A request names customers the viewer sees (any member may: it only refreshes numbers
+they read; one they do not see is not found, as everywhere), or none, for the whole
+workspace (ADMIN or MANAGER: it is the nightly run's work, brought forward). The work
+itself is a worker's: the request says what to queue, and nothing is queued when any of
+it is wrong.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import cast
 
 from domain.errors import DomainError, ErrorCode
 from domain.viewer import Viewer
+from domain.visibility import customer_filter
 from models import Customer, Workspace
 from models.enums import Role
 
@@ -63,9 +65,9 @@ async def score_request(viewer: Viewer, customer_ids: Sequence[int | None] | Non
         found: set[int] = set(
             cast(
                 list[int],
-                await Customer.filter(workspace_id=viewer.workspace_id, id__in=wanted).values_list(
-                    "id", flat=True
-                ),
+                await Customer.filter(
+                    await customer_filter(viewer), workspace_id=viewer.workspace_id, id__in=wanted
+                ).values_list("id", flat=True),
             )
             if wanted
             else []

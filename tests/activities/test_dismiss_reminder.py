@@ -5,7 +5,15 @@ from datetime import UTC, datetime, timedelta
 from models import Reminder
 from models.enums import ReminderStatus
 from tests.documents import document
-from tests.factories import create_customer, instant, invite, pk, plan_follow_up
+from tests.factories import (
+    create_customer,
+    instant,
+    invite,
+    make_team_tree,
+    pk,
+    plan_follow_up,
+    put_in_team,
+)
 from tests.helpers import Account, GraphQL
 
 CUSTOMER = """
@@ -37,9 +45,9 @@ async def test_dismissing_clears_the_customers_next_follow_up(gql: GraphQL, work
 
 
 async def test_dismissing_moves_the_next_follow_up_to_the_next_pending_one(gql: GraphQL, workspace):
-    # given: the rep follows up on day 2, the admin on day 6
+    # given: the rep follows up on their customer on day 2, the admin on day 6
     rep = await invite(gql, workspace, "REP")
-    customer = await create_customer(gql, workspace, ownerId=rep.user_id)
+    customer = await create_customer(gql, rep)
     reps = await _plan(gql, rep, customer["id"], 2)
     await _plan(gql, workspace, customer["id"], 6)
 
@@ -101,10 +109,12 @@ async def test_a_rep_cannot_dismiss_another_users_reminder(gql: GraphQL, workspa
 
 
 async def test_a_manager_may_dismiss_a_reps_reminder(gql: GraphQL, workspace):
-    # given
+    # given: the manager manages the rep's team; the customer is the rep's
     manager = await invite(gql, workspace, "MANAGER")
     rep = await invite(gql, workspace, "REP")
-    customer = await create_customer(gql, workspace, ownerId=rep.user_id)
+    teams = await make_team_tree(workspace, {"sales": None})
+    await put_in_team(teams["sales"], manager, rep)
+    customer = await create_customer(gql, rep)
     reps = await _plan(gql, rep, customer["id"], 2)
 
     # when

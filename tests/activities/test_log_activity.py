@@ -141,7 +141,7 @@ async def test_an_older_activity_does_not_move_last_activity_at_back(gql: GraphQ
 async def test_follow_up_schedules_a_pending_reminder_for_the_author(gql: GraphQL, workspace):
     # given
     rep = await invite(gql, workspace, "REP")
-    customer = await create_customer(gql, workspace, ownerId=rep.user_id)
+    customer = await create_customer(gql, rep)  # the rep's: they see it
     follow_up = MONDAY + timedelta(days=7)
 
     # when
@@ -245,7 +245,7 @@ async def test_a_follow_up_for_another_customer_is_not_cancelled(gql: GraphQL, w
 async def test_a_new_follow_up_keeps_another_users_pending_reminder(gql: GraphQL, workspace):
     # given: a rep and their manager both plan a follow-up with the same customer
     rep = await invite(gql, workspace, "REP")
-    customer = await create_customer(gql, workspace, ownerId=rep.user_id)
+    customer = await create_customer(gql, rep)  # the rep's: they see it
     reps = await log_activity(
         gql,
         rep,
@@ -271,7 +271,7 @@ async def test_a_new_follow_up_keeps_another_users_pending_reminder(gql: GraphQL
 async def test_next_follow_up_at_is_the_soonest_pending_reminder(gql: GraphQL, workspace):
     # given: the rep follows up on day 3
     rep = await invite(gql, workspace, "REP")
-    customer = await create_customer(gql, workspace, ownerId=rep.user_id)
+    customer = await create_customer(gql, rep)  # the rep's: they see it
     await log_activity(
         gql,
         rep,

@@ -3,7 +3,14 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 from tests.documents import document
-from tests.factories import create_customer, invite, iso, plan_follow_up
+from tests.factories import (
+    create_customer,
+    invite,
+    iso,
+    make_team_tree,
+    plan_follow_up,
+    put_in_team,
+)
 from tests.helpers import Account, GraphQL
 
 REMINDERS = """
@@ -53,9 +60,11 @@ async def test_a_rep_sees_only_their_own_reminders(gql: GraphQL, workspace):
 
 
 async def test_a_manager_sees_only_their_own_unless_asking_for_all(gql: GraphQL, workspace):
-    # given
+    # given: the manager manages the rep's team
     manager = await invite(gql, workspace, "MANAGER")
     rep = await invite(gql, workspace, "REP")
+    teams = await make_team_tree(workspace, {"sales": None})
+    await put_in_team(teams["sales"], manager, rep)
     managers = await _plan(gql, manager, 2)
     reps = await _plan(gql, rep, 1)
 

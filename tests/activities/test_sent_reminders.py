@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from domain.reminders import claim_due_reminders, sent_reminders
-from models import Reminder
+from models import Customer, Reminder
 from tests.factories import create_customer, invite, log_activity, pk, viewer_of
 from tests.helpers import Account, GraphQL, count_queries
 
@@ -45,3 +45,20 @@ async def test_nothing_to_read_costs_nothing(workspace: Account):
     with count_queries() as statements:
         assert await sent_reminders(viewer, {}) == []
     assert statements == []
+
+
+async def test_a_sending_of_a_customer_the_viewer_no_longer_sees_is_left_out(
+    gql: GraphQL, workspace: Account
+):
+    # given: a rep's reminder sent, then its customer given to a colleague
+    rep = await invite(gql, workspace, "REP")
+    colleague = await invite(gql, workspace, "REP")
+    kept, moved = await _sent(gql, rep), await _sent(gql, rep)
+    await Customer.filter(id=moved.customer_id).update(owner_id=pk(colleague.user_id))
+    sendings = {reminder.id: reminder.sent_at for reminder in (kept, moved)}
+
+    # when
+    found = await sent_reminders(await viewer_of(rep), sendings)
+
+    # then
+    assert [reminder.id for reminder in found] == [kept.id]

@@ -47,9 +47,9 @@ async def test_snoozing_moves_the_reminder_and_the_customers_next_follow_up(
 
 
 async def test_snoozing_past_another_pending_reminder_makes_that_one_next(gql: GraphQL, workspace):
-    # given: the rep follows up on day 2, the admin on day 5
+    # given: the rep follows up on their customer on day 2, the admin on day 5
     rep = await invite(gql, workspace, "REP")
-    customer = await create_customer(gql, workspace, ownerId=rep.user_id)
+    customer = await create_customer(gql, rep)
     reps = await _plan(gql, rep, customer["id"], 2)
     await _plan(gql, workspace, customer["id"], 5)
 

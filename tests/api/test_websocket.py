@@ -95,7 +95,8 @@ async def test_bad_token_closes_the_connection_with_4403(server: str):
 
 async def test_api_key_works_over_websocket(gql: GraphQL, server: str, workspace: Account):
     # given
-    key = await create_api_key(gql, workspace, name="ws")
+    # (an ADMIN key: it sees the admin's customer whoever it acts as)
+    key = await create_api_key(gql, workspace, name="ws", role="ADMIN")
     customer_id = (await gql.execute(CREATE_CUSTOMER, token=workspace.token)).ok()[
         "createCustomer"
     ]["customer"]["id"]

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+from tests.factories import invite, make_team_tree, put_in_team
 from tests.helpers import Account, GraphQL, count_queries
 
 CREATE_CUSTOMER = """
@@ -105,11 +106,21 @@ async def _populate(gql: GraphQL, account: Account, count: int) -> None:
         assert result.ok()["logActivity"]["errors"] == []
 
 
-async def _statements_for(gql: GraphQL, count: int) -> tuple[int, dict]:
-    account = await gql.sign_up()
-    await _populate(gql, account, count)
+async def _statements_for(
+    gql: GraphQL, count: int, *, by_manager: bool = False
+) -> tuple[int, dict]:
+    """The statements of NESTED over `count` customers, read by the workspace's admin, who
+    entered them, or by the MANAGER of the team above the rep who did."""
+    admin = await gql.sign_up()
+    author = reader = admin
+    if by_manager:
+        author, reader = await invite(gql, admin, "REP"), await invite(gql, admin, "MANAGER")
+        teams = await make_team_tree(admin, {"sales": None, "east": "sales"})
+        await put_in_team(teams["sales"], reader)
+        await put_in_team(teams["east"], author)
+    await _populate(gql, author, count)
     with count_queries() as statements:
-        result = await gql.execute(NESTED, {"first": count}, account.token)
+        result = await gql.execute(NESTED, {"first": count}, reader.token)
     return len(statements), result.ok()
 
 
@@ -130,3 +141,18 @@ async def test_nested_read_costs_a_constant_number_of_statements(gql: GraphQL):
     # pipelines, line items, activity contacts, reminders, activity opportunities,
     # checklists, products.
     assert large == 16
+
+
+async def test_what_a_manager_sees_costs_a_few_statements_once(gql: GraphQL):
+    # given / when: a manager reads their team's customers, each level filtered by what
+    # they see
+    small, small_data = await _statements_for(gql, 3, by_manager=True)
+    large, large_data = await _statements_for(gql, 30, by_manager=True)
+
+    # then
+    assert len(small_data["customers"]["edges"]) == 3
+    assert len(large_data["customers"]["edges"]) == 30
+    assert small == large
+    # The admin's 16, and the scope once (domain.visibility.scope_of): the user and their
+    # team, the teams below it, their members, the pools they see.
+    assert large == 16 + 4

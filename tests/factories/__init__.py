@@ -28,6 +28,7 @@ from tests.factories.sales import (
     tick_ok,
     with_lookups,
 )
+from tests.factories.teams import make_pool, make_share, make_team_tree, put_in_pool, put_in_team
 
 __all__ = [
     "B2B_STAGES",
@@ -49,12 +50,17 @@ __all__ = [
     "invite",
     "iso",
     "log_activity",
+    "make_pool",
+    "make_share",
+    "make_team_tree",
     "move",
     "move_ok",
     "mutate",
     "mutate_ok",
     "pk",
     "plan_follow_up",
+    "put_in_pool",
+    "put_in_team",
     "tick",
     "tick_ok",
     "viewer_of",

@@ -166,6 +166,7 @@ async def test_an_older_activity_keeps_the_last_activity_and_the_soonest_follow_
     # follow-up due 1 March
     viewer = await viewer_of(workspace)
     rep = await invite(gql, workspace)
+    # (the rep's customers: they see them)
     gids = [
         (await create_customer(gql, workspace, name=n, ownerId=rep.user_id))["id"]
         for n in ("经 API", "经导入")

@@ -169,7 +169,7 @@ async def test_filter_by_status(gql: GraphQL, workspace):
 async def test_filter_by_owner(gql: GraphQL, workspace):
     # given
     rep = await invite(gql, workspace, "REP")
-    customer = await create_customer(gql, workspace, ownerId=rep.user_id)
+    customer = await create_customer(gql, rep)  # the rep's: they see it
     await create_opportunity(gql, workspace, customer["id"], name="管理员的")
     await create_opportunity(gql, rep, customer["id"], name="销售的")
 
@@ -217,7 +217,7 @@ async def test_filter_by_expected_close_before(gql: GraphQL, workspace):
 async def test_filters_combine(gql: GraphQL, workspace):
     # given
     rep = await invite(gql, workspace, "REP")
-    customer = await create_customer(gql, workspace, ownerId=rep.user_id)
+    customer = await create_customer(gql, rep)  # the rep's: they see it
     won = (await default_pipeline(gql, workspace))["by_name"]["Won"]
     await create_opportunity(gql, rep, customer["id"], name="销售赢单", stageId=won["id"])
     await create_opportunity(gql, rep, customer["id"], name="销售进行中")

@@ -13,8 +13,10 @@ from tests.factories import (
     create_product,
     instant,
     invite,
+    make_team_tree,
     move,
     mutate,
+    put_in_team,
     tick_ok,
 )
 from tests.helpers import Account, GraphQL
@@ -96,9 +98,12 @@ class Desk:
 
 
 async def test_a_b2b_sales_process_from_first_contact_to_won_and_lost(gql: GraphQL, workspace):
-    # given: a manager defines the process, the admin the price list, a rep the customers
+    # given: a manager defines the process, the admin the price list, a rep of the
+    # manager's team the customers
     manager = await invite(gql, workspace, "MANAGER")
     rep = await invite(gql, workspace, "REP")
+    teams = await make_team_tree(workspace, {"大客户部": None})
+    await put_in_team(teams["大客户部"], manager, rep)
     pipeline = {"name": "大客户销售", "isDefault": True, "stages": b2b_stages()}
     payload = await mutate(gql, manager, "createPipeline", input=pipeline)
     assert payload["errors"] == []

@@ -91,8 +91,8 @@ async def test_a_rep_may_rescore_named_customers_and_only_those_change(
     # given
     viewer = await viewer_of(workspace)
     rep = await invite(gql, workspace, "REP")
-    left = await fresh_customer(gql, workspace, "不动")
-    named = await active_customer(gql, workspace, datetime.now(UTC))
+    left = await fresh_customer(gql, rep, "不动")
+    named = await active_customer(gql, rep, datetime.now(UTC))  # the rep's: they see it
 
     # when
     payload = await _recompute(gql, rep, [named, named])

@@ -122,7 +122,8 @@ async def test_a_job_without_failures_has_no_report_url(
 async def test_an_api_key_may_download(client: httpx.AsyncClient, gql: GraphQL, workspace: Account):
     # given
     job_id = await _finished_import(gql, workspace, ROWS)
-    key = await create_api_key(gql, workspace, name="报表")
+    # (an ADMIN key: it sees every job of the workspace, the admin's among them)
+    key = await create_api_key(gql, workspace, name="报表", role="ADMIN")
 
     # when
     response = await _download(client, f"/imports/{job_id}/errors.csv", key)
