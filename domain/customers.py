@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.fields import CharField
@@ -15,6 +15,15 @@ from tortoise.transactions import in_transaction
 from domain.access import check_change, check_change_of, check_delete, check_reassign
 from domain.custom_fields import Definitions, clean_custom_fields, load_definitions
 from domain.errors import DomainError, ErrorCode, Problem, Problems, not_found
+from domain.history import (
+    VIA_API,
+    Change,
+    Through,
+    changes_of,
+    record_changes,
+    record_deletions,
+    values_of,
+)
 from domain.members import check_member
 from domain.validation import (
     check_email,
@@ -24,8 +33,8 @@ from domain.validation import (
     check_tags,
 )
 from domain.viewer import Viewer
-from models import Contact, Customer
-from models.enums import CustomerKind, CustomFieldEntity
+from models import Activity, Contact, Customer, Opportunity
+from models.enums import ChangedEntity, CustomerKind, CustomFieldEntity
 
 
 @dataclass
@@ -217,7 +226,9 @@ async def get_customer(
     return customer
 
 
-async def create_customer(viewer: Viewer, data: CustomerData) -> Customer:
+async def create_customer(
+    viewer: Viewer, data: CustomerData, *, through: Through = VIA_API
+) -> Customer:
     problems = Problems()
     values = {k: v for k, v in vars(data).items() if k != "contacts"}
     clean = clean_customer_fields(problems, "input", values)
@@ -264,6 +275,18 @@ async def create_customer(viewer: Viewer, data: CustomerData) -> Customer:
                         for c in contacts
                     ]
                 )
+            history = changes_of(ChangedEntity.CUSTOMER, customer.id, customer.id, None, clean)
+            if contacts:
+                # bulk_create does not give the new ids back: the customer's are all new.
+                for created in await Contact.filter(customer_id=customer.id).order_by("id"):
+                    history += changes_of(
+                        ChangedEntity.CONTACT,
+                        created.id,
+                        customer.id,
+                        None,
+                        values_of(ChangedEntity.CONTACT, created),
+                    )
+            await record_changes(viewer, through, history, at=customer.created_at)
     except IntegrityError:
         raise _duplicate_external_id(clean["external_id"]) from None
     return customer
@@ -295,14 +318,18 @@ def primary_by_default(given: bool | None, has_contacts: bool) -> bool:
 # JSON they read and lose the other's keys.
 
 
-async def update_customer(viewer: Viewer, customer_id: int, changes: dict[str, Any]) -> Customer:
+async def update_customer(
+    viewer: Viewer, customer_id: int, changes: dict[str, Any], *, through: Through = VIA_API
+) -> Customer:
     async with in_transaction():
         customer = await get_customer(viewer, customer_id, lock=True)
         await check_change(viewer, customer, "id", "Customer")
-        return await _change_customer(viewer, customer, changes)
+        return await _change_customer(viewer, customer, changes, through)
 
 
-async def _change_customer(viewer: Viewer, customer: Customer, changes: dict[str, Any]) -> Customer:
+async def _change_customer(
+    viewer: Viewer, customer: Customer, changes: dict[str, Any], through: Through
+) -> Customer:
     problems = Problems()
     clean = clean_customer_fields(problems, "input", changes)
     await _clean_custom(
@@ -325,20 +352,44 @@ async def _change_customer(viewer: Viewer, customer: Customer, changes: dict[str
         await check_reassign(viewer, customer.owner_id, clean["owner_id"], "input.ownerId")
     if not clean:
         return customer
+    before = values_of(ChangedEntity.CUSTOMER, customer)
     customer.update_from_dict(clean)
     try:
         await customer.save(update_fields=[*clean, "updated_at"])
     except IntegrityError:
         raise _duplicate_external_id(clean.get("external_id")) from None
+    history = changes_of(ChangedEntity.CUSTOMER, customer.id, customer.id, before, clean)
+    await record_changes(viewer, through, history, at=customer.updated_at)
     return customer
 
 
-async def delete_customer(viewer: Viewer, customer_id: int) -> int:
-    """Deletes the customer with its contacts, activities, reminders and opportunities."""
+async def delete_customer(viewer: Viewer, customer_id: int, *, through: Through = VIA_API) -> int:
+    """Deletes the customer with its contacts, activities, reminders and opportunities, and
+    leaves a tombstone for each of them but the reminders."""
     customer = await get_customer(viewer, customer_id)
     await check_delete(viewer, customer, "id", "Customer")
-    await customer.delete()
+    async with in_transaction():
+        deleted: list[tuple[ChangedEntity, int, int | None]] = [
+            (ChangedEntity.CUSTOMER, customer.id, customer.id)
+        ]
+        for entity, model in _CASCADED:
+            # Tortoise types a flat values_list as tuples; it gives the column's values.
+            ids = cast(
+                list[int],
+                await model.filter(customer_id=customer.id).values_list("id", flat=True),
+            )
+            deleted += [(entity, child_id, customer.id) for child_id in sorted(ids)]
+        await customer.delete()
+        await record_deletions(viewer, through, deleted, at=datetime.now(UTC))
     return customer_id
+
+
+# What goes with a customer that the change feed must hear of.
+_CASCADED: tuple[tuple[ChangedEntity, type[Model]], ...] = (
+    (ChangedEntity.CONTACT, Contact),
+    (ChangedEntity.ACTIVITY, Activity),
+    (ChangedEntity.OPPORTUNITY, Opportunity),
+)
 
 
 # ---------------------------------------------------------------- contacts
@@ -359,15 +410,24 @@ async def _touch(customer_id: int) -> None:
     await Customer.filter(id=customer_id).update(updated_at=datetime.now(UTC))
 
 
-async def _make_only_primary(contact: Contact) -> None:
-    await (
-        Contact.filter(customer_id=contact.customer_id, is_primary=True)
-        .exclude(id=contact.id)
-        .update(is_primary=False)
-    )
+async def _make_only_primary(contact: Contact) -> list[Change]:
+    """Makes the others not primary; their history entries."""
+    others = Contact.filter(customer_id=contact.customer_id, is_primary=True).exclude(id=contact.id)
+    # Tortoise types a flat values_list as tuples; it gives the column's values.
+    was_primary = cast(list[int], await others.values_list("id", flat=True))
+    if not was_primary:
+        return []
+    await Contact.filter(id__in=was_primary).update(is_primary=False)
+    return [_primary_change(other, contact.customer_id, False) for other in sorted(was_primary)]
 
 
-async def create_contact(viewer: Viewer, customer_id: int, data: ContactData) -> Contact:
+def _primary_change(contact_id: int, customer_id: int, primary: bool) -> Change:
+    return Change(ChangedEntity.CONTACT, contact_id, customer_id, "isPrimary", not primary, primary)
+
+
+async def create_contact(
+    viewer: Viewer, customer_id: int, data: ContactData, *, through: Through = VIA_API
+) -> Contact:
     customer = await get_customer(viewer, customer_id, "input.customerId")
     await check_change(viewer, customer, "input.customerId", "Customer")
     problems = Problems()
@@ -380,20 +440,26 @@ async def create_contact(viewer: Viewer, customer_id: int, data: ContactData) ->
         contact = await Contact.create(
             workspace_id=viewer.workspace_id, customer_id=customer.id, **clean
         )
+        history = changes_of(ChangedEntity.CONTACT, contact.id, customer.id, None, clean)
         if contact.is_primary:
-            await _make_only_primary(contact)
+            history += await _make_only_primary(contact)
         await _touch(customer.id)
+        await record_changes(viewer, through, history, at=contact.created_at)
     return contact
 
 
-async def update_contact(viewer: Viewer, contact_id: int, changes: dict[str, Any]) -> Contact:
+async def update_contact(
+    viewer: Viewer, contact_id: int, changes: dict[str, Any], *, through: Through = VIA_API
+) -> Contact:
     async with in_transaction():  # locked, as for update_customer
         contact = await get_contact(viewer, contact_id, lock=True)
         await check_change_of(viewer, contact.customer_id, "id", "Contact")
-        return await _change_contact(viewer, contact, changes)
+        return await _change_contact(viewer, contact, changes, through)
 
 
-async def _change_contact(viewer: Viewer, contact: Contact, changes: dict[str, Any]) -> Contact:
+async def _change_contact(
+    viewer: Viewer, contact: Contact, changes: dict[str, Any], through: Through
+) -> Contact:
     problems = Problems()
     clean = clean_contact_fields(problems, "input", changes)
     await _clean_custom(
@@ -408,23 +474,32 @@ async def _change_contact(viewer: Viewer, contact: Contact, changes: dict[str, A
     problems.raise_if_any()
     if not clean:
         return contact
+    before = values_of(ChangedEntity.CONTACT, contact)
     contact.update_from_dict(clean)
     await contact.save(update_fields=[*clean, "updated_at"])
+    history = changes_of(ChangedEntity.CONTACT, contact.id, contact.customer_id, before, clean)
     if clean.get("is_primary"):
-        await _make_only_primary(contact)
+        history += await _make_only_primary(contact)
     await _touch(contact.customer_id)
+    await record_changes(viewer, through, history, at=contact.updated_at)
     return contact
 
 
-async def delete_contact(viewer: Viewer, contact_id: int) -> int:
+async def delete_contact(viewer: Viewer, contact_id: int, *, through: Through = VIA_API) -> int:
     contact = await get_contact(viewer, contact_id)
     await check_change_of(viewer, contact.customer_id, "id", "Contact")
     async with in_transaction():
         await contact.delete()
+        history: list[Change] = []
         if contact.is_primary:
             # A customer with contacts always has a primary one: the oldest takes over.
             successor = await Contact.filter(customer_id=contact.customer_id).order_by("id").first()
             if successor is not None:
                 await Contact.filter(id=successor.id).update(is_primary=True)
+                history.append(_primary_change(successor.id, contact.customer_id, True))
         await _touch(contact.customer_id)
+        now = datetime.now(UTC)
+        await record_changes(viewer, through, history, at=now)
+        deleted = [(ChangedEntity.CONTACT, contact.id, contact.customer_id)]
+        await record_deletions(viewer, through, deleted, at=now)
     return contact_id

@@ -14,6 +14,7 @@ from domain.access import check_change, check_change_of, check_reassign
 from domain.custom_fields import clean_custom_fields
 from domain.dates import check_date
 from domain.errors import ErrorCode, Problems, not_found
+from domain.history import VIA_API, Through, changes_of, record_changes, values_of
 from domain.members import check_member
 from domain.pipelines import PROBABILITY_RANGE, default_pipeline, status_for
 from domain.validation import (
@@ -24,7 +25,7 @@ from domain.validation import (
 )
 from domain.viewer import Viewer
 from models import Customer, LineItem, Opportunity, Product, Stage, StageChange, Workspace
-from models.enums import CustomFieldEntity, OpportunityStatus, StageKind
+from models.enums import ChangedEntity, CustomFieldEntity, OpportunityStatus, StageKind
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -235,7 +236,9 @@ def default_owner(given: int | None, viewer: Viewer, customer_owner_id: int | No
     return given or viewer.user_id or customer_owner_id
 
 
-async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportunity:
+async def create_opportunity(
+    viewer: Viewer, data: OpportunityData, *, through: Through = VIA_API
+) -> Opportunity:
     problems = Problems()
     customer = await Customer.get_or_none(id=data.customer_id, workspace_id=viewer.workspace_id)
     if customer is None:
@@ -297,6 +300,14 @@ async def create_opportunity(viewer: Viewer, data: OpportunityData) -> Opportuni
             changed_at=now,
             changed_by_id=viewer.user_id,
         )
+        history = changes_of(
+            ChangedEntity.OPPORTUNITY,
+            opportunity.id,
+            customer.id,
+            None,
+            values_of(ChangedEntity.OPPORTUNITY, opportunity),
+        )
+        await record_changes(viewer, through, history, at=now)
     return opportunity
 
 
@@ -313,18 +324,18 @@ async def get_opportunity(
 
 
 async def update_opportunity(
-    viewer: Viewer, opportunity_id: int, changes: dict[str, Any]
+    viewer: Viewer, opportunity_id: int, changes: dict[str, Any], *, through: Through = VIA_API
 ) -> Opportunity:
     # Locked until the change commits: two edits at once must not each write back the
     # custom fields (or the quote) they read, losing the other's.
     async with in_transaction():
         opportunity = await get_opportunity(viewer, opportunity_id, lock=True)
         await check_change_of(viewer, opportunity.customer_id, "id", "Opportunity")
-        return await _change_opportunity(viewer, opportunity, changes)
+        return await _change_opportunity(viewer, opportunity, changes, through)
 
 
 async def _change_opportunity(
-    viewer: Viewer, opportunity: Opportunity, changes: dict[str, Any]
+    viewer: Viewer, opportunity: Opportunity, changes: dict[str, Any], through: Through
 ) -> Opportunity:
     problems = Problems()
     updates: dict[str, Any] = {}
@@ -385,6 +396,11 @@ async def _change_opportunity(
         if lines:
             updates["amount"] = sum((line.total for line in lines), Decimal(0))
     if updates:
+        before = values_of(ChangedEntity.OPPORTUNITY, opportunity)
         opportunity.update_from_dict(updates)
         await opportunity.save(update_fields=[*updates, "updated_at"])
+        history = changes_of(
+            ChangedEntity.OPPORTUNITY, opportunity.id, opportunity.customer_id, before, updates
+        )
+        await record_changes(viewer, through, history, at=opportunity.updated_at)
     return opportunity

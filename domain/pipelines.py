@@ -18,10 +18,11 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from domain.errors import DomainError, ErrorCode, Problems, not_found
+from domain.history import TRACKED, VIA_API, changes_of, record_changes
 from domain.validation import check_name
 from domain.viewer import Viewer
 from models import ChecklistItem, Opportunity, Pipeline, Stage, StageChange
-from models.enums import OpportunityStatus, Role, StageKind
+from models.enums import ChangedEntity, OpportunityStatus, Role, StageKind
 
 # A stage's or a deal's probability; the API and the deal import say it alike.
 PROBABILITY_RANGE = "A probability is a percentage from 0 to 100."
@@ -376,7 +377,9 @@ async def _move_all(viewer: Viewer, source: Stage, target: Stage, now: datetime)
     Status, close date and lost reason follow the same rule as a single move
     (`domain.stages.move_opportunity`): see `closing_fields`.
     """
-    moved = await Opportunity.filter(stage_id=source.id).values_list("id", flat=True)
+    moved = await Opportunity.filter(stage_id=source.id).values(
+        "id", "customer_id", *TRACKED[ChangedEntity.OPPORTUNITY]
+    )
     fields = closing_fields(source.kind, target.kind, now)
     await Opportunity.filter(stage_id=source.id).update(
         stage_id=target.id, stage_entered_at=now, updated_at=now, **fields
@@ -391,9 +394,18 @@ async def _move_all(viewer: Viewer, source: Stage, target: Stage, now: datetime)
                 changed_at=now,
                 changed_by_id=viewer.user_id,
             )
-            for opportunity_id in moved
+            for opportunity_id in (deal["id"] for deal in moved)
         ]
     )
+    after = {"stage_id": target.id, **fields}
+    history = [
+        change
+        for deal in moved
+        for change in changes_of(
+            ChangedEntity.OPPORTUNITY, deal["id"], deal["customer_id"], deal, after
+        )
+    ]
+    await record_changes(viewer, VIA_API, history, at=now)
 
 
 def closing_fields(source: StageKind, target: StageKind, now: datetime) -> dict[str, Any]:

@@ -10,12 +10,13 @@ from tortoise.transactions import in_transaction
 
 from domain.access import check_change_of
 from domain.errors import ErrorCode, Problem, Problems, not_found
+from domain.history import VIA_API, Through, changes_of, record_changes, values_of
 from domain.opportunities import get_opportunity
 from domain.pipelines import closing_fields
 from domain.validation import check_optional
 from domain.viewer import Viewer
 from models import ChecklistItem, Opportunity, OpportunityChecklistState, Stage, StageChange
-from models.enums import OpportunityStatus, StageKind
+from models.enums import ChangedEntity, OpportunityStatus, StageKind
 
 # How much of a deal's stage history `stageHistory` shows: its most recent entries. The
 # history grows with every move and is never trimmed; `stageChanges` pages through it all.
@@ -64,7 +65,12 @@ async def _move_problems(opportunity: Opportunity, current: Stage, target: Stage
 
 
 async def move_opportunity(
-    viewer: Viewer, opportunity_id: int, stage_id: int, lost_reason: str | None
+    viewer: Viewer,
+    opportunity_id: int,
+    stage_id: int,
+    lost_reason: str | None,
+    *,
+    through: Through = VIA_API,
 ) -> Opportunity:
     opportunity = await get_opportunity(viewer, opportunity_id, "id")
     await check_change_of(viewer, opportunity.customer_id, "id", "Opportunity")
@@ -91,7 +97,9 @@ async def move_opportunity(
     changes = closing_fields(current.kind, target.kind, now)
     if target.kind == StageKind.LOST:
         changes["lost_reason"] = reason
-    opportunity.update_from_dict({"stage_id": target.id, "stage_entered_at": now, **changes})
+    before = values_of(ChangedEntity.OPPORTUNITY, opportunity)
+    changes = {"stage_id": target.id, "stage_entered_at": now, **changes}
+    opportunity.update_from_dict(changes)
     async with in_transaction():
         await opportunity.save(
             update_fields=[
@@ -111,6 +119,11 @@ async def move_opportunity(
             changed_at=now,
             changed_by_id=viewer.user_id,
         )
+        # The move shows in the deal's history too (field `stage`), beside its StageChange.
+        history = changes_of(
+            ChangedEntity.OPPORTUNITY, opportunity.id, opportunity.customer_id, before, changes
+        )
+        await record_changes(viewer, through, history, at=now)
     return opportunity
 
 
