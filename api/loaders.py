@@ -6,6 +6,7 @@ from api.accounts.loaders import AccountLoaders
 from api.activities.loaders import ActivityLoaders
 from api.custom_fields.loaders import CustomFieldLoaders
 from api.customers.loaders import CustomerLoaders
+from api.history.loaders import HistoryLoaders
 from api.pools.loaders import PoolLoaders
 from api.sales.loaders import SalesLoaders
 from api.teams.loaders import TeamLoaders
@@ -20,6 +21,7 @@ class Loaders(
     CustomFieldLoaders,
     PoolLoaders,
     TeamLoaders,
+    HistoryLoaders,
 ):
     """Named `XByYLoader`s, built once per request (per operation over WebSocket), scoped to
     the viewer's workspace (none without a viewer: workspace 0 holds nothing)."""
@@ -34,3 +36,4 @@ class Loaders(
         CustomFieldLoaders.__init__(self, workspace_id)
         PoolLoaders.__init__(self, workspace_id)
         TeamLoaders.__init__(self, workspace_id)
+        HistoryLoaders.__init__(self, workspace_id)

@@ -20,10 +20,12 @@ from domain.scoring.rules import COMPONENTS
 from domain.visibility import masks_contact_details, scope_of
 from models import Contact as ContactModel
 from models import Customer as CustomerModel
+from models.enums import ChangedEntity
 from models.enums import CustomerKind as CustomerKindEnum
 
 if TYPE_CHECKING:
     from api.activities.types import Activity
+    from api.history.types import FieldChange, TimelineConnection
     from api.pools.types import CustomerPool
     from api.sales.types import Opportunity, OpportunityStatus
 
@@ -40,6 +42,8 @@ ActivityType = Annotated["Activity", strawberry.lazy("api.activities.types")]
 OpportunityType = Annotated["Opportunity", strawberry.lazy("api.sales.types")]
 OpportunityStatusType = Annotated["OpportunityStatus", strawberry.lazy("api.sales.types")]
 CustomerPoolType = Annotated["CustomerPool", strawberry.lazy("api.pools.types")]
+FieldChangeType = Annotated["FieldChange", strawberry.lazy("api.history.types")]
+TimelineConnectionType = Annotated["TimelineConnection", strawberry.lazy("api.history.types")]
 
 
 @strawberry.type
@@ -196,6 +200,43 @@ class Customer(Node):
             after,
             status.value if status is not None else None,
         )
+
+    @strawberry.field(
+        description="Every change of the customer's own fields (owner changes and pool returns "
+        "included), newest first; its contacts' and deals' changes are in `timeline`."
+    )
+    @staticmethod
+    async def history(
+        parent: strawberry.Parent[CustomerModel],
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[FieldChangeType]:
+        return await child_connection(
+            info.context.loaders.history_by_record,
+            parent.pk,
+            first,
+            after,
+            ChangedEntity.CUSTOMER.value,
+        )
+
+    @strawberry.field(
+        description="What happened with the customer, newest first: its activities, its "
+        "deals' stage changes, and the changed fields of it, its contacts and its deals (a "
+        "deal's stage is told by its stage changes)."
+    )
+    @staticmethod
+    async def timeline(
+        parent: strawberry.Parent[CustomerModel],
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> TimelineConnectionType:
+        # A Connection: TimelineConnection only names it after its union.
+        timeline: Any = await child_connection(
+            info.context.loaders.timeline_by_customer, parent.pk, first, after
+        )
+        return timeline
 
 
 @strawberry.type

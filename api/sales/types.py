@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -28,8 +29,14 @@ from models import Pipeline as PipelineModel
 from models import Product as ProductModel
 from models import Stage as StageModel
 from models import StageChange as StageChangeModel
+from models.enums import ChangedEntity
 from models.enums import OpportunityStatus as OpportunityStatusEnum
 from models.enums import StageKind as StageKindEnum
+
+if TYPE_CHECKING:
+    from api.history.types import FieldChange
+
+FieldChangeType = Annotated["FieldChange", strawberry.lazy("api.history.types")]
 
 # The domain's enums are the GraphQL enums: `strawberry.enum` registers the GraphQL
 # name on the class itself, and the alias keeps it a type for the type checker.
@@ -163,6 +170,11 @@ class StageChange:
         user_id = parent.changed_by_id
         return None if user_id is None else await info.context.loaders.user_by_id.load(user_id)
 
+    @strawberry.field(description="The deal that moved (a customer's timeline names it).")
+    @staticmethod
+    async def opportunity(parent: strawberry.Parent[StageChangeModel], info: Info) -> Opportunity:
+        return await info.context.loaders.opportunity_by_id.load(parent.opportunity_id)
+
 
 @strawberry.type
 class Opportunity(Node):
@@ -292,6 +304,24 @@ class Opportunity(Node):
             parent.pk,
             first,
             after,
+        )
+
+    @strawberry.field(
+        description="Every change of the deal's fields (its stage moves included), newest first."
+    )
+    @staticmethod
+    async def history(
+        parent: strawberry.Parent[OpportunityModel],
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[FieldChangeType]:
+        return await child_connection(
+            info.context.loaders.history_by_record,
+            parent.pk,
+            first,
+            after,
+            ChangedEntity.OPPORTUNITY.value,
         )
 
     @strawberry.field(description="Newest first.")

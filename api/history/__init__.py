@@ -1,0 +1,1 @@
+"""History: what changed in customers, contacts and deals, and a customer's timeline."""
