@@ -3,6 +3,8 @@ value, who, when, through what; `history` on Customer and Opportunity reads them
 
 from typing import Any
 
+from domain.customers import update_customer
+from domain.history import Through
 from models import FieldChange
 from models.enums import ChangedEntity, ChangeSource
 from tests.factories import (
@@ -10,12 +12,15 @@ from tests.factories import (
     create_contact,
     create_customer,
     create_opportunity,
+    create_pipeline,
     default_pipeline,
     define_custom_field,
+    domain_customer,
     invite,
     move_ok,
     mutate_ok,
     pk,
+    viewer_of,
 )
 from tests.helpers import Account, GraphQL
 
@@ -211,3 +216,46 @@ async def test_deal_history_shows_owner_changes_and_stage_moves(gql: GraphQL, wo
     ]
     assert ("amount", None, "1000.00") in changed[5:]
     assert ("stage", None, opened) in changed[5:]
+
+
+async def test_removing_a_stage_records_each_moved_deal(gql: GraphQL, workspace):
+    # given: two deals in a stage that is then removed, its deals moved to LOST
+    pipeline = await create_pipeline(gql, workspace)
+    start, lost = pipeline["by_name"]["初步接触"], pipeline["by_name"]["输单"]
+    customer = await create_customer(gql, workspace)
+    deals = [
+        await create_opportunity(
+            gql, workspace, customer["id"], pipelineId=pipeline["id"], stageId=start["id"]
+        )
+        for _ in range(2)
+    ]
+
+    # when
+    await mutate_ok(gql, workspace, "removeStage", id=start["id"], moveOpportunitiesTo=lost["id"])
+
+    # then
+    for deal in deals:
+        rows = await FieldChange.filter(
+            entity=ChangedEntity.OPPORTUNITY, entity_id=pk(deal["id"])
+        ).order_by("-id")
+        assert {(r.field, r.old_value, r.new_value) for r in rows[:2]} == {
+            ("stage", pk(start["id"]), pk(lost["id"])),
+            ("status", "OPEN", "LOST"),
+        }
+        assert rows[0].user_id == pk(workspace.user_id)
+
+
+async def test_a_write_through_another_door_says_so(gql: GraphQL, workspace):
+    # given: the pool and transfer code call the same write functions with their door
+    viewer = await viewer_of(workspace)
+    customer = await domain_customer(viewer, "云帆科技")
+
+    # when
+    transfer = Through(ChangeSource.TRANSFER, 42)
+    await update_customer(viewer, customer.id, {"owner_id": None}, through=transfer)
+
+    # then
+    latest = await FieldChange.filter(entity_id=customer.id).order_by("-id").first()
+    assert latest is not None
+    assert (latest.field, latest.old_value, latest.new_value) == ("owner", viewer.user_id, None)
+    assert (latest.source, latest.source_id) == (ChangeSource.TRANSFER, 42)
