@@ -15,6 +15,7 @@ from api.core.list_bounds import at_most
 from api.core.node import Node, node_by_loader
 from api.core.pagination import Connection, child_connection
 from api.core.types import model_is_type_of
+from api.history.loaders import record_history
 from domain.masking import mask_email, mask_phone
 from domain.scoring.rules import COMPONENTS
 from domain.visibility import masks_contact_details, scope_of
@@ -212,12 +213,8 @@ class Customer(Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[FieldChangeType]:
-        return await child_connection(
-            info.context.loaders.history_by_record,
-            parent.pk,
-            first,
-            after,
-            ChangedEntity.CUSTOMER.value,
+        return await record_history(
+            info.context.loaders, ChangedEntity.CUSTOMER, parent.pk, first, after
         )
 
     @strawberry.field(

@@ -9,9 +9,11 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from api.core.loaders import PageKey, by_id, pages_by
+from api.core.pagination import Connection, child_connection
 from api.core.windows import ChildPage
 from api.history.timeline import load_timelines
 from models import ApiKey, FieldChange
+from models.enums import ChangedEntity
 
 # Newest first.
 HISTORY_ORDER = (("changed_at", True), ("id", True))
@@ -34,3 +36,14 @@ class HistoryLoaders:
         self.timeline_by_customer: DataLoader[PageKey, ChildPage[Any]] = DataLoader(
             load_fn=timelines
         )
+
+
+async def record_history(
+    loaders: HistoryLoaders,
+    entity: ChangedEntity,
+    record_id: int,
+    first: int | None,
+    after: str | None,
+) -> Connection[Any]:
+    """The `history` connection of a customer or deal: its own field changes, newest first."""
+    return await child_connection(loaders.history_by_record, record_id, first, after, entity.value)

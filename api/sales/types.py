@@ -19,6 +19,7 @@ from api.core.node import Node, node_by_loader
 from api.core.pagination import Connection, child_connection
 from api.core.types import model_is_type_of
 from api.customers.types import Customer
+from api.history.loaders import record_history
 from domain.opportunities import MAX_LINE_ITEMS, effective_probability, weighted_amount
 from domain.pipelines import MAX_CHECKLIST_ITEMS, MAX_STAGES
 from domain.stages import RECENT_STAGE_CHANGES, days_in_stage, is_rotting
@@ -316,12 +317,8 @@ class Opportunity(Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[FieldChangeType]:
-        return await child_connection(
-            info.context.loaders.history_by_record,
-            parent.pk,
-            first,
-            after,
-            ChangedEntity.OPPORTUNITY.value,
+        return await record_history(
+            info.context.loaders, ChangedEntity.OPPORTUNITY, parent.pk, first, after
         )
 
     @strawberry.field(description="Newest first.")
