@@ -9,7 +9,7 @@ checked by the API's rules (`clean_contact_fields`, `clean_custom_fields`); a cu
 keeps exactly the primary contact the API would give it. The chunk costs a constant
 number of statements: definitions, one lookup per link column, the linked customers'
 contacts, what earlier chunks of the file did to them (`file_keys`), one id allocation,
-one INSERT, one UPDATE of contacts and one of their customers.
+one INSERT, one UPDATE of contacts and one of their customers, one INSERT of history.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from domain.bulk_sql import insert_rows, update_rows
 from domain.custom_fields import Definitions, load_definitions
 from domain.customers import NEW_CONTACT_NEEDS_NAME, clean_contact_fields, primary_by_default
 from domain.errors import ErrorCode, Problems
+from domain.history import TRACKED
 from domain.imports.cells import ROW, Cells, given, put, typed_custom_fields
 from domain.imports.customer_rows import match_keys
 from domain.imports.engine import (
@@ -30,6 +31,7 @@ from domain.imports.engine import (
     Row,
     Spec,
     give_ids,
+    history_of,
     record_matches,
     stored_values,
 )
@@ -39,14 +41,15 @@ from domain.imports.matches import Matches, Record
 from domain.imports.values import parse_yes_no
 from domain.viewer import Viewer
 from models import Contact, Customer
-from models.enums import CustomFieldEntity, ImportKind
+from models.enums import ChangedEntity, CustomFieldEntity, ImportKind
 
 # Canonical import field → argument of `clean_contact_fields`.
 _COLUMNS = {"name": "name", "phone": "phone", "email": "email", "title": "title", "notes": "notes"}
 
 
-# The columns of a contact rows are matched by, and change; loaded for every stored one.
-_LOADED = ("customer_id", "name", "email", "phone_normalized", "is_primary", "custom_fields")
+# The columns of a contact rows are matched by, and change, and those its history keeps;
+# loaded for every stored one.
+_LOADED = ("customer_id", "phone_normalized", *TRACKED[ChangedEntity.CONTACT])
 
 
 def _keys(customer_id: int, values: dict[str, Any]) -> dict[str, Hashable]:
@@ -149,6 +152,8 @@ class _Chunk(RecordChunk[Record]):
         }
         await insert_rows(db, Contact, created, now)
         await update_rows(db, Contact, changes, now)
+        contacts = [*self.matches.created, *self.matches.records()]
+        await self.write_history(history_of(ChangedEntity.CONTACT, contacts), now)
         # A change to a contact is a change to its customer (clients sync by updatedSince).
         await update_rows(db, Customer, {pk: {} for pk in sorted(self.touched)}, now)
 

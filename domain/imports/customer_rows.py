@@ -6,7 +6,8 @@ checked with the API's rules (`clean_customer_fields`, `clean_contact_fields`,
 land. The work costs a constant number of SQL statements per chunk, whatever its size:
 the definitions, the members (when an owner column is mapped), one lookup per match
 field, the contacts of the matched customers, one id allocation per table, one
-multi-row INSERT (COPY on PostgreSQL) per table and one multi-row UPDATE per table; and,
+multi-row INSERT (COPY on PostgreSQL) per table and one multi-row UPDATE per table, one
+INSERT of the history of both; and,
 given the job's `file`, what earlier chunks did to those customers (one statement, two
 in a dry run, plus one lookup of the stored customers they gave keys) and what this one
 did (one INSERT, by the runner).
@@ -36,6 +37,7 @@ from domain.customers import (
     settle_primary,
 )
 from domain.errors import ErrorCode, Problem, Problems
+from domain.history import TRACKED, VIA_API, Through
 from domain.imports.cells import ROW, ChunkResult, check_external_id, put, typed_custom_fields
 from domain.imports.engine import (
     NumberedCells,
@@ -44,6 +46,7 @@ from domain.imports.engine import (
     Spec,
     checked_custom_fields,
     give_ids,
+    history_of,
     land_rows,
     record_matches,
     stored_values,
@@ -55,7 +58,7 @@ from domain.imports.matches import Keys, Matches, Record, overwrites
 from domain.imports.values import parse_kind, split_tags
 from domain.viewer import Viewer
 from models import Contact, Customer
-from models.enums import CustomerKind, CustomFieldEntity, ImportKind, ImportMode
+from models.enums import ChangedEntity, CustomerKind, CustomFieldEntity, ImportKind, ImportMode
 
 # Canonical import field (as the API names it) → argument of `clean_customer_fields`.
 _CUSTOMER_COLUMNS = {
@@ -264,16 +267,22 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         self.contact_custom: tuple[dict[str, Any], list[Problem]] = ({}, [])
 
     async def apply(
-        self, *, mode: ImportMode, match_on: list[str], file: FileKeys | None = None
+        self,
+        *,
+        mode: ImportMode,
+        match_on: list[str],
+        file: FileKeys | None = None,
+        through: Through = VIA_API,
     ) -> ChunkResult:
         """Creates, updates or skips each row's customer; call inside a transaction.
-        `file`: what earlier chunks of the file did (see `file_keys`)."""
+        `file`: what earlier chunks of the file did (see `file_keys`); `through`: the
+        import job, which the chunk's history names."""
         SPEC.check_match_on(match_on)
         if not self.rows:
             return ChunkResult()
         # Rows that match are changed (but in CREATE mode): see `Opening.lock`.
         await self.match(match_on, file, lock=mode != ImportMode.CREATE)
-        return await land_rows(self, mode, match_on, file)
+        return await land_rows(self, mode, match_on, file, through)
 
     async def match(self, match_on: list[str], file: FileKeys | None, *, lock: bool) -> None:
         """Loads the stored customers the rows may match or collide with, each key with
@@ -451,6 +460,10 @@ class CheckedCustomerRows(RecordChunk[_Customer]):
         await bulk_sql.update_rows(db, Customer, customer_changes, now)
         await bulk_sql.insert(db, contacts)
         await bulk_sql.update_rows(db, Contact, contact_changes, now)
+        targets = [*created, *matched]
+        history = history_of(ChangedEntity.CUSTOMER, targets)
+        history += history_of(ChangedEntity.CONTACT, [c for t in targets for c in t.contacts])
+        await self.write_history(history, now)
 
 
 _MATCH_COLUMNS = {
@@ -461,8 +474,10 @@ _MATCH_COLUMNS = {
     "name": ('LOWER("name")', "TEXT"),
     "id": ('"id"', "BIGINT"),
 }
-_LOADED = ("external_id", "email", "phone_normalized", "name", "custom_fields")
-_CONTACT_LOADED = ("customer_id", "phone_normalized", "email", "name")
+# A stored customer's columns: those rows are matched by, and those its history keeps (so
+# are its contacts').
+_LOADED = ("phone_normalized", *TRACKED[ChangedEntity.CUSTOMER])
+_CONTACT_LOADED = ("customer_id", "phone_normalized", *TRACKED[ChangedEntity.CONTACT])
 
 
 # Each field → the headers it is recognised by, beside its own name (see `headers`).

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -28,6 +28,7 @@ from domain.bulk_sql import allocate_ids, insert_rows, python_values
 from domain.custom_fields import Definitions, clean_custom_fields
 from domain.errors import ErrorCode, Problem, Problems
 from domain.exact_updates import set_columns
+from domain.history import VIA_API, Change, Through, changes_of, record_changes
 from domain.imports.cells import (
     Cells,
     ChunkResult,
@@ -40,7 +41,7 @@ from domain.imports.matches import Keys, Matches, Record, overwrites
 from domain.opportunities import default_owner
 from domain.sql import Sql
 from domain.viewer import Viewer
-from models.enums import CustomFieldEntity, ImportKind, ImportMode
+from models.enums import ChangedEntity, CustomFieldEntity, ImportKind, ImportMode
 
 NumberedCells = list[tuple[int, Cells]]
 
@@ -70,6 +71,7 @@ class RecordChunk(ABC, Generic[R]):
     matches: Matches[R]
     viewer: Viewer
     definitions: Definitions
+    through: Through = VIA_API  # the door its history names (`land_rows` sets the job's)
 
     def __init__(self, spec: Spec, rows: list[Row]) -> None:
         self.spec = spec
@@ -124,6 +126,10 @@ class RecordChunk(ABC, Generic[R]):
         current = target.values
         return {column: value for column, value in row.values.items() if current[column] != value}
 
+    async def write_history(self, changes: list[Change], now: datetime) -> None:
+        """The chunk's history, in one INSERT (see `history_of`)."""
+        await record_changes(self.viewer, self.through, changes, at=now)
+
     async def write_records(self, model: type[Model], now: datetime, **also: Any) -> None:
         """Inserts the records rows created; sets the columns rows changed of the stored
         ones they matched (and, when there are any, the columns `also`)."""
@@ -170,7 +176,12 @@ class CheckedRows(Protocol):
     """A chunk's rows made ready for its transaction (checked ahead, when the kind can)."""
 
     def apply(
-        self, *, mode: ImportMode, match_on: list[str], file: FileKeys | None = None
+        self,
+        *,
+        mode: ImportMode,
+        match_on: list[str],
+        file: FileKeys | None = None,
+        through: Through = VIA_API,
     ) -> Awaitable[ChunkResult]: ...
 
 
@@ -225,27 +236,34 @@ class Spec:
         mode: ImportMode,
         match_on: list[str],
         file: FileKeys | None = None,
+        through: Through = VIA_API,
     ) -> ChunkResult:
         """Creates, updates or skips each row's record; call inside a transaction. `file`:
-        what earlier chunks of the file did (see `file_keys`)."""
+        what earlier chunks of the file did (see `file_keys`); `through`: the import job,
+        which the chunk's history names."""
         if self.check is not None:  # the rows checked, then matched and landed
             checked = await self.check(viewer, rows)
-            return await checked.apply(mode=mode, match_on=match_on, file=file)
+            return await checked.apply(mode=mode, match_on=match_on, file=file, through=through)
         self.check_match_on(match_on)
         if not rows:
             return ChunkResult()
         assert self.open is not None
         chunk = await self.open(Opening(viewer, rows, mode, match_on, file))
-        return await land_rows(chunk, mode, match_on, file)
+        return await land_rows(chunk, mode, match_on, file, through)
 
 
 async def land_rows(
-    chunk: RecordChunk[Any] | None, mode: ImportMode, match_on: list[str], file: FileKeys | None
+    chunk: RecordChunk[Any] | None,
+    mode: ImportMode,
+    match_on: list[str],
+    file: FileKeys | None,
+    through: Through = VIA_API,
 ) -> ChunkResult:
     """The row loop every kind shares (see the module docstring), then the chunk's writes."""
     result = ChunkResult()
     if chunk is None:
         return result
+    chunk.through = through
     spec, matches = chunk.spec, chunk.matches
     guard = await _guard(chunk)
     for row in chunk.rows:
@@ -353,6 +371,24 @@ def _refused(
     else:
         before = target.values.get("owner_id")
     return guard.reassign_refusal(before, row.values["owner_id"], "owner")
+
+
+def history_of(entity: ChangedEntity, records: Iterable[Record]) -> list[Change]:
+    """What the rows did to `records` (written: new ones have their ids), as history: a new
+    record's fields, a stored one's changed columns from the values it was read with. A
+    record listed more than once counts once."""
+    changes: list[Change] = []
+    for record in dict.fromkeys(records):
+        values = record.values
+        if record.stored is None:
+            if record.listed and not record.unwritten:
+                pk = values["id"]
+                owner = pk if entity == ChangedEntity.CUSTOMER else values["customer_id"]
+                changes += changes_of(entity, pk, owner, None, values)
+        elif record.changed:
+            owner = record.stored if entity == ChangedEntity.CUSTOMER else values["customer_id"]
+            changes += changes_of(entity, record.stored, owner, record.original, record.changes())
+    return changes
 
 
 async def checked_custom_fields(

@@ -128,6 +128,11 @@ class Record:
     # worked out, and again once a row changes them. A kind may give a new record its
     # row's, which it worked out already.
     keys: Keys | None = None
+    # A stored one's values as read, before any row changed them: its history's old values.
+    original: dict[str, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.original = dict(self.values) if self.stored is not None else {}
 
     def changes(self) -> dict[str, Any]:
         """The columns rows changed (of a stored one), as they now are."""

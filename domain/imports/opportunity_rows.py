@@ -25,6 +25,7 @@ from domain.imports.engine import (
     RecordChunk,
     Row,
     Spec,
+    history_of,
     model_columns,
     record_matches,
     stored_values,
@@ -53,7 +54,7 @@ from models import (
     StageChange,
     Workspace,
 )
-from models.enums import CustomFieldEntity, ImportKind, OpportunityStatus, StageKind
+from models.enums import ChangedEntity, CustomFieldEntity, ImportKind, OpportunityStatus, StageKind
 
 # Every column of a deal rows may match: its record's `values` (all a row may read or write).
 _COLUMNS = model_columns(
@@ -313,6 +314,8 @@ class _Chunk(RecordChunk[_Deal]):
     async def write(self) -> None:
         viewer, now = self.viewer, self.now
         await self.write_records(Opportunity, now, updated_at=now)
+        deals = [*self.matches.created, *self.matches.records()]
+        await self.write_history(history_of(ChangedEntity.OPPORTUNITY, deals), now)
         stage_changes = [
             {
                 "workspace_id": viewer.workspace_id,

@@ -28,6 +28,7 @@ from tortoise.transactions import in_transaction
 
 from domain.api_keys import viewer_of_key
 from domain.errors import DomainError
+from domain.history import Through
 from domain.imports.cells import ChunkResult, RowFailure
 from domain.imports.engine import Applier, Spec
 from domain.imports.file_columns import FileColumns
@@ -40,7 +41,7 @@ from domain.imports.specs import SPECS
 from domain.sql import is_postgres, placeholder
 from domain.viewer import Viewer
 from models import CustomFieldDefinition, ImportJob, ImportRowError, User
-from models.enums import ImportFormat, ImportKind, ImportStatus, Role
+from models.enums import ChangeSource, ImportFormat, ImportKind, ImportStatus, Role
 
 log = logging.getLogger("crm.imports")
 
@@ -147,7 +148,12 @@ async def _apply(job: ImportJob, chunk: Chunk) -> ChunkResult:
     way what the rows did is kept for the job's later chunks (`file_keys`), in the chunk's
     transaction: a dry run's later chunks see what its earlier ones would have written."""
     file = FileKeys(job.id, dry_run=job.dry_run)
-    apply = functools.partial(chunk.apply, mode=job.mode, match_on=list(job.match_on))
+    apply = functools.partial(
+        chunk.apply,
+        mode=job.mode,
+        match_on=list(job.match_on),
+        through=Through(ChangeSource.IMPORT, job.id),  # what the chunk's history names
+    )
     if not job.dry_run:
         result = await apply(file=file)
     else:
