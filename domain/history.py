@@ -142,7 +142,7 @@ def _named(entity: ChangedEntity, values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def values_of(entity: ChangedEntity, record: Model) -> dict[str, Any]:
-    """The record's tracked attributes, as `changes` takes them for `before`."""
+    """The record's tracked attributes, as `changes_of` takes them for `before`."""
     return {attribute: getattr(record, attribute) for attribute in TRACKED[entity]}
 
 
