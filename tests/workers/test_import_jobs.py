@@ -432,12 +432,12 @@ async def test_a_chunk_that_always_fails_fails_the_job_after_a_few_runs(
     real = runner.APPLIERS[ImportKind.CONTACTS]
     calls = 0
 
-    async def second_chunk_fails(viewer, rows, *, mode, match_on, file):
+    async def second_chunk_fails(viewer, rows, *, mode, match_on, file, through):
         nonlocal calls
         calls += 1
         if rows[0][0] > 1000:
             await _failing_applier(viewer, rows, mode=mode, match_on=match_on)
-        return await real(viewer, rows, mode=mode, match_on=match_on, file=file)
+        return await real(viewer, rows, mode=mode, match_on=match_on, file=file, through=through)
 
     monkeypatch.setitem(runner.APPLIERS, ImportKind.CONTACTS, second_chunk_fails)
 
