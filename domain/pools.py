@@ -40,7 +40,7 @@ MAX_RULE_DAYS = 3650
 MAX_REASON_LENGTH = 500
 VIA_POOL = Through(ChangeSource.POOL)
 # The history row that says why a customer went back to the pool (beside its owner change).
-REASON = "pool_reason"
+REASON = "poolReason"
 
 
 @dataclass(frozen=True)
@@ -251,7 +251,7 @@ async def customer_pool(customer: Customer) -> CustomerPool | None:
 
 
 def owner_change(customer_id: int, old: int | None, new: int | None) -> Change:
-    return Change(ChangedEntity.CUSTOMER, customer_id, customer_id, "owner_id", old, new)
+    return Change(ChangedEntity.CUSTOMER, customer_id, customer_id, "owner", old, new)
 
 
 async def _start_of_day(viewer: Viewer, now: datetime) -> datetime:
@@ -265,7 +265,7 @@ async def claims_today(viewer: Viewer, now: datetime) -> int:
     return await FieldChange.filter(
         workspace_id=viewer.workspace_id,
         entity=ChangedEntity.CUSTOMER,
-        field="owner_id",
+        field="owner",
         source=ChangeSource.POOL,
         user_id=viewer.user_id,
         new_value__isnull=False,
@@ -440,7 +440,7 @@ async def lock_customer(viewer: Viewer, customer_id: int, now: datetime | None =
         await record_changes(
             viewer,
             VIA_POOL,
-            [Change(ChangedEntity.CUSTOMER, customer.id, customer.id, "locked_at", None, now)],
+            [Change(ChangedEntity.CUSTOMER, customer.id, customer.id, "lockedAt", None, now)],
             at=now,
         )
     return await Customer.get(id=customer.id)
@@ -458,7 +458,7 @@ async def unlock_customer(
     async with in_transaction():
         await Customer.filter(id=customer.id).update(locked_at=None)
         change = Change(
-            ChangedEntity.CUSTOMER, customer.id, customer.id, "locked_at", customer.locked_at, None
+            ChangedEntity.CUSTOMER, customer.id, customer.id, "lockedAt", customer.locked_at, None
         )
         await record_changes(viewer, VIA_POOL, [change], at=now)
     return await Customer.get(id=customer.id)

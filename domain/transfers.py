@@ -191,7 +191,7 @@ async def _move(
                 owner_id=to, updated_at=at
             )
             changes += [
-                Change(ChangedEntity.OPPORTUNITY, pk, customer_id, "owner_id", owner, to)
+                Change(ChangedEntity.OPPORTUNITY, pk, customer_id, "owner", owner, to)
                 for pk, customer_id, owner in deals
             ]
     if transfer.with_pending_reminders:

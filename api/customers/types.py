@@ -15,10 +15,10 @@ from api.core.list_bounds import at_most
 from api.core.node import Node, node_by_loader
 from api.core.pagination import Connection, child_connection
 from api.core.types import model_is_type_of
+from api.customers.masking import reads_masked
 from api.history.loaders import record_history
 from domain.masking import mask_email, mask_phone
 from domain.scoring.rules import COMPONENTS
-from domain.visibility import masks_contact_details, scope_of
 from models import Contact as ContactModel
 from models import Customer as CustomerModel
 from models.enums import ChangedEntity
@@ -69,20 +69,10 @@ MASKED_EMAIL = (
 )
 
 
-async def _masked(info: Info, customer: CustomerModel) -> bool:
-    """Whether the viewer reads the customer's phone and e-mail, and its contacts', masked
-    (`domain.visibility.masks_contact_details`; only a pooled customer's ever are)."""
-    if customer.owner_id is not None:
-        return False
-    scope = await scope_of(info.context.require_viewer())
-    pool = await info.context.loaders.pool_by_id.load(customer.pool_id or 0)
-    return masks_contact_details(scope, customer.owner_id, pool)
-
-
 async def _pooled_detail(
     info: Info, customer: CustomerModel, value: str | None, masked: str | None
 ) -> str | None:
-    return masked if await _masked(info, customer) else value
+    return masked if await reads_masked(info, customer) else value
 
 
 async def _contact_detail(
@@ -90,7 +80,7 @@ async def _contact_detail(
 ) -> str | None:
     customer = await info.context.loaders.customer_by_id.load(contact.customer_id)
     # (a customer the viewer does not see shows nothing of its contacts in full)
-    return masked if customer is None or await _masked(info, customer) else value
+    return masked if customer is None or await reads_masked(info, customer) else value
 
 
 @strawberry.type

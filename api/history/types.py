@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,8 +15,10 @@ from api.context import Info
 from api.core.ids import to_global_id
 from api.core.pagination import Connection
 from api.core.types import model_is_type_of
+from api.customers.masking import reads_masked
 from api.imports.types import ImportJob
 from api.sales.types import StageChange
+from domain.masking import STARS, mask_email, mask_phone
 from models import FieldChange as FieldChangeModel
 from models.enums import ChangedEntity as ChangedEntityEnum
 from models.enums import ChangeSource as ChangeSourceEnum
@@ -38,6 +41,24 @@ _TYPE_NAMES = {
     ChangedEntity.ACTIVITY: "Activity",
 }
 
+# A pooled customer's phone and e-mail, and its contacts', read masked by a REP in their
+# history as they do on the records (`api/customers/masking.py`).
+_MASKS: dict[str, Callable[[str], str | None]] = {"phone": mask_phone, "email": mask_email}
+MASKED_VALUE = (
+    "A phone or e-mail of a customer or contact reads masked when the record's own field "
+    "does (a REP, a customer in a pool that masks contact details, until claimed)."
+)
+
+
+async def _shown(info: Info, change: FieldChangeModel, value: Any) -> Any:
+    mask = _MASKS.get(change.field)
+    if mask is None or value is None or change.entity is ChangedEntity.OPPORTUNITY:
+        return value
+    customer = await info.context.loaders.customer_by_id.load(change.customer_id or 0)
+    if customer is not None and not await reads_masked(info, customer):
+        return value
+    return mask(value) if isinstance(value, str) else STARS
+
 
 @strawberry.type(
     description="One field of a customer, contact or deal changed: from what, to what, by "
@@ -50,11 +71,19 @@ class FieldChange:
     field: str = strawberry.field(
         description='As the API names it: "name", "owner", "stage", "customFields.level"…'
     )
-    old_value: JSON | None
-    new_value: JSON | None
     source: ChangeSource
     changed_at: datetime
     is_type_of = model_is_type_of(FieldChangeModel)
+
+    @strawberry.field(description=MASKED_VALUE)
+    @staticmethod
+    async def old_value(parent: strawberry.Parent[FieldChangeModel], info: Info) -> JSON | None:
+        return await _shown(info, parent, parent.old_value)
+
+    @strawberry.field(description=MASKED_VALUE)
+    @staticmethod
+    async def new_value(parent: strawberry.Parent[FieldChangeModel], info: Info) -> JSON | None:
+        return await _shown(info, parent, parent.new_value)
 
     @strawberry.field(description="The global id of the changed record (it may be deleted).")
     @staticmethod

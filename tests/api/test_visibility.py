@@ -36,6 +36,7 @@ from tests.factories import (
     make_pool,
     make_share,
     make_team_tree,
+    mutate_ok,
     pk,
     put_in_pool,
     put_in_team,
@@ -578,3 +579,43 @@ async def test_a_rep_cannot_find_a_pooled_customer_by_the_details_masked_from_th
         assert not await found(rep, text), text
         assert await found(workspace, text), text
     assert await found(rep, name)
+
+
+POOLED_HISTORY = """query($id: ID!) {
+  node(id: $id) { ... on Customer {
+    history(first: 50) { edges { node { field oldValue newValue } } }
+    timeline(first: 50) { edges { node { ... on FieldChange { field oldValue newValue } } } }
+  } }
+}"""
+
+
+async def test_a_rep_reads_a_pooled_customers_details_masked_in_its_history_too(
+    gql: GraphQL, workspace
+):
+    # given: a pooled customer whose phone and e-mail were set, then changed
+    rep = await invite(gql, workspace, "REP")
+    await make_pool(workspace, is_default=True, mask_contacts=True)
+    customer, _ = await _pooled_customer(gql, workspace)
+    await Customer.filter(id=pk(customer)).update(owner_id=pk(workspace.user_id))
+    await mutate_ok(gql, workspace, "updateCustomer", id=customer, input={"phone": "13900139000"})
+    await put_in_pool(customer)
+
+    # when
+    def details(data: dict[str, Any]) -> set[Any]:
+        node = data["node"]
+        entries = _edges(node["history"]) + _edges(node["timeline"])
+        return {
+            value
+            for entry in entries
+            if entry and entry["field"] in ("phone", "email")
+            for value in (entry["oldValue"], entry["newValue"])
+            if value is not None
+        }
+
+    reps = details((await gql.execute(POOLED_HISTORY, {"id": customer}, rep.token)).ok())
+    admins = details((await gql.execute(POOLED_HISTORY, {"id": customer}, workspace.token)).ok())
+
+    # then: the admin reads the numbers and addresses; the rep only their masked forms
+    assert {"+86 138-0013-8000", "13900139000", "buyer@example.cn", "wang@yunfan.cn"} <= admins
+    assert reps and all("****" in value for value in reps)
+    assert "139****9000" in reps

@@ -62,9 +62,9 @@ async def test_release_then_claim_moves_the_owner_and_writes_history(
     assert (await Reminder.get(id=pk(reminder))).status is ReminderStatus.CANCELLED
     admin, me = pk(workspace.user_id), pk(rep.user_id)
     assert [h for h in await _owner_history(customer["id"]) if h[3] is ChangeSource.POOL] == [
-        ("owner_id", admin, None, ChangeSource.POOL, admin),
-        ("pool_reason", None, "客户预算取消", ChangeSource.POOL, admin),
-        ("owner_id", None, me, ChangeSource.POOL, me),
+        ("owner", admin, None, ChangeSource.POOL, admin),
+        ("poolReason", None, "客户预算取消", ChangeSource.POOL, admin),
+        ("owner", None, me, ChangeSource.POOL, me),
     ]
 
 
@@ -222,7 +222,7 @@ async def test_twenty_reps_claiming_one_customer_at_once_make_one_owner(
     stored = await Customer.get(id=pk(customer["id"]))
     assert stored.owner_id == pk(winners[0].user_id)
     claims = await FieldChange.filter(
-        entity_id=stored.id, field="owner_id", source=ChangeSource.POOL, new_value__isnull=False
+        entity_id=stored.id, field="owner", source=ChangeSource.POOL, new_value__isnull=False
     )
     assert len(claims) == 1
 
