@@ -20,8 +20,8 @@ night warns now, and returns D days later). A warning whose customer no longer w
 return (an activity since, a lock, a new deal) is withdrawn.
 
 Set-based: a governed owner's customers go by in batches of ids, each batch a constant
-number of statements (bounds, withdrawals, returns, their reminders cancelled, history,
-warnings, their reminders) whatever its size.
+number of statements (bounds, withdrawals and their warnings cancelled, returns, their
+reminders cancelled, history, warnings, their reminders) whatever its size.
 """
 
 from __future__ import annotations
@@ -168,11 +168,19 @@ class _Day:
         # Withdrawn: warnings of customers that would no longer return by then.
         sql = Sql(Customer._meta.db)
         batch = _in_batch(sql, self.workspace_id, owners, low, high)
-        await sql.rows(
+        withdrawn = await sql.dicts(
             f"UPDATE customer SET pool_warned_at = NULL WHERE id IN (SELECT c.id FROM customer c "
             f"WHERE {batch} AND c.pool_warned_at IS NOT NULL AND NOT ("
-            f"{_taken(sql, pool)} AND {_meets(sql, pool, self.at + warn_days)}))"
+            f"{_taken(sql, pool)} AND {_meets(sql, pool, self.at + warn_days)})) RETURNING id"
         )
+        if withdrawn:
+            # A warning not yet delivered would announce a return that no longer comes.
+            await Reminder.filter(
+                customer_id__in=[row["id"] for row in withdrawn],
+                workspace_id=self.workspace_id,
+                kind=ReminderKind.POOL_WARNING,
+                status=ReminderStatus.PENDING,
+            ).update(status=ReminderStatus.CANCELLED, updated_at=self.now)
         # Returned: warned at least D days before this day (by the day's date).
         cutoff = local_midnight(self.day - warn_days + timedelta(days=1), self.zone)
         # (Bound in the order written: SQLite's placeholders are positional.)

@@ -120,6 +120,9 @@ async def test_owners_are_warned_then_their_customers_return_once_after_the_noti
     )
     await run_pool_rules(workspace_id, night(D0 + timedelta(days=1)))
     assert all(owner is not None for owner in (await _owners(*everyone)).values())
+    # (its warning, not yet delivered, is withdrawn with the return it announced)
+    [withdrawn] = await Reminder.filter(customer_id=comes_back_to_life)
+    assert withdrawn.status is ReminderStatus.CANCELLED
 
     # when: the night of D0 + 3 catches up D0 + 2, then runs D0 + 3
     caught_up = await run_pool_rules(workspace_id, night(D0 + timedelta(days=3)))
