@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from domain.api_keys import is_stale, refuse_api_keys
+from domain.api_keys import is_stale, refuse_api_keys, viewer_of_key
 from domain.errors import forbidden, not_found
 from domain.viewer import Viewer
 from models import ApiKey, User, UserSession
@@ -46,6 +46,20 @@ async def viewer_for_session(user_id: int, session_id: int) -> Viewer:
         session_id=session.id,
         timezone=user.timezone,
     )
+
+
+async def still_acting(viewer: Viewer) -> bool:
+    """Whether the credential a long-lived connection signed in with still acts: its session
+    not ended (its user active), its key not revoked (its user active). A WebSocket asks
+    before each push, so a logout, a revoked key or a deactivated account ends what the
+    connection would still be told."""
+    if viewer.session_id is not None:
+        return await UserSession.filter(
+            id=viewer.session_id, ended_at=None, user__is_active=True
+        ).exists()
+    if viewer.api_key_id is not None:
+        return await viewer_of_key(viewer.api_key_id) is not None
+    return True
 
 
 def _signed_in(viewer: Viewer, action: str) -> int:

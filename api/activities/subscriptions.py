@@ -10,7 +10,9 @@ import strawberry
 from api.activities.due_reminders import watch_due_reminders
 from api.activities.types import Reminder
 from api.context import Info
-from api.core.errors import ClientError
+from api.core.errors import ClientError, unauthenticated
+from domain.accounts import TokenRefused
+from domain.sessions import still_acting
 from models import Reminder as ReminderModel
 
 
@@ -30,6 +32,8 @@ class ActivitySubscriptions:
         # the garbage collector finalizes the generator.
         async with aclosing(watch_due_reminders(listener, viewer)) as due:
             async for reminder in due:
+                if not await still_acting(viewer):
+                    raise unauthenticated(TokenRefused.REVOKED)
                 # Fresh loaders for each reminder: the subscription may outlive any cache
                 # (a customer renamed since the last one).
                 info.context.set_viewer(viewer)

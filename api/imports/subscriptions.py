@@ -8,10 +8,13 @@ from contextlib import aclosing
 import strawberry
 
 from api.context import Info
+from api.core.errors import unauthenticated
 from api.core.ids import decode_id
 from api.imports.progress import job_not_found, watch_import_job
 from api.imports.types import ImportJob
+from domain.accounts import TokenRefused
 from domain.errors import DomainError
+from domain.sessions import still_acting
 from models import ImportJob as ImportJobModel
 
 
@@ -34,4 +37,7 @@ class ImportSubscriptions:
         redis = info.context.request.app.state.redis
         async with aclosing(watch_import_job(redis, viewer, job_id)) as updates:
             async for job in updates:
+                # (a logout, a revoked key or a deactivated account ends the updates)
+                if not await still_acting(viewer):
+                    raise unauthenticated(TokenRefused.REVOKED)
                 yield job

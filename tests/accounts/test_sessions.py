@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from models import UserSession
+from crm.settings import get_settings
+from domain.accounts import Authenticator
+from domain.sessions import still_acting
+from domain.viewer import Viewer
+from models import ApiKey, UserSession
 from tests.documents import document
-from tests.factories import invite, mutate, mutate_ok, pk
+from tests.factories import create_api_key, gid, invite, mutate, mutate_ok, pk
 from tests.helpers import Account, GraphQL, count_queries
 
 VIEWER = "{ viewer { id } }"
@@ -178,3 +182,28 @@ async def test_another_users_session_is_not_listed_or_found(gql: GraphQL, worksp
     # then
     assert found.ok() == {"node": None}
     assert theirs["id"] not in [session["id"] for session in mine]
+
+
+async def test_a_long_lived_connection_learns_when_its_credential_stops_acting(
+    gql: GraphQL, workspace: Account
+):
+    # given: a rep's session and a key acting as them, as a WebSocket holds their viewers
+    authenticator = Authenticator(get_settings().secret_key, timedelta(hours=1))
+    rep = await invite(gql, workspace, "REP")
+    key = await create_api_key(gql, workspace, name="同步", actsAsUserId=rep.user_id)
+    session = await authenticator.authenticate(rep.token)
+    keyed = await authenticator.authenticate(key)
+    other = await authenticator.authenticate(workspace.token)
+    assert all(isinstance(v, Viewer) for v in (session, keyed, other))
+    assert await still_acting(session) and await still_acting(keyed)
+
+    # when: the rep logs out; then the key is revoked
+    await mutate_ok(gql, rep, "logout")
+    after_logout = (await still_acting(session), await still_acting(keyed))
+    [key_id] = await ApiKey.filter(acts_as_id=pk(rep.user_id)).values_list("id", flat=True)
+    await mutate_ok(gql, workspace, "revokeApiKey", id=gid("ApiKey", key_id))
+
+    # then: each stops when its own credential does; the admin's session goes on
+    assert after_logout == (False, True)
+    assert not await still_acting(keyed)
+    assert await still_acting(other)

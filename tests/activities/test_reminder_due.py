@@ -11,7 +11,15 @@ from websockets.asyncio.client import ClientConnection
 from crm.queues import REMINDERS_CHANNEL
 from models import Reminder
 from models.enums import ReminderStatus
-from tests.factories import create_api_key, create_customer, invite, log_activity, pk, workspace_pk
+from tests.factories import (
+    create_api_key,
+    create_customer,
+    invite,
+    log_activity,
+    mutate_ok,
+    pk,
+    workspace_pk,
+)
 from tests.helpers import Account, GraphQL
 from tests.subscriptions import receive, signed_in_socket, subscribe, until_complete
 from workers.jobs import dispatch_due_reminders
@@ -391,3 +399,29 @@ async def test_a_key_acting_as_the_workspace_has_no_reminders_to_follow(
     codes = [error["extensions"]["code"] for error in messages[0]["payload"]["errors"]]
     assert codes == ["NO_USER"]
     assert await _listeners(arq_redis) == 0
+
+
+async def test_a_session_that_logged_out_is_told_nothing_more(
+    gql: GraphQL, server: str, workspace: Account, arq_redis: ArqRedis
+):
+    # given: a rep listening on a socket signed in with their session
+    rep = await invite(gql, workspace, "REP")
+    reminder_id = await _due_reminder(gql, rep)
+    async with signed_in_socket(server, rep.token) as ws:
+        operation = await _subscribe(ws)
+        await _wait_for_listeners(arq_redis, 1)
+
+        # when: the session logs out elsewhere, then the reminder comes due
+        await mutate_ok(gql, rep, "logout")
+        await _dispatch(arq_redis)
+        messages = await until_complete(ws, operation)
+
+    # then: the subscription ends with the token's refusal, not the reminder
+    assert [m["type"] for m in messages] == ["next", "complete"]
+    assert messages[0]["payload"]["data"] is None
+    [error] = messages[0]["payload"]["errors"]
+    assert (error["extensions"]["code"], error["extensions"]["reason"]) == (
+        "UNAUTHENTICATED",
+        "REVOKED",
+    )
+    assert reminder_id not in json.dumps(messages)
