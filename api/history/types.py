@@ -50,7 +50,13 @@ MASKED_VALUE = (
 )
 
 
+# A reference is kept as the row's id; a client reads it as the global id `node(id:)` takes.
+_REFERENCES = {"owner": "User", "stage": "Stage"}
+
+
 async def _shown(info: Info, change: FieldChangeModel, value: Any) -> Any:
+    if change.field in _REFERENCES and isinstance(value, int):
+        return to_global_id(_REFERENCES[change.field], value)
     mask = _MASKS.get(change.field)
     if mask is None or value is None or change.entity is ChangedEntity.OPPORTUNITY:
         return value
@@ -64,7 +70,7 @@ async def _shown(info: Info, change: FieldChangeModel, value: Any) -> Any:
     description="One field of a customer, contact or deal changed: from what, to what, by "
     "whom, when, through what. A record's creation is its non-empty fields set from null; "
     "custom fields are one entry per key (`customFields.level`); `owner` and `stage` hold "
-    "ids (a user's, a stage's)."
+    "the global ids of a User and a Stage."
 )
 class FieldChange:
     entity: ChangedEntity

@@ -72,7 +72,7 @@ async def test_creation_records_the_initial_non_empty_fields(gql: GraphQL, works
     assert sorted(entries(history)) == [
         ("kind", None, "COMPANY"),
         ("name", None, "云帆科技"),
-        ("owner", None, pk(workspace.user_id)),
+        ("owner", None, workspace.user_id),  # as a global id, like every id read
         ("phone", None, "+86 10 6552 9988"),
         ("tags", None, ["VIP"]),
     ]
@@ -106,7 +106,7 @@ async def test_an_update_records_each_changed_field_newest_first(gql: GraphQL, w
     history = await customer_history(gql, workspace, customer["id"], first=2)
     assert history["totalCount"] == before + 2
     assert entries(history) == [
-        ("owner", pk(workspace.user_id), pk(rep.user_id)),
+        ("owner", workspace.user_id, rep.user_id),
         ("name", "云帆科技", "云帆"),
     ]
     assert history["pageInfo"]["hasNextPage"] is True
@@ -187,7 +187,7 @@ async def test_deal_history_shows_owner_changes_and_stage_moves(gql: GraphQL, wo
     lost = next(s for s in pipeline["stages"] if s["kind"] == "LOST")
     customer = await create_customer(gql, workspace)
     deal = await create_opportunity(gql, workspace, customer["id"], amount="1000")
-    opened = pk(deal["stage"]["id"])
+    opened = deal["stage"]["id"]
 
     # when
     await mutate_ok(
@@ -207,11 +207,11 @@ async def test_deal_history_shows_owner_changes_and_stage_moves(gql: GraphQL, wo
     ]
     assert sorted(changed[:3]) == [
         ("lostReason", None, "预算取消"),
-        ("stage", opened, pk(lost["id"])),
+        ("stage", opened, lost["id"]),
         ("status", "OPEN", "LOST"),
     ]
     assert sorted(changed[3:5]) == [
-        ("owner", pk(workspace.user_id), pk(rep.user_id)),
+        ("owner", workspace.user_id, rep.user_id),
         ("probability", None, 40),
     ]
     assert ("amount", None, "1000.00") in changed[5:]
