@@ -22,7 +22,7 @@ tests hold it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -126,3 +126,8 @@ class ViewerClock:
 async def instant_for(viewer: Viewer, moment: Moment | None) -> datetime | None:
     """`moment` as an instant in UTC on `viewer`'s clock; None stays None."""
     return await ViewerClock(viewer).instant(moment)
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The instant `day` begins on the clock of `zone`, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)

@@ -36,8 +36,10 @@ from tortoise.transactions import in_transaction
 
 from domain.bulk_sql import insert_rows
 from domain.history import record_changes
+from domain.local_time import local_midnight
 from domain.pools import (
     VIA_POOL,
+    cancel_pending_reminders,
     default_pool,
     nearest_pool,
     owner_change,
@@ -65,10 +67,6 @@ class DayRun:
 
 class _AlreadyRun(Exception):
     pass
-
-
-def local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 async def run_pool_rules(
@@ -203,9 +201,7 @@ class _Day:
         )
         if returned:
             ids = [row["id"] for row in returned]
-            await Reminder.filter(
-                customer_id__in=ids, workspace_id=self.workspace_id, status=ReminderStatus.PENDING
-            ).update(status=ReminderStatus.CANCELLED, updated_at=self.now)
+            await cancel_pending_reminders(self.workspace_id, ids, self.now)
             changes = [owner_change(r["id"], r["previous_owner_id"], None) for r in returned]
             await record_changes(self.viewer, VIA_POOL, changes, at=self.now)
             self.returned += len(returned)

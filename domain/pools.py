@@ -16,7 +16,7 @@ theirs at once cannot both pass the limits the other would have reached.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -24,7 +24,7 @@ from tortoise.transactions import in_transaction
 
 from domain.errors import DomainError, ErrorCode, Problems, forbidden, not_found
 from domain.history import Change, Through, record_changes
-from domain.local_time import viewer_zone
+from domain.local_time import local_midnight, viewer_zone
 from domain.sql import Sql
 from domain.validation import check_name, clean_text
 from domain.viewer import Viewer
@@ -256,7 +256,7 @@ def owner_change(customer_id: int, old: int | None, new: int | None) -> Change:
 
 async def _start_of_day(viewer: Viewer, now: datetime) -> datetime:
     zone = await viewer_zone(viewer)
-    return datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone).astimezone(UTC)
+    return local_midnight(now.astimezone(zone).date(), zone)
 
 
 async def claims_today(viewer: Viewer, now: datetime) -> int:
@@ -411,10 +411,17 @@ async def return_to_pool(
         updated_at=now,
     )
     if moved:
-        await Reminder.filter(
-            customer_id__in=customer_ids, workspace_id=workspace_id, status=ReminderStatus.PENDING
-        ).update(status=ReminderStatus.CANCELLED, updated_at=now)
+        await cancel_pending_reminders(workspace_id, customer_ids, now)
     return moved
+
+
+async def cancel_pending_reminders(
+    workspace_id: int, customer_ids: list[int], now: datetime
+) -> None:
+    """A customer back in the pool has nobody to remind: its pending reminders end."""
+    await Reminder.filter(
+        customer_id__in=customer_ids, workspace_id=workspace_id, status=ReminderStatus.PENDING
+    ).update(status=ReminderStatus.CANCELLED, updated_at=now)
 
 
 async def lock_customer(viewer: Viewer, customer_id: int, now: datetime | None = None) -> Customer:
