@@ -21,6 +21,7 @@ from domain.visibility import (
     may_delete,
     may_reassign,
     scope_of,
+    sees_without_share,
 )
 from models import Customer, CustomerShare, Workspace
 
@@ -33,15 +34,6 @@ MAY_NOT_DELETE = "The workspace's delete policy ({policy}) does not let you dele
 MAY_NOT_REASSIGN = (
     "Only a manager over both owners, or an admin, gives a customer or deal to someone else."
 )
-
-
-def sees_without_share(scope: Scope, owner_id: int | None, pool_id: int | None) -> bool:
-    """Whether the viewer sees a customer by its owner or pool alone (shares aside)."""
-    if scope.sees_all:
-        return True
-    if owner_id is not None:
-        return owner_id in (scope.owner_ids or ())
-    return pool_id is None or pool_id in scope.pool_ids
 
 
 async def _sees(

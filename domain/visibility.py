@@ -150,6 +150,16 @@ async def customer_condition(viewer: Viewer, sql: Sql, customer: str) -> str:
     return f"{seen} AND ({' OR '.join(either)})"
 
 
+def sees_without_share(scope: Scope, owner_id: int | None, pool_id: int | None) -> bool:
+    """`customer_filter`'s rule for one customer whose owner and pool are in hand, shares
+    aside (a share needs its row read): the doors that hold a record ask this first."""
+    if scope.sees_all:
+        return True
+    if owner_id is not None:
+        return owner_id in (scope.owner_ids or ())
+    return pool_id is None or pool_id in scope.pool_ids
+
+
 # What a viewer may do with a customer they see, from its owner alone (pure: the doors
 # read the owners in their own statement, a chunk's at once).
 
